@@ -1,0 +1,223 @@
+//! Identifiers that parse once at the edge, so that a `PracticeId` can never be passed where a
+//! `PersonId` is meant and an ODS code in the store is always well formed.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use thiserror::Error;
+use uuid::Uuid;
+
+/// Why a piece of text is not a valid identifier.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum IdError {
+    #[error("'{0}' is not a valid identifier")]
+    NotAnId(String),
+    #[error("'{0}' is not an ODS code: expected a letter followed by five digits, such as B82005")]
+    NotAnOdsCode(String),
+    #[error("'{0}' is not an email address")]
+    NotAnEmail(String),
+}
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A fresh random identifier.
+            pub fn new() -> Self {
+                Self(Uuid::new_v4())
+            }
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(u: Uuid) -> Self {
+                Self(u)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s.trim())
+                    .map(Self)
+                    .map_err(|_| IdError::NotAnId(s.to_owned()))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A Primary Care Network: the unit every operational row belongs to.
+    PcnId
+);
+uuid_id!(
+    /// A GP practice within a PCN.
+    PracticeId
+);
+uuid_id!(
+    /// A building where a practice or an offer meets people.
+    SiteId
+);
+uuid_id!(
+    /// Someone who signs in to Together.
+    UserId
+);
+uuid_id!(
+    /// Someone the PCN supports (an identifiable record).
+    PersonId
+);
+
+/// An Organisation Data Service code of a GP practice (a letter and five digits, e.g. B82005).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PracticeCode(String);
+
+impl PracticeCode {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for PracticeCode {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let code = s.trim().to_ascii_uppercase();
+        let mut chars = code.chars();
+        let ok = code.len() == 6
+            && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+            && chars.all(|c| c.is_ascii_digit());
+        if ok {
+            Ok(Self(code))
+        } else {
+            Err(IdError::NotAnOdsCode(s.to_owned()))
+        }
+    }
+}
+
+impl TryFrom<String> for PracticeCode {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<PracticeCode> for String {
+    fn from(c: PracticeCode) -> String {
+        c.0
+    }
+}
+
+impl fmt::Display for PracticeCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An email address used to sign in, kept in lower case so that look-ups are exact.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Email {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let e = s.trim().to_lowercase();
+        let valid = match e.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+                    && e.len() <= 254
+                    && !domain.contains('@')
+            }
+            None => false,
+        };
+        if valid {
+            Ok(Self(e))
+        } else {
+            Err(IdError::NotAnEmail(s.to_owned()))
+        }
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ods_codes_are_a_letter_and_five_digits() {
+        assert_eq!("b82005".parse::<PracticeCode>().unwrap().as_str(), "B82005");
+        for bad in ["", "B8200", "882005", "B82005X", "B8200X"] {
+            assert!(bad.parse::<PracticeCode>().is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn emails_are_lower_cased_and_need_a_domain() {
+        assert_eq!(
+            " Ann@Example.ORG ".parse::<Email>().unwrap().as_str(),
+            "ann@example.org"
+        );
+        for bad in [
+            "ann",
+            "ann@",
+            "@example.org",
+            "ann@example",
+            "a b@example.org",
+        ] {
+            assert!(bad.parse::<Email>().is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn ids_round_trip_through_text() {
+        let id = PersonId::new();
+        assert_eq!(id.to_string().parse::<PersonId>().unwrap(), id);
+        assert!("not-an-id".parse::<PersonId>().is_err());
+    }
+}

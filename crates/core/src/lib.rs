@@ -1,0 +1,18 @@
+//! Together's domain rules. Nothing here touches a disk, a network or the wall clock, so every
+//! rule can be tested directly and every other crate shares one definition of it.
+
+pub mod clock;
+pub mod ids;
+pub mod nhs;
+pub mod password;
+pub mod people;
+pub mod policy;
+pub mod pseudonym;
+pub mod roles;
+
+pub use clock::{Clock, SystemClock};
+pub use ids::{Email, PcnId, PersonId, PracticeCode, PracticeId, SiteId, UserId};
+pub use nhs::NhsNumber;
+pub use policy::{authorize, Action, Actor, Decision, Resource};
+pub use pseudonym::{Pseudonym, PseudonymKey};
+pub use roles::Role;

@@ -1,0 +1,366 @@
+//! A person the PCN supports: the rules for what a valid record and a valid consent look like.
+//! The NHS number, when given, is turned into the shared pseudonym and not kept here.
+
+use crate::ids::PracticeId;
+use crate::nhs::NhsNumber;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use time::{Date, OffsetDateTime};
+
+/// One problem with one field of a form, worded for the person filling it in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// How a person likes to be contacted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactPreference {
+    Phone,
+    Text,
+    Email,
+    Letter,
+    InPerson,
+}
+
+impl ContactPreference {
+    pub const ALL: [ContactPreference; 5] = [
+        ContactPreference::Phone,
+        ContactPreference::Text,
+        ContactPreference::Email,
+        ContactPreference::Letter,
+        ContactPreference::InPerson,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactPreference::Phone => "phone",
+            ContactPreference::Text => "text",
+            ContactPreference::Email => "email",
+            ContactPreference::Letter => "letter",
+            ContactPreference::InPerson => "in_person",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactPreference::Phone => "Phone call",
+            ContactPreference::Text => "Text message",
+            ContactPreference::Email => "Email",
+            ContactPreference::Letter => "Letter",
+            ContactPreference::InPerson => "In person, at the practice or a group",
+        }
+    }
+}
+
+impl FromStr for ContactPreference {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s).ok_or(())
+    }
+}
+
+impl fmt::Display for ContactPreference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text of a new person's form, as it arrived.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PersonForm {
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: String,
+    pub practice_id: String,
+    pub contact_preference: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub nhs_number: String,
+}
+
+/// A person's details once every field has been checked.
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Date,
+    pub practice_id: PracticeId,
+    pub contact_preference: ContactPreference,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub nhs_number: Option<NhsNumber>,
+}
+
+fn name(field: &'static str, label: &str, v: &str, errors: &mut Vec<FieldError>) -> String {
+    let v = v.trim();
+    if v.is_empty() {
+        errors.push(FieldError {
+            field,
+            message: format!("Enter the person's {label}"),
+        });
+    } else if v.chars().count() > 100 || v.chars().any(char::is_control) {
+        errors.push(FieldError {
+            field,
+            message: format!("The {label} must be 100 characters or fewer, without line breaks"),
+        });
+    }
+    v.to_owned()
+}
+
+/// Parses a date typed as YYYY-MM-DD or DD/MM/YYYY (the UK way).
+pub fn parse_date(s: &str) -> Option<Date> {
+    let s = s.trim();
+    let iso = time::macros::format_description!("[year]-[month]-[day]");
+    let uk = time::macros::format_description!("[day]/[month]/[year]");
+    Date::parse(s, iso).or_else(|_| Date::parse(s, uk)).ok()
+}
+
+impl PersonForm {
+    /// Checks every field and reports all problems at once, so a form is fixed in one go.
+    pub fn parse(&self, now: OffsetDateTime) -> Result<NewPerson, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let given_name = name("given_name", "first name", &self.given_name, &mut errors);
+        let family_name = name("family_name", "last name", &self.family_name, &mut errors);
+        let today = now.date();
+        let date_of_birth = match parse_date(&self.date_of_birth) {
+            Some(d) if d > today => {
+                errors.push(FieldError {
+                    field: "date_of_birth",
+                    message: "Date of birth must be in the past".into(),
+                });
+                None
+            }
+            Some(d) if today.year() - d.year() > 125 => {
+                errors.push(FieldError {
+                    field: "date_of_birth",
+                    message: "Check the year of birth: that would make them over 125".into(),
+                });
+                None
+            }
+            Some(d) => Some(d),
+            None => {
+                errors.push(FieldError {
+                    field: "date_of_birth",
+                    message: "Enter the date of birth, for example 27/03/1948".into(),
+                });
+                None
+            }
+        };
+        let practice_id = self.practice_id.parse::<PracticeId>().ok();
+        if practice_id.is_none() {
+            errors.push(FieldError {
+                field: "practice_id",
+                message: "Choose the person's GP practice".into(),
+            });
+        }
+        let contact_preference = self.contact_preference.parse::<ContactPreference>().ok();
+        if contact_preference.is_none() {
+            errors.push(FieldError {
+                field: "contact_preference",
+                message: "Choose how they like to be contacted".into(),
+            });
+        }
+        let phone = Some(self.phone.trim().to_owned()).filter(|p| !p.is_empty());
+        if let Some(p) = &phone {
+            let digits = p.chars().filter(char::is_ascii_digit).count();
+            if !(10..=13).contains(&digits)
+                || p.chars()
+                    .any(|c| !(c.is_ascii_digit() || " +()-".contains(c)))
+            {
+                errors.push(FieldError {
+                    field: "phone",
+                    message: "Enter a UK phone number, like 07700 900 982".into(),
+                });
+            }
+        }
+        let email = Some(self.email.trim().to_lowercase()).filter(|e| !e.is_empty());
+        if let Some(e) = &email {
+            if e.parse::<crate::ids::Email>().is_err() {
+                errors.push(FieldError {
+                    field: "email",
+                    message: "Enter an email address, like name@example.com".into(),
+                });
+            }
+        }
+        match contact_preference {
+            Some(ContactPreference::Phone | ContactPreference::Text) if phone.is_none() => errors
+                .push(FieldError {
+                    field: "phone",
+                    message: "Enter a phone number, since they prefer to be phoned or texted"
+                        .into(),
+                }),
+            Some(ContactPreference::Email) if email.is_none() => errors.push(FieldError {
+                field: "email",
+                message: "Enter an email address, since they prefer email".into(),
+            }),
+            _ => {}
+        }
+        let nhs_number = if self.nhs_number.trim().is_empty() {
+            None
+        } else {
+            match self.nhs_number.parse::<NhsNumber>() {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    errors.push(FieldError {
+                        field: "nhs_number",
+                        message: format!("Check the NHS number: {e}"),
+                    });
+                    None
+                }
+            }
+        };
+        match (date_of_birth, practice_id, contact_preference) {
+            (Some(date_of_birth), Some(practice_id), Some(contact_preference))
+                if errors.is_empty() =>
+            {
+                Ok(NewPerson {
+                    given_name,
+                    family_name,
+                    date_of_birth,
+                    practice_id,
+                    contact_preference,
+                    phone,
+                    email,
+                    nhs_number,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// What a person has agreed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentPurpose {
+    /// To be contacted by the PCN's team about offers and connections.
+    Contact,
+    /// For their first name and how to reach them to be shared with a champion or offer lead.
+    ShareWithChampions,
+    /// To be asked about their wellbeing at follow-ups.
+    WellbeingFollowUp,
+}
+
+impl ConsentPurpose {
+    pub const ALL: [ConsentPurpose; 3] = [
+        ConsentPurpose::Contact,
+        ConsentPurpose::ShareWithChampions,
+        ConsentPurpose::WellbeingFollowUp,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentPurpose::Contact => "contact",
+            ConsentPurpose::ShareWithChampions => "share_with_champions",
+            ConsentPurpose::WellbeingFollowUp => "wellbeing_follow_up",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ConsentPurpose::Contact => "To be contacted by the PCN team",
+            ConsentPurpose::ShareWithChampions => {
+                "For a champion to know their first name and how to reach them"
+            }
+            ConsentPurpose::WellbeingFollowUp => "To be asked how they are at follow-ups",
+        }
+    }
+}
+
+impl FromStr for ConsentPurpose {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s).ok_or(())
+    }
+}
+
+/// How consent was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentMethod {
+    Verbal,
+    Written,
+    Online,
+}
+
+impl ConsentMethod {
+    pub const ALL: [ConsentMethod; 3] = [
+        ConsentMethod::Verbal,
+        ConsentMethod::Written,
+        ConsentMethod::Online,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentMethod::Verbal => "verbal",
+            ConsentMethod::Written => "written",
+            ConsentMethod::Online => "online",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ConsentMethod::Verbal => "Said so in person or on the phone",
+            ConsentMethod::Written => "Signed a form",
+            ConsentMethod::Online => "Agreed online",
+        }
+    }
+}
+
+impl FromStr for ConsentMethod {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s).ok_or(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn form() -> PersonForm {
+        PersonForm {
+            given_name: "Florence".into(),
+            family_name: "Ashworth".into(),
+            date_of_birth: "27/03/1933".into(),
+            practice_id: PracticeId::new().to_string(),
+            contact_preference: "phone".into(),
+            phone: "07700 900982".into(),
+            email: String::new(),
+            nhs_number: "999 000 0018".into(),
+        }
+    }
+
+    #[test]
+    fn a_complete_form_parses() {
+        let p = form().parse(datetime!(2026-11-24 12:00 UTC)).unwrap();
+        assert_eq!(p.date_of_birth, time::macros::date!(1933 - 03 - 27));
+        assert!(p.nhs_number.is_some());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut f = form();
+        f.given_name = " ".into();
+        f.date_of_birth = "31/02/1950".into();
+        f.phone = String::new();
+        f.nhs_number = "9990000017".into();
+        let errs = f.parse(datetime!(2026-11-24 12:00 UTC)).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["given_name", "date_of_birth", "phone", "nhs_number"]
+        );
+    }
+
+    #[test]
+    fn future_birth_dates_are_refused() {
+        let mut f = form();
+        f.date_of_birth = "2027-01-01".into();
+        assert!(f.parse(datetime!(2026-11-24 12:00 UTC)).is_err());
+    }
+}

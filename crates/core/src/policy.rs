@@ -1,0 +1,222 @@
+//! The one authorisation policy. Every request, page or API, asks [`authorize`]; anything not
+//! granted here is denied. Scope (PCN, practice) comes from the signed-in actor, never from the
+//! request, so a forged id can only ever name something outside the actor's reach.
+
+use crate::ids::{PcnId, PracticeId, UserId};
+use crate::roles::Role;
+use serde::Serialize;
+
+/// Who is asking: derived from the session or API token, never from request parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub role: Role,
+    pub pcn_id: PcnId,
+    /// Set for roles that act for one practice (clinicians).
+    pub practice_id: Option<PracticeId>,
+}
+
+/// What the actor wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Anything signed in: the home page, the PCN page, one's own account.
+    UseAccount,
+    /// Change the PCN's name, practices and sites.
+    ManageOrganisation,
+    /// Invite, disable and reset users.
+    ManageUsers,
+    /// Read the audit trail, including who viewed a person's record.
+    ViewAudit,
+    /// Search the people the PCN supports.
+    FindPeople,
+    /// Add a person.
+    CreatePerson,
+    /// Open one person's identifiable record.
+    ViewPerson,
+    /// Change a person's record or consents.
+    UpdatePerson,
+}
+
+/// What the action is about, with the facts the policy needs and nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    /// The PCN as a whole (pages and lists scoped to it).
+    Pcn(PcnId),
+    /// A person's record.
+    Person {
+        pcn_id: PcnId,
+        practice_id: PracticeId,
+        /// The actor has them on their caseload (an open connection or referral with them).
+        on_caseload: bool,
+        /// The actor (a champion) made a connection for them.
+        connected_by_actor: bool,
+    },
+}
+
+/// The policy's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Allow,
+    /// Allowed only with a stated reason, flagged in the audit ("break glass").
+    AllowWithReason,
+    Deny,
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+/// Decides whether `actor` may do `action` to `resource`. Deny by default.
+pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision {
+    use Action::*;
+    use Role::*;
+
+    let same_pcn = match resource {
+        Resource::Pcn(p) => *p == actor.pcn_id,
+        Resource::Person { pcn_id, .. } => *pcn_id == actor.pcn_id,
+    };
+    if !same_pcn {
+        return Decision::Deny;
+    }
+
+    let allowed = match (action, resource) {
+        (UseAccount, Resource::Pcn(_)) => true,
+        (ManageOrganisation | ManageUsers | ViewAudit, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (FindPeople | CreatePerson, Resource::Pcn(_)) => {
+            matches!(actor.role, PcnAdmin | Clinician | LinkWorker)
+        }
+        (
+            ViewPerson | UpdatePerson,
+            Resource::Person {
+                practice_id,
+                on_caseload,
+                connected_by_actor,
+                ..
+            },
+        ) => match actor.role {
+            PcnAdmin => true,
+            Clinician => actor.practice_id == Some(*practice_id),
+            LinkWorker if *on_caseload => true,
+            LinkWorker => return Decision::AllowWithReason,
+            Champion => action == ViewPerson && *connected_by_actor,
+            Analyst | Partner => false,
+        },
+        _ => false,
+    };
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::Deny
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, practice: Option<PracticeId>) -> Actor {
+        Actor {
+            user_id: UserId::new(),
+            role,
+            pcn_id: PcnId::from(uuid::Uuid::nil()),
+            practice_id: practice,
+        }
+    }
+
+    fn person(practice: PracticeId, caseload: bool, connected: bool) -> Resource {
+        Resource::Person {
+            pcn_id: PcnId::from(uuid::Uuid::nil()),
+            practice_id: practice,
+            on_caseload: caseload,
+            connected_by_actor: connected,
+        }
+    }
+
+    #[test]
+    fn another_pcn_is_always_denied() {
+        let other = Resource::Pcn(PcnId::new());
+        for role in Role::ALL {
+            assert_eq!(
+                authorize(&actor(role, None), Action::UseAccount, &other),
+                Decision::Deny
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_pcn_admin_manages_users_and_reads_the_audit() {
+        let pcn = Resource::Pcn(PcnId::from(uuid::Uuid::nil()));
+        for role in Role::ALL {
+            let expect = role == Role::PcnAdmin;
+            for a in [
+                Action::ManageUsers,
+                Action::ViewAudit,
+                Action::ManageOrganisation,
+            ] {
+                assert_eq!(
+                    authorize(&actor(role, None), a, &pcn).is_allowed(),
+                    expect,
+                    "{role} {a:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn clinicians_see_their_own_practice_only() {
+        let mine = PracticeId::new();
+        let other = PracticeId::new();
+        let c = actor(Role::Clinician, Some(mine));
+        assert_eq!(
+            authorize(&c, Action::ViewPerson, &person(mine, false, false)),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&c, Action::ViewPerson, &person(other, false, false)),
+            Decision::Deny
+        );
+    }
+
+    #[test]
+    fn link_workers_break_glass_outside_their_caseload() {
+        let p = PracticeId::new();
+        let lw = actor(Role::LinkWorker, None);
+        assert_eq!(
+            authorize(&lw, Action::ViewPerson, &person(p, true, false)),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&lw, Action::ViewPerson, &person(p, false, false)),
+            Decision::AllowWithReason
+        );
+    }
+
+    #[test]
+    fn champions_analysts_and_partners_never_reach_people_by_default() {
+        let p = PracticeId::new();
+        for role in [Role::Champion, Role::Analyst, Role::Partner] {
+            let a = actor(role, None);
+            assert_eq!(
+                authorize(&a, Action::ViewPerson, &person(p, true, false)),
+                Decision::Deny
+            );
+            assert_eq!(
+                authorize(&a, Action::FindPeople, &Resource::Pcn(a.pcn_id)),
+                Decision::Deny
+            );
+        }
+        let champ = actor(Role::Champion, None);
+        assert_eq!(
+            authorize(&champ, Action::ViewPerson, &person(p, false, true)),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&champ, Action::UpdatePerson, &person(p, false, true)),
+            Decision::Deny
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! The operational store: one [`Store`] trait, implemented for SQLite (the embedded default) and
+//! PostgreSQL (a multi-practice deployment). Each backend keeps its own migrations; the queries
+//! are written once and shared, because both speak `$N` parameters and the schemas use the same
+//! representations (UUID text, UTC seconds, ISO dates).
+
+mod error;
+mod model;
+pub mod postgres;
+mod queries;
+pub mod sqlite;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use error::StoreError;
+pub use model::*;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use together_core::people::{ConsentMethod, ConsentPurpose, NewPerson};
+use together_core::{Email, PcnId, PersonId, PracticeCode, PracticeId, Pseudonym, UserId};
+
+/// Shared handle to whichever backend the instance runs on.
+pub type DynStore = Arc<dyn Store>;
+
+/// Everything the application asks of its operational database.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is, for `/readyz` and the operations guide.
+    fn backend(&self) -> Backend;
+    /// Proves the database answers and accepts a write.
+    async fn check_writable(&self) -> Result<(), StoreError>;
+
+    // Instance.
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+    async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    // Organisations.
+    async fn create_pcn(
+        &self,
+        name: &str,
+        ods_code: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<PcnId, StoreError>;
+    async fn pcn(&self, id: PcnId) -> Result<Option<Pcn>, StoreError>;
+    async fn pcns(&self) -> Result<Vec<Pcn>, StoreError>;
+    async fn rename_pcn(
+        &self,
+        id: PcnId,
+        name: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    async fn add_practice(
+        &self,
+        pcn: PcnId,
+        code: &PracticeCode,
+        name: &str,
+        audit: &NewAuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<PracticeId, StoreError>;
+    async fn practices(&self, pcn: PcnId) -> Result<Vec<Practice>, StoreError>;
+    async fn add_site(
+        &self,
+        pcn: PcnId,
+        practice: PracticeId,
+        name: &str,
+        address: &str,
+        audit: &NewAuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    async fn sites(&self, pcn: PcnId) -> Result<Vec<Site>, StoreError>;
+
+    // Users.
+    async fn create_user(
+        &self,
+        user: &NewUser,
+        audit: &NewAuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<UserId, StoreError>;
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
+    async fn users(&self, pcn: PcnId) -> Result<Vec<User>, StoreError>;
+    /// Users who could sign in now (active, with a password): a fresh install has none.
+    async fn count_users_able_to_sign_in(&self) -> Result<i64, StoreError>;
+    async fn set_password(&self, id: UserId, phc: &str) -> Result<(), StoreError>;
+    /// Changes status; disabling also ends every session of the user in the same transaction.
+    async fn set_user_status(
+        &self,
+        id: UserId,
+        status: UserStatus,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    async fn record_failed_sign_in(
+        &self,
+        id: UserId,
+        locked_until: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError>;
+    async fn clear_failed_sign_ins(&self, id: UserId) -> Result<(), StoreError>;
+    async fn set_totp(
+        &self,
+        id: UserId,
+        secret: Option<&str>,
+        recovery_code_hashes: &[String],
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Records the last TOTP time step used; false when that step (or a later one) was used already.
+    async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool, StoreError>;
+    /// Spends a recovery code; false when it is unknown or spent.
+    async fn use_recovery_code(
+        &self,
+        id: UserId,
+        code_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    // Single-use links and API tokens (only hashes are stored).
+    async fn create_token(&self, token: &NewToken) -> Result<(), StoreError>;
+    /// Spends a single-use link and returns its user, if it exists, is unspent and unexpired.
+    async fn take_token(
+        &self,
+        kind: TokenKind,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, StoreError>;
+    /// The user behind an API token, if it is unexpired.
+    async fn api_token_user(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, StoreError>;
+
+    // Sessions (only hashes of session tokens are stored).
+    async fn create_session(&self, s: &NewSession) -> Result<(), StoreError>;
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        mfa_done: bool,
+    ) -> Result<(), StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError>;
+    async fn user_sessions(&self, user: UserId) -> Result<Vec<SessionRecord>, StoreError>;
+
+    // Audit.
+    async fn audit(&self, event: &NewAuditEvent) -> Result<(), StoreError>;
+    async fn audit_events(
+        &self,
+        pcn: PcnId,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
+
+    // Outbox.
+    async fn enqueue_message(&self, m: &NewMessage) -> Result<(), StoreError>;
+    async fn messages(&self, pcn: Option<PcnId>, limit: i64) -> Result<Vec<Message>, StoreError>;
+    async fn undelivered_messages(&self, limit: i64) -> Result<Vec<Message>, StoreError>;
+    async fn mark_delivered(
+        &self,
+        id: &str,
+        adapter: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    // Programme settings.
+    async fn setting(&self, pcn: PcnId, key: &str) -> Result<Option<String>, StoreError>;
+    async fn set_setting(
+        &self,
+        pcn: PcnId,
+        key: &str,
+        value: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+
+    // People: every read writes its audit event in the same transaction.
+    async fn create_person(
+        &self,
+        pcn: PcnId,
+        p: &NewPerson,
+        pseudonym: Option<&Pseudonym>,
+        caseload_of: Option<UserId>,
+        audit: &NewAuditEvent,
+    ) -> Result<PersonId, StoreError>;
+    /// The facts the policy needs about a person, without reading (or auditing) their record.
+    async fn person_scope(
+        &self,
+        pcn: PcnId,
+        id: PersonId,
+        actor: UserId,
+    ) -> Result<Option<PersonScope>, StoreError>;
+    async fn read_person(
+        &self,
+        pcn: PcnId,
+        id: PersonId,
+        audit: &NewAuditEvent,
+    ) -> Result<Option<Person>, StoreError>;
+    /// Finds people by name within the PCN (optionally one practice); audited as one search.
+    async fn find_people(
+        &self,
+        pcn: PcnId,
+        practice: Option<PracticeId>,
+        query: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<Vec<PersonSummary>, StoreError>;
+    async fn add_consent(
+        &self,
+        person: PersonId,
+        purpose: ConsentPurpose,
+        method: ConsentMethod,
+        recorded_by: UserId,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Withdraws every active consent of the person at once.
+    async fn withdraw_consents(
+        &self,
+        person: PersonId,
+        by: UserId,
+        audit: &NewAuditEvent,
+    ) -> Result<u64, StoreError>;
+    async fn consents(&self, person: PersonId) -> Result<Vec<Consent>, StoreError>;
+
+    /// Copies the whole database to a file (SQLite only; PostgreSQL is backed up with pg_dump).
+    async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError>;
+}

@@ -1,0 +1,578 @@
+//! One story, told to both backends (the atuin pattern): whatever SQLite does, PostgreSQL must
+//! do the same.
+
+use std::sync::Arc;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+use together_core::people::{ConsentMethod, ConsentPurpose, PersonForm};
+use together_core::{PcnId, PseudonymKey, Role, UserId};
+use together_store::sqlite::SqliteStore;
+use together_store::testing::{fresh_postgres, fresh_postgres_url, fresh_sqlite};
+use together_store::*;
+
+const NOW: OffsetDateTime = datetime!(2026-11-24 09:00 UTC);
+
+fn audit(pcn: PcnId, action: &str) -> NewAuditEvent {
+    NewAuditEvent {
+        at: NOW,
+        actor: "cli:test".into(),
+        role: "operator".into(),
+        pcn_id: Some(pcn),
+        action: action.into(),
+        resource_type: "pcn".into(),
+        resource_id: Some(pcn.to_string()),
+        outcome: Outcome::Allowed,
+        reason: None,
+        request_id: None,
+        ip: None,
+    }
+}
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                super::$name(super::fresh_sqlite(dir.path()).await.unwrap()).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(
+                    super::fresh_postgres().await.expect(
+                        "PostgreSQL must answer for these tests (TOGETHER_TEST_POSTGRES_URL)",
+                    ),
+                )
+                .await;
+            }
+        }
+    };
+}
+
+on_both!(organisations_and_users);
+async fn organisations_and_users(store: DynStore) {
+    let pcn = store
+        .create_pcn("Harbourview PCN", Some("U12345"), NOW)
+        .await
+        .unwrap();
+    let a = audit(pcn, "add_practice");
+    let p1 = store
+        .add_practice(pcn, &"B82005".parse().unwrap(), "Quayside Surgery", &a, NOW)
+        .await
+        .unwrap();
+    let dup = store
+        .add_practice(pcn, &"B82005".parse().unwrap(), "Again", &a, NOW)
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    store
+        .add_site(pcn, p1, "Main building", "1 Quay Street", &a, NOW)
+        .await
+        .unwrap();
+    let other_pcn = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
+    assert!(matches!(
+        store
+            .add_site(other_pcn, p1, "Not theirs", "x", &a, NOW)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.sites(pcn).await.unwrap().len(), 1);
+    assert!(store.sites(other_pcn).await.unwrap().is_empty());
+
+    assert_eq!(store.count_users_able_to_sign_in().await.unwrap(), 0);
+    let new = NewUser {
+        pcn_id: pcn,
+        email: "gp@quayside.example".parse().unwrap(),
+        display_name: "Dr Ada Okafor".into(),
+        role: Role::Clinician,
+        practice_id: Some(p1),
+        status: UserStatus::Invited,
+        password_hash: None,
+    };
+    let id = store.create_user(&new, &a, NOW).await.unwrap();
+    assert!(matches!(
+        store.create_user(&new, &a, NOW).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // A clinician cannot be tied to another PCN's practice.
+    let stray = NewUser {
+        pcn_id: other_pcn,
+        email: "x@y.example".parse().unwrap(),
+        ..new.clone()
+    };
+    assert!(matches!(
+        store.create_user(&stray, &a, NOW).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        store
+            .user_by_email(&"x@y.example".parse().unwrap())
+            .await
+            .unwrap()
+            .is_none(),
+        "failed creation left a user behind"
+    );
+
+    let u = store
+        .user_by_email(&"GP@quayside.example".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (u.id, u.role, u.practice_id, u.status),
+        (id, Role::Clinician, Some(p1), UserStatus::Invited)
+    );
+    store.set_password(id, "$argon2id$fake").await.unwrap();
+    assert_eq!(
+        store.user(id).await.unwrap().unwrap().status,
+        UserStatus::Active
+    );
+    assert_eq!(store.count_users_able_to_sign_in().await.unwrap(), 1);
+
+    store
+        .record_failed_sign_in(id, Some(NOW + Duration::minutes(1)))
+        .await
+        .unwrap();
+    let u = store.user(id).await.unwrap().unwrap();
+    assert_eq!(
+        (u.failed_sign_ins, u.locked_until),
+        (1, Some(NOW + Duration::minutes(1)))
+    );
+    store.clear_failed_sign_ins(id).await.unwrap();
+    assert_eq!(store.user(id).await.unwrap().unwrap().failed_sign_ins, 0);
+
+    // Sessions: disabling a user ends them all.
+    for t in ["s1", "s2"] {
+        store
+            .create_session(&NewSession {
+                token_hash: t.into(),
+                user_id: id,
+                now: NOW,
+                mfa_done: false,
+                ip: "127.0.0.1".into(),
+                user_agent: "test".into(),
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .touch_session("s1", NOW + Duration::minutes(5), true)
+        .await
+        .unwrap();
+    let s1 = store.session("s1").await.unwrap().unwrap();
+    assert!(s1.mfa_done && s1.last_seen_at == NOW + Duration::minutes(5));
+    assert_eq!(store.user_sessions(id).await.unwrap().len(), 2);
+    store
+        .set_user_status(id, UserStatus::Disabled, &a)
+        .await
+        .unwrap();
+    assert!(store.session("s1").await.unwrap().is_none());
+    assert_eq!(store.count_users_able_to_sign_in().await.unwrap(), 0);
+
+    // Single-use links: once, and not after expiry.
+    let token = |hash: &str, kind| NewToken {
+        token_hash: hash.into(),
+        user_id: id,
+        kind,
+        label: String::new(),
+        created_at: NOW,
+        expires_at: NOW + Duration::hours(1),
+    };
+    store
+        .create_token(&token("t1", TokenKind::Enrol))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.take_token(TokenKind::Reset, "t1", NOW).await.unwrap(),
+        None,
+        "kind must match"
+    );
+    assert_eq!(
+        store
+            .take_token(TokenKind::Enrol, "t1", NOW + Duration::hours(2))
+            .await
+            .unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        store.take_token(TokenKind::Enrol, "t1", NOW).await.unwrap(),
+        Some(id)
+    );
+    assert_eq!(
+        store.take_token(TokenKind::Enrol, "t1", NOW).await.unwrap(),
+        None,
+        "used twice"
+    );
+    store
+        .create_token(&token("api1", TokenKind::Api))
+        .await
+        .unwrap();
+    assert_eq!(store.api_token_user("api1", NOW).await.unwrap(), Some(id));
+    assert_eq!(
+        store
+            .api_token_user("api1", NOW + Duration::hours(2))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // TOTP steps cannot be replayed; recovery codes are single use.
+    store
+        .set_totp(id, Some("SECRET"), &["c1".into(), "c2".into()], &a)
+        .await
+        .unwrap();
+    assert!(store.use_totp_step(id, 100).await.unwrap());
+    assert!(!store.use_totp_step(id, 100).await.unwrap());
+    assert!(!store.use_totp_step(id, 99).await.unwrap());
+    assert!(store.use_recovery_code(id, "c1", NOW).await.unwrap());
+    assert!(!store.use_recovery_code(id, "c1", NOW).await.unwrap());
+    assert!(!store.use_recovery_code(id, "nope", NOW).await.unwrap());
+}
+
+on_both!(people_consent_and_audit);
+async fn people_consent_and_audit(store: DynStore) {
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let a = audit(pcn, "setup");
+    let practice = store
+        .add_practice(pcn, &"B82006".parse().unwrap(), "Harbour Lane", &a, NOW)
+        .await
+        .unwrap();
+    let lw = store
+        .create_user(
+            &NewUser {
+                pcn_id: pcn,
+                email: "lw@pcn.example".parse().unwrap(),
+                display_name: "Sam".into(),
+                role: Role::LinkWorker,
+                practice_id: None,
+                status: UserStatus::Active,
+                password_hash: None,
+            },
+            &a,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let form = PersonForm {
+        given_name: "Florence".into(),
+        family_name: "Ashworth".into(),
+        date_of_birth: "1933-03-27".into(),
+        practice_id: practice.to_string(),
+        contact_preference: "phone".into(),
+        phone: "07700 900982".into(),
+        email: String::new(),
+        nhs_number: "9990000018".into(),
+    };
+    let new = form.parse(NOW).unwrap();
+    let key = PseudonymKey::generate(1);
+    let pseudonym = key.pseudonymise(new.nhs_number.as_ref().unwrap());
+    let create = NewAuditEvent {
+        actor: format!("user:{lw}"),
+        role: "link_worker".into(),
+        action: "create_person".into(),
+        ..a.clone()
+    };
+    let person = store
+        .create_person(pcn, &new, Some(&pseudonym), Some(lw), &create)
+        .await
+        .unwrap();
+
+    let scope = store.person_scope(pcn, person, lw).await.unwrap().unwrap();
+    assert!(scope.on_caseload && scope.practice_id == practice);
+    assert!(
+        !store
+            .person_scope(pcn, person, UserId::new())
+            .await
+            .unwrap()
+            .unwrap()
+            .on_caseload
+    );
+    let other_pcn = store.create_pcn("Elsewhere", None, NOW).await.unwrap();
+    assert!(
+        store
+            .person_scope(other_pcn, person, lw)
+            .await
+            .unwrap()
+            .is_none(),
+        "another PCN must not see the person"
+    );
+
+    let read = NewAuditEvent {
+        action: "view_person".into(),
+        ..create.clone()
+    };
+    let p = store
+        .read_person(pcn, person, &read)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (p.given_name.as_str(), p.pseudonym.as_ref()),
+        ("Florence", Some(&pseudonym))
+    );
+    assert!(store
+        .read_person(other_pcn, person, &read)
+        .await
+        .unwrap()
+        .is_none());
+
+    let found = store
+        .find_people(
+            pcn,
+            None,
+            "ashw",
+            &NewAuditEvent {
+                action: "find_people".into(),
+                ..create.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(
+        store
+            .find_people(pcn, None, "%", &create)
+            .await
+            .unwrap()
+            .is_empty(),
+        "wildcards are matched literally"
+    );
+    assert!(store
+        .find_people(pcn, Some(together_core::PracticeId::new()), "ash", &create)
+        .await
+        .unwrap()
+        .is_empty());
+
+    store
+        .add_consent(
+            person,
+            ConsentPurpose::Contact,
+            ConsentMethod::Verbal,
+            lw,
+            &create,
+        )
+        .await
+        .unwrap();
+    store
+        .add_consent(
+            person,
+            ConsentPurpose::ShareWithChampions,
+            ConsentMethod::Written,
+            lw,
+            &create,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.withdraw_consents(person, lw, &create).await.unwrap(),
+        2
+    );
+    let consents = store.consents(person).await.unwrap();
+    assert_eq!(consents.len(), 2);
+    assert!(consents.iter().all(|c| c.withdrawn_at.is_some()));
+    assert_eq!(consents[0].recorded_by, "Sam");
+
+    // Who viewed this record: the read above is there, with no name in any field.
+    let viewed = store
+        .audit_events(
+            pcn,
+            &AuditFilter {
+                resource_type: Some("person".into()),
+                resource_id: Some(person.to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(viewed
+        .iter()
+        .any(|e| e.action == "view_person" && e.actor == format!("user:{lw}")));
+    for e in &viewed {
+        let all = format!("{e:?}");
+        assert!(
+            !all.contains("Florence") && !all.contains("Ashworth") && !all.contains("07700"),
+            "{all}"
+        );
+    }
+    assert!(store
+        .audit_events(other_pcn, &AuditFilter::default())
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Settings are audited; the outbox keeps what it was given.
+    store
+        .set_setting(pcn, "unit_cost_gp_appointment", "42.00", &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .setting(pcn, "unit_cost_gp_appointment")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("42.00")
+    );
+    store
+        .enqueue_message(&NewMessage {
+            pcn_id: Some(pcn),
+            channel: Channel::Email,
+            recipient: "lw@pcn.example".into(),
+            subject: "Hello".into(),
+            body: "Body".into(),
+            now: NOW,
+        })
+        .await
+        .unwrap();
+    let pending = store.undelivered_messages(10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    store
+        .mark_delivered(&pending[0].id, "log", NOW)
+        .await
+        .unwrap();
+    assert!(store.undelivered_messages(10).await.unwrap().is_empty());
+    assert!(store.messages(Some(pcn), 10).await.unwrap()[0].delivered);
+}
+
+#[tokio::test]
+async fn audit_events_cannot_be_changed_or_deleted_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.sqlite");
+    let (store, _) = SqliteStore::open(&path, None).await.unwrap();
+    store.audit(&audit(PcnId::new(), "x")).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let upd = sqlx::query("UPDATE audit_event SET actor = 'someone else'")
+        .execute(&pool)
+        .await;
+    assert!(upd.unwrap_err().to_string().contains("append-only"));
+    assert!(sqlx::query("DELETE FROM audit_event")
+        .execute(&pool)
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn audit_events_cannot_be_changed_or_deleted_postgres() {
+    let url = fresh_postgres_url().await.unwrap();
+    let (store, _) = together_store::postgres::PgStore::open(&url).await.unwrap();
+    store.audit(&audit(PcnId::new(), "x")).await.unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let upd = sqlx::query("UPDATE audit_event SET actor = 'someone else'")
+        .execute(&pool)
+        .await;
+    assert!(upd.unwrap_err().to_string().contains("append-only"));
+    assert!(sqlx::query("DELETE FROM audit_event")
+        .execute(&pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("TRUNCATE audit_event")
+        .execute(&pool)
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.sqlite");
+    SqliteStore::open(&path, None)
+        .await
+        .unwrap()
+        .0
+        .close()
+        .await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99990101000000, 'future', 1, x'00', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let err = SqliteStore::open(&path, None).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::SchemaNewer(99990101000000)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("newer version of Together"));
+
+    let url = fresh_postgres_url().await.unwrap();
+    together_store::postgres::PgStore::open(&url).await.unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99990101000000, 'future', true, '\\x00', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let err = together_store::postgres::PgStore::open(&url)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::SchemaNewer(99990101000000)),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_pragmas_are_set_for_durability() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.sqlite");
+    let (store, _) = SqliteStore::open(&path, None).await.unwrap();
+    drop(store);
+    let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
+    use sqlx::ConnectOptions;
+    let mut conn = opts.connect().await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        mode, "wal",
+        "WAL mode is a property of the file and must persist"
+    );
+}
+
+#[tokio::test]
+async fn a_backup_taken_during_writes_restores_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("together.sqlite");
+    let (store, _) = SqliteStore::open(&path, None).await.unwrap();
+    let store = Arc::new(store);
+    let pcn = store.create_pcn("Busy PCN", None, NOW).await.unwrap();
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..300 {
+                store
+                    .set_setting(pcn, &format!("k{i}"), "v", &audit(pcn, "write"))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let backup = dir.path().join("backup.sqlite");
+    store.backup_file(&backup).await.unwrap();
+    writer.await.unwrap();
+    assert!(
+        store.backup_file(&backup).await.is_err(),
+        "an existing backup is never overwritten"
+    );
+
+    let restored = dir.path().join("restored.sqlite");
+    together_store::sqlite::restore_file(&backup, &restored)
+        .await
+        .unwrap();
+    let (again, _) = SqliteStore::open(&restored, None).await.unwrap();
+    assert_eq!(again.pcns().await.unwrap()[0].name, "Busy PCN");
+
+    let junk = dir.path().join("junk.sqlite");
+    std::fs::write(&junk, b"this is not a database").unwrap();
+    assert!(together_store::sqlite::restore_file(&junk, &restored)
+        .await
+        .is_err());
+}
