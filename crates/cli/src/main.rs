@@ -1,1 +1,94 @@
-fn main() {}
+//! `together`: the one binary. The command line acts as the machine's operator, who already
+//! holds the data directory; what it does is audited as `cli:<user>`.
+
+mod demo;
+mod instance;
+mod users;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "together", version, about = "Together: Collaborative Practice for GP practices, their PCN and their neighbourhood.", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the instance lives and which database it uses (shared by most commands).
+#[derive(clap::Args, Clone, Debug)]
+pub struct Location {
+    /// The data directory: database, keys, backups.
+    #[arg(long, env = "TOGETHER_DATA_DIR", default_value = "./together-data")]
+    pub data_dir: PathBuf,
+    /// A postgres:// URL to use PostgreSQL instead of the SQLite file in the data directory.
+    #[arg(long, env = "TOGETHER_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a made-up neighbourhood (one PCN, three practices, a user per role) and serve it.
+    Demo(demo::DemoArgs),
+    /// Serve Together for real: configured by DIR/together.toml and TOGETHER_* variables.
+    Serve(instance::ServeArgs),
+    /// Create the first PCN administrator and print a one-time link to choose their password.
+    BootstrapAdmin(users::BootstrapArgs),
+    /// Add, list, disable users; reset passwords; issue API tokens.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
+    },
+    /// Copy the SQLite database to FILE while Together keeps running, and check the copy.
+    Backup {
+        #[command(flatten)]
+        at: Location,
+        /// Where to write the backup (must not exist yet).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the SQLite database with a checked backup. Stop the server first.
+    Restore {
+        #[command(flatten)]
+        at: Location,
+        /// The backup file to restore.
+        #[arg(long)]
+        from: PathBuf,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TOGETHER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("together: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(cli)) {
+        // One line a person can act on; no backtrace.
+        let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+        eprintln!("together: {}", chain.join(": "));
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo(args) => demo::run(args).await,
+        Command::Serve(args) => instance::serve(args).await,
+        Command::BootstrapAdmin(args) => users::bootstrap(args).await,
+        Command::Users { command } => users::run(command).await,
+        Command::Backup { at, to } => instance::backup(&at, &to).await,
+        Command::Restore { at, from } => instance::restore(&at, &from).await,
+    }
+}

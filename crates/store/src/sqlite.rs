@@ -87,28 +87,43 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Writes a consistent copy with `VACUUM INTO` (safe while others write), checks it, and
-    /// moves it into place only when it passes `integrity_check`.
+    /// Writes a consistent copy of this database to `target` (see [`backup_database`]).
     pub async fn backup_file(&self, target: &Path) -> Result<(), StoreError> {
-        if target.exists() {
-            return Err(StoreError::Conflict("a file at the backup path"));
-        }
-        let tmp = target.with_extension("partial");
-        let _ = std::fs::remove_file(&tmp);
-        sqlx::query("VACUUM INTO $1")
-            .bind(tmp.to_string_lossy().to_string())
-            .execute(&self.pool)
-            .await?;
-        verify_file(&tmp).await?;
-        std::fs::rename(&tmp, target)
-            .map_err(|e| StoreError::Corrupt(format!("cannot write {}: {e}", target.display())))?;
-        Ok(())
+        backup_database(&self.path, target).await
     }
 
     /// Closes the pool (checkpointing the WAL), e.g. before a restore or at shut-down.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Writes a consistent copy with `VACUUM INTO` (safe while others write, and it never changes
+/// the source), checks it, and moves it into place only when it passes `integrity_check`.
+pub async fn backup_database(source: &Path, target: &Path) -> Result<(), StoreError> {
+    if target.exists() {
+        return Err(StoreError::Conflict("a file at the backup path"));
+    }
+    if !source.is_file() {
+        return Err(StoreError::NotFound("database file"));
+    }
+    let tmp = target.with_extension("partial");
+    let _ = std::fs::remove_file(&tmp);
+    let mut conn = SqliteConnectOptions::new()
+        .filename(source)
+        .read_only(true)
+        .busy_timeout(Duration::from_secs(5))
+        .connect()
+        .await?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(tmp.to_string_lossy().to_string())
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    verify_file(&tmp).await?;
+    std::fs::rename(&tmp, target)
+        .map_err(|e| StoreError::Corrupt(format!("cannot write {}: {e}", target.display())))?;
+    Ok(())
 }
 
 async fn applied_versions(pool: &SqlitePool) -> Result<Vec<i64>, StoreError> {

@@ -1,0 +1,315 @@
+//! Opening an instance: its settings (together.toml, TOGETHER_* variables, flags), its keys, its
+//! database; and the commands that act on the instance as a whole (serve, backup, restore).
+
+use crate::Location;
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use together_core::clock::SharedClock;
+use together_core::{PseudonymKey, SystemClock};
+use together_store::postgres::PgStore;
+use together_store::sqlite::SqliteStore;
+use together_store::{DynStore, NewAuditEvent, Outcome};
+use together_web::outbox::LogDelivery;
+use together_web::{AppState, WebConfig};
+
+/// Settings read from DIR/together.toml; flags and TOGETHER_* variables win over them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub listen: Option<String>,
+    pub port: Option<u16>,
+    pub session_idle_minutes: Option<i64>,
+    pub session_absolute_hours: Option<i64>,
+}
+
+impl FileSettings {
+    pub fn load(data_dir: &Path) -> Result<Self> {
+        let path = data_dir.join("together.toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub at: Location,
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, env = "TOGETHER_PORT")]
+    pub port: Option<u16>,
+    /// The address to listen on; 0.0.0.0 to accept connections from other machines.
+    #[arg(long, env = "TOGETHER_LISTEN")]
+    pub listen: Option<String>,
+    /// The address people reach Together at (behind the TLS proxy), used in emailed links.
+    #[arg(long, env = "TOGETHER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Serve a demo database (refused otherwise, so that demo and real data never mix).
+    #[arg(long)]
+    pub allow_demo: bool,
+}
+
+/// Who the command line acts as in the audit trail.
+pub fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "operator".into());
+    format!(
+        "cli:{}",
+        user.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .take(32)
+            .collect::<String>()
+    )
+}
+
+pub fn cli_audit(
+    action: &str,
+    resource_type: &str,
+    pcn: Option<together_core::PcnId>,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        at: time::OffsetDateTime::now_utc(),
+        actor: cli_actor(),
+        role: "operator".into(),
+        pcn_id: pcn,
+        action: action.into(),
+        resource_type: resource_type.into(),
+        resource_id: None,
+        outcome: Outcome::Allowed,
+        reason: None,
+        request_id: None,
+        ip: None,
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// Makes sure the data directory exists and can be written to.
+pub fn prepare_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok")
+        .with_context(|| format!("cannot write to the data directory {}", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Opens (and migrates) the instance's database.
+pub async fn open_store(at: &Location, settings: &FileSettings) -> Result<DynStore> {
+    prepare_dir(&at.data_dir)?;
+    let url = at
+        .database_url
+        .clone()
+        .or_else(|| settings.database_url.clone());
+    match url {
+        Some(url) if is_postgres(&url) => {
+            let (store, applied) = PgStore::open(&url).await.with_context(|| format!("cannot open the PostgreSQL database at {}", redact_url(&url)))?;
+            if !applied.is_empty() {
+                tracing::info!(migrations = applied.len(), "database schema updated");
+            }
+            Ok(Arc::new(store))
+        }
+        Some(other) => bail!("the database URL must start with postgres:// (got {}); leave it out to use SQLite in the data directory", redact_url(&other)),
+        None => {
+            let path = at.data_dir.join("together.sqlite");
+            let (store, opened) = SqliteStore::open(&path, Some(&at.data_dir.join("backups")))
+                .await
+                .with_context(|| format!("cannot open the database {}", path.display()))?;
+            if let Some(b) = opened.backup {
+                tracing::info!(backup = %b.display(), migrations = opened.applied.len(), "database backed up, then its schema updated");
+            }
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Reads a key from an environment variable (hex) or DIR/keys/NAME, creating the file with 32
+/// random bytes on first use. Keys never live in the database, so a database backup holds none.
+pub fn key(data_dir: &Path, name: &str, env: &str) -> Result<Vec<u8>> {
+    if let Ok(hexed) = std::env::var(env) {
+        return hex_bytes(&hexed).with_context(|| format!("{env} must be hex-encoded"));
+    }
+    let dir = data_dir.join("keys");
+    let path = dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            hex_bytes(text.trim()).with_context(|| format!("{} is damaged", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let fresh = PseudonymKey::generate(1).bytes().to_vec();
+            write_private(&path, &to_hex(&fresh))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(fresh)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn hex_bytes(s: &str) -> Result<Vec<u8>> {
+    if s.len() % 2 != 0 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
+        bail!("not hex");
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(Into::into))
+        .collect()
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    }
+    #[cfg(not(unix))]
+    std::fs::write(path, text)
+}
+
+/// Everything the web layer needs, for `serve` and `demo`.
+pub fn app_state(store: DynStore, data_dir: &Path, config: WebConfig) -> Result<AppState> {
+    let pseudonym = PseudonymKey::new(
+        1,
+        key(data_dir, "pseudonym-v1.key", "TOGETHER_PSEUDONYM_KEY")?,
+    )?;
+    let secret = key(data_dir, "instance-secret.key", "TOGETHER_INSTANCE_SECRET")?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    Ok(AppState::new(
+        store,
+        clock,
+        secret,
+        pseudonym,
+        config,
+        Arc::new(LogDelivery),
+    ))
+}
+
+pub async fn is_demo(store: &DynStore) -> Result<bool> {
+    Ok(store.meta("demo").await?.as_deref() == Some("true"))
+}
+
+pub async fn listen(listen: &str, port: u16) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind((listen, port))
+        .await
+        .with_context(|| format!("cannot listen on {listen}:{port}"))
+}
+
+pub async fn serve(args: ServeArgs) -> Result<()> {
+    let settings = FileSettings::load(&args.at.data_dir)?;
+    let store = open_store(&args.at, &settings).await?;
+    let demo = is_demo(&store).await?;
+    if demo && !args.allow_demo {
+        bail!("this is a demo database; serve it with --allow-demo, or point --data-dir at a real instance");
+    }
+    let listen_on = args
+        .listen
+        .or(settings.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let listener = listen(&listen_on, args.port.or(settings.port).unwrap_or(8080)).await?;
+    let port = listener.local_addr()?.port();
+    let mut config = WebConfig {
+        demo,
+        public_url: args
+            .public_url
+            .or(settings.public_url.clone())
+            .unwrap_or_else(|| format!("http://localhost:{port}")),
+        ..WebConfig::default()
+    };
+    if let Some(m) = settings.session_idle_minutes {
+        config.idle_timeout = time::Duration::minutes(m);
+    }
+    if let Some(h) = settings.session_absolute_hours {
+        config.absolute_timeout = time::Duration::hours(h);
+    }
+    if store.count_users_able_to_sign_in().await? == 0 {
+        eprintln!("No one can sign in yet: run `together bootstrap-admin --data-dir {}` to create the first administrator.", args.at.data_dir.display());
+    }
+    let state = app_state(store, &args.at.data_dir, config.clone())?;
+    println!("Together is running at {}", config.public_url);
+    together_web::serve(state, listener).await?;
+    Ok(())
+}
+
+fn sqlite_path(at: &Location) -> Result<PathBuf> {
+    if at.database_url.as_deref().is_some_and(is_postgres) {
+        bail!("a PostgreSQL database is backed up with pg_dump and restored with pg_restore (see docs/operations.md)");
+    }
+    Ok(at.data_dir.join("together.sqlite"))
+}
+
+pub async fn backup(at: &Location, to: &Path) -> Result<()> {
+    let source = sqlite_path(at)?;
+    if !source.is_file() {
+        bail!("there is no database at {}", source.display());
+    }
+    together_store::sqlite::backup_database(&source, to)
+        .await
+        .with_context(|| format!("backup to {} failed", to.display()))?;
+    println!(
+        "Backed up {} to {} and checked it (integrity_check ok).",
+        source.display(),
+        to.display()
+    );
+    println!(
+        "The keys in {} are not in the backup: keep a copy of them somewhere else safe.",
+        at.data_dir.join("keys").display()
+    );
+    Ok(())
+}
+
+pub async fn restore(at: &Location, from: &Path) -> Result<()> {
+    let target = sqlite_path(at)?;
+    together_store::sqlite::verify_file(from)
+        .await
+        .with_context(|| format!("{} cannot be restored", from.display()))?;
+    prepare_dir(&at.data_dir)?;
+    if target.is_file() {
+        let dir = at.data_dir.join("backups");
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let keep = dir.join(format!(
+            "before-restore-{}.sqlite",
+            time::OffsetDateTime::now_utc().unix_timestamp()
+        ));
+        together_store::sqlite::backup_database(&target, &keep)
+            .await
+            .context("could not keep a copy of the current database")?;
+        println!("The current database was kept as {}.", keep.display());
+    }
+    together_store::sqlite::restore_file(from, &target)
+        .await
+        .with_context(|| format!("restore from {} failed", from.display()))?;
+    println!("Restored {} from {}.", target.display(), from.display());
+    Ok(())
+}

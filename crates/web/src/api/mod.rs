@@ -1,0 +1,269 @@
+//! The JSON API under /api/v1: bearer tokens from `together users token`, the same policy as the
+//! pages, and an OpenAPI document generated from the handlers themselves.
+
+use crate::context::{denied, Ctx};
+use crate::error::AppError;
+use crate::pages::people::{decide, person_id, search_scope};
+use crate::policy_router::{Policy, Routes};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use together_core::people::PersonForm;
+use together_core::{Action, Decision, Role};
+use together_store::Outcome;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.get("/api/v1/openapi.json", Policy::Public, openapi)
+        .get("/api/v1/me", Policy::Allow(Action::UseAccount), me)
+        .get(
+            "/api/v1/people",
+            Policy::Allow(Action::FindPeople),
+            find_people,
+        )
+        .post(
+            "/api/v1/people",
+            Policy::Allow(Action::CreatePerson),
+            create_person,
+        )
+        .get(
+            "/api/v1/people/{id}",
+            Policy::Allow(Action::FindPeople),
+            get_person,
+        )
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Together API", version = "1", description = "Collaborative Practice for GP practices and their PCN. Authenticate with a bearer token from `together users token`."),
+    paths(me, find_people, create_person, get_person),
+    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document, for clients and for the tests that check every API route is in it.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi_document())
+}
+
+#[derive(Serialize, ToSchema)]
+struct ApiError {
+    error: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Me {
+    id: String,
+    name: String,
+    email: String,
+    role: String,
+    pcn_id: String,
+    practice_id: Option<String>,
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401, body = ApiError)))]
+async fn me(ctx: Ctx) -> Result<Json<Me>, AppError> {
+    let a = ctx.auth()?;
+    Ok(Json(Me {
+        id: a.user.id.to_string(),
+        name: a.user.display_name.clone(),
+        email: a.user.email.to_string(),
+        role: a.user.role.as_str().into(),
+        pcn_id: a.user.pcn_id.to_string(),
+        practice_id: a.user.practice_id.map(|p| p.to_string()),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+struct PersonSummaryOut {
+    id: String,
+    given_name: String,
+    family_name: String,
+    /// YYYY-MM-DD
+    date_of_birth: String,
+    practice_id: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+struct FindParams {
+    /// At least two letters of a first or last name.
+    q: String,
+}
+
+fn iso(d: &time::Date) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    d.format(f).unwrap_or_default()
+}
+
+/// Finds people by name (clinicians: their own practice only). Audited.
+#[utoipa::path(get, path = "/api/v1/people", params(FindParams), responses((status = 200, body = [PersonSummaryOut]), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+async fn find_people(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<FindParams>,
+) -> Result<Json<Vec<PersonSummaryOut>>, AppError> {
+    if p.q.trim().chars().count() < 2 {
+        return Err(AppError::BadRequest(
+            "q must have at least two letters".into(),
+        ));
+    }
+    let actor = ctx.actor()?;
+    let audit = ctx.audit(&state, "find_people", "people", None, Outcome::Allowed);
+    let found = state
+        .store()
+        .find_people(actor.pcn_id, search_scope(&ctx)?, p.q.trim(), &audit)
+        .await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|p| PersonSummaryOut {
+                id: p.id.to_string(),
+                given_name: p.given_name,
+                family_name: p.family_name,
+                date_of_birth: iso(&p.date_of_birth),
+                practice_id: p.practice_id.to_string(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewPersonIn {
+    given_name: String,
+    family_name: String,
+    /// YYYY-MM-DD or DD/MM/YYYY
+    date_of_birth: String,
+    practice_id: String,
+    /// phone, text, email, letter or in_person
+    contact_preference: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    /// Optional; never stored, only turned into the shared pseudonym.
+    #[serde(default)]
+    nhs_number: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct PersonOut {
+    id: String,
+    given_name: String,
+    family_name: String,
+    date_of_birth: String,
+    practice_id: String,
+    contact_preference: String,
+    phone: Option<String>,
+    email: Option<String>,
+    linked_to_appointment_data: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Created {
+    id: String,
+}
+
+/// Adds a person. Link workers who add someone have them on their caseload.
+#[utoipa::path(post, path = "/api/v1/people", request_body = NewPersonIn, responses((status = 201, body = Created), (status = 400, body = ApiError)))]
+async fn create_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(p): Json<NewPersonIn>,
+) -> Result<(StatusCode, Json<Created>), AppError> {
+    let actor = ctx.actor()?.clone();
+    let form = PersonForm {
+        given_name: p.given_name,
+        family_name: p.family_name,
+        date_of_birth: p.date_of_birth,
+        practice_id: p.practice_id,
+        contact_preference: p.contact_preference,
+        phone: p.phone,
+        email: p.email,
+        nhs_number: p.nhs_number,
+    };
+    let person = form.parse(state.now()).map_err(|errors| {
+        AppError::BadRequest(
+            errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })?;
+    if actor.role == Role::Clinician && actor.practice_id != Some(person.practice_id) {
+        return Err(AppError::BadRequest(
+            "practice_id: you can add people registered at your own practice".into(),
+        ));
+    }
+    let pseudonym = person
+        .nhs_number
+        .as_ref()
+        .map(|n| state.0.pseudonym_key.pseudonymise(n));
+    let caseload = (actor.role == Role::LinkWorker).then_some(actor.user_id);
+    let audit = ctx.audit(&state, "create_person", "person", None, Outcome::Allowed);
+    let id = state
+        .store()
+        .create_person(actor.pcn_id, &person, pseudonym.as_ref(), caseload, &audit)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })))
+}
+
+/// One person's record. Audited. Outside a link worker's caseload, the web page (which asks
+/// for a reason) must be used.
+#[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = String, Path)), responses((status = 200, body = PersonOut), (status = 404, body = ApiError)))]
+async fn get_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<PersonOut>, AppError> {
+    let id = person_id(&id)?;
+    match decide(&state, &ctx, id, Action::ViewPerson).await? {
+        Some(Decision::Allow) => {}
+        Some(_) => {
+            denied(&state, &ctx, "view_person", "person", Some(id.to_string())).await;
+            return Err(AppError::NotFound);
+        }
+        None => return Err(AppError::NotFound),
+    }
+    let audit = ctx.audit(&state, "view_person", "person", None, Outcome::Allowed);
+    let p = state
+        .store()
+        .read_person(ctx.actor()?.pcn_id, id, &audit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(PersonOut {
+        id: p.id.to_string(),
+        given_name: p.given_name,
+        family_name: p.family_name,
+        date_of_birth: iso(&p.date_of_birth),
+        practice_id: p.practice_id.to_string(),
+        contact_preference: p.contact_preference.as_str().into(),
+        phone: p.phone,
+        email: p.email,
+        linked_to_appointment_data: p.pseudonym.is_some(),
+    }))
+}

@@ -1,0 +1,121 @@
+//! Signing in and out, the second factor, one's own account, and the one-time links that set a
+//! password (enrolment, reset).
+
+mod account;
+mod links;
+mod sign_in;
+mod two_factor;
+
+use crate::context::{Ctx, SESSION_COOKIE};
+use crate::error::AppError;
+use crate::policy_router::{Policy, Routes};
+use crate::security::{hash_token, random_token};
+use crate::state::AppState;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use together_core::Action;
+use together_store::{NewSession, User};
+
+pub(crate) use links::issue_link;
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    let account = Policy::Allow(Action::UseAccount);
+    r.get("/sign-in", Policy::Public, sign_in::page)
+        .post("/sign-in", Policy::Public, sign_in::submit)
+        .post("/sign-out", Policy::Public, sign_in::sign_out)
+        .get(
+            "/sign-in/two-factor",
+            Policy::PasswordOnly,
+            two_factor::challenge_page,
+        )
+        .post(
+            "/sign-in/two-factor",
+            Policy::PasswordOnly,
+            two_factor::challenge_submit,
+        )
+        .get(
+            "/account/two-factor",
+            Policy::PasswordOnly,
+            two_factor::setup_page,
+        )
+        .post(
+            "/account/two-factor",
+            Policy::PasswordOnly,
+            two_factor::setup_submit,
+        )
+        .get("/account", account, account::page)
+        .post("/account/password", account, account::change_password)
+        .post("/account/sessions/end", account, account::end_session)
+        .post(
+            "/account/sessions/end-all",
+            account,
+            account::end_all_sessions,
+        )
+        .get("/enrol", Policy::Public, links::enrol_page)
+        .post("/enrol", Policy::Public, links::enrol_submit)
+        .get("/reset-password", Policy::Public, links::reset_page)
+        .post("/reset-password", Policy::Public, links::reset_submit)
+        .get("/forgot-password", Policy::Public, links::forgot_page)
+        .post("/forgot-password", Policy::Public, links::forgot_submit)
+}
+
+fn session_cookie(token: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Lax"
+    ))
+    .ok()
+}
+
+fn clear_session_cookie() -> HeaderValue {
+    HeaderValue::from_static("__Host-session=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// Starts a fresh session (a new token every time: rotation on sign-in and on the second
+/// factor), ends the one the request came with, and returns the cookie that carries it.
+pub(crate) async fn new_session(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    mfa_done: bool,
+) -> Result<HeaderValue, AppError> {
+    if let Some(old) = ctx.auth.as_ref().and_then(|a| a.session_hash.as_deref()) {
+        state.store().delete_session(old).await?;
+    }
+    let token = random_token();
+    state
+        .store()
+        .create_session(&NewSession {
+            token_hash: hash_token(&token),
+            user_id: user.id,
+            now: state.now(),
+            mfa_done,
+            ip: ctx.ip.clone(),
+            user_agent: ctx.user_agent.clone(),
+        })
+        .await?;
+    session_cookie(&token).ok_or_else(|| AppError::Internal("session cookie".into()))
+}
+
+/// [`new_session`], then a redirect.
+pub(crate) async fn start_session(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    mfa_done: bool,
+    to: &str,
+) -> Result<Response, AppError> {
+    let cookie = new_session(state, ctx, user, mfa_done).await?;
+    let mut res = Redirect::to(to).into_response();
+    res.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(res)
+}
+
+/// Sends a signed-in user on: to the second factor if they owe one, otherwise home.
+pub(crate) fn after_password(state: &AppState, user: &User) -> (bool, &'static str) {
+    let owes = crate::context::mfa_required(state, user);
+    match (owes, user.totp_secret.is_some()) {
+        (false, _) => (true, "/"),
+        (true, true) => (false, "/sign-in/two-factor"),
+        (true, false) => (false, "/account/two-factor"),
+    }
+}

@@ -1,0 +1,148 @@
+use super::{after_password, clear_session_cookie, start_session};
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use time::Duration;
+use together_core::password::{dummy_hash, hash_password, needs_rehash, verify_password};
+use together_core::Email;
+use together_store::{Outcome, UserStatus};
+
+/// The one message for every failed sign-in, so that it never tells whether an account exists
+/// or is locked.
+pub(crate) const SIGN_IN_FAILED: &str = "Enter a correct email address and password";
+
+/// Failures allowed before the account starts to lock, and the longest lock.
+const FREE_FAILURES: i64 = 5;
+const MAX_LOCK_MINUTES: i64 = 60;
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    layout: Layout,
+    email: String,
+    error: String,
+    demo: bool,
+}
+
+pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    if ctx.auth.as_ref().is_some_and(|a| a.mfa_done) {
+        return Ok(Redirect::to("/").into_response());
+    }
+    render(&state, &ctx, String::new(), String::new())
+}
+
+fn render(state: &AppState, ctx: &Ctx, email: String, error: String) -> Result<Response, AppError> {
+    let page = SignInPage {
+        layout: Layout::new(state, ctx, "Sign in"),
+        email,
+        error,
+        demo: state.config().demo,
+    };
+    let status = if page.error.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNAUTHORIZED
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SignInForm {
+    email: String,
+    password: String,
+}
+
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, AppError> {
+    let now = state.now();
+    let cfg = state.config();
+    if let Err(wait) = state.0.limiter.check(
+        &format!("sign-in:{}", ctx.ip),
+        now,
+        cfg.sign_in_attempts_per_ip,
+        Duration::minutes(15),
+    ) {
+        return Err(AppError::TooMany(wait));
+    }
+    let user = match form.email.parse::<Email>() {
+        Ok(email) => state.store().user_by_email(&email).await?,
+        Err(_) => None,
+    };
+    let Some(user) = user else {
+        // Spend the same time as a real check, so timing does not reveal unknown accounts.
+        verify_password(&form.password, dummy_hash());
+        return render(&state, &ctx, form.email, SIGN_IN_FAILED.into());
+    };
+    let locked = user.locked_until.is_some_and(|t| t > now);
+    let usable = user.status == UserStatus::Active && !locked;
+    let matches = verify_password(
+        &form.password,
+        user.password_hash.as_deref().unwrap_or(dummy_hash()),
+    );
+    let audit = |outcome, reason: &str| {
+        let mut e = ctx.audit(
+            &state,
+            "sign_in",
+            "user",
+            Some(user.id.to_string()),
+            outcome,
+        );
+        e.pcn_id = Some(user.pcn_id);
+        e.actor = format!("user:{}", user.id);
+        e.role = user.role.as_str().into();
+        e.reason = Some(reason.to_owned()).filter(|r| !r.is_empty());
+        e
+    };
+    if !usable || !matches {
+        if usable {
+            let failures = user.failed_sign_ins + 1;
+            let lock = (failures >= FREE_FAILURES).then(|| {
+                now + Duration::minutes(
+                    (1i64 << (failures - FREE_FAILURES).min(6)).min(MAX_LOCK_MINUTES),
+                )
+            });
+            state.store().record_failed_sign_in(user.id, lock).await?;
+        }
+        let why = if locked {
+            "account locked"
+        } else if !usable {
+            "account not active"
+        } else {
+            "wrong password"
+        };
+        state.store().audit(&audit(Outcome::Denied, why)).await?;
+        return render(&state, &ctx, form.email, SIGN_IN_FAILED.into());
+    }
+    state.store().clear_failed_sign_ins(user.id).await?;
+    if user.password_hash.as_deref().is_some_and(needs_rehash) {
+        if let Ok(h) = hash_password(&form.password) {
+            state.store().set_password(user.id, &h).await?;
+        }
+    }
+    state.store().audit(&audit(Outcome::Allowed, "")).await?;
+    let (mfa_done, to) = after_password(&state, &user);
+    start_session(&state, &ctx, &user, mfa_done, to).await
+}
+
+pub(crate) async fn sign_out(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, AppError> {
+    if let Some(hash) = ctx.auth.as_ref().and_then(|a| a.session_hash.as_deref()) {
+        state.store().delete_session(hash).await?;
+    }
+    let mut res = Redirect::to("/sign-in").into_response();
+    res.headers_mut()
+        .append(header::SET_COOKIE, clear_session_cookie());
+    Ok(res)
+}

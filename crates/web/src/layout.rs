@@ -1,0 +1,94 @@
+//! What every page's frame shows: the service name (the PCN's), who is signed in, the navigation
+//! their role allows (decided by the same policy that guards the routes) and the CSRF token.
+
+use crate::context::Ctx;
+use crate::state::AppState;
+use together_core::{authorize, Action, Resource};
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub text: &'static str,
+    pub active: bool,
+}
+
+pub struct Layout {
+    pub title: String,
+    pub service: String,
+    pub csrf: String,
+    /// Display name and role label of the signed-in user.
+    pub user: Option<(String, &'static str)>,
+    pub nav: Vec<NavItem>,
+    pub demo: bool,
+}
+
+const NAV: &[(&str, &str, Action)] = &[
+    ("/", "Home", Action::UseAccount),
+    ("/people", "People", Action::FindPeople),
+    ("/pcn", "Our PCN", Action::UseAccount),
+    ("/admin", "Admin", Action::ManageOrganisation),
+    ("/admin/audit", "Audit", Action::ViewAudit),
+    ("/account", "Account", Action::UseAccount),
+];
+
+impl Layout {
+    pub fn new(state: &AppState, ctx: &Ctx, title: &str) -> Self {
+        let signed_in = ctx.auth.as_ref().filter(|a| a.mfa_done);
+        let nav = signed_in
+            .map(|a| {
+                NAV.iter()
+                    .filter(|(_, _, action)| {
+                        authorize(&a.actor, *action, &Resource::Pcn(a.actor.pcn_id)).is_allowed()
+                    })
+                    .map(|(href, text, _)| NavItem {
+                        href,
+                        text,
+                        active: if *href == "/" {
+                            ctx.path == "/"
+                        } else {
+                            ctx.path.starts_with(href)
+                                && !(*href == "/admin" && ctx.path.starts_with("/admin/audit"))
+                        },
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            title: title.to_owned(),
+            service: signed_in
+                .map(|a| a.pcn_name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "Together".into()),
+            csrf: ctx.csrf_token.clone(),
+            user: ctx
+                .auth
+                .as_ref()
+                .map(|a| (a.user.display_name.clone(), a.user.role.label())),
+            nav,
+            demo: state.config().demo,
+        }
+    }
+}
+
+/// "24 November 2026, 09:00 UTC": times are stored and shown in UTC until the instance's time
+/// zone becomes a setting.
+pub fn when(t: &time::OffsetDateTime) -> String {
+    let f = time::macros::format_description!(
+        "[day padding:none] [month repr:long] [year], [hour]:[minute] UTC"
+    );
+    t.format(f).unwrap_or_default()
+}
+
+/// "27 March 1933".
+pub fn date(d: &time::Date) -> String {
+    let f = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
+    d.format(f).unwrap_or_default()
+}
+
+/// The message for one field among a form's errors, or an empty string.
+pub fn field_error(errors: &[together_core::people::FieldError], field: &str) -> String {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.clone())
+        .unwrap_or_default()
+}

@@ -1,0 +1,71 @@
+//! Delivering the outbox. Messages are written to the store first (so nothing is lost if a
+//! provider is down) and handed to a [`Delivery`] adapter by a background task. The default
+//! adapter records delivery and logs the recipient's domain and subject, never the body (which
+//! may hold a one-time link).
+
+use crate::state::AppState;
+use async_trait::async_trait;
+use together_store::Message;
+
+/// Something that can send a message: the log (default), or a provider such as GOV.UK Notify.
+#[async_trait]
+pub trait Delivery: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    async fn deliver(&self, message: &Message) -> Result<(), String>;
+}
+
+/// Records messages for the outbox page and the log; sends nothing outside the machine.
+pub struct LogDelivery;
+
+#[async_trait]
+impl Delivery for LogDelivery {
+    fn name(&self) -> &'static str {
+        "log"
+    }
+    async fn deliver(&self, m: &Message) -> Result<(), String> {
+        let domain = m
+            .recipient
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .unwrap_or("(phone)");
+        tracing::info!(channel = %m.channel, to_domain = %domain, subject = %m.subject, "message recorded in the outbox");
+        Ok(())
+    }
+}
+
+/// Delivers what is waiting, once; returns how many were delivered.
+pub async fn deliver_pending(state: &AppState) -> usize {
+    let pending = match state.store().undelivered_messages(100).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the outbox");
+            return 0;
+        }
+    };
+    let mut sent = 0;
+    for m in pending {
+        match state.0.delivery.deliver(&m).await {
+            Ok(()) => {
+                if state
+                    .store()
+                    .mark_delivered(&m.id, state.0.delivery.name(), state.now())
+                    .await
+                    .is_ok()
+                {
+                    sent += 1;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "delivery failed; will retry"),
+        }
+    }
+    sent
+}
+
+pub(crate) fn spawn_delivery(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            deliver_pending(&state).await;
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+    });
+}

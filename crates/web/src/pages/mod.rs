@@ -1,0 +1,15 @@
+//! The pages, one module per area; each owns its routes, forms and templates.
+
+pub(crate) mod admin;
+mod health;
+mod home;
+pub(crate) mod people;
+
+use crate::policy_router::Routes;
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    let r = home::routes(r);
+    let r = health::routes(r);
+    let r = admin::routes(r);
+    people::routes(r)
+}

@@ -1,0 +1,224 @@
+//! Security headers on every response, CSRF protection on every state change, random tokens and
+//! their hashes, and the in-memory rate limiter for sign-in.
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use time::{Duration, OffsetDateTime};
+
+/// 256 random bits, hex-encoded: session tokens, links and API tokens.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// What the store keeps instead of a token: a leaked database cannot be replayed as sessions.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn mac(secret: &[u8], message: &str) -> Hmac<Sha256> {
+    let mut m = match Hmac::<Sha256>::new_from_slice(secret) {
+        Ok(m) => m,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    m.update(message.as_bytes());
+    m
+}
+
+/// The CSRF token for a session (or anonymous visitor): a MAC of its binding, so it changes
+/// when the session rotates and cannot be made by anyone without the server's secret.
+pub(crate) fn csrf_token(secret: &[u8], binding: &str) -> String {
+    hex::encode(
+        mac(secret, &format!("csrf:{binding}"))
+            .finalize()
+            .into_bytes(),
+    )
+}
+
+fn csrf_valid(secret: &[u8], expected_for: &str, provided: &str) -> bool {
+    match hex::decode(provided) {
+        Ok(bytes) => mac(secret, &format!("csrf:{expected_for}"))
+            .verify_slice(&bytes)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Headers that every response carries, pages and errors alike (security checklist W1).
+pub(crate) async fn headers(req: Request, next: Next) -> Response {
+    let is_asset = req.uri().path().starts_with("/assets/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains",
+    );
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    );
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "no-referrer");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    );
+    set(h, "cross-origin-opener-policy", "same-origin");
+    if is_asset {
+        set(h, "cache-control", "public, max-age=3600");
+    } else {
+        // Pages can hold personal data: never keep them in a shared or browser cache.
+        set(h, "cache-control", "no-store");
+    }
+    res
+}
+
+fn same_origin(req: &Request) -> bool {
+    let h = req.headers();
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site != "same-origin" && site != "none" {
+            return false;
+        }
+    }
+    if let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = h
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+        if origin == "null" || origin_host != host {
+            return false;
+        }
+    }
+    true
+}
+
+/// Rejects any state-changing page request that lacks the session's CSRF token or comes from
+/// another site (security checklist W2). The JSON API is exempt: it accepts no cookies.
+pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    if !same_origin(&req) {
+        return AppError::Csrf.into_response();
+    }
+    let Some(ctx) = req.extensions().get::<Ctx>().cloned() else {
+        return AppError::Csrf.into_response();
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, 2 * 1024 * 1024).await {
+        Ok(b) => b,
+        Err(_) => return AppError::BadRequest("The form was too large".into()).into_response(),
+    };
+    let provided = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|fields| {
+            fields
+                .into_iter()
+                .find(|(k, _)| k == "csrf_token")
+                .map(|(_, v)| v)
+        });
+    let binding_ok = provided
+        .as_deref()
+        .is_some_and(|p| csrf_valid(&state.0.secret, &binding_of(&ctx, &parts), p));
+    if !binding_ok {
+        return AppError::Csrf.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn binding_of(ctx: &Ctx, parts: &axum::http::request::Parts) -> String {
+    match ctx.auth.as_ref().and_then(|a| a.session_hash.clone()) {
+        Some(h) => h,
+        None => crate::context::cookie(&parts.headers, crate::context::ANON_COOKIE)
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+/// Counts attempts per key (an IP address) in a sliding window, in memory: enough for one
+/// server process, and forgotten on restart, which only ever loosens the limit.
+#[derive(Default)]
+pub(crate) struct RateLimiter {
+    hits: Mutex<HashMap<String, VecDeque<OffsetDateTime>>>,
+}
+
+impl RateLimiter {
+    /// Records an attempt; `Err(seconds)` when the key is over `limit` in `window`.
+    pub(crate) fn check(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        limit: usize,
+        window: Duration,
+    ) -> Result<(), u64> {
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        if hits.len() > 10_000 {
+            hits.retain(|_, q| q.back().is_some_and(|t| now - *t < window));
+        }
+        let q = hits.entry(key.to_owned()).or_default();
+        while q.front().is_some_and(|t| now - *t >= window) {
+            q.pop_front();
+        }
+        if q.len() >= limit {
+            let oldest = q.front().copied().unwrap_or(now);
+            return Err((window - (now - oldest)).whole_seconds().max(1) as u64);
+        }
+        q.push_back(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn csrf_tokens_are_bound_to_their_session() {
+        let t = csrf_token(b"secret", "session-a");
+        assert!(csrf_valid(b"secret", "session-a", &t));
+        assert!(!csrf_valid(b"secret", "session-b", &t));
+        assert!(!csrf_valid(b"other", "session-a", &t));
+        assert!(!csrf_valid(b"secret", "session-a", "zz"));
+    }
+
+    #[test]
+    fn the_limiter_refuses_past_the_limit_and_forgets_after_the_window() {
+        let l = RateLimiter::default();
+        let t0 = datetime!(2026-11-24 09:00 UTC);
+        for _ in 0..3 {
+            assert!(l.check("ip", t0, 3, Duration::minutes(15)).is_ok());
+        }
+        assert_eq!(
+            l.check("ip", t0 + Duration::minutes(5), 3, Duration::minutes(15)),
+            Err(600)
+        );
+        assert!(l.check("other", t0, 3, Duration::minutes(15)).is_ok());
+        assert!(l
+            .check("ip", t0 + Duration::minutes(16), 3, Duration::minutes(15))
+            .is_ok());
+    }
+}

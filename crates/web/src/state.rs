@@ -1,0 +1,84 @@
+//! What every request can reach: the store, the clock, the keys and the deployment settings.
+
+use crate::outbox::Delivery;
+use crate::security::RateLimiter;
+use std::sync::Arc;
+use time::Duration;
+use together_core::clock::SharedClock;
+use together_core::PseudonymKey;
+use together_store::DynStore;
+
+/// Deployment settings that the web layer needs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// A demo instance: a banner on every page, and the second factor is optional.
+    pub demo: bool,
+    /// The address people reach Together at, used in links sent by email or text.
+    pub public_url: String,
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub absolute_timeout: Duration,
+    /// Sign-in attempts allowed from one address in a quarter of an hour.
+    pub sign_in_attempts_per_ip: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            demo: false,
+            public_url: "http://localhost:8080".into(),
+            idle_timeout: Duration::minutes(30),
+            absolute_timeout: Duration::hours(12),
+            sign_in_attempts_per_ip: 50,
+        }
+    }
+}
+
+/// Shared application state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(pub(crate) Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub store: DynStore,
+    pub clock: SharedClock,
+    /// Keys CSRF tokens and other server-side MACs; kept in the data directory's keys/.
+    pub secret: Vec<u8>,
+    pub pseudonym_key: PseudonymKey,
+    pub config: WebConfig,
+    pub limiter: RateLimiter,
+    pub delivery: Arc<dyn Delivery>,
+}
+
+impl AppState {
+    pub fn new(
+        store: DynStore,
+        clock: SharedClock,
+        secret: Vec<u8>,
+        pseudonym_key: PseudonymKey,
+        config: WebConfig,
+        delivery: Arc<dyn Delivery>,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            store,
+            clock,
+            secret,
+            pseudonym_key,
+            config,
+            limiter: RateLimiter::default(),
+            delivery,
+        }))
+    }
+
+    pub fn store(&self) -> &DynStore {
+        &self.0.store
+    }
+
+    pub(crate) fn now(&self) -> time::OffsetDateTime {
+        self.0.clock.now()
+    }
+
+    pub(crate) fn config(&self) -> &WebConfig {
+        &self.0.config
+    }
+}
