@@ -77,7 +77,7 @@ pub(crate) async fn headers(req: Request, next: Next) -> Response {
     );
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
-    set(h, "referrer-policy", "no-referrer");
+    set(h, "referrer-policy", "same-origin");
     set(
         h,
         "permissions-policy",

@@ -1,0 +1,325 @@
+//! Spawns the real application on an ephemeral port with a fresh database (the zero2prod
+//! pattern) and a client that keeps its own cookies, so tests see exactly what a browser sees.
+
+use reqwest::header::{HeaderMap, COOKIE, SET_COOKIE};
+use reqwest::{redirect, StatusCode};
+use std::collections::HashMap;
+use std::sync::Arc;
+use time::macros::datetime;
+use together_core::clock::FakeClock;
+use together_core::password::hash_password;
+use together_core::{PcnId, PracticeId, PseudonymKey, Role, UserId};
+use together_store::{DynStore, NewAuditEvent, NewUser, Outcome, UserStatus};
+use together_web::outbox::LogDelivery;
+use together_web::{AppState, WebConfig};
+
+pub const PASSWORD: &str = "kettle violin orchard";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub store: DynStore,
+    pub clock: FakeClock,
+    pub pcn: PcnId,
+    pub practices: Vec<PracticeId>,
+    pub users: HashMap<Role, (UserId, String)>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn audit(pcn: PcnId) -> NewAuditEvent {
+    NewAuditEvent {
+        at: datetime!(2026-11-24 09:00 UTC),
+        actor: "cli:test".into(),
+        role: "operator".into(),
+        pcn_id: Some(pcn),
+        action: "setup".into(),
+        resource_type: "test".into(),
+        resource_id: None,
+        outcome: Outcome::Allowed,
+        reason: None,
+        request_id: None,
+        ip: None,
+    }
+}
+
+pub struct Options {
+    pub db: Db,
+    pub demo: bool,
+    pub sign_in_attempts_per_ip: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            db: Db::Sqlite,
+            demo: true,
+            sign_in_attempts_per_ip: 1000,
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(db: Db) -> Self {
+        Self::with(Options {
+            db,
+            ..Options::default()
+        })
+        .await
+    }
+
+    /// One PCN with two practices and one active user per role (the clinician at practice 0).
+    pub async fn with(o: Options) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = match o.db {
+            Db::Sqlite => together_store::testing::fresh_sqlite(dir.path())
+                .await
+                .expect("sqlite"),
+            Db::Postgres => together_store::testing::fresh_postgres()
+                .await
+                .expect("PostgreSQL must answer for these tests (TOGETHER_TEST_POSTGRES_URL)"),
+        };
+        let now = datetime!(2026-11-24 09:00 UTC);
+        let clock = FakeClock::at(now);
+        let pcn = store
+            .create_pcn("Harbourview PCN", None, now)
+            .await
+            .unwrap();
+        let mut practices = Vec::new();
+        for (code, name) in [("B99001", "Quayside Surgery"), ("B99002", "Harbour Lane")] {
+            practices.push(
+                store
+                    .add_practice(pcn, &code.parse().unwrap(), name, &audit(pcn), now)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let hash = hash_password(PASSWORD).unwrap();
+        let mut users = HashMap::new();
+        for role in Role::ALL {
+            let email = format!("{}@harbourview.example", role.as_str().replace('_', "-"));
+            let new = NewUser {
+                pcn_id: pcn,
+                email: email.parse().unwrap(),
+                display_name: format!("Test {}", role.label()),
+                role,
+                practice_id: role.needs_practice().then(|| practices[0]),
+                status: UserStatus::Active,
+                password_hash: Some(hash.clone()),
+            };
+            users.insert(
+                role,
+                (
+                    store.create_user(&new, &audit(pcn), now).await.unwrap(),
+                    email,
+                ),
+            );
+        }
+        let config = WebConfig {
+            demo: o.demo,
+            sign_in_attempts_per_ip: o.sign_in_attempts_per_ip,
+            ..WebConfig::default()
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let config = WebConfig {
+            public_url: format!("http://127.0.0.1:{port}"),
+            ..config
+        };
+        let state = AppState::new(
+            store.clone(),
+            Arc::new(clock.clone()),
+            vec![42u8; 32],
+            PseudonymKey::new(1, vec![7u8; 32]).unwrap(),
+            config,
+            Arc::new(LogDelivery),
+        );
+        tokio::spawn(together_web::serve(state, listener));
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            store,
+            clock,
+            pcn,
+            practices,
+            users,
+            _dir: dir,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A client signed in (password only; in demo mode that is all) as the given role.
+    pub async fn signed_in(&self, role: Role) -> Client {
+        let mut c = self.client();
+        let res = c.sign_in(&self.users[&role].1, PASSWORD).await;
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "sign-in as {role} failed: {}",
+            res.body
+        );
+        c
+    }
+}
+
+/// What a response said.
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Res {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// An HTTP client with a cookie jar of its own, no redirects followed.
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub cookies: HashMap<String, String>,
+    pub bearer: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            base: base.to_owned(),
+            http,
+            cookies: HashMap::new(),
+            bearer: None,
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn finish(&mut self, req: reqwest::RequestBuilder) -> Res {
+        let mut req = req;
+        if !self.cookies.is_empty() {
+            req = req.header(COOKIE, self.cookie_header());
+        }
+        if let Some(t) = &self.bearer {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        for c in headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
+            let first = c.split(';').next().unwrap_or("");
+            if let Some((k, v)) = first.split_once('=') {
+                if v.is_empty() || c.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+        let body = res.text().await.unwrap_or_default();
+        Res {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Res {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.finish(req).await
+    }
+
+    /// Posts a form as a browser on this site would (same origin), adding the CSRF token.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all, Some(&self.base.clone())).await
+    }
+
+    /// Posts exactly these fields with this Origin (or none).
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> Res {
+        let mut req = self.http.post(format!("{}{path}", self.base)).form(fields);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        self.finish(req).await
+    }
+
+    pub async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Res {
+        let req = self.http.post(format!("{}{path}", self.base)).json(body);
+        self.finish(req).await
+    }
+
+    /// The CSRF token the site gives this client's session, read from a page's form.
+    pub async fn csrf(&mut self) -> String {
+        let page = self.get("/privacy").await;
+        csrf_from(&page.body).expect("the page has a CSRF token")
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Res {
+        self.get("/sign-in").await;
+        self.post("/sign-in", &[("email", email), ("password", password)])
+            .await
+    }
+}
+
+/// Reads the token every page carries in `<meta name="csrf-token">`.
+pub fn csrf_from(html: &str) -> Option<String> {
+    let marker = "<meta name=\"csrf-token\" content=\"";
+    let at = html.find(marker)? + marker.len();
+    Some(html[at..].chars().take_while(|c| *c != '"').collect())
+}
+
+/// Runs a test body against SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Db::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::helpers::Db::Postgres).await;
+            }
+        }
+    };
+}

@@ -1,0 +1,11 @@
+//! All HTTP integration tests in one binary (each extra binary costs minutes of linking).
+//! Every test starts the real server on an ephemeral port with its own fresh database.
+
+mod helpers;
+
+mod api;
+mod authorisation;
+mod people;
+mod security;
+mod sessions;
+mod two_factor;

@@ -1,0 +1,243 @@
+//! People: adding, finding, opening (audited), break-glass, consent, and who viewed a record.
+
+use crate::helpers::*;
+use crate::on_both;
+use reqwest::StatusCode;
+use together_core::people::PersonForm;
+use together_core::{PersonId, Role};
+use together_store::AuditFilter;
+
+async fn add_person(app: &TestApp, practice: usize, given: &str) -> PersonId {
+    let form = PersonForm {
+        given_name: given.into(),
+        family_name: "Ashworth".into(),
+        date_of_birth: "27/03/1933".into(),
+        practice_id: app.practices[practice].to_string(),
+        contact_preference: "phone".into(),
+        phone: "07700 900982".into(),
+        email: String::new(),
+        nhs_number: String::new(),
+    };
+    let p = form
+        .parse(time::macros::datetime!(2026-11-24 09:00 UTC))
+        .unwrap();
+    app.store
+        .create_person(app.pcn, &p, None, None, &audit(app.pcn))
+        .await
+        .unwrap()
+}
+
+on_both!(a_link_worker_adds_a_person_who_joins_their_caseload);
+async fn a_link_worker_adds_a_person_who_joins_their_caseload(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut lw = app.signed_in(Role::LinkWorker).await;
+    let bad = lw
+        .post(
+            "/people",
+            &[
+                ("given_name", ""),
+                ("family_name", "Ashworth"),
+                ("date_of_birth", "31/02/1950"),
+                ("practice_id", &app.practices[0].to_string()),
+                ("contact_preference", "phone"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("Enter the person&#39;s first name"),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("Enter the date of birth"));
+    let res = lw
+        .post(
+            "/people",
+            &[
+                ("given_name", "Florence"),
+                ("family_name", "Ashworth"),
+                ("date_of_birth", "27/03/1933"),
+                ("practice_id", &app.practices[1].to_string()),
+                ("contact_preference", "phone"),
+                ("phone", "07700 900982"),
+                ("email", ""),
+                ("nhs_number", "999 000 0018"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = lw.get(res.location()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Florence Ashworth")
+            && page.body.contains("Yes, through their NHS number")
+    );
+    assert!(
+        !page.body.contains("9990000018") && !page.body.contains("999 000 0018"),
+        "the NHS number is never shown or kept"
+    );
+    let found = lw.get("/people?q=ashw").await;
+    assert!(found.body.contains("Florence Ashworth"));
+}
+
+on_both!(every_read_is_audited_and_listed_under_who_viewed);
+async fn every_read_is_audited_and_listed_under_who_viewed(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let id = add_person(&app, 0, "Florence").await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    assert_eq!(
+        gp.get(&format!("/people/{id}")).await.status,
+        StatusCode::OK
+    );
+    let events = app
+        .store
+        .audit_events(
+            app.pcn,
+            &AuditFilter {
+                resource_type: Some("person".into()),
+                resource_id: Some(id.to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let gp_id = app.users[&Role::Clinician].0;
+    let view = events
+        .iter()
+        .find(|e| e.action == "view_person")
+        .expect("the read is audited");
+    assert_eq!(
+        (
+            view.actor.as_str(),
+            view.role.as_str(),
+            view.outcome.as_str()
+        ),
+        (format!("user:{gp_id}").as_str(), "clinician", "allowed")
+    );
+    assert!(view.request_id.is_some() && view.ip.as_deref() == Some("127.0.0.1"));
+
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let who = admin.get(&format!("/people/{id}/access")).await;
+    assert_eq!(who.status, StatusCode::OK);
+    assert!(who.body.contains("Test Clinician") && who.body.contains("view person"));
+    assert!(
+        !who.body.contains("Florence"),
+        "the access log names the viewer, never the person"
+    );
+}
+
+on_both!(clinicians_reach_only_their_own_practices_people);
+async fn clinicians_reach_only_their_own_practices_people(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mine = add_person(&app, 0, "Mabel").await;
+    let theirs = add_person(&app, 1, "Harold").await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    assert_eq!(
+        gp.get(&format!("/people/{mine}")).await.status,
+        StatusCode::OK
+    );
+    let other = gp.get(&format!("/people/{theirs}")).await;
+    assert_eq!(
+        other.status,
+        StatusCode::NOT_FOUND,
+        "another practice's person looks like no one"
+    );
+    assert!(!other.body.contains("Harold"));
+    let search = gp.get("/people?q=ashworth").await;
+    assert!(search.body.contains("Mabel") && !search.body.contains("Harold"));
+    let denied = app
+        .store
+        .audit_events(
+            app.pcn,
+            &AuditFilter {
+                resource_id: Some(theirs.to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        denied.iter().any(|e| e.outcome == "denied"),
+        "the refused attempt is audited"
+    );
+}
+
+#[tokio::test]
+async fn link_workers_break_glass_with_a_reason_that_is_audited_and_reported() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let id = add_person(&app, 0, "Elsie").await;
+    let mut lw = app.signed_in(Role::LinkWorker).await;
+    let ask = lw.get(&format!("/people/{id}")).await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.body.contains("not on your caseload") && !ask.body.contains("Elsie"));
+    let short = lw
+        .post(&format!("/people/{id}/open"), &[("reason", "because")])
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    let open = lw
+        .post(
+            &format!("/people/{id}/open"),
+            &[("reason", "Referral received from Dr Okafor today")],
+        )
+        .await;
+    assert_eq!(open.status, StatusCode::OK);
+    assert!(open.body.contains("Elsie Ashworth"));
+    let events = app
+        .store
+        .audit_events(
+            app.pcn,
+            &AuditFilter {
+                resource_id: Some(id.to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let glass = events
+        .iter()
+        .find(|e| e.outcome == "break_glass")
+        .expect("break-glass read audited");
+    assert_eq!(
+        glass.reason.as_deref(),
+        Some("Referral received from Dr Okafor today")
+    );
+    let alert = app.store.messages(Some(app.pcn), 10).await.unwrap();
+    assert!(alert
+        .iter()
+        .any(|m| m.recipient == app.users[&Role::PcnAdmin].1
+            && m.subject.contains("outside a caseload")
+            && !m.body.contains("Elsie")));
+}
+
+#[tokio::test]
+async fn consent_is_recorded_and_withdrawn_in_one_action() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let id = add_person(&app, 0, "Grace").await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    for purpose in ["contact", "share_with_champions"] {
+        let r = gp
+            .post(
+                &format!("/people/{id}/consents"),
+                &[("purpose", purpose), ("method", "verbal")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    assert!(app
+        .store
+        .consents(id)
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c.withdrawn_at.is_none()));
+    gp.post(&format!("/people/{id}/consents/withdraw"), &[])
+        .await;
+    let consents = app.store.consents(id).await.unwrap();
+    assert_eq!(consents.len(), 2);
+    assert!(consents.iter().all(|c| c.withdrawn_at.is_some()));
+    assert!(gp
+        .get(&format!("/people/{id}"))
+        .await
+        .body
+        .contains("Withdrawn"));
+}
