@@ -27,7 +27,9 @@ pub struct FileSettings {
 }
 
 impl FileSettings {
+    /// Reads the settings, first making sure the data directory exists and can be written.
     pub fn load(data_dir: &Path) -> Result<Self> {
+        prepare_dir(data_dir)?;
         let path = data_dir.join("together.toml");
         match std::fs::read_to_string(&path) {
             Ok(text) => {
@@ -146,38 +148,24 @@ pub async fn open_store(at: &Location, settings: &FileSettings) -> Result<DynSto
 /// random bytes on first use. Keys never live in the database, so a database backup holds none.
 pub fn key(data_dir: &Path, name: &str, env: &str) -> Result<Vec<u8>> {
     if let Ok(hexed) = std::env::var(env) {
-        return hex_bytes(&hexed).with_context(|| format!("{env} must be hex-encoded"));
+        return hex::decode(hexed.trim()).with_context(|| format!("{env} must be hex-encoded"));
     }
     let dir = data_dir.join("keys");
     let path = dir.join(name);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            hex_bytes(text.trim()).with_context(|| format!("{} is damaged", path.display()))
+            hex::decode(text.trim()).with_context(|| format!("{} is damaged", path.display()))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             let fresh = PseudonymKey::generate(1).bytes().to_vec();
-            write_private(&path, &to_hex(&fresh))
+            write_private(&path, &hex::encode(&fresh))
                 .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(fresh)
         }
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
-}
-
-fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn hex_bytes(s: &str) -> Result<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
-        bail!("not hex");
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(Into::into))
-        .collect()
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {

@@ -1,0 +1,235 @@
+//! The `together` binary as an operator meets it: every bad input gets a one-line explanation
+//! and a non-zero exit, never a panic; demo and real data never mix; backups restore.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn together(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_together"))
+        .args(args)
+        .env_remove("TOGETHER_DATABASE_URL")
+        .env_remove("TOGETHER_DATA_DIR")
+        .env("TOGETHER_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A failure a person can read: non-zero exit, a `together:` line, no panic or backtrace.
+fn assert_clear_failure(o: &Output, expect: &str) {
+    let err = stderr(o);
+    assert!(!o.status.success(), "should fail: {err}");
+    assert!(
+        !err.contains("panicked")
+            && !err.contains("RUST_BACKTRACE")
+            && !err.contains("stack backtrace"),
+        "{err}"
+    );
+    assert!(err.contains(expect), "expected '{expect}' in: {err}");
+    assert!(
+        err.trim().lines().count() <= 2,
+        "one line, not a dump: {err}"
+    );
+}
+
+#[test]
+fn wrong_flags_are_explained() {
+    let o = together(&["serve", "--no-such-flag"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unexpected argument '--no-such-flag'"));
+    let help = together(&["demo", "--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("made-up neighbourhood"));
+}
+
+#[test]
+fn an_unreachable_database_is_explained_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    let o = together(&[
+        "users",
+        "list",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--database-url",
+        "postgres://together:secret@127.0.0.1:1/nowhere",
+    ]);
+    assert_clear_failure(
+        &o,
+        "cannot open the PostgreSQL database at postgres://…@127.0.0.1:1/nowhere",
+    );
+    assert!(
+        !stderr(&o).contains("secret"),
+        "the password in the URL is never printed"
+    );
+    assert!(start.elapsed() < Duration::from_secs(30));
+    let o = together(&[
+        "users",
+        "list",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--database-url",
+        "mysql://x",
+    ]);
+    assert_clear_failure(&o, "must start with postgres://");
+}
+
+#[test]
+fn a_data_directory_that_cannot_be_written_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let bad = file.join("data");
+    let o = together(&["users", "list", "--data-dir", bad.to_str().unwrap()]);
+    assert_clear_failure(&o, "cannot create the data directory");
+}
+
+#[test]
+fn a_corrupt_backup_is_refused_and_the_database_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    assert!(together(&[
+        "bootstrap-admin",
+        "--data-dir",
+        d,
+        "--email",
+        "admin@harbourview.example",
+        "--name",
+        "Priya Shah",
+        "--pcn-name",
+        "Harbourview PCN"
+    ])
+    .status
+    .success());
+    let junk = dir.path().join("junk.sqlite");
+    std::fs::write(&junk, b"SQLite format 3\0 but not really").unwrap();
+    let o = together(&["restore", "--data-dir", d, "--from", junk.to_str().unwrap()]);
+    assert_clear_failure(&o, "cannot be restored");
+    let list = together(&["users", "list", "--data-dir", d]);
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("admin@harbourview.example"),
+        "the database is untouched"
+    );
+}
+
+#[test]
+fn bootstrap_prints_a_one_time_link_and_backup_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let o = together(&[
+        "bootstrap-admin",
+        "--data-dir",
+        d,
+        "--email",
+        "admin@harbourview.example",
+        "--name",
+        "Priya Shah",
+        "--public-url",
+        "https://together.harbourview.example",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        out.contains("https://together.harbourview.example/enrol?token="),
+        "{out}"
+    );
+    let again = together(&[
+        "bootstrap-admin",
+        "--data-dir",
+        d,
+        "--email",
+        "admin@harbourview.example",
+        "--name",
+        "Priya Shah",
+    ]);
+    assert!(!again.status.success());
+
+    let backup = dir.path().join("backup.sqlite");
+    let b = together(&["backup", "--data-dir", d, "--to", backup.to_str().unwrap()]);
+    assert!(b.status.success(), "{}", stderr(&b));
+    assert!(String::from_utf8_lossy(&b.stdout).contains("integrity_check ok"));
+    let twice = together(&["backup", "--data-dir", d, "--to", backup.to_str().unwrap()]);
+    assert_clear_failure(&twice, "already exists");
+    let r = together(&[
+        "restore",
+        "--data-dir",
+        d,
+        "--from",
+        backup.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert!(
+        std::fs::read_dir(data.join("backups")).unwrap().count() >= 1,
+        "the replaced database was kept"
+    );
+    let list = together(&["users", "list", "--data-dir", d]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("admin@harbourview.example"));
+}
+
+fn start_demo(dir: &Path) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_together"))
+        .args(["demo", "--data-dir", dir.to_str().unwrap(), "--port", "0"])
+        .env("TOGETHER_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines.next().expect("the demo prints its address").unwrap();
+        if let Some(u) = line.strip_prefix("Together demo is running at ") {
+            break u.to_owned();
+        }
+    };
+    (child, url)
+}
+
+#[test]
+fn the_demo_writes_its_sign_ins_and_serve_refuses_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut demo, url) = start_demo(dir.path());
+    assert!(url.starts_with("http://localhost:"));
+    let creds = std::fs::read_to_string(dir.path().join("demo-credentials.txt")).unwrap();
+    let roles: Vec<&str> = creds
+        .lines()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "pcn_admin",
+            "clinician",
+            "link_worker",
+            "analyst",
+            "champion",
+            "partner"
+        ]
+    );
+    assert!(creds.lines().all(|l| l.split(' ').count() == 3));
+    demo.kill().unwrap();
+    demo.wait().unwrap();
+
+    let o = together(&[
+        "serve",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--port",
+        "0",
+    ]);
+    assert_clear_failure(&o, "this is a demo database");
+    // Running the demo again on the same folder reuses it, with the same sign-ins.
+    let (mut again, _) = start_demo(dir.path());
+    again.kill().unwrap();
+    again.wait().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("demo-credentials.txt")).unwrap(),
+        creds
+    );
+}
