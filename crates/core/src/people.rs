@@ -69,19 +69,18 @@ impl fmt::Display for ContactPreference {
     }
 }
 
-/// The text of a new person's form, as it arrived.
+/// The text of a new person's form, as it arrived. Every field may be missing (an unchosen
+/// radio button is not sent at all), so that [`PersonForm::parse`] can say what is missing.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct PersonForm {
     pub given_name: String,
     pub family_name: String,
     pub date_of_birth: String,
     pub practice_id: String,
     pub contact_preference: String,
-    #[serde(default)]
     pub phone: String,
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
     pub nhs_number: String,
 }
 

@@ -11,6 +11,11 @@ include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.get("/assets/{*path}", Policy::Public, asset)
+        .get("/favicon.ico", Policy::Public, favicon)
+}
+
+async fn favicon() -> Result<Response, AppError> {
+    asset(Path("images/favicon.ico".to_owned())).await
 }
 
 async fn asset(Path(path): Path<String>) -> Result<Response, AppError> {

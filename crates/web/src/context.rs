@@ -263,6 +263,16 @@ pub(crate) async fn load(State(state): State<AppState>, mut req: Request, next: 
     req.extensions_mut().insert(ctx.clone());
     req.extensions_mut().insert(state.clone());
     let mut res = next.run(req).await;
+    if res.extensions().get::<ErrorInfo>().is_none() && is_framework_rejection(&res) {
+        // A form or JSON body the handler could not even read: answer in the same words and
+        // shape as every other error.
+        let message = if is_api {
+            rejection_text(res).await
+        } else {
+            "Some of the form was missing or could not be read. Go back and try again".to_owned()
+        };
+        res = AppError::BadRequest(message).into_response();
+    }
     if let Some(info) = res.extensions().get::<ErrorInfo>().cloned() {
         res = render_error(&state, &ctx, res.status(), &info, res.headers().clone());
     }
@@ -277,6 +287,25 @@ pub(crate) async fn load(State(state): State<AppState>, mut req: Request, next: 
         res.headers_mut().insert("x-request-id", v);
     }
     res
+}
+
+fn is_framework_rejection(res: &Response) -> bool {
+    res.status().is_client_error()
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain"))
+}
+
+async fn rejection_text(res: Response) -> String {
+    let bytes = axum::body::to_bytes(res.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    String::from_utf8_lossy(&bytes)
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
 }
 
 #[derive(Template)]

@@ -60,8 +60,13 @@ async fn a_link_worker_uses_the_api_with_a_token() {
     let extra = c.post_json("/api/v1/people", &serde_json::json!({"given_name": "A", "family_name": "B", "date_of_birth": "1950-01-01", "practice_id": app.practices[0].to_string(), "contact_preference": "letter", "role": "pcn_admin"})).await;
     assert_eq!(
         extra.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::BAD_REQUEST,
         "unknown fields are refused, not ignored"
+    );
+    assert!(
+        extra.body.contains("unknown field `role`"),
+        "{}",
+        extra.body
     );
     let created = c
         .post_json("/api/v1/people", &serde_json::json!({"given_name": "Arthur", "family_name": "Bennett", "date_of_birth": "1950-01-01", "practice_id": app.practices[0].to_string(), "contact_preference": "letter", "nhs_number": "9990000018"}))

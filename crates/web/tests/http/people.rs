@@ -80,6 +80,28 @@ async fn a_link_worker_adds_a_person_who_joins_their_caseload(db: Db) {
     assert!(found.body.contains("Florence Ashworth"));
 }
 
+#[tokio::test]
+async fn an_empty_form_is_answered_with_what_is_missing() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let mut lw = app.signed_in(Role::LinkWorker).await;
+    let res = lw.post("/people", &[]).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    for msg in [
+        "Enter the person&#39;s first name",
+        "Enter the date of birth",
+        "Choose how they like to be contacted",
+    ] {
+        assert!(res.body.contains(msg), "missing '{msg}'");
+    }
+    let unreadable = lw.post("/account/password", &[]).await;
+    assert_eq!(unreadable.status, StatusCode::BAD_REQUEST);
+    assert!(
+        unreadable.body.contains("Go back and try again")
+            && unreadable.body.contains("nhsuk-header"),
+        "rendered as a page"
+    );
+}
+
 on_both!(every_read_is_audited_and_listed_under_who_viewed);
 async fn every_read_is_audited_and_listed_under_who_viewed(db: Db) {
     let app = TestApp::spawn(db).await;

@@ -1,0 +1,157 @@
+// Browser tests: the demo in Debian's Chromium, driven by Playwright, checked by axe-core.
+// Every role signs in through the real form, sees its own navigation, and every page it can
+// reach has no serious or critical accessibility violation. Also on a 375-pixel phone screen.
+
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+import { chromium } from 'playwright-core'
+import { AxeBuilder } from '@axe-core/playwright'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const binary = process.env.TOGETHER_BIN || join(root, 'target', 'debug', 'together')
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+
+let demo, dataDir, base, browser, creds
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'together-browser-'))
+  demo = spawn(binary, ['demo', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TOGETHER_LOG: 'warn' } })
+  base = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: demo.stdout })
+    lines.on('line', (line) => {
+      const m = line.match(/^Together demo is running at (\S+)/)
+      if (m) resolve(m[1])
+    })
+    demo.on('exit', (code) => reject(new Error(`the demo exited with ${code}`)))
+  })
+  creds = readFileSync(join(dataDir, 'demo-credentials.txt'), 'utf8').trim().split('\n').map((l) => {
+    const [role, email, password] = l.split(' ')
+    return { role, email, password }
+  })
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+})
+
+after(async () => {
+  await browser?.close()
+  demo?.kill()
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+})
+
+async function axe (page, what) {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze()
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `accessibility of ${what}`)
+  return result.passes.length
+}
+
+async function signIn (page, who) {
+  await page.goto(base + '/sign-in')
+  await page.getByLabel('Email address').fill(who.email)
+  await page.getByLabel('Password').fill(who.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(base + '/')
+}
+
+async function navLinks (page) {
+  return page.locator('.nhsuk-header__navigation-list a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))
+}
+
+const expectedNav = {
+  pcn_admin: ['/', '/people', '/pcn', '/admin', '/admin/audit', '/account'],
+  clinician: ['/', '/people', '/pcn', '/account'],
+  link_worker: ['/', '/people', '/pcn', '/account'],
+  analyst: ['/', '/pcn', '/account'],
+  champion: ['/', '/pcn', '/account'],
+  partner: ['/', '/pcn', '/account']
+}
+
+test('public pages are accessible', async () => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/no-such-page']) {
+    await page.goto(base + path)
+    await axe(page, path)
+  }
+  await context.close()
+})
+
+test('every demo role signs in, sees its own navigation, every page is accessible, and signs out', async () => {
+  assert.equal(creds.length, 6)
+  for (const who of creds) {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const cspErrors = []
+    page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/.test(m.text()) && !/fonts|font/.test(m.text())) cspErrors.push(m.text()) })
+    await signIn(page, who)
+    const nav = await navLinks(page)
+    assert.deepEqual(nav, expectedNav[who.role], `navigation for ${who.role}`)
+    for (const href of nav) {
+      await page.goto(base + href)
+      assert.notEqual(await page.title(), '', href)
+      await axe(page, `${href} as ${who.role}`)
+    }
+    if (nav.includes('/people')) {
+      await page.goto(base + '/people?q=an')
+      await axe(page, `people search as ${who.role}`)
+      await page.goto(base + '/people/new')
+      await axe(page, `add a person as ${who.role}`)
+    }
+    if (who.role === 'pcn_admin') {
+      for (const path of ['/admin/users', '/admin/outbox']) {
+        await page.goto(base + path)
+        await axe(page, path)
+      }
+    }
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click()
+    await page.waitForURL(base + '/sign-in')
+    await page.goto(base + '/account')
+    assert.equal(new URL(page.url()).pathname, '/sign-in', `${who.role} is signed out`)
+    assert.deepEqual(cspErrors, [], `no script or style was blocked for ${who.role}`)
+    await context.close()
+  }
+})
+
+test('a link worker adds a person and opens their record; the form reports mistakes accessibly', async () => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  await signIn(page, creds.find((c) => c.role === 'link_worker'))
+  await page.goto(base + '/people/new')
+  await page.getByRole('button', { name: 'Add person' }).click()
+  await page.locator('.nhsuk-error-summary').waitFor()
+  await axe(page, 'the person form with errors')
+  await page.getByLabel('First name').fill('Florence')
+  await page.getByLabel('Last name').fill('Ashworth')
+  await page.getByLabel('Date of birth').fill('27/03/1933')
+  await page.getByLabel('Phone call').check()
+  await page.getByLabel('Phone number (optional)').fill('07700 900982')
+  await page.getByRole('button', { name: 'Add person' }).click()
+  await page.getByRole('heading', { name: 'Florence Ashworth' }).waitFor()
+  await axe(page, 'a person record')
+  await page.getByRole('button', { name: 'Record consent' }).click()
+  await page.getByText('Current').first().waitFor()
+  await context.close()
+})
+
+test('on a 375-pixel phone the pages fit and the menu works', async () => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true })
+  const page = await context.newPage()
+  await page.goto(base + '/sign-in')
+  await axe(page, 'sign-in on a phone')
+  await signIn(page, creds.find((c) => c.role === 'pcn_admin'))
+  for (const path of ['/', '/people?q=an', '/admin', '/admin/users', '/account']) {
+    await page.goto(base + path)
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`)
+    await axe(page, `${path} on a phone`)
+  }
+  await context.close()
+})
