@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every test of Together, installing what a fresh machine lacks: the npm packages, Debian's
+# Chromium for the browser tests, and a PostgreSQL server when none answers on 127.0.0.1:5432.
+# Then: formatting, clippy, the Rust tests on SQLite and PostgreSQL, and the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else echo "need root for: $*" >&2; return 1; fi; }
+apt_updated=""
+apt_install() {
+  [ -n "$apt_updated" ] || { as_root apt-get update -qq; apt_updated=1; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/5432") 2>/dev/null; }
+
+step "npm packages (web/)"
+if [ ! -f web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css ] || [ ! -d web/node_modules/playwright-core ] || [ ! -d web/node_modules/@axe-core/playwright ]; then
+  npm ci --prefix web --no-audit --no-fund
+fi
+
+step "Chromium for the browser tests"
+CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM_PATH" ]; then
+  apt_install chromium
+fi
+export CHROMIUM_PATH
+
+step "PostgreSQL for the store and HTTP tests"
+if [ -z "${TOGETHER_TEST_POSTGRES_URL:-}" ]; then
+  if port_open; then
+    export TOGETHER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  else
+    command -v pg_ctlcluster >/dev/null || apt_install postgresql
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    # As root, initdb refuses to run; pg_ctlcluster starts Debian's cluster as the postgres user.
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    for _ in $(seq 1 30); do port_open && break; sleep 1; done
+    port_open || { echo "PostgreSQL did not start on 127.0.0.1:5432" >&2; exit 1; }
+    # Debian's cluster asks for a password over TCP: give the test superuser one.
+    as_root su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'together-test'\""
+    export TOGETHER_TEST_POSTGRES_URL="postgres://postgres:together-test@127.0.0.1:5432/postgres"
+  fi
+fi
+echo "using ${TOGETHER_TEST_POSTGRES_URL%%@*}@… "
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "Rust tests (SQLite and PostgreSQL)"
+cargo test --workspace
+
+step "Browser tests (Chromium, Playwright, axe-core) on the debug binary"
+cargo build -p together-cli
+TOGETHER_BIN="$PWD/target/debug/together" npm test --prefix web
