@@ -208,7 +208,10 @@ async fn from_session(state: &AppState, headers: &HeaderMap) -> Result<Option<Au
 
 /// The context layer. Runs before routing, so every route (and the 404 page) has a context.
 pub(crate) async fn load(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
     let headers = req.headers().clone();
+    // The path only: query strings can carry one-time link tokens, which must never be logged.
     let path = req.uri().path().to_owned();
     let is_api = path.starts_with("/api/");
     let ip = req
@@ -286,6 +289,15 @@ pub(crate) async fn load(State(state): State<AppState>, mut req: Request, next: 
     if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
         res.headers_mut().insert("x-request-id", v);
     }
+    tracing::info!(
+        request_id = %ctx.request_id,
+        method = %method,
+        path = %path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        user = %ctx.auth.as_ref().map(|a| a.user.id.to_string()).unwrap_or_default(),
+        "request"
+    );
     res
 }
 

@@ -4,6 +4,8 @@
 mod api;
 mod assets;
 mod auth;
+#[cfg(test)]
+mod components_test;
 mod context;
 mod error;
 mod layout;
