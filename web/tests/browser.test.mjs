@@ -18,10 +18,12 @@ const binary = process.env.TOGETHER_BIN || join(root, 'target', 'debug', 'togeth
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 
 let demo, dataDir, base, browser, creds
+let logs = ''
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'together-browser-'))
-  demo = spawn(binary, ['demo', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TOGETHER_LOG: 'warn' } })
+  demo = spawn(binary, ['demo', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TOGETHER_LOG: 'debug,sqlx=warn,hyper=info,h2=info,tower=info' } })
+  demo.stderr.on('data', (chunk) => { logs += chunk.toString() })
   base = await new Promise((resolve, reject) => {
     const lines = createInterface({ input: demo.stdout })
     lines.on('line', (line) => {
@@ -154,4 +156,27 @@ test('on a 375-pixel phone the pages fit and the menu works', async () => {
     await axe(page, `${path} on a phone`)
   }
   await context.close()
+})
+
+// Security checklist L3: whatever happened above, the logs hold no secret and no NHS number.
+test('the logs hold no password, token or NHS number', async () => {
+  const token = 'ab'.repeat(32)
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  await page.goto(base + '/enrol?token=' + token)
+  await signIn(page, creds[0])
+  const session = (await context.cookies()).find((c) => c.name === '__Host-session').value
+  await context.close()
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  assert.ok(logs.includes('request'), 'request lines are logged')
+  for (const c of creds) assert.ok(!logs.includes(c.password), `the password of ${c.role} is in the logs`)
+  assert.ok(!logs.includes(token), 'a one-time link token is in the logs')
+  assert.ok(!logs.includes(session), 'a session token is in the logs')
+  const mod11 = (n) => {
+    const d = [...n].map(Number)
+    const c = 11 - (d.slice(0, 9).reduce((s, x, i) => s + x * (10 - i), 0) % 11)
+    return (c === 11 ? 0 : c) === d[9]
+  }
+  const numbers = (logs.match(/(?<!\d)\d{10}(?!\d)/g) || []).filter(mod11)
+  assert.deepEqual(numbers, [], 'NHS-number-shaped values in the logs')
 })
