@@ -3,7 +3,7 @@
 
 use crate::context::{denied, Ctx};
 use crate::error::AppError;
-use crate::pages::people::{decide, person_id, search_scope};
+use crate::pages::people::{add_person, decide, person_id, search_scope};
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use together_core::people::PersonForm;
-use together_core::{Action, Decision, Role};
+use together_core::{Action, Decision};
 use together_store::Outcome;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
@@ -194,7 +194,6 @@ async fn create_person(
     ctx: Ctx,
     Json(p): Json<NewPersonIn>,
 ) -> Result<(StatusCode, Json<Created>), AppError> {
-    let actor = ctx.actor()?.clone();
     let form = PersonForm {
         given_name: p.given_name,
         family_name: p.family_name,
@@ -205,7 +204,7 @@ async fn create_person(
         email: p.email,
         nhs_number: p.nhs_number,
     };
-    let person = form.parse(state.now()).map_err(|errors| {
+    let id = add_person(&state, &ctx, &form).await?.map_err(|errors| {
         AppError::BadRequest(
             errors
                 .iter()
@@ -214,21 +213,6 @@ async fn create_person(
                 .join("; "),
         )
     })?;
-    if actor.role == Role::Clinician && actor.practice_id != Some(person.practice_id) {
-        return Err(AppError::BadRequest(
-            "practice_id: you can add people registered at your own practice".into(),
-        ));
-    }
-    let pseudonym = person
-        .nhs_number
-        .as_ref()
-        .map(|n| state.0.pseudonym_key.pseudonymise(n));
-    let caseload = (actor.role == Role::LinkWorker).then_some(actor.user_id);
-    let audit = ctx.audit(&state, "create_person", "person", None, Outcome::Allowed);
-    let id = state
-        .store()
-        .create_person(actor.pcn_id, &person, pseudonym.as_ref(), caseload, &audit)
-        .await?;
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })))
 }
 

@@ -50,6 +50,47 @@ pub(crate) async fn issue_link(
     ))
 }
 
+/// The words around a one-time link in an email.
+pub(crate) struct LinkEmail<'a> {
+    pub subject: &'a str,
+    pub before: &'a str,
+    pub after: &'a str,
+}
+
+/// Creates a one-time link for `user` and emails it to them through the outbox.
+pub(crate) async fn send_link(
+    state: &AppState,
+    user: &User,
+    kind: TokenKind,
+    valid_for: Duration,
+    email: &LinkEmail<'_>,
+) -> Result<(), AppError> {
+    let now = state.now();
+    let link = issue_link(
+        state.store(),
+        &state.config().public_url,
+        user,
+        kind,
+        valid_for,
+        now,
+    )
+    .await?;
+    state
+        .store()
+        .enqueue_message(&NewMessage {
+            pcn_id: Some(user.pcn_id),
+            channel: Channel::Email,
+            recipient: user.email.to_string(),
+            subject: email.subject.into(),
+            body: format!("{}\n\n{link}\n\n{}", email.before, email.after)
+                .trim_end()
+                .to_owned(),
+            now,
+        })
+        .await?;
+    Ok(())
+}
+
 #[derive(Template)]
 #[template(path = "set_password.html")]
 struct SetPasswordPage {
@@ -238,26 +279,12 @@ pub(crate) async fn forgot_submit(
             .await?
             .filter(|u| u.status == UserStatus::Active)
         {
-            let link = issue_link(
-                state.store(),
-                &state.config().public_url,
-                &user,
-                TokenKind::Reset,
-                Duration::hours(1),
-                now,
-            )
-            .await?;
-            state
-                .store()
-                .enqueue_message(&NewMessage {
-                    pcn_id: Some(user.pcn_id),
-                    channel: Channel::Email,
-                    recipient: user.email.to_string(),
-                    subject: "Reset your Together password".into(),
-                    body: format!("Someone asked to reset the password for this email address. If it was you, choose a new password here within the hour:\n\n{link}\n\nIf it was not you, you can ignore this message."),
-                    now,
-                })
-                .await?;
+            let email = LinkEmail {
+                subject: "Reset your Together password",
+                before: "Someone asked to reset the password for this email address. If it was you, choose a new password here within the hour:",
+                after: "If it was not you, you can ignore this message.",
+            };
+            send_link(&state, &user, TokenKind::Reset, Duration::hours(1), &email).await?;
         }
     }
     // The same answer whether or not the account exists.

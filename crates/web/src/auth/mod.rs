@@ -2,7 +2,7 @@
 //! password (enrolment, reset).
 
 mod account;
-mod links;
+pub(crate) mod links;
 mod sign_in;
 mod two_factor;
 
@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use together_core::Action;
 use together_store::{NewSession, User};
 
-pub(crate) use links::issue_link;
+pub(crate) use links::LinkEmail;
 
 pub(crate) fn routes(r: Routes) -> Routes {
     let account = Policy::Allow(Action::UseAccount);

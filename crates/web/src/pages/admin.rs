@@ -1,7 +1,7 @@
 //! Setting up the PCN (its name, practices and sites), the team (invitations by role, resets),
 //! the audit trail and the outbox. Only the PCN administrator reaches these pages.
 
-use crate::auth::issue_link;
+use crate::auth::{links, LinkEmail};
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::{when, Layout};
@@ -16,9 +16,7 @@ use std::collections::HashMap;
 use time::Duration;
 use together_core::people::FieldError;
 use together_core::{Action, Email, PracticeCode, PracticeId, Role, UserId};
-use together_store::{
-    AuditFilter, Channel, NewMessage, NewUser, Outcome, Practice, Site, TokenKind, User, UserStatus,
-};
+use together_store::{AuditFilter, NewUser, Outcome, Practice, Site, TokenKind, User, UserStatus};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     let org = Policy::Allow(Action::ManageOrganisation);
@@ -332,14 +330,14 @@ struct InviteForm {
     practice_id: String,
 }
 
+/// Emails the user an invitation (enrolment) or a new-password link.
 async fn send_link(state: &AppState, user: &User, kind: TokenKind) -> Result<(), AppError> {
-    let now = state.now();
-    let (valid, subject, intro) = match kind {
+    let (valid, subject, before) = match kind {
         TokenKind::Enrol => (
             Duration::days(7),
             "You're invited to join us on Together",
             format!(
-                "{}, we'd love you to join us on Together as {}.",
+                "{}, we'd love you to join us on Together as {}. Choose your password here (the link works once, within 7 days):",
                 user.display_name,
                 user.role.label()
             ),
@@ -348,32 +346,17 @@ async fn send_link(state: &AppState, user: &User, kind: TokenKind) -> Result<(),
             Duration::days(1),
             "Choose a new Together password",
             format!(
-                "{}, your PCN administrator has reset your Together password.",
+                "{}, your PCN administrator has reset your Together password. Choose a new one here (the link works once, within a day):",
                 user.display_name
             ),
         ),
     };
-    let link = issue_link(
-        state.store(),
-        &state.config().public_url,
-        user,
-        kind,
-        valid,
-        now,
-    )
-    .await?;
-    state
-        .store()
-        .enqueue_message(&NewMessage {
-            pcn_id: Some(user.pcn_id),
-            channel: Channel::Email,
-            recipient: user.email.to_string(),
-            subject: subject.into(),
-            body: format!("{intro}\n\nChoose your password here (the link works once, within {} days):\n\n{link}", valid.whole_days()),
-            now,
-        })
-        .await?;
-    Ok(())
+    let email = LinkEmail {
+        subject,
+        before: &before,
+        after: "",
+    };
+    links::send_link(state, user, kind, valid, &email).await
 }
 
 async fn invite(

@@ -157,53 +157,55 @@ async fn new_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
     render_new(&state, &ctx, PersonForm::default(), Vec::new()).await
 }
 
-async fn create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<PersonForm>,
-) -> Result<Response, AppError> {
+/// Adds a person for the signed-in actor: the form is checked, a clinician may add only their
+/// own practice's people, the NHS number becomes the pseudonym (and is dropped), and a link
+/// worker gets the person on their caseload. `Ok(Err(..))` lists what to correct.
+pub(crate) async fn add_person(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &PersonForm,
+) -> Result<Result<PersonId, Vec<FieldError>>, AppError> {
     let actor = ctx.actor()?.clone();
     let person = match form.parse(state.now()) {
         Ok(p) => p,
-        Err(errors) => return render_new(&state, &ctx, form, errors).await,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let practice_error = |message: &str| {
+        Ok(Err(vec![FieldError {
+            field: "practice_id",
+            message: message.to_owned(),
+        }]))
     };
     if actor.role == Role::Clinician && actor.practice_id != Some(person.practice_id) {
-        return render_new(
-            &state,
-            &ctx,
-            form,
-            vec![FieldError {
-                field: "practice_id",
-                message: "You can add people registered at your own practice".into(),
-            }],
-        )
-        .await;
+        return practice_error("You can add people registered at your own practice");
     }
     let pseudonym = person
         .nhs_number
         .as_ref()
         .map(|n| state.0.pseudonym_key.pseudonymise(n));
     let caseload = (actor.role == Role::LinkWorker).then_some(actor.user_id);
-    let audit = ctx.audit(&state, "create_person", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(state, "create_person", "person", None, Outcome::Allowed);
     match state
         .store()
         .create_person(actor.pcn_id, &person, pseudonym.as_ref(), caseload, &audit)
         .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Ok(id) => Ok(Ok(id)),
         Err(together_store::StoreError::NotFound(_)) => {
-            render_new(
-                &state,
-                &ctx,
-                form,
-                vec![FieldError {
-                    field: "practice_id",
-                    message: "Choose the person's GP practice".into(),
-                }],
-            )
-            .await
+            practice_error("Choose the person's GP practice")
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PersonForm>,
+) -> Result<Response, AppError> {
+    match add_person(&state, &ctx, &form).await? {
+        Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Err(errors) => render_new(&state, &ctx, form, errors).await,
     }
 }
 

@@ -3,27 +3,8 @@
 
 use crate::helpers::*;
 use reqwest::StatusCode;
-use time::Duration;
 use together_core::Role;
-use together_store::{NewToken, TokenKind};
 use together_web::Policy;
-
-async fn token_for(app: &TestApp, role: Role) -> String {
-    let token = together_web::random_token();
-    let now = time::macros::datetime!(2026-11-24 09:00 UTC);
-    app.store
-        .create_token(&NewToken {
-            token_hash: together_web::token_hash(&token),
-            user_id: app.users[&role].0,
-            kind: TokenKind::Api,
-            label: "t".into(),
-            created_at: now,
-            expires_at: now + Duration::days(1),
-        })
-        .await
-        .unwrap();
-    token
-}
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_api_route() {
@@ -51,7 +32,7 @@ async fn the_openapi_document_lists_every_api_route() {
 async fn a_link_worker_uses_the_api_with_a_token() {
     let app = TestApp::spawn(Db::Postgres).await;
     let mut c = app.client();
-    c.bearer = Some(token_for(&app, Role::LinkWorker).await);
+    c.bearer = Some(app.api_token(Role::LinkWorker).await);
     let me: serde_json::Value = serde_json::from_str(&c.get("/api/v1/me").await.body).unwrap();
     assert_eq!(me["role"], "link_worker");
     let bad = c.post_json("/api/v1/people", &serde_json::json!({"given_name": "A", "family_name": "B", "date_of_birth": "2099-01-01", "practice_id": app.practices[0].to_string(), "contact_preference": "letter"})).await;
@@ -91,7 +72,7 @@ async fn a_link_worker_uses_the_api_with_a_token() {
     assert_eq!(found.as_array().unwrap().len(), 1);
 
     let mut champ = app.client();
-    champ.bearer = Some(token_for(&app, Role::Champion).await);
+    champ.bearer = Some(app.api_token(Role::Champion).await);
     assert_eq!(
         champ.get(&format!("/api/v1/people/{id}")).await.status,
         StatusCode::FORBIDDEN

@@ -4,10 +4,7 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 use std::collections::HashSet;
-use time::Duration;
-use together_core::people::PersonForm;
 use together_core::{authorize, Resource, Role};
-use together_store::{NewToken, TokenKind};
 use together_web::Policy;
 
 fn fill(path: &str, person: &str, user: &str) -> String {
@@ -83,25 +80,7 @@ async fn every_route_has_one_policy_and_guards_itself_without_a_session() {
 #[tokio::test]
 async fn role_by_route_matrix_matches_the_policy_and_leaks_no_personal_data() {
     let app = TestApp::spawn(Db::Sqlite).await;
-    let form = PersonForm {
-        given_name: "Florence".into(),
-        family_name: "Ashworth".into(),
-        date_of_birth: "1933-03-27".into(),
-        practice_id: app.practices[0].to_string(),
-        contact_preference: "phone".into(),
-        phone: "07700 900982".into(),
-        email: String::new(),
-        nhs_number: String::new(),
-    };
-    let p = form
-        .parse(time::macros::datetime!(2026-11-24 09:00 UTC))
-        .unwrap();
-    let person = app
-        .store
-        .create_person(app.pcn, &p, None, None, &audit(app.pcn))
-        .await
-        .unwrap()
-        .to_string();
+    let person = app.add_person(0, "Florence").await.to_string();
     // A user the administrator's actions may safely act on.
     let victim = app
         .store
@@ -129,18 +108,7 @@ async fn role_by_route_matrix_matches_the_policy_and_leaks_no_personal_data() {
     for role in Role::ALL {
         let mut web = app.signed_in(role).await;
         let mut api = app.client();
-        let token = format!("{:064x}", role as u8 as u128 + 1);
-        app.store
-            .create_token(&NewToken {
-                token_hash: together_web::token_hash(&token),
-                user_id: app.users[&role].0,
-                kind: TokenKind::Api,
-                label: "test".into(),
-                created_at: time::macros::datetime!(2026-11-24 09:00 UTC),
-                expires_at: time::macros::datetime!(2026-11-24 09:00 UTC) + Duration::days(1),
-            })
-            .await
-            .unwrap();
+        let token = app.api_token(role).await;
         api.bearer = Some(token);
         let actor = together_core::Actor {
             user_id: app.users[&role].0,

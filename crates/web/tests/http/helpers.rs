@@ -8,8 +8,9 @@ use std::sync::Arc;
 use time::macros::datetime;
 use together_core::clock::FakeClock;
 use together_core::password::hash_password;
-use together_core::{PcnId, PracticeId, PseudonymKey, Role, UserId};
-use together_store::{DynStore, NewAuditEvent, NewUser, Outcome, UserStatus};
+use together_core::people::PersonForm;
+use together_core::{PcnId, PersonId, PracticeId, PseudonymKey, Role, UserId};
+use together_store::{DynStore, NewAuditEvent, NewToken, NewUser, Outcome, TokenKind, UserStatus};
 use together_web::outbox::LogDelivery;
 use together_web::{AppState, WebConfig};
 
@@ -152,6 +153,42 @@ impl TestApp {
 
     pub fn client(&self) -> Client {
         Client::new(&self.base)
+    }
+
+    /// Adds "<given> Ashworth", born 27 March 1933, phone 07700 900982, at one of the practices.
+    pub async fn add_person(&self, practice: usize, given: &str) -> PersonId {
+        let form = PersonForm {
+            given_name: given.into(),
+            family_name: "Ashworth".into(),
+            date_of_birth: "27/03/1933".into(),
+            practice_id: self.practices[practice].to_string(),
+            contact_preference: "phone".into(),
+            phone: "07700 900982".into(),
+            ..PersonForm::default()
+        };
+        let p = form.parse(datetime!(2026-11-24 09:00 UTC)).unwrap();
+        self.store
+            .create_person(self.pcn, &p, None, None, &audit(self.pcn))
+            .await
+            .unwrap()
+    }
+
+    /// A fresh API token for the role's user, valid for a day.
+    pub async fn api_token(&self, role: Role) -> String {
+        let token = together_web::random_token();
+        let now = datetime!(2026-11-24 09:00 UTC);
+        self.store
+            .create_token(&NewToken {
+                token_hash: together_web::token_hash(&token),
+                user_id: self.users[&role].0,
+                kind: TokenKind::Api,
+                label: "test".into(),
+                created_at: now,
+                expires_at: now + time::Duration::days(1),
+            })
+            .await
+            .unwrap();
+        token
     }
 
     /// A client signed in (password only; in demo mode that is all) as the given role.

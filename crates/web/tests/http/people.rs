@@ -3,29 +3,8 @@
 use crate::helpers::*;
 use crate::on_both;
 use reqwest::StatusCode;
-use together_core::people::PersonForm;
-use together_core::{PersonId, Role};
+use together_core::Role;
 use together_store::AuditFilter;
-
-async fn add_person(app: &TestApp, practice: usize, given: &str) -> PersonId {
-    let form = PersonForm {
-        given_name: given.into(),
-        family_name: "Ashworth".into(),
-        date_of_birth: "27/03/1933".into(),
-        practice_id: app.practices[practice].to_string(),
-        contact_preference: "phone".into(),
-        phone: "07700 900982".into(),
-        email: String::new(),
-        nhs_number: String::new(),
-    };
-    let p = form
-        .parse(time::macros::datetime!(2026-11-24 09:00 UTC))
-        .unwrap();
-    app.store
-        .create_person(app.pcn, &p, None, None, &audit(app.pcn))
-        .await
-        .unwrap()
-}
 
 on_both!(a_link_worker_adds_a_person_who_joins_their_caseload);
 async fn a_link_worker_adds_a_person_who_joins_their_caseload(db: Db) {
@@ -105,7 +84,7 @@ async fn an_empty_form_is_answered_with_what_is_missing() {
 on_both!(every_read_is_audited_and_listed_under_who_viewed);
 async fn every_read_is_audited_and_listed_under_who_viewed(db: Db) {
     let app = TestApp::spawn(db).await;
-    let id = add_person(&app, 0, "Florence").await;
+    let id = app.add_person(0, "Florence").await;
     let mut gp = app.signed_in(Role::Clinician).await;
     assert_eq!(
         gp.get(&format!("/people/{id}")).await.status,
@@ -151,8 +130,8 @@ async fn every_read_is_audited_and_listed_under_who_viewed(db: Db) {
 on_both!(clinicians_reach_only_their_own_practices_people);
 async fn clinicians_reach_only_their_own_practices_people(db: Db) {
     let app = TestApp::spawn(db).await;
-    let mine = add_person(&app, 0, "Mabel").await;
-    let theirs = add_person(&app, 1, "Harold").await;
+    let mine = app.add_person(0, "Mabel").await;
+    let theirs = app.add_person(1, "Harold").await;
     let mut gp = app.signed_in(Role::Clinician).await;
     assert_eq!(
         gp.get(&format!("/people/{mine}")).await.status,
@@ -187,7 +166,7 @@ async fn clinicians_reach_only_their_own_practices_people(db: Db) {
 #[tokio::test]
 async fn link_workers_break_glass_with_a_reason_that_is_audited_and_reported() {
     let app = TestApp::spawn(Db::Sqlite).await;
-    let id = add_person(&app, 0, "Elsie").await;
+    let id = app.add_person(0, "Elsie").await;
     let mut lw = app.signed_in(Role::LinkWorker).await;
     let ask = lw.get(&format!("/people/{id}")).await;
     assert_eq!(ask.status, StatusCode::OK);
@@ -234,7 +213,7 @@ async fn link_workers_break_glass_with_a_reason_that_is_audited_and_reported() {
 #[tokio::test]
 async fn consent_is_recorded_and_withdrawn_in_one_action() {
     let app = TestApp::spawn(Db::Sqlite).await;
-    let id = add_person(&app, 0, "Grace").await;
+    let id = app.add_person(0, "Grace").await;
     let mut gp = app.signed_in(Role::Clinician).await;
     for purpose in ["contact", "share_with_champions"] {
         let r = gp
