@@ -51,8 +51,13 @@ step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "Rust tests (SQLite and PostgreSQL)"
-cargo test --workspace
+mkdir -p target
+cargo test --workspace 2>&1 | tee target/rust-tests.log
+pg=$(grep -cE '^test .*postgres.* \.\.\. ok$' target/rust-tests.log || true)
+echo "PostgreSQL tests run and passed: $pg"
+[ "$pg" -gt 0 ] || { echo "no PostgreSQL test ran" >&2; exit 1; }
 
 step "Browser tests (Chromium, Playwright, axe-core) on the debug binary"
 cargo build -p together-cli
-TOGETHER_BIN="$PWD/target/debug/together" npm test --prefix web
+TOGETHER_BIN="$PWD/target/debug/together" npm test --prefix web 2>&1 | tee target/browser-tests.log
+echo "Browser tests run: $(grep -E '^# (pass|fail) ' target/browser-tests.log | tr '\n' ' ')"
