@@ -15,4 +15,4 @@ if [ ! -f web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css ]; t
   echo "Installing the NHS.UK frontend (npm ci in web/) ..."
   npm ci --prefix web --no-audit --no-fund
 fi
-exec cargo run --release -p together-cli -- demo "$@"
+exec cargo run --release -- demo "$@"
