@@ -2,6 +2,7 @@
 //! holds the data directory; what it does is audited as `cli:<user>`.
 
 mod demo;
+mod generate;
 mod instance;
 mod users;
 
@@ -31,6 +32,8 @@ pub struct Location {
 enum Command {
     /// Create a made-up neighbourhood (one PCN, three practices, a user per role) and serve it.
     Demo(demo::DemoArgs),
+    /// Write a synthetic neighbourhood (registrations, conditions, appointments, A&E) as CSV.
+    Generate(generate::GenerateArgs),
     /// Serve Together for real: configured by DIR/together.toml and TOGETHER_* variables.
     Serve(instance::ServeArgs),
     /// Create the first PCN administrator and print a one-time link to choose their password.
@@ -90,6 +93,7 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Serve(args) => instance::serve(args).await,
+        Command::Generate(args) => generate::run(args),
         Command::BootstrapAdmin(args) => users::bootstrap(args).await,
         Command::Users { command } => users::run(command).await,
         Command::Backup { at, to } => instance::backup(&at, &to).await,

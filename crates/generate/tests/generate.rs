@@ -1,0 +1,174 @@
+//! The generator is a test oracle for Insight and evaluation, so its properties are tested
+//! from the files it writes, as an importer would read them.
+
+use std::collections::HashMap;
+use together_generate::{generate, Params, Summary};
+
+fn params(patients: u64, seed: u64) -> Params {
+    Params {
+        patients,
+        practices: 3,
+        years: 2,
+        end_year: 2025,
+        seed,
+    }
+}
+
+fn run(p: &Params) -> (tempfile::TempDir, Summary) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut last = 0;
+    let s = generate(p, dir.path(), &mut |n| last = n).unwrap();
+    assert_eq!(last, p.patients, "progress reaches the end");
+    (dir, s)
+}
+
+fn rows(dir: &std::path::Path, name: &str) -> Vec<csv::StringRecord> {
+    csv::Reader::from_path(dir.join(name))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_files_and_another_seed_does_not() {
+    let (a, sa) = run(&params(300, 11));
+    let (b, sb) = run(&params(300, 11));
+    let (c, _) = run(&params(300, 12));
+    assert_eq!(sa, sb);
+    for f in [
+        "registrations.csv",
+        "conditions.csv",
+        "appointments.csv",
+        "ae_attendances.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert_ne!(
+        std::fs::read(a.path().join("appointments.csv")).unwrap(),
+        std::fs::read(c.path().join("appointments.csv")).unwrap()
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["parameters"]["seed"], 11);
+    assert_eq!(manifest["counts"]["appointments"], sa.appointments);
+    assert!(std::fs::read_dir(a.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".partial")));
+}
+
+#[test]
+fn every_nhs_number_is_valid_distinct_and_never_issued() {
+    let (dir, s) = run(&params(2000, 3));
+    let regs = rows(dir.path(), "registrations.csv");
+    assert_eq!(regs.len() as u64, s.people);
+    let mut seen = std::collections::HashSet::new();
+    for r in &regs {
+        let n: together_core::NhsNumber = r[0].parse().unwrap();
+        assert!(n.is_test_range());
+        assert!(seen.insert(r[0].to_owned()), "duplicate {}", &r[0]);
+    }
+    for r in rows(dir.path(), "appointments.csv") {
+        assert!(
+            seen.contains(&r[0]),
+            "an appointment of someone not registered"
+        );
+        assert!(r[2] <= r[3], "booked after it started: {:?}", r);
+    }
+}
+
+/// Appointments per person per year, for people registered throughout both years.
+fn counts_by_year(dir: &std::path::Path) -> (Vec<(u32, u32)>, u64, u64) {
+    let mut whole: HashMap<String, (u32, u32)> = HashMap::new();
+    for r in rows(dir, "registrations.csv") {
+        if r[8] < *"2024-01-01" && r[9].is_empty() {
+            whole.insert(r[0].to_owned(), (0, 0));
+        }
+    }
+    let (mut total, mut dna) = (0u64, 0u64);
+    for r in rows(dir, "appointments.csv") {
+        total += 1;
+        dna += (&r[4] == "Did Not Attend") as u64;
+        if let Some(c) = whole.get_mut(&r[0]) {
+            if r[3].starts_with("2024") {
+                c.0 += 1;
+            } else {
+                c.1 += 1;
+            }
+        }
+    }
+    (whole.into_values().collect(), total, dna)
+}
+
+#[test]
+fn a_few_people_hold_many_appointments_and_some_hold_none() {
+    let (dir, _) = run(&params(20_000, 5));
+    let (mut counts, total, dna) = counts_by_year(dir.path());
+    counts.sort_by_key(|c| std::cmp::Reverse(c.0));
+    let year1: u64 = counts.iter().map(|c| c.0 as u64).sum();
+    let top = counts.len() / 10;
+    let top_share = counts[..top].iter().map(|c| c.0 as u64).sum::<u64>() as f64 / year1 as f64;
+    let zero = counts.iter().filter(|c| c.0 == 0).count() as f64 / counts.len() as f64;
+    println!(
+        "top 10% hold {:.1}% of appointments; {:.1}% had none; the most had {}",
+        top_share * 100.0,
+        zero * 100.0,
+        counts[0].0
+    );
+    assert!(
+        (0.33..0.55).contains(&top_share),
+        "top decile share {top_share}"
+    );
+    assert!(zero > 0.05, "zero attenders {zero}");
+    assert!(
+        counts[0].0 >= 50,
+        "the long tail reaches 50+ appointments a year ({})",
+        counts[0].0
+    );
+    let dna_rate = dna as f64 / total as f64;
+    assert!((0.04..0.05).contains(&dna_rate), "DNA rate {dna_rate}");
+}
+
+/// With no intervention at all, the top decile of 2024 falls back in 2025 (regression to the
+/// mean), but stays well above everyone else (persistence).
+#[test]
+fn the_top_decile_of_one_year_falls_by_a_stated_share_the_next() {
+    let (dir, _) = run(&params(20_000, 9));
+    let (mut counts, _, _) = counts_by_year(dir.path());
+    counts.sort_by_key(|c| std::cmp::Reverse(c.0));
+    let top = &counts[..counts.len() / 10];
+    let mean = |f: &dyn Fn(&(u32, u32)) -> u32, xs: &[(u32, u32)]| {
+        xs.iter().map(|c| f(c) as f64).sum::<f64>() / xs.len() as f64
+    };
+    let (y1, y2) = (mean(&|c| c.0, top), mean(&|c| c.1, top));
+    let everyone = mean(&|c| c.1, &counts);
+    let fall = 1.0 - y2 / y1;
+    println!("top decile: {y1:.1} appointments in 2024, {y2:.1} in 2025: a fall of {:.0}% (everyone: {everyone:.1})", fall * 100.0);
+    // The stated share (docs/formats.md): the top decile falls by about a third, 25–45%.
+    assert!((0.25..0.45).contains(&fall), "fall {fall}");
+    assert!(y2 > 2.0 * everyone, "frequent attendance persists for some");
+}
+
+#[test]
+fn impossible_sizes_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = generate(
+        &Params {
+            patients: 2_000_000,
+            ..params(1, 1)
+        },
+        dir.path(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("999 000 0000–999 999 9999"),
+        "{err}"
+    );
+}
