@@ -9,6 +9,7 @@ pub mod people;
 pub mod policy;
 pub mod pseudonym;
 pub mod roles;
+pub mod uk_time;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{Email, PcnId, PersonId, PracticeCode, PracticeId, SiteId, UserId};

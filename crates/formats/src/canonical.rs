@@ -1,0 +1,411 @@
+//! The four canonical files: registrations (the denominator and the patient index),
+//! appointments, conditions and A&E attendances.
+
+use crate::fields::{ColumnMap, Fields, RowError};
+use crate::FileError;
+use std::io::Read;
+use time::{Date, OffsetDateTime};
+use together_core::{NhsNumber, PracticeCode};
+
+/// Which canonical file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dataset {
+    Registrations,
+    Appointments,
+    Conditions,
+    AeAttendances,
+}
+
+impl Dataset {
+    pub const ALL: [Dataset; 4] = [
+        Dataset::Registrations,
+        Dataset::Appointments,
+        Dataset::Conditions,
+        Dataset::AeAttendances,
+    ];
+
+    /// The name used on the command line, in folders and in the imports list.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataset::Registrations => "registrations",
+            Dataset::Appointments => "appointments",
+            Dataset::Conditions => "conditions",
+            Dataset::AeAttendances => "ae_attendances",
+        }
+    }
+
+    /// (required columns, optional columns)
+    pub fn columns(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            Dataset::Registrations => (
+                &[
+                    "nhs_number",
+                    "ods_code",
+                    "given_name",
+                    "family_name",
+                    "date_of_birth",
+                    "sex",
+                    "registered_from",
+                ],
+                &[
+                    "mobile",
+                    "imd_quintile",
+                    "lsoa",
+                    "registered_to",
+                    "date_of_death",
+                    "opt_out",
+                ],
+            ),
+            Dataset::Appointments => (
+                &[
+                    "nhs_number",
+                    "ods_code",
+                    "booked_at",
+                    "starts_at",
+                    "status",
+                    "slot_type",
+                    "clinician_role",
+                    "mode",
+                ],
+                &[],
+            ),
+            Dataset::Conditions => (&["nhs_number", "condition", "code", "recorded_on"], &[]),
+            Dataset::AeAttendances => (&["nhs_number", "arrived_at", "discharge_destination"], &[]),
+        }
+    }
+}
+
+impl std::str::FromStr for Dataset {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Dataset::ALL
+            .into_iter()
+            .find(|d| d.name() == s || (s == "ae" && *d == Dataset::AeAttendances))
+            .ok_or_else(|| {
+                format!("'{s}' is not a dataset: registrations, appointments, conditions or ae")
+            })
+    }
+}
+
+/// The OpenSAFELY appointment status vocabulary.
+pub const STATUSES: [&str; 15] = [
+    "Booked",
+    "Arrived",
+    "Did Not Attend",
+    "In Progress",
+    "Finished",
+    "Requested",
+    "Blocked",
+    "Visit",
+    "Waiting",
+    "Cancelled by Patient",
+    "Cancelled by Unit",
+    "Cancelled by Other Service",
+    "No Access Visit",
+    "Cancelled Due To Death",
+    "Patient Walked Out",
+];
+
+pub const SEXES: [&str; 4] = ["F", "M", "I", "U"];
+
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub nhs_number: NhsNumber,
+    pub ods_code: PracticeCode,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Date,
+    pub sex: &'static str,
+    pub mobile: Option<String>,
+    pub imd_quintile: Option<u8>,
+    pub lsoa: Option<String>,
+    pub registered_from: Date,
+    pub registered_to: Option<Date>,
+    pub date_of_death: Option<Date>,
+    pub opt_out: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Appointment {
+    pub nhs_number: NhsNumber,
+    pub ods_code: PracticeCode,
+    pub booked_at: OffsetDateTime,
+    pub starts_at: OffsetDateTime,
+    pub status: &'static str,
+    pub slot_type: String,
+    pub clinician_role: String,
+    pub mode: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub nhs_number: NhsNumber,
+    pub condition: String,
+    pub code: String,
+    pub recorded_on: Date,
+}
+
+#[derive(Debug, Clone)]
+pub struct AeAttendance {
+    pub nhs_number: NhsNumber,
+    pub arrived_at: OffsetDateTime,
+    pub discharge_destination: String,
+}
+
+/// One valid row of any canonical file.
+#[derive(Debug, Clone)]
+pub enum Record {
+    Registration(Registration),
+    Appointment(Appointment),
+    Condition(Condition),
+    AeAttendance(AeAttendance),
+}
+
+fn column_map(dataset: Dataset, headers: &csv::StringRecord) -> Result<ColumnMap, FileError> {
+    let (required, optional) = dataset.columns();
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let mut map = ColumnMap::new();
+    let mut unknown = false;
+    for (i, name) in names.iter().enumerate() {
+        match required
+            .iter()
+            .chain(optional)
+            .find(|c| **c == name.as_str())
+        {
+            Some(c) if !map.contains_key(c) => {
+                map.insert(*c, i);
+            }
+            _ => unknown = true,
+        }
+    }
+    if unknown || required.iter().any(|c| !map.contains_key(c)) {
+        return Err(FileError::UnknownLayout {
+            dataset: dataset.name(),
+            found: names.join(", "),
+            expected: required
+                .iter()
+                .chain(optional)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(map)
+}
+
+fn text(s: &str) -> String {
+    s.to_owned()
+}
+
+fn parse(dataset: Dataset, f: &mut Fields<'_>, today: Date) -> Option<Record> {
+    let nhs = f.nhs_number();
+    match dataset {
+        Dataset::Registrations => {
+            let ods = f.ods_code();
+            let given = f.required("given_name").map(text);
+            let family = f.required("family_name").map(text);
+            let dob = f.date("date_of_birth", true).flatten();
+            let sex = f.one_of("sex", &SEXES);
+            let mobile = Some(f.text("mobile")).filter(|m| !m.is_empty()).map(text);
+            let quintile_text = f.text("imd_quintile");
+            let imd_quintile = match quintile_text {
+                "" => Some(None),
+                q => match q.parse::<u8>() {
+                    Ok(n) if (1..=5).contains(&n) => Some(Some(n)),
+                    _ => {
+                        f.fail(
+                            "imd_quintile",
+                            format!("'{q}' is not a quintile from 1 (most deprived) to 5"),
+                        );
+                        None
+                    }
+                },
+            };
+            let lsoa = Some(f.text("lsoa")).filter(|l| !l.is_empty()).map(text);
+            let from = f.date("registered_from", true).flatten();
+            let to = f.date("registered_to", false);
+            let death = f.date("date_of_death", false);
+            let opt_out = f.flag("opt_out");
+            if let Some(d) = dob {
+                if d > today {
+                    f.fail("date_of_birth", "is in the future");
+                }
+                if from.is_some_and(|r| r < d) {
+                    f.fail("registered_from", "is before the date of birth");
+                }
+            }
+            if let (Some(r), Some(Some(t))) = (from, to) {
+                if t < r {
+                    f.fail("registered_to", "is before registered_from");
+                }
+            }
+            if !f.errors.is_empty() {
+                return None;
+            }
+            Some(Record::Registration(Registration {
+                nhs_number: nhs?,
+                ods_code: ods?,
+                given_name: given?,
+                family_name: family?,
+                date_of_birth: dob?,
+                sex: sex?,
+                mobile,
+                imd_quintile: imd_quintile?,
+                lsoa,
+                registered_from: from?,
+                registered_to: to?,
+                date_of_death: death?,
+                opt_out: opt_out?,
+            }))
+        }
+        Dataset::Appointments => {
+            let ods = f.ods_code();
+            let booked = f.local_datetime("booked_at");
+            let starts = f.local_datetime("starts_at");
+            let status = f.one_of("status", &STATUSES);
+            let slot = f.required("slot_type").map(text);
+            let role = f.required("clinician_role").map(text);
+            let mode = f.required("mode").map(text);
+            if let (Some(b), Some(s)) = (booked, starts) {
+                if b > s {
+                    f.fail("booked_at", "is after starts_at");
+                }
+            }
+            if !f.errors.is_empty() {
+                return None;
+            }
+            Some(Record::Appointment(Appointment {
+                nhs_number: nhs?,
+                ods_code: ods?,
+                booked_at: booked?,
+                starts_at: starts?,
+                status: status?,
+                slot_type: slot?,
+                clinician_role: role?,
+                mode: mode?,
+            }))
+        }
+        Dataset::Conditions => {
+            let condition = f.required("condition").map(text);
+            let code = f.required("code").map(text);
+            if let Some(c) = code.as_deref() {
+                if !(6..=18).contains(&c.len()) || !c.chars().all(|ch| ch.is_ascii_digit()) {
+                    f.fail(
+                        "code",
+                        format!("'{c}' is not a SNOMED CT code (6 to 18 digits)"),
+                    );
+                }
+            }
+            let on = f.date("recorded_on", true).flatten();
+            if !f.errors.is_empty() {
+                return None;
+            }
+            Some(Record::Condition(Condition {
+                nhs_number: nhs?,
+                condition: condition?,
+                code: code?,
+                recorded_on: on?,
+            }))
+        }
+        Dataset::AeAttendances => {
+            let at = f.local_datetime("arrived_at");
+            let destination = f.required("discharge_destination").map(text);
+            if !f.errors.is_empty() {
+                return None;
+            }
+            Some(Record::AeAttendance(AeAttendance {
+                nhs_number: nhs?,
+                arrived_at: at?,
+                discharge_destination: destination?,
+            }))
+        }
+    }
+}
+
+/// Remembers the last byte read, to tell a complete file (ending in a newline) from a cut one.
+struct LastByte<R> {
+    inner: R,
+    last: Option<u8>,
+}
+
+impl<R: Read> Read for LastByte<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.last = Some(buf[n - 1]);
+        }
+        Ok(n)
+    }
+}
+
+/// What reading a file found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadSummary {
+    pub rows: u64,
+    pub valid: u64,
+    pub rejected: u64,
+}
+
+/// Reads a canonical file, giving each row (valid or not) to `on_row` in order. `today` bounds
+/// dates of birth. A file that is not UTF-8, is cut short or has an unknown header is refused
+/// whole, before or instead of any row being accepted.
+pub fn read<R: Read>(
+    dataset: Dataset,
+    input: R,
+    today: Date,
+    mut on_row: impl FnMut(Result<Record, Vec<RowError>>),
+) -> Result<ReadSummary, FileError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(LastByte {
+            inner: input,
+            last: None,
+        });
+    let headers = match reader.headers() {
+        Ok(h) if h.is_empty() || (h.len() == 1 && h[0].trim().is_empty()) => {
+            return Err(FileError::Empty)
+        }
+        Ok(h) => h.clone(),
+        Err(e) => return Err(csv_error(e)),
+    };
+    let map = column_map(dataset, &headers)?;
+    let mut summary = ReadSummary::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map(|p| p.line()).unwrap_or(0);
+                summary.rows += 1;
+                let mut fields = Fields::new(&record, &map, line, headers.len());
+                match parse(dataset, &mut fields, today) {
+                    Some(r) if fields.errors.is_empty() => {
+                        summary.valid += 1;
+                        on_row(Ok(r));
+                    }
+                    _ => {
+                        summary.rejected += 1;
+                        on_row(Err(fields.errors));
+                    }
+                }
+            }
+            Err(e) => return Err(csv_error(e)),
+        }
+    }
+    if reader.get_ref().last != Some(b'\n') {
+        return Err(FileError::Truncated);
+    }
+    Ok(summary)
+}
+
+fn csv_error(e: csv::Error) -> FileError {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { pos, .. } => FileError::NotUtf8 {
+            line: pos.as_ref().map(|p| p.line()).unwrap_or(0),
+        },
+        _ => FileError::Unreadable(e.to_string()),
+    }
+}

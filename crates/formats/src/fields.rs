@@ -1,0 +1,193 @@
+//! Reading typed values out of one CSV row, collecting every problem rather than stopping at
+//! the first, so that a rejection report shows all that is wrong with a row at once.
+
+use csv::StringRecord;
+use serde::Serialize;
+use std::collections::HashMap;
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+use together_core::{NhsNumber, PracticeCode};
+
+/// Longest value accepted in any field: longer ones are mistakes (or attacks), not data.
+pub const MAX_FIELD: usize = 256;
+
+/// One problem in one row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// The line in the file (the header is line 1).
+    pub line: u64,
+    /// The column's name, or empty for a problem with the whole row.
+    pub column: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.column.is_empty() {
+            write!(f, "line {}: {}", self.line, self.reason)
+        } else {
+            write!(f, "line {}, {}: {}", self.line, self.column, self.reason)
+        }
+    }
+}
+
+/// Where each named column is in this file.
+pub(crate) type ColumnMap = HashMap<&'static str, usize>;
+
+pub(crate) struct Fields<'a> {
+    pub rec: &'a StringRecord,
+    pub map: &'a ColumnMap,
+    pub line: u64,
+    pub errors: Vec<RowError>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(rec: &'a StringRecord, map: &'a ColumnMap, line: u64, columns: usize) -> Self {
+        let mut f = Self {
+            rec,
+            map,
+            line,
+            errors: Vec::new(),
+        };
+        if rec.len() != columns {
+            f.errors.push(RowError {
+                line,
+                column: String::new(),
+                reason: format!("has {} fields where the header has {columns}", rec.len()),
+            });
+        }
+        f
+    }
+
+    pub fn fail(&mut self, column: &str, reason: impl Into<String>) {
+        self.errors.push(RowError {
+            line: self.line,
+            column: column.to_owned(),
+            reason: reason.into(),
+        });
+    }
+
+    /// The trimmed text of a column ("" when absent), or `None` when it is too long (reported).
+    fn raw(&mut self, column: &'static str) -> Option<&'a str> {
+        let v = self
+            .map
+            .get(column)
+            .and_then(|i| self.rec.get(*i))
+            .unwrap_or("")
+            .trim();
+        if v.chars().count() > MAX_FIELD {
+            self.fail(column, format!("is longer than {MAX_FIELD} characters"));
+            return None;
+        }
+        Some(v)
+    }
+
+    /// The trimmed text of an optional column ("" when absent, empty or too long).
+    pub fn text(&mut self, column: &'static str) -> &'a str {
+        self.raw(column).unwrap_or("")
+    }
+
+    pub fn required(&mut self, column: &'static str) -> Option<&'a str> {
+        let v = self.raw(column)?;
+        if v.is_empty() {
+            self.fail(column, "is empty");
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    pub fn nhs_number(&mut self) -> Option<NhsNumber> {
+        let v = self.required("nhs_number")?;
+        match v.parse::<NhsNumber>() {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.fail("nhs_number", format!("is not a valid NHS number: {e}"));
+                None
+            }
+        }
+    }
+
+    pub fn ods_code(&mut self) -> Option<PracticeCode> {
+        let v = self.required("ods_code")?;
+        match v.parse::<PracticeCode>() {
+            Ok(c) => Some(c),
+            Err(_) => {
+                self.fail(
+                    "ods_code",
+                    format!("'{v}' is not a practice ODS code (a letter and five digits)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `Some(None)` for an empty optional date; `None` when the value is wrong.
+    pub fn date(&mut self, column: &'static str, required: bool) -> Option<Option<Date>> {
+        let v = if required {
+            self.required(column)?
+        } else {
+            self.text(column)
+        };
+        if v.is_empty() {
+            return Some(None);
+        }
+        let f = time::macros::format_description!("[year]-[month]-[day]");
+        match Date::parse(v, f) {
+            Ok(d) => Some(Some(d)),
+            Err(_) => {
+                self.fail(column, format!("'{v}' is not a date like 2025-03-27"));
+                None
+            }
+        }
+    }
+
+    /// A local Europe/London date-time, returned in UTC.
+    pub fn local_datetime(&mut self, column: &'static str) -> Option<OffsetDateTime> {
+        let v = self.required(column)?;
+        let with_seconds =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+        let without = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+        match PrimitiveDateTime::parse(v, with_seconds)
+            .or_else(|_| PrimitiveDateTime::parse(v, without))
+        {
+            Ok(t) => Some(together_core::uk_time::london_to_utc(t)),
+            Err(_) => {
+                self.fail(
+                    column,
+                    format!("'{v}' is not a date and time like 2025-03-27T09:30:00"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn one_of(
+        &mut self,
+        column: &'static str,
+        allowed: &[&'static str],
+    ) -> Option<&'static str> {
+        let v = self.required(column)?;
+        match allowed.iter().find(|a| a.eq_ignore_ascii_case(v)) {
+            Some(a) => Some(a),
+            None => {
+                self.fail(
+                    column,
+                    format!("'{v}' is not one of: {}", allowed.join(", ")),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn flag(&mut self, column: &'static str) -> Option<bool> {
+        match self.text(column).to_ascii_lowercase().as_str() {
+            "" | "false" | "no" | "n" | "0" => Some(false),
+            "true" | "yes" | "y" | "1" => Some(true),
+            other => {
+                let other = other.to_owned();
+                self.fail(column, format!("'{other}' is not true or false"));
+                None
+            }
+        }
+    }
+}

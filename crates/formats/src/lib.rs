@@ -1,0 +1,31 @@
+//! Reading the canonical CSVs of docs/formats.md. A file is checked as a whole (UTF-8, complete,
+//! a header Together knows) and then row by row: each row becomes a typed record or a list of
+//! [`RowError`]s naming its line, column and reason. Nothing here writes anything: the importer
+//! decides what to do with rejected rows (by default, import nothing).
+
+mod canonical;
+mod fields;
+
+pub use canonical::*;
+pub use fields::RowError;
+
+use thiserror::Error;
+
+/// Why a whole file is refused (as opposed to some of its rows).
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum FileError {
+    #[error("the file is not UTF-8 text (line {line}); save it as CSV UTF-8 and try again")]
+    NotUtf8 { line: u64 },
+    #[error("the file ends in the middle of a line: it may have been cut short; export it again")]
+    Truncated,
+    #[error("the file is empty")]
+    Empty,
+    #[error("Together does not know this layout for {dataset}: found the columns {found}; expected {expected} (see docs/formats.md)")]
+    UnknownLayout {
+        dataset: &'static str,
+        found: String,
+        expected: String,
+    },
+    #[error("the file cannot be read: {0}")]
+    Unreadable(String),
+}

@@ -1,0 +1,4 @@
+//! All of the formats crate's integration tests, in one binary.
+
+mod golden;
+mod never_panics;
