@@ -218,6 +218,30 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64, StoreError>;
     async fn consents(&self, person: PersonId) -> Result<Vec<Consent>, StoreError>;
 
+    // Insight imports (the rows live in Parquet; this is their record).
+    /// Records a finished import (and marks the one it replaces), with its audit event.
+    async fn record_import(
+        &self,
+        import: &NewImport,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    async fn imports(&self, pcn: PcnId) -> Result<Vec<ImportRecord>, StoreError>;
+    /// The active import of this very file, if it was imported before.
+    async fn import_with_hash(
+        &self,
+        pcn: PcnId,
+        dataset: &str,
+        sha256: &str,
+    ) -> Result<Option<ImportRecord>, StoreError>;
+    /// Ids of every active import on the instance, to tell finished partitions from leftovers.
+    async fn active_import_ids(&self) -> Result<Vec<String>, StoreError>;
+    async fn delete_import(
+        &self,
+        pcn: PcnId,
+        id: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+
     /// Copies the whole database to a file (SQLite only; PostgreSQL is backed up with pg_dump).
     async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError>;
 }

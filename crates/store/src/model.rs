@@ -303,3 +303,41 @@ pub struct Consent {
     #[serde(with = "time::serde::rfc3339::option")]
     pub withdrawn_at: Option<OffsetDateTime>,
 }
+
+/// An import to record, once its Parquet files are in place.
+#[derive(Debug, Clone)]
+pub struct NewImport {
+    pub id: String,
+    pub pcn_id: PcnId,
+    pub dataset: String,
+    /// `canonical`, a mapping's name, `synthea` or `fhir`.
+    pub source: String,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub practices: Vec<String>,
+    pub period: Option<(Date, Date)>,
+    pub rows_read: i64,
+    pub rows_imported: i64,
+    pub rows_rejected: i64,
+    /// The import this one replaces (marked `replaced` in the same transaction).
+    pub replaces: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportRecord {
+    pub id: String,
+    pub dataset: String,
+    pub source: String,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub practices: Vec<String>,
+    pub period_from: Option<Date>,
+    pub period_to: Option<Date>,
+    pub rows_read: i64,
+    pub rows_imported: i64,
+    pub rows_rejected: i64,
+    pub imported_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub imported_at: OffsetDateTime,
+    pub status: String,
+}

@@ -121,6 +121,30 @@ macro_rules! impl_store {
             })
         }
 
+        fn import_row(row: &Row) -> Result<$crate::ImportRecord, $crate::StoreError> {
+            use sqlx::Row as _;
+            let date = |c: &str| -> Result<Option<time::Date>, $crate::StoreError> {
+                row.try_get::<Option<String>, _>(c)?.map(|d| $crate::queries::parse_iso_date(&d)).transpose()
+            };
+            let practices: String = row.try_get("practices")?;
+            Ok($crate::ImportRecord {
+                id: row.try_get("id")?,
+                dataset: row.try_get("dataset")?,
+                source: row.try_get("source")?,
+                file_name: row.try_get("file_name")?,
+                file_sha256: row.try_get("file_sha256")?,
+                practices: practices.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect(),
+                period_from: date("period_from")?,
+                period_to: date("period_to")?,
+                rows_read: row.try_get("rows_read")?,
+                rows_imported: row.try_get("rows_imported")?,
+                rows_rejected: row.try_get("rows_rejected")?,
+                imported_by: row.try_get("imported_by")?,
+                imported_at: $crate::queries::at(row.try_get("imported_at")?)?,
+                status: row.try_get("status")?,
+            })
+        }
+
         #[async_trait::async_trait]
         impl $crate::Store for $store {
             fn backend(&self) -> $crate::Backend {
@@ -817,6 +841,92 @@ macro_rules! impl_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn record_import(&self, i: &$crate::NewImport, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                if let Some(old) = &i.replaces {
+                    let n = sqlx::query("UPDATE insight_import SET status = 'replaced' WHERE id = $1 AND pcn_id = $2 AND status = 'active'")
+                        .bind(old)
+                        .bind(i.pcn_id.to_string())
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n == 0 {
+                        return Err($crate::StoreError::NotFound("import to replace"));
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO insight_import (id, pcn_id, dataset, source, file_name, file_sha256, practices, period_from, period_to, \
+                     rows_read, rows_imported, rows_rejected, imported_by, imported_at, status, replaces) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $15)",
+                )
+                .bind(&i.id)
+                .bind(i.pcn_id.to_string())
+                .bind(&i.dataset)
+                .bind(&i.source)
+                .bind(&i.file_name)
+                .bind(&i.file_sha256)
+                .bind(i.practices.join(","))
+                .bind(i.period.map(|p| $crate::queries::iso_date(p.0)))
+                .bind(i.period.map(|p| $crate::queries::iso_date(p.1)))
+                .bind(i.rows_read)
+                .bind(i.rows_imported)
+                .bind(i.rows_rejected)
+                .bind(&audit.actor)
+                .bind($crate::queries::secs(audit.at))
+                .bind(&i.replaces)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match $crate::StoreError::from(e) {
+                    $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict("an import of this same file"),
+                    other => other,
+                })?;
+                write_audit(&mut tx, &audit.about("import", &i.id)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn imports(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::ImportRecord>, $crate::StoreError> {
+                sqlx::query("SELECT * FROM insight_import WHERE pcn_id = $1 ORDER BY imported_at DESC, id")
+                    .bind(pcn.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(import_row)
+                    .collect()
+            }
+
+            async fn import_with_hash(&self, pcn: together_core::PcnId, dataset: &str, sha256: &str) -> Result<Option<$crate::ImportRecord>, $crate::StoreError> {
+                sqlx::query("SELECT * FROM insight_import WHERE pcn_id = $1 AND dataset = $2 AND file_sha256 = $3 AND status = 'active'")
+                    .bind(pcn.to_string())
+                    .bind(dataset)
+                    .bind(sha256)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(import_row)
+                    .transpose()
+            }
+
+            async fn active_import_ids(&self) -> Result<Vec<String>, $crate::StoreError> {
+                Ok(sqlx::query_scalar("SELECT id FROM insight_import WHERE status = 'active'").fetch_all(&self.pool).await?)
+            }
+
+            async fn delete_import(&self, pcn: together_core::PcnId, id: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let n = sqlx::query("UPDATE insight_import SET status = 'deleted' WHERE id = $1 AND pcn_id = $2 AND status = 'active'")
+                    .bind(id)
+                    .bind(pcn.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err($crate::StoreError::NotFound("import"));
+                }
+                write_audit(&mut tx, &audit.about("import", id)).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn backup_to(&self, path: &std::path::Path) -> Result<(), $crate::StoreError> {
