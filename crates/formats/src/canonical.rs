@@ -349,14 +349,14 @@ pub struct ReadSummary {
     pub rejected: u64,
 }
 
-/// Reads a canonical file, giving each row (valid or not) to `on_row` in order. `today` bounds
+/// Reads a canonical file, giving each row (valid or not) with its line to `on_row`, in order. `today` bounds
 /// dates of birth. A file that is not UTF-8, is cut short or has an unknown header is refused
 /// whole, before or instead of any row being accepted.
 pub fn read<R: Read>(
     dataset: Dataset,
     input: R,
     today: Date,
-    mut on_row: impl FnMut(Result<Record, Vec<RowError>>),
+    mut on_row: impl FnMut(u64, Result<Record, Vec<RowError>>),
 ) -> Result<ReadSummary, FileError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -384,11 +384,11 @@ pub fn read<R: Read>(
                 match parse(dataset, &mut fields, today) {
                     Some(r) if fields.errors.is_empty() => {
                         summary.valid += 1;
-                        on_row(Ok(r));
+                        on_row(line, Ok(r));
                     }
                     _ => {
                         summary.rejected += 1;
-                        on_row(Err(fields.errors));
+                        on_row(line, Err(fields.errors));
                     }
                 }
             }

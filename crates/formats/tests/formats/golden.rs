@@ -10,13 +10,18 @@ use together_formats::{read, Dataset};
 fn report(dataset: Dataset, path: &Path) -> String {
     let mut out = String::new();
     let bytes = std::fs::read(path).unwrap();
-    let result = read(dataset, bytes.as_slice(), date!(2026 - 11 - 24), |row| {
-        if let Err(errors) = row {
-            for e in errors {
-                out.push_str(&format!("rejected {e}\n"));
+    let result = read(
+        dataset,
+        bytes.as_slice(),
+        date!(2026 - 11 - 24),
+        |_, row| {
+            if let Err(errors) = row {
+                for e in errors {
+                    out.push_str(&format!("rejected {e}\n"));
+                }
             }
-        }
-    });
+        },
+    );
     match result {
         Ok(s) => out.push_str(&format!(
             "rows {}, valid {}, rejected {}\n",

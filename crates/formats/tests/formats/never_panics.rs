@@ -13,14 +13,14 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000), which in 0usize..4) {
-        let _ = read(Dataset::ALL[which], bytes.as_slice(), date!(2026 - 11 - 24), |_| {});
+        let _ = read(Dataset::ALL[which], bytes.as_slice(), date!(2026 - 11 - 24), |_, _| {});
     }
 
     #[test]
     fn every_row_is_accounted_for(rows in proptest::collection::vec("[0-9A-Za-z ,:T/\"-]{0,120}", 0..30)) {
         let text = format!("{HEADER}{}\n", rows.join("\n"));
         let (mut ok, mut bad, mut reasonless) = (0u64, 0u64, 0u64);
-        if let Ok(s) = read(Dataset::Appointments, text.as_bytes(), date!(2026 - 11 - 24), |r| match r {
+        if let Ok(s) = read(Dataset::Appointments, text.as_bytes(), date!(2026 - 11 - 24), |_, r| match r {
             Ok(_) => ok += 1,
             Err(e) => {
                 bad += 1;

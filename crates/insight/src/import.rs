@@ -1,0 +1,335 @@
+//! One import: [`stage`] reads, checks and pseudonymises a file into Parquet under
+//! `insight/.staging/` (CPU work, no database); [`commit`] decides — refuse (rejected rows not
+//! accepted), skip (this very file is already imported) or move the partitions into place and
+//! record the import, the record last.
+
+use crate::layout::{import_dirs, partition, INSIGHT_DIR, STAGING};
+use crate::parquet_out::{PartitionedWriter, WriteError};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+use time::Date;
+use together_core::{PcnId, PracticeCode, PseudonymKey};
+use together_formats::{read, Dataset, FileError, ReadSummary, Record, RowError};
+use together_store::{DynStore, ImportRecord, NewAuditEvent, NewImport, StoreError};
+
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    File(#[from] FileError),
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("cannot write {0}: {1}")]
+    Write(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Parquet(#[from] WriteError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write the rejection report: {0}")]
+    Report(#[from] csv::Error),
+}
+
+/// What to import.
+pub struct StageRequest<'a> {
+    pub dataset: Dataset,
+    pub path: &'a Path,
+    pub data_dir: &'a Path,
+    pub key: &'a PseudonymKey,
+    /// The PCN's practices: rows naming any other practice are rejected.
+    pub practices: &'a [PracticeCode],
+    /// Dates of birth after this are rejected.
+    pub today: Date,
+}
+
+/// A staged import, not yet visible to anyone.
+#[derive(Debug)]
+pub struct Staged {
+    pub id: String,
+    pub dataset: Dataset,
+    pub file_name: String,
+    pub sha256: String,
+    pub read: ReadSummary,
+    pub practices: Vec<String>,
+    pub period: Option<(Date, Date)>,
+    /// The rejection report (line, column, reason), when any row was rejected.
+    pub report: Option<PathBuf>,
+    staging: PathBuf,
+}
+
+/// What became of an import.
+#[derive(Debug)]
+pub enum Outcome {
+    Imported(ImportRecord),
+    /// This very file (same SHA-256) is already imported: nothing changed.
+    AlreadyImported(ImportRecord),
+    /// Rows were rejected and the rest was not accepted: nothing was imported.
+    Refused {
+        valid: u64,
+        rejected: u64,
+        report: Option<PathBuf>,
+    },
+}
+
+/// Hashes and counts what is read, so one pass serves parsing, idempotency and progress.
+struct Tap<'p, R> {
+    inner: R,
+    hash: Sha256,
+    bytes: u64,
+    progress: &'p mut dyn FnMut(u64),
+}
+
+impl<R: Read> Read for Tap<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        (self.progress)(self.bytes);
+        Ok(n)
+    }
+}
+
+fn practice_of(record: &Record) -> Option<&PracticeCode> {
+    match record {
+        Record::Appointment(a) => Some(&a.ods_code),
+        Record::Registration(r) => Some(&r.ods_code),
+        _ => None,
+    }
+}
+
+fn nhs_of(record: &Record) -> &together_core::NhsNumber {
+    match record {
+        Record::Appointment(a) => &a.nhs_number,
+        Record::Registration(r) => &r.nhs_number,
+        Record::Condition(c) => &c.nhs_number,
+        Record::AeAttendance(a) => &a.nhs_number,
+    }
+}
+
+fn day_of(record: &Record) -> Option<Date> {
+    match record {
+        Record::Appointment(a) => Some(a.starts_at.date()),
+        Record::Condition(c) => Some(c.recorded_on),
+        Record::AeAttendance(a) => Some(a.arrived_at.date()),
+        Record::Registration(_) => None,
+    }
+}
+
+/// Reads, checks and pseudonymises a file into staging. `progress` gets the bytes read so far.
+pub fn stage(req: &StageRequest<'_>, progress: &mut dyn FnMut(u64)) -> Result<Staged, ImportError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let file =
+        std::fs::File::open(req.path).map_err(|e| ImportError::Read(req.path.to_owned(), e))?;
+    let mut tap = Tap {
+        inner: std::io::BufReader::with_capacity(1 << 20, file),
+        hash: Sha256::new(),
+        bytes: 0,
+        progress,
+    };
+    let staging = req.data_dir.join(INSIGHT_DIR).join(STAGING).join(&id);
+    let uploads = req.data_dir.join("uploads");
+    let report_path = uploads.join(format!("{id}-rejections.csv"));
+    let mut writer = PartitionedWriter::new(req.dataset, &staging, &id);
+    let mut report: Option<csv::Writer<std::fs::File>> = None;
+    let mut failure: Option<ImportError> = None;
+    let mut extra_rejections = 0u64;
+    let mut period: Option<(Date, Date)> = None;
+
+    let reject = |errors: &[RowError],
+                  report: &mut Option<csv::Writer<std::fs::File>>|
+     -> Result<(), ImportError> {
+        if report.is_none() {
+            std::fs::create_dir_all(&uploads)
+                .map_err(|e| ImportError::Write(uploads.clone(), e))?;
+            let mut w = csv::Writer::from_path(&report_path)?;
+            w.write_record(["line", "column", "reason"])?;
+            *report = Some(w);
+        }
+        if let Some(w) = report.as_mut() {
+            for e in errors {
+                w.write_record([e.line.to_string(), e.column.clone(), e.reason.clone()])?;
+            }
+        }
+        Ok(())
+    };
+
+    let summary = read(req.dataset, &mut tap, req.today, |line, row| {
+        if failure.is_some() {
+            return;
+        }
+        let result = match row {
+            Err(errors) => reject(&errors, &mut report),
+            Ok(record) => {
+                match practice_of(&record) {
+                    Some(code) if !req.practices.contains(code) => {
+                        extra_rejections += 1;
+                        let e = RowError { line, column: "ods_code".into(), reason: format!("{code} is not a practice of this PCN (add it on the Admin page first)") };
+                        reject(&[e], &mut report)
+                    }
+                    practice => {
+                        let partition_name = practice
+                            .map(|c| c.as_str().to_owned())
+                            .unwrap_or_else(|| "all".to_owned());
+                        if let Some(d) = day_of(&record) {
+                            period = Some(period.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
+                        }
+                        let pseudonym = req.key.pseudonymise(nhs_of(&record));
+                        writer
+                            .push(&partition_name, pseudonym.as_str(), &record)
+                            .map_err(ImportError::from)
+                    }
+                }
+            }
+        };
+        if let Err(e) = result {
+            failure = Some(e);
+        }
+    });
+    let cleanup = |staging: &Path| {
+        let _ = std::fs::remove_dir_all(staging);
+    };
+    let summary = match (summary, failure) {
+        (Err(e), _) => {
+            cleanup(&staging);
+            return Err(e.into());
+        }
+        (_, Some(e)) => {
+            cleanup(&staging);
+            return Err(e);
+        }
+        (Ok(s), None) => s,
+    };
+    let practices = writer.finish().inspect_err(|_| cleanup(&staging))?;
+    if let Some(mut w) = report {
+        w.flush()
+            .map_err(|e| ImportError::Write(report_path.clone(), e))?;
+    }
+    let read = ReadSummary {
+        rows: summary.rows,
+        valid: summary.valid - extra_rejections,
+        rejected: summary.rejected + extra_rejections,
+    };
+    Ok(Staged {
+        id,
+        dataset: req.dataset,
+        file_name: req
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        sha256: hex::encode(tap.hash.finalize()),
+        report: (read.rejected > 0).then_some(report_path),
+        read,
+        practices,
+        period,
+        staging,
+    })
+}
+
+/// How to finish a staged import.
+pub struct Commit {
+    pub pcn: PcnId,
+    /// Import the valid rows even though some were rejected.
+    pub accept_valid: bool,
+    /// The import this file replaces.
+    pub replaces: Option<String>,
+    pub source: String,
+    pub audit: NewAuditEvent,
+}
+
+/// Refuses, skips or publishes a staged import; the database record is written last.
+pub async fn commit(
+    store: &DynStore,
+    data_dir: &Path,
+    staged: Staged,
+    how: Commit,
+) -> Result<Outcome, ImportError> {
+    let discard = |staged: &Staged| {
+        let _ = std::fs::remove_dir_all(&staged.staging);
+    };
+    if staged.read.rejected > 0 && !how.accept_valid {
+        discard(&staged);
+        return Ok(Outcome::Refused {
+            valid: staged.read.valid,
+            rejected: staged.read.rejected,
+            report: staged.report.clone(),
+        });
+    }
+    if let Some(existing) = store
+        .import_with_hash(how.pcn, staged.dataset.name(), &staged.sha256)
+        .await?
+    {
+        discard(&staged);
+        return Ok(Outcome::AlreadyImported(existing));
+    }
+    let root = data_dir.join(INSIGHT_DIR);
+    let mut moved = Vec::new();
+    for practice in &staged.practices {
+        let from = partition(&staged.staging, staged.dataset.name(), practice, &staged.id);
+        let to = partition(&root, staged.dataset.name(), practice, &staged.id);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| ImportError::Write(parent.to_owned(), e))?;
+        }
+        std::fs::rename(&from, &to).map_err(|e| ImportError::Write(to.clone(), e))?;
+        moved.push(to);
+    }
+    let record = NewImport {
+        id: staged.id.clone(),
+        pcn_id: how.pcn,
+        dataset: staged.dataset.name().to_owned(),
+        source: how.source,
+        file_name: staged.file_name.clone(),
+        file_sha256: staged.sha256.clone(),
+        practices: staged.practices.clone(),
+        period: staged.period,
+        rows_read: staged.read.rows as i64,
+        rows_imported: staged.read.valid as i64,
+        rows_rejected: staged.read.rejected as i64,
+        replaces: how.replaces.clone(),
+    };
+    if let Err(e) = store.record_import(&record, &how.audit).await {
+        // Not recorded, so not visible: take the files back out (the start-up sweep would too).
+        for dir in &moved {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        discard(&staged);
+        return match e {
+            StoreError::Conflict(_) => match store
+                .import_with_hash(how.pcn, staged.dataset.name(), &staged.sha256)
+                .await?
+            {
+                Some(existing) => Ok(Outcome::AlreadyImported(existing)),
+                None => Err(e.into()),
+            },
+            other => Err(other.into()),
+        };
+    }
+    discard(&staged);
+    if let Some(old) = &how.replaces {
+        for dir in import_dirs(data_dir, old) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    let recorded = store
+        .import_with_hash(how.pcn, staged.dataset.name(), &staged.sha256)
+        .await?
+        .ok_or(StoreError::NotFound("the import just recorded"))?;
+    Ok(Outcome::Imported(recorded))
+}
+
+/// Deletes an import: its record first (so it stops being visible), then its files.
+pub async fn delete(
+    store: &DynStore,
+    data_dir: &Path,
+    pcn: PcnId,
+    id: &str,
+    audit: &NewAuditEvent,
+) -> Result<usize, ImportError> {
+    store.delete_import(pcn, id, audit).await?;
+    let dirs = import_dirs(data_dir, id);
+    for dir in &dirs {
+        std::fs::remove_dir_all(dir).map_err(|e| ImportError::Write(dir.clone(), e))?;
+    }
+    Ok(dirs.len())
+}

@@ -1,0 +1,14 @@
+//! Insight: a practice's appointment data, pseudonymised at the door and kept as Parquet under
+//! the data directory, partitioned by dataset, practice and import
+//! (`insight/<dataset>/practice=<ODS>/import=<id>/part-0.parquet`).
+//!
+//! An import is staged (read, checked, pseudonymised, written under `insight/.staging/`), then
+//! moved into place, then recorded in the operational store — the record last, so analyses,
+//! which read only the partitions of recorded imports, never see half an import.
+
+mod import;
+mod layout;
+mod parquet_out;
+
+pub use import::{commit, delete, stage, Commit, ImportError, Outcome, StageRequest, Staged};
+pub use layout::{import_dirs, sweep, INSIGHT_DIR};

@@ -1,0 +1,318 @@
+//! The Parquet layout of each dataset: pseudonyms instead of NHS numbers, and for the
+//! registrations only what analyses need (year and month of birth, not the date; no names).
+
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Int32Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use time::{Date, OffsetDateTime};
+use together_formats::{Dataset, Record};
+
+const BATCH: usize = 64 * 1024;
+
+fn ts() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+pub(crate) fn schema(dataset: Dataset) -> SchemaRef {
+    let s = |n: &str| Field::new(n, DataType::Utf8, false);
+    let fields = match dataset {
+        Dataset::Appointments => vec![
+            s("pseudonym"),
+            s("ods_code"),
+            Field::new("booked_at", ts(), false),
+            Field::new("starts_at", ts(), false),
+            s("status"),
+            s("slot_type"),
+            s("clinician_role"),
+            s("mode"),
+        ],
+        Dataset::Registrations => vec![
+            s("pseudonym"),
+            s("ods_code"),
+            Field::new("year_of_birth", DataType::Int32, false),
+            Field::new("month_of_birth", DataType::Int32, false),
+            s("sex"),
+            Field::new("imd_quintile", DataType::Int32, true),
+            Field::new("lsoa", DataType::Utf8, true),
+            Field::new("registered_from", DataType::Date32, false),
+            Field::new("registered_to", DataType::Date32, true),
+            Field::new("date_of_death", DataType::Date32, true),
+            Field::new("opt_out", DataType::Boolean, false),
+        ],
+        Dataset::Conditions => vec![
+            s("pseudonym"),
+            s("condition"),
+            s("code"),
+            Field::new("recorded_on", DataType::Date32, false),
+        ],
+        Dataset::AeAttendances => vec![
+            s("pseudonym"),
+            Field::new("arrived_at", ts(), false),
+            s("discharge_destination"),
+        ],
+    };
+    Arc::new(Schema::new(fields))
+}
+
+fn days(d: Date) -> i32 {
+    (d - Date::from_calendar_date(1970, time::Month::January, 1).unwrap_or(Date::MIN)).whole_days()
+        as i32
+}
+
+fn micros(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1000) as i64
+}
+
+/// Column builders for one batch of one dataset. There is one per practice partition, so the
+/// variants' different sizes cost nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
+enum Builders {
+    Appointments(
+        [StringBuilder; 2],
+        [TimestampMicrosecondBuilder; 2],
+        [StringBuilder; 4],
+    ),
+    Registrations {
+        strings: [StringBuilder; 3],
+        lsoa: StringBuilder,
+        ints: [Int32Builder; 3],
+        dates: [Date32Builder; 3],
+        opt_out: BooleanBuilder,
+    },
+    Conditions([StringBuilder; 3], Date32Builder),
+    Ae(StringBuilder, TimestampMicrosecondBuilder, StringBuilder),
+}
+
+fn tsb() -> TimestampMicrosecondBuilder {
+    TimestampMicrosecondBuilder::new().with_timezone("UTC")
+}
+
+impl Builders {
+    fn new(dataset: Dataset) -> Self {
+        let sb = StringBuilder::new;
+        match dataset {
+            Dataset::Appointments => {
+                Builders::Appointments([sb(), sb()], [tsb(), tsb()], [sb(), sb(), sb(), sb()])
+            }
+            Dataset::Registrations => Builders::Registrations {
+                strings: [sb(), sb(), sb()],
+                lsoa: sb(),
+                ints: [
+                    Int32Builder::new(),
+                    Int32Builder::new(),
+                    Int32Builder::new(),
+                ],
+                dates: [
+                    Date32Builder::new(),
+                    Date32Builder::new(),
+                    Date32Builder::new(),
+                ],
+                opt_out: BooleanBuilder::new(),
+            },
+            Dataset::Conditions => Builders::Conditions([sb(), sb(), sb()], Date32Builder::new()),
+            Dataset::AeAttendances => Builders::Ae(sb(), tsb(), sb()),
+        }
+    }
+
+    fn push(&mut self, pseudonym: &str, record: &Record) {
+        match (self, record) {
+            (Builders::Appointments(ids, times, text), Record::Appointment(a)) => {
+                ids[0].append_value(pseudonym);
+                ids[1].append_value(a.ods_code.as_str());
+                times[0].append_value(micros(a.booked_at));
+                times[1].append_value(micros(a.starts_at));
+                for (b, v) in
+                    text.iter_mut()
+                        .zip([a.status, &a.slot_type, &a.clinician_role, &a.mode])
+                {
+                    b.append_value(v);
+                }
+            }
+            (
+                Builders::Registrations {
+                    strings,
+                    lsoa,
+                    ints,
+                    dates,
+                    opt_out,
+                },
+                Record::Registration(r),
+            ) => {
+                strings[0].append_value(pseudonym);
+                strings[1].append_value(r.ods_code.as_str());
+                strings[2].append_value(r.sex);
+                ints[0].append_value(r.date_of_birth.year());
+                ints[1].append_value(r.date_of_birth.month() as i32);
+                ints[2].append_option(r.imd_quintile.map(i32::from));
+                lsoa.append_option(r.lsoa.as_deref());
+                dates[0].append_value(days(r.registered_from));
+                dates[1].append_option(r.registered_to.map(days));
+                dates[2].append_option(r.date_of_death.map(days));
+                opt_out.append_value(r.opt_out);
+            }
+            (Builders::Conditions(text, on), Record::Condition(c)) => {
+                for (b, v) in text.iter_mut().zip([pseudonym, &c.condition, &c.code]) {
+                    b.append_value(v);
+                }
+                on.append_value(days(c.recorded_on));
+            }
+            (Builders::Ae(p, at, dest), Record::AeAttendance(a)) => {
+                p.append_value(pseudonym);
+                at.append_value(micros(a.arrived_at));
+                dest.append_value(&a.discharge_destination);
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, schema: &SchemaRef) -> Result<RecordBatch, arrow_schema::ArrowError> {
+        let columns: Vec<ArrayRef> = match self {
+            Builders::Appointments(ids, times, text) => vec![
+                Arc::new(ids[0].finish()),
+                Arc::new(ids[1].finish()),
+                Arc::new(times[0].finish()),
+                Arc::new(times[1].finish()),
+                Arc::new(text[0].finish()),
+                Arc::new(text[1].finish()),
+                Arc::new(text[2].finish()),
+                Arc::new(text[3].finish()),
+            ],
+            Builders::Registrations {
+                strings,
+                lsoa,
+                ints,
+                dates,
+                opt_out,
+            } => vec![
+                Arc::new(strings[0].finish()),
+                Arc::new(strings[1].finish()),
+                Arc::new(ints[0].finish()),
+                Arc::new(ints[1].finish()),
+                Arc::new(strings[2].finish()),
+                Arc::new(ints[2].finish()),
+                Arc::new(lsoa.finish()),
+                Arc::new(dates[0].finish()),
+                Arc::new(dates[1].finish()),
+                Arc::new(dates[2].finish()),
+                Arc::new(opt_out.finish()),
+            ],
+            Builders::Conditions(text, on) => vec![
+                Arc::new(text[0].finish()),
+                Arc::new(text[1].finish()),
+                Arc::new(text[2].finish()),
+                Arc::new(on.finish()),
+            ],
+            Builders::Ae(p, at, dest) => vec![
+                Arc::new(p.finish()),
+                Arc::new(at.finish()),
+                Arc::new(dest.finish()),
+            ],
+        };
+        RecordBatch::try_new(schema.clone(), columns)
+    }
+}
+
+struct Partition {
+    writer: ArrowWriter<File>,
+    builders: Builders,
+    pending: usize,
+}
+
+/// Writes one import's rows, one Parquet file per practice partition.
+pub(crate) struct PartitionedWriter {
+    dataset: Dataset,
+    schema: SchemaRef,
+    root: PathBuf,
+    import_id: String,
+    partitions: HashMap<String, Partition>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot write {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("cannot write Parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error("cannot build a batch: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
+}
+
+impl PartitionedWriter {
+    pub fn new(dataset: Dataset, root: &Path, import_id: &str) -> Self {
+        Self {
+            dataset,
+            schema: schema(dataset),
+            root: root.to_owned(),
+            import_id: import_id.to_owned(),
+            partitions: HashMap::new(),
+        }
+    }
+
+    pub fn push(
+        &mut self,
+        practice: &str,
+        pseudonym: &str,
+        record: &Record,
+    ) -> Result<(), WriteError> {
+        if !self.partitions.contains_key(practice) {
+            let dir = crate::layout::partition(
+                &self.root,
+                self.dataset.name(),
+                practice,
+                &self.import_id,
+            );
+            std::fs::create_dir_all(&dir).map_err(|e| WriteError::Io(dir.clone(), e))?;
+            let path = dir.join("part-0.parquet");
+            let file = File::create(&path).map_err(|e| WriteError::Io(path.clone(), e))?;
+            let props = WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .build();
+            let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(props))?;
+            self.partitions.insert(
+                practice.to_owned(),
+                Partition {
+                    writer,
+                    builders: Builders::new(self.dataset),
+                    pending: 0,
+                },
+            );
+        }
+        let schema = self.schema.clone();
+        if let Some(p) = self.partitions.get_mut(practice) {
+            p.builders.push(pseudonym, record);
+            p.pending += 1;
+            if p.pending >= BATCH {
+                let batch = p.builders.finish(&schema)?;
+                p.writer.write(&batch)?;
+                p.pending = 0;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes and closes every file; returns the practices written.
+    pub fn finish(mut self) -> Result<Vec<String>, WriteError> {
+        let mut practices = Vec::new();
+        for (practice, mut p) in self.partitions.drain() {
+            if p.pending > 0 {
+                let batch = p.builders.finish(&self.schema)?;
+                p.writer.write(&batch)?;
+            }
+            let file = p.writer.into_inner()?;
+            file.sync_all()
+                .map_err(|e| WriteError::Io(self.root.clone(), e))?;
+            practices.push(practice);
+        }
+        practices.sort();
+        Ok(practices)
+    }
+}

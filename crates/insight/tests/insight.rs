@@ -1,0 +1,440 @@
+//! Imports end to end: generated files in, Parquet out, records in the store (SQLite and
+//! PostgreSQL), and nothing half-done ever visible.
+
+use arrow_array::{Array, StringArray};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::path::{Path, PathBuf};
+use time::macros::{date, datetime};
+use together_core::{PcnId, PracticeCode, PseudonymKey};
+use together_formats::Dataset;
+use together_insight::{commit, delete, import_dirs, stage, sweep, Commit, Outcome, StageRequest};
+use together_store::{DynStore, NewAuditEvent, Outcome as AuditOutcome};
+
+fn audit(pcn: PcnId) -> NewAuditEvent {
+    NewAuditEvent {
+        at: datetime!(2026-11-24 09:00 UTC),
+        actor: "cli:test".into(),
+        role: "operator".into(),
+        pcn_id: Some(pcn),
+        action: "import".into(),
+        resource_type: "import".into(),
+        resource_id: None,
+        outcome: AuditOutcome::Allowed,
+        reason: None,
+        request_id: None,
+        ip: None,
+    }
+}
+
+struct World {
+    store: DynStore,
+    pcn: PcnId,
+    practices: Vec<PracticeCode>,
+    key: PseudonymKey,
+    data: tempfile::TempDir,
+    files: tempfile::TempDir,
+}
+
+async fn world(store: DynStore) -> World {
+    let files = tempfile::tempdir().unwrap();
+    let p = together_generate::Params {
+        patients: 300,
+        practices: 2,
+        years: 2,
+        end_year: 2025,
+        seed: 4,
+    };
+    together_generate::generate(&p, files.path(), &mut |_| {}).unwrap();
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, datetime!(2026-11-24 09:00 UTC))
+        .await
+        .unwrap();
+    let mut practices = Vec::new();
+    for code in ["B99001", "B99002"] {
+        let c: PracticeCode = code.parse().unwrap();
+        store
+            .add_practice(pcn, &c, code, &audit(pcn), datetime!(2026-11-24 09:00 UTC))
+            .await
+            .unwrap();
+        practices.push(c);
+    }
+    World {
+        store,
+        pcn,
+        practices,
+        key: PseudonymKey::new(1, vec![9u8; 32]).unwrap(),
+        data: tempfile::tempdir().unwrap(),
+        files,
+    }
+}
+
+impl World {
+    async fn import(
+        &self,
+        dataset: Dataset,
+        path: &Path,
+        accept_valid: bool,
+        replaces: Option<String>,
+    ) -> Outcome {
+        let req = StageRequest {
+            dataset,
+            path,
+            data_dir: self.data.path(),
+            key: &self.key,
+            practices: &self.practices,
+            today: date!(2026 - 11 - 24),
+        };
+        let mut last = 0;
+        let staged = stage(&req, &mut |b| last = b).unwrap();
+        assert_eq!(
+            last,
+            std::fs::metadata(path).unwrap().len(),
+            "progress reaches the file's size"
+        );
+        commit(
+            &self.store,
+            self.data.path(),
+            staged,
+            Commit {
+                pcn: self.pcn,
+                accept_valid,
+                replaces,
+                source: "canonical".into(),
+                audit: audit(self.pcn),
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.files.path().join(name)
+    }
+
+    fn parquet_files(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out)
+                } else if p.extension().is_some_and(|x| x == "parquet") {
+                    out.push(p)
+                }
+            }
+        }
+        let mut v = Vec::new();
+        walk(&self.data.path().join("insight"), &mut v);
+        v.sort();
+        v
+    }
+}
+
+fn rows_and_pseudonyms(files: &[PathBuf]) -> (usize, Vec<String>) {
+    let mut n = 0;
+    let mut pseudonyms = Vec::new();
+    for f in files {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(f).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        for batch in reader {
+            let batch = batch.unwrap();
+            n += batch.num_rows();
+            let col = batch
+                .column_by_name("pseudonym")
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap();
+            pseudonyms.extend((0..col.len()).map(|i| col.value(i).to_owned()));
+        }
+    }
+    (n, pseudonyms)
+}
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                super::$name(
+                    together_store::testing::fresh_sqlite(dir.path())
+                        .await
+                        .unwrap(),
+                )
+                .await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(
+                    together_store::testing::fresh_postgres()
+                        .await
+                        .expect("PostgreSQL must answer"),
+                )
+                .await;
+            }
+        }
+    };
+}
+
+on_both!(appointments_land_as_pseudonymised_parquet_once);
+async fn appointments_land_as_pseudonymised_parquet_once(store: DynStore) {
+    let w = world(store).await;
+    let csv_rows = csv::Reader::from_path(w.file("appointments.csv"))
+        .unwrap()
+        .records()
+        .count();
+    let Outcome::Imported(record) = w
+        .import(
+            Dataset::Appointments,
+            &w.file("appointments.csv"),
+            false,
+            None,
+        )
+        .await
+    else {
+        panic!("not imported")
+    };
+    assert_eq!(
+        (
+            record.rows_read as usize,
+            record.rows_imported as usize,
+            record.rows_rejected
+        ),
+        (csv_rows, csv_rows, 0)
+    );
+    assert_eq!(record.practices, ["B99001", "B99002"]);
+    let period = (record.period_from.unwrap(), record.period_to.unwrap());
+    assert!(
+        period.0 >= date!(2024 - 01 - 01) && period.1 <= date!(2025 - 12 - 31),
+        "{period:?}"
+    );
+
+    let files = w.parquet_files();
+    assert_eq!(files.len(), 2, "one file per practice");
+    assert!(files.iter().all(|f| f
+        .to_string_lossy()
+        .contains(&format!("import={}", record.id))));
+    let (n, pseudonyms) = rows_and_pseudonyms(&files);
+    assert_eq!(n, csv_rows);
+    let first_nhs: together_core::NhsNumber = csv::Reader::from_path(w.file("appointments.csv"))
+        .unwrap()
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()[0]
+        .parse()
+        .unwrap();
+    assert!(
+        pseudonyms.contains(&w.key.pseudonymise(&first_nhs).as_str().to_owned()),
+        "the shared pseudonym function was used"
+    );
+    let numbers: std::collections::HashSet<String> =
+        csv::Reader::from_path(w.file("appointments.csv"))
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap()[0].to_owned())
+            .collect();
+    assert!(pseudonyms
+        .iter()
+        .all(|p| p.len() == 64 && p.chars().all(|c| c.is_ascii_hexdigit())));
+    assert!(
+        pseudonyms
+            .iter()
+            .all(|p| !numbers.iter().any(|n| p.contains(n.as_str()))),
+        "no NHS number is stored"
+    );
+
+    // The same file again changes nothing.
+    let again = w
+        .import(
+            Dataset::Appointments,
+            &w.file("appointments.csv"),
+            false,
+            None,
+        )
+        .await;
+    assert!(
+        matches!(again, Outcome::AlreadyImported(ref r) if r.id == record.id),
+        "{again:?}"
+    );
+    assert_eq!(w.parquet_files(), files);
+    assert_eq!(w.store.imports(w.pcn).await.unwrap().len(), 1);
+    assert!(
+        !w.data
+            .path()
+            .join("insight/.staging")
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false),
+        "staging is left empty"
+    );
+}
+
+on_both!(a_file_with_rejected_rows_imports_nothing_unless_accepted);
+async fn a_file_with_rejected_rows_imports_nothing_unless_accepted(store: DynStore) {
+    let w = world(store).await;
+    let mut text = std::fs::read_to_string(w.file("registrations.csv")).unwrap();
+    text.push_str("9990000017,B99001,Ann,Bad,1950-01-01,F,,,2000-01-01,,,false\n");
+    text.push_str("9990000018,B12345,Ann,Elsewhere,1950-01-01,F,,,2000-01-01,,,false\n");
+    let path = w.files.path().join("registrations-with-errors.csv");
+    std::fs::write(&path, &text).unwrap();
+    let lines = text.lines().count() as u64;
+
+    let Outcome::Refused {
+        valid,
+        rejected,
+        report,
+    } = w.import(Dataset::Registrations, &path, false, None).await
+    else {
+        panic!("should be refused")
+    };
+    assert_eq!((valid, rejected), (300, 2));
+    assert!(
+        w.parquet_files().is_empty(),
+        "nothing half-imported is visible"
+    );
+    assert!(w.store.imports(w.pcn).await.unwrap().is_empty());
+    let report = std::fs::read_to_string(report.unwrap()).unwrap();
+    assert!(
+        report.contains(&format!(
+            "{},nhs_number,is not a valid NHS number",
+            lines - 1
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "{lines},ods_code,B12345 is not a practice of this PCN"
+        )),
+        "{report}"
+    );
+
+    let Outcome::Imported(record) = w.import(Dataset::Registrations, &path, true, None).await
+    else {
+        panic!("accepted")
+    };
+    assert_eq!((record.rows_imported, record.rows_rejected), (300, 2));
+    let (n, _) = rows_and_pseudonyms(&w.parquet_files());
+    assert_eq!(n, 300);
+}
+
+on_both!(replacing_and_deleting_swap_the_files);
+async fn replacing_and_deleting_swap_the_files(store: DynStore) {
+    let w = world(store).await;
+    let Outcome::Imported(first) = w
+        .import(
+            Dataset::AeAttendances,
+            &w.file("ae_attendances.csv"),
+            false,
+            None,
+        )
+        .await
+    else {
+        panic!()
+    };
+    let text = std::fs::read_to_string(w.file("ae_attendances.csv")).unwrap();
+    let shorter: String = text.lines().take(11).map(|l| format!("{l}\n")).collect();
+    let newer = w.files.path().join("ae-newer.csv");
+    std::fs::write(&newer, shorter).unwrap();
+    let Outcome::Imported(second) = w
+        .import(
+            Dataset::AeAttendances,
+            &newer,
+            false,
+            Some(first.id.clone()),
+        )
+        .await
+    else {
+        panic!()
+    };
+    assert!(
+        import_dirs(w.data.path(), &first.id).is_empty(),
+        "the replaced files are gone"
+    );
+    assert_eq!(rows_and_pseudonyms(&w.parquet_files()).0, 10);
+    assert_eq!(
+        w.store
+            .imports(w.pcn)
+            .await
+            .unwrap()
+            .iter()
+            .find(|i| i.id == first.id)
+            .unwrap()
+            .status,
+        "replaced"
+    );
+    assert_eq!(
+        delete(&w.store, w.data.path(), w.pcn, &second.id, &audit(w.pcn))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(w.parquet_files().is_empty());
+}
+
+#[tokio::test]
+async fn the_sweep_removes_what_no_record_points_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = world(
+        together_store::testing::fresh_sqlite(dir.path())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let Outcome::Imported(kept) = w
+        .import(Dataset::Conditions, &w.file("conditions.csv"), false, None)
+        .await
+    else {
+        panic!()
+    };
+    // A crash after staging, and a partition moved into place whose record was never written.
+    std::fs::create_dir_all(w.data.path().join("insight/.staging/abc/conditions")).unwrap();
+    let orphan = w
+        .data
+        .path()
+        .join("insight/conditions/practice=all/import=orphan");
+    std::fs::create_dir_all(&orphan).unwrap();
+    std::fs::write(orphan.join("part-0.parquet"), b"half").unwrap();
+    let removed = sweep(w.data.path(), &w.store.active_import_ids().await.unwrap()).unwrap();
+    assert_eq!(removed, 2);
+    assert!(!orphan.exists());
+    assert_eq!(
+        import_dirs(w.data.path(), &kept.id).len(),
+        1,
+        "recorded imports stay"
+    );
+}
+
+#[tokio::test]
+async fn a_file_refused_whole_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = world(
+        together_store::testing::fresh_sqlite(dir.path())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let text = std::fs::read_to_string(w.file("appointments.csv")).unwrap();
+    let cut = w.files.path().join("cut.csv");
+    std::fs::write(&cut, &text[..text.len() - 7]).unwrap();
+    let req = StageRequest {
+        dataset: Dataset::Appointments,
+        path: &cut,
+        data_dir: w.data.path(),
+        key: &w.key,
+        practices: &w.practices,
+        today: date!(2026 - 11 - 24),
+    };
+    let err = stage(&req, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("cut short"), "{err}");
+    assert!(w.parquet_files().is_empty());
+    assert!(!w
+        .data
+        .path()
+        .join("insight/.staging")
+        .read_dir()
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false));
+}
