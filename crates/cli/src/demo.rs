@@ -2,16 +2,20 @@
 //! NHS numbers come from 999 000 0000–999 999 9999, a range never issued, and phone numbers
 //! from Ofcom's range for drama (07700 900000–900999).
 
+use crate::import::{import_one, Job};
 use crate::instance::{app_state, cli_audit, is_demo, listen, open_store, FileSettings};
 use crate::Location;
 use anyhow::{bail, Context, Result};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
-use time::{Date, Month, OffsetDateTime};
+use time::OffsetDateTime;
 use together_core::password::hash_password;
 use together_core::people::{ConsentMethod, ConsentPurpose, PersonForm};
-use together_core::{NhsNumber, PracticeId, PseudonymKey, Role, UserId};
+use together_core::{PracticeId, PseudonymKey, Role, UserId};
+use together_formats::Dataset;
+use together_generate::{generate, Params};
+use together_insight::Outcome;
 use together_store::{DynStore, NewUser, UserStatus};
 use together_web::WebConfig;
 
@@ -32,26 +36,17 @@ pub struct DemoArgs {
 }
 
 const PCN: &str = "Harbourview PCN";
-const PRACTICES: [(&str, &str, &str, &str); 3] = [
+/// A site for each of the three demo practices.
+const SITES: [(&str, &str); 3] = [
+    ("Quayside Surgery", "1 Quay Street, Harbourview HV1 1AA"),
+    ("Harbour Lane", "42 Harbour Lane, Harbourview HV2 3BB"),
     (
-        "B99001",
-        "Quayside Surgery",
-        "Quayside Surgery",
-        "1 Quay Street, Harbourview HV1 1AA",
-    ),
-    (
-        "B99002",
-        "Harbour Lane Medical Centre",
-        "Harbour Lane",
-        "42 Harbour Lane, Harbourview HV2 3BB",
-    ),
-    (
-        "B99003",
-        "St Anne's Practice",
         "St Anne's Health Centre",
         "7 Church Road, Harbourview HV3 5CC",
     ),
 ];
+/// The demo neighbourhood's size: big enough for a real long tail, quick to build.
+const DEMO_PEOPLE: u64 = 6_000;
 const USERS: [(Role, &str, &str); 6] = [
     (Role::PcnAdmin, "admin@harbourview.example", "Priya Shah"),
     (Role::Clinician, "gp@harbourview.example", "Dr Ada Okafor"),
@@ -63,24 +58,6 @@ const USERS: [(Role, &str, &str); 6] = [
     (Role::Analyst, "analyst@harbourview.example", "Tom Hughes"),
     (Role::Champion, "champion@harbourview.example", "Dave Marsh"),
     (Role::Partner, "partner@harbourview.example", "Mel Carter"),
-];
-const GIVEN: [&str; 16] = [
-    "Florence", "Arthur", "Maya", "Kwame", "Joan", "Tariq", "Elsie", "Callum", "Grace", "Nadia",
-    "Harold", "Priya", "Owen", "Mabel", "Iqbal", "Rosa",
-];
-const FAMILY: [&str; 12] = [
-    "Ashworth",
-    "Bennett",
-    "Chowdhury",
-    "Doyle",
-    "Evans",
-    "Fraser",
-    "Gill",
-    "Hughes",
-    "Iqbal",
-    "Jones",
-    "Kowalski",
-    "Lloyd",
 ];
 const WORDS: [&str; 16] = [
     "harbour", "kettle", "violin", "orchard", "lantern", "meadow", "pebble", "compass", "thistle",
@@ -97,39 +74,37 @@ fn password(rng: &mut impl Rng) -> String {
     format!("{}-{}-{}-{}", w[0], w[1], w[2], rng.gen_range(10..100))
 }
 
-/// A valid NHS number in the never-issued test range.
-fn test_nhs_number(rng: &mut StdRng) -> NhsNumber {
-    loop {
-        let stem: String = format!("999{:06}", rng.gen_range(0..1_000_000));
-        let sum: u32 = stem
-            .chars()
-            .enumerate()
-            .map(|(i, c)| c.to_digit(10).unwrap_or(0) * (10 - i as u32))
-            .sum();
-        let check = match 11 - sum % 11 {
-            11 => 0,
-            10 => continue,
-            c => c,
-        };
-        if let Ok(n) = format!("{stem}{check}").parse() {
-            return n;
-        }
-    }
-}
-
 async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, String, String)>> {
     let now = OffsetDateTime::now_utc();
     let audit = |action: &str, pcn| cli_audit(action, "demo", Some(pcn));
+
+    // The neighbourhood's data, made as a practice would hand it over.
+    let params = Params {
+        patients: DEMO_PEOPLE,
+        practices: 3,
+        years: 2,
+        end_year: 2025,
+        seed,
+    };
+    let source = dir.join("demo-source");
+    generate(&params, &source, &mut |_| {}).context("could not generate the demo neighbourhood")?;
+
     let pcn = store.create_pcn(PCN, Some("U99001"), now).await?;
-    let mut practices: Vec<PracticeId> = Vec::new();
-    for (code, name, site, address) in PRACTICES {
+    let mut practices: Vec<(PracticeId, String)> = Vec::new();
+    for (p, (site, address)) in together_generate::practices(&params).into_iter().zip(SITES) {
         let id = store
-            .add_practice(pcn, &code.parse()?, name, &audit("add_practice", pcn), now)
+            .add_practice(
+                pcn,
+                &p.ods_code.parse()?,
+                &p.name,
+                &audit("add_practice", pcn),
+                now,
+            )
             .await?;
         store
             .add_site(pcn, id, site, address, &audit("add_site", pcn), now)
             .await?;
-        practices.push(id);
+        practices.push((id, p.ods_code));
     }
     let mut sign_ins = Vec::new();
     let mut ids: Vec<(Role, UserId)> = Vec::new();
@@ -141,7 +116,7 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
             email: email.parse()?,
             display_name: name.into(),
             role,
-            practice_id: role.needs_practice().then(|| practices[0]),
+            practice_id: role.needs_practice().then(|| practices[0].0),
             status: UserStatus::Active,
             password_hash: Some(hash_password(&pw)?),
         };
@@ -153,42 +128,65 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
         ));
         sign_ins.push((role, email.to_owned(), pw));
     }
+
+    // Insight, through the same importers a practice uses.
     let key = PseudonymKey::new(
         1,
         crate::instance::key(dir, "pseudonym-v1.key", "TOGETHER_PSEUDONYM_KEY")?,
     )?;
+    for (dataset, file) in [
+        (Dataset::Registrations, "registrations.csv"),
+        (Dataset::Appointments, "appointments.csv"),
+        (Dataset::Conditions, "conditions.csv"),
+        (Dataset::AeAttendances, "ae_attendances.csv"),
+    ] {
+        let job = Job {
+            dataset,
+            file: &source.join(file),
+            accept_valid: false,
+            replace: None,
+            show_progress: false,
+        };
+        match import_one(store, dir, &key, pcn, job).await? {
+            Outcome::Imported(_) => {}
+            other => bail!("the demo's {file} did not import: {other:?}"),
+        }
+    }
+
+    // Two dozen of those registered people are already known to the PCN's team: the same
+    // people, so their pseudonyms link them to their appointments.
     let link_worker = ids
         .iter()
         .find(|(r, _)| *r == Role::LinkWorker)
         .map(|(_, id)| *id);
-    let mut rng = StdRng::seed_from_u64(seed);
-    for i in 0..24 {
-        let dob = Date::from_calendar_date(
-            rng.gen_range(1932..2006),
-            Month::try_from(rng.gen_range(1..=12u8))?,
-            rng.gen_range(1..=28),
-        )?;
+    let mut registrations = csv::Reader::from_path(source.join("registrations.csv"))?;
+    for (i, row) in registrations.records().take(24).enumerate() {
+        let row = row?;
+        let practice = practices
+            .iter()
+            .find(|p| p.1 == row[1])
+            .map(|p| p.0)
+            .context("a demo person's practice is missing")?;
         let form = PersonForm {
-            given_name: GIVEN[rng.gen_range(0..GIVEN.len())].into(),
-            family_name: FAMILY[rng.gen_range(0..FAMILY.len())].into(),
-            date_of_birth: dob.to_string(),
-            practice_id: practices[i % practices.len()].to_string(),
-            contact_preference: ["phone", "text", "letter", "in_person"][rng.gen_range(0..4)]
-                .into(),
-            phone: format!("07700 900{:03}", rng.gen_range(0..1000)),
+            given_name: row[2].into(),
+            family_name: row[3].into(),
+            date_of_birth: row[4].into(),
+            practice_id: practice.to_string(),
+            contact_preference: ["phone", "text", "letter", "in_person"][i % 4].into(),
+            phone: row[6].into(),
             email: String::new(),
-            nhs_number: String::new(),
+            nhs_number: row[0].into(),
         };
         let person = form
             .parse(now)
             .map_err(|e| anyhow::anyhow!("demo person is invalid: {e:?}"))?;
-        let pseudonym = key.pseudonymise(&test_nhs_number(&mut rng));
+        let pseudonym = person.nhs_number.as_ref().map(|n| key.pseudonymise(n));
         let caseload = if i < 6 { link_worker } else { None };
         let id = store
             .create_person(
                 pcn,
                 &person,
-                Some(&pseudonym),
+                pseudonym.as_ref(),
                 caseload,
                 &audit("create_person", pcn),
             )
@@ -271,6 +269,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             dir.display()
         );
     };
+    crate::instance::sweep_insight(&store, &dir).await?;
     let listener = listen(&args.listen, args.port).await?;
     let port = listener.local_addr()?.port();
     let host = if args.listen == "127.0.0.1" || args.listen == "localhost" {

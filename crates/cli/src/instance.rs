@@ -203,6 +203,16 @@ pub fn app_state(store: DynStore, data_dir: &Path, config: WebConfig) -> Result<
     ))
 }
 
+/// Removes Insight files that no import record points to (an import stopped half-way).
+pub async fn sweep_insight(store: &DynStore, data_dir: &Path) -> Result<()> {
+    let removed = together_insight::sweep(data_dir, &store.active_import_ids().await?)
+        .with_context(|| format!("cannot tidy {}", data_dir.join("insight").display()))?;
+    if removed > 0 {
+        tracing::info!(removed, "removed the files of unfinished imports");
+    }
+    Ok(())
+}
+
 pub async fn is_demo(store: &DynStore) -> Result<bool> {
     Ok(store.meta("demo").await?.as_deref() == Some("true"))
 }
@@ -217,6 +227,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     let settings = FileSettings::load(&args.at.data_dir)?;
     let store = open_store(&args.at, &settings).await?;
     let demo = is_demo(&store).await?;
+    sweep_insight(&store, &args.at.data_dir).await?;
     if demo && !args.allow_demo {
         bail!("this is a demo database; serve it with --allow-demo, or point --data-dir at a real instance");
     }

@@ -3,6 +3,7 @@
 
 mod demo;
 mod generate;
+mod import;
 mod instance;
 mod users;
 
@@ -34,6 +35,11 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Write a synthetic neighbourhood (registrations, conditions, appointments, A&E) as CSV.
     Generate(generate::GenerateArgs),
+    /// Import a practice's data into Insight (pseudonymised at the door), list or delete imports.
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
     /// Serve Together for real: configured by DIR/together.toml and TOGETHER_* variables.
     Serve(instance::ServeArgs),
     /// Create the first PCN administrator and print a one-time link to choose their password.
@@ -94,6 +100,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo(args) => demo::run(args).await,
         Command::Serve(args) => instance::serve(args).await,
         Command::Generate(args) => generate::run(args),
+        Command::Import { command } => import::run(command).await,
         Command::BootstrapAdmin(args) => users::bootstrap(args).await,
         Command::Users { command } => users::run(command).await,
         Command::Backup { at, to } => instance::backup(&at, &to).await,

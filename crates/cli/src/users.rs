@@ -1,12 +1,13 @@
 //! `together bootstrap-admin` and `together users …`: the operator's way in, for the first
 //! administrator and for when no one can sign in to do it on the web.
 
+use crate::import::pick_pcn;
 use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use time::{Duration, OffsetDateTime};
-use together_core::{Email, PcnId, PracticeCode, Role};
+use together_core::{Email, PracticeCode, Role};
 use together_store::{DynStore, NewToken, NewUser, TokenKind, User, UserStatus};
 use together_web::token_hash as sha256_hex;
 
@@ -140,20 +141,6 @@ async fn find_user(store: &DynStore, email: &str) -> Result<User> {
         .user_by_email(&email)
         .await?
         .with_context(|| format!("no user has the email address {email}"))
-}
-
-async fn pick_pcn(store: &DynStore, name: Option<&str>) -> Result<PcnId> {
-    let pcns = store.pcns().await?;
-    match (name, pcns.as_slice()) {
-        (_, []) => bail!("the instance has no PCN yet: run `together bootstrap-admin` first"),
-        (None, [one]) => Ok(one.id),
-        (None, _) => bail!("this instance serves several PCNs; say which with --pcn"),
-        (Some(n), all) => all
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(n))
-            .map(|p| p.id)
-            .with_context(|| format!("no PCN is called {n}")),
-    }
 }
 
 pub async fn bootstrap(args: BootstrapArgs) -> Result<()> {

@@ -233,3 +233,105 @@ fn the_demo_writes_its_sign_ins_and_serve_refuses_its_database() {
         creds
     );
 }
+
+#[test]
+fn importing_is_explained_refused_whole_or_accepted_and_never_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut demo, _) = start_demo(dir.path());
+    demo.kill().unwrap();
+    demo.wait().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let source = dir.path().join("demo-source/appointments.csv");
+
+    let again = together(&[
+        "import",
+        "appointments",
+        source.to_str().unwrap(),
+        "--data-dir",
+        d,
+    ]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("was already imported"),
+        "the same file changes nothing"
+    );
+
+    let mut text = std::fs::read_to_string(&source).unwrap();
+    let lines = text.lines().count();
+    text.push_str("9990000017,B99001,2025-01-17T09:00:00,2025-01-17T09:30:00,Finished,Routine,GP,Face to face\n");
+    let bad = dir.path().join("appointments-with-a-typo.csv");
+    std::fs::write(&bad, &text).unwrap();
+    let refused = together(&[
+        "import",
+        "appointments",
+        bad.to_str().unwrap(),
+        "--data-dir",
+        d,
+    ]);
+    assert_clear_failure(&refused, "1 row was rejected");
+    let report = stderr(&refused)
+        .split(" are in ")
+        .nth(1)
+        .unwrap()
+        .split(". Correct")
+        .next()
+        .unwrap()
+        .to_owned();
+    let report = std::fs::read_to_string(report.trim()).unwrap();
+    assert!(
+        report.contains(&format!(
+            "{},nhs_number,is not a valid NHS number",
+            lines + 1
+        )),
+        "{report}"
+    );
+
+    let accepted = together(&[
+        "import",
+        "appointments",
+        bad.to_str().unwrap(),
+        "--data-dir",
+        d,
+        "--accept-valid",
+    ]);
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    let out = String::from_utf8_lossy(&accepted.stdout).to_string();
+    assert!(out.contains("1 rejected row was left out"), "{out}");
+    let id = out
+        .split(" as import ")
+        .nth(1)
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_owned();
+    let list =
+        String::from_utf8_lossy(&together(&["import", "list", "--data-dir", d]).stdout).to_string();
+    assert!(
+        list.contains(&id) && list.contains("appointments-with-a-typo.csv"),
+        "{list}"
+    );
+    assert!(together(&["import", "delete", &id, "--data-dir", d])
+        .status
+        .success());
+    assert!(
+        String::from_utf8_lossy(&together(&["import", "list", "--data-dir", d]).stdout)
+            .contains(&format!("{id}  appointments    deleted"))
+    );
+    assert_clear_failure(
+        &together(&["import", "delete", &id, "--data-dir", d]),
+        "was not found",
+    );
+    let unknown = dir.path().join("odd.csv");
+    std::fs::write(&unknown, "NHS No,Date\n9990000018,17/01/2025\n").unwrap();
+    assert_clear_failure(
+        &together(&[
+            "import",
+            "appointments",
+            unknown.to_str().unwrap(),
+            "--data-dir",
+            d,
+        ]),
+        "found the columns nhs no, date",
+    );
+}

@@ -17,5 +17,5 @@
 mod model;
 mod write;
 
-pub use model::{Params, ParamsError, MAX_PEOPLE};
+pub use model::{practices, Params, ParamsError, Practice, MAX_PEOPLE};
 pub use write::{generate, GenerateError, Summary};
