@@ -2,6 +2,7 @@
 //! rule can be tested directly and every other crate shares one definition of it.
 
 pub mod clock;
+pub mod disclosure;
 pub mod ids;
 pub mod nhs;
 pub mod password;
