@@ -1,6 +1,7 @@
 //! Insight: a practice's appointment data, pseudonymised at the door and kept as Parquet under
 //! the data directory, partitioned by dataset, practice and import
-//! (`insight/<dataset>/practice=<ODS>/import=<id>/part-0.parquet`).
+//! (`insight/<dataset>/practice=<ODS>/import=<id>/part-0.parquet`), and analysed with Apache
+//! DataFusion.
 //!
 //! An import is staged (read, checked, pseudonymised, written under `insight/.staging/`), then
 //! moved into place, then recorded in the operational store — the record last, so analyses,
@@ -9,6 +10,9 @@
 mod import;
 mod layout;
 mod parquet_out;
+pub mod profile;
+mod tables;
 
 pub use import::{commit, delete, stage, Commit, ImportError, Outcome, StageRequest, Staged};
 pub use layout::{import_dirs, sweep, INSIGHT_DIR};
+pub use tables::{lit_ts, Tables, TablesError};

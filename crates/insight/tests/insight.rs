@@ -438,3 +438,194 @@ async fn a_file_refused_whole_leaves_nothing_behind() {
         .map(|mut d| d.next().is_some())
         .unwrap_or(false));
 }
+
+mod profile {
+    //! The DataFusion profile against a straightforward computation from the CSV files
+    //! themselves, over several generated neighbourhoods.
+    use super::*;
+    use std::collections::{HashMap, HashSet};
+    use together_insight::profile::{per_person_plan, profile, CountingRule, Scope};
+    use together_insight::Tables;
+
+    struct Oracle {
+        counts: HashMap<String, u64>,
+        dna: u64,
+    }
+
+    /// Independently: the denominator and counted appointments, read straight from the CSVs.
+    fn oracle(w: &World, scope: &Scope) -> Oracle {
+        let (from, to) = (scope.from.to_string(), scope.to.to_string());
+        let mut counts = HashMap::new();
+        for r in csv::Reader::from_path(w.file("registrations.csv"))
+            .unwrap()
+            .records()
+        {
+            let r = r.unwrap();
+            let in_period = &r[8] <= to.as_str() && (r[9].is_empty() || &r[9] >= from.as_str());
+            if in_period
+                && scope.practices.iter().any(|p| p == &r[1])
+                && !(scope.pooled() && &r[11] == "true")
+            {
+                counts.insert(r[0].to_owned(), 0u64);
+            }
+        }
+        let statuses: HashSet<&str> = scope.rule.statuses.iter().map(String::as_str).collect();
+        let mut dna = 0;
+        for r in csv::Reader::from_path(w.file("appointments.csv"))
+            .unwrap()
+            .records()
+        {
+            let r = r.unwrap();
+            let day = &r[3][..10];
+            if day < from.as_str()
+                || day > to.as_str()
+                || !scope.practices.iter().any(|p| p == &r[1])
+            {
+                continue;
+            }
+            if let Some(c) = counts.get_mut(&r[0]) {
+                if statuses.contains(&r[4]) {
+                    *c += 1;
+                } else if &r[4] == "Did Not Attend" {
+                    dna += 1;
+                }
+            }
+        }
+        Oracle { counts, dna }
+    }
+
+    /// Gini by its definition: the mean absolute difference over twice the mean.
+    fn gini_by_definition(xs: &[u64]) -> f64 {
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<u64>() as f64 / n;
+        let diff: f64 = xs
+            .iter()
+            .flat_map(|a| xs.iter().map(move |b| (*a as f64 - *b as f64).abs()))
+            .sum();
+        diff / (2.0 * n * n * mean)
+    }
+
+    async fn check(seed: u64) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = world(
+            together_store::testing::fresh_sqlite(dir.path())
+                .await
+                .unwrap(),
+        )
+        .await;
+        // Re-generate with this seed (world() used seed 4).
+        w.files = tempfile::tempdir().unwrap();
+        let p = together_generate::Params {
+            patients: 400,
+            practices: 2,
+            years: 2,
+            end_year: 2025,
+            seed,
+        };
+        together_generate::generate(&p, w.files.path(), &mut |_| {}).unwrap();
+        for (d, f) in [
+            (Dataset::Registrations, "registrations.csv"),
+            (Dataset::Appointments, "appointments.csv"),
+        ] {
+            assert!(matches!(
+                w.import(d, &w.file(f), false, None).await,
+                Outcome::Imported(_)
+            ));
+        }
+        let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
+        for practices in [
+            vec!["B99001".to_owned(), "B99002".to_owned()],
+            vec!["B99002".to_owned()],
+        ] {
+            let scope = Scope {
+                from: date!(2024 - 01 - 01),
+                to: date!(2024 - 12 - 31),
+                practices,
+                rule: CountingRule::default(),
+            };
+            let expected = oracle(&w, &scope);
+            let got = profile(&tables, &scope).await.unwrap();
+            let mut want: Vec<u64> = expected.counts.values().copied().collect();
+            want.sort_unstable();
+            let mut have: Vec<u64> = got.people.iter().map(|p| p.appointments).collect();
+            have.sort_unstable();
+            assert_eq!(have, want, "per-person counts (seed {seed})");
+            let by_person: HashMap<String, u64> = got
+                .people
+                .iter()
+                .map(|p| (p.pseudonym.clone(), p.appointments))
+                .collect();
+            for (nhs, n) in &expected.counts {
+                let pseudonym = w.key.pseudonymise(&nhs.parse().unwrap());
+                assert_eq!(
+                    by_person.get(pseudonym.as_str()),
+                    Some(n),
+                    "the right person got the count"
+                );
+            }
+            assert_eq!(got.registered.value(), want.len() as u64);
+            let total: u64 = want.iter().sum();
+            assert_eq!(got.appointments.value(), total);
+            assert!(
+                (got.gini - gini_by_definition(&want)).abs() < 1e-9,
+                "gini {} vs {}",
+                got.gini,
+                gini_by_definition(&want)
+            );
+            let mut desc = want.clone();
+            desc.reverse();
+            for (p, share) in &got.top_shares {
+                let k = (want.len() * *p as usize).div_ceil(100);
+                let held: u64 = desc[..k].iter().sum();
+                assert!(
+                    (share - held as f64 / total as f64).abs() < 1e-12,
+                    "top {p}%"
+                );
+            }
+            assert!(
+                (got.dna_rate - expected.dna as f64 / (total + expected.dna) as f64).abs() < 1e-12
+            );
+            assert_eq!(
+                got.by_age.iter().map(|g| g.people.value()).sum::<u64>(),
+                want.len() as u64
+            );
+            assert_eq!(got.monthly.iter().map(|m| m.1.value()).sum::<u64>(), total);
+            assert_eq!(got.lorenz.first(), Some(&(0.0, 0.0)));
+            assert!((got.lorenz.last().unwrap().1 - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[tokio::test]
+    async fn the_profile_agrees_with_a_straightforward_computation() {
+        for seed in [1, 2, 3] {
+            check(seed).await;
+        }
+    }
+
+    /// The plan's shape is kept as a golden file (run with BLESS=1 to update, then read the diff).
+    #[tokio::test]
+    async fn the_per_person_plan_matches_its_golden_explain() {
+        let tables = Tables::from_dirs(&HashMap::new()).unwrap();
+        let scope = Scope {
+            from: date!(2024 - 01 - 01),
+            to: date!(2024 - 12 - 31),
+            practices: vec!["B99001".into(), "B99002".into()],
+            rule: CountingRule::default(),
+        };
+        let plan = per_person_plan(&tables, &scope)
+            .unwrap()
+            .into_optimized_plan()
+            .unwrap();
+        let text = format!("{}\n", plan.display_indent());
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/per_person_plan.explain");
+        if std::env::var("BLESS").is_ok() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        }
+        assert_eq!(
+            text,
+            std::fs::read_to_string(&path).expect("golden file (run with BLESS=1)")
+        );
+    }
+}

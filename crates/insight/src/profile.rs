@@ -1,0 +1,449 @@
+//! The attendance profile: who really uses the appointments. One DataFusion plan joins the
+//! people registered in the period (the denominator, zero attenders included) to their counted
+//! appointments; the shares, the Lorenz curve and the Gini coefficient are computed from those
+//! per-person counts, and the breakdowns from the same joined plan.
+
+use crate::tables::{lit_ts, Tables};
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{Int32Type, Int64Type};
+use datafusion::common::JoinType;
+use datafusion::error::DataFusionError;
+use datafusion::functions_aggregate::expr_fn::{count, min};
+use datafusion::prelude::*;
+use serde::Serialize;
+use time::{Date, Duration};
+use together_core::disclosure::RawCount;
+
+/// Which appointments count as a consultation: a setting, printed beside every result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CountingRule {
+    pub statuses: Vec<String>,
+}
+
+impl Default for CountingRule {
+    /// Attended appointments: finished, arrived, in progress, a visit, waiting or walked out.
+    fn default() -> Self {
+        Self {
+            statuses: [
+                "Finished",
+                "Arrived",
+                "In Progress",
+                "Visit",
+                "Waiting",
+                "Patient Walked Out",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+impl CountingRule {
+    pub fn describe(&self) -> String {
+        format!("Appointments with status {} count as consultations; every slot type and clinician role counts.", self.statuses.join(", "))
+    }
+}
+
+/// What to profile.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// First and last day, inclusive (local dates).
+    pub from: Date,
+    pub to: Date,
+    /// ODS codes of the practices included.
+    pub practices: Vec<String>,
+    pub rule: CountingRule,
+}
+
+impl Scope {
+    /// Pooled across practices, people with a national data opt-out are left out.
+    pub fn pooled(&self) -> bool {
+        self.practices.len() > 1
+    }
+}
+
+pub const AGE_BANDS: [(&str, i32, i32); 8] = [
+    ("0–4", 0, 4),
+    ("5–17", 5, 17),
+    ("18–29", 18, 29),
+    ("30–44", 30, 44),
+    ("45–64", 45, 64),
+    ("65–74", 65, 74),
+    ("75–84", 75, 84),
+    ("85+", 85, 200),
+];
+
+pub fn age_band(age: i32) -> &'static str {
+    AGE_BANDS
+        .iter()
+        .find(|(_, lo, hi)| (*lo..=*hi).contains(&age))
+        .map(|b| b.0)
+        .unwrap_or("85+")
+}
+
+/// One registered person's figures for the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonCount {
+    pub pseudonym: String,
+    pub practice: String,
+    pub age: i32,
+    pub sex: String,
+    pub imd_quintile: Option<i32>,
+    pub appointments: u64,
+}
+
+/// A row of a breakdown table.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub label: String,
+    pub people: RawCount,
+    pub appointments: RawCount,
+}
+
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub from: Date,
+    pub to: Date,
+    pub practices: Vec<String>,
+    pub rule: String,
+    pub basis: String,
+    pub registered: RawCount,
+    pub appointments: RawCount,
+    pub mean: f64,
+    pub median: f64,
+    /// (top percent of people, share of appointments they hold)
+    pub top_shares: Vec<(u32, f64)>,
+    pub gini: f64,
+    /// (share of people, share of appointments held by the least-attending that share)
+    pub lorenz: Vec<(f64, f64)>,
+    pub by_age: Vec<Group>,
+    pub by_sex: Vec<Group>,
+    pub by_practice: Vec<Group>,
+    pub by_deprivation: Vec<Group>,
+    pub monthly: Vec<(String, RawCount)>,
+    pub roles: Vec<(String, RawCount)>,
+    pub modes: Vec<(String, RawCount)>,
+    /// Did Not Attend as a share of counted plus DNA appointments.
+    pub dna_rate: f64,
+    /// The most frequent attenders (pseudonym, appointments, age band), most first.
+    pub most_frequent: Vec<(String, u64, &'static str)>,
+    /// The per-person counts the figures come from (for cohorts and checks; never shown).
+    pub people: Vec<PersonCount>,
+}
+
+fn age_at(year_of_birth: i32, month_of_birth: i32, on: Date) -> i32 {
+    on.year() - year_of_birth - i32::from((on.month() as i32) < month_of_birth)
+}
+
+/// How concentrated appointments are among people.
+#[derive(Debug, Clone)]
+pub struct Concentration {
+    /// (top percent of people, share of appointments they hold)
+    pub top_shares: Vec<(u32, f64)>,
+    pub gini: f64,
+    /// (share of people, share of appointments held by the least-attending that share)
+    pub lorenz: Vec<(f64, f64)>,
+    pub median: f64,
+}
+
+/// Top-share, Gini, Lorenz and median figures from per-person counts (any order).
+pub fn concentration(counts: &[u64]) -> Concentration {
+    let mut sorted: Vec<u64> = counts.to_vec();
+    sorted.sort_unstable();
+    let n = sorted.len();
+    let total: u64 = sorted.iter().sum();
+    if n == 0 || total == 0 {
+        return Concentration {
+            top_shares: [1, 3, 5, 10, 20].iter().map(|p| (*p, 0.0)).collect(),
+            gini: 0.0,
+            lorenz: vec![(0.0, 0.0), (1.0, 1.0)],
+            median: 0.0,
+        };
+    }
+    let top_shares = [1u32, 3, 5, 10, 20]
+        .iter()
+        .map(|p| {
+            let k = (n * *p as usize).div_ceil(100);
+            let held: u64 = sorted[n - k..].iter().sum();
+            (*p, held as f64 / total as f64)
+        })
+        .collect();
+    let weighted: f64 = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (i as f64 + 1.0) * *x as f64)
+        .sum();
+    let gini = 2.0 * weighted / (n as f64 * total as f64) - (n as f64 + 1.0) / n as f64;
+    let mut cumulative = vec![0u64; n + 1];
+    for (i, x) in sorted.iter().enumerate() {
+        cumulative[i + 1] = cumulative[i] + x;
+    }
+    let lorenz = (0..=20).map(|step| {
+        let share = step as f64 / 20.0;
+        let k = ((n as f64) * share).round() as usize;
+        (share, cumulative[k] as f64 / total as f64)
+    });
+    let median = if n % 2 == 1 {
+        sorted[n / 2] as f64
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0
+    };
+    Concentration {
+        top_shares,
+        gini,
+        lorenz: lorenz.collect(),
+        median,
+    }
+}
+
+fn group(
+    people: &[PersonCount],
+    key: impl Fn(&PersonCount) -> String,
+    order: &[String],
+) -> Vec<Group> {
+    let mut out: Vec<Group> = order
+        .iter()
+        .map(|l| Group {
+            label: l.clone(),
+            people: RawCount::new(0),
+            appointments: RawCount::new(0),
+        })
+        .collect();
+    for p in people {
+        let k = key(p);
+        let idx = match out.iter().position(|g| g.label == k) {
+            Some(i) => i,
+            None => {
+                out.push(Group {
+                    label: k,
+                    people: RawCount::new(0),
+                    appointments: RawCount::new(0),
+                });
+                out.len() - 1
+            }
+        };
+        let g = &mut out[idx];
+        g.people = RawCount::new(g.people.value() + 1);
+        g.appointments = RawCount::new(g.appointments.value() + p.appointments);
+    }
+    out
+}
+
+fn in_list(column: &str, values: &[String]) -> Expr {
+    col(column).in_list(values.iter().map(|v| lit(v.as_str())).collect(), false)
+}
+
+/// The people registered at any time in the period at the chosen practices (one row each).
+fn denominator(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
+    let from = lit(ScalarValueDate::days(scope.from));
+    let to = lit(ScalarValueDate::days(scope.to));
+    let mut regs = tables
+        .registrations()?
+        .filter(in_list("ods_code", &scope.practices))?
+        .filter(col("registered_from").lt_eq(to))?
+        .filter(
+            col("registered_to")
+                .is_null()
+                .or(col("registered_to").gt_eq(from)),
+        )?;
+    if scope.pooled() {
+        regs = regs.filter(col("opt_out").not())?;
+    }
+    regs.aggregate(
+        vec![col("pseudonym")],
+        vec![
+            min(col("ods_code")).alias("practice"),
+            min(col("year_of_birth")).alias("year_of_birth"),
+            min(col("month_of_birth")).alias("month_of_birth"),
+            min(col("sex")).alias("sex"),
+            min(col("imd_quintile")).alias("imd_quintile"),
+        ],
+    )
+}
+
+/// Appointments in the period at the chosen practices (every status).
+fn appointments(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
+    let start = lit_ts(together_core::uk_time::london_to_utc(scope.from.midnight()));
+    let end = lit_ts(together_core::uk_time::london_to_utc(
+        (scope.to + Duration::days(1)).midnight(),
+    ));
+    tables
+        .appointments()?
+        .filter(in_list("ods_code", &scope.practices))?
+        .filter(col("starts_at").gt_eq(start).and(col("starts_at").lt(end)))
+}
+
+/// The plan for per-person counts: the denominator left-joined to counted appointments.
+pub fn per_person_plan(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
+    let counted = appointments(tables, scope)?
+        .filter(in_list("status", &scope.rule.statuses))?
+        .aggregate(
+            vec![col("pseudonym").alias("attender")],
+            vec![count(lit(1)).alias("n")],
+        )?;
+    denominator(tables, scope)?
+        .join(counted, JoinType::Left, &["pseudonym"], &["attender"], None)?
+        .select(vec![
+            col("pseudonym"),
+            col("practice"),
+            col("year_of_birth"),
+            col("month_of_birth"),
+            col("sex"),
+            col("imd_quintile"),
+            coalesce(vec![col("n"), lit(0i64)]).alias("appointments"),
+        ])
+}
+
+/// Counts per value of one appointment column, for appointments of people in the denominator.
+async fn tally(
+    tables: &Tables,
+    scope: &Scope,
+    by: Expr,
+    statuses: Option<&[String]>,
+) -> Result<Vec<(String, RawCount)>, DataFusionError> {
+    let people = denominator(tables, scope)?.select(vec![col("pseudonym").alias("person")])?;
+    let mut appts = appointments(tables, scope)?;
+    if let Some(s) = statuses {
+        appts = appts.filter(in_list("status", s))?;
+    }
+    let batches = appts
+        .join(
+            people,
+            JoinType::LeftSemi,
+            &["pseudonym"],
+            &["person"],
+            None,
+        )?
+        .aggregate(vec![by.alias("key")], vec![count(lit(1)).alias("n")])?
+        .sort(vec![col("key").sort(true, true)])?
+        .collect()
+        .await?;
+    let mut out = Vec::new();
+    for b in batches {
+        let keys = datafusion::arrow::compute::cast(
+            b.column(0),
+            &datafusion::arrow::datatypes::DataType::Utf8,
+        )?;
+        let keys = keys.as_string::<i32>();
+        let n = b.column(1).as_primitive::<Int64Type>();
+        for i in 0..b.num_rows() {
+            out.push((keys.value(i).to_owned(), RawCount::new(n.value(i) as u64)));
+        }
+    }
+    Ok(out)
+}
+
+/// Computes the profile.
+pub async fn profile(tables: &Tables, scope: &Scope) -> Result<Profile, DataFusionError> {
+    let batches = per_person_plan(tables, scope)?.collect().await?;
+    let mut people = Vec::new();
+    for b in &batches {
+        let s = |i: usize| b.column(i).as_string::<i32>();
+        let (pseudonym, practice, sex) = (s(0), s(1), s(4));
+        let yob = b.column(2).as_primitive::<Int32Type>();
+        let mob = b.column(3).as_primitive::<Int32Type>();
+        let imd = b.column(5).as_primitive::<Int32Type>();
+        let n = b.column(6).as_primitive::<Int64Type>();
+        for i in 0..b.num_rows() {
+            people.push(PersonCount {
+                pseudonym: pseudonym.value(i).to_owned(),
+                practice: practice.value(i).to_owned(),
+                age: age_at(yob.value(i), mob.value(i), scope.from),
+                sex: sex.value(i).to_owned(),
+                imd_quintile: (!imd.is_null(i)).then(|| imd.value(i)),
+                appointments: n.value(i) as u64,
+            });
+        }
+    }
+    people.sort_by(|a, b| {
+        b.appointments
+            .cmp(&a.appointments)
+            .then_with(|| a.pseudonym.cmp(&b.pseudonym))
+    });
+    let counts: Vec<u64> = people.iter().map(|p| p.appointments).collect();
+    let Concentration {
+        top_shares,
+        gini,
+        lorenz,
+        median,
+    } = concentration(&counts);
+    let total: u64 = counts.iter().sum();
+    let registered = people.len() as u64;
+
+    let monthly_expr = to_char(col("starts_at"), lit("%Y-%m"));
+    let counted = Some(scope.rule.statuses.as_slice());
+    let monthly = tally(tables, scope, monthly_expr, counted).await?;
+    let roles = tally(tables, scope, col("clinician_role"), counted).await?;
+    let modes = tally(tables, scope, col("mode"), counted).await?;
+    let dna = tally(
+        tables,
+        scope,
+        col("status"),
+        Some(&["Did Not Attend".to_owned()]),
+    )
+    .await?
+    .iter()
+    .map(|x| x.1.value())
+    .sum::<u64>();
+
+    let bands: Vec<String> = AGE_BANDS.iter().map(|b| b.0.to_owned()).collect();
+    let by_age = group(&people, |p| age_band(p.age).to_owned(), &bands);
+    let by_sex = group(&people, |p| p.sex.clone(), &["F".into(), "M".into()]);
+    let mut by_practice = group(&people, |p| p.practice.clone(), &scope.practices);
+    by_practice.retain(|g| g.people.value() > 0);
+    let quintiles: Vec<String> = (1..=5).map(|q| format!("{q}")).collect();
+    let by_deprivation = group(
+        &people,
+        |p| {
+            p.imd_quintile
+                .map(|q| q.to_string())
+                .unwrap_or_else(|| "Not recorded".into())
+        },
+        &quintiles,
+    );
+    let most_frequent = people
+        .iter()
+        .take(20)
+        .filter(|p| p.appointments > 0)
+        .map(|p| (p.pseudonym.clone(), p.appointments, age_band(p.age)))
+        .collect();
+    Ok(Profile {
+        from: scope.from,
+        to: scope.to,
+        practices: scope.practices.clone(),
+        rule: scope.rule.describe(),
+        basis: format!(
+            "Everyone registered at any time from {} to {}{}; age is age at the start of the period; zero attenders are included.",
+            scope.from,
+            scope.to,
+            if scope.pooled() { ", except people with a national data opt-out (figures pool several practices)" } else { "" }
+        ),
+        registered: RawCount::new(registered),
+        appointments: RawCount::new(total),
+        mean: if registered > 0 { total as f64 / registered as f64 } else { 0.0 },
+        median,
+        top_shares,
+        gini,
+        lorenz,
+        by_age,
+        by_sex,
+        by_practice,
+        by_deprivation,
+        monthly,
+        roles,
+        modes,
+        dna_rate: if total + dna > 0 { dna as f64 / (total + dna) as f64 } else { 0.0 },
+        most_frequent,
+        people,
+    })
+}
+
+/// Date literals as DataFusion's Date32 (days since 1970).
+struct ScalarValueDate;
+
+impl ScalarValueDate {
+    fn days(d: Date) -> datafusion::scalar::ScalarValue {
+        let epoch = Date::from_calendar_date(1970, time::Month::January, 1).unwrap_or(Date::MIN);
+        datafusion::scalar::ScalarValue::Date32(Some((d - epoch).whole_days() as i32))
+    }
+}
