@@ -68,10 +68,10 @@ async function navLinks (page) {
 }
 
 const expectedNav = {
-  pcn_admin: ['/', '/people', '/pcn', '/admin', '/admin/audit', '/account'],
-  clinician: ['/', '/people', '/pcn', '/account'],
+  pcn_admin: ['/', '/insight', '/people', '/pcn', '/admin', '/admin/audit', '/account'],
+  clinician: ['/', '/insight', '/people', '/pcn', '/account'],
   link_worker: ['/', '/people', '/pcn', '/account'],
-  analyst: ['/', '/pcn', '/account'],
+  analyst: ['/', '/insight', '/pcn', '/account'],
   champion: ['/', '/pcn', '/account'],
   partner: ['/', '/pcn', '/account']
 }
@@ -149,7 +149,7 @@ test('on a 375-pixel phone the pages fit and the menu works', async () => {
   await page.goto(base + '/sign-in')
   await axe(page, 'sign-in on a phone')
   await signIn(page, creds.find((c) => c.role === 'pcn_admin'))
-  for (const path of ['/', '/people?q=an', '/admin', '/admin/users', '/account']) {
+  for (const path of ['/', '/insight', '/people?q=an', '/admin', '/admin/users', '/account']) {
     await page.goto(base + path)
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`)

@@ -195,6 +195,7 @@ pub fn app_state(store: DynStore, data_dir: &Path, config: WebConfig) -> Result<
     let clock: SharedClock = Arc::new(SystemClock);
     Ok(AppState::new(
         store,
+        data_dir.to_owned(),
         clock,
         secret,
         pseudonym,

@@ -28,6 +28,8 @@ pub enum Action {
     ManageUsers,
     /// Read the audit trail, including who viewed a person's record.
     ViewAudit,
+    /// See Insight: how appointments are spread across the registered population.
+    ViewInsight,
     /// Search the people the PCN supports.
     FindPeople,
     /// Add a person.
@@ -86,6 +88,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
     let allowed = match (action, resource) {
         (UseAccount, Resource::Pcn(_)) => true,
         (ManageOrganisation | ManageUsers | ViewAudit, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (ViewInsight, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician | Analyst),
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker)
         }
@@ -163,6 +166,19 @@ mod tests {
                     "{role} {a:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn insight_is_for_the_pcn_admin_clinicians_and_analysts() {
+        let pcn = Resource::Pcn(PcnId::from(uuid::Uuid::nil()));
+        for role in Role::ALL {
+            let expect = matches!(role, Role::PcnAdmin | Role::Clinician | Role::Analyst);
+            assert_eq!(
+                authorize(&actor(role, None), Action::ViewInsight, &pcn).is_allowed(),
+                expect,
+                "{role}"
+            );
         }
     }
 

@@ -48,8 +48,8 @@ pub fn sweep(data_dir: &Path, active: &[String]) -> std::io::Result<usize> {
     let mut removed = 0;
     let staging = root.join(STAGING);
     if staging.exists() {
+        removed += std::fs::read_dir(&staging)?.count();
         std::fs::remove_dir_all(&staging)?;
-        removed += 1;
     }
     let active: HashSet<String> = active.iter().map(|id| format!("import={id}")).collect();
     for dataset in read_dirs(&root) {

@@ -59,6 +59,14 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<PracticeId, StoreError>;
     async fn practices(&self, pcn: PcnId) -> Result<Vec<Practice>, StoreError>;
+    /// Records whether a practice has agreed to pool its data in PCN-wide analyses.
+    async fn set_data_sharing(
+        &self,
+        pcn: PcnId,
+        practice: PracticeId,
+        agreed: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
     async fn add_site(
         &self,
         pcn: PcnId,

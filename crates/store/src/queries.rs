@@ -260,6 +260,23 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            async fn set_data_sharing(&self, pcn: together_core::PcnId, practice: together_core::PracticeId, agreed: bool, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let n = sqlx::query("UPDATE practice SET data_sharing_agreed = $1 WHERE id = $2 AND pcn_id = $3")
+                    .bind(agreed)
+                    .bind(practice.to_string())
+                    .bind(pcn.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err($crate::StoreError::NotFound("practice"));
+                }
+                write_audit(&mut tx, &audit.about("practice", practice)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn add_site(&self, pcn: together_core::PcnId, practice: together_core::PracticeId, name: &str, address: &str, audit: &$crate::NewAuditEvent, now: time::OffsetDateTime) -> Result<(), $crate::StoreError> {
                 let id = uuid::Uuid::new_v4().to_string();
                 let mut tx = self.pool.begin().await?;

@@ -77,6 +77,13 @@ async fn organisations_and_users(store: DynStore) {
     ));
     assert_eq!(store.sites(pcn).await.unwrap().len(), 1);
     assert!(store.sites(other_pcn).await.unwrap().is_empty());
+    assert!(
+        matches!(
+            store.set_data_sharing(other_pcn, p1, false, &a).await,
+            Err(StoreError::NotFound(_))
+        ),
+        "another PCN's practice"
+    );
 
     assert_eq!(store.count_users_able_to_sign_in().await.unwrap(), 0);
     let new = NewUser {

@@ -23,6 +23,7 @@ pub struct Layout {
 
 const NAV: &[(&str, &str, Action)] = &[
     ("/", "Home", Action::UseAccount),
+    ("/insight", "Insight", Action::ViewInsight),
     ("/people", "People", Action::FindPeople),
     ("/pcn", "Our PCN", Action::UseAccount),
     ("/admin", "Admin", Action::ManageOrganisation),

@@ -41,6 +41,8 @@ pub struct AppState(pub(crate) Arc<Inner>);
 
 pub(crate) struct Inner {
     pub store: DynStore,
+    /// The data directory: Insight's Parquet files live under it.
+    pub data_dir: std::path::PathBuf,
     pub clock: SharedClock,
     /// Keys CSRF tokens and other server-side MACs; kept in the data directory's keys/.
     pub secret: Vec<u8>,
@@ -53,6 +55,7 @@ pub(crate) struct Inner {
 impl AppState {
     pub fn new(
         store: DynStore,
+        data_dir: std::path::PathBuf,
         clock: SharedClock,
         secret: Vec<u8>,
         pseudonym_key: PseudonymKey,
@@ -61,6 +64,7 @@ impl AppState {
     ) -> Self {
         Self(Arc::new(Inner {
             store,
+            data_dir,
             clock,
             secret,
             pseudonym_key,

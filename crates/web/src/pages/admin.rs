@@ -25,6 +25,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/admin/pcn", org, rename_pcn)
         .post("/admin/practices", org, add_practice)
         .post("/admin/sites", org, add_site)
+        .post("/admin/practices/{id}/data-sharing", org, data_sharing)
         .get("/admin/outbox", org, outbox)
         .get("/admin/users", users, users_page)
         .post("/admin/users", users, invite)
@@ -195,6 +196,40 @@ async fn add_practice(
             .await
         }
     }
+}
+
+#[derive(Deserialize)]
+struct SharingForm {
+    #[serde(default)]
+    agreed: String,
+}
+
+/// Records (or withdraws) a practice's data-sharing agreement: pooled figures include only
+/// practices that have one.
+async fn data_sharing(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<SharingForm>,
+) -> Result<Response, AppError> {
+    let practice: PracticeId = id.parse().map_err(|_| AppError::NotFound)?;
+    let agreed = f.agreed == "yes";
+    let pcn = ctx.actor()?.pcn_id;
+    let action = if agreed {
+        "record_data_sharing_agreement"
+    } else {
+        "withdraw_data_sharing_agreement"
+    };
+    state
+        .store()
+        .set_data_sharing(
+            pcn,
+            practice,
+            agreed,
+            &ctx.audit(&state, action, "practice", None, Outcome::Allowed),
+        )
+        .await?;
+    Ok(Redirect::to("/admin").into_response())
 }
 
 #[derive(Deserialize)]

@@ -24,6 +24,7 @@ pub(crate) struct Card {
 }
 
 const CARDS: &[(&str, &str, &str, Action)] = &[
+    ("/insight", "Insight", "Who really uses the appointments: the long tail, age groups, trends and frequent attenders.", Action::ViewInsight),
     (
         "/people",
         "People",

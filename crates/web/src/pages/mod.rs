@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 mod health;
 mod home;
+mod insight;
 pub(crate) mod people;
 
 use crate::policy_router::Routes;
@@ -11,5 +12,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = home::routes(r);
     let r = health::routes(r);
     let r = admin::routes(r);
+    let r = insight::routes(r);
     people::routes(r)
 }

@@ -29,6 +29,7 @@ pub struct TestApp {
     pub pcn: PcnId,
     pub practices: Vec<PracticeId>,
     pub users: HashMap<Role, (UserId, String)>,
+    pub data_dir: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -133,6 +134,7 @@ impl TestApp {
         };
         let state = AppState::new(
             store.clone(),
+            dir.path().to_owned(),
             Arc::new(clock.clone()),
             vec![42u8; 32],
             PseudonymKey::new(1, vec![7u8; 32]).unwrap(),
@@ -147,6 +149,7 @@ impl TestApp {
             pcn,
             practices,
             users,
+            data_dir: dir.path().to_owned(),
             _dir: dir,
         }
     }

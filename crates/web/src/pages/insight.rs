@@ -1,0 +1,320 @@
+//! Insight in the web app: the attendance profile for a period and a practice (or the
+//! practices that agreed to pool their data), as SVG charts each with its table, with
+//! disclosure control for everyone but analysts and a practice's own clinicians.
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::policy_router::{Policy, Routes};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use time::Date;
+use together_core::disclosure::{Audience, Count, RawCount, RULE};
+use together_core::{Action, Role};
+use together_insight::profile::{profile, CountingRule, Profile, Scope};
+use together_insight::Tables;
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.get("/insight", Policy::Allow(Action::ViewInsight), page)
+}
+
+#[derive(Deserialize, Default)]
+struct Filters {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    practice: String,
+}
+
+/// A bar of a chart: geometry computed here, drawn by the template (so labels stay escaped).
+pub(crate) struct Bar {
+    pub label: String,
+    pub value: String,
+    pub y: f64,
+    pub width: f64,
+}
+
+pub(crate) struct Row {
+    pub label: String,
+    pub people: Count,
+    pub appointments: Count,
+    pub per_person: String,
+}
+
+#[derive(Template)]
+#[template(path = "insight.html")]
+struct InsightPage {
+    layout: Layout,
+    from: String,
+    to: String,
+    practice: String,
+    practices: Vec<(String, String, bool)>,
+    notes: Vec<String>,
+    figures: Option<Figures>,
+}
+
+struct Figures {
+    suppressed: bool,
+    rule: &'static str,
+    counting: String,
+    basis: String,
+    registered: Count,
+    appointments: Count,
+    mean: String,
+    median: String,
+    gini: String,
+    dna: String,
+    top: Vec<Bar>,
+    lorenz_points: String,
+    lorenz_rows: Vec<(String, String)>,
+    ages: Vec<Row>,
+    age_bars: Vec<Bar>,
+    months: Vec<(String, Count)>,
+    month_bars: Vec<Bar>,
+    roles: Vec<(String, Count)>,
+    modes: Vec<(String, Count)>,
+    deprivation: Vec<Row>,
+    frequent: Vec<(String, u64, &'static str)>,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// Horizontal bars, 18 px apart, scaled to the largest value (chart width 300).
+fn bars(items: &[(String, f64, String)]) -> Vec<Bar> {
+    let max = items.iter().map(|i| i.1).fold(0.0, f64::max);
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, (label, v, text))| Bar {
+            label: label.clone(),
+            value: text.clone(),
+            y: i as f64 * 22.0,
+            width: if max > 0.0 { v / max * 300.0 } else { 0.0 },
+        })
+        .collect()
+}
+
+/// The first day of the twelve months that end on `to`.
+fn year_ending(to: Date) -> Date {
+    let back = Date::from_calendar_date(to.year() - 1, to.month(), to.day())
+        .or_else(|_| Date::from_calendar_date(to.year() - 1, to.month(), 28))
+        .unwrap_or(to);
+    back.next_day().unwrap_or(back)
+}
+
+fn parse_date(s: &str) -> Option<Date> {
+    together_core::people::parse_date(s)
+}
+
+async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(f): Query<Filters>,
+) -> Result<Response, AppError> {
+    let actor = ctx.actor()?.clone();
+    let all = state.store().practices(actor.pcn_id).await?;
+    let imports = state.store().imports(actor.pcn_id).await?;
+    let latest = imports
+        .iter()
+        .filter(|i| i.status == "active" && i.dataset == "appointments")
+        .filter_map(|i| i.period_to)
+        .max();
+    let default_to = latest.unwrap_or_else(|| state.now().date());
+    let from = parse_date(&f.from).unwrap_or_else(|| year_ending(default_to));
+    let to = parse_date(&f.to).unwrap_or(default_to);
+    let mut notes = Vec::new();
+    let (from, to) = if from > to {
+        notes.push(
+            "The start of the period was after its end, so they have been swapped.".to_owned(),
+        );
+        (to, from)
+    } else {
+        (from, to)
+    };
+    // A clinician starts at their own practice; everyone else at the pooled practices.
+    let own = all
+        .iter()
+        .find(|p| Some(p.id) == actor.practice_id)
+        .map(|p| p.ods_code.to_string());
+    let chosen = if f.practice.is_empty() {
+        own.clone()
+            .filter(|_| actor.role == Role::Clinician)
+            .unwrap_or_else(|| "all".into())
+    } else {
+        f.practice.clone()
+    };
+    let practices: Vec<String> = if chosen == "all" {
+        let agreed: Vec<String> = all
+            .iter()
+            .filter(|p| p.data_sharing_agreed)
+            .map(|p| p.ods_code.to_string())
+            .collect();
+        let left_out = all.len() - agreed.len();
+        if left_out > 0 {
+            notes.push(format!("{left_out} practice(s) have no data-sharing agreement recorded, so they are not in the pooled figures."));
+        }
+        agreed
+    } else {
+        all.iter()
+            .filter(|p| p.ods_code.as_str() == chosen)
+            .map(|p| p.ods_code.to_string())
+            .collect()
+    };
+    let audience = match actor.role {
+        Role::Analyst => Audience::Unsuppressed,
+        Role::Clinician if own.is_some() && practices == [own.clone().unwrap_or_default()] => {
+            Audience::Unsuppressed
+        }
+        _ => Audience::Suppressed,
+    };
+    let figures = if practices.is_empty() || latest.is_none() {
+        notes.push(if latest.is_none() { "No appointment data has been imported yet.".to_owned() } else { "No practice to show: record a data-sharing agreement on the Admin page, or choose one practice.".to_owned() });
+        None
+    } else {
+        let tables = Tables::open(state.store(), &state.0.data_dir, actor.pcn_id)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let scope = Scope {
+            from,
+            to,
+            practices,
+            rule: CountingRule::default(),
+        };
+        let p = profile(&tables, &scope)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let audit = ctx.audit(
+            &state,
+            "view_insight",
+            "insight",
+            Some(format!("{from}..{to} {}", scope.practices.join(","))),
+            together_store::Outcome::Allowed,
+        );
+        state.store().audit(&audit).await?;
+        if audience == Audience::Suppressed && p.registered.value() < 8 {
+            notes.push(
+                "Too few people are registered in this selection to show figures safely."
+                    .to_owned(),
+            );
+            None
+        } else {
+            Some(figures(&p, audience))
+        }
+    };
+    let page = InsightPage {
+        layout: Layout::new(&state, &ctx, "Insight"),
+        from: from.to_string(),
+        to: to.to_string(),
+        practice: chosen,
+        practices: all
+            .iter()
+            .map(|p| {
+                (
+                    p.ods_code.to_string(),
+                    p.name.clone(),
+                    p.data_sharing_agreed,
+                )
+            })
+            .collect(),
+        notes,
+        figures,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+fn figures(p: &Profile, audience: Audience) -> Figures {
+    let show = |c: RawCount| c.disclose(audience);
+    let per_person = |people: RawCount, appts: RawCount| {
+        // A mean over a suppressed group would reveal what suppression hides.
+        if audience == Audience::Suppressed && people.value() < 8 || people.value() == 0 {
+            "–".to_owned()
+        } else {
+            format!("{:.1}", appts.value() as f64 / people.value() as f64)
+        }
+    };
+    let row = |g: &together_insight::profile::Group| Row {
+        label: g.label.clone(),
+        people: show(g.people),
+        appointments: show(g.appointments),
+        per_person: per_person(g.people, g.appointments),
+    };
+    let ages: Vec<Row> = p.by_age.iter().map(row).collect();
+    let age_bars = bars(
+        &p.by_age
+            .iter()
+            .zip(&ages)
+            .map(|(g, r)| {
+                (
+                    g.label.clone(),
+                    r.per_person.parse::<f64>().unwrap_or(0.0),
+                    r.per_person.clone(),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let months: Vec<(String, Count)> = p
+        .monthly
+        .iter()
+        .map(|(m, c)| (m.clone(), show(*c)))
+        .collect();
+    let month_bars = bars(
+        &months
+            .iter()
+            .map(|(m, c)| (m.clone(), c.shown().unwrap_or(0) as f64, c.to_string()))
+            .collect::<Vec<_>>(),
+    );
+    let lorenz_points = p
+        .lorenz
+        .iter()
+        .map(|(x, y)| format!("{:.1},{:.1}", x * 300.0, 300.0 - y * 300.0))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Figures {
+        suppressed: audience == Audience::Suppressed,
+        rule: RULE,
+        counting: p.rule.clone(),
+        basis: p.basis.clone(),
+        registered: show(p.registered),
+        appointments: show(p.appointments),
+        mean: format!("{:.1}", p.mean),
+        median: format!("{:.1}", p.median),
+        gini: format!("{:.2}", p.gini),
+        dna: pct(p.dna_rate),
+        top: bars(
+            &p.top_shares
+                .iter()
+                .map(|(k, s)| (format!("Top {k}% of people"), *s, pct(*s)))
+                .collect::<Vec<_>>(),
+        ),
+        lorenz_points,
+        lorenz_rows: p
+            .lorenz
+            .iter()
+            .step_by(2)
+            .map(|(x, y)| (format!("{:.0}%", x * 100.0), pct(*y)))
+            .collect(),
+        ages,
+        age_bars,
+        months,
+        month_bars,
+        roles: p.roles.iter().map(|(r, c)| (r.clone(), show(*c))).collect(),
+        modes: p.modes.iter().map(|(r, c)| (r.clone(), show(*c))).collect(),
+        deprivation: p.by_deprivation.iter().map(row).collect(),
+        // Person-level rows (pseudonymised) only for analysts and the practice's own clinicians.
+        frequent: if audience == Audience::Unsuppressed {
+            p.most_frequent
+                .iter()
+                .map(|(ps, n, band)| (ps[..12].to_owned(), *n, *band))
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
+}

@@ -1,0 +1,125 @@
+//! The Insight page: figures from imported data, exact for a practice's own clinicians and
+//! analysts, suppressed and rounded for everyone else, pooled only across agreeing practices.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use together_core::{PracticeCode, PseudonymKey, Role};
+use together_formats::Dataset;
+use together_insight::{commit, stage, Commit, Outcome, StageRequest};
+
+async fn with_data(app: &TestApp) -> u64 {
+    let files = tempfile::tempdir().unwrap();
+    let p = together_generate::Params {
+        patients: 500,
+        practices: 2,
+        years: 1,
+        end_year: 2025,
+        seed: 8,
+    };
+    together_generate::generate(&p, files.path(), &mut |_| {}).unwrap();
+    let practices: Vec<PracticeCode> = vec!["B99001".parse().unwrap(), "B99002".parse().unwrap()];
+    // The same key the app was given, so pseudonyms agree.
+    let key = PseudonymKey::new(1, vec![7u8; 32]).unwrap();
+    for (d, f) in [
+        (Dataset::Registrations, "registrations.csv"),
+        (Dataset::Appointments, "appointments.csv"),
+    ] {
+        let path = files.path().join(f);
+        let req = StageRequest {
+            dataset: d,
+            path: &path,
+            data_dir: &app.data_dir,
+            key: &key,
+            practices: &practices,
+            today: time::macros::date!(2026 - 11 - 24),
+        };
+        let staged = stage(&req, &mut |_| {}).unwrap();
+        let how = Commit {
+            pcn: app.pcn,
+            accept_valid: false,
+            replaces: None,
+            source: "canonical".into(),
+            audit: audit(app.pcn),
+        };
+        assert!(matches!(
+            commit(&app.store, &app.data_dir, staged, how)
+                .await
+                .unwrap(),
+            Outcome::Imported(_)
+        ));
+    }
+    csv::Reader::from_path(files.path().join("registrations.csv"))
+        .unwrap()
+        .records()
+        .filter(|r| {
+            let r = r.as_ref().unwrap();
+            &r[1] == "B99001" && &r[8] <= "2025-12-31" && (r[9].is_empty() || &r[9] >= "2025-01-01")
+        })
+        .count() as u64
+}
+
+fn figure(body: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\">");
+    let at = body.find(&marker).unwrap_or_else(|| panic!("no #{id}")) + marker.len();
+    body[at..body[at..].find('<').unwrap() + at].to_owned()
+}
+
+#[tokio::test]
+async fn clinicians_see_their_practice_exactly_and_the_administrator_sees_rounded_figures() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let registered = with_data(&app).await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    let page = gp.get("/insight").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        figure(&page.body, "registered"),
+        registered.to_string(),
+        "their own practice, exactly"
+    );
+    assert!(
+        page.body.contains("id=\"frequent\""),
+        "pseudonymised frequent attenders for the practice's own clinicians"
+    );
+    assert!(
+        !page.body.contains("9990"),
+        "no NHS number reaches the page"
+    );
+
+    // No agreement recorded yet: nothing is pooled.
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let none = admin.get("/insight").await;
+    assert!(
+        none.body.contains("no data-sharing agreement recorded")
+            && !none.body.contains("id=\"registered\"")
+    );
+    for p in &app.practices {
+        app.store
+            .set_data_sharing(app.pcn, *p, true, &audit(app.pcn))
+            .await
+            .unwrap();
+    }
+    let own = admin
+        .get("/insight?practice=B99001&from=2025-01-01&to=2025-12-31")
+        .await;
+    let shown: u64 = figure(&own.body, "registered").parse().unwrap();
+    assert_eq!(shown % 5, 0, "rounded to 5");
+    assert!(shown.abs_diff(registered) <= 2);
+    assert!(
+        own.body.contains("Counts from 1 to 7 are not shown"),
+        "the rule is stated beside the figures"
+    );
+    assert!(
+        !own.body.contains("id=\"frequent\""),
+        "no person-level rows for the administrator"
+    );
+
+    let mut analyst = app.signed_in(Role::Analyst).await;
+    let pooled = analyst.get("/insight").await;
+    assert!(pooled
+        .body
+        .contains("except people with a national data opt-out"));
+    assert!(
+        !pooled.body.contains("Counts from 1 to 7 are not shown"),
+        "analysts see exact figures"
+    );
+}
