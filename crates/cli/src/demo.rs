@@ -104,6 +104,10 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
         store
             .add_site(pcn, id, site, address, &audit("add_site", pcn), now)
             .await?;
+        // The demo's practices have agreed to pool their data, so PCN-wide figures show.
+        store
+            .set_data_sharing(pcn, id, true, &audit("record_data_sharing_agreement", pcn))
+            .await?;
         practices.push((id, p.ods_code));
     }
     let mut sign_ins = Vec::new();

@@ -1,6 +1,7 @@
 //! `together`: the one binary. The command line acts as the machine's operator, who already
 //! holds the data directory; what it does is audited as `cli:<user>`.
 
+mod analyse;
 mod demo;
 mod generate;
 mod import;
@@ -39,6 +40,11 @@ enum Command {
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
+    },
+    /// Insight's figures on the command line (disclosed for sharing unless --unsuppressed).
+    Analyse {
+        #[command(subcommand)]
+        command: analyse::AnalyseCommand,
     },
     /// Serve Together for real: configured by DIR/together.toml and TOGETHER_* variables.
     Serve(instance::ServeArgs),
@@ -101,6 +107,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => instance::serve(args).await,
         Command::Generate(args) => generate::run(args),
         Command::Import { command } => import::run(command).await,
+        Command::Analyse { command } => analyse::run(command).await,
         Command::BootstrapAdmin(args) => users::bootstrap(args).await,
         Command::Users { command } => users::run(command).await,
         Command::Backup { at, to } => instance::backup(&at, &to).await,

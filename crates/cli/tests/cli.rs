@@ -322,6 +322,63 @@ fn importing_is_explained_refused_whole_or_accepted_and_never_twice() {
         &together(&["import", "delete", &id, "--data-dir", d]),
         "was not found",
     );
+    // Figures for sharing are disclosed; the operator can ask for exact ones.
+    let shared = together(&[
+        "analyse",
+        "profile",
+        "--data-dir",
+        d,
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-12-31",
+        "--format",
+        "json",
+    ]);
+    assert!(shared.status.success(), "{}", stderr(&shared));
+    let json = String::from_utf8_lossy(&shared.stdout).to_string();
+    assert!(
+        json.contains("\"disclosure\": \"Counts from 1 to 7")
+            && json.contains("\"kind\": \"rounded\""),
+        "{json}"
+    );
+    let exact = String::from_utf8_lossy(
+        &together(&[
+            "analyse",
+            "profile",
+            "--data-dir",
+            d,
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+            "--practice",
+            "B99001",
+            "--format",
+            "csv",
+            "--unsuppressed",
+        ])
+        .stdout,
+    )
+    .to_string();
+    assert!(
+        exact.starts_with("section,label,value\nsummary,people registered,"),
+        "{exact}"
+    );
+    assert_clear_failure(
+        &together(&[
+            "analyse",
+            "profile",
+            "--data-dir",
+            d,
+            "--from",
+            "2025-12-31",
+            "--to",
+            "2025-01-01",
+        ]),
+        "is after --to",
+    );
+
     let unknown = dir.path().join("odd.csv");
     std::fs::write(&unknown, "NHS No,Date\n9990000018,17/01/2025\n").unwrap();
     assert_clear_failure(

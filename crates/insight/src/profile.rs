@@ -12,7 +12,7 @@ use datafusion::functions_aggregate::expr_fn::{count, min};
 use datafusion::prelude::*;
 use serde::Serialize;
 use time::{Date, Duration};
-use together_core::disclosure::RawCount;
+use together_core::disclosure::{Audience, Count, RawCount, RULE};
 
 /// Which appointments count as a consultation: a setting, printed beside every result.
 #[derive(Debug, Clone, Serialize)]
@@ -445,5 +445,83 @@ impl ScalarValueDate {
     fn days(d: Date) -> datafusion::scalar::ScalarValue {
         let epoch = Date::from_calendar_date(1970, time::Month::January, 1).unwrap_or(Date::MIN);
         datafusion::scalar::ScalarValue::Date32(Some((d - epoch).whole_days() as i32))
+    }
+}
+
+/// A breakdown row, disclosed for its audience.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownGroup {
+    pub label: String,
+    pub people: Count,
+    pub appointments: Count,
+}
+
+/// The profile as it may be shown to one audience: every count disclosed, the rule stated.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownProfile {
+    pub from: String,
+    pub to: String,
+    pub practices: Vec<String>,
+    pub basis: String,
+    pub counting_rule: String,
+    /// The disclosure rule, when it was applied.
+    pub disclosure: Option<&'static str>,
+    pub registered: Count,
+    pub appointments: Count,
+    pub mean: f64,
+    pub median: f64,
+    pub gini: f64,
+    pub dna_rate: f64,
+    pub top_shares: Vec<(u32, f64)>,
+    pub lorenz: Vec<(f64, f64)>,
+    pub by_age: Vec<ShownGroup>,
+    pub by_sex: Vec<ShownGroup>,
+    pub by_practice: Vec<ShownGroup>,
+    pub by_deprivation: Vec<ShownGroup>,
+    pub monthly: Vec<(String, Count)>,
+    pub roles: Vec<(String, Count)>,
+    pub modes: Vec<(String, Count)>,
+}
+
+impl Profile {
+    /// The figures fit for `audience`.
+    pub fn shown(&self, audience: Audience) -> ShownProfile {
+        let groups = |gs: &[Group]| {
+            gs.iter()
+                .map(|g| ShownGroup {
+                    label: g.label.clone(),
+                    people: g.people.disclose(audience),
+                    appointments: g.appointments.disclose(audience),
+                })
+                .collect()
+        };
+        let tallies = |ts: &[(String, RawCount)]| {
+            ts.iter()
+                .map(|(k, c)| (k.clone(), c.disclose(audience)))
+                .collect()
+        };
+        ShownProfile {
+            from: self.from.to_string(),
+            to: self.to.to_string(),
+            practices: self.practices.clone(),
+            basis: self.basis.clone(),
+            counting_rule: self.rule.clone(),
+            disclosure: (audience == Audience::Suppressed).then_some(RULE),
+            registered: self.registered.disclose(audience),
+            appointments: self.appointments.disclose(audience),
+            mean: self.mean,
+            median: self.median,
+            gini: self.gini,
+            dna_rate: self.dna_rate,
+            top_shares: self.top_shares.clone(),
+            lorenz: self.lorenz.clone(),
+            by_age: groups(&self.by_age),
+            by_sex: groups(&self.by_sex),
+            by_practice: groups(&self.by_practice),
+            by_deprivation: groups(&self.by_deprivation),
+            monthly: tallies(&self.monthly),
+            roles: tallies(&self.roles),
+            modes: tallies(&self.modes),
+        }
     }
 }

@@ -1,0 +1,185 @@
+//! `together analyse`: Insight's figures on the command line, disclosed for sharing unless the
+//! operator says `--unsuppressed`.
+
+use crate::import::pick_pcn;
+use crate::instance::{cli_audit, open_store, FileSettings};
+use crate::Location;
+use anyhow::{bail, Context, Result};
+use clap::{Subcommand, ValueEnum};
+use together_core::disclosure::Audience;
+use together_core::people::parse_date;
+use together_insight::profile::{profile, CountingRule, Scope, ShownProfile};
+use together_insight::Tables;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AnalyseCommand {
+    /// Who really uses the appointments: shares, Gini, age bands, months, roles, modes.
+    Profile {
+        #[command(flatten)]
+        at: Location,
+        /// First day of the period (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// Last day of the period (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+        /// A practice's ODS code; repeat for several. Without it: every practice with a
+        /// data-sharing agreement recorded.
+        #[arg(long = "practice")]
+        practices: Vec<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Exact counts (for the operator's own use; the default output is fit for sharing).
+        #[arg(long)]
+        unsuppressed: bool,
+        #[arg(long)]
+        pcn: Option<String>,
+    },
+}
+
+pub async fn run(cmd: AnalyseCommand) -> Result<()> {
+    let AnalyseCommand::Profile {
+        at,
+        from,
+        to,
+        practices,
+        format,
+        unsuppressed,
+        pcn,
+    } = cmd;
+    let (Some(from), Some(to)) = (parse_date(&from), parse_date(&to)) else {
+        bail!("--from and --to must be dates like 2025-01-01");
+    };
+    if from > to {
+        bail!("--from ({from}) is after --to ({to})");
+    }
+    let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
+    let pcn = pick_pcn(&store, pcn.as_deref()).await?;
+    let known = store.practices(pcn).await?;
+    let practices = if practices.is_empty() {
+        known
+            .iter()
+            .filter(|p| p.data_sharing_agreed)
+            .map(|p| p.ods_code.to_string())
+            .collect::<Vec<_>>()
+    } else {
+        for p in &practices {
+            if !known
+                .iter()
+                .any(|k| k.ods_code.as_str() == p.to_uppercase())
+            {
+                bail!("{p} is not a practice of this PCN");
+            }
+        }
+        practices.iter().map(|p| p.to_uppercase()).collect()
+    };
+    if practices.is_empty() {
+        bail!("no practice has a data-sharing agreement recorded; name one with --practice");
+    }
+    let tables = Tables::open(&store, &at.data_dir, pcn).await?;
+    let scope = Scope {
+        from,
+        to,
+        practices,
+        rule: CountingRule::default(),
+    };
+    let p = profile(&tables, &scope)
+        .await
+        .context("the analysis failed")?;
+    let mut audit = cli_audit("analyse_profile", "insight", Some(pcn));
+    audit.resource_id = Some(format!("{from}..{to} {}", scope.practices.join(",")));
+    audit.reason = unsuppressed.then(|| "unsuppressed".to_owned());
+    store.audit(&audit).await?;
+    let shown = p.shown(if unsuppressed {
+        Audience::Unsuppressed
+    } else {
+        Audience::Suppressed
+    });
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
+        Format::Csv => print!("{}", csv_text(&shown)?),
+        Format::Table => print!("{}", table(&shown)),
+    }
+    Ok(())
+}
+
+/// One row per figure: section, label, value. Text cells are neutralised against spreadsheet
+/// formula injection.
+fn csv_text(p: &ShownProfile) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["section", "label", "value"])?;
+    let mut row = |a: &str, b: &str, c: String| w.write_record([a, &neutralise(b), &c]);
+    row("summary", "people registered", p.registered.to_string())?;
+    row("summary", "appointments", p.appointments.to_string())?;
+    row("summary", "mean per person", format!("{:.2}", p.mean))?;
+    row("summary", "median per person", format!("{:.1}", p.median))?;
+    row("summary", "gini", format!("{:.3}", p.gini))?;
+    row(
+        "summary",
+        "did not attend rate",
+        format!("{:.4}", p.dna_rate),
+    )?;
+    for (k, s) in &p.top_shares {
+        row("top share", &format!("top {k}%"), format!("{s:.4}"))?;
+    }
+    for g in &p.by_age {
+        row("age people", &g.label, g.people.to_string())?;
+        row("age appointments", &g.label, g.appointments.to_string())?;
+    }
+    for (m, c) in &p.monthly {
+        row("month", m, c.to_string())?;
+    }
+    for (r, c) in &p.roles {
+        row("role", r, c.to_string())?;
+    }
+    for (m, c) in &p.modes {
+        row("mode", m, c.to_string())?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// Prefixes a quote to text a spreadsheet would run as a formula.
+pub fn neutralise(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+fn table(p: &ShownProfile) -> String {
+    let mut out = format!(
+        "Attendance profile, {} to {}, practices {}\n",
+        p.from,
+        p.to,
+        p.practices.join(", ")
+    );
+    out += &format!("  people registered   {}\n  appointments        {}\n  per person          mean {:.1}, median {:.1}\n  Gini                {:.2}\n  did not attend      {:.1}%\n", p.registered, p.appointments, p.mean, p.median, p.gini, p.dna_rate * 100.0);
+    for (k, s) in &p.top_shares {
+        out += &format!(
+            "  top {k:>2}% of people hold {:.1}% of appointments\n",
+            s * 100.0
+        );
+    }
+    out += "  by age (people / appointments):\n";
+    for g in &p.by_age {
+        out += &format!(
+            "    {:<6} {:>8} {:>10}\n",
+            g.label,
+            g.people.to_string(),
+            g.appointments.to_string()
+        );
+    }
+    out += &format!("{}\n{}\n", p.basis, p.counting_rule);
+    if let Some(rule) = p.disclosure {
+        out += &format!("{rule}\n");
+    }
+    out
+}
