@@ -20,6 +20,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
     r.get("/api/v1/openapi.json", Policy::Public, openapi)
         .get("/api/v1/me", Policy::Allow(Action::UseAccount), me)
         .get(
+            "/api/v1/insight/profile",
+            Policy::Allow(Action::ViewInsight),
+            insight_profile,
+        )
+        .get(
             "/api/v1/people",
             Policy::Allow(Action::FindPeople),
             find_people,
@@ -52,7 +57,7 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Together API", version = "1", description = "Collaborative Practice for GP practices and their PCN. Authenticate with a bearer token from `together users token`."),
-    paths(me, find_people, create_person, get_person),
+    paths(me, find_people, create_person, get_person, insight_profile),
     components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -250,4 +255,19 @@ async fn get_person(
         email: p.email,
         linked_to_appointment_data: p.pseudonym.is_some(),
     }))
+}
+
+/// The attendance profile, every count disclosed for the caller (exact for analysts and a
+/// practice's own clinicians; suppressed and rounded for everyone else). Audited.
+#[utoipa::path(get, path = "/api/v1/insight/profile", params(crate::pages::insight::Filters), responses((status = 200, description = "the profile: counts as {kind, value}, shares as fractions", body = Object), (status = 404, body = ApiError)))]
+async fn insight_profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(f): Query<crate::pages::insight::Filters>,
+) -> Result<Json<together_insight::profile::ShownProfile>, AppError> {
+    let s = crate::pages::insight::select(&state, &ctx, &f).await?;
+    match s.profile {
+        Some(p) => Ok(Json(p.shown(s.audience))),
+        None => Err(AppError::BadRequest(s.notes.join(" "))),
+    }
 }

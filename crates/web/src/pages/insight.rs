@@ -21,14 +21,18 @@ pub(crate) fn routes(r: Routes) -> Routes {
     r.get("/insight", Policy::Allow(Action::ViewInsight), page)
 }
 
-#[derive(Deserialize, Default)]
-struct Filters {
+/// The Insight filters, from a page's form or the API's query string.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+pub(crate) struct Filters {
+    /// First day, YYYY-MM-DD (default: twelve months before `to`).
     #[serde(default)]
-    from: String,
+    pub from: String,
+    /// Last day, YYYY-MM-DD (default: the last day of imported appointments).
     #[serde(default)]
-    to: String,
+    pub to: String,
+    /// One ODS code, or "all" for the practices that pool their data.
     #[serde(default)]
-    practice: String,
+    pub practice: String,
 }
 
 /// A bar of a chart: geometry computed here, drawn by the template (so labels stay escaped).
@@ -113,11 +117,26 @@ fn parse_date(s: &str) -> Option<Date> {
     together_core::people::parse_date(s)
 }
 
-async fn page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(f): Query<Filters>,
-) -> Result<Response, AppError> {
+/// What a request for Insight resolved to: the period, the practices, the audience and the
+/// profile (when there is something safe to show), with notes for the person asking.
+pub(crate) struct Selection {
+    pub from: Date,
+    pub to: Date,
+    /// "all" or one ODS code, as chosen.
+    pub chosen: String,
+    pub practices: Vec<together_store::Practice>,
+    pub audience: Audience,
+    pub notes: Vec<String>,
+    pub profile: Option<Profile>,
+}
+
+/// Resolves the filters for this actor (a clinician starts at their own practice, everyone else
+/// at the pooled practices), runs the profile and audits the view. Shared by the page and the API.
+pub(crate) async fn select(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &Filters,
+) -> Result<Selection, AppError> {
     let actor = ctx.actor()?.clone();
     let all = state.store().practices(actor.pcn_id).await?;
     let imports = state.store().imports(actor.pcn_id).await?;
@@ -138,7 +157,6 @@ async fn page(
     } else {
         (from, to)
     };
-    // A clinician starts at their own practice; everyone else at the pooled practices.
     let own = all
         .iter()
         .find(|p| Some(p.id) == actor.practice_id)
@@ -167,53 +185,73 @@ async fn page(
             .map(|p| p.ods_code.to_string())
             .collect()
     };
-    let audience = match actor.role {
-        Role::Analyst => Audience::Unsuppressed,
-        Role::Clinician if own.is_some() && practices == [own.clone().unwrap_or_default()] => {
-            Audience::Unsuppressed
-        }
+    let audience = match (actor.role, &own) {
+        (Role::Analyst, _) => Audience::Unsuppressed,
+        (Role::Clinician, Some(own)) if practices == [own.clone()] => Audience::Unsuppressed,
         _ => Audience::Suppressed,
     };
-    let figures = if practices.is_empty() || latest.is_none() {
-        notes.push(if latest.is_none() { "No appointment data has been imported yet.".to_owned() } else { "No practice to show: record a data-sharing agreement on the Admin page, or choose one practice.".to_owned() });
-        None
-    } else {
-        let tables = Tables::open(state.store(), &state.0.data_dir, actor.pcn_id)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let scope = Scope {
-            from,
-            to,
-            practices,
-            rule: CountingRule::default(),
-        };
-        let p = profile(&tables, &scope)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let audit = ctx.audit(
-            &state,
-            "view_insight",
-            "insight",
-            Some(format!("{from}..{to} {}", scope.practices.join(","))),
-            together_store::Outcome::Allowed,
-        );
-        state.store().audit(&audit).await?;
-        if audience == Audience::Suppressed && p.registered.value() < 8 {
-            notes.push(
-                "Too few people are registered in this selection to show figures safely."
-                    .to_owned(),
-            );
-            None
-        } else {
-            Some(figures(&p, audience))
-        }
+    let mut selection = Selection {
+        from,
+        to,
+        chosen,
+        practices: all,
+        audience,
+        notes,
+        profile: None,
     };
+    if latest.is_none() {
+        selection
+            .notes
+            .push("No appointment data has been imported yet.".to_owned());
+        return Ok(selection);
+    }
+    if practices.is_empty() {
+        selection.notes.push("No practice to show: record a data-sharing agreement on the Admin page, or choose one practice.".to_owned());
+        return Ok(selection);
+    }
+    let tables = Tables::open(state.store(), &state.0.data_dir, actor.pcn_id)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let scope = Scope {
+        from,
+        to,
+        practices,
+        rule: CountingRule::default(),
+    };
+    let p = profile(&tables, &scope)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let audit = ctx.audit(
+        state,
+        "view_insight",
+        "insight",
+        Some(format!("{from}..{to} {}", scope.practices.join(","))),
+        together_store::Outcome::Allowed,
+    );
+    state.store().audit(&audit).await?;
+    if audience == Audience::Suppressed && p.registered.value() < 8 {
+        selection.notes.push(
+            "Too few people are registered in this selection to show figures safely.".to_owned(),
+        );
+    } else {
+        selection.profile = Some(p);
+    }
+    Ok(selection)
+}
+
+async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(f): Query<Filters>,
+) -> Result<Response, AppError> {
+    let s = select(&state, &ctx, &f).await?;
     let page = InsightPage {
         layout: Layout::new(&state, &ctx, "Insight"),
-        from: from.to_string(),
-        to: to.to_string(),
-        practice: chosen,
-        practices: all
+        from: s.from.to_string(),
+        to: s.to.to_string(),
+        practice: s.chosen,
+        practices: s
+            .practices
             .iter()
             .map(|p| {
                 (
@@ -223,8 +261,8 @@ async fn page(
                 )
             })
             .collect(),
-        notes,
-        figures,
+        figures: s.profile.as_ref().map(|p| figures(p, s.audience)),
+        notes: s.notes,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -3,7 +3,7 @@
 pub(crate) mod admin;
 mod health;
 mod home;
-mod insight;
+pub(crate) mod insight;
 pub(crate) mod people;
 
 use crate::policy_router::Routes;
