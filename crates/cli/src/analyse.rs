@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
 use together_core::disclosure::Audience;
 use together_core::people::parse_date;
-use together_insight::profile::{profile, CountingRule, Scope, ShownProfile};
+use together_insight::profile::{pooled_practices, profile, CountingRule, Scope, ShownProfile};
 use together_insight::Tables;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -64,11 +64,7 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
     let pcn = pick_pcn(&store, pcn.as_deref()).await?;
     let known = store.practices(pcn).await?;
     let practices = if practices.is_empty() {
-        known
-            .iter()
-            .filter(|p| p.data_sharing_agreed)
-            .map(|p| p.ods_code.to_string())
-            .collect::<Vec<_>>()
+        pooled_practices(&known)
     } else {
         for p in &practices {
             if !known

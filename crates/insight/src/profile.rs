@@ -62,6 +62,15 @@ impl Scope {
     }
 }
 
+/// The practices whose data may be pooled: those with a data-sharing agreement recorded.
+pub fn pooled_practices(practices: &[together_store::Practice]) -> Vec<String> {
+    practices
+        .iter()
+        .filter(|p| p.data_sharing_agreed)
+        .map(|p| p.ods_code.to_string())
+        .collect()
+}
+
 pub const AGE_BANDS: [(&str, i32, i32); 8] = [
     ("0–4", 0, 4),
     ("5–17", 5, 17),

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use time::Date;
 use together_core::disclosure::{Audience, Count, RawCount, RULE};
 use together_core::{Action, Role};
-use together_insight::profile::{profile, CountingRule, Profile, Scope};
+use together_insight::profile::{pooled_practices, profile, CountingRule, Profile, Scope};
 use together_insight::Tables;
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -169,11 +169,7 @@ pub(crate) async fn select(
         f.practice.clone()
     };
     let practices: Vec<String> = if chosen == "all" {
-        let agreed: Vec<String> = all
-            .iter()
-            .filter(|p| p.data_sharing_agreed)
-            .map(|p| p.ods_code.to_string())
-            .collect();
+        let agreed = pooled_practices(&all);
         let left_out = all.len() - agreed.len();
         if left_out > 0 {
             notes.push(format!("{left_out} practice(s) have no data-sharing agreement recorded, so they are not in the pooled figures."));
