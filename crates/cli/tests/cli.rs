@@ -392,3 +392,132 @@ fn importing_is_explained_refused_whole_or_accepted_and_never_twice() {
         "found the columns nhs no, date",
     );
 }
+
+#[test]
+fn the_operator_adds_lists_disables_and_resets_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let d = d.to_str().unwrap();
+    assert!(together(&[
+        "bootstrap-admin",
+        "--data-dir",
+        d,
+        "--email",
+        "admin@harbourview.example",
+        "--name",
+        "Priya Shah"
+    ])
+    .status
+    .success());
+    let added = together(&[
+        "users",
+        "add",
+        "--data-dir",
+        d,
+        "--email",
+        "dave@harbourview.example",
+        "--name",
+        "Dave Marsh",
+        "--role",
+        "champion",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(String::from_utf8_lossy(&added.stdout).contains("/enrol?token="));
+    assert_clear_failure(
+        &together(&[
+            "users",
+            "add",
+            "--data-dir",
+            d,
+            "--email",
+            "gp@harbourview.example",
+            "--name",
+            "Dr Ada",
+            "--role",
+            "clinician",
+        ]),
+        "give its ODS code with --practice",
+    );
+    assert_clear_failure(
+        &together(&[
+            "users",
+            "add",
+            "--data-dir",
+            d,
+            "--email",
+            "x@harbourview.example",
+            "--name",
+            "X",
+            "--role",
+            "admin",
+        ]),
+        "is not a role",
+    );
+    let list =
+        String::from_utf8_lossy(&together(&["users", "list", "--data-dir", d]).stdout).to_string();
+    assert!(
+        list.contains("dave@harbourview.example")
+            && list.contains("champion")
+            && list.contains("invited"),
+        "{list}"
+    );
+    let reset = together(&[
+        "users",
+        "reset-password",
+        "--data-dir",
+        d,
+        "--email",
+        "dave@harbourview.example",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&reset.stdout).contains("/enrol?token="),
+        "no password yet: an enrolment link"
+    );
+    assert_clear_failure(
+        &together(&[
+            "users",
+            "token",
+            "--data-dir",
+            d,
+            "--email",
+            "dave@harbourview.example",
+        ]),
+        "is not active",
+    );
+    assert!(together(&[
+        "users",
+        "disable",
+        "--data-dir",
+        d,
+        "--email",
+        "dave@harbourview.example"
+    ])
+    .status
+    .success());
+    assert!(
+        String::from_utf8_lossy(&together(&["users", "list", "--data-dir", d]).stdout)
+            .contains("disabled")
+    );
+    assert_clear_failure(
+        &together(&[
+            "users",
+            "reset-password",
+            "--data-dir",
+            d,
+            "--email",
+            "dave@harbourview.example",
+        ]),
+        "is disabled",
+    );
+    assert_clear_failure(
+        &together(&[
+            "users",
+            "disable",
+            "--data-dir",
+            d,
+            "--email",
+            "nobody@harbourview.example",
+        ]),
+        "no user has the email address",
+    );
+}

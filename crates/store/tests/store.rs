@@ -671,3 +671,53 @@ async fn imports_are_recorded_once_replaced_and_deleted(store: DynStore) {
         vec![again.id.clone()]
     );
 }
+
+#[tokio::test]
+async fn pending_migrations_on_a_database_with_data_are_preceded_by_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("together.sqlite");
+    let backups = dir.path().join("backups");
+    let (store, first) = SqliteStore::open(&path, Some(&backups)).await.unwrap();
+    assert!(first.backup.is_none(), "a new database needs no backup");
+    store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    store.close().await;
+    // Pretend the last migration has not run yet, as after an upgrade.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let last: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+        .bind(last)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DROP TABLE insight_import")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let (store, opened) = SqliteStore::open(&path, Some(&backups)).await.unwrap();
+    assert_eq!(opened.applied, vec![last]);
+    let backup = opened.backup.expect("a backup was taken before migrating");
+    together_store::sqlite::verify_file(&backup).await.unwrap();
+    assert_eq!(
+        store.pcns().await.unwrap().len(),
+        1,
+        "data survives the migration"
+    );
+    assert!(
+        store
+            .imports(store.pcns().await.unwrap()[0].id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the migration ran"
+    );
+}
