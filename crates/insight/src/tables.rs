@@ -104,6 +104,10 @@ impl Tables {
         self.read(Dataset::Appointments)
     }
 
+    pub fn conditions(&self) -> Result<DataFrame, DataFusionError> {
+        self.read(Dataset::Conditions)
+    }
+
     /// The session, for read-only SQL over the datasets (`together sql`, analysts).
     pub fn context(&self) -> &SessionContext {
         &self.ctx

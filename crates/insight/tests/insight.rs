@@ -596,6 +596,78 @@ mod profile {
     }
 
     #[tokio::test]
+    async fn frequent_attenders_by_threshold_agree_with_the_files_and_persistence_is_real() {
+        use together_insight::frequent::{frequent, Definition};
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = world(
+            together_store::testing::fresh_sqlite(dir.path())
+                .await
+                .unwrap(),
+        )
+        .await;
+        w.files = tempfile::tempdir().unwrap();
+        let p = together_generate::Params {
+            patients: 1500,
+            practices: 2,
+            years: 2,
+            end_year: 2025,
+            seed: 21,
+        };
+        together_generate::generate(&p, w.files.path(), &mut |_| {}).unwrap();
+        for (d, f) in [
+            (Dataset::Registrations, "registrations.csv"),
+            (Dataset::Appointments, "appointments.csv"),
+            (Dataset::Conditions, "conditions.csv"),
+        ] {
+            assert!(matches!(
+                w.import(d, &w.file(f), false, None).await,
+                Outcome::Imported(_)
+            ));
+        }
+        let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
+        let scope = Scope {
+            from: date!(2025 - 01 - 01),
+            to: date!(2025 - 12 - 31),
+            practices: vec!["B99001".into(), "B99002".into()],
+            rule: CountingRule::default(),
+        };
+        let expected = oracle(&w, &scope);
+        let f = frequent(&tables, &scope, Definition::AtLeast(20))
+            .await
+            .unwrap();
+        let want: Vec<u64> = expected
+            .counts
+            .values()
+            .copied()
+            .filter(|n| *n >= 20)
+            .collect();
+        assert_eq!(f.people.value(), want.len() as u64);
+        assert_eq!(f.appointments_held.value(), want.iter().sum::<u64>());
+        assert!(
+            f.persistent.value() > 0 && f.persistent.value() < f.people.value(),
+            "some, not all, were frequent the year before: {:?}",
+            f.persistent
+        );
+        let hypertension = f
+            .conditions
+            .iter()
+            .find(|c| c.condition == "hypertension")
+            .expect("conditions compared");
+        assert!(
+            hypertension.frequent_share > hypertension.everyone_share,
+            "frequent attenders have more long-term conditions"
+        );
+        let top = frequent(&tables, &scope, Definition::TopPercentWithinAgeSex(10.0))
+            .await
+            .unwrap();
+        assert!(
+            top.people.value() > 0 && top.share > 0.2,
+            "the top tenth in each band holds a large share: {}",
+            top.share
+        );
+    }
+
+    #[tokio::test]
     async fn the_profile_agrees_with_a_straightforward_computation() {
         for seed in [1, 2, 3] {
             check(seed).await;
