@@ -93,6 +93,11 @@ macro_rules! impl_store {
             })
         }
 
+        fn pcn_row(row: &Row) -> Result<$crate::Pcn, $crate::StoreError> {
+            use sqlx::Row as _;
+            Ok($crate::Pcn { id: $crate::queries::parsed("pcn id", &row.try_get::<String, _>("id")?)?, name: row.try_get("name")?, ods_code: row.try_get("ods_code")? })
+        }
+
         fn session_row(row: &Row) -> Result<$crate::SessionRecord, $crate::StoreError> {
             use sqlx::Row as _;
             use $crate::queries::{at, parsed};
@@ -189,23 +194,17 @@ macro_rules! impl_store {
             }
 
             async fn pcn(&self, id: together_core::PcnId) -> Result<Option<$crate::Pcn>, $crate::StoreError> {
-                Ok(self.pcns().await?.into_iter().find(|p| p.id == id))
+                sqlx::query("SELECT id, name, ods_code FROM pcn WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(pcn_row)
+                    .transpose()
             }
 
             async fn pcns(&self) -> Result<Vec<$crate::Pcn>, $crate::StoreError> {
-                use sqlx::Row as _;
-                let rows = sqlx::query("SELECT id, name, ods_code FROM pcn ORDER BY name")
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok($crate::Pcn {
-                            id: $crate::queries::parsed("pcn id", &r.try_get::<String, _>("id")?)?,
-                            name: r.try_get("name")?,
-                            ods_code: r.try_get("ods_code")?,
-                        })
-                    })
-                    .collect()
+                sqlx::query("SELECT id, name, ods_code FROM pcn ORDER BY name").fetch_all(&self.pool).await?.iter().map(pcn_row).collect()
             }
 
             async fn rename_pcn(&self, id: together_core::PcnId, name: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
