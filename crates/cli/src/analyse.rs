@@ -8,8 +8,11 @@ use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
 use together_core::disclosure::Audience;
 use together_core::people::parse_date;
+use together_core::PcnId;
+use together_insight::frequent::{frequent, Definition};
 use together_insight::profile::{pooled_practices, profile, CountingRule, Scope, ShownProfile};
 use together_insight::Tables;
+use together_store::DynStore;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -42,26 +45,47 @@ pub enum AnalyseCommand {
         #[arg(long)]
         pcn: Option<String>,
     },
+    /// Frequent attenders: how many, their share of appointments, persistence, conditions.
+    Frequent {
+        #[command(flatten)]
+        at: Location,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long = "practice")]
+        practices: Vec<String>,
+        /// Frequent means at least this many appointments in the period…
+        #[arg(long, conflicts_with = "top_percent")]
+        threshold: Option<u64>,
+        /// …or being in the top X% of attenders within one's age band and sex (default 10).
+        #[arg(long)]
+        top_percent: Option<f64>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        #[arg(long)]
+        unsuppressed: bool,
+        #[arg(long)]
+        pcn: Option<String>,
+    },
 }
 
-pub async fn run(cmd: AnalyseCommand) -> Result<()> {
-    let AnalyseCommand::Profile {
-        at,
-        from,
-        to,
-        practices,
-        format,
-        unsuppressed,
-        pcn,
-    } = cmd;
-    let (Some(from), Some(to)) = (parse_date(&from), parse_date(&to)) else {
+/// The period, practices and tables an analysis runs on, resolved and checked.
+async fn prepare(
+    at: &Location,
+    from: &str,
+    to: &str,
+    practices: Vec<String>,
+    pcn: Option<&str>,
+) -> Result<(DynStore, PcnId, Tables, Scope)> {
+    let (Some(from), Some(to)) = (parse_date(from), parse_date(to)) else {
         bail!("--from and --to must be dates like 2025-01-01");
     };
     if from > to {
         bail!("--from ({from}) is after --to ({to})");
     }
-    let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
-    let pcn = pick_pcn(&store, pcn.as_deref()).await?;
+    let store = open_store(at, &FileSettings::load(&at.data_dir)?).await?;
+    let pcn = pick_pcn(&store, pcn).await?;
     let known = store.practices(pcn).await?;
     let practices = if practices.is_empty() {
         pooled_practices(&known)
@@ -80,28 +104,119 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
         bail!("no practice has a data-sharing agreement recorded; name one with --practice");
     }
     let tables = Tables::open(&store, &at.data_dir, pcn).await?;
-    let scope = Scope {
-        from,
-        to,
-        practices,
-        rule: CountingRule::default(),
-    };
-    let p = profile(&tables, &scope)
-        .await
-        .context("the analysis failed")?;
-    let mut audit = cli_audit("analyse_profile", "insight", Some(pcn));
-    audit.resource_id = Some(format!("{from}..{to} {}", scope.practices.join(",")));
+    Ok((
+        store,
+        pcn,
+        tables,
+        Scope {
+            from,
+            to,
+            practices,
+            rule: CountingRule::default(),
+        },
+    ))
+}
+
+async fn audit(
+    store: &DynStore,
+    pcn: PcnId,
+    action: &str,
+    scope: &Scope,
+    unsuppressed: bool,
+) -> Result<()> {
+    let mut audit = cli_audit(action, "insight", Some(pcn));
+    audit.resource_id = Some(format!(
+        "{}..{} {}",
+        scope.from,
+        scope.to,
+        scope.practices.join(",")
+    ));
     audit.reason = unsuppressed.then(|| "unsuppressed".to_owned());
-    store.audit(&audit).await?;
-    let shown = p.shown(if unsuppressed {
+    Ok(store.audit(&audit).await?)
+}
+
+fn audience(unsuppressed: bool) -> Audience {
+    if unsuppressed {
         Audience::Unsuppressed
     } else {
         Audience::Suppressed
-    });
-    match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
-        Format::Csv => print!("{}", csv_text(&shown)?),
-        Format::Table => print!("{}", table(&shown)),
+    }
+}
+
+pub async fn run(cmd: AnalyseCommand) -> Result<()> {
+    match cmd {
+        AnalyseCommand::Profile {
+            at,
+            from,
+            to,
+            practices,
+            format,
+            unsuppressed,
+            pcn,
+        } => {
+            let (store, pcn, tables, scope) =
+                prepare(&at, &from, &to, practices, pcn.as_deref()).await?;
+            let p = profile(&tables, &scope)
+                .await
+                .context("the analysis failed")?;
+            audit(&store, pcn, "analyse_profile", &scope, unsuppressed).await?;
+            let shown = p.shown(audience(unsuppressed));
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
+                Format::Csv => print!("{}", csv_text(&shown)?),
+                Format::Table => print!("{}", table(&shown)),
+            }
+        }
+        AnalyseCommand::Frequent {
+            at,
+            from,
+            to,
+            practices,
+            threshold,
+            top_percent,
+            format,
+            unsuppressed,
+            pcn,
+        } => {
+            let definition = match (threshold, top_percent) {
+                (Some(n), _) => Definition::AtLeast(n),
+                (None, Some(p)) if p > 0.0 && p <= 100.0 => Definition::TopPercentWithinAgeSex(p),
+                (None, Some(_)) => bail!("--top-percent must be more than 0 and at most 100"),
+                (None, None) => Definition::TopPercentWithinAgeSex(10.0),
+            };
+            let (store, pcn, tables, scope) =
+                prepare(&at, &from, &to, practices, pcn.as_deref()).await?;
+            let f = frequent(&tables, &scope, definition)
+                .await
+                .context("the analysis failed")?;
+            audit(&store, pcn, "analyse_frequent", &scope, unsuppressed).await?;
+            let shown = f.shown(audience(unsuppressed));
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
+                Format::Csv | Format::Table => {
+                    println!(
+                        "Frequent attenders ({}), {} to {}",
+                        shown.definition, scope.from, scope.to
+                    );
+                    println!("  {} of {} people, holding {:.1}% of appointments ({}); {} were frequent the year before too", shown.people, shown.registered, shown.share * 100.0, shown.appointments_held, shown.persistent);
+                    for c in &shown.conditions {
+                        let pct = |s: Option<f64>| {
+                            s.map(|s| format!("{:.1}%", s * 100.0))
+                                .unwrap_or_else(|| "not shown".into())
+                        };
+                        println!(
+                            "  {:<24} {:>9} of frequent attenders, {:>9} of everyone",
+                            c.condition,
+                            pct(c.frequent_share),
+                            pct(c.everyone_share)
+                        );
+                    }
+                    if let Some(rule) = shown.disclosure {
+                        println!("{rule}");
+                    }
+                }
+            }
+        }
     }
     Ok(())
 }

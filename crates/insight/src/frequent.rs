@@ -262,3 +262,57 @@ mod tests {
         assert_eq!(previous(&leap).from, time::macros::date!(2023 - 02 - 28));
     }
 }
+
+/// A condition's comparison, disclosed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownCondition {
+    pub condition: String,
+    pub frequent: together_core::disclosure::Count,
+    /// None where the count behind it is not shown (a share would reveal it).
+    pub frequent_share: Option<f64>,
+    pub everyone: together_core::disclosure::Count,
+    pub everyone_share: Option<f64>,
+}
+
+/// The frequent attenders' figures as they may be shown to one audience.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownFrequent {
+    pub definition: String,
+    pub disclosure: Option<&'static str>,
+    pub registered: together_core::disclosure::Count,
+    pub people: together_core::disclosure::Count,
+    pub appointments_held: together_core::disclosure::Count,
+    pub share: f64,
+    pub persistent: together_core::disclosure::Count,
+    pub conditions: Vec<ShownCondition>,
+}
+
+impl Frequent {
+    pub fn shown(&self, audience: together_core::disclosure::Audience) -> ShownFrequent {
+        use together_core::disclosure::{Audience, RULE};
+        ShownFrequent {
+            definition: self.definition.clone(),
+            disclosure: (audience == Audience::Suppressed).then_some(RULE),
+            registered: self.registered.disclose(audience),
+            people: self.people.disclose(audience),
+            appointments_held: self.appointments_held.disclose(audience),
+            share: self.share,
+            persistent: self.persistent.disclose(audience),
+            conditions: self
+                .conditions
+                .iter()
+                .map(|c| {
+                    let (frequent, everyone) =
+                        (c.frequent.disclose(audience), c.everyone.disclose(audience));
+                    ShownCondition {
+                        condition: c.condition.clone(),
+                        frequent_share: frequent.shown().map(|_| c.frequent_share),
+                        everyone_share: everyone.shown().map(|_| c.everyone_share),
+                        frequent,
+                        everyone,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
