@@ -44,6 +44,14 @@ if [ -z "${TOGETHER_TEST_POSTGRES_URL:-}" ]; then
 fi
 echo "using ${TOGETHER_TEST_POSTGRES_URL%%@*}@… "
 
+step "Every test the hazard log names as a control exists"
+missing=0
+for name in $(grep '^| H' docs/clinical-safety/hazard-log.md | grep -o '`[a-z0-9_]*`' | tr -d '`' | sort -u); do
+  grep -rqE "fn ${name}\b|^on_both!\(${name}\)" crates || { echo "hazard log names a missing test: $name" >&2; missing=1; }
+done
+[ "$missing" = 0 ] || exit 1
+echo "all named controls exist"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
