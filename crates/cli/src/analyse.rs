@@ -21,64 +21,52 @@ pub enum Format {
     Csv,
 }
 
+/// What every analysis is run on, and how its output is written.
+#[derive(clap::Args, Debug)]
+pub struct Selection {
+    #[command(flatten)]
+    pub at: Location,
+    /// First day of the period (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: String,
+    /// Last day of the period (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: String,
+    /// A practice's ODS code; repeat for several. Without it: every practice with a
+    /// data-sharing agreement recorded.
+    #[arg(long = "practice")]
+    pub practices: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Exact counts (for the operator's own use; the default output is fit for sharing).
+    #[arg(long)]
+    pub unsuppressed: bool,
+    /// Which PCN, when the instance serves more than one.
+    #[arg(long)]
+    pub pcn: Option<String>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum AnalyseCommand {
     /// Who really uses the appointments: shares, Gini, age bands, months, roles, modes.
-    Profile {
-        #[command(flatten)]
-        at: Location,
-        /// First day of the period (YYYY-MM-DD).
-        #[arg(long)]
-        from: String,
-        /// Last day of the period (YYYY-MM-DD).
-        #[arg(long)]
-        to: String,
-        /// A practice's ODS code; repeat for several. Without it: every practice with a
-        /// data-sharing agreement recorded.
-        #[arg(long = "practice")]
-        practices: Vec<String>,
-        #[arg(long, value_enum, default_value = "table")]
-        format: Format,
-        /// Exact counts (for the operator's own use; the default output is fit for sharing).
-        #[arg(long)]
-        unsuppressed: bool,
-        #[arg(long)]
-        pcn: Option<String>,
-    },
+    Profile(Selection),
     /// Frequent attenders: how many, their share of appointments, persistence, conditions.
     Frequent {
         #[command(flatten)]
-        at: Location,
-        #[arg(long)]
-        from: String,
-        #[arg(long)]
-        to: String,
-        #[arg(long = "practice")]
-        practices: Vec<String>,
+        selection: Selection,
         /// Frequent means at least this many appointments in the period…
         #[arg(long, conflicts_with = "top_percent")]
         threshold: Option<u64>,
         /// …or being in the top X% of attenders within one's age band and sex (default 10).
         #[arg(long)]
         top_percent: Option<f64>,
-        #[arg(long, value_enum, default_value = "table")]
-        format: Format,
-        #[arg(long)]
-        unsuppressed: bool,
-        #[arg(long)]
-        pcn: Option<String>,
     },
 }
 
 /// The period, practices and tables an analysis runs on, resolved and checked.
-async fn prepare(
-    at: &Location,
-    from: &str,
-    to: &str,
-    practices: Vec<String>,
-    pcn: Option<&str>,
-) -> Result<(DynStore, PcnId, Tables, Scope)> {
-    let (Some(from), Some(to)) = (parse_date(from), parse_date(to)) else {
+async fn prepare(sel: &Selection) -> Result<(DynStore, PcnId, Tables, Scope)> {
+    let (at, practices, pcn) = (&sel.at, sel.practices.clone(), sel.pcn.as_deref());
+    let (Some(from), Some(to)) = (parse_date(&sel.from), parse_date(&sel.to)) else {
         bail!("--from and --to must be dates like 2025-01-01");
     };
     if from > to {
@@ -145,17 +133,9 @@ fn audience(unsuppressed: bool) -> Audience {
 
 pub async fn run(cmd: AnalyseCommand) -> Result<()> {
     match cmd {
-        AnalyseCommand::Profile {
-            at,
-            from,
-            to,
-            practices,
-            format,
-            unsuppressed,
-            pcn,
-        } => {
-            let (store, pcn, tables, scope) =
-                prepare(&at, &from, &to, practices, pcn.as_deref()).await?;
+        AnalyseCommand::Profile(sel) => {
+            let (format, unsuppressed) = (sel.format, sel.unsuppressed);
+            let (store, pcn, tables, scope) = prepare(&sel).await?;
             let p = profile(&tables, &scope)
                 .await
                 .context("the analysis failed")?;
@@ -168,24 +148,18 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
             }
         }
         AnalyseCommand::Frequent {
-            at,
-            from,
-            to,
-            practices,
+            selection: sel,
             threshold,
             top_percent,
-            format,
-            unsuppressed,
-            pcn,
         } => {
+            let (format, unsuppressed) = (sel.format, sel.unsuppressed);
             let definition = match (threshold, top_percent) {
                 (Some(n), _) => Definition::AtLeast(n),
                 (None, Some(p)) if p > 0.0 && p <= 100.0 => Definition::TopPercentWithinAgeSex(p),
                 (None, Some(_)) => bail!("--top-percent must be more than 0 and at most 100"),
                 (None, None) => Definition::TopPercentWithinAgeSex(10.0),
             };
-            let (store, pcn, tables, scope) =
-                prepare(&at, &from, &to, practices, pcn.as_deref()).await?;
+            let (store, pcn, tables, scope) = prepare(&sel).await?;
             let f = frequent(&tables, &scope, definition)
                 .await
                 .context("the analysis failed")?;

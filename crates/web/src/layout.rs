@@ -85,6 +85,15 @@ pub fn date(d: &time::Date) -> String {
     d.format(f).unwrap_or_default()
 }
 
+/// A form page answers 200, or 400 when it is shown again asking for corrections.
+pub fn form_status(has_errors: bool) -> axum::http::StatusCode {
+    if has_errors {
+        axum::http::StatusCode::BAD_REQUEST
+    } else {
+        axum::http::StatusCode::OK
+    }
+}
+
 /// The message for one field among a form's errors, or an empty string.
 pub fn field_error(errors: &[together_core::people::FieldError], field: &str) -> String {
     errors

@@ -74,11 +74,7 @@ async fn render(
         error,
         notice,
     };
-    let status = if page.error.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::BAD_REQUEST
-    };
+    let status = crate::layout::form_status(!page.error.is_empty());
     Ok((status, Html(page.render()?)).into_response())
 }
 

@@ -132,11 +132,7 @@ fn set_password_page(
         token,
         error,
     };
-    let status = if page.error.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::BAD_REQUEST
-    };
+    let status = crate::layout::form_status(!page.error.is_empty());
     Ok((status, Html(page.render()?)).into_response())
 }
 

@@ -70,11 +70,7 @@ async fn render_overview(
         errors,
         notice: notice.to_owned(),
     };
-    let status = if page.errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::BAD_REQUEST
-    };
+    let status = crate::layout::form_status(!page.errors.is_empty());
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -344,11 +340,7 @@ async fn render_users(
         errors,
         notice,
     };
-    let status = if page.errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::BAD_REQUEST
-    };
+    let status = crate::layout::form_status(!page.errors.is_empty());
     Ok((status, Html(page.render()?)).into_response())
 }
 

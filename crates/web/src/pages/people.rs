@@ -145,11 +145,7 @@ async fn render_new(
             .map(|c| (c.as_str(), c.label()))
             .collect(),
     };
-    let status = if page.errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::BAD_REQUEST
-    };
+    let status = crate::layout::form_status(!page.errors.is_empty());
     Ok((status, Html(page.render()?)).into_response())
 }
 
