@@ -7,8 +7,11 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use together_core::{PcnId, PracticeCode, PseudonymKey};
+use together_formats::synthea::{Survey, SyntheaFile};
 use together_formats::Dataset;
-use together_insight::{commit, delete, stage, Commit, Outcome, StageRequest};
+use together_insight::{
+    commit, delete, discard, stage, stage_synthea, Commit, Outcome, StageRequest,
+};
 use together_store::DynStore;
 
 #[derive(clap::Args, Debug)]
@@ -28,6 +31,24 @@ pub struct ImportFile {
     pub pcn: Option<String>,
 }
 
+#[derive(clap::Args, Debug)]
+pub struct ImportSynthea {
+    #[command(flatten)]
+    pub at: Location,
+    /// The folder holding patients.csv, encounters.csv and conditions.csv.
+    pub dir: PathBuf,
+    /// The practices to give Synthea's organisations to, largest first and in turn; repeat
+    /// for several. Without it: every practice of the PCN.
+    #[arg(long = "practice")]
+    pub practices: Vec<String>,
+    /// Import the valid rows even when some are rejected (the rejected ones are reported).
+    #[arg(long)]
+    pub accept_valid: bool,
+    /// Which PCN, when the instance serves more than one.
+    #[arg(long)]
+    pub pcn: Option<String>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
     /// Registered people: the denominator of every figure.
@@ -38,6 +59,8 @@ pub enum ImportCommand {
     Conditions(ImportFile),
     /// A&E attendances.
     Ae(ImportFile),
+    /// A Synthea export: patients.csv, encounters.csv and conditions.csv from one folder.
+    Synthea(ImportSynthea),
     /// List the imports: id, dataset, file, rows, who and when.
     List {
         #[command(flatten)]
@@ -79,6 +102,48 @@ pub struct Job<'a> {
     pub show_progress: bool,
 }
 
+/// The PCN's practices, whose rows an import may hold.
+async fn practices_of(store: &DynStore, pcn: PcnId) -> Result<Vec<PracticeCode>> {
+    Ok(store
+        .practices(pcn)
+        .await?
+        .into_iter()
+        .map(|p| p.ods_code)
+        .collect())
+}
+
+/// Runs `work` away from the async threads with a progress bar over `file`'s bytes.
+async fn with_progress<T: Send + 'static>(
+    label: &str,
+    file: &Path,
+    show: bool,
+    work: impl FnOnce(&mut dyn FnMut(u64)) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    let bar = if show {
+        ProgressBar::new(size)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:40.cyan/blue} {binary_bytes}/{binary_total_bytes} · {binary_bytes_per_sec} · {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(label.to_owned());
+    let b = bar.clone();
+    let result = tokio::task::spawn_blocking(move || work(&mut |n| b.set_position(n)))
+        .await
+        .context("the import stopped unexpectedly")?;
+    bar.finish_and_clear();
+    result
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
 /// Imports one file (with a progress bar if asked); returns the outcome for the caller to report.
 pub async fn import_one(
     store: &DynStore,
@@ -94,47 +159,20 @@ pub async fn import_one(
         replace,
         show_progress,
     } = job;
-    let practices: Vec<PracticeCode> = store
-        .practices(pcn)
-        .await?
-        .into_iter()
-        .map(|p| p.ods_code)
-        .collect();
-    let size = std::fs::metadata(file)
-        .with_context(|| format!("cannot read {}", file.display()))?
-        .len();
-    let bar = if show_progress {
-        ProgressBar::new(size)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:40.cyan/blue} {binary_bytes}/{binary_total_bytes} · {binary_bytes_per_sec} · {eta} left")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message(dataset.name());
-    let (data, path, key2, b) = (
-        data_dir.to_owned(),
-        file.to_owned(),
-        key.clone(),
-        bar.clone(),
-    );
-    let today = time::OffsetDateTime::now_utc().date();
-    let staged = tokio::task::spawn_blocking(move || {
+    let practices = practices_of(store, pcn).await?;
+    let (data, path, key2) = (data_dir.to_owned(), file.to_owned(), key.clone());
+    let staged = with_progress(dataset.name(), file, show_progress, move |progress| {
         let req = StageRequest {
             dataset,
             path: &path,
             data_dir: &data,
             key: &key2,
             practices: &practices,
-            today,
+            today: today(),
         };
-        stage(&req, &mut |n| b.set_position(n))
+        stage(&req, progress).with_context(|| format!("{} was not imported", path.display()))
     })
-    .await
-    .context("the import stopped unexpectedly")?
-    .with_context(|| format!("{} was not imported", file.display()))?;
-    bar.finish_and_clear();
+    .await?;
     let how = Commit {
         pcn,
         accept_valid,
@@ -145,12 +183,83 @@ pub async fn import_one(
     Ok(commit(store, data_dir, staged, how).await?)
 }
 
+fn refused(what: &str, valid: u64, rejected: u64, report: Option<&Path>) -> String {
+    let report = report
+        .map(|p| {
+            format!(
+                " The rejected rows, with line, column and reason, are in {}.",
+                p.display()
+            )
+        })
+        .unwrap_or_default();
+    let rows = if rejected == 1 {
+        "1 row was".to_owned()
+    } else {
+        format!("{rejected} rows were")
+    };
+    format!("{what}: {rows} rejected ({valid} valid), so nothing was imported.{report}")
+}
+
+/// What became of an import, in a sentence; `Err` when it was refused.
+fn describe(outcome: Outcome, file: &Path) -> Result<String> {
+    Ok(match outcome {
+        Outcome::Imported(r) => {
+            let period = match (r.period_from, r.period_to) {
+                (Some(a), Some(b)) => format!(", {a} to {b}"),
+                _ => String::new(),
+            };
+            format!(
+                "Imported {} {} from {} ({}{period}) as import {}.{}",
+                r.rows_imported,
+                r.dataset,
+                r.file_name,
+                r.practices.join(", "),
+                r.id,
+                match r.rows_rejected {
+                    0 => String::new(),
+                    1 => " 1 rejected row was left out.".to_owned(),
+                    n => format!(" {n} rejected rows were left out."),
+                }
+            )
+        }
+        Outcome::AlreadyImported(r) => format!(
+            "{} ({}) was already imported on {} as import {}: nothing changed.",
+            file.display(),
+            r.dataset,
+            r.imported_at.date(),
+            r.id
+        ),
+        Outcome::Refused {
+            valid,
+            rejected,
+            report,
+        } => bail!(
+            "{} Correct the file, or import the valid rows with --accept-valid",
+            refused(
+                &file.display().to_string(),
+                valid,
+                rejected,
+                report.as_deref()
+            )
+        ),
+    })
+}
+
+/// The instance's pseudonym key.
+fn pseudonym_key(at: &Location) -> Result<PseudonymKey> {
+    Ok(PseudonymKey::new(
+        1,
+        key(&at.data_dir, "pseudonym-v1.key", "TOGETHER_PSEUDONYM_KEY")?,
+    )?)
+}
+
 pub async fn run(cmd: ImportCommand) -> Result<()> {
     let (dataset, args) = match cmd {
         ImportCommand::Registrations(a) => (Dataset::Registrations, a),
         ImportCommand::Appointments(a) => (Dataset::Appointments, a),
         ImportCommand::Conditions(a) => (Dataset::Conditions, a),
         ImportCommand::Ae(a) => (Dataset::AeAttendances, a),
+        ImportCommand::Synthea(a) => return synthea(a).await,
         ImportCommand::List { at, pcn } => return list(&at, pcn.as_deref()).await,
         ImportCommand::Delete { at, id, pcn } => {
             let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
@@ -170,14 +279,7 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
     };
     let store = open_store(&args.at, &FileSettings::load(&args.at.data_dir)?).await?;
     let pcn = pick_pcn(&store, args.pcn.as_deref()).await?;
-    let key = PseudonymKey::new(
-        1,
-        key(
-            &args.at.data_dir,
-            "pseudonym-v1.key",
-            "TOGETHER_PSEUDONYM_KEY",
-        )?,
-    )?;
+    let key = pseudonym_key(&args.at)?;
     let job = Job {
         dataset,
         file: &args.file,
@@ -185,54 +287,158 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
         replace: args.replace,
         show_progress: true,
     };
-    match import_one(&store, &args.at.data_dir, &key, pcn, job).await? {
-        Outcome::Imported(r) => {
-            let period = match (r.period_from, r.period_to) {
-                (Some(a), Some(b)) => format!(", {a} to {b}"),
-                _ => String::new(),
-            };
+    let outcome = import_one(&store, &args.at.data_dir, &key, pcn, job).await?;
+    println!("{}", describe(outcome, &args.file)?);
+    Ok(())
+}
+
+/// `together import synthea DIR`: four imports from one export, all refused if any file has
+/// rejected rows that were not accepted.
+async fn synthea(args: ImportSynthea) -> Result<()> {
+    let store = open_store(&args.at, &FileSettings::load(&args.at.data_dir)?).await?;
+    let pcn = pick_pcn(&store, args.pcn.as_deref()).await?;
+    let key = pseudonym_key(&args.at)?;
+    let ours = practices_of(&store, pcn).await?;
+    let mut practices = Vec::new();
+    for p in &args.practices {
+        match p.parse::<PracticeCode>() {
+            Ok(code) if ours.contains(&code) => practices.push(code),
+            _ => bail!("{p} is not a practice of this PCN (add it on the Admin page first)"),
+        }
+    }
+    if practices.is_empty() {
+        practices = ours;
+    }
+    let path = |f: SyntheaFile| args.dir.join(f.file_name());
+    let (patients, encounters) = (path(SyntheaFile::Patients), path(SyntheaFile::GpEncounters));
+    let survey = with_progress("survey", &encounters.clone(), true, move |progress| {
+        let mut survey = Survey::default();
+        let open = |p: &Path| {
+            std::fs::File::open(p)
+                .map(std::io::BufReader::new)
+                .with_context(|| format!("cannot read {}", p.display()))
+        };
+        survey
+            .read_patients(open(&patients)?)
+            .with_context(|| format!("{} was not imported", patients.display()))?;
+        let mut tap = ProgressRead(open(&encounters)?, 0, progress);
+        survey
+            .read_encounters(&mut tap)
+            .with_context(|| format!("{} was not imported", encounters.display()))?;
+        Ok(survey)
+    })
+    .await?;
+    let plan = survey
+        .plan(&practices)
+        .context("this PCN has no practice to import into: add one on the Admin page first")?;
+    println!(
+        "{} people, each given the practice of the organisation of most of their GP consultations:",
+        plan.people()
+    );
+    for practice in &practices {
+        let orgs: Vec<_> = plan
+            .organisations
+            .iter()
+            .filter(|o| &o.2 == practice)
+            .collect();
+        let people: u64 = orgs.iter().map(|o| o.1).sum();
+        println!(
+            "  {practice}: {people} people from {} Synthea organisations",
+            orgs.len()
+        );
+    }
+    let plan = std::sync::Arc::new(plan);
+    let mut staged = Vec::new();
+    for file in SyntheaFile::ALL {
+        let (data, key2, plan2, practices2, source) = (
+            args.at.data_dir.clone(),
+            key.clone(),
+            plan.clone(),
+            practices.clone(),
+            path(file),
+        );
+        let result = with_progress(
+            file.dataset().name(),
+            &source.clone(),
+            true,
+            move |progress| {
+                let req = StageRequest {
+                    dataset: file.dataset(),
+                    path: &source,
+                    data_dir: &data,
+                    key: &key2,
+                    practices: &practices2,
+                    today: today(),
+                };
+                stage_synthea(&req, file, &plan2, progress)
+                    .with_context(|| format!("{} was not imported", source.display()))
+            },
+        )
+        .await;
+        match result {
+            Ok(s) => staged.push((file, s)),
+            Err(e) => {
+                staged.iter().for_each(|(_, s)| discard(s));
+                return Err(e);
+            }
+        }
+    }
+    let refusals: Vec<String> = staged
+        .iter()
+        .filter(|(_, s)| s.read.rejected > 0 && !args.accept_valid)
+        .map(|(f, s)| {
+            refused(
+                &format!("{} ({})", f.file_name(), f.dataset().name()),
+                s.read.valid,
+                s.read.rejected,
+                s.report.as_deref(),
+            )
+        })
+        .collect();
+    if !refusals.is_empty() {
+        staged.iter().for_each(|(_, s)| discard(s));
+        bail!(
+            "{}\nNo file of the export was imported. Correct the export, or import the valid rows with --accept-valid",
+            refusals.join("\n")
+        );
+    }
+    for (file, s) in staged {
+        let skipped = s.read.skipped;
+        let how = Commit {
+            pcn,
+            accept_valid: args.accept_valid,
+            replaces: None,
+            source: "synthea".into(),
+            audit: cli_audit("import", "import", Some(pcn)),
+        };
+        let outcome = commit(&store, &args.at.data_dir, s, how).await?;
+        println!("{}", describe(outcome, &path(file))?);
+        if skipped > 0 {
             println!(
-                "Imported {} {} from {} ({}{period}) as import {}.{}",
-                r.rows_imported,
-                r.dataset,
-                r.file_name,
-                r.practices.join(", "),
-                r.id,
-                match r.rows_rejected {
-                    0 => String::new(),
-                    1 => " 1 rejected row was left out.".to_owned(),
-                    n => format!(" {n} rejected rows were left out."),
+                "  ({skipped} rows of {} are not {} and were skipped.)",
+                file.file_name(),
+                match file {
+                    SyntheaFile::GpEncounters => "GP consultations (ambulatory, wellness, virtual)",
+                    SyntheaFile::AeEncounters => "A&E attendances (emergency, urgentcare)",
+                    SyntheaFile::Conditions => "conditions Insight tracks (see docs/formats.md)",
+                    SyntheaFile::Patients => "people",
                 }
             );
         }
-        Outcome::AlreadyImported(r) => println!(
-            "{} was already imported on {} as import {}: nothing changed.",
-            args.file.display(),
-            r.imported_at.date(),
-            r.id
-        ),
-        Outcome::Refused {
-            valid,
-            rejected,
-            report,
-        } => {
-            let report = report
-                .map(|p| {
-                    format!(
-                        " The rejected rows, with line, column and reason, are in {}.",
-                        p.display()
-                    )
-                })
-                .unwrap_or_default();
-            let rows = if rejected == 1 {
-                "1 row was".to_owned()
-            } else {
-                format!("{rejected} rows were")
-            };
-            bail!("{rows} rejected ({valid} valid), so nothing was imported.{report} Correct the file, or import the valid rows with --accept-valid");
-        }
     }
     Ok(())
+}
+
+/// Reports the bytes read so far, for the survey's progress bar.
+struct ProgressRead<'p, R>(R, u64, &'p mut dyn FnMut(u64));
+
+impl<R: std::io::Read> std::io::Read for ProgressRead<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1 += n as u64;
+        (self.2)(self.1);
+        Ok(n)
+    }
 }
 
 async fn list(at: &Location, pcn: Option<&str>) -> Result<()> {

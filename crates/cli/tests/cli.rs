@@ -391,6 +391,65 @@ fn importing_is_explained_refused_whole_or_accepted_and_never_twice() {
         ]),
         "found the columns nhs no, date",
     );
+
+    // A Synthea export: one folder, four imports, all or nothing.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/synthea-unmc");
+    let broken = dir.path().join("synthea-broken");
+    std::fs::create_dir(&broken).unwrap();
+    for f in ["patients.csv", "encounters.csv", "conditions.csv"] {
+        std::fs::copy(sample.join(f), broken.join(f)).unwrap();
+    }
+    let mut conditions = std::fs::read_to_string(broken.join("conditions.csv")).unwrap();
+    conditions.push_str("2020-13-01,,982192b6-6843-4011-ef46-32caaf87d8a9,e,59621000,Essential hypertension (disorder)\n");
+    std::fs::write(broken.join("conditions.csv"), conditions).unwrap();
+    let before = together(&["import", "list", "--data-dir", d]).stdout;
+    let refused = together(&[
+        "import",
+        "synthea",
+        broken.to_str().unwrap(),
+        "--data-dir",
+        d,
+    ]);
+    assert_clear_failure(&refused, "No file of the export was imported");
+    assert!(stderr(&refused).contains("conditions.csv (conditions): 1 row was rejected"));
+    assert_eq!(
+        together(&["import", "list", "--data-dir", d]).stdout,
+        before,
+        "a refused export leaves the imports as they were"
+    );
+    let synthea = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "synthea",
+            sample.to_str().unwrap(),
+            "--data-dir",
+            d,
+        ];
+        args.extend_from_slice(extra);
+        together(&args)
+    };
+    let first = synthea(&["--practice", "B99003"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let out = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(
+        out.contains("B99003: 111 people")
+            && out.contains("Imported 111 registrations from patients.csv (B99003)")
+            && out.contains("appointments from encounters.csv")
+            && out.contains("ae_attendances from encounters.csv"),
+        "{out}"
+    );
+    let again = synthea(&["--practice", "B99003"]);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout)
+            .matches("was already imported")
+            .count(),
+        4,
+        "the same export onto the same practice changes nothing"
+    );
+    assert_clear_failure(
+        &synthea(&["--practice", "Z12345"]),
+        "Z12345 is not a practice of this PCN",
+    );
 }
 
 #[test]

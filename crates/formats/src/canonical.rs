@@ -108,9 +108,17 @@ pub const STATUSES: [&str; 15] = [
 
 pub const SEXES: [&str; 4] = ["F", "M", "I", "U"];
 
+/// Whose record a row is: an NHS number, or for a source without them (Synthea) that
+/// source's own id. Either way it becomes the same kind of pseudonym at the door.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Nhs(NhsNumber),
+    Synthea(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct Registration {
-    pub nhs_number: NhsNumber,
+    pub subject: Subject,
     pub ods_code: PracticeCode,
     pub given_name: String,
     pub family_name: String,
@@ -127,7 +135,7 @@ pub struct Registration {
 
 #[derive(Debug, Clone)]
 pub struct Appointment {
-    pub nhs_number: NhsNumber,
+    pub subject: Subject,
     pub ods_code: PracticeCode,
     pub booked_at: OffsetDateTime,
     pub starts_at: OffsetDateTime,
@@ -139,7 +147,7 @@ pub struct Appointment {
 
 #[derive(Debug, Clone)]
 pub struct Condition {
-    pub nhs_number: NhsNumber,
+    pub subject: Subject,
     pub condition: String,
     pub code: String,
     pub recorded_on: Date,
@@ -147,7 +155,7 @@ pub struct Condition {
 
 #[derive(Debug, Clone)]
 pub struct AeAttendance {
-    pub nhs_number: NhsNumber,
+    pub subject: Subject,
     pub arrived_at: OffsetDateTime,
     pub discharge_destination: String,
 }
@@ -246,7 +254,7 @@ fn parse(dataset: Dataset, f: &mut Fields<'_>, today: Date) -> Option<Record> {
                 return None;
             }
             Some(Record::Registration(Registration {
-                nhs_number: nhs?,
+                subject: Subject::Nhs(nhs?),
                 ods_code: ods?,
                 given_name: given?,
                 family_name: family?,
@@ -278,7 +286,7 @@ fn parse(dataset: Dataset, f: &mut Fields<'_>, today: Date) -> Option<Record> {
                 return None;
             }
             Some(Record::Appointment(Appointment {
-                nhs_number: nhs?,
+                subject: Subject::Nhs(nhs?),
                 ods_code: ods?,
                 booked_at: booked?,
                 starts_at: starts?,
@@ -304,7 +312,7 @@ fn parse(dataset: Dataset, f: &mut Fields<'_>, today: Date) -> Option<Record> {
                 return None;
             }
             Some(Record::Condition(Condition {
-                nhs_number: nhs?,
+                subject: Subject::Nhs(nhs?),
                 condition: condition?,
                 code: code?,
                 recorded_on: on?,
@@ -317,7 +325,7 @@ fn parse(dataset: Dataset, f: &mut Fields<'_>, today: Date) -> Option<Record> {
                 return None;
             }
             Some(Record::AeAttendance(AeAttendance {
-                nhs_number: nhs?,
+                subject: Subject::Nhs(nhs?),
                 arrived_at: at?,
                 discharge_destination: destination?,
             }))
@@ -347,15 +355,24 @@ pub struct ReadSummary {
     pub rows: u64,
     pub valid: u64,
     pub rejected: u64,
+    /// Rows of a kind this dataset does not take (a Synthea inpatient stay in the
+    /// appointments, say): neither imported nor rejected.
+    pub skipped: u64,
 }
 
-/// Reads a canonical file, giving each row (valid or not) with its line to `on_row`, in order. `today` bounds
-/// dates of birth. A file that is not UTF-8, is cut short or has an unknown header is refused
-/// whole, before or instead of any row being accepted.
-pub fn read<R: Read>(
-    dataset: Dataset,
+/// What parsing one row gave, when it gave no errors.
+pub(crate) enum Parsed {
+    Keep(Record),
+    Skip,
+}
+
+/// Reads a CSV file row by row: the file is refused whole when it is not UTF-8, is cut short or
+/// its header does not give `columns` what it needs; each row is parsed and given, valid or not,
+/// with its line to `on_row`, in order.
+pub(crate) fn read_rows<R: Read>(
     input: R,
-    today: Date,
+    columns: impl FnOnce(&csv::StringRecord) -> Result<ColumnMap, FileError>,
+    mut parse: impl FnMut(&mut Fields<'_>) -> Option<Parsed>,
     mut on_row: impl FnMut(u64, Result<Record, Vec<RowError>>),
 ) -> Result<ReadSummary, FileError> {
     let mut reader = csv::ReaderBuilder::new()
@@ -371,7 +388,7 @@ pub fn read<R: Read>(
         Ok(h) => h.clone(),
         Err(e) => return Err(csv_error(e)),
     };
-    let map = column_map(dataset, &headers)?;
+    let map = columns(&headers)?;
     let mut summary = ReadSummary::default();
     let mut record = csv::StringRecord::new();
     loop {
@@ -379,14 +396,16 @@ pub fn read<R: Read>(
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map(|p| p.line()).unwrap_or(0);
-                summary.rows += 1;
                 let mut fields = Fields::new(&record, &map, line, headers.len());
-                match parse(dataset, &mut fields, today) {
-                    Some(r) if fields.errors.is_empty() => {
+                match parse(&mut fields) {
+                    Some(Parsed::Skip) if fields.errors.is_empty() => summary.skipped += 1,
+                    Some(Parsed::Keep(r)) if fields.errors.is_empty() => {
+                        summary.rows += 1;
                         summary.valid += 1;
                         on_row(line, Ok(r));
                     }
                     _ => {
+                        summary.rows += 1;
                         summary.rejected += 1;
                         on_row(line, Err(fields.errors));
                     }
@@ -399,6 +418,23 @@ pub fn read<R: Read>(
         return Err(FileError::Truncated);
     }
     Ok(summary)
+}
+
+/// Reads a canonical file, giving each row (valid or not) with its line to `on_row`, in order.
+/// `today` bounds dates of birth. A file that is not UTF-8, is cut short or has an unknown
+/// header is refused whole, before or instead of any row being accepted.
+pub fn read<R: Read>(
+    dataset: Dataset,
+    input: R,
+    today: Date,
+    on_row: impl FnMut(u64, Result<Record, Vec<RowError>>),
+) -> Result<ReadSummary, FileError> {
+    read_rows(
+        input,
+        |headers| column_map(dataset, headers),
+        |fields| parse(dataset, fields, today).map(Parsed::Keep),
+        on_row,
+    )
 }
 
 fn csv_error(e: csv::Error) -> FileError {

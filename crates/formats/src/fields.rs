@@ -161,6 +161,21 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A date-time with its offset, as Synthea writes it (2022-07-20T07:13:55Z).
+    pub fn utc_datetime(&mut self, column: &'static str) -> Option<OffsetDateTime> {
+        let v = self.required(column)?;
+        match OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
+            Ok(t) => Some(t.to_offset(time::UtcOffset::UTC)),
+            Err(_) => {
+                self.fail(
+                    column,
+                    format!("'{v}' is not a date and time like 2022-07-20T07:13:55Z"),
+                );
+                None
+            }
+        }
+    }
+
     pub fn one_of(
         &mut self,
         column: &'static str,

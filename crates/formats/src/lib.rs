@@ -1,10 +1,11 @@
-//! Reading the canonical CSVs of docs/formats.md. A file is checked as a whole (UTF-8, complete,
+//! Reading the canonical CSVs of docs/formats.md, and Synthea's CSVs (module [`synthea`]). A file is checked as a whole (UTF-8, complete,
 //! a header Together knows) and then row by row: each row becomes a typed record or a list of
 //! [`RowError`]s naming its line, column and reason. Nothing here writes anything: the importer
 //! decides what to do with rejected rows (by default, import nothing).
 
 mod canonical;
 mod fields;
+pub mod synthea;
 
 pub use canonical::*;
 pub use fields::RowError;

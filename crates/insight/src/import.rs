@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 use time::Date;
 use together_core::{PcnId, PracticeCode, PseudonymKey};
-use together_formats::{read, Dataset, FileError, ReadSummary, Record, RowError};
+use together_formats::synthea::{read_synthea, Plan, SyntheaFile};
+use together_formats::{read, Dataset, FileError, ReadSummary, Record, RowError, Subject};
 use together_store::{DynStore, ImportRecord, NewAuditEvent, NewImport, StoreError};
 
 #[derive(Debug, Error)]
@@ -97,12 +98,17 @@ fn practice_of(record: &Record) -> Option<&PracticeCode> {
     }
 }
 
-fn nhs_of(record: &Record) -> &together_core::NhsNumber {
-    match record {
-        Record::Appointment(a) => &a.nhs_number,
-        Record::Registration(r) => &r.nhs_number,
-        Record::Condition(c) => &c.nhs_number,
-        Record::AeAttendance(a) => &a.nhs_number,
+/// The one pseudonym of whoever a row is about (DESIGN.md section 3).
+fn pseudonym_of(key: &PseudonymKey, record: &Record) -> together_core::Pseudonym {
+    let subject = match record {
+        Record::Appointment(a) => &a.subject,
+        Record::Registration(r) => &r.subject,
+        Record::Condition(c) => &c.subject,
+        Record::AeAttendance(a) => &a.subject,
+    };
+    match subject {
+        Subject::Nhs(n) => key.pseudonymise(n),
+        Subject::Synthea(id) => key.pseudonymise_source_id("synthea", id),
     }
 }
 
@@ -115,8 +121,46 @@ fn day_of(record: &Record) -> Option<Date> {
     }
 }
 
-/// Reads, checks and pseudonymises a file into staging. `progress` gets the bytes read so far.
+/// Reads, checks and pseudonymises a canonical file into staging. `progress` gets the bytes
+/// read so far.
 pub fn stage(req: &StageRequest<'_>, progress: &mut dyn FnMut(u64)) -> Result<Staged, ImportError> {
+    let (dataset, today) = (req.dataset, req.today);
+    stage_rows(req, None, progress, &mut |input, on_row| {
+        read(dataset, input, today, on_row)
+    })
+}
+
+/// Reads one Synthea file as the dataset `file` gives, with everyone's practice from `plan`.
+/// The import's identity is the file and the plan, so the same export given to the same
+/// practices is recognised when imported again.
+pub fn stage_synthea(
+    req: &StageRequest<'_>,
+    file: SyntheaFile,
+    plan: &Plan,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Staged, ImportError> {
+    let today = req.today;
+    let context = format!("synthea:{}:{}", file.dataset().name(), plan.fingerprint());
+    stage_rows(req, Some(&context), progress, &mut |input, on_row| {
+        read_synthea(file, input, plan, today, on_row)
+    })
+}
+
+/// Gives rows of a file to `on_row` and says what it found, or refuses the whole file.
+type Reader<'r> = dyn FnMut(
+        &mut dyn Read,
+        &mut dyn FnMut(u64, Result<Record, Vec<RowError>>),
+    ) -> Result<ReadSummary, FileError>
+    + 'r;
+
+/// The work every import shares: hash and count the bytes, pseudonymise each valid row into
+/// Parquet partitions in staging, report each rejected row, and clean up on any failure.
+fn stage_rows(
+    req: &StageRequest<'_>,
+    context: Option<&str>,
+    progress: &mut dyn FnMut(u64),
+    reader: &mut Reader<'_>,
+) -> Result<Staged, ImportError> {
     let id = uuid::Uuid::new_v4().to_string();
     let file =
         std::fs::File::open(req.path).map_err(|e| ImportError::Read(req.path.to_owned(), e))?;
@@ -153,7 +197,7 @@ pub fn stage(req: &StageRequest<'_>, progress: &mut dyn FnMut(u64)) -> Result<St
         Ok(())
     };
 
-    let summary = read(req.dataset, &mut tap, req.today, |line, row| {
+    let summary = reader(&mut tap, &mut |line, row| {
         if failure.is_some() {
             return;
         }
@@ -173,7 +217,7 @@ pub fn stage(req: &StageRequest<'_>, progress: &mut dyn FnMut(u64)) -> Result<St
                         if let Some(d) = day_of(&record) {
                             period = Some(period.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
                         }
-                        let pseudonym = req.key.pseudonymise(nhs_of(&record));
+                        let pseudonym = pseudonym_of(req.key, &record);
                         writer
                             .push(&partition_name, pseudonym.as_str(), &record)
                             .map_err(ImportError::from)
@@ -208,6 +252,12 @@ pub fn stage(req: &StageRequest<'_>, progress: &mut dyn FnMut(u64)) -> Result<St
         rows: summary.rows,
         valid: summary.valid - extra_rejections,
         rejected: summary.rejected + extra_rejections,
+        skipped: summary.skipped,
+    };
+    let file_hash = tap.hash.finalize();
+    let sha256 = match context {
+        None => hex::encode(file_hash),
+        Some(c) => hex::encode(Sha256::digest(format!("{}\n{c}", hex::encode(file_hash)))),
     };
     Ok(Staged {
         id,
@@ -217,7 +267,7 @@ pub fn stage(req: &StageRequest<'_>, progress: &mut dyn FnMut(u64)) -> Result<St
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default(),
-        sha256: hex::encode(tap.hash.finalize()),
+        sha256,
         report: (read.rejected > 0).then_some(report_path),
         read,
         practices,
@@ -237,6 +287,11 @@ pub struct Commit {
     pub audit: NewAuditEvent,
 }
 
+/// Throws a staged import away (when another file of the same export was refused, say).
+pub fn discard(staged: &Staged) {
+    let _ = std::fs::remove_dir_all(&staged.staging);
+}
+
 /// Refuses, skips or publishes a staged import; the database record is written last.
 pub async fn commit(
     store: &DynStore,
@@ -244,9 +299,6 @@ pub async fn commit(
     staged: Staged,
     how: Commit,
 ) -> Result<Outcome, ImportError> {
-    let discard = |staged: &Staged| {
-        let _ = std::fs::remove_dir_all(&staged.staging);
-    };
     if staged.read.rejected > 0 && !how.accept_valid {
         discard(&staged);
         return Ok(Outcome::Refused {

@@ -14,6 +14,9 @@ mod parquet_out;
 pub mod profile;
 mod tables;
 
-pub use import::{commit, delete, stage, Commit, ImportError, Outcome, StageRequest, Staged};
+pub use import::{
+    commit, delete, discard, stage, stage_synthea, Commit, ImportError, Outcome, StageRequest,
+    Staged,
+};
 pub use layout::{import_dirs, sweep, INSIGHT_DIR};
 pub use tables::{lit_ts, Tables, TablesError};

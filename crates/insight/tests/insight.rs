@@ -701,3 +701,162 @@ mod profile {
         );
     }
 }
+
+mod synthea {
+    //! The real Synthea sample (testdata/synthea-unmc) imported through the Synthea reader, its
+    //! figures checked against values computed here straight from its CSVs.
+    use super::*;
+    use std::collections::{HashMap, HashSet};
+    use together_formats::synthea::{Survey, SyntheaFile};
+    use together_insight::profile::{profile, CountingRule, Scope};
+    use together_insight::{stage_synthea, Tables};
+
+    fn sample(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/synthea-unmc")
+            .join(name)
+    }
+
+    fn rows(name: &str) -> Vec<csv::StringRecord> {
+        csv::Reader::from_path(sample(name))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// The London date of a Synthea time (UTC, "2022-07-20T07:13:55Z").
+    fn london_day(t: &str) -> String {
+        let utc =
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap();
+        let hours = if together_core::uk_time::is_bst(utc) {
+            1
+        } else {
+            0
+        };
+        (utc + time::Duration::hours(hours)).date().to_string()
+    }
+
+    async fn import_all(w: &World) -> Vec<Outcome> {
+        let mut survey = Survey::default();
+        survey
+            .read_patients(std::fs::File::open(sample("patients.csv")).unwrap())
+            .unwrap();
+        survey
+            .read_encounters(std::fs::File::open(sample("encounters.csv")).unwrap())
+            .unwrap();
+        let plan = survey.plan(&w.practices).unwrap();
+        let mut outcomes = Vec::new();
+        for file in SyntheaFile::ALL {
+            let path = sample(file.file_name());
+            let req = StageRequest {
+                dataset: file.dataset(),
+                path: &path,
+                data_dir: w.data.path(),
+                key: &w.key,
+                practices: &w.practices,
+                today: date!(2026 - 11 - 24),
+            };
+            let staged = stage_synthea(&req, file, &plan, &mut |_| {}).unwrap();
+            assert_eq!(staged.read.rejected, 0, "{:?}: the sample is clean", file);
+            let how = Commit {
+                pcn: w.pcn,
+                accept_valid: false,
+                replaces: None,
+                source: "synthea".into(),
+                audit: audit(w.pcn),
+            };
+            outcomes.push(commit(&w.store, w.data.path(), staged, how).await.unwrap());
+        }
+        outcomes
+    }
+
+    async fn the_sample_imports_once_and_its_figures_agree(store: DynStore) {
+        let w = world(store).await;
+        let first = import_all(&w).await;
+        assert!(first.iter().all(|o| matches!(o, Outcome::Imported(_))));
+        let again = import_all(&w).await;
+        assert!(
+            again
+                .iter()
+                .all(|o| matches!(o, Outcome::AlreadyImported(_))),
+            "importing the same export again changes nothing"
+        );
+
+        // Independently: everyone alive in 2022, and their GP consultations that year.
+        let (from, to) = ("2022-01-01", "2022-12-31");
+        let mut counts: HashMap<String, u64> = rows("patients.csv")
+            .iter()
+            .filter(|r| &r[1] <= to && (r[2].is_empty() || &r[2] >= from))
+            .map(|r| (r[0].to_owned(), 0))
+            .collect();
+        let mut gp_orgs: HashMap<String, HashMap<String, u64>> = HashMap::new();
+        let mut ae = 0;
+        for r in rows("encounters.csv") {
+            match &r[7] {
+                "ambulatory" | "wellness" | "virtual" => {
+                    *gp_orgs
+                        .entry(r[3].to_owned())
+                        .or_default()
+                        .entry(r[4].to_owned())
+                        .or_default() += 1;
+                    let day = london_day(&r[1]);
+                    if (from..=to).contains(&day.as_str()) {
+                        if let Some(c) = counts.get_mut(&r[3]) {
+                            *c += 1;
+                        }
+                    }
+                }
+                "emergency" | "urgentcare" => ae += 1,
+                _ => {}
+            }
+        }
+        let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
+        let scope = Scope {
+            from: date!(2022 - 01 - 01),
+            to: date!(2022 - 12 - 31),
+            practices: w.practices.iter().map(|p| p.to_string()).collect(),
+            rule: CountingRule::default(),
+        };
+        let got = profile(&tables, &scope).await.unwrap();
+        assert_eq!(got.registered.value(), counts.len() as u64);
+        assert_eq!(
+            got.appointments.value(),
+            counts.values().sum::<u64>(),
+            "GP consultations in 2022"
+        );
+        let by_person: HashMap<&str, (u64, &str)> = got
+            .people
+            .iter()
+            .map(|p| (p.pseudonym.as_str(), (p.appointments, p.practice.as_str())))
+            .collect();
+        let mut practice_of_org: HashMap<String, HashSet<String>> = HashMap::new();
+        for (id, n) in &counts {
+            let pseudonym = w.key.pseudonymise_source_id("synthea", id);
+            let (have, practice) = by_person[pseudonym.as_str()];
+            assert_eq!(have, *n, "{id}'s consultations");
+            if let Some(orgs) = gp_orgs.get(id) {
+                let most = orgs.values().max().unwrap();
+                let main: Vec<&String> = orgs.iter().filter(|o| o.1 == most).map(|o| o.0).collect();
+                if main.len() == 1 {
+                    practice_of_org
+                        .entry(main[0].clone())
+                        .or_default()
+                        .insert(practice.to_owned());
+                }
+            }
+        }
+        assert!(
+            practice_of_org.values().all(|p| p.len() == 1),
+            "everyone whose main organisation is the same is with the same practice"
+        );
+        let ae_files: Vec<PathBuf> = w
+            .parquet_files()
+            .into_iter()
+            .filter(|p| p.to_string_lossy().contains("ae_attendances"))
+            .collect();
+        assert_eq!(rows_and_pseudonyms(&ae_files).0, ae, "A&E attendances");
+    }
+
+    on_both!(the_sample_imports_once_and_its_figures_agree);
+}

@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 use time::macros::date;
+use together_formats::synthea::{read_synthea, Survey, SyntheaFile};
 use together_formats::{read, Dataset};
 
 const HEADER: &str =
@@ -14,6 +15,24 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000), which in 0usize..4) {
         let _ = read(Dataset::ALL[which], bytes.as_slice(), date!(2026 - 11 - 24), |_, _| {});
+    }
+
+    #[test]
+    fn arbitrary_synthea_rows_never_panic(rows in proptest::collection::vec("[0-9a-z ,:TZ/\"-]{0,120}", 0..30), which in 0usize..4) {
+        let text = format!("Id,START,PATIENT,ORGANIZATION,ENCOUNTERCLASS,BIRTHDATE,DEATHDATE,FIRST,LAST,GENDER,CODE,DESCRIPTION\n{}\n", rows.join("\n"));
+        let mut survey = Survey::default();
+        let _ = survey.read_patients(text.as_bytes());
+        let _ = survey.read_encounters(text.as_bytes());
+        let plan = survey.plan(&["B99001".parse().unwrap()]).unwrap();
+        let (mut seen, mut reasonless) = (0u64, 0u64);
+        if let Ok(s) = read_synthea(SyntheaFile::ALL[which], text.as_bytes(), &plan, date!(2026 - 11 - 24), |_, r| {
+            seen += 1;
+            reasonless += r.err().is_some_and(|e| e.is_empty()) as u64;
+        }) {
+            prop_assert_eq!(reasonless, 0, "a row was rejected without a reason");
+            prop_assert_eq!(s.rows, seen);
+            prop_assert_eq!(s.rows, s.valid + s.rejected);
+        }
     }
 
     #[test]
