@@ -150,6 +150,7 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
             accept_valid: false,
             replace: None,
             show_progress: false,
+            mapping: None,
         };
         match import_one(store, dir, &key, pcn, job).await? {
             Outcome::Imported(_) => {}

@@ -2,15 +2,17 @@
 
 use crate::instance::{cli_audit, key, open_store, FileSettings};
 use crate::Location;
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use together_core::{PcnId, PracticeCode, PseudonymKey};
+use together_formats::mapping::{Mapping, SHIPPED};
 use together_formats::synthea::{Survey, SyntheaFile};
-use together_formats::Dataset;
+use together_formats::{Dataset, FileError};
 use together_insight::{
-    commit, delete, discard, stage, stage_synthea, Commit, Outcome, StageRequest,
+    commit, delete, discard, stage, stage_mapped, stage_synthea, Commit, ImportError, Outcome,
+    StageRequest,
 };
 use together_store::DynStore;
 
@@ -26,9 +28,37 @@ pub struct ImportFile {
     /// Replace an earlier import (its id from `together import list`) with this file.
     #[arg(long, value_name = "IMPORT_ID")]
     pub replace: Option<String>,
+    /// Read a practice system's own appointment export through a mapping: emis-web or
+    /// systmone (both unverified), or the path of a mapping file (docs/formats.md).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub mapping: Option<String>,
+    /// The practice (ODS code) of every row, for an export without a practice column.
+    #[arg(long, value_name = "ODS")]
+    pub practice: Option<String>,
     /// Which PCN, when the instance serves more than one.
     #[arg(long)]
     pub pcn: Option<String>,
+}
+
+/// The mapping `--mapping` names: a shipped one, or a file.
+fn load_mapping(given: &str) -> Result<Mapping> {
+    let mapping = match Mapping::shipped(given) {
+        Some(m) => m,
+        None => {
+            let text = std::fs::read_to_string(given).with_context(|| {
+                format!(
+                    "{given} is neither a shipped mapping ({}) nor a mapping file that can be read",
+                    shipped_names()
+                )
+            })?;
+            Mapping::from_toml(&text)
+        }
+    };
+    mapping.with_context(|| format!("the mapping {given} cannot be used"))
+}
+
+fn shipped_names() -> String {
+    SHIPPED.map(|(n, _)| n).join(", ")
 }
 
 #[derive(clap::Args, Debug)]
@@ -100,6 +130,9 @@ pub struct Job<'a> {
     pub accept_valid: bool,
     pub replace: Option<String>,
     pub show_progress: bool,
+    /// A practice system's export read through a mapping, with the practice of every row
+    /// when the export has no practice column.
+    pub mapping: Option<(Mapping, Option<PracticeCode>)>,
 }
 
 /// The PCN's practices, whose rows an import may hold.
@@ -158,8 +191,18 @@ pub async fn import_one(
         accept_valid,
         replace,
         show_progress,
+        mapping,
     } = job;
     let practices = practices_of(store, pcn).await?;
+    if let Some((_, Some(p))) = &mapping {
+        if !practices.contains(p) {
+            bail!("{p} is not a practice of this PCN (add it on the Admin page first)");
+        }
+    }
+    let source = match &mapping {
+        Some((m, _)) => format!("mapping: {}", m.name),
+        None => "canonical".to_owned(),
+    };
     let (data, path, key2) = (data_dir.to_owned(), file.to_owned(), key.clone());
     let staged = with_progress(dataset.name(), file, show_progress, move |progress| {
         let req = StageRequest {
@@ -170,14 +213,29 @@ pub async fn import_one(
             practices: &practices,
             today: today(),
         };
-        stage(&req, progress).with_context(|| format!("{} was not imported", path.display()))
+        let staged = match &mapping {
+            Some((m, practice)) => stage_mapped(&req, m, practice.as_ref(), progress),
+            None => stage(&req, progress),
+        };
+        staged.map_err(|e| match e {
+            ImportError::File(FileError::UnknownLayout { .. })
+                if mapping.is_none() && dataset == Dataset::Appointments =>
+            {
+                anyhow!(
+                    "{} was not imported: {e}. A practice system's own export is read with --mapping: {} (unverified), or a mapping file of your own",
+                    path.display(),
+                    shipped_names()
+                )
+            }
+            e => anyhow!("{} was not imported: {e}", path.display()),
+        })
     })
     .await?;
     let how = Commit {
         pcn,
         accept_valid,
         replaces: replace,
-        source: "canonical".into(),
+        source,
         audit: cli_audit("import", "import", Some(pcn)),
     };
     Ok(commit(store, data_dir, staged, how).await?)
@@ -280,12 +338,42 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
     let store = open_store(&args.at, &FileSettings::load(&args.at.data_dir)?).await?;
     let pcn = pick_pcn(&store, args.pcn.as_deref()).await?;
     let key = pseudonym_key(&args.at)?;
+    let mapping = match (&args.mapping, dataset) {
+        (None, _) => {
+            if args.practice.is_some() {
+                bail!("--practice goes with --mapping, for an export without a practice column");
+            }
+            None
+        }
+        (Some(m), Dataset::Appointments) => {
+            let mapping = load_mapping(m)?;
+            let practice = match (&args.practice, &mapping.columns.ods_code) {
+                (Some(p), _) => Some(p.parse::<PracticeCode>().map_err(|_| {
+                    anyhow!("'{p}' is not a practice ODS code (a letter and five digits)")
+                })?),
+                (None, Some(_)) => None,
+                (None, None) => bail!(
+                    "the export has no practice column in the mapping '{}': say whose it is with --practice ODS",
+                    mapping.name
+                ),
+            };
+            if !mapping.verified {
+                eprintln!("Note: the mapping '{}' is unverified. {}", mapping.name, mapping.note);
+            }
+            Some((mapping, practice))
+        }
+        (Some(_), other) => bail!(
+            "--mapping reads appointment exports; {} are imported in the canonical layout of docs/formats.md",
+            other.name()
+        ),
+    };
     let job = Job {
         dataset,
         file: &args.file,
         accept_valid: args.accept_valid,
         replace: args.replace,
         show_progress: true,
+        mapping,
     };
     let outcome = import_one(&store, &args.at.data_dir, &key, pcn, job).await?;
     println!("{}", describe(outcome, &args.file)?);

@@ -391,6 +391,40 @@ fn importing_is_explained_refused_whole_or_accepted_and_never_twice() {
         ]),
         "found the columns nhs no, date",
     );
+    assert!(
+        stderr(&together(&[
+            "import",
+            "appointments",
+            unknown.to_str().unwrap(),
+            "--data-dir",
+            d,
+        ]))
+        .contains("read with --mapping: emis-web, systmone"),
+        "the mappings available are named"
+    );
+    // A practice system's own export, through a shipped mapping.
+    let emis = dir.path().join("emis.csv");
+    std::fs::write(
+        &emis,
+        "NHS Number,Slot Date,Slot Time,Booked Date,Booked Time,Slot Status,Slot Type,Session Holder Role,National Slot Category Type\n\
+         9990000018,17/01/2025,09:30,10/01/2025,08:12,Left,Routine,GP,Face to Face (Surgery)\n",
+    )
+    .unwrap();
+    let mapped = together(&[
+        "import",
+        "appointments",
+        emis.to_str().unwrap(),
+        "--mapping",
+        "emis-web",
+        "--practice",
+        "B99002",
+        "--data-dir",
+        d,
+    ]);
+    assert!(mapped.status.success(), "{}", stderr(&mapped));
+    assert!(stderr(&mapped).contains("is unverified"));
+    assert!(String::from_utf8_lossy(&mapped.stdout)
+        .contains("Imported 1 appointments from emis.csv (B99002, 2025-01-17 to 2025-01-17)"));
 
     // A Synthea export: one folder, four imports, all or nothing.
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/synthea-unmc");

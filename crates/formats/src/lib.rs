@@ -5,6 +5,7 @@
 
 mod canonical;
 mod fields;
+pub mod mapping;
 pub mod synthea;
 
 pub use canonical::*;

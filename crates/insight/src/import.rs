@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 use time::Date;
 use together_core::{PcnId, PracticeCode, PseudonymKey};
+use together_formats::mapping::{read_mapped, Mapping};
 use together_formats::synthea::{read_synthea, Plan, SyntheaFile};
 use together_formats::{read, Dataset, FileError, ReadSummary, Record, RowError, Subject};
 use together_store::{DynStore, ImportRecord, NewAuditEvent, NewImport, StoreError};
@@ -143,6 +144,24 @@ pub fn stage_synthea(
     let context = format!("synthea:{}:{}", file.dataset().name(), plan.fingerprint());
     stage_rows(req, Some(&context), progress, &mut |input, on_row| {
         read_synthea(file, input, plan, today, on_row)
+    })
+}
+
+/// Reads a practice system's appointment export through `mapping`; `practice` is every row's
+/// practice when the export has no practice column.
+pub fn stage_mapped(
+    req: &StageRequest<'_>,
+    mapping: &Mapping,
+    practice: Option<&PracticeCode>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Staged, ImportError> {
+    let context = format!(
+        "mapping:{}:{}",
+        mapping.name,
+        practice.map(|p| p.as_str()).unwrap_or("")
+    );
+    stage_rows(req, Some(&context), progress, &mut |input, on_row| {
+        read_mapped(mapping, input, practice, on_row)
     })
 }
 

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use time::macros::date;
+use together_formats::mapping::{read_mapped, Mapping};
 use together_formats::synthea::{read_synthea, Survey, SyntheaFile};
 use together_formats::{read, Dataset, FileError, ReadSummary, Record, RowError};
 
@@ -42,11 +43,21 @@ fn report(
 
 /// A case's report: `<dataset>-<case>.csv` for the canonical files,
 /// `synthea-<patients|encounters|conditions>-<case>.csv` for Synthea's (encounters read both as
-/// appointments and as A&E attendances).
+/// appointments and as A&E attendances), `mapped-<emis|systmone>-<case>.csv` for practice
+/// exports read through a shipped mapping (practice B99001 where the export has none).
 fn case_report(stem: &str, bytes: &[u8]) -> String {
     let today = date!(2026 - 11 - 24);
     let mut parts = stem.split('-');
     let first = parts.next().unwrap();
+    if first == "mapped" {
+        let name = match parts.next().unwrap() {
+            "emis" => "emis-web",
+            other => other,
+        };
+        let mapping = Mapping::shipped(name).unwrap().unwrap();
+        let practice = "B99001".parse().unwrap();
+        return report(|on_row| read_mapped(&mapping, bytes, Some(&practice), on_row));
+    }
     if first != "synthea" {
         let dataset: Dataset = first.parse().unwrap();
         return report(|on_row| read(dataset, bytes, today, on_row));
