@@ -86,7 +86,15 @@ async fn prepare(sel: &Selection) -> Result<(DynStore, PcnId, Tables, Scope)> {
                 bail!("{p} is not a practice of this PCN");
             }
         }
-        practices.iter().map(|p| p.to_uppercase()).collect()
+        let named: Vec<String> = practices.iter().map(|p| p.to_uppercase()).collect();
+        if named.len() > 1 {
+            // Pooling is for practices that agreed to it, whoever asks.
+            let pooled = pooled_practices(&known);
+            if let Some(p) = named.iter().find(|p| !pooled.contains(p)) {
+                bail!("{p} has no data-sharing agreement recorded, so its figures cannot be pooled with others'; analyse it on its own, or record its agreement first");
+            }
+        }
+        named
     };
     if practices.is_empty() {
         bail!("no practice has a data-sharing agreement recorded; name one with --practice");

@@ -6,6 +6,7 @@ mod demo;
 mod generate;
 mod import;
 mod instance;
+mod practices;
 mod users;
 
 use anyhow::Result;
@@ -40,6 +41,11 @@ enum Command {
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
+    },
+    /// Add and list the PCN's practices; record their data-sharing agreements.
+    Practices {
+        #[command(subcommand)]
+        command: practices::PracticesCommand,
     },
     /// Insight's figures on the command line (disclosed for sharing unless --unsuppressed).
     Analyse {
@@ -108,6 +114,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Generate(args) => generate::run(args),
         Command::Import { command } => import::run(command).await,
         Command::Analyse { command } => analyse::run(command).await,
+        Command::Practices { command } => practices::run(command).await,
         Command::BootstrapAdmin(args) => users::bootstrap(args).await,
         Command::Users { command } => users::run(command).await,
         Command::Backup { at, to } => instance::backup(&at, &to).await,

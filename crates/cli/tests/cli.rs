@@ -150,6 +150,44 @@ fn bootstrap_prints_a_one_time_link_and_backup_restores() {
     ]);
     assert!(!again.status.success());
 
+    // Practices from the command line, and their agreement to pool data.
+    let add = together(&[
+        "practices",
+        "add",
+        "B82005",
+        "--name",
+        "Quayside Surgery",
+        "--data-dir",
+        d,
+    ]);
+    assert!(add.status.success(), "{}", stderr(&add));
+    assert_clear_failure(
+        &together(&[
+            "practices",
+            "add",
+            "QUAY",
+            "--name",
+            "Typo",
+            "--data-dir",
+            d,
+        ]),
+        "'QUAY' is not a practice ODS code",
+    );
+    let list = |d: &str| {
+        String::from_utf8_lossy(&together(&["practices", "list", "--data-dir", d]).stdout)
+            .to_string()
+    };
+    assert!(
+        list(d).contains("B82005  Quayside Surgery")
+            && list(d).contains("no data-sharing agreement")
+    );
+    assert!(
+        together(&["practices", "data-sharing", "B82005", "--data-dir", d])
+            .status
+            .success()
+    );
+    assert!(list(d).contains("data sharing agreed"), "{}", list(d));
+
     let backup = dir.path().join("backup.sqlite");
     let b = together(&["backup", "--data-dir", d, "--to", backup.to_str().unwrap()]);
     assert!(b.status.success(), "{}", stderr(&b));
