@@ -48,6 +48,14 @@ pub struct Selection {
 
 #[derive(Subcommand, Debug)]
 pub enum AnalyseCommand {
+    /// High intensity use of A&E: people with at least --threshold attendances in the period.
+    Hiu {
+        #[command(flatten)]
+        selection: Selection,
+        /// A&E attendances in the period that make someone a high intensity user.
+        #[arg(long, default_value_t = together_insight::hiu::DEFAULT_THRESHOLD)]
+        threshold: u64,
+    },
     /// Who really uses the appointments: shares, Gini, age bands, months, roles, modes.
     Profile(Selection),
     /// Frequent attenders: how many, their share of appointments, persistence, conditions.
@@ -153,6 +161,56 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
                 Format::Csv => print!("{}", csv_text(&shown)?),
                 Format::Table => print!("{}", table(&shown)),
+            }
+        }
+        AnalyseCommand::Hiu {
+            selection: sel,
+            threshold,
+        } => {
+            let (format, unsuppressed) = (sel.format, sel.unsuppressed);
+            if threshold == 0 {
+                bail!("--threshold must be at least 1");
+            }
+            let (store, pcn, tables, scope) = prepare(&sel).await?;
+            let h = together_insight::hiu::hiu(&tables, &scope, threshold)
+                .await
+                .context("the analysis failed")?;
+            audit(&store, pcn, "analyse_hiu", &scope, unsuppressed).await?;
+            let shown = h.shown(audience(unsuppressed));
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
+                Format::Csv | Format::Table => {
+                    println!("High intensity use of A&E: {}", shown.definition);
+                    println!(
+                        "  {} of {} people registered; {} went to A&E at all, {} attendances",
+                        shown.people, shown.registered, shown.attenders, shown.attendances
+                    );
+                    if let Some(share) = shown.share {
+                        println!(
+                            "  they hold {:.1}% of the attendances ({}); {} were high intensity users the year before too",
+                            share * 100.0,
+                            shown.attendances_held,
+                            shown.persistent
+                        );
+                    }
+                    if let Some(m) = shown.gp_mean_hiu {
+                        println!(
+                            "  GP appointments per person: {m:.1}, against {:.1} for everyone",
+                            shown.gp_mean_everyone
+                        );
+                    }
+                    println!("  by age (people / attendances):");
+                    for (band, people, n) in &shown.by_age {
+                        println!(
+                            "    {band:<6} {:>8} {:>10}",
+                            people.to_string(),
+                            n.to_string()
+                        );
+                    }
+                    if let Some(rule) = shown.disclosure {
+                        println!("{rule}");
+                    }
+                }
             }
         }
         AnalyseCommand::Frequent {

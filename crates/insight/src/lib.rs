@@ -8,6 +8,7 @@
 //! which read only the partitions of recorded imports, never see half an import.
 
 pub mod frequent;
+pub mod hiu;
 mod import;
 mod layout;
 mod parquet_out;

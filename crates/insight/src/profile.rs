@@ -140,7 +140,7 @@ pub struct Profile {
     pub people: Vec<PersonCount>,
 }
 
-fn age_at(year_of_birth: i32, month_of_birth: i32, on: Date) -> i32 {
+pub(crate) fn age_at(year_of_birth: i32, month_of_birth: i32, on: Date) -> i32 {
     on.year() - year_of_birth - i32::from((on.month() as i32) < month_of_birth)
 }
 
@@ -243,7 +243,7 @@ fn in_list(column: &str, values: &[String]) -> Expr {
 }
 
 /// The people registered at any time in the period at the chosen practices (one row each).
-fn denominator(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
+pub(crate) fn denominator(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
     let from = lit(ScalarValueDate::days(scope.from));
     let to = lit(ScalarValueDate::days(scope.to));
     let mut regs = tables

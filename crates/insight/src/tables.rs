@@ -104,6 +104,10 @@ impl Tables {
         self.read(Dataset::Appointments)
     }
 
+    pub fn ae_attendances(&self) -> Result<DataFrame, DataFusionError> {
+        self.read(Dataset::AeAttendances)
+    }
+
     pub fn conditions(&self) -> Result<DataFrame, DataFusionError> {
         self.read(Dataset::Conditions)
     }

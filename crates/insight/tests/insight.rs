@@ -674,9 +674,10 @@ mod profile {
         }
     }
 
-    /// The plan's shape is kept as a golden file (run with BLESS=1 to update, then read the diff).
+    /// Each plan's shape is kept as a golden file (run with BLESS=1 to update, then read the
+    /// diff).
     #[tokio::test]
-    async fn the_per_person_plan_matches_its_golden_explain() {
+    async fn each_plan_matches_its_golden_explain() {
         let tables = Tables::from_dirs(&HashMap::new()).unwrap();
         let scope = Scope {
             from: date!(2024 - 01 - 01),
@@ -684,21 +685,93 @@ mod profile {
             practices: vec!["B99001".into(), "B99002".into()],
             rule: CountingRule::default(),
         };
-        let plan = per_person_plan(&tables, &scope)
-            .unwrap()
-            .into_optimized_plan()
-            .unwrap();
-        let text = format!("{}\n", plan.display_indent());
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/per_person_plan.explain");
-        if std::env::var("BLESS").is_ok() {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &text).unwrap();
+        let plans = [
+            ("per_person_plan", per_person_plan(&tables, &scope).unwrap()),
+            (
+                "ae_per_person_plan",
+                together_insight::hiu::ae_per_person_plan(&tables, &scope).unwrap(),
+            ),
+        ];
+        for (name, plan) in plans {
+            let text = format!("{}\n", plan.into_optimized_plan().unwrap().display_indent());
+            let path =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.explain"));
+            if std::env::var("BLESS").is_ok() {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, &text).unwrap();
+            }
+            assert_eq!(
+                text,
+                std::fs::read_to_string(&path).expect("golden file (run with BLESS=1)"),
+                "{name}"
+            );
         }
-        assert_eq!(
-            text,
-            std::fs::read_to_string(&path).expect("golden file (run with BLESS=1)")
-        );
+    }
+
+    #[tokio::test]
+    async fn high_intensity_users_of_ae_agree_with_the_files() {
+        use together_insight::hiu::hiu;
+        let dir = tempfile::tempdir().unwrap();
+        let w = world(
+            together_store::testing::fresh_sqlite(dir.path())
+                .await
+                .unwrap(),
+        )
+        .await;
+        for (d, f) in [
+            (Dataset::Registrations, "registrations.csv"),
+            (Dataset::Appointments, "appointments.csv"),
+            (Dataset::AeAttendances, "ae_attendances.csv"),
+        ] {
+            assert!(matches!(
+                w.import(d, &w.file(f), false, None).await,
+                Outcome::Imported(_)
+            ));
+        }
+        let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
+        let scope = Scope {
+            from: date!(2025 - 01 - 01),
+            to: date!(2025 - 12 - 31),
+            practices: vec!["B99001".into(), "B99002".into()],
+            rule: CountingRule::default(),
+        };
+        // Independently: A&E rows per registered person, by the local date in the file.
+        let registered = oracle(&w, &scope).counts;
+        let mut ae: HashMap<String, u64> = registered.keys().map(|k| (k.clone(), 0)).collect();
+        for r in csv::Reader::from_path(w.file("ae_attendances.csv"))
+            .unwrap()
+            .records()
+        {
+            let r = r.unwrap();
+            let day = &r[1][..10];
+            if ("2025-01-01"..="2025-12-31").contains(&day) {
+                if let Some(n) = ae.get_mut(&r[0]) {
+                    *n += 1;
+                }
+            }
+        }
+        for threshold in [1, 2, 3] {
+            let h = hiu(&tables, &scope, threshold).await.unwrap();
+            let users: Vec<u64> = ae.values().copied().filter(|n| *n >= threshold).collect();
+            assert_eq!(h.registered.value(), registered.len() as u64);
+            assert_eq!(h.attendances.value(), ae.values().sum::<u64>());
+            assert_eq!(
+                h.people.value(),
+                users.len() as u64,
+                "threshold {threshold}"
+            );
+            assert_eq!(h.attendances_held.value(), users.iter().sum::<u64>());
+            assert_eq!(
+                h.by_age.iter().map(|g| g.people.value()).sum::<u64>(),
+                users.len() as u64
+            );
+            for nhs in ae.iter().filter(|(_, n)| **n >= threshold).map(|(k, _)| k) {
+                let pseudonym = w.key.pseudonymise(&nhs.parse().unwrap());
+                assert!(h.members.contains(pseudonym.as_str()));
+            }
+        }
+        let h = hiu(&tables, &scope, 2).await.unwrap();
+        assert!(h.people.value() > 0, "the generator's A&E tail reaches 2");
     }
 }
 
