@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use together_core::password::hash_password;
 use together_core::people::{ConsentMethod, ConsentPurpose, PersonForm};
-use together_core::{PracticeId, PseudonymKey, Role, UserId};
+use together_core::{PracticeId, Role, UserId};
 use together_formats::Dataset;
 use together_generate::{generate, Params};
 use together_insight::Outcome;
@@ -134,10 +134,8 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
     }
 
     // Insight, through the same importers a practice uses.
-    let key = PseudonymKey::new(
-        1,
-        crate::instance::key(dir, "pseudonym-v1.key", "TOGETHER_PSEUDONYM_KEY")?,
-    )?;
+    let keys = crate::instance::Keys::load(dir)?;
+    let key = keys.pseudonym.clone();
     for (dataset, file) in [
         (Dataset::Registrations, "registrations.csv"),
         (Dataset::Appointments, "appointments.csv"),
@@ -152,7 +150,7 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
             show_progress: false,
             mapping: None,
         };
-        match import_one(store, dir, &key, pcn, job).await? {
+        match import_one(store, dir, &keys, pcn, job).await? {
             Outcome::Imported(_) => {}
             other => bail!("the demo's {file} did not import: {other:?}"),
         }

@@ -1,12 +1,12 @@
 //! `together import`: a practice's files into Insight, pseudonymised at the door.
 
-use crate::instance::{cli_audit, key, open_store, FileSettings};
+use crate::instance::{cli_audit, open_store, FileSettings, Keys};
 use crate::Location;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
-use together_core::{PcnId, PracticeCode, PseudonymKey};
+use together_core::{PcnId, PracticeCode};
 use together_formats::mapping::{Mapping, SHIPPED};
 use together_formats::synthea::{Survey, SyntheaFile};
 use together_formats::{Dataset, FileError};
@@ -181,7 +181,7 @@ fn today() -> time::Date {
 pub async fn import_one(
     store: &DynStore,
     data_dir: &Path,
-    key: &PseudonymKey,
+    keys: &Keys,
     pcn: PcnId,
     job: Job<'_>,
 ) -> Result<Outcome> {
@@ -203,15 +203,17 @@ pub async fn import_one(
         Some((m, _)) => format!("mapping: {}", m.name),
         None => "canonical".to_owned(),
     };
-    let (data, path, key2) = (data_dir.to_owned(), file.to_owned(), key.clone());
+    let (data, path) = (data_dir.to_owned(), file.to_owned());
+    let (key, index) = (keys.pseudonym.clone(), keys.index.clone());
     let staged = with_progress(dataset.name(), file, show_progress, move |progress| {
         let req = StageRequest {
             dataset,
             path: &path,
             data_dir: &data,
-            key: &key2,
+            key: &key,
             practices: &practices,
             today: today(),
+            index_key: Some(&index),
         };
         let staged = match &mapping {
             Some((m, practice)) => stage_mapped(&req, m, practice.as_ref(), progress),
@@ -303,14 +305,6 @@ fn describe(outcome: Outcome, file: &Path) -> Result<String> {
     })
 }
 
-/// The instance's pseudonym key.
-fn pseudonym_key(at: &Location) -> Result<PseudonymKey> {
-    Ok(PseudonymKey::new(
-        1,
-        key(&at.data_dir, "pseudonym-v1.key", "TOGETHER_PSEUDONYM_KEY")?,
-    )?)
-}
-
 pub async fn run(cmd: ImportCommand) -> Result<()> {
     let (dataset, args) = match cmd {
         ImportCommand::Registrations(a) => (Dataset::Registrations, a),
@@ -337,7 +331,7 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
     };
     let store = open_store(&args.at, &FileSettings::load(&args.at.data_dir)?).await?;
     let pcn = pick_pcn(&store, args.pcn.as_deref()).await?;
-    let key = pseudonym_key(&args.at)?;
+    let keys = Keys::load(&args.at.data_dir)?;
     let mapping = match (&args.mapping, dataset) {
         (None, _) => {
             if args.practice.is_some() {
@@ -375,7 +369,7 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
         show_progress: true,
         mapping,
     };
-    let outcome = import_one(&store, &args.at.data_dir, &key, pcn, job).await?;
+    let outcome = import_one(&store, &args.at.data_dir, &keys, pcn, job).await?;
     println!("{}", describe(outcome, &args.file)?);
     Ok(())
 }
@@ -385,7 +379,7 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
 async fn synthea(args: ImportSynthea) -> Result<()> {
     let store = open_store(&args.at, &FileSettings::load(&args.at.data_dir)?).await?;
     let pcn = pick_pcn(&store, args.pcn.as_deref()).await?;
-    let key = pseudonym_key(&args.at)?;
+    let keys = Keys::load(&args.at.data_dir)?;
     let ours = practices_of(&store, pcn).await?;
     let mut practices = Vec::new();
     for p in &args.practices {
@@ -438,9 +432,10 @@ async fn synthea(args: ImportSynthea) -> Result<()> {
     let plan = std::sync::Arc::new(plan);
     let mut staged = Vec::new();
     for file in SyntheaFile::ALL {
-        let (data, key2, plan2, practices2, source) = (
+        let (data, key2, index, plan2, practices2, source) = (
             args.at.data_dir.clone(),
-            key.clone(),
+            keys.pseudonym.clone(),
+            keys.index.clone(),
             plan.clone(),
             practices.clone(),
             path(file),
@@ -457,6 +452,7 @@ async fn synthea(args: ImportSynthea) -> Result<()> {
                     key: &key2,
                     practices: &practices2,
                     today: today(),
+                    index_key: Some(&index),
                 };
                 stage_synthea(&req, file, &plan2, progress)
                     .with_context(|| format!("{} was not imported", source.display()))

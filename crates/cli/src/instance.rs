@@ -185,12 +185,32 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
+/// The keys that pseudonymise at the door and seal the patient index, from DIR/keys/ or the
+/// environment (never the database).
+pub struct Keys {
+    pub pseudonym: PseudonymKey,
+    pub index: together_insight::patient_index::IndexKey,
+}
+
+impl Keys {
+    pub fn load(data_dir: &Path) -> Result<Self> {
+        Ok(Self {
+            pseudonym: PseudonymKey::new(
+                1,
+                key(data_dir, "pseudonym-v1.key", "TOGETHER_PSEUDONYM_KEY")?,
+            )?,
+            index: together_insight::patient_index::IndexKey::new(&key(
+                data_dir,
+                "patient-index-v1.key",
+                "TOGETHER_INDEX_KEY",
+            )?)?,
+        })
+    }
+}
+
 /// Everything the web layer needs, for `serve` and `demo`.
 pub fn app_state(store: DynStore, data_dir: &Path, config: WebConfig) -> Result<AppState> {
-    let pseudonym = PseudonymKey::new(
-        1,
-        key(data_dir, "pseudonym-v1.key", "TOGETHER_PSEUDONYM_KEY")?,
-    )?;
+    let pseudonym = Keys::load(data_dir)?.pseudonym;
     let secret = key(data_dir, "instance-secret.key", "TOGETHER_INSTANCE_SECRET")?;
     let clock: SharedClock = Arc::new(SystemClock);
     Ok(AppState::new(

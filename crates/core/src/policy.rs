@@ -38,6 +38,9 @@ pub enum Action {
     ViewPerson,
     /// Change a person's record or consents.
     UpdatePerson,
+    /// Turn pseudonyms of a practice's registered people back into names and contact details
+    /// (the patient index), to invite a cohort.
+    Reidentify,
 }
 
 /// What the action is about, with the facts the policy needs and nothing more.
@@ -45,6 +48,11 @@ pub enum Action {
 pub enum Resource {
     /// The PCN as a whole (pages and lists scoped to it).
     Pcn(PcnId),
+    /// One practice's data (its patient index).
+    Practice {
+        pcn_id: PcnId,
+        practice_id: PracticeId,
+    },
     /// A person's record.
     Person {
         pcn_id: PcnId,
@@ -79,7 +87,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
 
     let same_pcn = match resource {
         Resource::Pcn(p) => *p == actor.pcn_id,
-        Resource::Person { pcn_id, .. } => *pcn_id == actor.pcn_id,
+        Resource::Person { pcn_id, .. } | Resource::Practice { pcn_id, .. } => {
+            *pcn_id == actor.pcn_id
+        }
     };
     if !same_pcn {
         return Decision::Deny;
@@ -108,6 +118,10 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             Champion => action == ViewPerson && *connected_by_actor,
             Analyst | Partner => false,
         },
+        // Only the practice's own clinicians, who hold the record already (DESIGN.md section 3).
+        (Reidentify, Resource::Practice { practice_id, .. }) => {
+            actor.role == Clinician && actor.practice_id == Some(*practice_id)
+        }
         _ => false,
     };
     if allowed {
@@ -180,6 +194,34 @@ mod tests {
                 "{role}"
             );
         }
+    }
+
+    #[test]
+    fn only_the_practices_own_clinicians_reidentify_its_people() {
+        let (mine, other) = (PracticeId::new(), PracticeId::new());
+        let practice = |practice_id| Resource::Practice {
+            pcn_id: PcnId::from(uuid::Uuid::nil()),
+            practice_id,
+        };
+        for role in Role::ALL {
+            let a = actor(role, Some(mine));
+            assert_eq!(
+                authorize(&a, Action::Reidentify, &practice(mine)).is_allowed(),
+                role == Role::Clinician,
+                "{role}"
+            );
+            assert!(!authorize(&a, Action::Reidentify, &practice(other)).is_allowed());
+        }
+        let elsewhere = Resource::Practice {
+            pcn_id: PcnId::new(),
+            practice_id: mine,
+        };
+        assert!(!authorize(
+            &actor(Role::Clinician, Some(mine)),
+            Action::Reidentify,
+            &elsewhere
+        )
+        .is_allowed());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use crate::layout::{import_dirs, partition, INSIGHT_DIR, STAGING};
 use crate::parquet_out::{PartitionedWriter, WriteError};
+use crate::patient_index::{IndexEntry, IndexKey, IndexWriter};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,9 @@ pub struct StageRequest<'a> {
     pub practices: &'a [PracticeCode],
     /// Dates of birth after this are rejected.
     pub today: Date,
+    /// Seals the patient index a registrations import writes (names, dates of birth and mobiles
+    /// are otherwise not kept). Without it, no index is written.
+    pub index_key: Option<&'a IndexKey>,
 }
 
 /// A staged import, not yet visible to anyone.
@@ -96,6 +100,20 @@ fn practice_of(record: &Record) -> Option<&PracticeCode> {
         Record::Appointment(a) => Some(&a.ods_code),
         Record::Registration(r) => Some(&r.ods_code),
         _ => None,
+    }
+}
+
+/// What the patient index keeps of a registration.
+fn index_entry(r: &together_formats::Registration) -> IndexEntry {
+    IndexEntry {
+        nhs_number: match &r.subject {
+            Subject::Nhs(n) => Some(n.digits().to_owned()),
+            Subject::Synthea(_) => None,
+        },
+        given_name: r.given_name.clone(),
+        family_name: r.family_name.clone(),
+        date_of_birth: r.date_of_birth,
+        mobile: r.mobile.clone(),
     }
 }
 
@@ -193,6 +211,18 @@ fn stage_rows(
     let uploads = req.data_dir.join("uploads");
     let report_path = uploads.join(format!("{id}-rejections.csv"));
     let mut writer = PartitionedWriter::new(req.dataset, &staging, &id);
+    let mut index = match (req.dataset, req.index_key) {
+        (Dataset::Registrations, Some(key)) => {
+            let (root, import) = (staging.clone(), id.clone());
+            Some(IndexWriter::new(
+                key.clone(),
+                Box::new(move |practice| {
+                    partition(&root, Dataset::Registrations.name(), practice, &import)
+                }),
+            ))
+        }
+        _ => None,
+    };
     let mut report: Option<csv::Writer<std::fs::File>> = None;
     let mut failure: Option<ImportError> = None;
     let mut extra_rejections = 0u64;
@@ -237,8 +267,16 @@ fn stage_rows(
                             period = Some(period.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
                         }
                         let pseudonym = pseudonym_of(req.key, &record);
-                        writer
-                            .push(&partition_name, pseudonym.as_str(), &record)
+                        let sealed = match (&mut index, &record) {
+                            (Some(index), Record::Registration(r)) => {
+                                index.push(&partition_name, pseudonym.as_str(), &index_entry(r))
+                            }
+                            _ => Ok(()),
+                        };
+                        sealed
+                            .and_then(|()| {
+                                writer.push(&partition_name, pseudonym.as_str(), &record)
+                            })
                             .map_err(ImportError::from)
                     }
                 }
@@ -263,6 +301,9 @@ fn stage_rows(
         (Ok(s), None) => s,
     };
     let practices = writer.finish().inspect_err(|_| cleanup(&staging))?;
+    if let Some(index) = index {
+        index.finish().inspect_err(|_| cleanup(&staging))?;
+    }
     if let Some(mut w) = report {
         w.flush()
             .map_err(|e| ImportError::Write(report_path.clone(), e))?;

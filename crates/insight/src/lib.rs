@@ -12,6 +12,7 @@ pub mod hiu;
 mod import;
 mod layout;
 mod parquet_out;
+pub mod patient_index;
 pub mod profile;
 mod tables;
 

@@ -246,6 +246,15 @@ pub enum WriteError {
     Arrow(#[from] arrow_schema::ArrowError),
 }
 
+/// A new Parquet file with Together's settings (Snappy).
+pub(crate) fn open_writer(path: &Path, schema: SchemaRef) -> Result<ArrowWriter<File>, WriteError> {
+    let file = File::create(path).map_err(|e| WriteError::Io(path.to_owned(), e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    Ok(ArrowWriter::try_new(file, schema, Some(props))?)
+}
+
 impl PartitionedWriter {
     pub fn new(dataset: Dataset, root: &Path, import_id: &str) -> Self {
         Self {
@@ -271,12 +280,7 @@ impl PartitionedWriter {
                 &self.import_id,
             );
             std::fs::create_dir_all(&dir).map_err(|e| WriteError::Io(dir.clone(), e))?;
-            let path = dir.join("part-0.parquet");
-            let file = File::create(&path).map_err(|e| WriteError::Io(path.clone(), e))?;
-            let props = WriterProperties::builder()
-                .set_compression(Compression::SNAPPY)
-                .build();
-            let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(props))?;
+            let writer = open_writer(&dir.join("part-0.parquet"), self.schema.clone())?;
             self.partitions.insert(
                 practice.to_owned(),
                 Partition {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use time::macros::{date, datetime};
 use together_core::{PcnId, PracticeCode, PseudonymKey};
 use together_formats::Dataset;
+use together_insight::patient_index::IndexKey;
 use together_insight::{commit, delete, import_dirs, stage, sweep, Commit, Outcome, StageRequest};
 use together_store::{DynStore, NewAuditEvent, Outcome as AuditOutcome};
 
@@ -31,6 +32,7 @@ struct World {
     pcn: PcnId,
     practices: Vec<PracticeCode>,
     key: PseudonymKey,
+    index: IndexKey,
     data: tempfile::TempDir,
     files: tempfile::TempDir,
 }
@@ -63,6 +65,7 @@ async fn world(store: DynStore) -> World {
         pcn,
         practices,
         key: PseudonymKey::new(1, vec![9u8; 32]).unwrap(),
+        index: IndexKey::new(&[7u8; 32]).unwrap(),
         data: tempfile::tempdir().unwrap(),
         files,
     }
@@ -83,6 +86,7 @@ impl World {
             key: &self.key,
             practices: &self.practices,
             today: date!(2026 - 11 - 24),
+            index_key: Some(&self.index),
         };
         let mut last = 0;
         let staged = stage(&req, &mut |b| last = b).unwrap();
@@ -426,6 +430,7 @@ async fn a_file_refused_whole_leaves_nothing_behind() {
         key: &w.key,
         practices: &w.practices,
         today: date!(2026 - 11 - 24),
+        index_key: None,
     };
     let err = stage(&req, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("cut short"), "{err}");
@@ -829,6 +834,7 @@ mod synthea {
                 key: &w.key,
                 practices: &w.practices,
                 today: date!(2026 - 11 - 24),
+                index_key: Some(&w.index),
             };
             let staged = stage_synthea(&req, file, &plan, &mut |_| {}).unwrap();
             assert_eq!(staged.read.rejected, 0, "{:?}: the sample is clean", file);
@@ -932,4 +938,181 @@ mod synthea {
     }
 
     on_both!(the_sample_imports_once_and_its_figures_agree);
+}
+
+mod patient_index {
+    //! The registrations import seals who each pseudonym is; only the practice's own clinician
+    //! gets it back, and every person named is audited.
+    use super::*;
+    use std::collections::{HashMap, HashSet};
+    use together_core::policy::Actor;
+    use together_core::{Role, UserId};
+    use together_insight::patient_index::{reidentify, IndexError, Request};
+
+    async fn only_the_practices_clinician_reidentifies_and_it_is_audited(store: DynStore) {
+        let w = world(store).await;
+        assert!(matches!(
+            w.import(
+                Dataset::Registrations,
+                &w.file("registrations.csv"),
+                false,
+                None
+            )
+            .await,
+            Outcome::Imported(_)
+        ));
+        // Independently: who is registered where, by NHS number.
+        let mut by_practice: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+        for r in csv::Reader::from_path(w.file("registrations.csv"))
+            .unwrap()
+            .records()
+        {
+            let r = r.unwrap();
+            by_practice.entry(r[1].to_owned()).or_default().push((
+                r[0].to_owned(),
+                r[2].to_owned(),
+                r[3].to_owned(),
+            ));
+        }
+        let pseudonym = |nhs: &str| w.key.pseudonymise(&nhs.parse().unwrap()).to_string();
+        let ours: Vec<_> = by_practice["B99001"].iter().take(3).cloned().collect();
+        let theirs = &by_practice["B99002"][0];
+        let wanted: HashSet<String> = ours
+            .iter()
+            .map(|p| pseudonym(&p.0))
+            .chain([pseudonym(&theirs.0)])
+            .collect();
+
+        let practices = w.store.practices(w.pcn).await.unwrap();
+        let b99001 = practices
+            .iter()
+            .find(|p| p.ods_code.as_str() == "B99001")
+            .unwrap();
+        let actor = |role| Actor {
+            user_id: UserId::new(),
+            role,
+            pcn_id: w.pcn,
+            practice_id: Some(b99001.id),
+        };
+        let request = |a: &'static Actor| Request {
+            actor: a,
+            actor_label: "user:test",
+            practice: b99001,
+            reason: "cohort: lonely over-75s",
+            request_id: None,
+            ip: None,
+            now: datetime!(2026-11-24 10:00 UTC),
+        };
+        let clinician: &'static Actor = Box::leak(Box::new(actor(Role::Clinician)));
+        let people = reidentify(
+            &w.store,
+            w.data.path(),
+            &w.index,
+            w.pcn,
+            &request(clinician),
+            &wanted,
+        )
+        .await
+        .unwrap();
+        let mut got: Vec<(String, String, String)> = people
+            .iter()
+            .map(|p| {
+                (
+                    p.entry.nhs_number.clone().unwrap(),
+                    p.entry.given_name.clone(),
+                    p.entry.family_name.clone(),
+                )
+            })
+            .collect();
+        got.sort();
+        let mut want = ours.clone();
+        want.sort();
+        assert_eq!(got, want, "the practice's own people, and no one else's");
+
+        let audit = w
+            .store
+            .audit_events(
+                w.pcn,
+                &together_store::AuditFilter {
+                    resource_type: Some("patient_index".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 3, "one audit row per person named");
+        assert!(audit.iter().all(|e| e.outcome == "allowed"
+            && e.resource_id.as_deref().is_some_and(|r| wanted.contains(r))));
+
+        for role in [Role::PcnAdmin, Role::Analyst, Role::LinkWorker] {
+            let a: &'static Actor = Box::leak(Box::new(actor(role)));
+            assert!(matches!(
+                reidentify(
+                    &w.store,
+                    w.data.path(),
+                    &w.index,
+                    w.pcn,
+                    &request(a),
+                    &wanted
+                )
+                .await,
+                Err(IndexError::Denied(_))
+            ));
+        }
+        let denied = w
+            .store
+            .audit_events(
+                w.pcn,
+                &together_store::AuditFilter {
+                    resource_type: Some("patient_index".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(denied.iter().filter(|e| e.outcome == "denied").count(), 3);
+
+        let other_key = IndexKey::new(&[8u8; 32]).unwrap();
+        assert!(matches!(
+            reidentify(
+                &w.store,
+                w.data.path(),
+                &other_key,
+                w.pcn,
+                &request(clinician),
+                &wanted
+            )
+            .await,
+            Err(IndexError::Unsealable)
+        ));
+        // Nothing identifiable in the files in plain text.
+        for f in walk(&w.data.path().join("insight")) {
+            let bytes = std::fs::read(&f).unwrap();
+            for (nhs, _, family) in &ours {
+                for needle in [nhs.as_bytes(), family.as_bytes()] {
+                    assert!(
+                        !bytes.windows(needle.len()).any(|x| x == needle),
+                        "{} holds {}",
+                        f.display(),
+                        String::from_utf8_lossy(needle)
+                    );
+                }
+            }
+        }
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    on_both!(only_the_practices_clinician_reidentifies_and_it_is_audited);
 }

@@ -152,6 +152,9 @@ pub trait Store: Send + Sync + 'static {
 
     // Audit.
     async fn audit(&self, event: &NewAuditEvent) -> Result<(), StoreError>;
+    /// Several events in one transaction: all are recorded or none (a re-identification of a
+    /// cohort records one event per person).
+    async fn audit_many(&self, events: &[NewAuditEvent]) -> Result<(), StoreError>;
     async fn audit_events(
         &self,
         pcn: PcnId,

@@ -579,6 +579,15 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn audit_many(&self, events: &[$crate::NewAuditEvent]) -> Result<(), $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                for e in events {
+                    write_audit(&mut tx, e).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn audit_events(&self, pcn: together_core::PcnId, f: &$crate::AuditFilter) -> Result<Vec<$crate::AuditEvent>, $crate::StoreError> {
                 use sqlx::Row as _;
                 let rows = sqlx::query(

@@ -32,6 +32,7 @@ async fn with_data(app: &TestApp) -> u64 {
             key: &key,
             practices: &practices,
             today: time::macros::date!(2026 - 11 - 24),
+            index_key: None,
         };
         let staged = stage(&req, &mut |_| {}).unwrap();
         let how = Commit {
