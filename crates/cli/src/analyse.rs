@@ -7,6 +7,7 @@ use crate::Location;
 use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
 use together_core::disclosure::Audience;
+use together_core::export::neutralise;
 use together_core::people::parse_date;
 use together_core::PcnId;
 use together_insight::frequent::{frequent, Definition};
@@ -294,15 +295,6 @@ fn csv_text(p: &ShownProfile) -> Result<String> {
         row("mode", m, c.to_string())?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
-}
-
-/// Prefixes a quote to text a spreadsheet would run as a formula.
-pub fn neutralise(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
 }
 
 fn table(p: &ShownProfile) -> String {

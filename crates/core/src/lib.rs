@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod disclosure;
+pub mod export;
 pub mod ids;
 pub mod nhs;
 pub mod password;

@@ -105,7 +105,7 @@ pub fn previous(scope: &Scope) -> Scope {
 }
 
 /// Conditions recorded on or before `until`, per person.
-async fn conditions(
+pub(crate) async fn conditions(
     tables: &Tables,
     until: time::Date,
 ) -> Result<HashMap<String, HashSet<String>>, DataFusionError> {

@@ -78,7 +78,7 @@ pub fn ae_per_person_plan(tables: &Tables, scope: &Scope) -> Result<DataFrame, D
 }
 
 /// (pseudonym, age at the start of the period, attendances) for everyone registered.
-async fn per_person(
+pub(crate) async fn per_person(
     tables: &Tables,
     scope: &Scope,
 ) -> Result<Vec<(String, i32, u64)>, DataFusionError> {

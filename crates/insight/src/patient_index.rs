@@ -341,3 +341,30 @@ pub async fn reidentify(
     store.audit_many(&events).await?;
     Ok(people)
 }
+
+/// The invitation list a clinician downloads: who to invite, how to reach them, and a
+/// suggested text message. Every cell is neutralised against spreadsheet formulas.
+pub fn invitation_csv(people: &[Identified], practice_name: &str) -> Result<Vec<u8>, csv::Error> {
+    use together_core::export::{invitation_text, neutralise};
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "nhs_number",
+        "mobile",
+        "suggested_text_message",
+    ])?;
+    for p in people {
+        let e = &p.entry;
+        w.write_record([
+            neutralise(&e.given_name),
+            neutralise(&e.family_name),
+            e.date_of_birth.to_string(),
+            e.nhs_number.clone().unwrap_or_default(),
+            neutralise(e.mobile.as_deref().unwrap_or("")),
+            neutralise(&invitation_text(&e.given_name, practice_name)),
+        ])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}

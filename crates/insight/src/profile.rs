@@ -205,8 +205,9 @@ pub fn concentration(counts: &[u64]) -> Concentration {
     }
 }
 
-fn group(
-    people: &[PersonCount],
+/// People and their appointments per value of `key`, the labels of `order` first (with zeros).
+pub(crate) fn group<'a>(
+    people: impl IntoIterator<Item = &'a PersonCount>,
     key: impl Fn(&PersonCount) -> String,
     order: &[String],
 ) -> Vec<Group> {

@@ -1116,3 +1116,154 @@ mod patient_index {
 
     on_both!(only_the_practices_clinician_reidentifies_and_it_is_audited);
 }
+
+mod cohorts {
+    //! A cohort's members against the same criteria applied straight to the CSV files, and the
+    //! practice's clinician turning them into an invitation list.
+    use super::*;
+    use std::collections::{HashMap, HashSet};
+    use together_insight::cohort::{evaluate, CohortDefinition};
+    use together_insight::profile::CountingRule;
+    use together_insight::Tables;
+
+    fn csv_rows(w: &World, name: &str) -> Vec<csv::StringRecord> {
+        csv::Reader::from_path(w.file(name))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_cohort_is_who_the_files_say_and_becomes_an_invitation_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = world(
+            together_store::testing::fresh_sqlite(dir.path())
+                .await
+                .unwrap(),
+        )
+        .await;
+        for (d, f) in [
+            (Dataset::Registrations, "registrations.csv"),
+            (Dataset::Appointments, "appointments.csv"),
+            (Dataset::Conditions, "conditions.csv"),
+            (Dataset::AeAttendances, "ae_attendances.csv"),
+        ] {
+            assert!(matches!(
+                w.import(d, &w.file(f), false, None).await,
+                Outcome::Imported(_)
+            ));
+        }
+        let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
+        let rule = CountingRule::default();
+        let definition = CohortDefinition {
+            practices: vec!["B99001".into()],
+            from: date!(2025 - 01 - 01),
+            to: date!(2025 - 12 - 31),
+            age_min: Some(50),
+            age_max: None,
+            sex: None,
+            with_conditions: vec!["hypertension".into()],
+            without_conditions: vec!["dementia".into()],
+            appointments_min: Some(2),
+            appointments_max: None,
+            ae_min: None,
+            dna_min: None,
+            last_seen_before: None,
+        };
+        let got = evaluate(&tables, &definition, &rule).await.unwrap();
+
+        // Independently, from the files.
+        let mut conditions: HashMap<String, HashSet<String>> = HashMap::new();
+        for r in csv_rows(&w, "conditions.csv") {
+            if &r[3] <= "2025-12-31" {
+                conditions
+                    .entry(r[0].to_owned())
+                    .or_default()
+                    .insert(r[1].to_owned());
+            }
+        }
+        let counted: HashSet<&str> = rule.statuses.iter().map(String::as_str).collect();
+        let mut appointments: HashMap<String, u64> = HashMap::new();
+        for r in csv_rows(&w, "appointments.csv") {
+            if &r[1] == "B99001" && r[3].starts_with("2025") && counted.contains(&r[4]) {
+                *appointments.entry(r[0].to_owned()).or_default() += 1;
+            }
+        }
+        let none = HashSet::new();
+        let want: HashSet<String> = csv_rows(&w, "registrations.csv")
+            .iter()
+            .filter(|r| {
+                let (yob, mob): (i32, u32) =
+                    (r[4][..4].parse().unwrap(), r[4][5..7].parse().unwrap());
+                let age = 2025 - yob - i32::from(1 < mob);
+                let has = conditions.get(&r[0]).unwrap_or(&none);
+                &r[1] == "B99001"
+                    && &r[8] <= "2025-12-31"
+                    && (r[9].is_empty() || &r[9] >= "2025-01-01")
+                    && age >= 50
+                    && has.contains("hypertension")
+                    && !has.contains("dementia")
+                    && appointments.get(&r[0]).copied().unwrap_or(0) >= 2
+            })
+            .map(|r| w.key.pseudonymise(&r[0].parse().unwrap()).to_string())
+            .collect();
+        let members: HashSet<String> = got.members.iter().map(|m| m.pseudonym.clone()).collect();
+        assert!(!want.is_empty(), "the criteria find someone");
+        assert_eq!(members, want);
+        assert_eq!(got.size.value(), want.len() as u64);
+        assert!(
+            got.description.contains("with hypertension")
+                && got.description.contains("without dementia")
+        );
+
+        // Missed appointments and "not seen since" narrow it further, never widen it.
+        let narrower = CohortDefinition {
+            dna_min: Some(1),
+            last_seen_before: Some(date!(2025 - 10 - 01)),
+            ..definition.clone()
+        };
+        let fewer = evaluate(&tables, &narrower, &rule).await.unwrap();
+        assert!(fewer.members.iter().all(|m| members.contains(&m.pseudonym)));
+        assert!(fewer.size.value() < got.size.value());
+
+        // The practice's clinician turns the cohort into an invitation list.
+        use together_core::policy::Actor;
+        use together_insight::patient_index::{invitation_csv, reidentify, Request};
+        let practice = w
+            .store
+            .practices(w.pcn)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.ods_code.as_str() == "B99001")
+            .unwrap();
+        let clinician = Actor {
+            user_id: together_core::UserId::new(),
+            role: together_core::Role::Clinician,
+            pcn_id: w.pcn,
+            practice_id: Some(practice.id),
+        };
+        let request = Request {
+            actor: &clinician,
+            actor_label: "user:gp",
+            practice: &practice,
+            reason: "cohort: test",
+            request_id: None,
+            ip: None,
+            now: datetime!(2026-11-24 10:00 UTC),
+        };
+        let people = reidentify(&w.store, w.data.path(), &w.index, w.pcn, &request, &members)
+            .await
+            .unwrap();
+        assert_eq!(people.len(), members.len());
+        let text = String::from_utf8(invitation_csv(&people, "Quayside Surgery").unwrap()).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("given_name,family_name,date_of_birth,nhs_number,mobile,suggested_text_message")
+        );
+        assert_eq!(lines.count(), members.len());
+        assert!(text.contains("we'd love you to join us"));
+    }
+}

@@ -245,6 +245,20 @@ pub trait Store: Send + Sync + 'static {
         sha256: &str,
     ) -> Result<Option<ImportRecord>, StoreError>;
     /// Ids of every active import on the instance, to tell finished partitions from leftovers.
+    /// Saves a named cohort definition (names are unique within the PCN).
+    async fn save_cohort(
+        &self,
+        cohort: &NewCohort,
+        audit: &NewAuditEvent,
+    ) -> Result<String, StoreError>;
+    async fn cohorts(&self, pcn: PcnId) -> Result<Vec<CohortRecord>, StoreError>;
+    async fn cohort(&self, pcn: PcnId, id: &str) -> Result<CohortRecord, StoreError>;
+    async fn delete_cohort(
+        &self,
+        pcn: PcnId,
+        id: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
     async fn active_import_ids(&self) -> Result<Vec<String>, StoreError>;
     async fn delete_import(
         &self,

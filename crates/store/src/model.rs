@@ -341,3 +341,21 @@ pub struct ImportRecord {
     pub imported_at: OffsetDateTime,
     pub status: String,
 }
+
+/// A cohort to save: its definition is Insight's, kept as JSON (the store does not read it).
+#[derive(Debug, Clone)]
+pub struct NewCohort {
+    pub pcn_id: PcnId,
+    pub name: String,
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CohortRecord {
+    pub id: String,
+    pub name: String,
+    pub definition: String,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}

@@ -150,6 +150,17 @@ macro_rules! impl_store {
             })
         }
 
+        fn cohort_row(row: &Row) -> Result<$crate::CohortRecord, $crate::StoreError> {
+            use sqlx::Row as _;
+            Ok($crate::CohortRecord {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                definition: row.try_get("definition")?,
+                created_by: row.try_get("created_by")?,
+                created_at: $crate::queries::at(row.try_get("created_at")?)?,
+            })
+        }
+
         #[async_trait::async_trait]
         impl $crate::Store for $store {
             fn backend(&self) -> $crate::Backend {
@@ -932,6 +943,67 @@ macro_rules! impl_store {
                     .as_ref()
                     .map(import_row)
                     .transpose()
+            }
+
+            async fn save_cohort(&self, c: &$crate::NewCohort, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let id = uuid::Uuid::new_v4().to_string();
+                sqlx::query(
+                    "INSERT INTO insight_cohort (id, pcn_id, name, definition, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&id)
+                .bind(c.pcn_id.to_string())
+                .bind(&c.name)
+                .bind(&c.definition)
+                .bind(&audit.actor)
+                .bind($crate::queries::secs(audit.at))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match $crate::StoreError::from(e) {
+                    $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict("a cohort with this name"),
+                    other => other,
+                })?;
+                write_audit(&mut tx, &audit.about("cohort", &id)).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn cohorts(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::CohortRecord>, $crate::StoreError> {
+                sqlx::query("SELECT id, name, definition, created_by, created_at FROM insight_cohort WHERE pcn_id = $1 AND NOT deleted ORDER BY name")
+                    .bind(pcn.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(cohort_row)
+                    .collect()
+            }
+
+            async fn cohort(&self, pcn: together_core::PcnId, id: &str) -> Result<$crate::CohortRecord, $crate::StoreError> {
+                sqlx::query("SELECT id, name, definition, created_by, created_at FROM insight_cohort WHERE pcn_id = $1 AND id = $2 AND NOT deleted")
+                    .bind(pcn.to_string())
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(cohort_row)
+                    .transpose()?
+                    .ok_or($crate::StoreError::NotFound("cohort"))
+            }
+
+            async fn delete_cohort(&self, pcn: together_core::PcnId, id: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let n = sqlx::query("UPDATE insight_cohort SET deleted = TRUE WHERE pcn_id = $1 AND id = $2 AND NOT deleted")
+                    .bind(pcn.to_string())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err($crate::StoreError::NotFound("cohort"));
+                }
+                write_audit(&mut tx, &audit.about("cohort", id)).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn active_import_ids(&self) -> Result<Vec<String>, $crate::StoreError> {

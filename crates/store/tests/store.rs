@@ -672,6 +672,56 @@ async fn imports_are_recorded_once_replaced_and_deleted(store: DynStore) {
     );
 }
 
+on_both!(cohorts_are_saved_by_name_listed_and_deleted);
+async fn cohorts_are_saved_by_name_listed_and_deleted(store: DynStore) {
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let a = audit(pcn, "save_cohort");
+    let cohort = NewCohort {
+        pcn_id: pcn,
+        name: "Lonely over-75s".into(),
+        definition: r#"{"practices":["B99001"]}"#.into(),
+    };
+    let id = store.save_cohort(&cohort, &a).await.unwrap();
+    assert!(
+        matches!(
+            store.save_cohort(&cohort, &a).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "names are unique within the PCN"
+    );
+    let saved = store.cohort(pcn, &id).await.unwrap();
+    assert_eq!(
+        (saved.name.as_str(), saved.definition.as_str()),
+        ("Lonely over-75s", r#"{"practices":["B99001"]}"#)
+    );
+    assert_eq!(store.cohorts(pcn).await.unwrap().len(), 1);
+    let other = store.create_pcn("Other PCN", None, NOW).await.unwrap();
+    assert!(matches!(
+        store.cohort(other, &id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store.delete_cohort(pcn, &id, &a).await.unwrap();
+    assert!(store.cohorts(pcn).await.unwrap().is_empty());
+    store
+        .save_cohort(&cohort, &a)
+        .await
+        .expect("the name is free again once deleted");
+    let trail = store
+        .audit_events(
+            pcn,
+            &AuditFilter {
+                resource_type: Some("cohort".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 3, "saving and deleting are audited");
+}
+
 #[tokio::test]
 async fn pending_migrations_on_a_database_with_data_are_preceded_by_a_backup() {
     let dir = tempfile::tempdir().unwrap();
