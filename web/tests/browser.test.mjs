@@ -143,6 +143,36 @@ test('a link worker adds a person and opens their record; the form reports mista
   await context.close()
 })
 
+test('a GP builds a cohort, sees its shape and downloads the invitation list', async () => {
+  const context = await browser.newContext({ acceptDownloads: true })
+  const page = await context.newPage()
+  await signIn(page, creds.find((c) => c.role === 'clinician'))
+  await page.goto(base + '/insight')
+  await page.getByRole('link', { name: 'Cohorts' }).click()
+  await axe(page, 'the cohort builder')
+  await page.getByLabel('Youngest age (optional)').fill('sixty')
+  await page.getByRole('button', { name: 'Save cohort' }).click()
+  await page.locator('.nhsuk-error-summary').waitFor()
+  await axe(page, 'the cohort builder with errors')
+  await page.getByLabel('Name', { exact: true }).fill('Over-60s who see us a lot')
+  await page.getByLabel('Youngest age (optional)').fill('60')
+  await page.getByLabel('At least this many appointments in the window (optional)').fill('4')
+  await page.getByRole('button', { name: 'Save cohort' }).click()
+  await page.getByRole('heading', { name: 'Over-60s who see us a lot' }).waitFor()
+  await axe(page, 'a cohort')
+  const size = Number(await page.locator('#size').innerText())
+  assert.ok(size > 0, 'the demo cohort finds people')
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download the invitation list' }).click()
+  ])
+  const text = await (await download.createReadStream()).toArray()
+  const lines = Buffer.concat(text).toString('utf8').trim().split('\n')
+  assert.equal(lines[0], 'given_name,family_name,date_of_birth,nhs_number,mobile,suggested_text_message')
+  assert.equal(lines.length - 1, size, 'one line per person in the cohort at the practice')
+  await context.close()
+})
+
 test('on a 375-pixel phone the pages fit and the menu works', async () => {
   const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true })
   const page = await context.newPage()

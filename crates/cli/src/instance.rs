@@ -12,7 +12,7 @@ use together_store::postgres::PgStore;
 use together_store::sqlite::SqliteStore;
 use together_store::{DynStore, NewAuditEvent, Outcome};
 use together_web::outbox::LogDelivery;
-use together_web::{AppState, WebConfig};
+use together_web::{AppState, InstanceKeys, WebConfig};
 
 /// Settings read from DIR/together.toml; flags and TOGETHER_* variables win over them.
 #[derive(Debug, Default, Deserialize)]
@@ -210,15 +210,18 @@ impl Keys {
 
 /// Everything the web layer needs, for `serve` and `demo`.
 pub fn app_state(store: DynStore, data_dir: &Path, config: WebConfig) -> Result<AppState> {
-    let pseudonym = Keys::load(data_dir)?.pseudonym;
+    let keys = Keys::load(data_dir)?;
     let secret = key(data_dir, "instance-secret.key", "TOGETHER_INSTANCE_SECRET")?;
     let clock: SharedClock = Arc::new(SystemClock);
     Ok(AppState::new(
         store,
         data_dir.to_owned(),
         clock,
-        secret,
-        pseudonym,
+        InstanceKeys {
+            secret,
+            pseudonym: keys.pseudonym,
+            index: keys.index,
+        },
         config,
         Arc::new(LogDelivery),
     ))

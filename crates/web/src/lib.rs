@@ -18,7 +18,7 @@ mod state;
 pub use context::Ctx;
 pub use error::AppError;
 pub use policy_router::{Policy, RouteInfo};
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, InstanceKeys, WebConfig};
 
 /// How tokens (session, link, API) are made and stored. The command line issues links and API
 /// tokens too, so it must make and store them the same way.

@@ -39,6 +39,16 @@ impl Default for WebConfig {
 #[derive(Clone)]
 pub struct AppState(pub(crate) Arc<Inner>);
 
+/// The instance's keys, all kept outside the database (DIR/keys/ or the environment).
+pub struct InstanceKeys {
+    /// Keys CSRF tokens and other server-side MACs.
+    pub secret: Vec<u8>,
+    /// Pseudonymises NHS numbers the people pages are given.
+    pub pseudonym: PseudonymKey,
+    /// Opens the patient index, for a clinician inviting a cohort.
+    pub index: together_insight::patient_index::IndexKey,
+}
+
 pub(crate) struct Inner {
     pub store: DynStore,
     /// The data directory: Insight's Parquet files live under it.
@@ -47,6 +57,7 @@ pub(crate) struct Inner {
     /// Keys CSRF tokens and other server-side MACs; kept in the data directory's keys/.
     pub secret: Vec<u8>,
     pub pseudonym_key: PseudonymKey,
+    pub index_key: together_insight::patient_index::IndexKey,
     pub config: WebConfig,
     pub limiter: RateLimiter,
     pub delivery: Arc<dyn Delivery>,
@@ -57,8 +68,7 @@ impl AppState {
         store: DynStore,
         data_dir: std::path::PathBuf,
         clock: SharedClock,
-        secret: Vec<u8>,
-        pseudonym_key: PseudonymKey,
+        keys: InstanceKeys,
         config: WebConfig,
         delivery: Arc<dyn Delivery>,
     ) -> Self {
@@ -66,8 +76,9 @@ impl AppState {
             store,
             data_dir,
             clock,
-            secret,
-            pseudonym_key,
+            secret: keys.secret,
+            pseudonym_key: keys.pseudonym,
+            index_key: keys.index,
             config,
             limiter: RateLimiter::default(),
             delivery,

@@ -117,6 +117,38 @@ fn parse_date(s: &str) -> Option<Date> {
     together_core::people::parse_date(s)
 }
 
+/// The last day of imported appointments, if any are imported.
+pub(crate) async fn latest_appointment(
+    state: &AppState,
+    pcn: together_core::PcnId,
+) -> Result<Option<Date>, AppError> {
+    Ok(state
+        .store()
+        .imports(pcn)
+        .await?
+        .iter()
+        .filter(|i| i.status == "active" && i.dataset == "appointments")
+        .filter_map(|i| i.period_to)
+        .max())
+}
+
+/// The default period: the twelve months ending on the last day of imported appointments (or
+/// today, before any import).
+pub(crate) fn default_period(state: &AppState, latest: Option<Date>) -> (Date, Date) {
+    let to = latest.unwrap_or_else(|| state.now().date());
+    (year_ending(to), to)
+}
+
+/// Exact figures for analysts and for a clinician looking at their own practice alone;
+/// disclosure control for everyone and everything else.
+pub(crate) fn audience_for(role: Role, own: Option<&str>, practices: &[String]) -> Audience {
+    match (role, own) {
+        (Role::Analyst, _) => Audience::Unsuppressed,
+        (Role::Clinician, Some(own)) if practices == [own] => Audience::Unsuppressed,
+        _ => Audience::Suppressed,
+    }
+}
+
 /// What a request for Insight resolved to: the period, the practices, the audience and the
 /// profile (when there is something safe to show), with notes for the person asking.
 pub(crate) struct Selection {
@@ -139,14 +171,9 @@ pub(crate) async fn select(
 ) -> Result<Selection, AppError> {
     let actor = ctx.actor()?.clone();
     let all = state.store().practices(actor.pcn_id).await?;
-    let imports = state.store().imports(actor.pcn_id).await?;
-    let latest = imports
-        .iter()
-        .filter(|i| i.status == "active" && i.dataset == "appointments")
-        .filter_map(|i| i.period_to)
-        .max();
-    let default_to = latest.unwrap_or_else(|| state.now().date());
-    let from = parse_date(&f.from).unwrap_or_else(|| year_ending(default_to));
+    let latest = latest_appointment(state, actor.pcn_id).await?;
+    let (default_from, default_to) = default_period(state, latest);
+    let from = parse_date(&f.from).unwrap_or(default_from);
     let to = parse_date(&f.to).unwrap_or(default_to);
     let mut notes = Vec::new();
     let (from, to) = if from > to {
@@ -181,11 +208,7 @@ pub(crate) async fn select(
             .map(|p| p.ods_code.to_string())
             .collect()
     };
-    let audience = match (actor.role, &own) {
-        (Role::Analyst, _) => Audience::Unsuppressed,
-        (Role::Clinician, Some(own)) if practices == [own.clone()] => Audience::Unsuppressed,
-        _ => Audience::Suppressed,
-    };
+    let audience = audience_for(actor.role, own.as_deref(), &practices);
     let mut selection = Selection {
         from,
         to,

@@ -1,6 +1,7 @@
 //! The pages, one module per area; each owns its routes, forms and templates.
 
 pub(crate) mod admin;
+mod cohorts;
 mod health;
 mod home;
 pub(crate) mod insight;
@@ -13,5 +14,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = health::routes(r);
     let r = admin::routes(r);
     let r = insight::routes(r);
+    let r = cohorts::routes(r);
     people::routes(r)
 }

@@ -10,9 +10,10 @@ use together_core::clock::FakeClock;
 use together_core::password::hash_password;
 use together_core::people::PersonForm;
 use together_core::{PcnId, PersonId, PracticeId, PseudonymKey, Role, UserId};
+use together_insight::patient_index::IndexKey;
 use together_store::{DynStore, NewAuditEvent, NewToken, NewUser, Outcome, TokenKind, UserStatus};
 use together_web::outbox::LogDelivery;
-use together_web::{AppState, WebConfig};
+use together_web::{AppState, InstanceKeys, WebConfig};
 
 pub const PASSWORD: &str = "kettle violin orchard";
 
@@ -136,8 +137,11 @@ impl TestApp {
             store.clone(),
             dir.path().to_owned(),
             Arc::new(clock.clone()),
-            vec![42u8; 32],
-            PseudonymKey::new(1, vec![7u8; 32]).unwrap(),
+            InstanceKeys {
+                secret: vec![42u8; 32],
+                pseudonym: PseudonymKey::new(1, vec![7u8; 32]).unwrap(),
+                index: IndexKey::new(&[5u8; 32]).unwrap(),
+            },
             config,
             Arc::new(LogDelivery),
         );

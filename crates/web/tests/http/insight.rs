@@ -20,6 +20,7 @@ async fn with_data(app: &TestApp) -> u64 {
     let practices: Vec<PracticeCode> = vec!["B99001".parse().unwrap(), "B99002".parse().unwrap()];
     // The same key the app was given, so pseudonyms agree.
     let key = PseudonymKey::new(1, vec![7u8; 32]).unwrap();
+    let index = together_insight::patient_index::IndexKey::new(&[5u8; 32]).unwrap();
     for (d, f) in [
         (Dataset::Registrations, "registrations.csv"),
         (Dataset::Appointments, "appointments.csv"),
@@ -32,7 +33,8 @@ async fn with_data(app: &TestApp) -> u64 {
             key: &key,
             practices: &practices,
             today: time::macros::date!(2026 - 11 - 24),
-            index_key: None,
+            // The same index key the app was given, so its clinicians can open the index.
+            index_key: Some(&index),
         };
         let staged = stage(&req, &mut |_| {}).unwrap();
         let how = Commit {
@@ -122,5 +124,117 @@ async fn clinicians_see_their_practice_exactly_and_the_administrator_sees_rounde
     assert!(
         !pooled.body.contains("Counts from 1 to 7 are not shown"),
         "analysts see exact figures"
+    );
+}
+
+#[tokio::test]
+async fn a_clinician_builds_a_cohort_and_downloads_invitations_for_their_practice_only() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    with_data(&app).await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    let form = [
+        ("name", "Over-65s who see us a lot"),
+        ("practice", "B99001"),
+        ("from", "2025-01-01"),
+        ("to", "2025-12-31"),
+        ("age_min", "65"),
+        ("appointments_min", "3"),
+    ];
+    let bad = gp
+        .post(
+            "/insight/cohorts",
+            &[
+                ("name", ""),
+                ("practice", "B99001"),
+                ("from", "soon"),
+                ("to", "2025-12-31"),
+                ("age_min", "old"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("There is a problem")
+            && bad.body.contains("Give the cohort a name")
+            && bad.body.contains("Enter a date")
+            && bad.body.contains("as a whole number"),
+        "every mistake is named"
+    );
+    let saved = gp.post("/insight/cohorts", &form).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let url = saved.location().to_owned();
+    assert!(url.starts_with("/insight/cohorts/"));
+    let again = gp.post("/insight/cohorts", &form).await;
+    assert!(again
+        .body
+        .contains("A cohort with this name already exists"));
+
+    let page = gp.get(&url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let size: usize = figure(&page.body, "size").parse().unwrap();
+    assert!(size > 0, "the cohort finds people");
+    assert!(page.body.contains("Download the invitation list"));
+    assert!(!page.body.contains("9990"), "no NHS number on the page");
+
+    let list = gp.post(&format!("{url}/invitations"), &[]).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(list.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(list.headers["cache-control"], "no-store");
+    let mut lines = list.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("given_name,family_name,date_of_birth,nhs_number,mobile,suggested_text_message")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), size, "everyone in the cohort at their practice");
+    assert!(rows
+        .iter()
+        .all(|r| r.contains(",999") && r.contains("we'd love you to join us")));
+    let trail = app
+        .store
+        .audit_events(
+            app.pcn,
+            &together_store::AuditFilter {
+                resource_type: Some("patient_index".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        trail.iter().filter(|e| e.outcome == "allowed").count(),
+        size,
+        "one audit row per person named"
+    );
+
+    // The administrator sees the cohort's shape, rounded, and cannot see who is in it.
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let shape = admin.get(&url).await;
+    assert!(shape.body.contains("Counts from 1 to 7 are not shown"));
+    assert!(!shape.body.contains("Download the invitation list"));
+    let refused = admin.post(&format!("{url}/invitations"), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!refused.body.contains("given_name"));
+    let trail = app
+        .store
+        .audit_events(
+            app.pcn,
+            &together_store::AuditFilter {
+                resource_type: Some("patient_index".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        trail.iter().any(|e| e.outcome == "denied"),
+        "the refusal is audited"
     );
 }
