@@ -22,9 +22,9 @@ pub enum Format {
     Csv,
 }
 
-/// What every analysis is run on, and how its output is written.
+/// What every analysis is run on: the instance, the period and the practices.
 #[derive(clap::Args, Debug)]
-pub struct Selection {
+pub struct Period {
     #[command(flatten)]
     pub at: Location,
     /// First day of the period (YYYY-MM-DD).
@@ -37,14 +37,21 @@ pub struct Selection {
     /// data-sharing agreement recorded.
     #[arg(long = "practice")]
     pub practices: Vec<String>,
+    /// Which PCN, when the instance serves more than one.
+    #[arg(long)]
+    pub pcn: Option<String>,
+}
+
+/// A period and practices, and how the figures are written.
+#[derive(clap::Args, Debug)]
+pub struct Selection {
+    #[command(flatten)]
+    pub period: Period,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
     /// Exact counts (for the operator's own use; the default output is fit for sharing).
     #[arg(long)]
     pub unsuppressed: bool,
-    /// Which PCN, when the instance serves more than one.
-    #[arg(long)]
-    pub pcn: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -59,6 +66,16 @@ pub enum AnalyseCommand {
     },
     /// Who really uses the appointments: shares, Gini, age bands, months, roles, modes.
     Profile(Selection),
+    /// A pseudonymised extract for analysts: each dataset as Parquet and CSV, with a data
+    /// dictionary, for the period and practices (people with a national data opt-out left out
+    /// when pooled).
+    Extract {
+        #[command(flatten)]
+        period: Period,
+        /// The folder to write (must not exist yet).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Frequent attenders: how many, their share of appointments, persistence, conditions.
     Frequent {
         #[command(flatten)]
@@ -73,7 +90,7 @@ pub enum AnalyseCommand {
 }
 
 /// The period, practices and tables an analysis runs on, resolved and checked.
-async fn prepare(sel: &Selection) -> Result<(DynStore, PcnId, Tables, Scope)> {
+async fn prepare(sel: &Period) -> Result<(DynStore, PcnId, Tables, Scope)> {
     let (at, practices, pcn) = (&sel.at, sel.practices.clone(), sel.pcn.as_deref());
     let (Some(from), Some(to)) = (parse_date(&sel.from), parse_date(&sel.to)) else {
         bail!("--from and --to must be dates like 2025-01-01");
@@ -150,9 +167,30 @@ fn audience(unsuppressed: bool) -> Audience {
 
 pub async fn run(cmd: AnalyseCommand) -> Result<()> {
     match cmd {
+        AnalyseCommand::Extract { period, out } => {
+            if out.exists() {
+                bail!("{} already exists: name a new folder", out.display());
+            }
+            let (store, pcn, tables, scope) = prepare(&period).await?;
+            let written = together_insight::analyst::extract(&tables, &scope, &out)
+                .await
+                .context("the extract failed")?;
+            audit(&store, pcn, "extract", &scope, true).await?;
+            println!(
+                "Wrote a pseudonymised extract for {}, {} to {}, to {}:",
+                scope.practices.join(", "),
+                scope.from,
+                scope.to,
+                out.display()
+            );
+            for (dataset, rows) in written {
+                println!("  {:<15} {rows} rows (.parquet and .csv)", dataset.name());
+            }
+            println!("  DATA-DICTIONARY.md says what every column means.");
+        }
         AnalyseCommand::Profile(sel) => {
             let (format, unsuppressed) = (sel.format, sel.unsuppressed);
-            let (store, pcn, tables, scope) = prepare(&sel).await?;
+            let (store, pcn, tables, scope) = prepare(&sel.period).await?;
             let p = profile(&tables, &scope)
                 .await
                 .context("the analysis failed")?;
@@ -172,7 +210,7 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
             if threshold == 0 {
                 bail!("--threshold must be at least 1");
             }
-            let (store, pcn, tables, scope) = prepare(&sel).await?;
+            let (store, pcn, tables, scope) = prepare(&sel.period).await?;
             let h = together_insight::hiu::hiu(&tables, &scope, threshold)
                 .await
                 .context("the analysis failed")?;
@@ -226,7 +264,7 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
                 (None, Some(_)) => bail!("--top-percent must be more than 0 and at most 100"),
                 (None, None) => Definition::TopPercentWithinAgeSex(10.0),
             };
-            let (store, pcn, tables, scope) = prepare(&sel).await?;
+            let (store, pcn, tables, scope) = prepare(&sel.period).await?;
             let f = frequent(&tables, &scope, definition)
                 .await
                 .context("the analysis failed")?;

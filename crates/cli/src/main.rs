@@ -7,6 +7,7 @@ mod generate;
 mod import;
 mod instance;
 mod practices;
+mod sql;
 mod users;
 
 use anyhow::Result;
@@ -42,6 +43,9 @@ enum Command {
         #[command(subcommand)]
         command: import::ImportCommand,
     },
+    /// Read-only SQL over the pseudonymised Insight datasets (registrations, appointments,
+    /// conditions, ae_attendances).
+    Sql(sql::SqlArgs),
     /// Add and list the PCN's practices; record their data-sharing agreements.
     Practices {
         #[command(subcommand)]
@@ -115,6 +119,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import { command } => import::run(command).await,
         Command::Analyse { command } => analyse::run(command).await,
         Command::Practices { command } => practices::run(command).await,
+        Command::Sql(args) => sql::run(args).await,
         Command::BootstrapAdmin(args) => users::bootstrap(args).await,
         Command::Users { command } => users::run(command).await,
         Command::Backup { at, to } => instance::backup(&at, &to).await,

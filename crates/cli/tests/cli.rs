@@ -464,6 +464,39 @@ fn importing_is_explained_refused_whole_or_accepted_and_never_twice() {
     assert!(String::from_utf8_lossy(&mapped.stdout)
         .contains("Imported 1 appointments from emis.csv (B99002, 2025-01-17 to 2025-01-17)"));
 
+    // Analysts: read-only SQL, and an extract with its dictionary.
+    let counted = together(&[
+        "sql",
+        "--data-dir",
+        d,
+        "--format",
+        "csv",
+        "SELECT count(*) AS n FROM registrations",
+    ]);
+    assert!(counted.status.success(), "{}", stderr(&counted));
+    assert!(String::from_utf8_lossy(&counted.stdout).starts_with("n\n"));
+    assert_clear_failure(
+        &together(&["sql", "--data-dir", d, "DELETE FROM appointments"]),
+        "together sql is read-only",
+    );
+    let out = dir.path().join("extract");
+    let extract = together(&[
+        "analyse",
+        "extract",
+        "--data-dir",
+        d,
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-12-31",
+        "--practice",
+        "B99001",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(extract.status.success(), "{}", stderr(&extract));
+    assert!(out.join("appointments.parquet").exists() && out.join("DATA-DICTIONARY.md").exists());
+
     // A Synthea export: one folder, four imports, all or nothing.
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/synthea-unmc");
     let broken = dir.path().join("synthea-broken");

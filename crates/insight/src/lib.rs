@@ -7,6 +7,7 @@
 //! moved into place, then recorded in the operational store — the record last, so analyses,
 //! which read only the partitions of recorded imports, never see half an import.
 
+pub mod analyst;
 pub mod cohort;
 pub mod frequent;
 pub mod hiu;

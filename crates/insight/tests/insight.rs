@@ -1267,3 +1267,113 @@ mod cohorts {
         assert!(text.contains("we'd love you to join us"));
     }
 }
+
+mod analysts {
+    //! Read-only SQL and the pseudonymised extract.
+    use super::*;
+    use together_insight::analyst::{extract, render, sql, Output};
+    use together_insight::profile::{CountingRule, Scope};
+    use together_insight::Tables;
+
+    #[tokio::test]
+    async fn sql_reads_but_never_writes_and_the_extract_holds_nothing_identifiable() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = world(
+            together_store::testing::fresh_sqlite(dir.path())
+                .await
+                .unwrap(),
+        )
+        .await;
+        for (d, f) in [
+            (Dataset::Registrations, "registrations.csv"),
+            (Dataset::Appointments, "appointments.csv"),
+            (Dataset::Conditions, "conditions.csv"),
+            (Dataset::AeAttendances, "ae_attendances.csv"),
+        ] {
+            assert!(matches!(
+                w.import(d, &w.file(f), false, None).await,
+                Outcome::Imported(_)
+            ));
+        }
+        let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
+        let appointments = csv::Reader::from_path(w.file("appointments.csv"))
+            .unwrap()
+            .records()
+            .count();
+        let counted = sql(&tables, "SELECT count(*) AS n FROM appointments")
+            .await
+            .unwrap();
+        let text = render(&counted, Output::Csv).unwrap();
+        assert_eq!(text, format!("n\n{appointments}\n"));
+        for refused in [
+            "CREATE TABLE copy AS SELECT * FROM appointments",
+            "INSERT INTO appointments SELECT * FROM appointments",
+            "DROP TABLE appointments",
+            "SET datafusion.execution.batch_size = 1",
+        ] {
+            assert!(sql(&tables, refused).await.is_err(), "{refused}");
+        }
+        let formula = sql(&tables, "SELECT '=HYPERLINK(1)' AS x").await.unwrap();
+        assert_eq!(
+            render(&formula, Output::Csv).unwrap(),
+            "x\n'=HYPERLINK(1)\n"
+        );
+        assert!(render(&formula, Output::Json)
+            .unwrap()
+            .contains("=HYPERLINK(1)"));
+
+        let out = w.data.path().join("extract");
+        let scope = Scope {
+            from: date!(2025 - 01 - 01),
+            to: date!(2025 - 12 - 31),
+            practices: vec!["B99001".into()],
+            rule: CountingRule::default(),
+        };
+        let written = extract(&tables, &scope, &out).await.unwrap();
+        let registered = csv::Reader::from_path(w.file("registrations.csv"))
+            .unwrap()
+            .records()
+            .filter(|r| &r.as_ref().unwrap()[1] == "B99001")
+            .count();
+        assert_eq!(
+            written
+                .iter()
+                .find(|(d, _)| *d == Dataset::Registrations)
+                .unwrap()
+                .1,
+            registered
+        );
+        let in_2025 = csv::Reader::from_path(w.file("appointments.csv"))
+            .unwrap()
+            .records()
+            .filter(|r| {
+                let r = r.as_ref().unwrap();
+                &r[1] == "B99001" && r[3].starts_with("2025")
+            })
+            .count();
+        assert_eq!(
+            written
+                .iter()
+                .find(|(d, _)| *d == Dataset::Appointments)
+                .unwrap()
+                .1,
+            in_2025
+        );
+        assert!(out.join("DATA-DICTIONARY.md").exists());
+        let (parquet_rows, _) = rows_and_pseudonyms(&[out.join("appointments.parquet")]);
+        assert_eq!(parquet_rows, in_2025);
+        let first = csv::Reader::from_path(w.file("registrations.csv"))
+            .unwrap()
+            .records()
+            .next()
+            .unwrap()
+            .unwrap();
+        for name in ["registrations.csv", "appointments.csv", "conditions.csv"] {
+            let text = std::fs::read_to_string(out.join(name)).unwrap();
+            assert!(
+                !text.contains(&first[0]) && !text.contains(&first[3]),
+                "{name}"
+            );
+        }
+    }
+}
