@@ -693,6 +693,10 @@ mod profile {
         let plans = [
             ("per_person_plan", per_person_plan(&tables, &scope).unwrap()),
             (
+                "mix_plan",
+                together_insight::profile::mix_plan(&tables, &scope).unwrap(),
+            ),
+            (
                 "ae_per_person_plan",
                 together_insight::hiu::ae_per_person_plan(&tables, &scope).unwrap(),
             ),
