@@ -126,6 +126,7 @@ async fn prepare(sel: &Period) -> Result<(DynStore, PcnId, Tables, Scope)> {
         bail!("no practice has a data-sharing agreement recorded; name one with --practice");
     }
     let tables = Tables::open(&store, &at.data_dir, pcn).await?;
+    let rule = CountingRule::of(&store, pcn).await?;
     Ok((
         store,
         pcn,
@@ -134,7 +135,7 @@ async fn prepare(sel: &Period) -> Result<(DynStore, PcnId, Tables, Scope)> {
             from,
             to,
             practices,
-            rule: CountingRule::default(),
+            rule,
         },
     ))
 }

@@ -139,19 +139,13 @@ async fn activity(
     let end = crate::tables::lit_ts(together_core::uk_time::london_to_utc(
         (scope.to + time::Duration::days(1)).midnight(),
     ));
-    let statuses: Vec<Expr> = scope
-        .rule
-        .statuses
-        .iter()
-        .map(|s| lit(s.as_str()))
-        .collect();
     let in_window = col("starts_at").gt_eq(start).and(col("starts_at").lt(end));
     let dna = when(
         col("status").eq(lit("Did Not Attend")).and(in_window),
         lit(1i64),
     )
     .end()?;
-    let seen = when(col("status").in_list(statuses, false), col("starts_at")).end()?;
+    let seen = when(scope.rule.predicate(), col("starts_at")).end()?;
     let batches = tables
         .appointments()?
         .filter(col("ods_code").in_list(

@@ -10,18 +10,27 @@ use datafusion::common::JoinType;
 use datafusion::error::DataFusionError;
 use datafusion::functions_aggregate::expr_fn::{count, min};
 use datafusion::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 use together_core::disclosure::{Audience, Count, RawCount, RULE};
 
-/// Which appointments count as a consultation: a setting, printed beside every result.
-#[derive(Debug, Clone, Serialize)]
+/// Which appointments count as a consultation: a programme setting (Admin page), printed
+/// beside every result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CountingRule {
+    /// Statuses that count.
     pub statuses: Vec<String>,
+    /// Slot types that do not count (administrative slots, say), as the data spells them.
+    #[serde(default)]
+    pub excluded_slot_types: Vec<String>,
+    /// Clinician roles that do not count, as the data spells them.
+    #[serde(default)]
+    pub excluded_roles: Vec<String>,
 }
 
 impl Default for CountingRule {
-    /// Attended appointments: finished, arrived, in progress, a visit, waiting or walked out.
+    /// Attended appointments: finished, arrived, in progress, a visit, waiting or walked out;
+    /// every slot type and clinician role.
     fn default() -> Self {
         Self {
             statuses: [
@@ -34,13 +43,61 @@ impl Default for CountingRule {
             ]
             .map(String::from)
             .to_vec(),
+            excluded_slot_types: Vec::new(),
+            excluded_roles: Vec::new(),
         }
     }
 }
 
+/// The programme setting that holds the counting rule (JSON).
+pub const COUNTING_RULE_SETTING: &str = "insight.counting_rule";
+
 impl CountingRule {
     pub fn describe(&self) -> String {
-        format!("Appointments with status {} count as consultations; every slot type and clinician role counts.", self.statuses.join(", "))
+        let but = |what: &str, list: &[String]| {
+            if list.is_empty() {
+                format!("every {what} counts")
+            } else {
+                format!("every {what} counts except {}", list.join(", "))
+            }
+        };
+        format!(
+            "Appointments with status {} count as consultations; {}; {}.",
+            self.statuses.join(", "),
+            but("slot type", &self.excluded_slot_types),
+            but("clinician role", &self.excluded_roles)
+        )
+    }
+
+    /// Whether one appointment counts.
+    pub fn counts(&self, status: &str, slot_type: &str, role: &str) -> bool {
+        self.statuses.iter().any(|s| s == status)
+            && !self.excluded_slot_types.iter().any(|x| x == slot_type)
+            && !self.excluded_roles.iter().any(|x| x == role)
+    }
+
+    /// The same rule as a DataFusion predicate over the appointments table.
+    pub fn predicate(&self) -> Expr {
+        let mut e = in_list("status", &self.statuses);
+        if !self.excluded_slot_types.is_empty() {
+            e = e.and(in_list("slot_type", &self.excluded_slot_types).not());
+        }
+        if !self.excluded_roles.is_empty() {
+            e = e.and(in_list("clinician_role", &self.excluded_roles).not());
+        }
+        e
+    }
+
+    /// The PCN's rule, or the default when none has been set.
+    pub async fn of(
+        store: &together_store::DynStore,
+        pcn: together_core::PcnId,
+    ) -> Result<CountingRule, together_store::StoreError> {
+        Ok(store
+            .setting(pcn, COUNTING_RULE_SETTING)
+            .await?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
     }
 }
 
@@ -286,7 +343,7 @@ fn appointments(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionE
 /// The plan for per-person counts: the denominator left-joined to counted appointments.
 pub fn per_person_plan(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
     let counted = appointments(tables, scope)?
-        .filter(in_list("status", &scope.rule.statuses))?
+        .filter(scope.rule.predicate())?
         .aggregate(
             vec![col("pseudonym").alias("attender")],
             vec![count(lit(1)).alias("n")],
@@ -305,7 +362,7 @@ pub fn per_person_plan(tables: &Tables, scope: &Scope) -> Result<DataFrame, Data
 }
 
 /// The appointment mix of the people in the denominator, in one pass: appointments by month,
-/// clinician role, mode and status (every status), a few hundred rows at most.
+/// clinician role, mode, status and slot type (every status), a few thousand rows at most.
 pub fn mix_plan(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
     let people = denominator(tables, scope)?.select(vec![col("pseudonym").alias("person")])?;
     appointments(tables, scope)?
@@ -322,6 +379,7 @@ pub fn mix_plan(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionE
                 col("clinician_role"),
                 col("mode"),
                 col("status"),
+                col("slot_type"),
             ],
             vec![count(lit(1)).alias("n")],
         )
@@ -347,20 +405,24 @@ async fn mix(tables: &Tables, scope: &Scope) -> Result<Mix, DataFusionError> {
                 &datafusion::arrow::datatypes::DataType::Utf8,
             )
         };
-        let (month, role, mode, status) = (text(0)?, text(1)?, text(2)?, text(3)?);
-        let (month, role, mode, status) = (
+        let (month, role, mode, status, slot) = (text(0)?, text(1)?, text(2)?, text(3)?, text(4)?);
+        let (month, role, mode, status, slot) = (
             month.as_string::<i32>(),
             role.as_string::<i32>(),
             mode.as_string::<i32>(),
             status.as_string::<i32>(),
+            slot.as_string::<i32>(),
         );
-        let n = b.column(4).as_primitive::<Int64Type>();
+        let n = b.column(5).as_primitive::<Int64Type>();
         for i in 0..b.num_rows() {
             let k = n.value(i) as u64;
             if status.value(i) == "Did Not Attend" {
                 dna += k;
             }
-            if scope.rule.statuses.iter().any(|s| s == status.value(i)) {
+            if scope
+                .rule
+                .counts(status.value(i), slot.value(i), role.value(i))
+            {
                 *monthly.entry(month.value(i).to_owned()).or_insert(0u64) += k;
                 *roles.entry(role.value(i).to_owned()).or_insert(0u64) += k;
                 *modes.entry(mode.value(i).to_owned()).or_insert(0u64) += k;
@@ -383,7 +445,11 @@ async fn mix(tables: &Tables, scope: &Scope) -> Result<Mix, DataFusionError> {
 /// Computes the profile.
 pub async fn profile(tables: &Tables, scope: &Scope) -> Result<Profile, DataFusionError> {
     // The two plans run side by side: each has stretches where it keeps only one core busy.
-    let (batches, appointment_mix) = futures::future::join(per_person_plan(tables, scope)?.collect(), mix(tables, scope)).await;
+    let (batches, appointment_mix) = futures::future::join(
+        per_person_plan(tables, scope)?.collect(),
+        mix(tables, scope),
+    )
+    .await;
     let batches = batches?;
     let mut people = Vec::new();
     for b in &batches {
@@ -564,4 +630,28 @@ impl Profile {
             modes: tallies(&self.modes),
         }
     }
+}
+
+/// The slot types and clinician roles found in the imported appointments, for choosing which
+/// do not count.
+pub async fn vocabulary(tables: &Tables) -> Result<(Vec<String>, Vec<String>), DataFusionError> {
+    let mut out = Vec::new();
+    for column in ["slot_type", "clinician_role"] {
+        let batches = tables
+            .appointments()?
+            .select(vec![col(column)])?
+            .distinct()?
+            .sort(vec![col(column).sort(true, true)])?
+            .collect()
+            .await?;
+        let mut values = Vec::new();
+        for b in batches {
+            let v = b.column(0).as_string::<i32>();
+            values.extend((0..b.num_rows()).map(|i| v.value(i).to_owned()));
+        }
+        out.push(values);
+    }
+    let roles = out.pop().unwrap_or_default();
+    let slots = out.pop().unwrap_or_default();
+    Ok((slots, roles))
 }

@@ -407,7 +407,8 @@ async fn load(
     let tables = Tables::open(state.store(), &state.0.data_dir, actor.pcn_id)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let cohort = evaluate(&tables, &definition, &CountingRule::default())
+    let rule = CountingRule::of(state.store(), actor.pcn_id).await?;
+    let cohort = evaluate(&tables, &definition, &rule)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((record.name, definition, cohort))

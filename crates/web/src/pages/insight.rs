@@ -235,7 +235,7 @@ pub(crate) async fn select(
         from,
         to,
         practices,
-        rule: CountingRule::default(),
+        rule: CountingRule::of(state.store(), actor.pcn_id).await?,
     };
     let p = profile(&tables, &scope)
         .await

@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 mod cohorts;
+mod counting;
 mod health;
 mod home;
 pub(crate) mod insight;
@@ -15,5 +16,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = admin::routes(r);
     let r = insight::routes(r);
     let r = cohorts::routes(r);
+    let r = counting::routes(r);
     people::routes(r)
 }

@@ -238,3 +238,76 @@ async fn a_clinician_builds_a_cohort_and_downloads_invitations_for_their_practic
         "the refusal is audited"
     );
 }
+
+#[tokio::test]
+async fn the_administrator_sets_what_counts_and_every_figure_follows_it() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    with_data(&app).await;
+    let files = tempfile::tempdir().unwrap();
+    // The same files with_data imported (same parameters, same seed).
+    together_generate::generate(
+        &together_generate::Params {
+            patients: 500,
+            practices: 2,
+            years: 1,
+            end_year: 2025,
+            seed: 8,
+        },
+        files.path(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let page = admin.get("/admin/counting").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Same Day"),
+        "slot types found in the data are offered"
+    );
+
+    let none = admin
+        .post("/admin/counting", &[("slot_0", "Same Day")])
+        .await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    assert!(none.body.contains("Choose at least one status"));
+
+    let saved = admin
+        .post(
+            "/admin/counting",
+            &[("status_0", "Finished"), ("slot_0", "Same Day")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+
+    // Independently: Finished appointments, not Same Day, of people registered at B99001 in 2025.
+    let registered: std::collections::HashSet<String> =
+        csv::Reader::from_path(files.path().join("registrations.csv"))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .filter(|r| {
+                &r[1] == "B99001"
+                    && &r[8] <= "2025-12-31"
+                    && (r[9].is_empty() || &r[9] >= "2025-01-01")
+            })
+            .map(|r| r[0].to_owned())
+            .collect();
+    let counted = csv::Reader::from_path(files.path().join("appointments.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| {
+            &r[1] == "B99001"
+                && r[3].starts_with("2025")
+                && &r[4] == "Finished"
+                && &r[5] != "Same Day"
+                && registered.contains(&r[0])
+        })
+        .count();
+    let mut gp = app.signed_in(Role::Clinician).await;
+    let insight = gp.get("/insight?from=2025-01-01&to=2025-12-31").await;
+    assert_eq!(figure(&insight.body, "appointments"), counted.to_string());
+    assert!(insight
+        .body
+        .contains("Appointments with status Finished count as consultations; every slot type counts except Same Day"));
+}
