@@ -228,7 +228,7 @@ pub async fn evaluate(
     let bands: Vec<String> = AGE_BANDS.iter().map(|b| b.0.to_owned()).collect();
     let mut by_practice = group(
         chosen.iter().copied(),
-        |p| p.practice.clone(),
+        |p| p.practice.as_str(),
         &definition.practices,
     );
     by_practice.retain(|g| g.people.value() > 0);
@@ -238,14 +238,10 @@ pub async fn evaluate(
         registered: RawCount::new(everyone.len() as u64),
         size: RawCount::new(chosen.len() as u64),
         by_practice,
-        by_age: group(
-            chosen.iter().copied(),
-            |p| age_band(p.age).to_owned(),
-            &bands,
-        ),
+        by_age: group(chosen.iter().copied(), |p| age_band(p.age), &bands),
         by_sex: group(
             chosen.iter().copied(),
-            |p| p.sex.clone(),
+            |p| p.sex.as_str(),
             &["F".into(), "M".into()],
         ),
         mean_appointments: if chosen.is_empty() {

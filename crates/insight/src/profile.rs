@@ -193,7 +193,8 @@ pub struct Profile {
     pub dna_rate: f64,
     /// The most frequent attenders (pseudonym, appointments, age band), most first.
     pub most_frequent: Vec<(String, u64, &'static str)>,
-    /// The per-person counts the figures come from (for cohorts and checks; never shown).
+    /// The per-person counts the figures come from, in no particular order (for cohorts and
+    /// checks; never shown).
     pub people: Vec<PersonCount>,
 }
 
@@ -265,7 +266,7 @@ pub fn concentration(counts: &[u64]) -> Concentration {
 /// People and their appointments per value of `key`, the labels of `order` first (with zeros).
 pub(crate) fn group<'a>(
     people: impl IntoIterator<Item = &'a PersonCount>,
-    key: impl Fn(&PersonCount) -> String,
+    key: impl Fn(&'a PersonCount) -> &'a str,
     order: &[String],
 ) -> Vec<Group> {
     let mut out: Vec<Group> = order
@@ -282,7 +283,7 @@ pub(crate) fn group<'a>(
             Some(i) => i,
             None => {
                 out.push(Group {
-                    label: k,
+                    label: k.to_owned(),
                     people: RawCount::new(0),
                     appointments: RawCount::new(0),
                 });
@@ -375,7 +376,7 @@ pub fn mix_plan(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionE
         )?
         .aggregate(
             vec![
-                to_char(col("starts_at"), lit("%Y-%m")).alias("month"),
+                date_trunc(lit("month"), col("starts_at")).alias("month"),
                 col("clinician_role"),
                 col("mode"),
                 col("status"),
@@ -423,7 +424,11 @@ async fn mix(tables: &Tables, scope: &Scope) -> Result<Mix, DataFusionError> {
                 .rule
                 .counts(status.value(i), slot.value(i), role.value(i))
             {
-                *monthly.entry(month.value(i).to_owned()).or_insert(0u64) += k;
+                // "2025-01-01T00:00:00Z" → "2025-01": formatting ~40 keys, not every row.
+                let m = month.value(i);
+                *monthly
+                    .entry(m.get(..7).unwrap_or(m).to_owned())
+                    .or_insert(0u64) += k;
                 *roles.entry(role.value(i).to_owned()).or_insert(0u64) += k;
                 *modes.entry(mode.value(i).to_owned()).or_insert(0u64) += k;
             }
@@ -440,6 +445,25 @@ async fn mix(tables: &Tables, scope: &Scope) -> Result<Mix, DataFusionError> {
         modes: counts(modes),
         dna,
     })
+}
+
+/// The `k` people with most appointments (ties by pseudonym, so the list is stable), without
+/// sorting everyone.
+fn most_frequent(people: &[PersonCount], k: usize) -> Vec<(String, u64, &'static str)> {
+    let order = |a: &&PersonCount, b: &&PersonCount| {
+        b.appointments
+            .cmp(&a.appointments)
+            .then_with(|| a.pseudonym.cmp(&b.pseudonym))
+    };
+    let mut top: Vec<&PersonCount> = people.iter().filter(|p| p.appointments > 0).collect();
+    if top.len() > k {
+        top.select_nth_unstable_by(k, order);
+        top.truncate(k);
+    }
+    top.sort_by(order);
+    top.into_iter()
+        .map(|p| (p.pseudonym.clone(), p.appointments, age_band(p.age)))
+        .collect()
 }
 
 /// Computes the profile.
@@ -470,11 +494,6 @@ pub async fn profile(tables: &Tables, scope: &Scope) -> Result<Profile, DataFusi
             });
         }
     }
-    people.sort_by(|a, b| {
-        b.appointments
-            .cmp(&a.appointments)
-            .then_with(|| a.pseudonym.cmp(&b.pseudonym))
-    });
     let counts: Vec<u64> = people.iter().map(|p| p.appointments).collect();
     let Concentration {
         top_shares,
@@ -493,26 +512,20 @@ pub async fn profile(tables: &Tables, scope: &Scope) -> Result<Profile, DataFusi
     } = appointment_mix?;
 
     let bands: Vec<String> = AGE_BANDS.iter().map(|b| b.0.to_owned()).collect();
-    let by_age = group(&people, |p| age_band(p.age).to_owned(), &bands);
-    let by_sex = group(&people, |p| p.sex.clone(), &["F".into(), "M".into()]);
-    let mut by_practice = group(&people, |p| p.practice.clone(), &scope.practices);
+    let by_age = group(&people, |p| age_band(p.age), &bands);
+    let by_sex = group(&people, |p| p.sex.as_str(), &["F".into(), "M".into()]);
+    let mut by_practice = group(&people, |p| p.practice.as_str(), &scope.practices);
     by_practice.retain(|g| g.people.value() > 0);
-    let quintiles: Vec<String> = (1..=5).map(|q| format!("{q}")).collect();
+    const QUINTILES: [&str; 5] = ["1", "2", "3", "4", "5"];
     let by_deprivation = group(
         &people,
-        |p| {
-            p.imd_quintile
-                .map(|q| q.to_string())
-                .unwrap_or_else(|| "Not recorded".into())
+        |p| match p.imd_quintile {
+            Some(q @ 1..=5) => QUINTILES[q as usize - 1],
+            _ => "Not recorded",
         },
-        &quintiles,
+        &QUINTILES.map(String::from),
     );
-    let most_frequent = people
-        .iter()
-        .take(20)
-        .filter(|p| p.appointments > 0)
-        .map(|p| (p.pseudonym.clone(), p.appointments, age_band(p.age)))
-        .collect();
+    let most_frequent = most_frequent(&people, 20);
     Ok(Profile {
         from: scope.from,
         to: scope.to,

@@ -595,6 +595,9 @@ mod profile {
                 want.len() as u64
             );
             assert_eq!(got.monthly.iter().map(|m| m.1.value()).sum::<u64>(), total);
+            let months: Vec<&str> = got.monthly.iter().map(|m| m.0.as_str()).collect();
+            let want_months: Vec<String> = (1..=12).map(|m| format!("2024-{m:02}")).collect();
+            assert_eq!(months, want_months, "twelve months, in order, as YYYY-MM");
             assert_eq!(got.lorenz.first(), Some(&(0.0, 0.0)));
             assert!((got.lorenz.last().unwrap().1 - 1.0).abs() < 1e-12);
         }
