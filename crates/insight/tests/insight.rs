@@ -111,6 +111,17 @@ impl World {
         .unwrap()
     }
 
+    /// Imports the generated canonical file of each dataset, each one expected to import.
+    async fn import_all(&self, datasets: &[Dataset]) {
+        for d in datasets {
+            let file = self.file(&format!("{}.csv", d.name()));
+            assert!(matches!(
+                self.import(*d, &file, false, None).await,
+                Outcome::Imported(_)
+            ));
+        }
+    }
+
     fn file(&self, name: &str) -> PathBuf {
         self.files.path().join(name)
     }
@@ -528,15 +539,8 @@ mod profile {
             seed,
         };
         together_generate::generate(&p, w.files.path(), &mut |_| {}).unwrap();
-        for (d, f) in [
-            (Dataset::Registrations, "registrations.csv"),
-            (Dataset::Appointments, "appointments.csv"),
-        ] {
-            assert!(matches!(
-                w.import(d, &w.file(f), false, None).await,
-                Outcome::Imported(_)
-            ));
-        }
+        w.import_all(&[Dataset::Registrations, Dataset::Appointments])
+            .await;
         let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
         for practices in [
             vec!["B99001".to_owned(), "B99002".to_owned()],
@@ -622,16 +626,12 @@ mod profile {
             seed: 21,
         };
         together_generate::generate(&p, w.files.path(), &mut |_| {}).unwrap();
-        for (d, f) in [
-            (Dataset::Registrations, "registrations.csv"),
-            (Dataset::Appointments, "appointments.csv"),
-            (Dataset::Conditions, "conditions.csv"),
-        ] {
-            assert!(matches!(
-                w.import(d, &w.file(f), false, None).await,
-                Outcome::Imported(_)
-            ));
-        }
+        w.import_all(&[
+            Dataset::Registrations,
+            Dataset::Appointments,
+            Dataset::Conditions,
+        ])
+        .await;
         let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
         let scope = Scope {
             from: date!(2025 - 01 - 01),
@@ -730,16 +730,12 @@ mod profile {
                 .unwrap(),
         )
         .await;
-        for (d, f) in [
-            (Dataset::Registrations, "registrations.csv"),
-            (Dataset::Appointments, "appointments.csv"),
-            (Dataset::AeAttendances, "ae_attendances.csv"),
-        ] {
-            assert!(matches!(
-                w.import(d, &w.file(f), false, None).await,
-                Outcome::Imported(_)
-            ));
-        }
+        w.import_all(&[
+            Dataset::Registrations,
+            Dataset::Appointments,
+            Dataset::AeAttendances,
+        ])
+        .await;
         let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
         let scope = Scope {
             from: date!(2025 - 01 - 01),
@@ -1150,17 +1146,13 @@ mod cohorts {
                 .unwrap(),
         )
         .await;
-        for (d, f) in [
-            (Dataset::Registrations, "registrations.csv"),
-            (Dataset::Appointments, "appointments.csv"),
-            (Dataset::Conditions, "conditions.csv"),
-            (Dataset::AeAttendances, "ae_attendances.csv"),
-        ] {
-            assert!(matches!(
-                w.import(d, &w.file(f), false, None).await,
-                Outcome::Imported(_)
-            ));
-        }
+        w.import_all(&[
+            Dataset::Registrations,
+            Dataset::Appointments,
+            Dataset::Conditions,
+            Dataset::AeAttendances,
+        ])
+        .await;
         let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
         let rule = CountingRule::default();
         let definition = CohortDefinition {
@@ -1291,17 +1283,13 @@ mod analysts {
                 .unwrap(),
         )
         .await;
-        for (d, f) in [
-            (Dataset::Registrations, "registrations.csv"),
-            (Dataset::Appointments, "appointments.csv"),
-            (Dataset::Conditions, "conditions.csv"),
-            (Dataset::AeAttendances, "ae_attendances.csv"),
-        ] {
-            assert!(matches!(
-                w.import(d, &w.file(f), false, None).await,
-                Outcome::Imported(_)
-            ));
-        }
+        w.import_all(&[
+            Dataset::Registrations,
+            Dataset::Appointments,
+            Dataset::Conditions,
+            Dataset::AeAttendances,
+        ])
+        .await;
         let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
         let appointments = csv::Reader::from_path(w.file("appointments.csv"))
             .unwrap()
