@@ -142,6 +142,16 @@ pub async fn frequent(
     definition: Definition,
 ) -> Result<Frequent, DataFusionError> {
     let now = profile(tables, scope).await?;
+    frequent_given(tables, scope, definition, &now).await
+}
+
+/// The same, given the period's profile already worked out (the Insight page has it).
+pub async fn frequent_given(
+    tables: &Tables,
+    scope: &Scope,
+    definition: Definition,
+    now: &crate::profile::Profile,
+) -> Result<Frequent, DataFusionError> {
     let before = profile(tables, &previous(scope)).await?;
     let members = definition.select(&now.people);
     let earlier = definition.select(&before.people);

@@ -101,6 +101,17 @@ pub(crate) async fn per_person(
 }
 
 pub async fn hiu(tables: &Tables, scope: &Scope, threshold: u64) -> Result<Hiu, DataFusionError> {
+    let gp = profile(tables, scope).await?;
+    hiu_given(tables, scope, threshold, &gp.people).await
+}
+
+/// The same, given everyone's GP appointments in the period (from the period's profile).
+pub async fn hiu_given(
+    tables: &Tables,
+    scope: &Scope,
+    threshold: u64,
+    gp_people: &[crate::profile::PersonCount],
+) -> Result<Hiu, DataFusionError> {
     let threshold = threshold.max(1);
     let now = per_person(tables, scope).await?;
     let before: HashSet<String> = per_person(tables, &previous(scope))
@@ -130,17 +141,15 @@ pub async fn hiu(tables: &Tables, scope: &Scope, threshold: u64) -> Result<Hiu, 
             g.appointments = RawCount::new(g.appointments.value() + n);
         }
     }
-    let gp: HashMap<String, u64> = profile(tables, scope)
-        .await?
-        .people
-        .into_iter()
-        .map(|p| (p.pseudonym, p.appointments))
+    let gp: HashMap<&str, u64> = gp_people
+        .iter()
+        .map(|p| (p.pseudonym.as_str(), p.appointments))
         .collect();
     let mean = |who: &mut dyn Iterator<Item = &String>| {
         let (mut n, mut sum) = (0u64, 0u64);
         for p in who {
             n += 1;
-            sum += gp.get(p).copied().unwrap_or(0);
+            sum += gp.get(p.as_str()).copied().unwrap_or(0);
         }
         if n == 0 {
             0.0

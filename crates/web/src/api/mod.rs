@@ -39,6 +39,16 @@ pub(crate) fn routes(r: Routes) -> Routes {
             Policy::Allow(Action::FindPeople),
             get_person,
         )
+        .get(
+            "/api/v1/insight/frequent",
+            Policy::Allow(Action::ViewInsight),
+            insight_frequent,
+        )
+        .get(
+            "/api/v1/insight/hiu",
+            Policy::Allow(Action::ViewInsight),
+            insight_hiu,
+        )
 }
 
 struct BearerAuth;
@@ -57,7 +67,7 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Together API", version = "1", description = "Collaborative Practice for GP practices and their PCN. Authenticate with a bearer token from `together users token`."),
-    paths(me, find_people, create_person, get_person, insight_profile),
+    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu),
     components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -270,4 +280,48 @@ async fn insight_profile(
         Some(p) => Ok(Json(p.shown(s.audience))),
         None => Err(AppError::BadRequest(s.notes.join(" "))),
     }
+}
+
+/// The selection's frequent attenders and high intensity users, or why there are none.
+async fn extras(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &crate::pages::insight::Filters,
+) -> Result<
+    (
+        together_insight::frequent::Frequent,
+        together_insight::hiu::Hiu,
+        together_core::disclosure::Audience,
+    ),
+    AppError,
+> {
+    let s = crate::pages::insight::select(state, ctx, f).await?;
+    match crate::pages::insight::frequent_and_hiu(&s).await? {
+        Some((fa, h)) => Ok((fa, h, s.audience)),
+        None => Err(AppError::BadRequest(s.notes.join(" "))),
+    }
+}
+
+/// Frequent attenders: the top 10% of attenders within each age band and sex, disclosed for
+/// the token's user as on the page.
+#[utoipa::path(get, path = "/api/v1/insight/frequent", params(crate::pages::insight::Filters), responses((status = 200, description = "how many, their share of appointments, persistence, conditions compared", body = Object), (status = 400, body = ApiError)))]
+async fn insight_frequent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(f): Query<crate::pages::insight::Filters>,
+) -> Result<Json<together_insight::frequent::ShownFrequent>, AppError> {
+    let (fa, _, audience) = extras(&state, &ctx, &f).await?;
+    Ok(Json(fa.shown(audience)))
+}
+
+/// High intensity use of A&E (5 or more attendances in the period), disclosed for the token's
+/// user as on the page.
+#[utoipa::path(get, path = "/api/v1/insight/hiu", params(crate::pages::insight::Filters), responses((status = 200, description = "how many, their share of attendances, persistence, ages, GP use", body = Object), (status = 400, body = ApiError)))]
+async fn insight_hiu(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(f): Query<crate::pages::insight::Filters>,
+) -> Result<Json<together_insight::hiu::ShownHiu>, AppError> {
+    let (_, h, audience) = extras(&state, &ctx, &f).await?;
+    Ok(Json(h.shown(audience)))
 }

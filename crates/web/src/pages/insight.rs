@@ -14,6 +14,8 @@ use serde::Deserialize;
 use time::Date;
 use together_core::disclosure::{Audience, Count, RawCount, RULE};
 use together_core::{Action, Role};
+use together_insight::frequent::{frequent_given, Definition, Frequent, ShownFrequent};
+use together_insight::hiu::{hiu_given, Hiu, ShownHiu, DEFAULT_THRESHOLD};
 use together_insight::profile::{pooled_practices, profile, CountingRule, Profile, Scope};
 use together_insight::Tables;
 
@@ -60,6 +62,8 @@ struct InsightPage {
     practices: Vec<(String, String, bool)>,
     notes: Vec<String>,
     figures: Option<Figures>,
+    frequent_attenders: Option<ShownFrequent>,
+    hiu: Option<ShownHiu>,
 }
 
 struct Figures {
@@ -160,6 +164,23 @@ pub(crate) struct Selection {
     pub audience: Audience,
     pub notes: Vec<String>,
     pub profile: Option<Profile>,
+    /// The tables and scope the profile came from, for the analyses that build on it.
+    pub basis: Option<(Tables, Scope)>,
+}
+
+/// Frequent attenders (the top 10% within age band and sex) and high intensity users of A&E
+/// (5 or more attendances) for the selection, reusing its profile.
+pub(crate) async fn frequent_and_hiu(s: &Selection) -> Result<Option<(Frequent, Hiu)>, AppError> {
+    let (Some(p), Some((tables, scope))) = (&s.profile, &s.basis) else {
+        return Ok(None);
+    };
+    let f = frequent_given(tables, scope, Definition::TopPercentWithinAgeSex(10.0), p)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let h = hiu_given(tables, scope, DEFAULT_THRESHOLD, &p.people)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Some((f, h)))
 }
 
 /// Resolves the filters for this actor (a clinician starts at their own practice, everyone else
@@ -217,6 +238,7 @@ pub(crate) async fn select(
         audience,
         notes,
         profile: None,
+        basis: None,
     };
     if latest.is_none() {
         selection
@@ -254,6 +276,7 @@ pub(crate) async fn select(
         );
     } else {
         selection.profile = Some(p);
+        selection.basis = Some((tables, scope));
     }
     Ok(selection)
 }
@@ -264,7 +287,14 @@ async fn page(
     Query(f): Query<Filters>,
 ) -> Result<Response, AppError> {
     let s = select(&state, &ctx, &f).await?;
+    let extras = frequent_and_hiu(&s).await?;
+    let (frequent, hiu) = match extras {
+        Some((f, h)) => (Some(f.shown(s.audience)), Some(h.shown(s.audience))),
+        None => (None, None),
+    };
     let page = InsightPage {
+        frequent_attenders: frequent,
+        hiu,
         layout: Layout::new(&state, &ctx, "Insight"),
         from: s.from.to_string(),
         to: s.to.to_string(),

@@ -24,6 +24,7 @@ async fn with_data(app: &TestApp) -> u64 {
     for (d, f) in [
         (Dataset::Registrations, "registrations.csv"),
         (Dataset::Appointments, "appointments.csv"),
+        (Dataset::AeAttendances, "ae_attendances.csv"),
     ] {
         let path = files.path().join(f);
         let req = StageRequest {
@@ -310,4 +311,65 @@ async fn the_administrator_sets_what_counts_and_every_figure_follows_it() {
     assert!(insight
         .body
         .contains("Appointments with status Finished count as consultations; every slot type counts except Same Day"));
+}
+
+#[tokio::test]
+async fn frequent_attenders_and_high_intensity_users_on_the_page_and_in_the_api() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    with_data(&app).await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    let page = gp.get("/insight?from=2025-01-01&to=2025-12-31").await;
+    assert!(
+        page.body.contains("Frequent attenders") && page.body.contains("id=\"frequent-people\"")
+    );
+    assert!(
+        page.body.contains("High intensity use of A&amp;E")
+            && page.body.contains("id=\"hiu-people\"")
+    );
+
+    let mut api = app.client();
+    api.bearer = Some(app.api_token(Role::Clinician).await);
+    let res = api
+        .get("/api/v1/insight/hiu?from=2025-01-01&to=2025-12-31")
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let hiu: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert!(hiu["definition"]
+        .as_str()
+        .unwrap()
+        .starts_with("5 or more A&E attendances"));
+    assert_eq!(
+        hiu["attendances"]["kind"], "exact",
+        "a clinician's own practice, exactly"
+    );
+    // The same denominator as the page.
+    let shown_people: u64 = figure(&page.body, "registered").parse().unwrap();
+    assert_eq!(hiu["registered"]["value"].as_u64(), Some(shown_people));
+    let res = api
+        .get("/api/v1/insight/frequent?from=2025-01-01&to=2025-12-31")
+        .await;
+    let frequent: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert!(frequent["definition"].as_str().unwrap().contains("top 10%"));
+    assert!(frequent["people"]["value"].as_u64().unwrap() > 0);
+
+    let mut admin_api = app.client();
+    admin_api.bearer = Some(app.api_token(Role::PcnAdmin).await);
+    let res = admin_api
+        .get("/api/v1/insight/hiu?practice=B99001&from=2025-01-01&to=2025-12-31")
+        .await;
+    let shown: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert!(
+        shown["disclosure"]
+            .as_str()
+            .unwrap()
+            .starts_with("Counts from 1 to 7"),
+        "disclosure control for the administrator"
+    );
+    assert_ne!(shown["registered"]["kind"], "exact");
+    let mut champion = app.client();
+    champion.bearer = Some(app.api_token(Role::Champion).await);
+    assert_eq!(
+        champion.get("/api/v1/insight/frequent").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
