@@ -4,8 +4,8 @@
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -148,7 +148,7 @@ test('a GP builds a cohort, sees its shape and downloads the invitation list', a
   const page = await context.newPage()
   await signIn(page, creds.find((c) => c.role === 'clinician'))
   await page.goto(base + '/insight')
-  await page.getByRole('link', { name: 'Cohorts' }).click()
+  await page.getByRole('link', { name: 'Cohorts' }).first().click()
   await axe(page, 'the cohort builder')
   await page.getByLabel('Youngest age (optional)').fill('sixty')
   await page.getByRole('button', { name: 'Save cohort' }).click()
@@ -170,6 +170,21 @@ test('a GP builds a cohort, sees its shape and downloads the invitation list', a
   const lines = Buffer.concat(text).toString('utf8').trim().split('\n')
   assert.equal(lines[0], 'given_name,family_name,date_of_birth,nhs_number,mobile,suggested_text_message')
   assert.equal(lines.length - 1, size, 'one line per person in the cohort at the practice')
+  await context.close()
+})
+
+test('the shareable HTML report stands alone and is accessible', async () => {
+  const run = spawnSync(binary, ['analyse', 'profile', '--data-dir', dataDir, '--from', '2025-01-01', '--to', '2025-12-31', '--format', 'html'], { encoding: 'utf8' })
+  assert.equal(run.status, 0, run.stderr)
+  assert.ok(!/<script|<link|src="http/.test(run.stdout), 'no scripts and no outside files')
+  const file = join(dataDir, 'report.html')
+  writeFileSync(file, run.stdout)
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  await page.goto('file://' + file)
+  assert.equal(await page.locator('svg[role="img"]').count(), 4, 'the charts are there')
+  assert.ok((await page.locator('table').count()) >= 4, 'each chart has its table')
+  await axe(page, 'the HTML report')
   await context.close()
 })
 

@@ -20,6 +20,9 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// A self-contained HTML report a practice can share (the attendance profile; the other
+    /// analyses print their table).
+    Html,
 }
 
 /// What every analysis is run on: the instance, the period and the practices.
@@ -201,6 +204,14 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
                 Format::Csv => print!("{}", csv_text(&shown)?),
                 Format::Table => print!("{}", table(&shown)),
+                Format::Html => print!(
+                    "{}",
+                    together_web::report::profile_report(
+                        &p,
+                        audience(unsuppressed),
+                        time::OffsetDateTime::now_utc().date()
+                    )?
+                ),
             }
         }
         AnalyseCommand::Hiu {
@@ -219,7 +230,7 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
             let shown = h.shown(audience(unsuppressed));
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
-                Format::Csv | Format::Table => {
+                Format::Csv | Format::Table | Format::Html => {
                     println!("High intensity use of A&E: {}", shown.definition);
                     println!(
                         "  {} of {} people registered; {} went to A&E at all, {} attendances",
@@ -273,7 +284,7 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
             let shown = f.shown(audience(unsuppressed));
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
-                Format::Csv | Format::Table => {
+                Format::Csv | Format::Table | Format::Html => {
                     println!(
                         "Frequent attenders ({}), {} to {}",
                         shown.definition, scope.from, scope.to

@@ -66,28 +66,28 @@ struct InsightPage {
     hiu: Option<ShownHiu>,
 }
 
-struct Figures {
-    suppressed: bool,
-    rule: &'static str,
-    counting: String,
-    basis: String,
-    registered: Count,
-    appointments: Count,
-    mean: String,
-    median: String,
-    gini: String,
-    dna: String,
-    top: Vec<Bar>,
-    lorenz_points: String,
-    lorenz_rows: Vec<(String, String)>,
-    ages: Vec<Row>,
-    age_bars: Vec<Bar>,
-    months: Vec<(String, Count)>,
-    month_bars: Vec<Bar>,
-    roles: Vec<(String, Count)>,
-    modes: Vec<(String, Count)>,
-    deprivation: Vec<Row>,
-    frequent: Vec<(String, u64, &'static str)>,
+pub(crate) struct Figures {
+    pub(crate) suppressed: bool,
+    pub(crate) rule: &'static str,
+    pub(crate) counting: String,
+    pub(crate) basis: String,
+    pub(crate) registered: Count,
+    pub(crate) appointments: Count,
+    pub(crate) mean: String,
+    pub(crate) median: String,
+    pub(crate) gini: String,
+    pub(crate) dna: String,
+    pub(crate) top: Vec<Bar>,
+    pub(crate) lorenz_points: String,
+    pub(crate) lorenz_rows: Vec<(String, String)>,
+    pub(crate) ages: Vec<Row>,
+    pub(crate) age_bars: Vec<Bar>,
+    pub(crate) months: Vec<(String, Count)>,
+    pub(crate) month_bars: Vec<Bar>,
+    pub(crate) roles: Vec<(String, Count)>,
+    pub(crate) modes: Vec<(String, Count)>,
+    pub(crate) deprivation: Vec<Row>,
+    pub(crate) frequent: Vec<(String, u64, &'static str)>,
 }
 
 fn pct(x: f64) -> String {
@@ -316,7 +316,7 @@ async fn page(
     Ok(Html(page.render()?).into_response())
 }
 
-fn figures(p: &Profile, audience: Audience) -> Figures {
+pub(crate) fn figures(p: &Profile, audience: Audience) -> Figures {
     let show = |c: RawCount| c.disclose(audience);
     let per_person = |people: RawCount, appts: RawCount| {
         // A mean over a suppressed group would reveal what suppression hides.
