@@ -170,6 +170,9 @@ test('a GP builds a cohort, sees its shape and downloads the invitation list', a
   const lines = Buffer.concat(text).toString('utf8').trim().split('\n')
   assert.equal(lines[0], 'given_name,family_name,date_of_birth,nhs_number,mobile,suggested_text_message')
   assert.equal(lines.length - 1, size, 'one line per person in the cohort at the practice')
+  const cli = spawnSync(binary, ['analyse', 'cohort', 'Over-60s who see us a lot', '--data-dir', dataDir, '--unsuppressed', '--format', 'json'], { encoding: 'utf8' })
+  assert.equal(cli.status, 0, cli.stderr)
+  assert.equal(JSON.parse(cli.stdout).size.value, size, 'the command line finds the same cohort')
   await context.close()
 })
 

@@ -69,6 +69,20 @@ pub enum AnalyseCommand {
     },
     /// Who really uses the appointments: shares, Gini, age bands, months, roles, modes.
     Profile(Selection),
+    /// A saved cohort (built on the Insight page): its definition, size and shape now.
+    Cohort {
+        #[command(flatten)]
+        at: Location,
+        /// The cohort's name, as saved.
+        name: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Exact counts (for the operator's own use; the default output is fit for sharing).
+        #[arg(long)]
+        unsuppressed: bool,
+        #[arg(long)]
+        pcn: Option<String>,
+    },
     /// A pseudonymised extract for analysts: each dataset as Parquet and CSV, with a data
     /// dictionary, for the period and practices (people with a national data opt-out left out
     /// when pooled).
@@ -171,6 +185,62 @@ fn audience(unsuppressed: bool) -> Audience {
 
 pub async fn run(cmd: AnalyseCommand) -> Result<()> {
     match cmd {
+        AnalyseCommand::Cohort {
+            at,
+            name,
+            format,
+            unsuppressed,
+            pcn,
+        } => {
+            let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
+            let pcn = pick_pcn(&store, pcn.as_deref()).await?;
+            let saved = store.cohorts(pcn).await?;
+            let Some(record) = saved.iter().find(|c| c.name.eq_ignore_ascii_case(&name)) else {
+                let names: Vec<&str> = saved.iter().map(|c| c.name.as_str()).collect();
+                bail!(
+                    "no cohort is called {name}; saved cohorts: {}",
+                    if names.is_empty() {
+                        "none yet (build one on the Insight page)".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                );
+            };
+            let definition: together_insight::cohort::CohortDefinition =
+                serde_json::from_str(&record.definition)
+                    .with_context(|| format!("the cohort {name} cannot be read"))?;
+            let tables = Tables::open(&store, &at.data_dir, pcn).await?;
+            let rule = CountingRule::of(&store, pcn).await?;
+            let cohort = together_insight::cohort::evaluate(&tables, &definition, &rule)
+                .await
+                .context("the analysis failed")?;
+            let mut event = cli_audit("analyse_cohort", "cohort", Some(pcn));
+            event.resource_id = Some(record.id.clone());
+            event.reason = unsuppressed.then(|| "unsuppressed".to_owned());
+            store.audit(&event).await?;
+            let shown = cohort.shown(audience(unsuppressed));
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
+                Format::Csv | Format::Table | Format::Html => {
+                    println!("{}: {}", record.name, shown.description);
+                    println!("  {} people of {} registered", shown.size, shown.registered);
+                    for (title, groups) in [
+                        ("by practice", &shown.by_practice),
+                        ("by age", &shown.by_age),
+                        ("by sex", &shown.by_sex),
+                    ] {
+                        println!("  {title}:");
+                        for g in groups {
+                            println!("    {:<8} {:>8}", g.label, g.people.to_string());
+                        }
+                    }
+                    println!("{}", shown.counting_rule);
+                    if let Some(rule) = shown.disclosure {
+                        println!("{rule}");
+                    }
+                }
+            }
+        }
         AnalyseCommand::Extract { period, out } => {
             if out.exists() {
                 bail!("{} already exists: name a new folder", out.display());

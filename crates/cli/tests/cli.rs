@@ -497,6 +497,11 @@ fn importing_is_explained_refused_whole_or_accepted_and_never_twice() {
     assert!(extract.status.success(), "{}", stderr(&extract));
     assert!(out.join("appointments.parquet").exists() && out.join("DATA-DICTIONARY.md").exists());
 
+    assert_clear_failure(
+        &together(&["analyse", "cohort", "Nobody", "--data-dir", d]),
+        "no cohort is called Nobody; saved cohorts: none yet",
+    );
+
     // A Synthea export: one folder, four imports, all or nothing.
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/synthea-unmc");
     let broken = dir.path().join("synthea-broken");
