@@ -368,3 +368,52 @@ pub fn invitation_csv(people: &[Identified], practice_name: &str) -> Result<Vec<
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_invitation_list_neutralises_formulas_and_survives_quotes_commas_and_newlines() {
+        let person = |given: &str, family: &str, mobile: Option<&str>| Identified {
+            pseudonym: "p".into(),
+            entry: IndexEntry {
+                nhs_number: Some("9990000018".into()),
+                given_name: given.into(),
+                family_name: family.into(),
+                date_of_birth: time::macros::date!(1948 - 03 - 27),
+                mobile: mobile.map(str::to_owned),
+            },
+        };
+        let people = [
+            person(
+                "=HYPERLINK(\"x\")",
+                "O'Brien, \"Jr\"\nSecond line",
+                Some("+447700900123"),
+            ),
+            person("@SUM(A1)", "-1+1", None),
+            person("\t=1", "Ashworth", Some("07700 900982")),
+        ];
+        let bytes = invitation_csv(&people, "Quayside Surgery").unwrap();
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(
+            rows.len(),
+            3,
+            "one row per person, embedded newlines kept inside quotes"
+        );
+        assert_eq!(&rows[0][0], "'=HYPERLINK(\"x\")");
+        assert_eq!(
+            &rows[0][1], "O'Brien, \"Jr\"\nSecond line",
+            "quotes and commas round-trip"
+        );
+        assert_eq!(&rows[0][4], "'+447700900123");
+        assert_eq!((&rows[1][0], &rows[1][1]), ("'@SUM(A1)", "'-1+1"));
+        assert_eq!(&rows[2][0], "'\t=1");
+        assert_eq!(
+            &rows[2][4], "07700 900982",
+            "ordinary values are left alone"
+        );
+        assert!(rows.iter().all(|r| r[5].contains("Quayside Surgery")));
+    }
+}

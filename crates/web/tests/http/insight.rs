@@ -188,6 +188,11 @@ async fn a_clinician_builds_a_cohort_and_downloads_invitations_for_their_practic
         .unwrap()
         .starts_with("attachment"));
     assert_eq!(list.headers["cache-control"], "no-store");
+    assert_eq!(
+        list.headers["x-content-type-options"], "nosniff",
+        "security headers on the download too"
+    );
+    assert!(list.headers.contains_key("content-security-policy"));
     let mut lines = list.body.lines();
     assert_eq!(
         lines.next(),
