@@ -1,9 +1,19 @@
-//! `together generate`: the synthetic neighbourhood, as canonical CSVs an importer reads.
+//! `together generate`: the synthetic neighbourhood, as canonical CSVs (or Synthea CSV) an
+//! importer reads.
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
-use together_generate::{generate, Params};
+use together_generate::{generate_as, Format, Params};
+
+/// What `--format` can ask for.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// The canonical CSVs of docs/formats.md.
+    Csv,
+    /// Synthea CSV: patients.csv, encounters.csv, conditions.csv (`together import synthea`).
+    Synthea,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
@@ -23,9 +33,12 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// The folder to write registrations.csv, conditions.csv, appointments.csv,
-    /// ae_attendances.csv and manifest.json into.
+    /// ae_attendances.csv (or Synthea's files) and manifest.json into.
     #[arg(long)]
     pub out: PathBuf,
+    /// Which files to write.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: OutputFormat,
 }
 
 pub fn run(args: GenerateArgs) -> Result<()> {
@@ -44,7 +57,11 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let summary = generate(&params, &args.out, &mut |n| bar.set_position(n))
+    let format = match args.format {
+        OutputFormat::Csv => Format::Canonical,
+        OutputFormat::Synthea => Format::Synthea,
+    };
+    let summary = generate_as(&params, format, &args.out, &mut |n| bar.set_position(n))
         .with_context(|| format!("could not generate into {}", args.out.display()))?;
     bar.finish_and_clear();
     println!(

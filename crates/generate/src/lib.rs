@@ -18,4 +18,4 @@ mod model;
 mod write;
 
 pub use model::{practices, Params, ParamsError, Practice, MAX_PEOPLE};
-pub use write::{generate, GenerateError, Summary};
+pub use write::{generate, generate_as, Format, GenerateError, Summary};

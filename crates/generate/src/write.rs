@@ -32,7 +32,8 @@ pub struct Summary {
     pub conditions: u64,
 }
 
-const FILES: [(&str, &[&str]); 4] = [
+/// The canonical files and their headers.
+const CANONICAL: [(&str, &[&str]); 4] = [
     (
         "registrations.csv",
         &[
@@ -73,6 +74,80 @@ const FILES: [(&str, &[&str]); 4] = [
     ),
 ];
 
+/// Synthea's files in its newer column set (the columns Together reads, and FIPS and INCOME).
+const SYNTHEA: [(&str, &[&str]); 3] = [
+    (
+        "patients.csv",
+        &[
+            "Id",
+            "BIRTHDATE",
+            "DEATHDATE",
+            "FIRST",
+            "LAST",
+            "GENDER",
+            "FIPS",
+            "INCOME",
+        ],
+    ),
+    (
+        "conditions.csv",
+        &[
+            "START",
+            "STOP",
+            "PATIENT",
+            "ENCOUNTER",
+            "CODE",
+            "DESCRIPTION",
+        ],
+    ),
+    (
+        "encounters.csv",
+        &[
+            "Id",
+            "START",
+            "STOP",
+            "PATIENT",
+            "ORGANIZATION",
+            "PROVIDER",
+            "PAYER",
+            "ENCOUNTERCLASS",
+            "CODE",
+            "DESCRIPTION",
+        ],
+    ),
+];
+
+/// Which files to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// The canonical CSVs of docs/formats.md.
+    #[default]
+    Canonical,
+    /// Synthea CSV (patients, encounters, conditions): no NHS numbers, practices as
+    /// organisations, only appointments that happened, times in UTC.
+    Synthea,
+}
+
+/// A Synthea-style id for a person (Synthea has no NHS numbers).
+fn synthea_id(nhs: &str) -> String {
+    format!("00000000-0000-4000-8000-00{nhs}")
+}
+
+/// A Synthea-style id for a practice's organisation.
+fn organisation_id(ods: &str) -> String {
+    let digits: String = ods.chars().filter(char::is_ascii_digit).collect();
+    format!("00000000-0000-4000-9000-{digits:0>12}")
+}
+
+/// A local time as Synthea writes times: UTC, with a Z.
+fn utc(t: PrimitiveDateTime) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    together_core::uk_time::london_to_utc(t)
+        .format(f)
+        .unwrap_or_default()
+}
+
 fn date(d: Date) -> String {
     let f = time::macros::format_description!("[year]-[month]-[day]");
     d.format(f).unwrap_or_default()
@@ -94,6 +169,20 @@ pub fn generate(
     out: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Summary, GenerateError> {
+    generate_as(params, Format::Canonical, out, progress)
+}
+
+/// Generates the neighbourhood into `out` in the given format.
+pub fn generate_as(
+    params: &Params,
+    format: Format,
+    out: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Summary, GenerateError> {
+    let files: &[(&str, &[&str])] = match format {
+        Format::Canonical => &CANONICAL,
+        Format::Synthea => &SYNTHEA,
+    };
     params.check()?;
     let io = |path: &Path| {
         let path = path.to_owned();
@@ -101,58 +190,121 @@ pub fn generate(
     };
     std::fs::create_dir_all(out).map_err(io(out))?;
     let mut writers = Vec::new();
-    for (name, header) in FILES {
+    for (name, header) in files {
         let path = partial(out, name);
         let file = File::create(&path).map_err(io(&path))?;
         let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
-        w.write_record(header)?;
+        w.write_record(*header)?;
         writers.push(w);
     }
-    let [reg, cond, appt, ae] = &mut writers[..] else {
-        unreachable!("four files are opened above")
-    };
     let practices = practices(params);
     let mut numbers = TestNumbers::new();
     let mut summary = Summary::default();
     for index in 0..params.patients {
         let Some(nhs) = numbers.next() else { break };
         let p = person(params, &practices, index, nhs);
-        let quintile = p.imd_quintile.to_string();
-        reg.write_record([
-            p.nhs_number.as_str(),
-            &p.ods_code,
-            p.given_name,
-            p.family_name,
-            &date(p.date_of_birth),
-            p.sex,
-            &p.mobile,
-            &quintile,
-            &date(p.registered_from),
-            &p.registered_to.map(date).unwrap_or_default(),
-            &p.date_of_death.map(date).unwrap_or_default(),
-            if p.opt_out { "true" } else { "false" },
-        ])?;
-        for (name, code, on) in &p.conditions {
-            cond.write_record([p.nhs_number.as_str(), name, code, &date(*on)])?;
-        }
-        for a in &p.appointments {
-            appt.write_record([
-                p.nhs_number.as_str(),
-                &p.ods_code,
-                &datetime(a.booked_at),
-                &datetime(a.starts_at),
-                a.status,
-                a.slot_type,
-                a.clinician_role,
-                a.mode,
-            ])?;
-        }
-        for (at, destination) in &p.ae {
-            ae.write_record([p.nhs_number.as_str(), &datetime(*at), destination])?;
-        }
+        let appointments_written = match (format, &mut writers[..]) {
+            (Format::Canonical, [reg, cond, appt, ae]) => {
+                let quintile = p.imd_quintile.to_string();
+                reg.write_record([
+                    p.nhs_number.as_str(),
+                    &p.ods_code,
+                    p.given_name,
+                    p.family_name,
+                    &date(p.date_of_birth),
+                    p.sex,
+                    &p.mobile,
+                    &quintile,
+                    &date(p.registered_from),
+                    &p.registered_to.map(date).unwrap_or_default(),
+                    &p.date_of_death.map(date).unwrap_or_default(),
+                    if p.opt_out { "true" } else { "false" },
+                ])?;
+                for (name, code, on) in &p.conditions {
+                    cond.write_record([p.nhs_number.as_str(), name, code, &date(*on)])?;
+                }
+                for a in &p.appointments {
+                    appt.write_record([
+                        p.nhs_number.as_str(),
+                        &p.ods_code,
+                        &datetime(a.booked_at),
+                        &datetime(a.starts_at),
+                        a.status,
+                        a.slot_type,
+                        a.clinician_role,
+                        a.mode,
+                    ])?;
+                }
+                for (at, destination) in &p.ae {
+                    ae.write_record([p.nhs_number.as_str(), &datetime(*at), destination])?;
+                }
+                p.appointments.len()
+            }
+            (Format::Synthea, [patients, cond, encounters]) => {
+                let id = synthea_id(&p.nhs_number);
+                let org = organisation_id(&p.ods_code);
+                patients.write_record([
+                    id.as_str(),
+                    &date(p.date_of_birth),
+                    &p.date_of_death.map(date).unwrap_or_default(),
+                    p.given_name,
+                    p.family_name,
+                    p.sex,
+                    "",
+                    "",
+                ])?;
+                for (name, code, on) in &p.conditions {
+                    cond.write_record([&date(*on), "", id.as_str(), "", code, name])?;
+                }
+                // Synthea records what happened: attended appointments only.
+                let attended = p
+                    .appointments
+                    .iter()
+                    .filter(|a| !a.status.starts_with("Cancelled") && a.status != "Did Not Attend");
+                let mut written = 0;
+                for (n, a) in attended.enumerate() {
+                    written += 1;
+                    let class = if matches!(a.mode, "Video" | "Telephone") {
+                        "virtual"
+                    } else {
+                        "ambulatory"
+                    };
+                    let start = utc(a.starts_at);
+                    encounters.write_record([
+                        &format!("{id}-gp-{n}"),
+                        &start,
+                        &start,
+                        id.as_str(),
+                        &org,
+                        "",
+                        "",
+                        class,
+                        "185345009",
+                        a.slot_type,
+                    ])?;
+                }
+                for (n, (at, _)) in p.ae.iter().enumerate() {
+                    let start = utc(*at);
+                    encounters.write_record([
+                        &format!("{id}-ae-{n}"),
+                        &start,
+                        &start,
+                        id.as_str(),
+                        "",
+                        "",
+                        "",
+                        "emergency",
+                        "50849002",
+                        "Emergency room admission",
+                    ])?;
+                }
+                written
+            }
+            _ => unreachable!("the writers opened match the format"),
+        };
         summary.people += 1;
         summary.conditions += p.conditions.len() as u64;
-        summary.appointments += p.appointments.len() as u64;
+        summary.appointments += appointments_written as u64;
         summary.ae_attendances += p.ae.len() as u64;
         if index % 1000 == 999 {
             progress(summary.people);
@@ -162,14 +314,14 @@ pub fn generate(
     for mut w in writers {
         w.flush().map_err(io(out))?;
     }
-    for (name, _) in FILES {
+    for (name, _) in files {
         let from = partial(out, name);
         std::fs::rename(&from, out.join(name)).map_err(io(&from))?;
     }
     let manifest = serde_json::json!({
         "generator": "together generate",
         "version": env!("CARGO_PKG_VERSION"),
-        "format": "canonical-csv",
+        "format": match format { Format::Canonical => "canonical-csv", Format::Synthea => "synthea-csv" },
         "parameters": params,
         "period": { "from": date(params.period_start()), "to": date(params.period_end()) },
         "practices": practices,

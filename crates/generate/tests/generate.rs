@@ -172,3 +172,76 @@ fn impossible_sizes_are_explained() {
         "{err}"
     );
 }
+
+#[test]
+fn the_same_neighbourhood_as_synthea_csv_reads_back_through_the_synthea_reader() {
+    use together_formats::synthea::{read_synthea, Survey, SyntheaFile};
+    let params = together_generate::Params {
+        patients: 400,
+        practices: 2,
+        years: 1,
+        end_year: 2025,
+        seed: 11,
+    };
+    let canonical = tempfile::tempdir().unwrap();
+    together_generate::generate(&params, canonical.path(), &mut |_| {}).unwrap();
+    let synthea = tempfile::tempdir().unwrap();
+    let summary = together_generate::generate_as(
+        &params,
+        together_generate::Format::Synthea,
+        synthea.path(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let open = |name: &str| std::fs::File::open(synthea.path().join(name)).unwrap();
+    let mut survey = Survey::default();
+    survey.read_patients(open("patients.csv")).unwrap();
+    survey.read_encounters(open("encounters.csv")).unwrap();
+    let plan = survey
+        .plan(&["B99001".parse().unwrap(), "B99002".parse().unwrap()])
+        .unwrap();
+    assert_eq!(plan.people() as u64, summary.people);
+    assert_eq!(
+        plan.organisations.len(),
+        2,
+        "each practice is one organisation"
+    );
+    let count = |file: SyntheaFile| {
+        let s = read_synthea(
+            file,
+            open(file.file_name()),
+            &plan,
+            time::macros::date!(2026 - 11 - 24),
+            |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(s.rejected, 0, "{file:?} reads cleanly");
+        s.valid
+    };
+    // The appointments that happened in the canonical files are Synthea's GP encounters.
+    let attended = csv::Reader::from_path(canonical.path().join("appointments.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| !r[4].starts_with("Cancelled") && &r[4] != "Did Not Attend")
+        .count() as u64;
+    assert_eq!(count(SyntheaFile::GpEncounters), attended);
+    assert_eq!(summary.appointments, attended);
+    let ae = csv::Reader::from_path(canonical.path().join("ae_attendances.csv"))
+        .unwrap()
+        .records()
+        .count() as u64;
+    assert_eq!(count(SyntheaFile::AeEncounters), ae);
+    assert_eq!(count(SyntheaFile::Patients), summary.people);
+    let tracked = csv::Reader::from_path(canonical.path().join("conditions.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| !r[1].starts_with("frailty"))
+        .count() as u64;
+    assert_eq!(
+        count(SyntheaFile::Conditions),
+        tracked,
+        "the ten conditions, by their codes"
+    );
+}
