@@ -144,6 +144,23 @@ impl World {
     }
 }
 
+/// A world on a fresh SQLite store (kept alive by the returned folder) with every dataset
+/// imported, and its tables open.
+async fn imported_world() -> (tempfile::TempDir, World, together_insight::Tables) {
+    let dir = tempfile::tempdir().unwrap();
+    let w = world(
+        together_store::testing::fresh_sqlite(dir.path())
+            .await
+            .unwrap(),
+    )
+    .await;
+    w.import_all(&Dataset::ALL).await;
+    let tables = together_insight::Tables::open(&w.store, w.data.path(), w.pcn)
+        .await
+        .unwrap();
+    (dir, w, tables)
+}
+
 fn rows_and_pseudonyms(files: &[PathBuf]) -> (usize, Vec<String>) {
     let mut n = 0;
     let mut pseudonyms = Vec::new();
@@ -1127,7 +1144,6 @@ mod cohorts {
     use std::collections::{HashMap, HashSet};
     use together_insight::cohort::{evaluate, CohortDefinition};
     use together_insight::profile::CountingRule;
-    use together_insight::Tables;
 
     fn csv_rows(w: &World, name: &str) -> Vec<csv::StringRecord> {
         csv::Reader::from_path(w.file(name))
@@ -1139,21 +1155,7 @@ mod cohorts {
 
     #[tokio::test]
     async fn a_cohort_is_who_the_files_say_and_becomes_an_invitation_list() {
-        let dir = tempfile::tempdir().unwrap();
-        let w = world(
-            together_store::testing::fresh_sqlite(dir.path())
-                .await
-                .unwrap(),
-        )
-        .await;
-        w.import_all(&[
-            Dataset::Registrations,
-            Dataset::Appointments,
-            Dataset::Conditions,
-            Dataset::AeAttendances,
-        ])
-        .await;
-        let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
+        let (_dir, w, tables) = imported_world().await;
         let rule = CountingRule::default();
         let definition = CohortDefinition {
             practices: vec!["B99001".into()],
@@ -1272,25 +1274,10 @@ mod analysts {
     use super::*;
     use together_insight::analyst::{extract, render, sql, Output};
     use together_insight::profile::{CountingRule, Scope};
-    use together_insight::Tables;
 
     #[tokio::test]
     async fn sql_reads_but_never_writes_and_the_extract_holds_nothing_identifiable() {
-        let dir = tempfile::tempdir().unwrap();
-        let w = world(
-            together_store::testing::fresh_sqlite(dir.path())
-                .await
-                .unwrap(),
-        )
-        .await;
-        w.import_all(&[
-            Dataset::Registrations,
-            Dataset::Appointments,
-            Dataset::Conditions,
-            Dataset::AeAttendances,
-        ])
-        .await;
-        let tables = Tables::open(&w.store, w.data.path(), w.pcn).await.unwrap();
+        let (_dir, w, tables) = imported_world().await;
         let appointments = csv::Reader::from_path(w.file("appointments.csv"))
             .unwrap()
             .records()

@@ -128,6 +128,20 @@ async fn clinicians_see_their_practice_exactly_and_the_administrator_sees_rounde
     );
 }
 
+/// The audit trail of the patient index: who was named, and who was refused.
+async fn index_trail(app: &TestApp) -> Vec<together_store::AuditEvent> {
+    app.store
+        .audit_events(
+            app.pcn,
+            &together_store::AuditFilter {
+                resource_type: Some("patient_index".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_clinician_builds_a_cohort_and_downloads_invitations_for_their_practice_only() {
     let app = TestApp::spawn(Db::Sqlite).await;
@@ -203,17 +217,7 @@ async fn a_clinician_builds_a_cohort_and_downloads_invitations_for_their_practic
     assert!(rows
         .iter()
         .all(|r| r.contains(",999") && r.contains("we'd love you to join us")));
-    let trail = app
-        .store
-        .audit_events(
-            app.pcn,
-            &together_store::AuditFilter {
-                resource_type: Some("patient_index".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let trail = index_trail(&app).await;
     assert_eq!(
         trail.iter().filter(|e| e.outcome == "allowed").count(),
         size,
@@ -228,17 +232,7 @@ async fn a_clinician_builds_a_cohort_and_downloads_invitations_for_their_practic
     let refused = admin.post(&format!("{url}/invitations"), &[]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(!refused.body.contains("given_name"));
-    let trail = app
-        .store
-        .audit_events(
-            app.pcn,
-            &together_store::AuditFilter {
-                resource_type: Some("patient_index".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let trail = index_trail(&app).await;
     assert!(
         trail.iter().any(|e| e.outcome == "denied"),
         "the refusal is audited"
