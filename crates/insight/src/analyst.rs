@@ -3,7 +3,7 @@
 //! patient index: names and NHS numbers are not in any table SQL can see.
 
 use crate::profile::Scope;
-use crate::tables::{lit_ts, Tables};
+use crate::tables::Tables;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::JoinType;
 use datafusion::dataframe::DataFrameWriteOptions;
@@ -11,7 +11,6 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::*;
 use std::path::Path;
-use time::Duration;
 use together_formats::Dataset;
 
 /// Runs one query; statements that would change anything (DDL, DML, SET …) are refused.
@@ -146,10 +145,7 @@ fn selected(
     if scope.pooled() {
         people = people.filter(col("opt_out").not())?;
     }
-    let start = lit_ts(together_core::uk_time::london_to_utc(scope.from.midnight()));
-    let end = lit_ts(together_core::uk_time::london_to_utc(
-        (scope.to + Duration::days(1)).midnight(),
-    ));
+    let (start, end) = scope.window();
     let who = people
         .clone()
         .select(vec![col("pseudonym").alias("person")])?

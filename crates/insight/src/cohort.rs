@@ -5,7 +5,7 @@
 
 use crate::frequent::conditions;
 use crate::hiu::per_person as ae_per_person;
-use crate::profile::{age_band, group, profile, Group, PersonCount, Scope, AGE_BANDS};
+use crate::profile::{age_band, group, people, Group, PersonCount, Scope, AGE_BANDS};
 use crate::tables::Tables;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
@@ -135,10 +135,7 @@ async fn activity(
     tables: &Tables,
     scope: &Scope,
 ) -> Result<HashMap<String, (u64, Option<OffsetDateTime>)>, DataFusionError> {
-    let start = crate::tables::lit_ts(together_core::uk_time::london_to_utc(scope.from.midnight()));
-    let end = crate::tables::lit_ts(together_core::uk_time::london_to_utc(
-        (scope.to + time::Duration::days(1)).midnight(),
-    ));
+    let (start, end) = scope.window();
     let in_window = col("starts_at").gt_eq(start).and(col("starts_at").lt(end));
     let dna = when(
         col("status").eq(lit("Did Not Attend")).and(in_window),
@@ -182,12 +179,16 @@ pub async fn evaluate(
     rule: &crate::profile::CountingRule,
 ) -> Result<Cohort, DataFusionError> {
     let scope = definition.scope(rule);
-    let everyone = profile(tables, &scope).await?.people;
-    let ae: HashMap<String, u64> = ae_per_person(tables, &scope)
-        .await?
-        .into_iter()
-        .map(|(p, _, n)| (p, n))
-        .collect();
+    let everyone = people(tables, &scope).await?;
+    let ae: HashMap<String, u64> = if definition.ae_min.is_some() {
+        ae_per_person(tables, &scope)
+            .await?
+            .into_iter()
+            .map(|(p, _, n)| (p, n))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let needs_activity = definition.dna_min.is_some() || definition.last_seen_before.is_some();
     let activity = if needs_activity {
         activity(tables, &scope).await?

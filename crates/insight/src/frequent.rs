@@ -3,7 +3,7 @@
 //! year earlier too. How many they are, what share of appointments they hold, and how common each condition
 //! is among them compared with everyone.
 
-use crate::profile::{age_band, profile, PersonCount, Scope};
+use crate::profile::{age_band, people, profile, PersonCount, Scope};
 use crate::tables::Tables;
 use datafusion::arrow::array::AsArray;
 use datafusion::error::DataFusionError;
@@ -152,9 +152,9 @@ pub async fn frequent_given(
     definition: Definition,
     now: &crate::profile::Profile,
 ) -> Result<Frequent, DataFusionError> {
-    let before = profile(tables, &previous(scope)).await?;
+    let before = people(tables, &previous(scope)).await?;
     let members = definition.select(&now.people);
-    let earlier = definition.select(&before.people);
+    let earlier = definition.select(&before);
     let held: u64 = now
         .people
         .iter()

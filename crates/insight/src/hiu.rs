@@ -4,8 +4,8 @@
 //! were high intensity users the year before too, and how much they use the practice.
 
 use crate::frequent::previous;
-use crate::profile::{age_at, age_band, denominator, profile, Group, Scope, AGE_BANDS};
-use crate::tables::{lit_ts, Tables};
+use crate::profile::{age_at, age_band, denominator, people, Group, Scope, AGE_BANDS};
+use crate::tables::Tables;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{Int32Type, Int64Type};
 use datafusion::common::JoinType;
@@ -14,7 +14,6 @@ use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use time::Duration;
 use together_core::disclosure::{Audience, Count, RawCount, RULE};
 
 /// The usual definition: five or more attendances in twelve months.
@@ -46,10 +45,7 @@ pub struct Hiu {
 /// The plan: everyone registered in the period, with their A&E attendances in it (zero
 /// included).
 pub fn ae_per_person_plan(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
-    let start = lit_ts(together_core::uk_time::london_to_utc(scope.from.midnight()));
-    let end = lit_ts(together_core::uk_time::london_to_utc(
-        (scope.to + Duration::days(1)).midnight(),
-    ));
+    let (start, end) = scope.window();
     let attendances = tables
         .ae_attendances()?
         .filter(
@@ -101,8 +97,8 @@ pub(crate) async fn per_person(
 }
 
 pub async fn hiu(tables: &Tables, scope: &Scope, threshold: u64) -> Result<Hiu, DataFusionError> {
-    let gp = profile(tables, scope).await?;
-    hiu_given(tables, scope, threshold, &gp.people).await
+    let gp = people(tables, scope).await?;
+    hiu_given(tables, scope, threshold, &gp).await
 }
 
 /// The same, given everyone's GP appointments in the period (from the period's profile).

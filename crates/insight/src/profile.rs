@@ -113,6 +113,13 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// The period as UTC literals, start inclusive and end exclusive: from London midnight on
+    /// its first day to London midnight after its last, the one rule every plan cuts by.
+    pub fn window(&self) -> (Expr, Expr) {
+        let utc = |d: Date| lit_ts(together_core::uk_time::london_to_utc(d.midnight()));
+        (utc(self.from), utc(self.to + Duration::days(1)))
+    }
+
     /// Pooled across practices, people with a national data opt-out are left out.
     pub fn pooled(&self) -> bool {
         self.practices.len() > 1
@@ -331,10 +338,7 @@ pub(crate) fn denominator(tables: &Tables, scope: &Scope) -> Result<DataFrame, D
 
 /// Appointments in the period at the chosen practices (every status).
 fn appointments(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
-    let start = lit_ts(together_core::uk_time::london_to_utc(scope.from.midnight()));
-    let end = lit_ts(together_core::uk_time::london_to_utc(
-        (scope.to + Duration::days(1)).midnight(),
-    ));
+    let (start, end) = scope.window();
     tables
         .appointments()?
         .filter(in_list("ods_code", &scope.practices))?
@@ -469,15 +473,11 @@ fn most_frequent(people: &[PersonCount], k: usize) -> Vec<(String, u64, &'static
         .collect()
 }
 
-/// Computes the profile.
-pub async fn profile(tables: &Tables, scope: &Scope) -> Result<Profile, DataFusionError> {
-    // The two plans run side by side: each has stretches where it keeps only one core busy.
-    let (batches, appointment_mix) = futures::future::join(
-        per_person_plan(tables, scope)?.collect(),
-        mix(tables, scope),
-    )
-    .await;
-    let batches = batches?;
+/// Everyone registered in the period with their counted appointments (zero attenders
+/// included), in no particular order: the per-person plan alone, for analyses that need no
+/// breakdown of the appointments themselves.
+pub async fn people(tables: &Tables, scope: &Scope) -> Result<Vec<PersonCount>, DataFusionError> {
+    let batches = per_person_plan(tables, scope)?.collect().await?;
     let mut people = Vec::new();
     for b in &batches {
         let s = |i: usize| b.column(i).as_string::<i32>();
@@ -497,6 +497,15 @@ pub async fn profile(tables: &Tables, scope: &Scope) -> Result<Profile, DataFusi
             });
         }
     }
+    Ok(people)
+}
+
+/// Computes the profile.
+pub async fn profile(tables: &Tables, scope: &Scope) -> Result<Profile, DataFusionError> {
+    // The two plans run side by side: each has stretches where it keeps only one core busy.
+    let (people, appointment_mix) =
+        futures::future::join(people(tables, scope), mix(tables, scope)).await;
+    let people = people?;
     let counts: Vec<u64> = people.iter().map(|p| p.appointments).collect();
     let Concentration {
         top_shares,
