@@ -16,6 +16,7 @@ use together_core::{PracticeId, Role, UserId};
 use together_formats::Dataset;
 use together_generate::{generate, Params};
 use together_insight::Outcome;
+use together_insight::Reading;
 use together_store::{DynStore, NewUser, UserStatus};
 use together_web::WebConfig;
 
@@ -148,7 +149,7 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
             accept_valid: false,
             replace: None,
             show_progress: false,
-            mapping: None,
+            reading: Reading::Canonical,
         };
         match import_one(store, dir, &keys, pcn, job).await? {
             Outcome::Imported(_) => {}

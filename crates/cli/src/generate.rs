@@ -1,5 +1,5 @@
-//! `together generate`: the synthetic neighbourhood, as canonical CSVs (or Synthea CSV) an
-//! importer reads.
+//! `together generate`: the synthetic neighbourhood, as canonical CSVs (or Synthea CSV, or FHIR
+//! NDJSON) an importer reads.
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,6 +13,9 @@ pub enum OutputFormat {
     Csv,
     /// Synthea CSV: patients.csv, encounters.csv, conditions.csv (`together import synthea`).
     Synthea,
+    /// FHIR R4 NDJSON: Patient.ndjson, Appointment.ndjson, Encounter.ndjson (A&E), for
+    /// `together import registrations|appointments|ae FILE --format fhir`.
+    Fhir,
 }
 
 #[derive(clap::Args, Debug)]
@@ -33,7 +36,7 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// The folder to write registrations.csv, conditions.csv, appointments.csv,
-    /// ae_attendances.csv (or Synthea's files) and manifest.json into.
+    /// ae_attendances.csv (or Synthea's or FHIR's files) and manifest.json into.
     #[arg(long)]
     pub out: PathBuf,
     /// Which files to write.
@@ -60,6 +63,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     let format = match args.format {
         OutputFormat::Csv => Format::Canonical,
         OutputFormat::Synthea => Format::Synthea,
+        OutputFormat::Fhir => Format::Fhir,
     };
     let summary = generate_as(&params, format, &args.out, &mut |n| bar.set_position(n))
         .with_context(|| format!("could not generate into {}", args.out.display()))?;

@@ -11,8 +11,7 @@ use together_formats::mapping::{Mapping, SHIPPED};
 use together_formats::synthea::{Survey, SyntheaFile};
 use together_formats::{Dataset, FileError};
 use together_insight::{
-    commit, delete, discard, stage, stage_mapped, stage_synthea, Commit, ImportError, Outcome,
-    StageRequest,
+    commit, delete, discard, stage_synthea, Commit, ImportError, Outcome, Reading, StageRequest,
 };
 use together_store::DynStore;
 
@@ -20,8 +19,11 @@ use together_store::DynStore;
 pub struct ImportFile {
     #[command(flatten)]
     pub at: Location,
-    /// The CSV file (the canonical layout of docs/formats.md).
+    /// The file: a CSV in the canonical layout of docs/formats.md, or FHIR with --format fhir.
     pub file: PathBuf,
+    /// canonical (CSV), or fhir (an R4 Bundle or NDJSON of Patient, Appointment, Encounter).
+    #[arg(long, value_enum, default_value_t = FileFormat::Canonical)]
+    pub format: FileFormat,
     /// Import the valid rows even when some are rejected (the rejected ones are reported).
     #[arg(long)]
     pub accept_valid: bool,
@@ -32,7 +34,7 @@ pub struct ImportFile {
     /// systmone (both unverified), or the path of a mapping file (docs/formats.md).
     #[arg(long, value_name = "NAME|FILE")]
     pub mapping: Option<String>,
-    /// The practice (ODS code) of every row, for an export without a practice column.
+    /// The practice (ODS code) of every row, for an export or FHIR file that does not say.
     #[arg(long, value_name = "ODS")]
     pub practice: Option<String>,
     /// Which PCN, when the instance serves more than one.
@@ -59,6 +61,13 @@ fn load_mapping(given: &str) -> Result<Mapping> {
 
 fn shipped_names() -> String {
     SHIPPED.map(|(n, _)| n).join(", ")
+}
+
+/// The layout of a file given to `together import DATASET`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    Canonical,
+    Fhir,
 }
 
 #[derive(clap::Args, Debug)]
@@ -98,6 +107,13 @@ pub enum ImportCommand {
         #[arg(long)]
         pcn: Option<String>,
     },
+    /// Replace an import with a corrected file: the new rows count, the old ones stop, at once.
+    Replace {
+        /// The import's id, from `together import list`.
+        id: String,
+        #[command(flatten)]
+        file: ImportFile,
+    },
     /// Delete an import: its rows stop counting at once.
     Delete {
         #[command(flatten)]
@@ -130,9 +146,7 @@ pub struct Job<'a> {
     pub accept_valid: bool,
     pub replace: Option<String>,
     pub show_progress: bool,
-    /// A practice system's export read through a mapping, with the practice of every row
-    /// when the export has no practice column.
-    pub mapping: Option<(Mapping, Option<PracticeCode>)>,
+    pub reading: Reading,
 }
 
 /// The PCN's practices, whose rows an import may hold.
@@ -191,18 +205,15 @@ pub async fn import_one(
         accept_valid,
         replace,
         show_progress,
-        mapping,
+        reading,
     } = job;
     let practices = practices_of(store, pcn).await?;
-    if let Some((_, Some(p))) = &mapping {
+    if let Some(p) = reading.practice() {
         if !practices.contains(p) {
             bail!("{p} is not a practice of this PCN (add it on the Admin page first)");
         }
     }
-    let source = match &mapping {
-        Some((m, _)) => format!("mapping: {}", m.name),
-        None => "canonical".to_owned(),
-    };
+    let source = reading.source();
     let (data, path) = (data_dir.to_owned(), file.to_owned());
     let (key, index) = (keys.pseudonym.clone(), keys.index.clone());
     let staged = with_progress(dataset.name(), file, show_progress, move |progress| {
@@ -215,13 +226,9 @@ pub async fn import_one(
             today: today(),
             index_key: Some(&index),
         };
-        let staged = match &mapping {
-            Some((m, practice)) => stage_mapped(&req, m, practice.as_ref(), progress),
-            None => stage(&req, progress),
-        };
-        staged.map_err(|e| match e {
+        reading.stage(&req, progress).map_err(|e| match e {
             ImportError::File(FileError::UnknownLayout { .. })
-                if mapping.is_none() && dataset == Dataset::Appointments =>
+                if matches!(reading, Reading::Canonical) && dataset == Dataset::Appointments =>
             {
                 anyhow!(
                     "{} was not imported: {e}. A practice system's own export is read with --mapping: {} (unverified), or a mapping file of your own",
@@ -311,6 +318,13 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
         ImportCommand::Appointments(a) => (Dataset::Appointments, a),
         ImportCommand::Conditions(a) => (Dataset::Conditions, a),
         ImportCommand::Ae(a) => (Dataset::AeAttendances, a),
+        ImportCommand::Replace { id, mut file } => {
+            if file.replace.is_some() {
+                bail!("say the import to replace once: `together import replace ID …`");
+            }
+            file.replace = Some(id);
+            return replace(file).await;
+        }
         ImportCommand::Synthea(a) => return synthea(a).await,
         ImportCommand::List { at, pcn } => return list(&at, pcn.as_deref()).await,
         ImportCommand::Delete { at, id, pcn } => {
@@ -329,22 +343,58 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
             return Ok(());
         }
     };
+    import_file(dataset, args).await
+}
+
+/// The dataset a replacement file is, from the import it replaces.
+async fn replace(args: ImportFile) -> Result<()> {
+    let store = open_store(&args.at, &FileSettings::load(&args.at.data_dir)?).await?;
+    let pcn = pick_pcn(&store, args.pcn.as_deref()).await?;
+    let id = args.replace.clone().unwrap_or_default();
+    let old = store
+        .imports(pcn)
+        .await?
+        .into_iter()
+        .find(|i| i.id == id)
+        .with_context(|| format!("there is no import {id} (see `together import list`)"))?;
+    let dataset: Dataset = old.dataset.parse().map_err(|e: String| anyhow!(e))?;
+    drop(store);
+    import_file(dataset, args).await
+}
+
+fn parse_practice(given: Option<&String>) -> Result<Option<PracticeCode>> {
+    given
+        .map(|p| {
+            p.parse::<PracticeCode>()
+                .map_err(|_| anyhow!("'{p}' is not a practice ODS code (a letter and five digits)"))
+        })
+        .transpose()
+}
+
+async fn import_file(dataset: Dataset, args: ImportFile) -> Result<()> {
     let store = open_store(&args.at, &FileSettings::load(&args.at.data_dir)?).await?;
     let pcn = pick_pcn(&store, args.pcn.as_deref()).await?;
     let keys = Keys::load(&args.at.data_dir)?;
-    let mapping = match (&args.mapping, dataset) {
-        (None, _) => {
-            if args.practice.is_some() {
-                bail!("--practice goes with --mapping, for an export without a practice column");
-            }
-            None
+    let reading = match (&args.mapping, args.format, dataset) {
+        (Some(_), FileFormat::Fhir, _) => {
+            bail!("--mapping reads a practice system's CSV export; FHIR needs no mapping")
         }
-        (Some(m), Dataset::Appointments) => {
+        (None, FileFormat::Fhir, Dataset::Conditions) => bail!(
+            "conditions are imported in the canonical layout of docs/formats.md; FHIR brings Patient, Appointment and Encounter"
+        ),
+        (None, FileFormat::Fhir, _) => Reading::Fhir {
+            practice: parse_practice(args.practice.as_ref())?,
+        },
+        (None, FileFormat::Canonical, _) => {
+            if args.practice.is_some() {
+                bail!("--practice goes with --mapping or --format fhir, for a file that does not say whose its rows are");
+            }
+            Reading::Canonical
+        }
+        (Some(m), FileFormat::Canonical, Dataset::Appointments) => {
             let mapping = load_mapping(m)?;
             let practice = match (&args.practice, &mapping.columns.ods_code) {
-                (Some(p), _) => Some(p.parse::<PracticeCode>().map_err(|_| {
-                    anyhow!("'{p}' is not a practice ODS code (a letter and five digits)")
-                })?),
+                (Some(p), _) => parse_practice(Some(p))?,
                 (None, Some(_)) => None,
                 (None, None) => bail!(
                     "the export has no practice column in the mapping '{}': say whose it is with --practice ODS",
@@ -354,9 +404,12 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
             if !mapping.verified {
                 eprintln!("Note: the mapping '{}' is unverified. {}", mapping.name, mapping.note);
             }
-            Some((mapping, practice))
+            Reading::Mapped {
+                mapping: Box::new(mapping),
+                practice,
+            }
         }
-        (Some(_), other) => bail!(
+        (Some(_), FileFormat::Canonical, other) => bail!(
             "--mapping reads appointment exports; {} are imported in the canonical layout of docs/formats.md",
             other.name()
         ),
@@ -367,7 +420,7 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
         accept_valid: args.accept_valid,
         replace: args.replace,
         show_progress: true,
-        mapping,
+        reading,
     };
     let outcome = import_one(&store, &args.at.data_dir, &keys, pcn, job).await?;
     println!("{}", describe(outcome, &args.file)?);

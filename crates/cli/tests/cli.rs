@@ -464,6 +464,63 @@ fn importing_is_explained_refused_whole_or_accepted_and_never_twice() {
     assert!(String::from_utf8_lossy(&mapped.stdout)
         .contains("Imported 1 appointments from emis.csv (B99002, 2025-01-17 to 2025-01-17)"));
 
+    // FHIR R4 NDJSON, and replacing an import with a corrected file.
+    let appointment = |day: u32| {
+        format!(
+            "{{\"resourceType\":\"Appointment\",\"status\":\"fulfilled\",\"start\":\"2025-02-{day:02}T09:30:00Z\",\"participant\":[{{\"actor\":{{\"identifier\":{{\"system\":\"https://fhir.nhs.uk/Id/nhs-number\",\"value\":\"9990000018\"}}}}}}]}}\n"
+        )
+    };
+    let fhir = dir.path().join("Appointment.ndjson");
+    std::fs::write(&fhir, appointment(3)).unwrap();
+    let fhir_import = |file: &Path, extra: &[&str]| {
+        let mut args = vec!["import"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&[
+            file.to_str().unwrap(),
+            "--format",
+            "fhir",
+            "--practice",
+            "B99002",
+            "--data-dir",
+            d,
+        ]);
+        together(&args)
+    };
+    let first = fhir_import(&fhir, &["appointments"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let out = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(
+        out.contains(
+            "Imported 1 appointments from Appointment.ndjson (B99002, 2025-02-03 to 2025-02-03)"
+        ),
+        "{out}"
+    );
+    let id = out
+        .split(" as import ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(".\n")
+        .to_owned();
+    let corrected = dir.path().join("Appointment-corrected.ndjson");
+    std::fs::write(&corrected, appointment(3) + &appointment(4)).unwrap();
+    let replaced = fhir_import(&corrected, &["replace", &id]);
+    assert!(replaced.status.success(), "{}", stderr(&replaced));
+    assert!(String::from_utf8_lossy(&replaced.stdout).contains("Imported 2 appointments"));
+    let list =
+        String::from_utf8_lossy(&together(&["import", "list", "--data-dir", d]).stdout).to_string();
+    assert!(
+        list.contains(&format!("{id}  appointments    replaced")),
+        "{list}"
+    );
+    assert_clear_failure(
+        &fhir_import(&corrected, &["conditions"]),
+        "conditions are imported in the canonical layout",
+    );
+    assert_clear_failure(
+        &fhir_import(&corrected, &["replace", "no-such-import"]),
+        "there is no import no-such-import",
+    );
+
     // Analysts: read-only SQL, and an extract with its dictionary.
     let counted = together(&[
         "sql",

@@ -1,9 +1,11 @@
-//! Reading the canonical CSVs of docs/formats.md, and Synthea's CSVs (module [`synthea`]). A file is checked as a whole (UTF-8, complete,
+//! Reading the canonical CSVs of docs/formats.md, Synthea's CSVs (module [`synthea`]) and FHIR R4
+//! (module [`fhir`]). A file is checked as a whole (UTF-8, complete,
 //! a header Together knows) and then row by row: each row becomes a typed record or a list of
 //! [`RowError`]s naming its line, column and reason. Nothing here writes anything: the importer
 //! decides what to do with rejected rows (by default, import nothing).
 
 mod canonical;
+pub mod fhir;
 mod fields;
 pub mod mapping;
 pub mod synthea;
@@ -16,7 +18,7 @@ use thiserror::Error;
 /// Why a whole file is refused (as opposed to some of its rows).
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum FileError {
-    #[error("the file is not UTF-8 text (line {line}); save it as CSV UTF-8 and try again")]
+    #[error("the file is not UTF-8 text (line {line}); save it as UTF-8 (from a spreadsheet: CSV UTF-8) and try again")]
     NotUtf8 { line: u64 },
     #[error("the file ends in the middle of a line: it may have been cut short; export it again")]
     Truncated,

@@ -14,6 +14,7 @@
 //! Generation streams person by person (bounded memory whatever the size) and is deterministic:
 //! each person's random numbers come from a generator seeded by (seed, person number).
 
+mod fhir;
 mod model;
 mod write;
 

@@ -1,7 +1,8 @@
-//! Writing the canonical CSVs of DESIGN.md section 5 (the contract in docs/formats.md), plus
-//! manifest.json with the parameters. Files are written under temporary names and renamed only
+//! Writing the canonical CSVs of DESIGN.md section 5 (the contract in docs/formats.md), Synthea
+//! CSV or FHIR R4 NDJSON, plus manifest.json with the parameters. Files are written under temporary names and renamed only
 //! when complete, so a stopped run never leaves a dataset that looks whole.
 
+use crate::fhir;
 use crate::model::{person, practices, Params, ParamsError, TestNumbers};
 use serde::Serialize;
 use std::fs::File;
@@ -127,6 +128,44 @@ pub enum Format {
     /// Synthea CSV (patients, encounters, conditions): no NHS numbers, practices as
     /// organisations, only appointments that happened, times in UTC.
     Synthea,
+    /// FHIR R4 NDJSON: Patient, Appointment and Encounter (A&E) resources; no conditions,
+    /// deprivation or opt-outs, which FHIR does not carry here.
+    Fhir,
+}
+
+/// The FHIR files: NDJSON has no header.
+const FHIR: [(&str, &[&str]); 3] = [
+    ("Patient.ndjson", &[]),
+    ("Appointment.ndjson", &[]),
+    ("Encounter.ndjson", &[]),
+];
+
+/// Where one file's rows go.
+enum Sink {
+    Csv(Box<csv::Writer<BufWriter<File>>>),
+    Lines(BufWriter<File>),
+}
+
+impl Sink {
+    /// One resource a line.
+    fn resource(&mut self, value: &serde_json::Value) -> std::io::Result<()> {
+        use std::io::Write;
+        match self {
+            Sink::Lines(w) => {
+                serde_json::to_writer(&mut *w, value)?;
+                w.write_all(b"\n")
+            }
+            Sink::Csv(_) => Err(std::io::Error::other("a CSV file takes records")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        match self {
+            Sink::Csv(w) => w.flush(),
+            Sink::Lines(w) => w.flush(),
+        }
+    }
 }
 
 /// A Synthea-style id for a person (Synthea has no NHS numbers).
@@ -182,6 +221,7 @@ pub fn generate_as(
     let files: &[(&str, &[&str])] = match format {
         Format::Canonical => &CANONICAL,
         Format::Synthea => &SYNTHEA,
+        Format::Fhir => &FHIR,
     };
     params.check()?;
     let io = |path: &Path| {
@@ -192,10 +232,14 @@ pub fn generate_as(
     let mut writers = Vec::new();
     for (name, header) in files {
         let path = partial(out, name);
-        let file = File::create(&path).map_err(io(&path))?;
-        let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
-        w.write_record(*header)?;
-        writers.push(w);
+        let file = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io(&path))?);
+        writers.push(if format == Format::Fhir {
+            Sink::Lines(file)
+        } else {
+            let mut w = csv::Writer::from_writer(file);
+            w.write_record(*header)?;
+            Sink::Csv(Box::new(w))
+        });
     }
     let practices = practices(params);
     let mut numbers = TestNumbers::new();
@@ -204,7 +248,10 @@ pub fn generate_as(
         let Some(nhs) = numbers.next() else { break };
         let p = person(params, &practices, index, nhs);
         let appointments_written = match (format, &mut writers[..]) {
-            (Format::Canonical, [reg, cond, appt, ae]) => {
+            (
+                Format::Canonical,
+                [Sink::Csv(reg), Sink::Csv(cond), Sink::Csv(appt), Sink::Csv(ae)],
+            ) => {
                 let quintile = p.imd_quintile.to_string();
                 reg.write_record([
                     p.nhs_number.as_str(),
@@ -240,7 +287,7 @@ pub fn generate_as(
                 }
                 p.appointments.len()
             }
-            (Format::Synthea, [patients, cond, encounters]) => {
+            (Format::Synthea, [Sink::Csv(patients), Sink::Csv(cond), Sink::Csv(encounters)]) => {
                 let id = synthea_id(&p.nhs_number);
                 let org = organisation_id(&p.ods_code);
                 patients.write_record([
@@ -300,6 +347,23 @@ pub fn generate_as(
                 }
                 written
             }
+            (Format::Fhir, [patients, appointments, encounters]) => {
+                let fail = |(name, _): (&str, &[&str])| io(&partial(out, name));
+                patients
+                    .resource(&fhir::patient(&p))
+                    .map_err(fail(FHIR[0]))?;
+                for (n, a) in p.appointments.iter().enumerate() {
+                    appointments
+                        .resource(&fhir::appointment(&p, n, a))
+                        .map_err(fail(FHIR[1]))?;
+                }
+                for (n, (at, destination)) in p.ae.iter().enumerate() {
+                    encounters
+                        .resource(&fhir::ae_encounter(&p, n, *at, destination))
+                        .map_err(fail(FHIR[2]))?;
+                }
+                p.appointments.len()
+            }
             _ => unreachable!("the writers opened match the format"),
         };
         summary.people += 1;
@@ -321,7 +385,7 @@ pub fn generate_as(
     let manifest = serde_json::json!({
         "generator": "together generate",
         "version": env!("CARGO_PKG_VERSION"),
-        "format": match format { Format::Canonical => "canonical-csv", Format::Synthea => "synthea-csv" },
+        "format": match format { Format::Canonical => "canonical-csv", Format::Synthea => "synthea-csv", Format::Fhir => "fhir-r4-ndjson" },
         "parameters": params,
         "period": { "from": date(params.period_start()), "to": date(params.period_end()) },
         "practices": practices,

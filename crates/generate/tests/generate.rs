@@ -245,3 +245,96 @@ fn the_same_neighbourhood_as_synthea_csv_reads_back_through_the_synthea_reader()
         "the ten conditions, by their codes"
     );
 }
+
+#[test]
+fn the_same_neighbourhood_as_fhir_ndjson_reads_back_as_the_same_records() {
+    use together_formats::fhir::read_fhir;
+    use together_formats::{read, Dataset, Record, Subject};
+    let params = params(300, 5);
+    let today = time::macros::date!(2026 - 11 - 24);
+    let canonical = tempfile::tempdir().unwrap();
+    generate(&params, canonical.path(), &mut |_| {}).unwrap();
+    let fhir = tempfile::tempdir().unwrap();
+    let summary = together_generate::generate_as(
+        &params,
+        together_generate::Format::Fhir,
+        fhir.path(),
+        &mut |_| {},
+    )
+    .unwrap();
+    // What both layouts carry, in words; FHIR has no "Patient Walked Out".
+    let key = |r: Record| -> String {
+        let nhs = |s: &Subject| match s {
+            Subject::Nhs(n) => n.digits().to_owned(),
+            Subject::Synthea(_) => panic!("generated people have NHS numbers"),
+        };
+        match r {
+            Record::Registration(r) => format!(
+                "{} {} {} {} {} {} {:?} {:?} {:?}",
+                nhs(&r.subject),
+                r.ods_code.as_str(),
+                r.given_name,
+                r.family_name,
+                r.date_of_birth,
+                r.sex,
+                r.mobile,
+                (r.registered_from, r.registered_to),
+                r.date_of_death
+            ),
+            Record::Appointment(a) => format!(
+                "{} {} {} {} {} {} {} {}",
+                nhs(&a.subject),
+                a.ods_code.as_str(),
+                a.booked_at,
+                a.starts_at,
+                match a.status {
+                    "Patient Walked Out" => "Arrived",
+                    s => s,
+                },
+                a.slot_type,
+                a.clinician_role,
+                a.mode
+            ),
+            Record::AeAttendance(a) => {
+                format!(
+                    "{} {} {}",
+                    nhs(&a.subject),
+                    a.arrived_at,
+                    a.discharge_destination
+                )
+            }
+            Record::Condition(_) => unreachable!("not read here"),
+        }
+    };
+    for (dataset, csv, ndjson) in [
+        (
+            Dataset::Registrations,
+            "registrations.csv",
+            "Patient.ndjson",
+        ),
+        (
+            Dataset::Appointments,
+            "appointments.csv",
+            "Appointment.ndjson",
+        ),
+        (
+            Dataset::AeAttendances,
+            "ae_attendances.csv",
+            "Encounter.ndjson",
+        ),
+    ] {
+        let mut from_csv = Vec::new();
+        let file = std::fs::File::open(canonical.path().join(csv)).unwrap();
+        read(dataset, file, today, |_, r| from_csv.push(key(r.unwrap()))).unwrap();
+        let mut from_fhir = Vec::new();
+        let file = std::fs::File::open(fhir.path().join(ndjson)).unwrap();
+        let s = read_fhir(dataset, file, None, today, |_, r| {
+            from_fhir.push(key(r.unwrap()))
+        })
+        .unwrap();
+        assert_eq!(s.skipped, 0, "{ndjson} holds only {}", dataset.name());
+        assert!(!from_fhir.is_empty());
+        assert_eq!(from_csv, from_fhir, "{}", dataset.name());
+    }
+    assert_eq!(summary.people, 300);
+}

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 use time::Date;
 use together_core::{PcnId, PracticeCode, PseudonymKey};
+use together_formats::fhir::read_fhir;
 use together_formats::mapping::{read_mapped, Mapping};
 use together_formats::synthea::{read_synthea, Plan, SyntheaFile};
 use together_formats::{read, Dataset, FileError, ReadSummary, Record, RowError, Subject};
@@ -181,6 +182,68 @@ pub fn stage_mapped(
     stage_rows(req, Some(&context), progress, &mut |input, on_row| {
         read_mapped(mapping, input, practice, on_row)
     })
+}
+
+/// Reads one dataset's resources from a FHIR R4 Bundle or NDJSON file; `practice` is every
+/// row's practice when the resources do not say it.
+pub fn stage_fhir(
+    req: &StageRequest<'_>,
+    practice: Option<&PracticeCode>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Staged, ImportError> {
+    let (dataset, today) = (req.dataset, req.today);
+    let context = format!("fhir:{}", practice.map(|p| p.as_str()).unwrap_or(""));
+    stage_rows(req, Some(&context), progress, &mut |input, on_row| {
+        read_fhir(dataset, input, practice, today, on_row)
+    })
+}
+
+/// How a file is read: its layout, and the practice of every row when the file does not say.
+#[derive(Debug)]
+pub enum Reading {
+    /// The canonical CSVs of docs/formats.md.
+    Canonical,
+    /// A practice system's appointment export, through a mapping.
+    Mapped {
+        mapping: Box<Mapping>,
+        practice: Option<PracticeCode>,
+    },
+    /// FHIR R4, a Bundle or NDJSON.
+    Fhir { practice: Option<PracticeCode> },
+}
+
+impl Reading {
+    /// What the imports list says of the file's source.
+    pub fn source(&self) -> String {
+        match self {
+            Reading::Canonical => "canonical".to_owned(),
+            Reading::Mapped { mapping, .. } => format!("mapping: {}", mapping.name),
+            Reading::Fhir { .. } => "fhir".to_owned(),
+        }
+    }
+
+    /// The practice given for every row, if any.
+    pub fn practice(&self) -> Option<&PracticeCode> {
+        match self {
+            Reading::Canonical => None,
+            Reading::Mapped { practice, .. } | Reading::Fhir { practice } => practice.as_ref(),
+        }
+    }
+
+    /// Stages a file read this way.
+    pub fn stage(
+        &self,
+        req: &StageRequest<'_>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Staged, ImportError> {
+        match self {
+            Reading::Canonical => stage(req, progress),
+            Reading::Mapped { mapping, practice } => {
+                stage_mapped(req, mapping, practice.as_ref(), progress)
+            }
+            Reading::Fhir { practice } => stage_fhir(req, practice.as_ref(), progress),
+        }
+    }
 }
 
 /// Gives rows of a file to `on_row` and says what it found, or refuses the whole file.

@@ -19,8 +19,8 @@ pub mod profile;
 mod tables;
 
 pub use import::{
-    commit, delete, discard, stage, stage_mapped, stage_synthea, Commit, ImportError, Outcome,
-    StageRequest, Staged,
+    commit, delete, discard, stage, stage_fhir, stage_mapped, stage_synthea, Commit, ImportError,
+    Outcome, Reading, StageRequest, Staged,
 };
 pub use layout::{import_dirs, sweep, INSIGHT_DIR};
 pub use tables::{lit_ts, Tables, TablesError};

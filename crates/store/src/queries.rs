@@ -882,9 +882,11 @@ macro_rules! impl_store {
             async fn record_import(&self, i: &$crate::NewImport, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 if let Some(old) = &i.replaces {
-                    let n = sqlx::query("UPDATE insight_import SET status = 'replaced' WHERE id = $1 AND pcn_id = $2 AND status = 'active'")
+                    // Only an active import of the same dataset: appointments never replace registrations.
+                    let n = sqlx::query("UPDATE insight_import SET status = 'replaced' WHERE id = $1 AND pcn_id = $2 AND dataset = $3 AND status = 'active'")
                         .bind(old)
                         .bind(i.pcn_id.to_string())
+                        .bind(&i.dataset)
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use time::macros::date;
+use together_formats::fhir::read_fhir;
 use together_formats::mapping::{read_mapped, Mapping};
 use together_formats::synthea::{read_synthea, Survey, SyntheaFile};
 use together_formats::{read, Dataset, FileError, ReadSummary, Record, RowError};
@@ -44,7 +45,8 @@ fn report(
 /// A case's report: `<dataset>-<case>.csv` for the canonical files,
 /// `synthea-<patients|encounters|conditions>-<case>.csv` for Synthea's (encounters read both as
 /// appointments and as A&E attendances), `mapped-<emis|systmone>-<case>.csv` for practice
-/// exports read through a shipped mapping (practice B99001 where the export has none).
+/// exports read through a shipped mapping (practice B99001 where the export has none),
+/// `fhir-<case>.json|ndjson` for FHIR R4, read as registrations, appointments and A&E.
 fn case_report(stem: &str, bytes: &[u8]) -> String {
     let today = date!(2026 - 11 - 24);
     let mut parts = stem.split('-');
@@ -57,6 +59,22 @@ fn case_report(stem: &str, bytes: &[u8]) -> String {
         let mapping = Mapping::shipped(name).unwrap().unwrap();
         let practice = "B99001".parse().unwrap();
         return report(|on_row| read_mapped(&mapping, bytes, Some(&practice), on_row));
+    }
+    if first == "fhir" {
+        return [
+            Dataset::Registrations,
+            Dataset::Appointments,
+            Dataset::AeAttendances,
+        ]
+        .iter()
+        .map(|d| {
+            format!(
+                "as {}:\n{}",
+                d.name(),
+                report(|on_row| read_fhir(*d, bytes, None, today, on_row))
+            )
+        })
+        .collect();
     }
     if first != "synthea" {
         let dataset: Dataset = first.parse().unwrap();
@@ -97,7 +115,10 @@ fn every_rejection_reason_matches_its_golden_file() {
     let mut cases: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "csv" || e == "json" || e == "ndjson")
+        })
         .collect();
     cases.sort();
     assert!(cases.len() >= 12, "the golden cases are there");

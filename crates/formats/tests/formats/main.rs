@@ -1,5 +1,6 @@
 //! All of the formats crate's integration tests, in one binary.
 
+mod fhir;
 mod golden;
 mod mapping;
 mod never_panics;
