@@ -8,11 +8,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use together_core::{PcnId, PracticeCode};
 use together_formats::mapping::{Mapping, SHIPPED};
-use together_formats::synthea::{Survey, SyntheaFile};
 use together_formats::{Dataset, FileError};
-use together_insight::{
-    commit, delete, discard, stage_synthea, Commit, ImportError, Outcome, Reading, StageRequest,
+use together_insight::synthea_export::{
+    commit_export, skipped_because, stage_export, survey, ExportOutcome, SyntheaExport,
 };
+use together_insight::{commit, delete, Commit, ImportError, Outcome, Reading, StageRequest};
 use together_store::DynStore;
 
 #[derive(clap::Args, Debug)]
@@ -444,28 +444,39 @@ async fn synthea(args: ImportSynthea) -> Result<()> {
     if practices.is_empty() {
         practices = ours;
     }
-    let path = |f: SyntheaFile| args.dir.join(f.file_name());
-    let (patients, encounters) = (path(SyntheaFile::Patients), path(SyntheaFile::GpEncounters));
-    let survey = with_progress("survey", &encounters.clone(), true, move |progress| {
-        let mut survey = Survey::default();
-        let open = |p: &Path| {
-            std::fs::File::open(p)
-                .map(std::io::BufReader::new)
-                .with_context(|| format!("cannot read {}", p.display()))
-        };
-        survey
-            .read_patients(open(&patients)?)
-            .with_context(|| format!("{} was not imported", patients.display()))?;
-        let mut tap = ProgressRead(open(&encounters)?, 0, progress);
-        survey
-            .read_encounters(&mut tap)
-            .with_context(|| format!("{} was not imported", encounters.display()))?;
-        Ok(survey)
-    })
-    .await?;
-    let plan = survey
-        .plan(&practices)
-        .context("this PCN has no practice to import into: add one on the Admin page first")?;
+    let export = SyntheaExport::in_dir(&args.dir);
+    let (data, key, index) = (
+        args.at.data_dir.clone(),
+        keys.pseudonym.clone(),
+        keys.index.clone(),
+    );
+    let (bar, mut step) = step_bar();
+    let (plan, staged) = {
+        let export = export.clone();
+        let practices = practices.clone();
+        tokio::task::spawn_blocking(move || -> Result<_> {
+            let base = StageRequest {
+                dataset: Dataset::Registrations,
+                path: &export.patients,
+                data_dir: &data,
+                key: &key,
+                practices: &practices,
+                today: today(),
+                index_key: Some(&index),
+            };
+            let plan = survey(&export, &base, &mut step)
+                .with_context(|| format!("{} was not imported", export.encounters.display()))?
+                .context(
+                    "this PCN has no practice to import into: add one on the Admin page first",
+                )?;
+            let staged = stage_export(&export, &base, &plan, &mut step)
+                .with_context(|| format!("{} was not imported", args.dir.display()))?;
+            Ok((plan, staged))
+        })
+        .await
+        .context("the import stopped unexpectedly")??
+    };
+    bar.finish_and_clear();
     println!(
         "{} people, each given the practice of the organisation of most of their GP consultations:",
         plan.people()
@@ -482,100 +493,73 @@ async fn synthea(args: ImportSynthea) -> Result<()> {
             orgs.len()
         );
     }
-    let plan = std::sync::Arc::new(plan);
-    let mut staged = Vec::new();
-    for file in SyntheaFile::ALL {
-        let (data, key2, index, plan2, practices2, source) = (
-            args.at.data_dir.clone(),
-            keys.pseudonym.clone(),
-            keys.index.clone(),
-            plan.clone(),
-            practices.clone(),
-            path(file),
-        );
-        let result = with_progress(
-            file.dataset().name(),
-            &source.clone(),
-            true,
-            move |progress| {
-                let req = StageRequest {
-                    dataset: file.dataset(),
-                    path: &source,
-                    data_dir: &data,
-                    key: &key2,
-                    practices: &practices2,
-                    today: today(),
-                    index_key: Some(&index),
-                };
-                stage_synthea(&req, file, &plan2, progress)
-                    .with_context(|| format!("{} was not imported", source.display()))
-            },
-        )
-        .await;
-        match result {
-            Ok(s) => staged.push((file, s)),
-            Err(e) => {
-                staged.iter().for_each(|(_, s)| discard(s));
-                return Err(e);
-            }
-        }
-    }
-    let refusals: Vec<String> = staged
-        .iter()
-        .filter(|(_, s)| s.read.rejected > 0 && !args.accept_valid)
-        .map(|(f, s)| {
-            refused(
-                &format!("{} ({})", f.file_name(), f.dataset().name()),
-                s.read.valid,
-                s.read.rejected,
-                s.report.as_deref(),
-            )
-        })
-        .collect();
-    if !refusals.is_empty() {
-        staged.iter().for_each(|(_, s)| discard(s));
-        bail!(
-            "{}\nNo file of the export was imported. Correct the export, or import the valid rows with --accept-valid",
-            refusals.join("\n")
-        );
-    }
-    for (file, s) in staged {
-        let skipped = s.read.skipped;
-        let how = Commit {
-            pcn,
-            accept_valid: args.accept_valid,
-            replaces: None,
-            source: "synthea".into(),
-            audit: cli_audit("import", "import", Some(pcn)),
-        };
-        let outcome = commit(&store, &args.at.data_dir, s, how).await?;
-        println!("{}", describe(outcome, &path(file))?);
-        if skipped > 0 {
-            println!(
-                "  ({skipped} rows of {} are not {} and were skipped.)",
-                file.file_name(),
-                match file {
-                    SyntheaFile::GpEncounters => "GP consultations (ambulatory, wellness, virtual)",
-                    SyntheaFile::AeEncounters => "A&E attendances (emergency, urgentcare)",
-                    SyntheaFile::Conditions => "conditions Insight tracks (see docs/formats.md)",
-                    SyntheaFile::Patients => "people",
-                }
+    let audit = cli_audit("import", "import", Some(pcn));
+    match commit_export(
+        &store,
+        &args.at.data_dir,
+        staged,
+        pcn,
+        args.accept_valid,
+        &audit,
+    )
+    .await?
+    {
+        ExportOutcome::Refused(staged) => {
+            let refusals: Vec<String> = staged
+                .iter()
+                .filter(|(_, s)| s.read.rejected > 0)
+                .map(|(f, s)| {
+                    refused(
+                        &format!("{} ({})", f.file_name(), f.dataset().name()),
+                        s.read.valid,
+                        s.read.rejected,
+                        s.report.as_deref(),
+                    )
+                })
+                .collect();
+            bail!(
+                "{}\nNo file of the export was imported. Correct the export, or import the valid rows with --accept-valid",
+                refusals.join("\n")
             );
+        }
+        ExportOutcome::Imported(done) => {
+            for (file, outcome, skipped) in done {
+                println!("{}", describe(outcome, export.path(file))?);
+                if skipped > 0 {
+                    println!(
+                        "  ({skipped} rows of {} are not {} and were skipped.)",
+                        file.file_name(),
+                        skipped_because(file)
+                    );
+                }
+            }
         }
     }
     Ok(())
 }
 
-/// Reports the bytes read so far, for the survey's progress bar.
-struct ProgressRead<'p, R>(R, u64, &'p mut dyn FnMut(u64));
-
-impl<R: std::io::Read> std::io::Read for ProgressRead<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.0.read(buf)?;
-        self.1 += n as u64;
-        (self.2)(self.1);
-        Ok(n)
-    }
+/// One progress bar for a run of steps over files, restarted at each step.
+fn step_bar() -> (
+    ProgressBar,
+    impl FnMut(&'static str, u64, u64) + Send + 'static,
+) {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:40.cyan/blue} {binary_bytes}/{binary_total_bytes} · {binary_bytes_per_sec} · {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let b = bar.clone();
+    let mut current = "";
+    let step = move |label: &'static str, n: u64, total: u64| {
+        if label != current {
+            current = label;
+            b.reset();
+            b.set_length(total);
+            b.set_message(label);
+        }
+        b.set_position(n);
+    };
+    (bar, step)
 }
 
 async fn list(at: &Location, pcn: Option<&str>) -> Result<()> {

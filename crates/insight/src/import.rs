@@ -35,6 +35,7 @@ pub enum ImportError {
 }
 
 /// What to import.
+#[derive(Clone, Copy)]
 pub struct StageRequest<'a> {
     pub dataset: Dataset,
     pub path: &'a Path,

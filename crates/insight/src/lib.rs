@@ -16,6 +16,7 @@ mod layout;
 mod parquet_out;
 pub mod patient_index;
 pub mod profile;
+pub mod synthea_export;
 mod tables;
 
 pub use import::{
