@@ -26,6 +26,9 @@ pub enum Action {
     ManageOrganisation,
     /// Invite, disable and reset users.
     ManageUsers,
+    /// Import, replace and delete the practices' data for Insight (it arrives identifiable and
+    /// is pseudonymised at the door); see docs/decisions.md.
+    ImportData,
     /// Read the audit trail, including who viewed a person's record.
     ViewAudit,
     /// See Insight: how appointments are spread across the registered population.
@@ -97,7 +100,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
 
     let allowed = match (action, resource) {
         (UseAccount, Resource::Pcn(_)) => true,
-        (ManageOrganisation | ManageUsers | ViewAudit, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (ManageOrganisation | ManageUsers | ViewAudit | ImportData, Resource::Pcn(_)) => {
+            actor.role == PcnAdmin
+        }
         (ViewInsight, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician | Analyst),
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker)
@@ -173,6 +178,7 @@ mod tests {
                 Action::ManageUsers,
                 Action::ViewAudit,
                 Action::ManageOrganisation,
+                Action::ImportData,
             ] {
                 assert_eq!(
                     authorize(&actor(role, None), a, &pcn).is_allowed(),

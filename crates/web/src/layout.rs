@@ -19,6 +19,8 @@ pub struct Layout {
     pub user: Option<(String, &'static str)>,
     pub nav: Vec<NavItem>,
     pub demo: bool,
+    /// Reload the page after this many seconds (a long job's status, without JavaScript).
+    pub refresh: Option<u32>,
 }
 
 const NAV: &[(&str, &str, Action)] = &[
@@ -66,6 +68,7 @@ impl Layout {
                 .map(|a| (a.user.display_name.clone(), a.user.role.label())),
             nav,
             demo: state.config().demo,
+            refresh: None,
         }
     }
 }

@@ -42,9 +42,7 @@ pub fn app(state: AppState) -> Router {
             context::load,
         ))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            2 * 1024 * 1024,
-        ))
+        .layer(axum::middleware::from_fn(security::body_limit))
         .with_state(state)
 }
 

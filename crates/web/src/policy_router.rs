@@ -55,7 +55,14 @@ impl Routes {
         }
     }
 
-    fn add<H, T>(mut self, method: Method, path: &'static str, policy: Policy, handler: H) -> Self
+    fn add<H, T>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        policy: Policy,
+        body_limit: Option<usize>,
+        handler: H,
+    ) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -64,7 +71,11 @@ impl Routes {
             Method::POST => MethodFilter::POST,
             _ => MethodFilter::GET,
         };
-        let guarded = on(filter, handler).layer(axum::middleware::from_fn(
+        let mut route = on(filter, handler);
+        if let Some(limit) = body_limit {
+            route = route.layer(axum::extract::DefaultBodyLimit::max(limit));
+        }
+        let guarded = route.layer(axum::middleware::from_fn(
             move |req: Request, next: Next| enforce(policy, req, next),
         ));
         self.router = self.router.route(path, guarded);
@@ -82,7 +93,7 @@ impl Routes {
         policy: Policy,
         h: H,
     ) -> Self {
-        self.add(Method::GET, path, policy, h)
+        self.add(Method::GET, path, policy, None, h)
     }
 
     pub(crate) fn post<H: Handler<T, AppState>, T: 'static>(
@@ -91,7 +102,19 @@ impl Routes {
         policy: Policy,
         h: H,
     ) -> Self {
-        self.add(Method::POST, path, policy, h)
+        self.add(Method::POST, path, policy, None, h)
+    }
+
+    /// A POST taking a file upload (multipart, CSRF token as its first field) up to `limit`
+    /// bytes.
+    pub(crate) fn upload<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        policy: Policy,
+        limit: usize,
+        h: H,
+    ) -> Self {
+        self.add(Method::POST, path, policy, Some(limit), h)
     }
 
     pub(crate) fn finish(self) -> (Router<AppState>, Vec<RouteInfo>) {

@@ -93,6 +93,34 @@ pub(crate) async fn headers(req: Request, next: Next) -> Response {
     res
 }
 
+/// The most any request body may be, but an upload to an import page.
+pub(crate) const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Caps every request body: 2 MiB, or the upload limit for the import pages' uploads. A body
+/// that says it is larger is refused before it is read; one that grows larger fails as it is.
+pub(crate) async fn body_limit(req: Request, next: Next) -> Response {
+    let limit = if crate::pages::imports::UPLOAD_PATHS.contains(&req.uri().path()) {
+        crate::pages::imports::UPLOAD_LIMIT
+    } else {
+        BODY_LIMIT
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "The upload is too large",
+        )
+            .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
+}
+
 fn same_origin(req: &Request) -> bool {
     let h = req.headers();
     if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
@@ -127,7 +155,19 @@ pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next
         return AppError::Csrf.into_response();
     };
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, 2 * 1024 * 1024).await {
+    if let Some(boundary) = multipart_boundary(&parts.headers) {
+        // An upload may be large: read only its first field, which must be the token, and pass
+        // the rest on unread.
+        let (provided, body) = match first_multipart_field(body, &boundary).await {
+            Some(found) => found,
+            None => return AppError::Csrf.into_response(),
+        };
+        if !csrf_valid(&state.0.secret, &binding_of(&ctx, &parts), &provided) {
+            return AppError::Csrf.into_response();
+        }
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(b) => b,
         Err(_) => return AppError::BadRequest("The form was too large".into()).into_response(),
     };
@@ -147,6 +187,74 @@ pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// The boundary of a `multipart/form-data` body, if the request is one.
+fn multipart_boundary(headers: &axum::http::HeaderMap) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let (kind, params) = ct.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// The most read of an upload to find its first field.
+const FIRST_FIELD_LIMIT: usize = 16 * 1024;
+
+/// Reads an upload up to the end of its first field; that field's value when it is
+/// `csrf_token`, and the body whole again (what was read, then the rest as it comes).
+async fn first_multipart_field(body: Body, boundary: &str) -> Option<(String, Body)> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut seen: Vec<u8> = Vec::new();
+    let start = format!("--{boundary}\r\n");
+    let next = format!("\r\n--{boundary}");
+    let value = loop {
+        if let Some(value) = field_value(&seen, &start, &next) {
+            break value?;
+        }
+        if seen.len() > FIRST_FIELD_LIMIT {
+            return None;
+        }
+        match stream.next().await {
+            Some(Ok(chunk)) => seen.extend_from_slice(&chunk),
+            _ => return None,
+        }
+    };
+    let head =
+        futures::stream::once(async move { Ok::<_, axum::Error>(axum::body::Bytes::from(seen)) });
+    Some((value, Body::from_stream(head.chain(stream))))
+}
+
+/// `None` while the first field is not yet all read; `Some(None)` when it is not the token.
+fn field_value(seen: &[u8], start: &str, next: &str) -> Option<Option<String>> {
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    if seen.len() < start.len() {
+        return None;
+    }
+    if !seen.starts_with(start.as_bytes()) {
+        return Some(None);
+    }
+    let rest = &seen[start.len()..];
+    let headers_end = find(rest, b"\r\n\r\n")?;
+    let end = find(&rest[headers_end + 4..], next.as_bytes())?;
+    let headers = String::from_utf8_lossy(&rest[..headers_end]).to_ascii_lowercase();
+    let named_token = headers.lines().any(|h| {
+        h.starts_with("content-disposition:")
+            && h.split(';').any(|p| p.trim() == "name=\"csrf_token\"")
+    });
+    let value = &rest[headers_end + 4..headers_end + 4 + end];
+    Some(
+        named_token
+            .then(|| String::from_utf8(value.to_vec()).ok())
+            .flatten(),
+    )
 }
 
 fn binding_of(ctx: &Ctx, parts: &axum::http::request::Parts) -> String {

@@ -61,6 +61,8 @@ pub(crate) struct Inner {
     pub config: WebConfig,
     pub limiter: RateLimiter,
     pub delivery: Arc<dyn Delivery>,
+    /// Imports started from the web, while they run and a while after.
+    pub import_jobs: crate::pages::imports::Jobs,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
             config,
             limiter: RateLimiter::default(),
             delivery,
+            import_jobs: Default::default(),
         }))
     }
 

@@ -64,6 +64,8 @@ struct InsightPage {
     figures: Option<Figures>,
     frequent_attenders: Option<ShownFrequent>,
     hiu: Option<ShownHiu>,
+    /// The actor may import data (the link to the import page).
+    can_import: bool,
 }
 
 pub(crate) struct Figures {
@@ -293,6 +295,14 @@ async fn page(
         None => (None, None),
     };
     let page = InsightPage {
+        can_import: ctx.actor().is_ok_and(|a| {
+            together_core::authorize(
+                a,
+                Action::ImportData,
+                &together_core::Resource::Pcn(a.pcn_id),
+            )
+            .is_allowed()
+        }),
         frequent_attenders: frequent,
         hiu,
         layout: Layout::new(&state, &ctx, "Insight"),

@@ -5,6 +5,7 @@ mod cohorts;
 mod counting;
 mod health;
 mod home;
+pub(crate) mod imports;
 pub(crate) mod insight;
 pub(crate) mod people;
 
@@ -16,6 +17,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = admin::routes(r);
     let r = insight::routes(r);
     let r = cohorts::routes(r);
+    let r = imports::routes(r);
     let r = counting::routes(r);
     people::routes(r)
 }

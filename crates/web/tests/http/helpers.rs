@@ -326,6 +326,17 @@ impl Client {
         self.finish(req).await
     }
 
+    /// Uploads a multipart form as a browser on this site would (same origin); the caller puts
+    /// the CSRF token where the form does (first).
+    pub async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Res {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("origin", self.base.clone())
+            .multipart(form);
+        self.finish(req).await
+    }
+
     pub async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Res {
         let req = self.http.post(format!("{}{path}", self.base)).json(body);
         self.finish(req).await
