@@ -207,6 +207,45 @@ test('on a 375-pixel phone the pages fit and the menu works', async () => {
 })
 
 // Security checklist L3: whatever happened above, the logs hold no secret and no NHS number.
+test('the PCN administrator imports the Synthea sample from the web and a bad file is explained', async () => {
+  const context = await browser.newContext({ acceptDownloads: true })
+  const page = await context.newPage()
+  await signIn(page, creds.find((c) => c.role === 'pcn_admin'))
+  await page.goto(base + '/insight')
+  await page.getByRole('link', { name: 'Import data' }).click()
+  await axe(page, 'the import page')
+  // Nothing chosen: each missing file is said beside it.
+  await page.getByRole('button', { name: 'Import the export' }).click()
+  await page.locator('.nhsuk-error-summary').waitFor()
+  await axe(page, 'the import page with errors')
+  const sample = join(root, 'testdata', 'synthea-unmc')
+  for (const f of ['patients', 'encounters', 'conditions']) {
+    await page.getByLabel(`${f}.csv`, { exact: true }).setInputFiles(join(sample, `${f}.csv`))
+  }
+  await page.getByRole('button', { name: 'Import the export' }).click()
+  await page.getByRole('heading', { name: 'Imported', exact: true }).waitFor({ timeout: 60000 })
+  await axe(page, 'a finished import')
+  assert.match(await page.locator('#status').innerText(), /patients\.csv \(registrations\): imported 111 rows/)
+  // A file with a mistyped NHS number: nothing imported, the rejected rows to download.
+  const bad = join(dataDir, 'registrations-with-a-typo.csv')
+  writeFileSync(bad, 'nhs_number,ods_code,given_name,family_name,date_of_birth,sex,registered_from\n9990000019,B99001,Amir,Khan,1970-01-01,M,2015-01-01\n')
+  await page.goto(base + '/insight/imports')
+  await page.getByLabel('What the file holds').selectOption('registrations')
+  await page.getByLabel('File', { exact: true }).setInputFiles(bad)
+  await page.getByRole('button', { name: 'Import the file' }).click()
+  await page.getByRole('heading', { name: 'Nothing was imported' }).waitFor({ timeout: 60000 })
+  await axe(page, 'a refused import')
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: /Download the rejected rows/ }).click()
+  ])
+  const report = Buffer.concat(await (await download.createReadStream()).toArray()).toString('utf8')
+  assert.match(report, /^line,column,reason\n2,nhs_number,is not a valid NHS number/)
+  await page.goto(base + '/insight/imports')
+  assert.equal(await page.locator('#imports tbody tr').filter({ hasText: 'synthea' }).count(), 4)
+  await context.close()
+})
+
 test('the logs hold no password, token or NHS number', async () => {
   const token = 'ab'.repeat(32)
   const context = await browser.newContext()
