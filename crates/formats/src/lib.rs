@@ -7,6 +7,7 @@
 mod canonical;
 pub mod fhir;
 mod fields;
+pub mod fuzz;
 pub mod mapping;
 pub mod synthea;
 
