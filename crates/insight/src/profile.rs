@@ -1,16 +1,18 @@
-//! The attendance profile: who really uses the appointments. One DataFusion plan joins the
-//! people registered in the period (the denominator, zero attenders included) to their counted
-//! appointments; the shares, the Lorenz curve and the Gini coefficient are computed from those
-//! per-person counts, and the breakdowns from the same joined plan.
+//! The attendance profile: who really uses the appointments. A DataFusion plan finds the people
+//! registered in the period (the denominator, zero attenders included); one pass over a
+//! DataFusion scan of the period's appointments — Together's own operator, a partition per
+//! core — counts each person's consultations and the appointment mix (months, roles, modes,
+//! Did Not Attend) together. The shares, the Lorenz curve and the Gini coefficient come from
+//! those per-person counts, the breakdowns from the same people.
 
 use crate::tables::{lit_ts, Tables};
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Int32Type, Int64Type};
-use datafusion::common::JoinType;
+use datafusion::arrow::datatypes::{DataType, Int32Type};
 use datafusion::error::DataFusionError;
-use datafusion::functions_aggregate::expr_fn::{count, min};
+use datafusion::functions_aggregate::expr_fn::min;
 use datafusion::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use time::{Date, Duration};
 use together_core::disclosure::{Audience, Count, RawCount, RULE};
 
@@ -309,7 +311,7 @@ fn in_list(column: &str, values: &[String]) -> Expr {
 }
 
 /// The people registered at any time in the period at the chosen practices (one row each).
-pub(crate) fn denominator(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
+pub fn denominator(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
     let from = lit(ScalarValueDate::days(scope.from));
     let to = lit(ScalarValueDate::days(scope.to));
     let mut regs = tables
@@ -345,55 +347,20 @@ fn appointments(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionE
         .filter(col("starts_at").gt_eq(start).and(col("starts_at").lt(end)))
 }
 
-/// The plan for per-person counts: the denominator left-joined to counted appointments.
-pub fn per_person_plan(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
-    let counted = appointments(tables, scope)?
-        .filter(scope.rule.predicate())?
-        .aggregate(
-            vec![col("pseudonym").alias("attender")],
-            vec![count(lit(1)).alias("n")],
-        )?;
-    denominator(tables, scope)?
-        .join(counted, JoinType::Left, &["pseudonym"], &["attender"], None)?
-        .select(vec![
-            col("pseudonym"),
-            col("practice"),
-            col("year_of_birth"),
-            col("month_of_birth"),
-            col("sex"),
-            col("imd_quintile"),
-            coalesce(vec![col("n"), lit(0i64)]).alias("appointments"),
-        ])
+/// The appointments one pass reads: the period and practices cut in the Parquet scan (row
+/// groups and files outside them are never decoded), only the columns the tally uses.
+pub fn appointment_scan(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
+    appointments(tables, scope)?.select(vec![
+        col("pseudonym"),
+        col("starts_at"),
+        col("status"),
+        col("slot_type"),
+        col("clinician_role"),
+        col("mode"),
+    ])
 }
 
-/// The appointment mix of the people in the denominator, in one pass: appointments by month,
-/// clinician role, mode, status and slot type (every status), grouped by day and folded into
-/// months here.
-pub fn mix_plan(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
-    let people = denominator(tables, scope)?.select(vec![col("pseudonym").alias("person")])?;
-    appointments(tables, scope)?
-        .join(
-            people,
-            JoinType::LeftSemi,
-            &["pseudonym"],
-            &["person"],
-            None,
-        )?
-        .aggregate(
-            vec![
-                // The UTC day: a cheap cast (DataFusion's date_trunc with a time zone formats
-                // per row); days are folded into months below.
-                cast(col("starts_at"), DataType::Date32).alias("day"),
-                col("clinician_role"),
-                col("mode"),
-                col("status"),
-                col("slot_type"),
-            ],
-            vec![count(lit(1)).alias("n")],
-        )
-}
-
-/// Monthly, role and mode counts of counted appointments, and Did Not Attend, from the mix.
+/// Monthly, role and mode counts of counted appointments, and Did Not Attend.
 struct Mix {
     monthly: Vec<(String, RawCount)>,
     roles: Vec<(String, RawCount)>,
@@ -401,57 +368,286 @@ struct Mix {
     dna: u64,
 }
 
-async fn mix(tables: &Tables, scope: &Scope) -> Result<Mix, DataFusionError> {
-    use std::collections::BTreeMap;
-    let batches = mix_plan(tables, scope)?.collect().await?;
-    let (mut monthly, mut roles, mut modes) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
-    let mut dna = 0u64;
-    for b in batches {
-        let text = |i: usize| {
-            datafusion::arrow::compute::cast(
-                b.column(i),
-                &datafusion::arrow::datatypes::DataType::Utf8,
-            )
-        };
-        let (month, role, mode, status, slot) = (text(0)?, text(1)?, text(2)?, text(3)?, text(4)?);
-        let (month, role, mode, status, slot) = (
-            month.as_string::<i32>(),
-            role.as_string::<i32>(),
-            mode.as_string::<i32>(),
-            status.as_string::<i32>(),
-            slot.as_string::<i32>(),
-        );
-        let n = b.column(5).as_primitive::<Int64Type>();
-        for i in 0..b.num_rows() {
-            let k = n.value(i) as u64;
-            if status.value(i) == "Did Not Attend" {
-                dna += k;
+/// A column's few distinct values, numbered as met; the last one is remembered, since rows
+/// mostly repeat their neighbour's.
+#[derive(Default, Clone)]
+struct Vocabulary {
+    words: Vec<String>,
+    last: Option<u16>,
+}
+
+impl Vocabulary {
+    fn id(&mut self, word: &str) -> u16 {
+        if let Some(last) = self.last {
+            if self.words[last as usize] == word {
+                return last;
             }
-            if scope
-                .rule
-                .counts(status.value(i), slot.value(i), role.value(i))
-            {
-                // "2025-01-17" → "2025-01".
-                let m = month.value(i);
-                *monthly
-                    .entry(m.get(..7).unwrap_or(m).to_owned())
-                    .or_insert(0u64) += k;
-                *roles.entry(role.value(i).to_owned()).or_insert(0u64) += k;
-                *modes.entry(mode.value(i).to_owned()).or_insert(0u64) += k;
+        }
+        let id = match self.words.iter().position(|w| w == word) {
+            Some(i) => i as u16,
+            None => {
+                self.words.push(word.to_owned());
+                (self.words.len() - 1) as u16
+            }
+        };
+        self.last = Some(id);
+        id
+    }
+}
+
+/// What one partition of the appointments adds up to.
+#[derive(Clone)]
+struct Tally {
+    /// Counted appointments per person of the denominator, in its order.
+    counts: Vec<u32>,
+    /// Counted appointments per UTC day, from the day before the period starts.
+    days: Vec<u64>,
+    first_day: i64,
+    status: Vocabulary,
+    slot: Vocabulary,
+    role: Vocabulary,
+    mode: Vocabulary,
+    /// Counted appointments by role and mode id.
+    by_role: Vec<u64>,
+    by_mode: Vec<u64>,
+    dna: u64,
+    /// Whether each (status, slot type, role) met so far counts.
+    counted_by: HashMap<(u16, u16, u16), bool, ahash::RandomState>,
+}
+
+/// A text column of any of Arrow's string layouts.
+fn strings(array: &dyn Array) -> Result<datafusion::arrow::array::ArrayRef, DataFusionError> {
+    Ok(match array.data_type() {
+        DataType::Utf8 => datafusion::arrow::array::make_array(array.to_data()),
+        _ => datafusion::arrow::compute::cast(array, &DataType::Utf8)?,
+    })
+}
+
+impl Tally {
+    fn new(people: usize, scope: &Scope) -> Self {
+        let day = |d: Date| {
+            (d - Date::from_calendar_date(1970, time::Month::January, 1).unwrap_or(d)).whole_days()
+        };
+        let first_day = day(scope.from) - 1;
+        Self {
+            counts: vec![0; people],
+            days: vec![0; (day(scope.to) + 2 - first_day).max(1) as usize],
+            first_day,
+            status: Vocabulary::default(),
+            slot: Vocabulary::default(),
+            role: Vocabulary::default(),
+            mode: Vocabulary::default(),
+            by_role: Vec::new(),
+            by_mode: Vec::new(),
+            dna: 0,
+            counted_by: HashMap::default(),
+        }
+    }
+
+    /// Adds one batch of [`appointment_scan`]'s rows; people outside the denominator are left
+    /// out, as the inner join of a plan would leave them.
+    fn add(
+        &mut self,
+        batch: &datafusion::arrow::record_batch::RecordBatch,
+        index: &PeopleIndex,
+        rule: &CountingRule,
+        with_mix: bool,
+    ) -> Result<(), DataFusionError> {
+        use datafusion::arrow::datatypes::TimestampMicrosecondType;
+        let pseudonyms = strings(batch.column(0))?;
+        let pseudonyms = pseudonyms.as_string::<i32>();
+        let starts = batch.column(1).as_primitive::<TimestampMicrosecondType>();
+        let text: Vec<_> = (2..6)
+            .map(|i| strings(batch.column(i)))
+            .collect::<Result<_, _>>()?;
+        let (status, slot, role, mode) = (
+            text[0].as_string::<i32>(),
+            text[1].as_string::<i32>(),
+            text[2].as_string::<i32>(),
+            text[3].as_string::<i32>(),
+        );
+        let (mut last, mut last_person): (&str, Option<usize>) = ("", None);
+        let mut last_kind: Option<((u16, u16, u16), bool)> = None;
+        for i in 0..batch.num_rows() {
+            let pseudonym = pseudonyms.value(i);
+            let person = if pseudonym == last {
+                last_person
+            } else {
+                last = pseudonym;
+                last_person = index.get(pseudonym).map(|p| *p as usize);
+                last_person
+            };
+            let Some(person) = person else { continue };
+            let (s, t, r) = (
+                self.status.id(status.value(i)),
+                self.slot.id(slot.value(i)),
+                self.role.id(role.value(i)),
+            );
+            let counted = match last_kind {
+                Some((kind, counted)) if kind == (s, t, r) => counted,
+                _ => {
+                    let counted = *self.counted_by.entry((s, t, r)).or_insert_with(|| {
+                        rule.counts(status.value(i), slot.value(i), role.value(i))
+                    });
+                    last_kind = Some(((s, t, r), counted));
+                    counted
+                }
+            };
+            if with_mix && self.status.words[s as usize] == "Did Not Attend" {
+                self.dna += 1;
+            }
+            if !counted {
+                continue;
+            }
+            self.counts[person] += 1;
+            if with_mix {
+                let day = starts.value(i).div_euclid(86_400_000_000) - self.first_day;
+                if let Some(d) = usize::try_from(day).ok().and_then(|d| self.days.get_mut(d)) {
+                    *d += 1;
+                }
+                let m = self.mode.id(mode.value(i)) as usize;
+                for (v, k) in [(&mut self.by_role, r as usize), (&mut self.by_mode, m)] {
+                    if v.len() <= k {
+                        v.resize(k + 1, 0);
+                    }
+                    v[k] += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds another partition's tally (its vocabulary numbered its own way).
+    fn merge(&mut self, other: Tally) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        for (a, b) in self.days.iter_mut().zip(&other.days) {
+            *a += b;
+        }
+        self.dna += other.dna;
+        for (words, counts, mine) in [
+            (&other.role.words, &other.by_role, 0),
+            (&other.mode.words, &other.by_mode, 1),
+        ] {
+            for (k, n) in counts.iter().enumerate() {
+                let (vocab, v) = if mine == 0 {
+                    (&mut self.role, &mut self.by_role)
+                } else {
+                    (&mut self.mode, &mut self.by_mode)
+                };
+                let id = vocab.id(&words[k]) as usize;
+                if v.len() <= id {
+                    v.resize(id + 1, 0);
+                }
+                v[id] += n;
             }
         }
     }
-    let counts = |m: BTreeMap<String, u64>| {
-        m.into_iter()
-            .map(|(k, v)| (k, RawCount::new(v)))
-            .collect::<Vec<_>>()
-    };
-    Ok(Mix {
-        monthly: counts(monthly),
-        roles: counts(roles),
-        modes: counts(modes),
-        dna,
-    })
+
+    fn mix(&self) -> Mix {
+        use std::collections::BTreeMap;
+        let mut monthly: BTreeMap<String, u64> = BTreeMap::new();
+        for (d, n) in self.days.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let date = Date::from_calendar_date(1970, time::Month::January, 1)
+                .map(|e| e + Duration::days(self.first_day + d as i64));
+            if let Ok(date) = date {
+                *monthly
+                    .entry(format!("{:04}-{:02}", date.year(), date.month() as u8))
+                    .or_default() += n;
+            }
+        }
+        let named = |vocab: &Vocabulary, counts: &[u64]| {
+            let mut m: BTreeMap<String, u64> = BTreeMap::new();
+            for (k, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                *m.entry(vocab.words[k].clone()).or_default() += n;
+            }
+            m.into_iter().map(|(k, v)| (k, RawCount::new(v))).collect()
+        };
+        Mix {
+            monthly: monthly
+                .into_iter()
+                .map(|(k, v)| (k, RawCount::new(v)))
+                .collect(),
+            roles: named(&self.role, &self.by_role),
+            modes: named(&self.mode, &self.by_mode),
+            dna: self.dna,
+        }
+    }
+}
+
+/// The denominator's people by pseudonym (their place in the list).
+type PeopleIndex = HashMap<String, u32, ahash::RandomState>;
+
+/// Everyone in the denominator, with no appointments counted yet, in no particular order.
+async fn registered(tables: &Tables, scope: &Scope) -> Result<Vec<PersonCount>, DataFusionError> {
+    let batches = denominator(tables, scope)?.collect().await?;
+    let mut people = Vec::new();
+    for b in &batches {
+        let s = |i: usize| strings(b.column(i));
+        let (pseudonym, practice, sex) = (s(0)?, s(1)?, s(4)?);
+        let (pseudonym, practice, sex) = (
+            pseudonym.as_string::<i32>(),
+            practice.as_string::<i32>(),
+            sex.as_string::<i32>(),
+        );
+        let yob = b.column(2).as_primitive::<Int32Type>();
+        let mob = b.column(3).as_primitive::<Int32Type>();
+        let imd = b.column(5).as_primitive::<Int32Type>();
+        for i in 0..b.num_rows() {
+            people.push(PersonCount {
+                pseudonym: pseudonym.value(i).to_owned(),
+                practice: practice.value(i).to_owned(),
+                age: age_at(yob.value(i), mob.value(i), scope.from),
+                sex: sex.value(i).to_owned(),
+                imd_quintile: (!imd.is_null(i)).then(|| imd.value(i)),
+                appointments: 0,
+            });
+        }
+    }
+    Ok(people)
+}
+
+/// The denominator and one pass over the period's appointments: each partition of the scan is
+/// tallied on its own task (so both cores work), then the tallies are added up.
+async fn tally(
+    tables: &Tables,
+    scope: &Scope,
+    with_mix: bool,
+) -> Result<(Vec<PersonCount>, Mix), DataFusionError> {
+    let mut people = registered(tables, scope).await?;
+    let index: PeopleIndex = people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.pseudonym.clone(), i as u32))
+        .collect();
+    let index = std::sync::Arc::new(index);
+    let scan = appointment_scan(tables, scope)?;
+    let task_ctx = scan.task_ctx();
+    let plan = scan.create_physical_plan().await?;
+    let streams =
+        datafusion::physical_plan::execute_stream_partitioned(plan, std::sync::Arc::new(task_ctx))?;
+    let empty = Tally::new(people.len(), scope);
+    let tasks = streams.into_iter().map(|mut stream| {
+        let (index, rule, mut tally) = (index.clone(), scope.rule.clone(), empty.clone());
+        tokio::spawn(async move {
+            use futures::StreamExt;
+            while let Some(batch) = stream.next().await {
+                tally.add(&batch?, &index, &rule, with_mix)?;
+            }
+            Ok::<_, DataFusionError>(tally)
+        })
+    });
+    let tasks: Vec<_> = tasks.collect();
+    let mut total = empty;
+    for done in futures::future::join_all(tasks).await {
+        let tally = done.map_err(|e| DataFusionError::External(Box::new(e)))??;
+        total.merge(tally);
+    }
+    for (p, n) in people.iter_mut().zip(&total.counts) {
+        p.appointments = u64::from(*n);
+    }
+    Ok((people, total.mix()))
 }
 
 /// The `k` people with most appointments (ties by pseudonym, so the list is stable), without
@@ -474,38 +670,15 @@ fn most_frequent(people: &[PersonCount], k: usize) -> Vec<(String, u64, &'static
 }
 
 /// Everyone registered in the period with their counted appointments (zero attenders
-/// included), in no particular order: the per-person plan alone, for analyses that need no
-/// breakdown of the appointments themselves.
+/// included), in no particular order, for analyses that need no breakdown of the appointments
+/// themselves.
 pub async fn people(tables: &Tables, scope: &Scope) -> Result<Vec<PersonCount>, DataFusionError> {
-    let batches = per_person_plan(tables, scope)?.collect().await?;
-    let mut people = Vec::new();
-    for b in &batches {
-        let s = |i: usize| b.column(i).as_string::<i32>();
-        let (pseudonym, practice, sex) = (s(0), s(1), s(4));
-        let yob = b.column(2).as_primitive::<Int32Type>();
-        let mob = b.column(3).as_primitive::<Int32Type>();
-        let imd = b.column(5).as_primitive::<Int32Type>();
-        let n = b.column(6).as_primitive::<Int64Type>();
-        for i in 0..b.num_rows() {
-            people.push(PersonCount {
-                pseudonym: pseudonym.value(i).to_owned(),
-                practice: practice.value(i).to_owned(),
-                age: age_at(yob.value(i), mob.value(i), scope.from),
-                sex: sex.value(i).to_owned(),
-                imd_quintile: (!imd.is_null(i)).then(|| imd.value(i)),
-                appointments: n.value(i) as u64,
-            });
-        }
-    }
-    Ok(people)
+    Ok(tally(tables, scope, false).await?.0)
 }
 
 /// Computes the profile.
 pub async fn profile(tables: &Tables, scope: &Scope) -> Result<Profile, DataFusionError> {
-    // The two plans run side by side: each has stretches where it keeps only one core busy.
-    let (people, appointment_mix) =
-        futures::future::join(people(tables, scope), mix(tables, scope)).await;
-    let people = people?;
+    let (people, appointment_mix) = tally(tables, scope, true).await?;
     let counts: Vec<u64> = people.iter().map(|p| p.appointments).collect();
     let Concentration {
         top_shares,
@@ -521,7 +694,7 @@ pub async fn profile(tables: &Tables, scope: &Scope) -> Result<Profile, DataFusi
         roles,
         modes,
         dna,
-    } = appointment_mix?;
+    } = appointment_mix;
 
     let bands: Vec<String> = AGE_BANDS.iter().map(|b| b.0.to_owned()).collect();
     let by_age = group(&people, |p| age_band(p.age), &bands);

@@ -477,7 +477,7 @@ mod profile {
     //! themselves, over several generated neighbourhoods.
     use super::*;
     use std::collections::{HashMap, HashSet};
-    use together_insight::profile::{per_person_plan, profile, CountingRule, Scope};
+    use together_insight::profile::{appointment_scan, denominator, profile, CountingRule, Scope};
     use together_insight::Tables;
 
     struct Oracle {
@@ -616,6 +616,17 @@ mod profile {
                 want.len() as u64
             );
             assert_eq!(got.monthly.iter().map(|m| m.1.value()).sum::<u64>(), total);
+            for (what, mix) in [("roles", &got.roles), ("modes", &got.modes)] {
+                assert_eq!(
+                    mix.iter().map(|m| m.1.value()).sum::<u64>(),
+                    total,
+                    "{what}"
+                );
+            }
+            assert!(
+                got.roles.iter().any(|r| r.0 == "GP")
+                    && got.modes.iter().any(|m| m.0 == "Telephone")
+            );
             let months: Vec<&str> = got.monthly.iter().map(|m| m.0.as_str()).collect();
             let want_months: Vec<String> = (1..=12).map(|m| format!("2024-{m:02}")).collect();
             assert_eq!(months, want_months, "twelve months, in order, as YYYY-MM");
@@ -711,10 +722,10 @@ mod profile {
             rule: CountingRule::default(),
         };
         let plans = [
-            ("per_person_plan", per_person_plan(&tables, &scope).unwrap()),
+            ("denominator", denominator(&tables, &scope).unwrap()),
             (
-                "mix_plan",
-                together_insight::profile::mix_plan(&tables, &scope).unwrap(),
+                "appointment_scan",
+                appointment_scan(&tables, &scope).unwrap(),
             ),
             (
                 "ae_per_person_plan",
