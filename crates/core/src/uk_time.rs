@@ -20,9 +20,21 @@ fn bst_bounds(year: i32) -> Option<(OffsetDateTime, OffsetDateTime)> {
     Some((start, end))
 }
 
+/// The years whose BST bounds are worked out once (imports convert millions of times).
+const CACHED_YEARS: std::ops::RangeInclusive<i32> = 1970..=2199;
+
 /// Whether an instant falls in British Summer Time.
 pub fn is_bst(t: OffsetDateTime) -> bool {
-    bst_bounds(t.year()).is_some_and(|(s, e)| t >= s && t < e)
+    static BOUNDS: std::sync::OnceLock<Vec<Option<(OffsetDateTime, OffsetDateTime)>>> =
+        std::sync::OnceLock::new();
+    let year = t.year();
+    let bounds = if CACHED_YEARS.contains(&year) {
+        BOUNDS.get_or_init(|| CACHED_YEARS.map(bst_bounds).collect())
+            [(year - CACHED_YEARS.start()) as usize]
+    } else {
+        bst_bounds(year)
+    };
+    bounds.is_some_and(|(s, e)| t >= s && t < e)
 }
 
 /// Converts a London wall-clock time to UTC. In the hour that does not exist (clocks go

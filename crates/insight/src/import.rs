@@ -11,7 +11,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use time::Date;
-use together_core::{PcnId, PracticeCode, PseudonymKey};
+use std::collections::HashMap;
+use together_core::{PcnId, PracticeCode, Pseudonym, PseudonymKey};
 use together_formats::fhir::read_fhir;
 use together_formats::mapping::{read_mapped, Mapping};
 use together_formats::synthea::{read_synthea, Plan, SyntheaFile};
@@ -119,17 +120,59 @@ fn index_entry(r: &together_formats::Registration) -> IndexEntry {
     }
 }
 
-/// The one pseudonym of whoever a row is about (DESIGN.md section 3).
-fn pseudonym_of(key: &PseudonymKey, record: &Record) -> together_core::Pseudonym {
-    let subject = match record {
-        Record::Appointment(a) => &a.subject,
-        Record::Registration(r) => &r.subject,
-        Record::Condition(c) => &c.subject,
-        Record::AeAttendance(a) => &a.subject,
-    };
-    match subject {
-        Subject::Nhs(n) => key.pseudonymise(n),
-        Subject::Synthea(id) => key.pseudonymise_source_id("synthea", id),
+/// The one pseudonym of whoever a row is about (DESIGN.md section 3), remembered for the rest
+/// of the file: most people have many rows, and the keyed hash is the dearest step of a row.
+struct Pseudonyms<'k> {
+    key: &'k PseudonymKey,
+    by_nhs: HashMap<u64, Pseudonym, ahash::RandomState>,
+    by_source_id: HashMap<String, Pseudonym, ahash::RandomState>,
+}
+
+/// People remembered at most; past it the memory starts again (bounded memory on any file).
+const REMEMBERED: usize = 1 << 20;
+
+impl<'k> Pseudonyms<'k> {
+    fn new(key: &'k PseudonymKey) -> Self {
+        Self {
+            key,
+            by_nhs: HashMap::default(),
+            by_source_id: HashMap::default(),
+        }
+    }
+
+    fn of(&mut self, record: &Record) -> Pseudonym {
+        let subject = match record {
+            Record::Appointment(a) => &a.subject,
+            Record::Registration(r) => &r.subject,
+            Record::Condition(c) => &c.subject,
+            Record::AeAttendance(a) => &a.subject,
+        };
+        match subject {
+            Subject::Nhs(n) => {
+                let Ok(number) = n.digits().parse::<u64>() else {
+                    return self.key.pseudonymise(n);
+                };
+                if self.by_nhs.len() >= REMEMBERED {
+                    self.by_nhs.clear();
+                }
+                let key = self.key;
+                self.by_nhs
+                    .entry(number)
+                    .or_insert_with(|| key.pseudonymise(n))
+                    .clone()
+            }
+            Subject::Synthea(id) => {
+                if let Some(p) = self.by_source_id.get(id) {
+                    return p.clone();
+                }
+                if self.by_source_id.len() >= REMEMBERED {
+                    self.by_source_id.clear();
+                }
+                let p = self.key.pseudonymise_source_id("synthea", id);
+                self.by_source_id.insert(id.clone(), p.clone());
+                p
+            }
+        }
     }
 }
 
@@ -290,6 +333,7 @@ fn stage_rows(
     let mut report: Option<csv::Writer<std::fs::File>> = None;
     let mut failure: Option<ImportError> = None;
     let mut extra_rejections = 0u64;
+    let mut pseudonyms = Pseudonyms::new(req.key);
     let mut period: Option<(Date, Date)> = None;
 
     let reject = |errors: &[RowError],
@@ -330,7 +374,7 @@ fn stage_rows(
                         if let Some(d) = day_of(&record) {
                             period = Some(period.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
                         }
-                        let pseudonym = pseudonym_of(req.key, &record);
+                        let pseudonym = pseudonyms.of(&record);
                         let sealed = match (&mut index, &record) {
                             (Some(index), Record::Registration(r)) => {
                                 index.push(&partition_name, pseudonym.as_str(), &index_entry(r))
