@@ -7,11 +7,11 @@ use crate::layout::{import_dirs, partition, INSIGHT_DIR, STAGING};
 use crate::parquet_out::{PartitionedWriter, WriteError};
 use crate::patient_index::{IndexEntry, IndexKey, IndexWriter};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use time::Date;
-use std::collections::HashMap;
 use together_core::{PcnId, PracticeCode, Pseudonym, PseudonymKey};
 use together_formats::fhir::read_fhir;
 use together_formats::mapping::{read_mapped, Mapping};
@@ -399,10 +399,12 @@ fn stage_rows(
     };
     let summary = match (summary, failure) {
         (Err(e), _) => {
+            drop(writer);
             cleanup(&staging);
             return Err(e.into());
         }
         (_, Some(e)) => {
+            drop(writer);
             cleanup(&staging);
             return Err(e);
         }

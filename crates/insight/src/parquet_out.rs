@@ -221,19 +221,16 @@ impl Builders {
     }
 }
 
-struct Partition {
-    writer: ArrowWriter<File>,
-    builders: Builders,
-    pending: usize,
-}
-
-/// Writes one import's rows, one Parquet file per practice partition.
+/// Writes one import's rows, one Parquet file per practice partition. Rows are gathered into
+/// batches here; a second thread encodes and writes them, so reading the file and writing the
+/// Parquet use both cores.
 pub(crate) struct PartitionedWriter {
     dataset: Dataset,
     schema: SchemaRef,
-    root: PathBuf,
-    import_id: String,
-    partitions: HashMap<String, Partition>,
+    /// Batches being gathered, and their rows so far, by practice.
+    building: HashMap<String, (Builders, usize)>,
+    to_writer: Option<std::sync::mpsc::SyncSender<(String, RecordBatch)>>,
+    writer: Option<std::thread::JoinHandle<Result<Vec<String>, WriteError>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -244,6 +241,8 @@ pub enum WriteError {
     Parquet(#[from] parquet::errors::ParquetError),
     #[error("cannot build a batch: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),
+    #[error("the Parquet writer stopped unexpectedly")]
+    Stopped,
 }
 
 /// A new Parquet file with Together's settings (Snappy).
@@ -255,14 +254,72 @@ pub(crate) fn open_writer(path: &Path, schema: SchemaRef) -> Result<ArrowWriter<
     Ok(ArrowWriter::try_new(file, schema, Some(props))?)
 }
 
+/// The writing thread: a file per practice, opened at its first batch; the practices written.
+fn write_partitions(
+    batches: std::sync::mpsc::Receiver<(String, RecordBatch)>,
+    dataset: Dataset,
+    schema: SchemaRef,
+    root: PathBuf,
+    import_id: String,
+) -> Result<Vec<String>, WriteError> {
+    let mut files: HashMap<String, ArrowWriter<File>> = HashMap::new();
+    for (practice, batch) in batches {
+        let writer = match files.entry(practice) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let dir = crate::layout::partition(&root, dataset.name(), e.key(), &import_id);
+                std::fs::create_dir_all(&dir).map_err(|err| WriteError::Io(dir.clone(), err))?;
+                e.insert(open_writer(&dir.join("part-0.parquet"), schema.clone())?)
+            }
+        };
+        writer.write(&batch)?;
+    }
+    let mut practices = Vec::new();
+    for (practice, writer) in files {
+        let file = writer.into_inner()?;
+        file.sync_all()
+            .map_err(|e| WriteError::Io(root.clone(), e))?;
+        practices.push(practice);
+    }
+    practices.sort();
+    Ok(practices)
+}
+
 impl PartitionedWriter {
     pub fn new(dataset: Dataset, root: &Path, import_id: &str) -> Self {
+        let schema = schema(dataset);
+        // A few batches in flight at most: memory stays bounded whatever the file's size.
+        let (to_writer, batches) = std::sync::mpsc::sync_channel(2);
+        let (s, root, id) = (schema.clone(), root.to_owned(), import_id.to_owned());
+        let writer = std::thread::Builder::new()
+            .name("parquet-writer".into())
+            .spawn(move || write_partitions(batches, dataset, s, root, id));
+        let (to_writer, writer) = match writer {
+            Ok(handle) => (Some(to_writer), Some(handle)),
+            Err(_) => (None, None),
+        };
         Self {
             dataset,
-            schema: schema(dataset),
-            root: root.to_owned(),
-            import_id: import_id.to_owned(),
-            partitions: HashMap::new(),
+            schema,
+            building: HashMap::new(),
+            to_writer,
+            writer,
+        }
+    }
+
+    /// Hands a full batch to the writing thread; if it has stopped, its error.
+    fn send(&mut self, practice: String, batch: RecordBatch) -> Result<(), WriteError> {
+        let sent = self
+            .to_writer
+            .as_ref()
+            .is_some_and(|w| w.send((practice, batch)).is_ok());
+        if sent {
+            return Ok(());
+        }
+        self.to_writer = None;
+        match self.writer.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(Err(e))) => Err(e),
+            _ => Err(WriteError::Stopped),
         }
     }
 
@@ -272,51 +329,56 @@ impl PartitionedWriter {
         pseudonym: &str,
         record: &Record,
     ) -> Result<(), WriteError> {
-        if !self.partitions.contains_key(practice) {
-            let dir = crate::layout::partition(
-                &self.root,
-                self.dataset.name(),
-                practice,
-                &self.import_id,
-            );
-            std::fs::create_dir_all(&dir).map_err(|e| WriteError::Io(dir.clone(), e))?;
-            let writer = open_writer(&dir.join("part-0.parquet"), self.schema.clone())?;
-            self.partitions.insert(
-                practice.to_owned(),
-                Partition {
-                    writer,
-                    builders: Builders::new(self.dataset),
-                    pending: 0,
-                },
-            );
+        if !self.building.contains_key(practice) {
+            self.building
+                .insert(practice.to_owned(), (Builders::new(self.dataset), 0));
         }
-        let schema = self.schema.clone();
-        if let Some(p) = self.partitions.get_mut(practice) {
-            p.builders.push(pseudonym, record);
-            p.pending += 1;
-            if p.pending >= BATCH {
-                let batch = p.builders.finish(&schema)?;
-                p.writer.write(&batch)?;
-                p.pending = 0;
+        let full = match self.building.get_mut(practice) {
+            Some((builders, pending)) => {
+                builders.push(pseudonym, record);
+                *pending += 1;
+                if *pending >= BATCH {
+                    *pending = 0;
+                    Some(builders.finish(&self.schema)?)
+                } else {
+                    None
+                }
             }
+            None => None,
+        };
+        match full {
+            Some(batch) => self.send(practice.to_owned(), batch),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// Flushes and closes every file; returns the practices written.
+    /// Sends what is left, waits for every file to be written and closed; the practices
+    /// written.
     pub fn finish(mut self) -> Result<Vec<String>, WriteError> {
-        let mut practices = Vec::new();
-        for (practice, mut p) in self.partitions.drain() {
-            if p.pending > 0 {
-                let batch = p.builders.finish(&self.schema)?;
-                p.writer.write(&batch)?;
+        let mut rest = Vec::new();
+        for (practice, (builders, pending)) in self.building.iter_mut() {
+            if *pending > 0 {
+                rest.push((practice.clone(), builders.finish(&self.schema)?));
             }
-            let file = p.writer.into_inner()?;
-            file.sync_all()
-                .map_err(|e| WriteError::Io(self.root.clone(), e))?;
-            practices.push(practice);
         }
-        practices.sort();
-        Ok(practices)
+        for (practice, batch) in rest {
+            self.send(practice, batch)?;
+        }
+        self.to_writer = None;
+        match self.writer.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Err(WriteError::Stopped),
+        }
+    }
+}
+
+impl Drop for PartitionedWriter {
+    /// A writer given up (a refused file) waits for its thread, so nothing is written into
+    /// staging after the caller has cleared it.
+    fn drop(&mut self) {
+        self.to_writer = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
     }
 }
