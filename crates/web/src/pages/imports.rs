@@ -293,17 +293,87 @@ async fn save(
     Ok((path, size))
 }
 
-/// A folder of its own for one upload, removed when its import is done.
-async fn upload_dir(state: &AppState, job: &str) -> Result<PathBuf, AppError> {
-    let dir = state
-        .0
-        .data_dir
-        .join("uploads")
-        .join(format!("{job}.upload"));
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| AppError::Internal(format!("cannot keep the upload: {e}")))?;
-    Ok(dir)
+/// What an upload is to import: its title, its size in bytes, the practices rows may name, and
+/// whether rejected rows may be left out.
+struct Launch {
+    title: String,
+    total: u64,
+    practices: Vec<PracticeCode>,
+    accept_valid: bool,
+}
+
+/// One upload: its job's id and a folder of its own, removed when the import is done or the
+/// form is refused.
+struct Upload {
+    job: String,
+    dir: PathBuf,
+}
+
+impl Upload {
+    async fn new(state: &AppState) -> Result<Self, AppError> {
+        let job = uuid::Uuid::new_v4().to_string();
+        let dir = state
+            .0
+            .data_dir
+            .join("uploads")
+            .join(format!("{job}.upload"));
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| AppError::Internal(format!("cannot keep the upload: {e}")))?;
+        Ok(Self { job, dir })
+    }
+
+    async fn forget(self) {
+        let _ = tokio::fs::remove_dir_all(&self.dir).await;
+    }
+
+    /// The fields received, or the upload forgotten and why.
+    async fn received(self, read: Result<(), AppError>) -> Result<Self, AppError> {
+        match read {
+            Ok(()) => Ok(self),
+            Err(e) => {
+                self.forget().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Starts the import in the background, shown on its job page; the redirect there.
+    fn launch<F, Fut>(
+        self,
+        state: &AppState,
+        ctx: &Ctx,
+        what: Launch,
+        work: F,
+    ) -> Result<Response, AppError>
+    where
+        F: FnOnce(Arc<Run>, PathBuf) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Finished> + Send + 'static,
+    {
+        let pcn = ctx.actor()?.pcn_id;
+        start_job(state, &self.job, pcn, what.title, what.total);
+        let run = Arc::new(Run {
+            state: state.clone(),
+            job: self.job.clone(),
+            pcn,
+            practices: what.practices,
+            accept_valid: what.accept_valid,
+            audit: ctx.audit(
+                state,
+                "import",
+                "import",
+                None,
+                together_store::Outcome::Allowed,
+            ),
+        });
+        let to = format!("/insight/imports/jobs/{}", self.job);
+        tokio::spawn(async move {
+            let finished = work(run.clone(), self.dir.clone()).await;
+            update(&run.state, &run.job, |j| j.finished = Some(finished));
+            self.forget().await;
+        });
+        Ok(Redirect::to(&to).into_response())
+    }
 }
 
 async fn text(field: Field<'_>) -> Result<String, AppError> {
@@ -323,8 +393,8 @@ async fn upload_file(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
-    let job_id = uuid::Uuid::new_v4().to_string();
-    let dir = upload_dir(&state, &job_id).await?;
+    let upload = Upload::new(&state).await?;
+    let dir = upload.dir.clone();
     let mut form = FileForm::default();
     let mut file: Option<(PathBuf, u64)> = None;
     let received = async {
@@ -341,13 +411,7 @@ async fn upload_file(
         Ok::<_, AppError>(())
     }
     .await;
-    let forget = |dir: PathBuf| async move {
-        let _ = tokio::fs::remove_dir_all(dir).await;
-    };
-    if let Err(e) = received {
-        forget(dir).await;
-        return Err(e);
-    }
+    let upload = upload.received(received).await?;
     let practices = state.store().practices(actor.pcn_id).await?;
     let mut errors = Vec::new();
     let dataset = form.dataset.parse::<Dataset>().ok();
@@ -433,7 +497,7 @@ async fn upload_file(
     let (Some(dataset), Some(reading), Some((path, size)), true) =
         (dataset, reading, file, errors.is_empty())
     else {
-        forget(dir).await;
+        upload.forget().await;
         return render(&state, &ctx, form, errors, Vec::new()).await;
     };
     let title = format!(
@@ -447,27 +511,16 @@ async fn upload_file(
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default()
     );
-    start_job(&state, &job_id, actor.pcn_id, title, size);
-    let run = Run {
-        state: state.clone(),
-        job: job_id.clone(),
-        pcn: actor.pcn_id,
-        practices: practices.into_iter().map(|p| p.ods_code).collect(),
+    let practices = practices.into_iter().map(|p| p.ods_code).collect();
+    let what = Launch {
+        title,
+        total: size,
+        practices,
         accept_valid: form.accept_valid,
-        audit: ctx.audit(
-            &state,
-            "import",
-            "import",
-            None,
-            together_store::Outcome::Allowed,
-        ),
     };
-    tokio::spawn(async move {
-        let finished = run_file(&run, dataset, reading, &path).await;
-        update(&run.state, &run.job, |j| j.finished = Some(finished));
-        forget(dir).await;
-    });
-    Ok(Redirect::to(&format!("/insight/imports/jobs/{job_id}")).into_response())
+    upload.launch(&state, &ctx, what, move |run, _| {
+        run_file(run, dataset, reading, path)
+    })
 }
 
 fn start_job(state: &AppState, id: &str, pcn: PcnId, title: String, total: u64) {
@@ -587,12 +640,7 @@ struct Run {
     audit: NewAuditEvent,
 }
 
-async fn run_file(
-    run: &Run,
-    dataset: Dataset,
-    reading: Reading,
-    path: &std::path::Path,
-) -> Finished {
+async fn run_file(run: Arc<Run>, dataset: Dataset, reading: Reading, path: PathBuf) -> Finished {
     let (state, job, practices) = (&run.state, run.job.as_str(), run.practices.clone());
     let (data, key, index) = (
         state.0.data_dir.clone(),
@@ -647,8 +695,8 @@ async fn upload_synthea(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
-    let job_id = uuid::Uuid::new_v4().to_string();
-    let dir = upload_dir(&state, &job_id).await?;
+    let upload = Upload::new(&state).await?;
+    let dir = upload.dir.clone();
     let mut sizes: HashMap<&'static str, u64> = HashMap::new();
     let mut accept_valid = false;
     let received = async {
@@ -671,13 +719,7 @@ async fn upload_synthea(
         Ok::<_, AppError>(())
     }
     .await;
-    let forget = |dir: PathBuf| async move {
-        let _ = tokio::fs::remove_dir_all(dir).await;
-    };
-    if let Err(e) = received {
-        forget(dir).await;
-        return Err(e);
-    }
+    let upload = upload.received(received).await?;
     let errors: Vec<FieldError> = [
         ("patients", "patients.csv"),
         ("encounters", "encounters.csv"),
@@ -698,7 +740,7 @@ async fn upload_synthea(
         .map(|p| p.ods_code)
         .collect();
     if !errors.is_empty() || practices.is_empty() {
-        forget(dir).await;
+        upload.forget().await;
         let errors = if practices.is_empty() {
             vec![FieldError {
                 field: "patients",
@@ -716,36 +758,18 @@ async fn upload_synthea(
         return render(&state, &ctx, form, Vec::new(), errors).await;
     }
     let total = sizes.values().sum();
-    start_job(
-        &state,
-        &job_id,
-        actor.pcn_id,
-        "A Synthea export".into(),
+    let what = Launch {
+        title: "A Synthea export".into(),
         total,
-    );
-    let run = Run {
-        state: state.clone(),
-        job: job_id.clone(),
-        pcn: actor.pcn_id,
         practices,
         accept_valid,
-        audit: ctx.audit(
-            &state,
-            "import",
-            "import",
-            None,
-            together_store::Outcome::Allowed,
-        ),
     };
-    tokio::spawn(async move {
-        let finished = run_synthea(&run, SyntheaExport::in_dir(&dir)).await;
-        update(&run.state, &run.job, |j| j.finished = Some(finished));
-        forget(dir).await;
-    });
-    Ok(Redirect::to(&format!("/insight/imports/jobs/{job_id}")).into_response())
+    upload.launch(&state, &ctx, what, |run, dir| {
+        run_synthea(run, SyntheaExport::in_dir(&dir))
+    })
 }
 
-async fn run_synthea(run: &Run, export: SyntheaExport) -> Finished {
+async fn run_synthea(run: Arc<Run>, export: SyntheaExport) -> Finished {
     let (state, job, practices) = (&run.state, run.job.as_str(), run.practices.clone());
     let (data, key, index) = (
         state.0.data_dir.clone(),
