@@ -29,6 +29,24 @@ fn file_form(token: &str, dataset: &str, name: &str, bytes: &[u8], accept: bool)
     )
 }
 
+/// Uploads one file (the token first) and follows it to its finished job page.
+async fn import(
+    client: &mut Client,
+    token: &str,
+    dataset: &str,
+    name: &str,
+    bytes: &[u8],
+    accept: bool,
+) -> String {
+    let upload = client
+        .post_multipart(
+            "/insight/imports",
+            file_form(token, dataset, name, bytes, accept),
+        )
+        .await;
+    finished(client, upload).await
+}
+
 /// Follows an upload to its job page and waits for the job to finish; the finished page.
 async fn finished(client: &mut Client, upload: Res) -> String {
     assert_eq!(upload.status, StatusCode::SEE_OTHER, "{}", upload.body);
@@ -77,19 +95,15 @@ async fn the_administrator_imports_a_file_sees_its_rejected_rows_and_accepts_the
         .contains("href=\"/insight/imports\""));
 
     let token = admin.csrf().await;
-    let upload = admin
-        .post_multipart(
-            "/insight/imports",
-            file_form(
-                &token,
-                "registrations",
-                "registrations.csv",
-                REGISTRATIONS.as_bytes(),
-                false,
-            ),
-        )
-        .await;
-    let done = finished(&mut admin, upload).await;
+    let done = import(
+        &mut admin,
+        &token,
+        "registrations",
+        "registrations.csv",
+        REGISTRATIONS.as_bytes(),
+        false,
+    )
+    .await;
     assert!(done.contains("Nothing was imported"), "{done}");
     assert!(done.contains("1 row rejected (2 rows valid)"), "{done}");
     let report = admin.get(&report_link(&done)).await;
@@ -111,19 +125,15 @@ async fn the_administrator_imports_a_file_sees_its_rejected_rows_and_accepts_the
     );
     assert!(app.store.imports(app.pcn).await.unwrap().is_empty());
 
-    let upload = admin
-        .post_multipart(
-            "/insight/imports",
-            file_form(
-                &token,
-                "registrations",
-                "registrations.csv",
-                REGISTRATIONS.as_bytes(),
-                true,
-            ),
-        )
-        .await;
-    let done = finished(&mut admin, upload).await;
+    let done = import(
+        &mut admin,
+        &token,
+        "registrations",
+        "registrations.csv",
+        REGISTRATIONS.as_bytes(),
+        true,
+    )
+    .await;
     assert!(
         done.contains("imported 2 rows (B99001, B99002). 1 row rejected were left out."),
         "{done}"
@@ -141,21 +151,16 @@ async fn the_administrator_imports_a_file_sees_its_rejected_rows_and_accepts_the
     let list = admin.get("/insight/imports").await.body;
     assert!(list.contains("registrations.csv") && list.contains("download the rejected rows"));
 
-    let upload = admin
-        .post_multipart(
-            "/insight/imports",
-            file_form(
-                &token,
-                "registrations",
-                "again.csv",
-                REGISTRATIONS.as_bytes(),
-                true,
-            ),
-        )
-        .await;
-    assert!(finished(&mut admin, upload)
-        .await
-        .contains("already imported"));
+    let done = import(
+        &mut admin,
+        &token,
+        "registrations",
+        "again.csv",
+        REGISTRATIONS.as_bytes(),
+        true,
+    )
+    .await;
+    assert!(done.contains("already imported"), "{done}");
     assert_eq!(
         app.store.imports(app.pcn).await.unwrap().len(),
         1,
@@ -163,19 +168,15 @@ async fn the_administrator_imports_a_file_sees_its_rejected_rows_and_accepts_the
     );
 
     // A file in no layout Together knows: refused whole, with the columns it found.
-    let upload = admin
-        .post_multipart(
-            "/insight/imports",
-            file_form(
-                &token,
-                "appointments",
-                "odd.csv",
-                b"NHS No,Date\n9990000018,17/01/2025\n",
-                false,
-            ),
-        )
-        .await;
-    let done = finished(&mut admin, upload).await;
+    let done = import(
+        &mut admin,
+        &token,
+        "appointments",
+        "odd.csv",
+        b"NHS No,Date\n9990000018,17/01/2025\n",
+        false,
+    )
+    .await;
     assert!(done.contains("found the columns nhs no, date"), "{done}");
 
     // A form with what is missing said beside it, and nothing kept.
