@@ -24,6 +24,8 @@ pub struct FileSettings {
     pub port: Option<u16>,
     pub session_idle_minutes: Option<i64>,
     pub session_absolute_hours: Option<i64>,
+    /// The largest file the web import pages take, in megabytes (default 2048).
+    pub upload_limit_mb: Option<usize>,
 }
 
 impl FileSettings {
@@ -271,6 +273,9 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     };
     if let Some(m) = settings.session_idle_minutes {
         config.idle_timeout = time::Duration::minutes(m);
+    }
+    if let Some(mb) = settings.upload_limit_mb {
+        config.upload_limit = mb.saturating_mul(1 << 20);
     }
     if let Some(h) = settings.session_absolute_hours {
         config.absolute_timeout = time::Duration::hours(h);

@@ -42,7 +42,10 @@ pub fn app(state: AppState) -> Router {
             context::load,
         ))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(axum::middleware::from_fn(security::body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::body_limit,
+        ))
         .with_state(state)
 }
 

@@ -60,7 +60,7 @@ impl Routes {
         method: Method,
         path: &'static str,
         policy: Policy,
-        body_limit: Option<usize>,
+        upload: bool,
         handler: H,
     ) -> Self
     where
@@ -72,8 +72,9 @@ impl Routes {
             _ => MethodFilter::GET,
         };
         let mut route = on(filter, handler);
-        if let Some(limit) = body_limit {
-            route = route.layer(axum::extract::DefaultBodyLimit::max(limit));
+        if upload {
+            // The configured upload limit is enforced around every route (security::body_limit).
+            route = route.layer(axum::extract::DefaultBodyLimit::disable());
         }
         let guarded = route.layer(axum::middleware::from_fn(
             move |req: Request, next: Next| enforce(policy, req, next),
@@ -93,7 +94,7 @@ impl Routes {
         policy: Policy,
         h: H,
     ) -> Self {
-        self.add(Method::GET, path, policy, None, h)
+        self.add(Method::GET, path, policy, false, h)
     }
 
     pub(crate) fn post<H: Handler<T, AppState>, T: 'static>(
@@ -102,19 +103,18 @@ impl Routes {
         policy: Policy,
         h: H,
     ) -> Self {
-        self.add(Method::POST, path, policy, None, h)
+        self.add(Method::POST, path, policy, false, h)
     }
 
-    /// A POST taking a file upload (multipart, CSRF token as its first field) up to `limit`
-    /// bytes.
+    /// A POST taking a file upload (multipart, CSRF token as its first field) up to the
+    /// configured upload limit.
     pub(crate) fn upload<H: Handler<T, AppState>, T: 'static>(
         self,
         path: &'static str,
         policy: Policy,
-        limit: usize,
         h: H,
     ) -> Self {
-        self.add(Method::POST, path, policy, Some(limit), h)
+        self.add(Method::POST, path, policy, true, h)
     }
 
     pub(crate) fn finish(self) -> (Router<AppState>, Vec<RouteInfo>) {

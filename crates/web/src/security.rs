@@ -96,11 +96,15 @@ pub(crate) async fn headers(req: Request, next: Next) -> Response {
 /// The most any request body may be, but an upload to an import page.
 pub(crate) const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// Caps every request body: 2 MiB, or the upload limit for the import pages' uploads. A body
+/// Caps every request body: 2 MiB, or the configured upload limit for the import pages. A body
 /// that says it is larger is refused before it is read; one that grows larger fails as it is.
-pub(crate) async fn body_limit(req: Request, next: Next) -> Response {
+pub(crate) async fn body_limit(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let limit = if crate::pages::imports::UPLOAD_PATHS.contains(&req.uri().path()) {
-        crate::pages::imports::UPLOAD_LIMIT
+        state.config().upload_limit
     } else {
         BODY_LIMIT
     };

@@ -21,6 +21,8 @@ pub struct WebConfig {
     pub absolute_timeout: Duration,
     /// Sign-in attempts allowed from one address in a quarter of an hour.
     pub sign_in_attempts_per_ip: usize,
+    /// The largest file the import pages take, in bytes (every other request: 2 MiB).
+    pub upload_limit: usize,
 }
 
 impl Default for WebConfig {
@@ -31,6 +33,7 @@ impl Default for WebConfig {
             idle_timeout: Duration::minutes(30),
             absolute_timeout: Duration::hours(12),
             sign_in_attempts_per_ip: 50,
+            upload_limit: 2 << 30,
         }
     }
 }

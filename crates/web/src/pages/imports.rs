@@ -29,17 +29,14 @@ use together_insight::synthea_export::{
 use together_insight::{commit, delete as delete_import, Commit, Outcome, Reading, StageRequest};
 use together_store::NewAuditEvent;
 
-/// The largest upload taken: a practice's year of appointments is far smaller.
-pub(crate) const UPLOAD_LIMIT: usize = 2 << 30;
-
 /// The pages that take uploads (the body limit is raised for these alone).
 pub(crate) const UPLOAD_PATHS: [&str; 2] = ["/insight/imports", "/insight/imports/synthea"];
 
 pub(crate) fn routes(r: Routes) -> Routes {
     let import = Policy::Allow(Action::ImportData);
     r.get("/insight/imports", import, page)
-        .upload(UPLOAD_PATHS[0], import, UPLOAD_LIMIT, upload_file)
-        .upload(UPLOAD_PATHS[1], import, UPLOAD_LIMIT, upload_synthea)
+        .upload(UPLOAD_PATHS[0], import, upload_file)
+        .upload(UPLOAD_PATHS[1], import, upload_synthea)
         .get("/insight/imports/jobs/{id}", import, job_page)
         .get("/insight/imports/reports/{id}", import, report)
         .post("/insight/imports/{id}/delete", import, delete)
@@ -231,7 +228,10 @@ async fn render(
             .collect(),
         imports,
         synthea_errors,
-        file_hint: format!("CSV, FHIR JSON or NDJSON, up to {} GB", UPLOAD_LIMIT >> 30),
+        file_hint: format!(
+            "CSV, FHIR JSON or NDJSON, up to {}",
+            size_in_words(state.config().upload_limit as u64)
+        ),
     };
     Ok((form_status(has_errors), Html(page.render()?)).into_response())
 }
@@ -243,6 +243,15 @@ async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
         ..FileForm::default()
     };
     render(&state, &ctx, form, Vec::new(), Vec::new()).await
+}
+
+/// "2 GB", "500 MB": a size as people read it.
+fn size_in_words(bytes: u64) -> String {
+    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+        format!("{} GB", bytes >> 30)
+    } else {
+        format!("{} MB", bytes >> 20)
+    }
 }
 
 /// A file name as the user's computer called it, safe to keep and show.

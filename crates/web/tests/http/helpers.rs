@@ -54,6 +54,7 @@ pub struct Options {
     pub db: Db,
     pub demo: bool,
     pub sign_in_attempts_per_ip: usize,
+    pub upload_limit: usize,
 }
 
 impl Default for Options {
@@ -62,6 +63,7 @@ impl Default for Options {
             db: Db::Sqlite,
             demo: true,
             sign_in_attempts_per_ip: 1000,
+            upload_limit: WebConfig::default().upload_limit,
         }
     }
 }
@@ -125,6 +127,7 @@ impl TestApp {
         let config = WebConfig {
             demo: o.demo,
             sign_in_attempts_per_ip: o.sign_in_attempts_per_ip,
+            upload_limit: o.upload_limit,
             ..WebConfig::default()
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

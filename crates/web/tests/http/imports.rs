@@ -373,3 +373,29 @@ async fn an_upload_needs_the_token_first_and_only_the_administrator_may_import()
     }
     assert!(app.store.imports(app.pcn).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_upload_over_the_configured_limit_is_refused_and_leaves_nothing() {
+    let app = TestApp::with(Options {
+        upload_limit: 1 << 20,
+        ..Options::default()
+    })
+    .await;
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let page = admin.get("/insight/imports").await;
+    assert!(
+        page.body.contains("up to 1 MB"),
+        "the limit is said on the page"
+    );
+    let token = admin.csrf().await;
+    let big = REGISTRATIONS.repeat((1 << 20) / REGISTRATIONS.len() + 1);
+    let upload = admin
+        .post_multipart(
+            "/insight/imports",
+            file_form(&token, "registrations", "big.csv", big.as_bytes(), true),
+        )
+        .await;
+    assert_eq!(upload.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(app.store.imports(app.pcn).await.unwrap().is_empty());
+    assert!(uploads_left(&app).is_empty());
+}
