@@ -247,7 +247,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
 
 /// "2 GB", "500 MB": a size as people read it.
 fn size_in_words(bytes: u64) -> String {
-    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
         format!("{} GB", bytes >> 30)
     } else {
         format!("{} MB", bytes >> 20)
