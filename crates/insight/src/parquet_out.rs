@@ -2,8 +2,10 @@
 //! registrations only what analyses need (year and month of birth, not the date; no names).
 
 use arrow_array::builder::{
-    BooleanBuilder, Date32Builder, Int32Builder, StringBuilder, TimestampMicrosecondBuilder,
+    BooleanBuilder, Date32Builder, Int32Builder, StringBuilder, StringDictionaryBuilder,
+    TimestampMicrosecondBuilder,
 };
+use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
@@ -22,18 +24,25 @@ fn ts() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
+/// A column of few distinct values (a status, a practice), kept as a dictionary: the Parquet
+/// reader hands analyses the small dictionary and a key per row instead of a string per row.
+pub(crate) fn words() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+}
+
 pub(crate) fn schema(dataset: Dataset) -> SchemaRef {
     let s = |n: &str| Field::new(n, DataType::Utf8, false);
+    let w = |n: &str| Field::new(n, words(), false);
     let fields = match dataset {
         Dataset::Appointments => vec![
             s("pseudonym"),
-            s("ods_code"),
+            w("ods_code"),
             Field::new("booked_at", ts(), false),
             Field::new("starts_at", ts(), false),
-            s("status"),
-            s("slot_type"),
-            s("clinician_role"),
-            s("mode"),
+            w("status"),
+            w("slot_type"),
+            w("clinician_role"),
+            w("mode"),
         ],
         Dataset::Registrations => vec![
             s("pseudonym"),
@@ -77,9 +86,9 @@ fn micros(t: OffsetDateTime) -> i64 {
 #[allow(clippy::large_enum_variant)]
 enum Builders {
     Appointments(
-        [StringBuilder; 2],
+        StringBuilder,
         [TimestampMicrosecondBuilder; 2],
-        [StringBuilder; 4],
+        [StringDictionaryBuilder<Int32Type>; 5],
     ),
     Registrations {
         strings: [StringBuilder; 3],
@@ -100,9 +109,11 @@ impl Builders {
     fn new(dataset: Dataset) -> Self {
         let sb = StringBuilder::new;
         match dataset {
-            Dataset::Appointments => {
-                Builders::Appointments([sb(), sb()], [tsb(), tsb()], [sb(), sb(), sb(), sb()])
-            }
+            Dataset::Appointments => Builders::Appointments(
+                sb(),
+                [tsb(), tsb()],
+                std::array::from_fn(|_| StringDictionaryBuilder::new()),
+            ),
             Dataset::Registrations => Builders::Registrations {
                 strings: [sb(), sb(), sb()],
                 lsoa: sb(),
@@ -125,15 +136,17 @@ impl Builders {
 
     fn push(&mut self, pseudonym: &str, record: &Record) {
         match (self, record) {
-            (Builders::Appointments(ids, times, text), Record::Appointment(a)) => {
-                ids[0].append_value(pseudonym);
-                ids[1].append_value(a.ods_code.as_str());
+            (Builders::Appointments(id, times, words), Record::Appointment(a)) => {
+                id.append_value(pseudonym);
                 times[0].append_value(micros(a.booked_at));
                 times[1].append_value(micros(a.starts_at));
-                for (b, v) in
-                    text.iter_mut()
-                        .zip([a.status, &a.slot_type, &a.clinician_role, &a.mode])
-                {
+                for (b, v) in words.iter_mut().zip([
+                    a.ods_code.as_str(),
+                    a.status,
+                    &a.slot_type,
+                    &a.clinician_role,
+                    &a.mode,
+                ]) {
                     b.append_value(v);
                 }
             }
@@ -176,15 +189,15 @@ impl Builders {
 
     fn finish(&mut self, schema: &SchemaRef) -> Result<RecordBatch, arrow_schema::ArrowError> {
         let columns: Vec<ArrayRef> = match self {
-            Builders::Appointments(ids, times, text) => vec![
-                Arc::new(ids[0].finish()),
-                Arc::new(ids[1].finish()),
+            Builders::Appointments(id, times, words) => vec![
+                Arc::new(id.finish()),
+                Arc::new(words[0].finish()),
                 Arc::new(times[0].finish()),
                 Arc::new(times[1].finish()),
-                Arc::new(text[0].finish()),
-                Arc::new(text[1].finish()),
-                Arc::new(text[2].finish()),
-                Arc::new(text[3].finish()),
+                Arc::new(words[1].finish()),
+                Arc::new(words[2].finish()),
+                Arc::new(words[3].finish()),
+                Arc::new(words[4].finish()),
             ],
             Builders::Registrations {
                 strings,

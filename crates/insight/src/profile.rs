@@ -403,16 +403,12 @@ struct Tally {
     /// Counted appointments per UTC day, from the day before the period starts.
     days: Vec<u64>,
     first_day: i64,
-    status: Vocabulary,
-    slot: Vocabulary,
     role: Vocabulary,
     mode: Vocabulary,
     /// Counted appointments by role and mode id.
     by_role: Vec<u64>,
     by_mode: Vec<u64>,
     dna: u64,
-    /// Whether each (status, slot type, role) met so far counts.
-    counted_by: HashMap<(u16, u16, u16), bool, ahash::RandomState>,
 }
 
 /// A text column of any of Arrow's string layouts.
@@ -421,6 +417,24 @@ fn strings(array: &dyn Array) -> Result<datafusion::arrow::array::ArrayRef, Data
         DataType::Utf8 => datafusion::arrow::array::make_array(array.to_data()),
         _ => datafusion::arrow::compute::cast(array, &DataType::Utf8)?,
     })
+}
+
+/// A column of words as each row's key and the dictionary's words (any string layout is
+/// turned into a dictionary first; the datasets store these columns as dictionaries already).
+fn keyed(array: &dyn Array) -> Result<(Vec<i32>, Vec<String>), DataFusionError> {
+    use datafusion::arrow::datatypes::Int32Type as Key;
+    let words_type = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let array = match array.data_type() {
+        t if *t == words_type => datafusion::arrow::array::make_array(array.to_data()),
+        _ => datafusion::arrow::compute::cast(array, &words_type)?,
+    };
+    let dictionary = array.as_dictionary::<Key>();
+    let values = strings(dictionary.values())?;
+    let values = values.as_string::<i32>();
+    let words = (0..values.len())
+        .map(|i| values.value(i).to_owned())
+        .collect();
+    Ok((dictionary.keys().values().to_vec(), words))
 }
 
 impl Tally {
@@ -433,19 +447,17 @@ impl Tally {
             counts: vec![0; people],
             days: vec![0; (day(scope.to) + 2 - first_day).max(1) as usize],
             first_day,
-            status: Vocabulary::default(),
-            slot: Vocabulary::default(),
             role: Vocabulary::default(),
             mode: Vocabulary::default(),
             by_role: Vec::new(),
             by_mode: Vec::new(),
             dna: 0,
-            counted_by: HashMap::default(),
         }
     }
 
     /// Adds one batch of [`appointment_scan`]'s rows; people outside the denominator are left
-    /// out, as the inner join of a plan would leave them.
+    /// out, as the inner join of a plan would leave them. The status, slot type, role and mode
+    /// come as dictionaries: each word is looked at once per batch, each row only by its key.
     fn add(
         &mut self,
         batch: &datafusion::arrow::record_batch::RecordBatch,
@@ -457,17 +469,40 @@ impl Tally {
         let pseudonyms = strings(batch.column(0))?;
         let pseudonyms = pseudonyms.as_string::<i32>();
         let starts = batch.column(1).as_primitive::<TimestampMicrosecondType>();
-        let text: Vec<_> = (2..6)
-            .map(|i| strings(batch.column(i)))
-            .collect::<Result<_, _>>()?;
-        let (status, slot, role, mode) = (
-            text[0].as_string::<i32>(),
-            text[1].as_string::<i32>(),
-            text[2].as_string::<i32>(),
-            text[3].as_string::<i32>(),
-        );
+        let (status, status_words) = keyed(batch.column(2))?;
+        let (slot, slot_words) = keyed(batch.column(3))?;
+        let (role, role_words) = keyed(batch.column(4))?;
+        let (mode, mode_words) = keyed(batch.column(5))?;
+        let counts_status: Vec<bool> = status_words
+            .iter()
+            .map(|w| rule.statuses.contains(w))
+            .collect();
+        let is_dna: Vec<bool> = status_words.iter().map(|w| w == "Did Not Attend").collect();
+        let slot_out: Vec<bool> = slot_words
+            .iter()
+            .map(|w| rule.excluded_slot_types.contains(w))
+            .collect();
+        let role_out: Vec<bool> = role_words
+            .iter()
+            .map(|w| rule.excluded_roles.contains(w))
+            .collect();
+        let role_id: Vec<usize> = role_words
+            .iter()
+            .map(|w| self.role.id(w) as usize)
+            .collect();
+        let mode_id: Vec<usize> = mode_words
+            .iter()
+            .map(|w| self.mode.id(w) as usize)
+            .collect();
+        let grow = |v: &mut Vec<u64>, ids: &[usize]| {
+            let need = ids.iter().max().map_or(0, |m| m + 1);
+            if v.len() < need {
+                v.resize(need, 0);
+            }
+        };
+        grow(&mut self.by_role, &role_id);
+        grow(&mut self.by_mode, &mode_id);
         let (mut last, mut last_person): (&str, Option<usize>) = ("", None);
-        let mut last_kind: Option<((u16, u16, u16), bool)> = None;
         for i in 0..batch.num_rows() {
             let pseudonym = pseudonyms.value(i);
             let person = if pseudonym == last {
@@ -478,24 +513,13 @@ impl Tally {
                 last_person
             };
             let Some(person) = person else { continue };
-            let (s, t, r) = (
-                self.status.id(status.value(i)),
-                self.slot.id(slot.value(i)),
-                self.role.id(role.value(i)),
-            );
-            let counted = match last_kind {
-                Some((kind, counted)) if kind == (s, t, r) => counted,
-                _ => {
-                    let counted = *self.counted_by.entry((s, t, r)).or_insert_with(|| {
-                        rule.counts(status.value(i), slot.value(i), role.value(i))
-                    });
-                    last_kind = Some(((s, t, r), counted));
-                    counted
-                }
-            };
-            if with_mix && self.status.words[s as usize] == "Did Not Attend" {
+            let s = status[i] as usize;
+            if with_mix && is_dna.get(s).copied().unwrap_or(false) {
                 self.dna += 1;
             }
+            let counted = counts_status.get(s).copied().unwrap_or(false)
+                && !slot_out.get(slot[i] as usize).copied().unwrap_or(true)
+                && !role_out.get(role[i] as usize).copied().unwrap_or(true);
             if !counted {
                 continue;
             }
@@ -505,12 +529,11 @@ impl Tally {
                 if let Some(d) = usize::try_from(day).ok().and_then(|d| self.days.get_mut(d)) {
                     *d += 1;
                 }
-                let m = self.mode.id(mode.value(i)) as usize;
-                for (v, k) in [(&mut self.by_role, r as usize), (&mut self.by_mode, m)] {
-                    if v.len() <= k {
-                        v.resize(k + 1, 0);
-                    }
-                    v[k] += 1;
+                if let Some(r) = role_id.get(role[i] as usize) {
+                    self.by_role[*r] += 1;
+                }
+                if let Some(m) = mode_id.get(mode[i] as usize) {
+                    self.by_mode[*m] += 1;
                 }
             }
         }
@@ -844,7 +867,8 @@ pub async fn vocabulary(tables: &Tables) -> Result<(Vec<String>, Vec<String>), D
             .await?;
         let mut values = Vec::new();
         for b in batches {
-            let v = b.column(0).as_string::<i32>();
+            let v = strings(b.column(0))?;
+            let v = v.as_string::<i32>();
             values.extend((0..b.num_rows()).map(|i| v.value(i).to_owned()));
         }
         out.push(values);
