@@ -368,30 +368,32 @@ struct Mix {
     dna: u64,
 }
 
-/// A column's few distinct values, numbered as met; the last one is remembered, since rows
-/// mostly repeat their neighbour's.
+/// A column's few distinct values, numbered as met.
 #[derive(Default, Clone)]
 struct Vocabulary {
     words: Vec<String>,
-    last: Option<u16>,
 }
 
 impl Vocabulary {
     fn id(&mut self, word: &str) -> u16 {
-        if let Some(last) = self.last {
-            if self.words[last as usize] == word {
-                return last;
-            }
-        }
-        let id = match self.words.iter().position(|w| w == word) {
+        match self.words.iter().position(|w| w == word) {
             Some(i) => i as u16,
             None => {
                 self.words.push(word.to_owned());
                 (self.words.len() - 1) as u16
             }
-        };
-        self.last = Some(id);
-        id
+        }
+    }
+
+    /// Adds counts of `words` (numbered another way) into `into`, numbered this way.
+    fn add_counts(&mut self, into: &mut Vec<u64>, words: &[String], counts: &[u64]) {
+        for (word, n) in words.iter().zip(counts) {
+            let id = self.id(word) as usize;
+            if into.len() <= id {
+                into.resize(id + 1, 0);
+            }
+            into[id] += n;
+        }
     }
 }
 
@@ -551,23 +553,10 @@ impl Tally {
             *a += b;
         }
         self.dna += other.dna;
-        for (words, counts, mine) in [
-            (&other.role.words, &other.by_role, 0),
-            (&other.mode.words, &other.by_mode, 1),
-        ] {
-            for (k, n) in counts.iter().enumerate() {
-                let (vocab, v) = if mine == 0 {
-                    (&mut self.role, &mut self.by_role)
-                } else {
-                    (&mut self.mode, &mut self.by_mode)
-                };
-                let id = vocab.id(&words[k]) as usize;
-                if v.len() <= id {
-                    v.resize(id + 1, 0);
-                }
-                v[id] += n;
-            }
-        }
+        self.role
+            .add_counts(&mut self.by_role, &other.role.words, &other.by_role);
+        self.mode
+            .add_counts(&mut self.by_mode, &other.mode.words, &other.by_mode);
     }
 
     fn mix(&self) -> Mix {
