@@ -159,6 +159,14 @@ async fn practices_of(store: &DynStore, pcn: PcnId) -> Result<Vec<PracticeCode>>
         .collect())
 }
 
+/// A progress bar over a file's bytes, labelled with what is being read.
+fn bytes_style() -> ProgressStyle {
+    ProgressStyle::with_template(
+        "{msg} {bar:40.cyan/blue} {binary_bytes}/{binary_total_bytes} · {binary_bytes_per_sec} · {eta} left",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
 /// Runs `work` away from the async threads with a progress bar over `file`'s bytes.
 async fn with_progress<T: Send + 'static>(
     label: &str,
@@ -174,10 +182,7 @@ async fn with_progress<T: Send + 'static>(
     } else {
         ProgressBar::hidden()
     };
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:40.cyan/blue} {binary_bytes}/{binary_total_bytes} · {binary_bytes_per_sec} · {eta} left")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(bytes_style());
     bar.set_message(label.to_owned());
     let b = bar.clone();
     let result = tokio::task::spawn_blocking(move || work(&mut |n| b.set_position(n)))
@@ -544,10 +549,7 @@ fn step_bar() -> (
     impl FnMut(&'static str, u64, u64) + Send + 'static,
 ) {
     let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:40.cyan/blue} {binary_bytes}/{binary_total_bytes} · {binary_bytes_per_sec} · {eta} left")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(bytes_style());
     let b = bar.clone();
     let mut current = "";
     let step = move |label: &'static str, n: u64, total: u64| {
