@@ -175,7 +175,7 @@ fn column_map(dataset: Dataset, headers: &csv::StringRecord) -> Result<ColumnMap
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
-    let mut map = ColumnMap::new();
+    let mut map = ColumnMap::default();
     let mut unknown = false;
     for (i, name) in names.iter().enumerate() {
         match required
@@ -366,15 +366,12 @@ pub(crate) enum Parsed {
     Skip,
 }
 
-/// Reads a CSV file row by row: the file is refused whole when it is not UTF-8, is cut short or
-/// its header does not give `columns` what it needs; each row is parsed and given, valid or not,
-/// with its line to `on_row`, in order.
-pub(crate) fn read_rows<R: Read>(
+/// Opens a CSV file and reads its header: refused whole when it is empty, not UTF-8, or its
+/// header does not give `columns` what it needs.
+fn open_csv<R: Read>(
     input: R,
     columns: impl FnOnce(&csv::StringRecord) -> Result<ColumnMap, FileError>,
-    mut parse: impl FnMut(&mut Fields<'_>) -> Option<Parsed>,
-    mut on_row: impl FnMut(u64, Result<Record, Vec<RowError>>),
-) -> Result<ReadSummary, FileError> {
+) -> Result<(csv::Reader<LastByte<R>>, csv::StringRecord, ColumnMap), FileError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(LastByte {
@@ -389,26 +386,57 @@ pub(crate) fn read_rows<R: Read>(
         Err(e) => return Err(csv_error(e)),
     };
     let map = columns(&headers)?;
+    Ok((reader, headers, map))
+}
+
+/// Parses one row and counts it; what `on_row` is to be given, if anything.
+fn parse_row(
+    record: &csv::StringRecord,
+    map: &ColumnMap,
+    columns: usize,
+    parse: &mut impl FnMut(&mut Fields<'_>) -> Option<Parsed>,
+    summary: &mut ReadSummary,
+) -> Option<(u64, Result<Record, Vec<RowError>>)> {
+    let line = record.position().map(|p| p.line()).unwrap_or(0);
+    let mut fields = Fields::new(record, map, line, columns);
+    match parse(&mut fields) {
+        Some(Parsed::Skip) if fields.errors.is_empty() => {
+            summary.skipped += 1;
+            None
+        }
+        Some(Parsed::Keep(r)) if fields.errors.is_empty() => {
+            summary.rows += 1;
+            summary.valid += 1;
+            Some((line, Ok(r)))
+        }
+        _ => {
+            summary.rows += 1;
+            summary.rejected += 1;
+            Some((line, Err(fields.errors)))
+        }
+    }
+}
+
+/// Reads a CSV file row by row: the file is refused whole when it is not UTF-8, is cut short or
+/// its header does not give `columns` what it needs; each row is parsed and given, valid or not,
+/// with its line to `on_row`, in order.
+pub(crate) fn read_rows<R: Read>(
+    input: R,
+    columns: impl FnOnce(&csv::StringRecord) -> Result<ColumnMap, FileError>,
+    mut parse: impl FnMut(&mut Fields<'_>) -> Option<Parsed>,
+    mut on_row: impl FnMut(u64, Result<Record, Vec<RowError>>),
+) -> Result<ReadSummary, FileError> {
+    let (mut reader, headers, map) = open_csv(input, columns)?;
     let mut summary = ReadSummary::default();
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map(|p| p.line()).unwrap_or(0);
-                let mut fields = Fields::new(&record, &map, line, headers.len());
-                match parse(&mut fields) {
-                    Some(Parsed::Skip) if fields.errors.is_empty() => summary.skipped += 1,
-                    Some(Parsed::Keep(r)) if fields.errors.is_empty() => {
-                        summary.rows += 1;
-                        summary.valid += 1;
-                        on_row(line, Ok(r));
-                    }
-                    _ => {
-                        summary.rows += 1;
-                        summary.rejected += 1;
-                        on_row(line, Err(fields.errors));
-                    }
+                if let Some((line, row)) =
+                    parse_row(&record, &map, headers.len(), &mut parse, &mut summary)
+                {
+                    on_row(line, row);
                 }
             }
             Err(e) => return Err(csv_error(e)),
@@ -420,6 +448,115 @@ pub(crate) fn read_rows<R: Read>(
     Ok(summary)
 }
 
+/// Rows handed to a parsing thread at a time.
+const CHUNK: usize = 2048;
+
+/// Rows split from the file, or what parsing them gave, numbered in file order.
+type Chunk = (usize, Vec<csv::StringRecord>);
+type ParsedChunk = (
+    usize,
+    Vec<(u64, Result<Record, Vec<RowError>>)>,
+    ReadSummary,
+    Vec<csv::StringRecord>,
+);
+
+/// [`read_rows`] with the parsing and checking of rows on other threads (one per core), the
+/// file split into rows on this one: what `on_row` is given, and in what order, is the same.
+/// For big files, where reading one row after another on one core is the slow part.
+pub(crate) fn read_rows_parallel<R: Read>(
+    input: R,
+    columns: impl FnOnce(&csv::StringRecord) -> Result<ColumnMap, FileError>,
+    parse: impl Fn(&mut Fields<'_>) -> Option<Parsed> + Sync,
+    mut on_row: impl FnMut(u64, Result<Record, Vec<RowError>>),
+) -> Result<ReadSummary, FileError> {
+    use std::sync::mpsc;
+    let (mut reader, headers, map) = open_csv(input, columns)?;
+    let width = headers.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (to_parse, chunks) = mpsc::sync_channel::<Chunk>(threads * 2);
+    let chunks = std::sync::Mutex::new(chunks);
+    let (to_order, parsed) = mpsc::channel::<ParsedChunk>();
+    let (map, parse, chunks) = (&map, &parse, &chunks);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let to_order = to_order.clone();
+            scope.spawn(move || loop {
+                let next = chunks.lock().ok().and_then(|c| c.recv().ok());
+                let Some((seq, records)) = next else { return };
+                let mut summary = ReadSummary::default();
+                let mut each = |f: &mut Fields<'_>| parse(f);
+                let rows = records
+                    .iter()
+                    .filter_map(|r| parse_row(r, map, width, &mut each, &mut summary))
+                    .collect();
+                if to_order.send((seq, rows, summary, records)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(to_order);
+        let mut summary = ReadSummary::default();
+        let (mut sent, mut given, mut done) = (0usize, 0usize, false);
+        let mut waiting: std::collections::BTreeMap<usize, ParsedChunk> = Default::default();
+        let mut spare: Vec<Vec<csv::StringRecord>> = Vec::new();
+        let mut failure = None;
+        let in_flight = threads * 4;
+        loop {
+            while !done && failure.is_none() && sent - given < in_flight {
+                let mut records = spare.pop().unwrap_or_default();
+                let mut n = 0;
+                while n < CHUNK {
+                    if records.len() <= n {
+                        records.push(csv::StringRecord::new());
+                    }
+                    match reader.read_record(&mut records[n]) {
+                        Ok(true) => n += 1,
+                        Ok(false) => {
+                            done = true;
+                            break;
+                        }
+                        Err(e) => {
+                            failure = Some(csv_error(e));
+                            break;
+                        }
+                    }
+                }
+                records.truncate(n);
+                if n == 0 || to_parse.send((sent, records)).is_err() {
+                    break;
+                }
+                sent += 1;
+            }
+            if given == sent {
+                break;
+            }
+            let Ok(result) = parsed.recv() else { break };
+            waiting.insert(result.0, result);
+            while let Some((_, rows, part, records)) = waiting.remove(&given) {
+                given += 1;
+                if failure.is_none() {
+                    summary.rows += part.rows;
+                    summary.valid += part.valid;
+                    summary.rejected += part.rejected;
+                    summary.skipped += part.skipped;
+                    for (line, row) in rows {
+                        on_row(line, row);
+                    }
+                }
+                spare.push(records);
+            }
+        }
+        drop(to_parse);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if reader.get_ref().last != Some(b'\n') {
+            return Err(FileError::Truncated);
+        }
+        Ok(summary)
+    })
+}
+
 /// Reads a canonical file, giving each row (valid or not) with its line to `on_row`, in order.
 /// `today` bounds dates of birth. A file that is not UTF-8, is cut short or has an unknown
 /// header is refused whole, before or instead of any row being accepted.
@@ -429,7 +566,7 @@ pub fn read<R: Read>(
     today: Date,
     on_row: impl FnMut(u64, Result<Record, Vec<RowError>>),
 ) -> Result<ReadSummary, FileError> {
-    read_rows(
+    read_rows_parallel(
         input,
         |headers| column_map(dataset, headers),
         |fields| parse(dataset, fields, today).map(Parsed::Keep),

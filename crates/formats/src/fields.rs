@@ -30,8 +30,9 @@ impl std::fmt::Display for RowError {
     }
 }
 
-/// Where each named column is in this file.
-pub(crate) type ColumnMap = HashMap<&'static str, usize>;
+/// Where each named column is in this file. Looked up for every field of every row, so hashed
+/// with ahash rather than the standard library's SipHash.
+pub(crate) type ColumnMap = HashMap<&'static str, usize, ahash::RandomState>;
 
 pub(crate) struct Fields<'a> {
     pub rec: &'a StringRecord,
@@ -74,7 +75,8 @@ impl<'a> Fields<'a> {
             .and_then(|i| self.rec.get(*i))
             .unwrap_or("")
             .trim();
-        if v.chars().count() > MAX_FIELD {
+        // Bytes are never fewer than characters: most values need no counting.
+        if v.len() > MAX_FIELD && v.chars().count() > MAX_FIELD {
             self.fail(column, format!("is longer than {MAX_FIELD} characters"));
             return None;
         }

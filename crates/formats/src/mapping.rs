@@ -193,7 +193,7 @@ impl Mapping {
     }
 
     fn column_map(&self, headers: &csv::StringRecord) -> Result<ColumnMap, FileError> {
-        let mut map = ColumnMap::new();
+        let mut map = ColumnMap::default();
         let mut missing = Vec::new();
         for (field, column) in self.pairs() {
             match headers

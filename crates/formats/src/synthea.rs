@@ -147,7 +147,7 @@ impl SyntheaFile {
 }
 
 fn column_map(file: SyntheaFile, headers: &csv::StringRecord) -> Result<ColumnMap, FileError> {
-    let mut map = ColumnMap::new();
+    let mut map = ColumnMap::default();
     for wanted in file.columns() {
         if let Some(i) = headers
             .iter()

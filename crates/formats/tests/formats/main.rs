@@ -3,5 +3,6 @@
 mod fhir;
 mod fuzz_corpora;
 mod golden;
+mod many_rows;
 mod mapping;
 mod never_panics;
