@@ -88,7 +88,10 @@ def polars_profile(data_dir, start, end, practices):
     ap = (pl.scan_parquet(appts, hive_partitioning=False)
           .filter(pl.col("ods_code").is_in(practices) & pl.col("status").is_in(STATUSES)
                   & (pl.col("starts_at") >= t0) & (pl.col("starts_at") < t1))
-          .group_by("pseudonym").agg(pl.len().alias("n")))
+          .group_by("pseudonym").agg(pl.len().alias("n"))
+          # Together keeps appointments' pseudonyms as a dictionary, which Polars reads as a
+          # categorical: grouped as that, then made text to join the registrations.
+          .with_columns(pl.col("pseudonym").cast(pl.String)))
     per = (reg.join(ap, on="pseudonym", how="left")
            .select((start.year - pl.col("yob") - (pl.col("mob") > start.month).cast(pl.Int32)).alias("age"),
                    pl.col("n").fill_null(0).cast(pl.Int64).alias("n"))

@@ -157,7 +157,8 @@ async fn activity(
         .await?;
     let mut out = HashMap::new();
     for b in batches {
-        let p = b.column(0).as_string::<i32>();
+        let p = crate::profile::strings(b.column(0))?;
+        let p = p.as_string::<i32>();
         let dna = b.column(1).as_primitive::<Int64Type>();
         let last = b.column(2).as_primitive::<TimestampMicrosecondType>();
         for i in 0..b.num_rows() {
@@ -229,7 +230,7 @@ pub async fn evaluate(
     let bands: Vec<String> = AGE_BANDS.iter().map(|b| b.0.to_owned()).collect();
     let mut by_practice = group(
         chosen.iter().copied(),
-        |p| p.practice.as_str(),
+        |p| &p.practice,
         &definition.practices,
     );
     by_practice.retain(|g| g.people.value() > 0);
@@ -240,11 +241,7 @@ pub async fn evaluate(
         size: RawCount::new(chosen.len() as u64),
         by_practice,
         by_age: group(chosen.iter().copied(), |p| age_band(p.age), &bands),
-        by_sex: group(
-            chosen.iter().copied(),
-            |p| p.sex.as_str(),
-            &["F".into(), "M".into()],
-        ),
+        by_sex: group(chosen.iter().copied(), |p| p.sex, &["F".into(), "M".into()]),
         mean_appointments: if chosen.is_empty() {
             0.0
         } else {
@@ -254,7 +251,7 @@ pub async fn evaluate(
             .iter()
             .map(|p| Member {
                 pseudonym: p.pseudonym.clone(),
-                practice: p.practice.clone(),
+                practice: p.practice.to_string(),
             })
             .collect(),
     })

@@ -44,10 +44,7 @@ impl Definition {
             Definition::TopPercentWithinAgeSex(pct) => {
                 let mut groups: HashMap<(&str, &str), Vec<&PersonCount>> = HashMap::new();
                 for p in people.iter().filter(|p| p.appointments > 0) {
-                    groups
-                        .entry((age_band(p.age), p.sex.as_str()))
-                        .or_default()
-                        .push(p);
+                    groups.entry((age_band(p.age), p.sex)).or_default().push(p);
                 }
                 let mut chosen = HashSet::new();
                 for (_, mut group) in groups {
@@ -212,12 +209,12 @@ pub async fn frequent_given(
 mod tests {
     use super::*;
 
-    fn person(p: &str, age: i32, sex: &str, n: u64) -> PersonCount {
+    fn person(p: &str, age: i32, sex: &'static str, n: u64) -> PersonCount {
         PersonCount {
             pseudonym: p.into(),
             practice: "B99001".into(),
             age,
-            sex: sex.into(),
+            sex,
             imd_quintile: None,
             appointments: n,
         }

@@ -35,7 +35,7 @@ pub(crate) fn schema(dataset: Dataset) -> SchemaRef {
     let w = |n: &str| Field::new(n, words(), false);
     let fields = match dataset {
         Dataset::Appointments => vec![
-            s("pseudonym"),
+            w("pseudonym"),
             w("ods_code"),
             Field::new("booked_at", ts(), false),
             Field::new("starts_at", ts(), false),
@@ -86,7 +86,7 @@ fn micros(t: OffsetDateTime) -> i64 {
 #[allow(clippy::large_enum_variant)]
 enum Builders {
     Appointments(
-        StringBuilder,
+        StringDictionaryBuilder<Int32Type>,
         [TimestampMicrosecondBuilder; 2],
         [StringDictionaryBuilder<Int32Type>; 5],
     ),
@@ -110,7 +110,7 @@ impl Builders {
         let sb = StringBuilder::new;
         match dataset {
             Dataset::Appointments => Builders::Appointments(
-                sb(),
+                StringDictionaryBuilder::new(),
                 [tsb(), tsb()],
                 std::array::from_fn(|_| StringDictionaryBuilder::new()),
             ),
@@ -258,12 +258,33 @@ pub enum WriteError {
     Stopped,
 }
 
-/// A new Parquet file with Together's settings (Snappy).
+/// Rows in a row group of a dataset whose pseudonyms are a dictionary.
+const KEYED_ROW_GROUP: usize = 256 * 1024;
+
+/// A new Parquet file with Together's settings (Snappy). A dataset that keeps its pseudonyms
+/// as a dictionary (the appointments: a person has many) gets a dictionary page large enough
+/// for a row group of different people, so that the encoding never falls back to plain values
+/// and a reader can keep a row group's pseudonyms as one dictionary and a key per row.
 pub(crate) fn open_writer(path: &Path, schema: SchemaRef) -> Result<ArrowWriter<File>, WriteError> {
     let file = File::create(path).map_err(|e| WriteError::Io(path.to_owned(), e))?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
+    let mut props = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    let keyed = schema
+        .field_with_name("pseudonym")
+        .is_ok_and(|f| f.data_type() == &words());
+    if keyed {
+        // 64 hex characters and a 4-byte length per distinct pseudonym, with room to spare.
+        // Pseudonyms are random: compression gains nothing and their statistics prune nothing.
+        let pseudonym = || parquet::schema::types::ColumnPath::from("pseudonym");
+        props = props
+            .set_max_row_group_row_count(Some(KEYED_ROW_GROUP))
+            .set_column_dictionary_page_size_limit(pseudonym(), KEYED_ROW_GROUP * 80)
+            .set_column_compression(pseudonym(), Compression::UNCOMPRESSED)
+            .set_column_statistics_enabled(
+                pseudonym(),
+                parquet::file::properties::EnabledStatistics::None,
+            );
+    }
+    let props = props.build();
     Ok(ArrowWriter::try_new(file, schema, Some(props))?)
 }
 

@@ -5,8 +5,9 @@
 //! Did Not Attend) together. The shares, the Lorenz curve and the Gini coefficient come from
 //! those per-person counts, the breakdowns from the same people.
 
+use crate::parquet_out::words;
 use crate::tables::{lit_ts, Tables};
-use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::array::{Array, ArrayData, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Int32Type};
 use datafusion::error::DataFusionError;
 use datafusion::functions_aggregate::expr_fn::min;
@@ -160,9 +161,11 @@ pub fn age_band(age: i32) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonCount {
     pub pseudonym: String,
-    pub practice: String,
+    /// Shared by everyone of the practice, and the sex one of a few words: a person costs one
+    /// allocation, not three (the denominator can hold millions).
+    pub practice: std::sync::Arc<str>,
     pub age: i32,
-    pub sex: String,
+    pub sex: &'static str,
     pub imd_quintile: Option<i32>,
     pub appointments: u64,
 }
@@ -310,8 +313,10 @@ fn in_list(column: &str, values: &[String]) -> Expr {
     col(column).in_list(values.iter().map(|v| lit(v.as_str())).collect(), false)
 }
 
-/// The people registered at any time in the period at the chosen practices (one row each).
-pub fn denominator(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
+/// The registrations that put people in the denominator: at the chosen practices, registered
+/// at any time in the period (and, pooled, without a national data opt-out), with what a
+/// person's figures need. Someone registered twice in the period has two rows.
+pub fn registration_scan(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
     let from = lit(ScalarValueDate::days(scope.from));
     let to = lit(ScalarValueDate::days(scope.to));
     let mut regs = tables
@@ -326,7 +331,20 @@ pub fn denominator(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusi
     if scope.pooled() {
         regs = regs.filter(col("opt_out").not())?;
     }
-    regs.aggregate(
+    regs.select(vec![
+        col("pseudonym"),
+        col("ods_code"),
+        col("year_of_birth"),
+        col("month_of_birth"),
+        col("sex"),
+        col("imd_quintile"),
+    ])
+}
+
+/// The people registered at any time in the period at the chosen practices (one row each; of
+/// two registrations, the lesser of each value), for plans that join other datasets to them.
+pub fn denominator(tables: &Tables, scope: &Scope) -> Result<DataFrame, DataFusionError> {
+    registration_scan(tables, scope)?.aggregate(
         vec![col("pseudonym")],
         vec![
             min(col("ods_code")).alias("practice"),
@@ -411,10 +429,19 @@ struct Tally {
     by_role: Vec<u64>,
     by_mode: Vec<u64>,
     dna: u64,
+    /// The last dictionary of pseudonyms met, and each of its entries' place in the
+    /// denominator. The Parquet reader gives a row group's batches one shared dictionary, so a
+    /// pseudonym is looked up once per row group rather than once per row.
+    persons: Option<(ArrayData, Vec<u32>)>,
 }
 
+/// The place of someone outside the denominator.
+const NOT_REGISTERED: u32 = u32::MAX;
+
 /// A text column of any of Arrow's string layouts.
-fn strings(array: &dyn Array) -> Result<datafusion::arrow::array::ArrayRef, DataFusionError> {
+pub(crate) fn strings(
+    array: &dyn Array,
+) -> Result<datafusion::arrow::array::ArrayRef, DataFusionError> {
     Ok(match array.data_type() {
         DataType::Utf8 => datafusion::arrow::array::make_array(array.to_data()),
         _ => datafusion::arrow::compute::cast(array, &DataType::Utf8)?,
@@ -424,13 +451,11 @@ fn strings(array: &dyn Array) -> Result<datafusion::arrow::array::ArrayRef, Data
 /// A column of words as each row's key and the dictionary's words (any string layout is
 /// turned into a dictionary first; the datasets store these columns as dictionaries already).
 fn keyed(array: &dyn Array) -> Result<(Vec<i32>, Vec<String>), DataFusionError> {
-    use datafusion::arrow::datatypes::Int32Type as Key;
-    let words_type = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
     let array = match array.data_type() {
-        t if *t == words_type => datafusion::arrow::array::make_array(array.to_data()),
-        _ => datafusion::arrow::compute::cast(array, &words_type)?,
+        t if *t == words() => datafusion::arrow::array::make_array(array.to_data()),
+        _ => datafusion::arrow::compute::cast(array, &words())?,
     };
-    let dictionary = array.as_dictionary::<Key>();
+    let dictionary = array.as_dictionary::<Int32Type>();
     let values = strings(dictionary.values())?;
     let values = values.as_string::<i32>();
     let words = (0..values.len())
@@ -454,7 +479,46 @@ impl Tally {
             by_role: Vec::new(),
             by_mode: Vec::new(),
             dna: 0,
+            persons: None,
         }
+    }
+
+    /// Each row's person: their place in the denominator, or [`NOT_REGISTERED`].
+    fn persons(
+        &mut self,
+        column: &ArrayRef,
+        index: &PeopleIndex,
+    ) -> Result<Vec<u32>, DataFusionError> {
+        let column = match column.data_type() {
+            t if *t == words() => column.clone(),
+            _ => datafusion::arrow::compute::cast(column, &words())?,
+        };
+        let dictionary = column.as_dictionary::<Int32Type>();
+        let values = dictionary.values().to_data();
+        let known = matches!(&self.persons, Some((seen, _)) if seen.ptr_eq(&values));
+        if !known {
+            let words = strings(dictionary.values())?;
+            let words = words.as_string::<i32>();
+            let places = (0..words.len())
+                .map(|i| {
+                    raw(words.value(i))
+                        .and_then(|key| index.get(&key).copied())
+                        .unwrap_or(NOT_REGISTERED)
+                })
+                .collect();
+            self.persons = Some((values, places));
+        }
+        let places = self
+            .persons
+            .as_ref()
+            .map(|(_, p)| p.as_slice())
+            .unwrap_or(&[]);
+        Ok(dictionary
+            .keys()
+            .values()
+            .iter()
+            .map(|k| places.get(*k as usize).copied().unwrap_or(NOT_REGISTERED))
+            .collect())
     }
 
     /// Adds one batch of [`appointment_scan`]'s rows; people outside the denominator are left
@@ -468,8 +532,7 @@ impl Tally {
         with_mix: bool,
     ) -> Result<(), DataFusionError> {
         use datafusion::arrow::datatypes::TimestampMicrosecondType;
-        let pseudonyms = strings(batch.column(0))?;
-        let pseudonyms = pseudonyms.as_string::<i32>();
+        let persons = self.persons(batch.column(0), index)?;
         let starts = batch.column(1).as_primitive::<TimestampMicrosecondType>();
         let (status, status_words) = keyed(batch.column(2))?;
         let (slot, slot_words) = keyed(batch.column(3))?;
@@ -504,19 +567,11 @@ impl Tally {
         };
         grow(&mut self.by_role, &role_id);
         grow(&mut self.by_mode, &mode_id);
-        let (mut last, mut last_person): (&str, Option<usize>) = ("", None);
-        for i in 0..batch.num_rows() {
-            let pseudonym = pseudonyms.value(i);
-            let person = if pseudonym == last {
-                last_person
-            } else {
-                last = pseudonym;
-                last_person = raw(pseudonym)
-                    .and_then(|key| index.get(&key))
-                    .map(|p| *p as usize);
-                last_person
-            };
-            let Some(person) = person else { continue };
+        for (i, person) in persons.into_iter().enumerate() {
+            if person == NOT_REGISTERED {
+                continue;
+            }
+            let person = person as usize;
             let s = status[i] as usize;
             if with_mix && is_dna.get(s).copied().unwrap_or(false) {
                 self.dna += 1;
@@ -595,18 +650,117 @@ impl Tally {
 /// no allocation per person.
 type PeopleIndex = HashMap<[u8; 32], u32, ahash::RandomState>;
 
-/// A pseudonym's 32 bytes (`None` for anything that is not 64 hex characters).
+/// A pseudonym's 32 bytes (`None` for anything that is not 64 hex characters), read through
+/// a table rather than the `hex` crate's checks per character: it runs once per person and
+/// once per person in each row group, and was the dearest step of the profile.
 fn raw(pseudonym: &str) -> Option<[u8; 32]> {
+    const NIBBLES: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = match c as u8 {
+                d @ b'0'..=b'9' => d - b'0',
+                l @ b'a'..=b'f' => l - b'a' + 10,
+                u @ b'A'..=b'F' => u - b'A' + 10,
+                _ => 0xff,
+            };
+            c += 1;
+        }
+        t
+    };
+    let bytes: &[u8; 64] = pseudonym.as_bytes().try_into().ok()?;
     let mut out = [0u8; 32];
-    hex::decode_to_slice(pseudonym, &mut out).ok()?;
-    Some(out)
+    let mut invalid = 0u8;
+    for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        let (high, low) = (NIBBLES[pair[0] as usize], NIBBLES[pair[1] as usize]);
+        invalid |= high | low;
+        *o = (high << 4) | low;
+    }
+    (invalid < 16).then_some(out)
 }
 
-/// Everyone in the denominator, with no appointments counted yet, in no particular order.
-async fn registered(tables: &Tables, scope: &Scope) -> Result<Vec<PersonCount>, DataFusionError> {
-    let batches = denominator(tables, scope)?.collect().await?;
-    let mut people = Vec::new();
-    for b in &batches {
+/// The practices met so far, each name kept once.
+#[derive(Default)]
+struct Practices(Vec<std::sync::Arc<str>>);
+
+impl Practices {
+    fn of(&mut self, code: &str) -> std::sync::Arc<str> {
+        if let Some(p) = self.0.iter().find(|p| &***p == code) {
+            return p.clone();
+        }
+        let p: std::sync::Arc<str> = code.into();
+        self.0.push(p.clone());
+        p
+    }
+}
+
+/// A registration's sex as one of the words the registrations import allows.
+fn sex_of(sex: &str) -> &'static str {
+    together_formats::SEXES
+        .iter()
+        .find(|s| **s == sex)
+        .copied()
+        .unwrap_or("U")
+}
+
+/// One registration as the denominator takes it.
+struct Registration<'a> {
+    pseudonym: &'a str,
+    practice: &'a str,
+    year_of_birth: i32,
+    month_of_birth: i32,
+    sex: &'a str,
+    imd_quintile: Option<i32>,
+}
+
+/// The denominator being gathered: a person per pseudonym, indexed as they come.
+#[derive(Default)]
+struct Registered {
+    people: Vec<PersonCount>,
+    index: PeopleIndex,
+    /// Birth year and month, each the lesser of a person's registrations.
+    births: Vec<(i32, i32)>,
+    practices: Practices,
+}
+
+impl Registered {
+    /// Adds a registration: a new person, or the lesser of each value for someone met before
+    /// (as [`denominator`]'s `min` takes them).
+    fn add(&mut self, r: Registration<'_>) {
+        let key = raw(r.pseudonym);
+        if let Some(&at) = key.as_ref().and_then(|k| self.index.get(k)) {
+            let (p, birth) = (&mut self.people[at as usize], &mut self.births[at as usize]);
+            if r.practice < &*p.practice {
+                p.practice = self.practices.of(r.practice);
+            }
+            if r.sex < p.sex {
+                p.sex = sex_of(r.sex);
+            }
+            p.imd_quintile = match (p.imd_quintile, r.imd_quintile) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            *birth = (birth.0.min(r.year_of_birth), birth.1.min(r.month_of_birth));
+            return;
+        }
+        if let Some(k) = key {
+            self.index.insert(k, self.people.len() as u32);
+        }
+        self.births.push((r.year_of_birth, r.month_of_birth));
+        self.people.push(PersonCount {
+            pseudonym: r.pseudonym.to_owned(),
+            practice: self.practices.of(r.practice),
+            age: 0,
+            sex: sex_of(r.sex),
+            imd_quintile: r.imd_quintile,
+            appointments: 0,
+        });
+    }
+
+    fn add_batch(
+        &mut self,
+        b: &datafusion::arrow::record_batch::RecordBatch,
+    ) -> Result<(), DataFusionError> {
         let s = |i: usize| strings(b.column(i));
         let (pseudonym, practice, sex) = (s(0)?, s(1)?, s(4)?);
         let (pseudonym, practice, sex) = (
@@ -618,17 +772,73 @@ async fn registered(tables: &Tables, scope: &Scope) -> Result<Vec<PersonCount>, 
         let mob = b.column(3).as_primitive::<Int32Type>();
         let imd = b.column(5).as_primitive::<Int32Type>();
         for i in 0..b.num_rows() {
-            people.push(PersonCount {
-                pseudonym: pseudonym.value(i).to_owned(),
-                practice: practice.value(i).to_owned(),
-                age: age_at(yob.value(i), mob.value(i), scope.from),
-                sex: sex.value(i).to_owned(),
+            self.add(Registration {
+                pseudonym: pseudonym.value(i),
+                practice: practice.value(i),
+                year_of_birth: yob.value(i),
+                month_of_birth: mob.value(i),
+                sex: sex.value(i),
                 imd_quintile: (!imd.is_null(i)).then(|| imd.value(i)),
-                appointments: 0,
+            });
+        }
+        Ok(())
+    }
+
+    /// Takes in the people another partition of the registrations gathered.
+    fn merge(&mut self, other: Registered) {
+        for (p, (year_of_birth, month_of_birth)) in other.people.iter().zip(other.births) {
+            self.add(Registration {
+                pseudonym: &p.pseudonym,
+                practice: &p.practice,
+                year_of_birth,
+                month_of_birth,
+                sex: p.sex,
+                imd_quintile: p.imd_quintile,
             });
         }
     }
-    Ok(people)
+}
+
+/// Everyone in the denominator, with no appointments counted yet, in no particular order, and
+/// where each is in that list. The people are made one per pseudonym here, in the pass that
+/// indexes them, on a task per partition of the registrations (then merged), rather than by a
+/// hash aggregation on 64-character strings.
+async fn registered(
+    tables: &Tables,
+    scope: &Scope,
+) -> Result<(Vec<PersonCount>, PeopleIndex), DataFusionError> {
+    let scan = registration_scan(tables, scope)?;
+    let task_ctx = std::sync::Arc::new(scan.task_ctx());
+    let plan = scan.create_physical_plan().await?;
+    let streams = datafusion::physical_plan::execute_stream_partitioned(plan, task_ctx)?;
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .map(|mut stream| {
+            tokio::spawn(async move {
+                use futures::StreamExt;
+                let mut part = Registered::default();
+                while let Some(batch) = stream.next().await {
+                    part.add_batch(&batch?)?;
+                }
+                Ok::<_, DataFusionError>(part)
+            })
+        })
+        .collect();
+    let mut parts = Vec::new();
+    for done in futures::future::join_all(tasks).await {
+        parts.push(done.map_err(|e| DataFusionError::External(Box::new(e)))??);
+    }
+    // The biggest part takes in the others.
+    parts.sort_by_key(|p| std::cmp::Reverse(p.people.len()));
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().unwrap_or_default();
+    for part in parts {
+        all.merge(part);
+    }
+    for (p, (year, month)) in all.people.iter_mut().zip(all.births) {
+        p.age = age_at(year, month, scope.from);
+    }
+    Ok((all.people, all.index))
 }
 
 /// The denominator and one pass over the period's appointments: each partition of the scan is
@@ -638,12 +848,7 @@ async fn tally(
     scope: &Scope,
     with_mix: bool,
 ) -> Result<(Vec<PersonCount>, Mix), DataFusionError> {
-    let mut people = registered(tables, scope).await?;
-    let index: PeopleIndex = people
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| raw(&p.pseudonym).map(|key| (key, i as u32)))
-        .collect();
+    let (mut people, index) = registered(tables, scope).await?;
     let index = std::sync::Arc::new(index);
     let scan = appointment_scan(tables, scope)?;
     let task_ctx = scan.task_ctx();
@@ -721,8 +926,8 @@ pub async fn profile(tables: &Tables, scope: &Scope) -> Result<Profile, DataFusi
 
     let bands: Vec<String> = AGE_BANDS.iter().map(|b| b.0.to_owned()).collect();
     let by_age = group(&people, |p| age_band(p.age), &bands);
-    let by_sex = group(&people, |p| p.sex.as_str(), &["F".into(), "M".into()]);
-    let mut by_practice = group(&people, |p| p.practice.as_str(), &scope.practices);
+    let by_sex = group(&people, |p| p.sex, &["F".into(), "M".into()]);
+    let mut by_practice = group(&people, |p| &p.practice, &scope.practices);
     by_practice.retain(|g| g.people.value() > 0);
     const QUINTILES: [&str; 5] = ["1", "2", "3", "4", "5"];
     let by_deprivation = group(
@@ -876,4 +1081,22 @@ pub async fn vocabulary(tables: &Tables) -> Result<(Vec<String>, Vec<String>), D
     let roles = out.pop().unwrap_or_default();
     let slots = out.pop().unwrap_or_default();
     Ok((slots, roles))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::raw;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The table-driven reading of a pseudonym agrees with the `hex` crate on anything.
+        #[test]
+        fn a_pseudonym_reads_as_the_hex_crate_reads_it(
+            s in prop_oneof!["[0-9a-f]{64}", "[0-9a-fA-F]{64}", "[0-9a-fA-Fg-z]{62,66}", "[0-9a-f]{63}é", "\\PC{0,70}"],
+        ) {
+            let mut expected = [0u8; 32];
+            let valid = hex::decode_to_slice(&s, &mut expected).is_ok();
+            prop_assert_eq!(raw(&s), valid.then_some(expected));
+        }
+    }
 }

@@ -172,12 +172,13 @@ fn rows_and_pseudonyms(files: &[PathBuf]) -> (usize, Vec<String>) {
         for batch in reader {
             let batch = batch.unwrap();
             n += batch.num_rows();
-            let col = batch
-                .column_by_name("pseudonym")
-                .unwrap()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .unwrap();
+            // Appointments keep their pseudonyms as a dictionary, the other datasets as text.
+            let col = datafusion::arrow::compute::cast(
+                batch.column_by_name("pseudonym").unwrap(),
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .unwrap();
+            let col = col.as_any().downcast_ref::<StringArray>().unwrap();
             pseudonyms.extend((0..col.len()).map(|i| col.value(i).to_owned()));
         }
     }
@@ -477,7 +478,9 @@ mod profile {
     //! themselves, over several generated neighbourhoods.
     use super::*;
     use std::collections::{HashMap, HashSet};
-    use together_insight::profile::{appointment_scan, denominator, profile, CountingRule, Scope};
+    use together_insight::profile::{
+        appointment_scan, denominator, profile, registration_scan, CountingRule, Scope,
+    };
     use together_insight::Tables;
 
     struct Oracle {
@@ -724,6 +727,10 @@ mod profile {
         let plans = [
             ("denominator", denominator(&tables, &scope).unwrap()),
             (
+                "registration_scan",
+                registration_scan(&tables, &scope).unwrap(),
+            ),
+            (
                 "appointment_scan",
                 appointment_scan(&tables, &scope).unwrap(),
             ),
@@ -938,7 +945,7 @@ mod synthea {
         let by_person: HashMap<&str, (u64, &str)> = got
             .people
             .iter()
-            .map(|p| (p.pseudonym.as_str(), (p.appointments, p.practice.as_str())))
+            .map(|p| (p.pseudonym.as_str(), (p.appointments, &*p.practice)))
             .collect();
         let mut practice_of_org: HashMap<String, HashSet<String>> = HashMap::new();
         for (id, n) in &counts {
