@@ -460,22 +460,28 @@ type ParsedChunk = (
     Vec<csv::StringRecord>,
 );
 
-/// [`read_rows`] with the parsing and checking of rows on other threads (one per core), the
-/// file split into rows on this one: what `on_row` is given, and in what order, is the same.
-/// For big files, where reading one row after another on one core is the slow part.
-pub(crate) fn read_rows_parallel<R: Read>(
+/// [`read_rows`] with the work spread over threads: one splits the file into rows, others (one
+/// per core) parse and check them, and this one gives what each row became to `on_row`, in
+/// file order — what `on_row` is given, and in what order, is the same. For big files, where
+/// doing all of it one row after another on one core is the slow part.
+pub(crate) fn read_rows_parallel<R: Read + Send>(
     input: R,
     columns: impl FnOnce(&csv::StringRecord) -> Result<ColumnMap, FileError>,
     parse: impl Fn(&mut Fields<'_>) -> Option<Parsed> + Sync,
     mut on_row: impl FnMut(u64, Result<Record, Vec<RowError>>),
 ) -> Result<ReadSummary, FileError> {
     use std::sync::mpsc;
-    let (mut reader, headers, map) = open_csv(input, columns)?;
+    let (reader, headers, map) = open_csv(input, columns)?;
     let width = headers.len();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (to_parse, chunks) = mpsc::sync_channel::<Chunk>(threads * 2);
     let chunks = std::sync::Mutex::new(chunks);
     let (to_order, parsed) = mpsc::channel::<ParsedChunk>();
+    // Chunks split but not yet given back, at most: memory stays bounded on any file.
+    let (to_split, spare) = mpsc::sync_channel::<Vec<csv::StringRecord>>(threads * 4);
+    for _ in 0..threads * 4 {
+        let _ = to_split.send(Vec::new());
+    }
     let (map, parse, chunks) = (&map, &parse, &chunks);
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -495,16 +501,13 @@ pub(crate) fn read_rows_parallel<R: Read>(
             });
         }
         drop(to_order);
-        let mut summary = ReadSummary::default();
-        let (mut sent, mut given, mut done) = (0usize, 0usize, false);
-        let mut waiting: std::collections::BTreeMap<usize, ParsedChunk> = Default::default();
-        let mut spare: Vec<Vec<csv::StringRecord>> = Vec::new();
-        let mut failure = None;
-        let in_flight = threads * 4;
-        loop {
-            while !done && failure.is_none() && sent - given < in_flight {
-                let mut records = spare.pop().unwrap_or_default();
+        // The splitter: what ended the file (a refusal, or the last byte read).
+        let splitter = scope.spawn(move || {
+            let mut reader = reader;
+            let mut seq = 0;
+            while let Ok(mut records) = spare.recv() {
                 let mut n = 0;
+                let mut end = None;
                 while n < CHUNK {
                     if records.len() <= n {
                         records.push(csv::StringRecord::new());
@@ -512,45 +515,55 @@ pub(crate) fn read_rows_parallel<R: Read>(
                     match reader.read_record(&mut records[n]) {
                         Ok(true) => n += 1,
                         Ok(false) => {
-                            done = true;
+                            end = Some(Ok(()));
                             break;
                         }
                         Err(e) => {
-                            failure = Some(csv_error(e));
+                            end = Some(Err(csv_error(e)));
                             break;
                         }
                     }
                 }
                 records.truncate(n);
-                if n == 0 || to_parse.send((sent, records)).is_err() {
-                    break;
+                if n > 0 {
+                    if to_parse.send((seq, records)).is_err() {
+                        return Err(FileError::Unreadable("the row checkers stopped".into()));
+                    }
+                    seq += 1;
                 }
-                sent += 1;
+                if let Some(end) = end {
+                    return end.map(|()| (reader.get_ref().last, seq));
+                }
             }
-            if given == sent {
-                break;
-            }
-            let Ok(result) = parsed.recv() else { break };
+            Err(FileError::Unreadable("the reader stopped".into()))
+        });
+        let mut summary = ReadSummary::default();
+        let mut given = 0usize;
+        let mut waiting: std::collections::BTreeMap<usize, ParsedChunk> = Default::default();
+        for result in parsed.iter() {
             waiting.insert(result.0, result);
             while let Some((_, rows, part, records)) = waiting.remove(&given) {
                 given += 1;
-                if failure.is_none() {
-                    summary.rows += part.rows;
-                    summary.valid += part.valid;
-                    summary.rejected += part.rejected;
-                    summary.skipped += part.skipped;
-                    for (line, row) in rows {
-                        on_row(line, row);
-                    }
+                summary.rows += part.rows;
+                summary.valid += part.valid;
+                summary.rejected += part.rejected;
+                summary.skipped += part.skipped;
+                for (line, row) in rows {
+                    on_row(line, row);
                 }
-                spare.push(records);
+                let _ = to_split.send(records);
             }
         }
-        drop(to_parse);
-        if let Some(e) = failure {
-            return Err(e);
+        drop(to_split);
+        let (last, chunks) = splitter
+            .join()
+            .unwrap_or_else(|_| Err(FileError::Unreadable("the reader stopped".into())))?;
+        if given != chunks {
+            return Err(FileError::Unreadable(
+                "rows went missing between threads".into(),
+            ));
         }
-        if reader.get_ref().last != Some(b'\n') {
+        if last != Some(b'\n') {
             return Err(FileError::Truncated);
         }
         Ok(summary)
@@ -560,7 +573,7 @@ pub(crate) fn read_rows_parallel<R: Read>(
 /// Reads a canonical file, giving each row (valid or not) with its line to `on_row`, in order.
 /// `today` bounds dates of birth. A file that is not UTF-8, is cut short or has an unknown
 /// header is refused whole, before or instead of any row being accepted.
-pub fn read<R: Read>(
+pub fn read<R: Read + Send>(
     dataset: Dataset,
     input: R,
     today: Date,

@@ -80,20 +80,93 @@ pub enum Outcome {
     },
 }
 
-/// Hashes and counts what is read, so one pass serves parsing, idempotency and progress.
-struct Tap<'p, R> {
+/// Counts what is read, for the progress bar, wherever the reading thread is.
+struct Tap<R> {
     inner: R,
-    hash: Sha256,
-    bytes: u64,
-    progress: &'p mut dyn FnMut(u64),
+    bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
-impl<R: Read> Read for Tap<'_, R> {
+impl<R: Read> Read for Tap<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hash.update(&buf[..n]);
-        self.bytes += n as u64;
-        (self.progress)(self.bytes);
+        self.bytes
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Rows between two reports of progress.
+const PROGRESS_EVERY: u64 = 4096;
+
+/// A file read and hashed (SHA-256, for idempotency) on a thread of its own and handed over a
+/// block at a time, so that the thread splitting rows does neither.
+struct Prefetch {
+    blocks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    block: Vec<u8>,
+    at: usize,
+    hasher: Option<std::thread::JoinHandle<Sha256>>,
+}
+
+impl Prefetch {
+    fn new(mut file: std::fs::File) -> Self {
+        let (to_reader, blocks) = std::sync::mpsc::sync_channel(4);
+        let hasher = std::thread::Builder::new()
+            .name("file-reader".into())
+            .spawn(move || {
+                let mut hash = Sha256::new();
+                loop {
+                    let mut block = vec![0u8; 1 << 20];
+                    let read = match file.read(&mut block) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(e) => {
+                            let _ = to_reader.send(Err(e));
+                            break;
+                        }
+                    };
+                    block.truncate(read);
+                    hash.update(&block);
+                    if to_reader.send(Ok(block)).is_err() {
+                        break;
+                    }
+                }
+                hash
+            })
+            .ok();
+        Self {
+            blocks,
+            block: Vec::new(),
+            at: 0,
+            hasher,
+        }
+    }
+
+    /// The SHA-256 of everything read, once the reader has reached the end.
+    fn finish(self) -> Result<sha2::digest::Output<Sha256>, std::io::Error> {
+        drop(self.blocks);
+        match self.hasher.map(std::thread::JoinHandle::join) {
+            Some(Ok(hash)) => Ok(hash.finalize()),
+            _ => Err(std::io::Error::other(
+                "the file reader stopped unexpectedly",
+            )),
+        }
+    }
+}
+
+impl Read for Prefetch {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.block.len() {
+            match self.blocks.recv() {
+                Ok(Ok(block)) => (self.block, self.at) = (block, 0),
+                Ok(Err(e)) => return Err(e),
+                // The reading thread has finished: the end of the file.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.at);
+        buf[..n].copy_from_slice(&self.block[self.at..self.at + n]);
+        self.at += n;
         Ok(n)
     }
 }
@@ -126,6 +199,8 @@ struct Pseudonyms<'k> {
     key: &'k PseudonymKey,
     by_nhs: HashMap<u64, Pseudonym, ahash::RandomState>,
     by_source_id: HashMap<String, Pseudonym, ahash::RandomState>,
+    /// The last pseudonym worked out without being remembered.
+    uncached: Option<Pseudonym>,
 }
 
 /// People remembered at most; past it the memory starts again (bounded memory on any file).
@@ -137,10 +212,11 @@ impl<'k> Pseudonyms<'k> {
             key,
             by_nhs: HashMap::default(),
             by_source_id: HashMap::default(),
+            uncached: None,
         }
     }
 
-    fn of(&mut self, record: &Record) -> Pseudonym {
+    fn of(&mut self, record: &Record) -> &Pseudonym {
         let subject = match record {
             Record::Appointment(a) => &a.subject,
             Record::Registration(r) => &r.subject,
@@ -150,27 +226,25 @@ impl<'k> Pseudonyms<'k> {
         match subject {
             Subject::Nhs(n) => {
                 let Ok(number) = n.digits().parse::<u64>() else {
-                    return self.key.pseudonymise(n);
+                    return self.uncached.insert(self.key.pseudonymise(n));
                 };
-                if self.by_nhs.len() >= REMEMBERED {
+                if self.by_nhs.len() >= REMEMBERED && !self.by_nhs.contains_key(&number) {
                     self.by_nhs.clear();
                 }
                 let key = self.key;
                 self.by_nhs
                     .entry(number)
                     .or_insert_with(|| key.pseudonymise(n))
-                    .clone()
             }
             Subject::Synthea(id) => {
-                if let Some(p) = self.by_source_id.get(id) {
-                    return p.clone();
+                if self.by_source_id.contains_key(id) {
+                    return &self.by_source_id[id];
                 }
                 if self.by_source_id.len() >= REMEMBERED {
                     self.by_source_id.clear();
                 }
                 let p = self.key.pseudonymise_source_id("synthea", id);
-                self.by_source_id.insert(id.clone(), p.clone());
-                p
+                self.by_source_id.entry(id.clone()).or_insert(p)
             }
         }
     }
@@ -292,7 +366,7 @@ impl Reading {
 
 /// Gives rows of a file to `on_row` and says what it found, or refuses the whole file.
 type Reader<'r> = dyn FnMut(
-        &mut dyn Read,
+        &mut (dyn Read + Send),
         &mut dyn FnMut(u64, Result<Record, Vec<RowError>>),
     ) -> Result<ReadSummary, FileError>
     + 'r;
@@ -308,12 +382,12 @@ fn stage_rows(
     let id = uuid::Uuid::new_v4().to_string();
     let file =
         std::fs::File::open(req.path).map_err(|e| ImportError::Read(req.path.to_owned(), e))?;
+    let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut tap = Tap {
-        inner: std::io::BufReader::with_capacity(1 << 20, file),
-        hash: Sha256::new(),
-        bytes: 0,
-        progress,
+        inner: Prefetch::new(file),
+        bytes: bytes_read.clone(),
     };
+    let mut rows_seen = 0u64;
     let staging = req.data_dir.join(INSIGHT_DIR).join(STAGING).join(&id);
     let uploads = req.data_dir.join("uploads");
     let report_path = uploads.join(format!("{id}-rejections.csv"));
@@ -355,6 +429,10 @@ fn stage_rows(
     };
 
     let summary = reader(&mut tap, &mut |line, row| {
+        rows_seen += 1;
+        if rows_seen.is_multiple_of(PROGRESS_EVERY) {
+            progress(bytes_read.load(std::sync::atomic::Ordering::Relaxed));
+        }
         if failure.is_some() {
             return;
         }
@@ -368,23 +446,19 @@ fn stage_rows(
                         reject(&[e], &mut report)
                     }
                     practice => {
-                        let partition_name = practice
-                            .map(|c| c.as_str().to_owned())
-                            .unwrap_or_else(|| "all".to_owned());
+                        let partition_name = practice.map_or("all", |c| c.as_str());
                         if let Some(d) = day_of(&record) {
                             period = Some(period.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
                         }
                         let pseudonym = pseudonyms.of(&record);
                         let sealed = match (&mut index, &record) {
                             (Some(index), Record::Registration(r)) => {
-                                index.push(&partition_name, pseudonym.as_str(), &index_entry(r))
+                                index.push(partition_name, pseudonym.as_str(), &index_entry(r))
                             }
                             _ => Ok(()),
                         };
                         sealed
-                            .and_then(|()| {
-                                writer.push(&partition_name, pseudonym.as_str(), &record)
-                            })
+                            .and_then(|()| writer.push(partition_name, pseudonym.as_str(), &record))
                             .map_err(ImportError::from)
                     }
                 }
@@ -397,6 +471,7 @@ fn stage_rows(
     let cleanup = |staging: &Path| {
         let _ = std::fs::remove_dir_all(staging);
     };
+    progress(bytes_read.load(std::sync::atomic::Ordering::Relaxed));
     let summary = match (summary, failure) {
         (Err(e), _) => {
             drop(writer);
@@ -424,7 +499,10 @@ fn stage_rows(
         rejected: summary.rejected + extra_rejections,
         skipped: summary.skipped,
     };
-    let file_hash = tap.hash.finalize();
+    let file_hash = tap
+        .inner
+        .finish()
+        .map_err(|e| ImportError::Read(req.path.to_owned(), e))?;
     let sha256 = match context {
         None => hex::encode(file_hash),
         Some(c) => hex::encode(Sha256::digest(format!("{}\n{c}", hex::encode(file_hash)))),

@@ -2,11 +2,10 @@
 //! registrations only what analyses need (year and month of birth, not the date; no names).
 
 use arrow_array::builder::{
-    BooleanBuilder, Date32Builder, Int32Builder, StringBuilder, StringDictionaryBuilder,
-    TimestampMicrosecondBuilder,
+    BooleanBuilder, Date32Builder, Int32Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -86,9 +85,9 @@ fn micros(t: OffsetDateTime) -> i64 {
 #[allow(clippy::large_enum_variant)]
 enum Builders {
     Appointments(
-        StringDictionaryBuilder<Int32Type>,
+        WordsBuilder,
         [TimestampMicrosecondBuilder; 2],
-        [StringDictionaryBuilder<Int32Type>; 5],
+        [WordsBuilder; 5],
     ),
     Registrations {
         strings: [StringBuilder; 3],
@@ -101,6 +100,44 @@ enum Builders {
     Ae(StringBuilder, TimestampMicrosecondBuilder, StringBuilder),
 }
 
+/// A dictionary column's builder with a short cut for a value equal to the row before's (a
+/// practice's rows, a person's run of appointments, the usual status): no hashing then. Arrow's
+/// own builder hashes every value, and the import builds six such columns a row.
+#[derive(Default)]
+struct WordsBuilder {
+    keys: Vec<i32>,
+    words: Vec<String>,
+    known: HashMap<String, i32, ahash::RandomState>,
+}
+
+impl WordsBuilder {
+    fn append(&mut self, word: &str) {
+        if let Some(&last) = self.keys.last() {
+            if self.words[last as usize] == word {
+                self.keys.push(last);
+                return;
+            }
+        }
+        let key = match self.known.get(word) {
+            Some(key) => *key,
+            None => {
+                let key = self.words.len() as i32;
+                self.words.push(word.to_owned());
+                self.known.insert(word.to_owned(), key);
+                key
+            }
+        };
+        self.keys.push(key);
+    }
+
+    fn finish(&mut self) -> Result<DictionaryArray<Int32Type>, arrow_schema::ArrowError> {
+        let keys = Int32Array::from(std::mem::take(&mut self.keys));
+        let words = StringArray::from_iter_values(self.words.drain(..));
+        self.known.clear();
+        DictionaryArray::try_new(keys, Arc::new(words))
+    }
+}
+
 fn tsb() -> TimestampMicrosecondBuilder {
     TimestampMicrosecondBuilder::new().with_timezone("UTC")
 }
@@ -110,9 +147,9 @@ impl Builders {
         let sb = StringBuilder::new;
         match dataset {
             Dataset::Appointments => Builders::Appointments(
-                StringDictionaryBuilder::new(),
+                WordsBuilder::default(),
                 [tsb(), tsb()],
-                std::array::from_fn(|_| StringDictionaryBuilder::new()),
+                std::array::from_fn(|_| WordsBuilder::default()),
             ),
             Dataset::Registrations => Builders::Registrations {
                 strings: [sb(), sb(), sb()],
@@ -137,7 +174,7 @@ impl Builders {
     fn push(&mut self, pseudonym: &str, record: &Record) {
         match (self, record) {
             (Builders::Appointments(id, times, words), Record::Appointment(a)) => {
-                id.append_value(pseudonym);
+                id.append(pseudonym);
                 times[0].append_value(micros(a.booked_at));
                 times[1].append_value(micros(a.starts_at));
                 for (b, v) in words.iter_mut().zip([
@@ -147,7 +184,7 @@ impl Builders {
                     &a.clinician_role,
                     &a.mode,
                 ]) {
-                    b.append_value(v);
+                    b.append(v);
                 }
             }
             (
@@ -190,14 +227,14 @@ impl Builders {
     fn finish(&mut self, schema: &SchemaRef) -> Result<RecordBatch, arrow_schema::ArrowError> {
         let columns: Vec<ArrayRef> = match self {
             Builders::Appointments(id, times, words) => vec![
-                Arc::new(id.finish()),
-                Arc::new(words[0].finish()),
+                Arc::new(id.finish()?),
+                Arc::new(words[0].finish()?),
                 Arc::new(times[0].finish()),
                 Arc::new(times[1].finish()),
-                Arc::new(words[1].finish()),
-                Arc::new(words[2].finish()),
-                Arc::new(words[3].finish()),
-                Arc::new(words[4].finish()),
+                Arc::new(words[1].finish()?),
+                Arc::new(words[2].finish()?),
+                Arc::new(words[3].finish()?),
+                Arc::new(words[4].finish()?),
             ],
             Builders::Registrations {
                 strings,
@@ -240,8 +277,9 @@ impl Builders {
 pub(crate) struct PartitionedWriter {
     dataset: Dataset,
     schema: SchemaRef,
-    /// Batches being gathered, and their rows so far, by practice.
-    building: HashMap<String, (Builders, usize)>,
+    /// Batches being gathered, and their rows so far, by practice: a PCN has a few practices,
+    /// so a search of a short list beats hashing the practice of every row.
+    building: Vec<(String, Builders, usize)>,
     to_writer: Option<std::sync::mpsc::SyncSender<(String, RecordBatch)>>,
     writer: Option<std::thread::JoinHandle<Result<Vec<String>, WriteError>>>,
 }
@@ -335,7 +373,7 @@ impl PartitionedWriter {
         Self {
             dataset,
             schema,
-            building: HashMap::new(),
+            building: Vec::new(),
             to_writer,
             writer,
         }
@@ -363,22 +401,22 @@ impl PartitionedWriter {
         pseudonym: &str,
         record: &Record,
     ) -> Result<(), WriteError> {
-        if !self.building.contains_key(practice) {
-            self.building
-                .insert(practice.to_owned(), (Builders::new(self.dataset), 0));
-        }
-        let full = match self.building.get_mut(practice) {
-            Some((builders, pending)) => {
-                builders.push(pseudonym, record);
-                *pending += 1;
-                if *pending >= BATCH {
-                    *pending = 0;
-                    Some(builders.finish(&self.schema)?)
-                } else {
-                    None
-                }
+        let at = match self.building.iter().position(|(p, ..)| p == practice) {
+            Some(at) => at,
+            None => {
+                let builders = Builders::new(self.dataset);
+                self.building.push((practice.to_owned(), builders, 0));
+                self.building.len() - 1
             }
-            None => None,
+        };
+        let (_, builders, pending) = &mut self.building[at];
+        builders.push(pseudonym, record);
+        *pending += 1;
+        let full = if *pending >= BATCH {
+            *pending = 0;
+            Some(builders.finish(&self.schema)?)
+        } else {
+            None
         };
         match full {
             Some(batch) => self.send(practice.to_owned(), batch),
@@ -390,7 +428,7 @@ impl PartitionedWriter {
     /// written.
     pub fn finish(mut self) -> Result<Vec<String>, WriteError> {
         let mut rest = Vec::new();
-        for (practice, (builders, pending)) in self.building.iter_mut() {
+        for (practice, builders, pending) in self.building.iter_mut() {
             if *pending > 0 {
                 rest.push((practice.clone(), builders.finish(&self.schema)?));
             }
