@@ -322,6 +322,16 @@ pub(crate) fn open_writer(path: &Path, schema: SchemaRef) -> Result<ArrowWriter<
                 parquet::file::properties::EnabledStatistics::None,
             );
     }
+    // Instants are nearly all different: a dictionary of them only costs the writer a hash per
+    // value until it gives up on it.
+    for field in schema.fields() {
+        if matches!(field.data_type(), DataType::Timestamp(..)) {
+            props = props.set_column_dictionary_enabled(
+                parquet::schema::types::ColumnPath::from(field.name().as_str()),
+                false,
+            );
+        }
+    }
     let props = props.build();
     Ok(ArrowWriter::try_new(file, schema, Some(props))?)
 }

@@ -502,7 +502,7 @@ impl Tally {
             let places = (0..words.len())
                 .map(|i| {
                     raw(words.value(i))
-                        .and_then(|key| index.get(&key).copied())
+                        .and_then(|key| index.get(&key))
                         .unwrap_or(NOT_REGISTERED)
                 })
                 .collect();
@@ -645,10 +645,36 @@ impl Tally {
     }
 }
 
-/// The denominator's people by pseudonym (their place in the list).
-/// Keyed by the pseudonym's 32 bytes rather than its 64 hex characters: half the hashing and
-/// no allocation per person.
-type PeopleIndex = HashMap<[u8; 32], u32, ahash::RandomState>;
+/// The denominator's people by pseudonym (their place in the list), keyed by the pseudonym's 32
+/// bytes rather than its 64 hex characters (half the hashing, no allocation per person), in
+/// shards by the pseudonym's first byte so that each shard is gathered on a task of its own.
+#[derive(Default)]
+struct PeopleIndex {
+    /// Each shard's people follow the shards before it in the list: (where they start, index).
+    shards: Vec<(u32, ShardIndex)>,
+}
+
+/// One shard's people by pseudonym, by their place in the shard.
+type ShardIndex = HashMap<[u8; 32], u32, ahash::RandomState>;
+
+/// Shards of the denominator: one per core at least (pseudonyms are uniformly random, so
+/// their first byte shares people out evenly).
+fn shards() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(2)
+}
+
+fn shard_of(key: &[u8; 32], shards: usize) -> usize {
+    usize::from(key[0]) % shards
+}
+
+impl PeopleIndex {
+    fn get(&self, key: &[u8; 32]) -> Option<u32> {
+        let (start, shard) = self.shards.get(shard_of(key, self.shards.len()))?;
+        shard.get(key).map(|at| at + start)
+    }
+}
 
 /// A pseudonym's 32 bytes (`None` for anything that is not 64 hex characters), read through
 /// a table rather than the `hex` crate's checks per character: it runs once per person and
@@ -679,21 +705,6 @@ fn raw(pseudonym: &str) -> Option<[u8; 32]> {
     (invalid < 16).then_some(out)
 }
 
-/// The practices met so far, each name kept once.
-#[derive(Default)]
-struct Practices(Vec<std::sync::Arc<str>>);
-
-impl Practices {
-    fn of(&mut self, code: &str) -> std::sync::Arc<str> {
-        if let Some(p) = self.0.iter().find(|p| &***p == code) {
-            return p.clone();
-        }
-        let p: std::sync::Arc<str> = code.into();
-        self.0.push(p.clone());
-        p
-    }
-}
-
 /// A registration's sex as one of the words the registrations import allows.
 fn sex_of(sex: &str) -> &'static str {
     together_formats::SEXES
@@ -704,37 +715,41 @@ fn sex_of(sex: &str) -> &'static str {
 }
 
 /// One registration as the denominator takes it.
-struct Registration<'a> {
-    pseudonym: &'a str,
-    practice: &'a str,
+struct Registration {
+    key: Option<[u8; 32]>,
+    pseudonym: String,
+    /// Its place in the scope's practices (the scan keeps no other).
+    practice: usize,
     year_of_birth: i32,
     month_of_birth: i32,
-    sex: &'a str,
+    sex: &'static str,
     imd_quintile: Option<i32>,
 }
 
-/// The denominator being gathered: a person per pseudonym, indexed as they come.
+/// One shard of the denominator being gathered: a person per pseudonym, indexed as they come.
 #[derive(Default)]
 struct Registered {
     people: Vec<PersonCount>,
-    index: PeopleIndex,
+    /// Each person's practice, as a place in the scope's practices.
+    practices: Vec<usize>,
+    index: ShardIndex,
     /// Birth year and month, each the lesser of a person's registrations.
     births: Vec<(i32, i32)>,
-    practices: Practices,
 }
 
 impl Registered {
     /// Adds a registration: a new person, or the lesser of each value for someone met before
     /// (as [`denominator`]'s `min` takes them).
-    fn add(&mut self, r: Registration<'_>) {
-        let key = raw(r.pseudonym);
-        if let Some(&at) = key.as_ref().and_then(|k| self.index.get(k)) {
-            let (p, birth) = (&mut self.people[at as usize], &mut self.births[at as usize]);
-            if r.practice < &*p.practice {
-                p.practice = self.practices.of(r.practice);
+    fn add(&mut self, r: Registration, names: &[std::sync::Arc<str>]) {
+        if let Some(&at) = r.key.as_ref().and_then(|k| self.index.get(k)) {
+            let at = at as usize;
+            let (p, birth) = (&mut self.people[at], &mut self.births[at]);
+            if names[r.practice] < names[self.practices[at]] {
+                self.practices[at] = r.practice;
+                p.practice = names[r.practice].clone();
             }
             if r.sex < p.sex {
-                p.sex = sex_of(r.sex);
+                p.sex = r.sex;
             }
             p.imd_quintile = match (p.imd_quintile, r.imd_quintile) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -743,102 +758,124 @@ impl Registered {
             *birth = (birth.0.min(r.year_of_birth), birth.1.min(r.month_of_birth));
             return;
         }
-        if let Some(k) = key {
+        if let Some(k) = r.key {
             self.index.insert(k, self.people.len() as u32);
         }
         self.births.push((r.year_of_birth, r.month_of_birth));
+        self.practices.push(r.practice);
         self.people.push(PersonCount {
-            pseudonym: r.pseudonym.to_owned(),
-            practice: self.practices.of(r.practice),
+            pseudonym: r.pseudonym,
+            practice: names[r.practice].clone(),
             age: 0,
-            sex: sex_of(r.sex),
+            sex: r.sex,
             imd_quintile: r.imd_quintile,
             appointments: 0,
         });
     }
+}
 
-    fn add_batch(
-        &mut self,
-        b: &datafusion::arrow::record_batch::RecordBatch,
-    ) -> Result<(), DataFusionError> {
-        let s = |i: usize| strings(b.column(i));
-        let (pseudonym, practice, sex) = (s(0)?, s(1)?, s(4)?);
-        let (pseudonym, practice, sex) = (
-            pseudonym.as_string::<i32>(),
-            practice.as_string::<i32>(),
-            sex.as_string::<i32>(),
-        );
-        let yob = b.column(2).as_primitive::<Int32Type>();
-        let mob = b.column(3).as_primitive::<Int32Type>();
-        let imd = b.column(5).as_primitive::<Int32Type>();
-        for i in 0..b.num_rows() {
-            self.add(Registration {
-                pseudonym: pseudonym.value(i),
-                practice: practice.value(i),
-                year_of_birth: yob.value(i),
-                month_of_birth: mob.value(i),
-                sex: sex.value(i),
-                imd_quintile: (!imd.is_null(i)).then(|| imd.value(i)),
-            });
-        }
-        Ok(())
+/// A batch of registrations sorted into shards by pseudonym.
+fn sort_into_shards(
+    b: &datafusion::arrow::record_batch::RecordBatch,
+    practices: &[String],
+    out: &mut [Vec<Registration>],
+) -> Result<(), DataFusionError> {
+    let s = |i: usize| strings(b.column(i));
+    let (pseudonym, practice, sex) = (s(0)?, s(1)?, s(4)?);
+    let (pseudonym, practice, sex) = (
+        pseudonym.as_string::<i32>(),
+        practice.as_string::<i32>(),
+        sex.as_string::<i32>(),
+    );
+    let yob = b.column(2).as_primitive::<Int32Type>();
+    let mob = b.column(3).as_primitive::<Int32Type>();
+    let imd = b.column(5).as_primitive::<Int32Type>();
+    for i in 0..b.num_rows() {
+        let Some(place) = practices.iter().position(|p| p == practice.value(i)) else {
+            continue;
+        };
+        let key = raw(pseudonym.value(i));
+        let shard = key.as_ref().map_or(0, |k| shard_of(k, out.len()));
+        out[shard].push(Registration {
+            key,
+            pseudonym: pseudonym.value(i).to_owned(),
+            practice: place,
+            year_of_birth: yob.value(i),
+            month_of_birth: mob.value(i),
+            sex: sex_of(sex.value(i)),
+            imd_quintile: (!imd.is_null(i)).then(|| imd.value(i)),
+        });
     }
-
-    /// Takes in the people another partition of the registrations gathered.
-    fn merge(&mut self, other: Registered) {
-        for (p, (year_of_birth, month_of_birth)) in other.people.iter().zip(other.births) {
-            self.add(Registration {
-                pseudonym: &p.pseudonym,
-                practice: &p.practice,
-                year_of_birth,
-                month_of_birth,
-                sex: p.sex,
-                imd_quintile: p.imd_quintile,
-            });
-        }
-    }
+    Ok(())
 }
 
 /// Everyone in the denominator, with no appointments counted yet, in no particular order, and
-/// where each is in that list. The people are made one per pseudonym here, in the pass that
-/// indexes them, on a task per partition of the registrations (then merged), rather than by a
-/// hash aggregation on 64-character strings.
+/// where each is in that list. Each partition of the registrations is read and sorted into
+/// shards by pseudonym on a task of its own; each shard is then made one person per pseudonym
+/// and indexed on a task of its own — rather than by a hash aggregation on 64-character
+/// strings, or by one thread indexing everyone.
 async fn registered(
     tables: &Tables,
     scope: &Scope,
 ) -> Result<(Vec<PersonCount>, PeopleIndex), DataFusionError> {
+    use futures::StreamExt;
     let scan = registration_scan(tables, scope)?;
     let task_ctx = std::sync::Arc::new(scan.task_ctx());
     let plan = scan.create_physical_plan().await?;
     let streams = datafusion::physical_plan::execute_stream_partitioned(plan, task_ctx)?;
-    let tasks: Vec<_> = streams
+    let n = shards();
+    let practices = std::sync::Arc::new(scope.practices.clone());
+    let reading: Vec<_> = streams
         .into_iter()
         .map(|mut stream| {
+            let practices = practices.clone();
             tokio::spawn(async move {
-                use futures::StreamExt;
-                let mut part = Registered::default();
+                let mut out: Vec<Vec<Registration>> = (0..n).map(|_| Vec::new()).collect();
                 while let Some(batch) = stream.next().await {
-                    part.add_batch(&batch?)?;
+                    sort_into_shards(&batch?, &practices, &mut out)?;
                 }
-                Ok::<_, DataFusionError>(part)
+                Ok::<_, DataFusionError>(out)
             })
         })
         .collect();
-    let mut parts = Vec::new();
-    for done in futures::future::join_all(tasks).await {
-        parts.push(done.map_err(|e| DataFusionError::External(Box::new(e)))??);
+    let mut by_shard: Vec<Vec<Vec<Registration>>> = (0..n).map(|_| Vec::new()).collect();
+    for done in futures::future::join_all(reading).await {
+        let parts = done.map_err(|e| DataFusionError::External(Box::new(e)))??;
+        for (shard, part) in by_shard.iter_mut().zip(parts) {
+            shard.push(part);
+        }
     }
-    // The biggest part takes in the others.
-    parts.sort_by_key(|p| std::cmp::Reverse(p.people.len()));
-    let mut parts = parts.into_iter();
-    let mut all = parts.next().unwrap_or_default();
-    for part in parts {
-        all.merge(part);
+    let from = scope.from;
+    let gathering: Vec<_> = by_shard
+        .into_iter()
+        .map(|parts| {
+            // Each task its own names: counting one shared name's users from two threads at
+            // once made them wait on each other.
+            let names: Vec<std::sync::Arc<str>> =
+                scope.practices.iter().map(|p| p.as_str().into()).collect();
+            tokio::spawn(async move {
+                let mut shard = Registered::default();
+                let rows = parts.iter().map(Vec::len).sum();
+                shard.people.reserve(rows);
+                shard.index.reserve(rows);
+                for r in parts.into_iter().flatten() {
+                    shard.add(r, &names);
+                }
+                for (p, (year, month)) in shard.people.iter_mut().zip(&shard.births) {
+                    p.age = age_at(*year, *month, from);
+                }
+                shard
+            })
+        })
+        .collect();
+    let mut people = Vec::new();
+    let mut index = PeopleIndex::default();
+    for done in futures::future::join_all(gathering).await {
+        let shard = done.map_err(|e| DataFusionError::External(Box::new(e)))?;
+        index.shards.push((people.len() as u32, shard.index));
+        people.extend(shard.people);
     }
-    for (p, (year, month)) in all.people.iter_mut().zip(all.births) {
-        p.age = age_at(year, month, scope.from);
-    }
-    Ok((all.people, all.index))
+    Ok((people, index))
 }
 
 /// The denominator and one pass over the period's appointments: each partition of the scan is
