@@ -306,21 +306,25 @@ const KEYED_ROW_GROUP: usize = 256 * 1024;
 pub(crate) fn open_writer(path: &Path, schema: SchemaRef) -> Result<ArrowWriter<File>, WriteError> {
     let file = File::create(path).map_err(|e| WriteError::Io(path.to_owned(), e))?;
     let mut props = WriterProperties::builder().set_compression(Compression::SNAPPY);
-    let keyed = schema
-        .field_with_name("pseudonym")
-        .is_ok_and(|f| f.data_type() == &words());
-    if keyed {
-        // 64 hex characters and a 4-byte length per distinct pseudonym, with room to spare.
-        // Pseudonyms are random: compression gains nothing and their statistics prune nothing.
-        let pseudonym = || parquet::schema::types::ColumnPath::from("pseudonym");
+    let pseudonym = || parquet::schema::types::ColumnPath::from("pseudonym");
+    if let Ok(field) = schema.field_with_name("pseudonym") {
+        // Pseudonyms are random: compression gains nothing and their statistics prune nothing,
+        // while both cost every reader of the column.
         props = props
-            .set_max_row_group_row_count(Some(KEYED_ROW_GROUP))
-            .set_column_dictionary_page_size_limit(pseudonym(), KEYED_ROW_GROUP * 80)
             .set_column_compression(pseudonym(), Compression::UNCOMPRESSED)
             .set_column_statistics_enabled(
                 pseudonym(),
                 parquet::file::properties::EnabledStatistics::None,
             );
+        if field.data_type() == &words() {
+            // 64 hex characters and a 4-byte length per distinct pseudonym, with room to spare.
+            props = props
+                .set_max_row_group_row_count(Some(KEYED_ROW_GROUP))
+                .set_column_dictionary_page_size_limit(pseudonym(), KEYED_ROW_GROUP * 80);
+        } else {
+            // Each person once or a few times: a dictionary would hold nearly every value.
+            props = props.set_column_dictionary_enabled(pseudonym(), false);
+        }
     }
     // Instants are nearly all different: a dictionary of them only costs the writer a hash per
     // value until it gives up on it.
