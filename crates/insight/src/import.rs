@@ -80,26 +80,12 @@ pub enum Outcome {
     },
 }
 
-/// Counts what is read, for the progress bar, wherever the reading thread is.
-struct Tap<R> {
-    inner: R,
-    bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl<R: Read> Read for Tap<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes
-            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
 /// Rows between two reports of progress.
 const PROGRESS_EVERY: u64 = 4096;
 
-/// A file read and hashed (SHA-256, for idempotency) on a thread of its own and handed over a
-/// block at a time, so that the thread splitting rows does neither.
+/// A file read, counted (for the progress bar) and hashed (SHA-256, for idempotency) on a
+/// thread of its own and handed over a block at a time, so that the thread splitting rows
+/// does none of it.
 struct Prefetch {
     blocks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
     block: Vec<u8>,
@@ -108,7 +94,10 @@ struct Prefetch {
 }
 
 impl Prefetch {
-    fn new(mut file: std::fs::File) -> Self {
+    fn new(
+        mut file: std::fs::File,
+        bytes_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> Self {
         let (to_reader, blocks) = std::sync::mpsc::sync_channel(4);
         let hasher = std::thread::Builder::new()
             .name("file-reader".into())
@@ -127,6 +116,7 @@ impl Prefetch {
                     };
                     block.truncate(read);
                     hash.update(&block);
+                    bytes_read.fetch_add(read as u64, std::sync::atomic::Ordering::Relaxed);
                     if to_reader.send(Ok(block)).is_err() {
                         break;
                     }
@@ -383,10 +373,7 @@ fn stage_rows(
     let file =
         std::fs::File::open(req.path).map_err(|e| ImportError::Read(req.path.to_owned(), e))?;
     let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let mut tap = Tap {
-        inner: Prefetch::new(file),
-        bytes: bytes_read.clone(),
-    };
+    let mut input = Prefetch::new(file, bytes_read.clone());
     let mut rows_seen = 0u64;
     let staging = req.data_dir.join(INSIGHT_DIR).join(STAGING).join(&id);
     let uploads = req.data_dir.join("uploads");
@@ -428,7 +415,7 @@ fn stage_rows(
         Ok(())
     };
 
-    let summary = reader(&mut tap, &mut |line, row| {
+    let summary = reader(&mut input, &mut |line, row| {
         rows_seen += 1;
         if rows_seen.is_multiple_of(PROGRESS_EVERY) {
             progress(bytes_read.load(std::sync::atomic::Ordering::Relaxed));
@@ -499,8 +486,7 @@ fn stage_rows(
         rejected: summary.rejected + extra_rejections,
         skipped: summary.skipped,
     };
-    let file_hash = tap
-        .inner
+    let file_hash = input
         .finish()
         .map_err(|e| ImportError::Read(req.path.to_owned(), e))?;
     let sha256 = match context {

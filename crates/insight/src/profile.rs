@@ -715,6 +715,7 @@ fn sex_of(sex: &str) -> &'static str {
 }
 
 /// One registration as the denominator takes it.
+#[derive(Clone)]
 struct Registration {
     key: Option<[u8; 32]>,
     pseudonym: String,
@@ -730,8 +731,6 @@ struct Registration {
 #[derive(Default)]
 struct Registered {
     people: Vec<PersonCount>,
-    /// Each person's practice, as a place in the scope's practices.
-    practices: Vec<usize>,
     index: ShardIndex,
     /// Birth year and month, each the lesser of a person's registrations.
     births: Vec<(i32, i32)>,
@@ -744,8 +743,7 @@ impl Registered {
         if let Some(&at) = r.key.as_ref().and_then(|k| self.index.get(k)) {
             let at = at as usize;
             let (p, birth) = (&mut self.people[at], &mut self.births[at]);
-            if names[r.practice] < names[self.practices[at]] {
-                self.practices[at] = r.practice;
+            if names[r.practice] < p.practice {
                 p.practice = names[r.practice].clone();
             }
             if r.sex < p.sex {
@@ -762,7 +760,6 @@ impl Registered {
             self.index.insert(k, self.people.len() as u32);
         }
         self.births.push((r.year_of_birth, r.month_of_birth));
-        self.practices.push(r.practice);
         self.people.push(PersonCount {
             pseudonym: r.pseudonym,
             practice: names[r.practice].clone(),
@@ -818,31 +815,17 @@ async fn registered(
     tables: &Tables,
     scope: &Scope,
 ) -> Result<(Vec<PersonCount>, PeopleIndex), DataFusionError> {
-    use futures::StreamExt;
-    let scan = registration_scan(tables, scope)?;
-    let task_ctx = std::sync::Arc::new(scan.task_ctx());
-    let plan = scan.create_physical_plan().await?;
-    let streams = datafusion::physical_plan::execute_stream_partitioned(plan, task_ctx)?;
     let n = shards();
     let practices = std::sync::Arc::new(scope.practices.clone());
-    let reading: Vec<_> = streams
-        .into_iter()
-        .map(|mut stream| {
-            let practices = practices.clone();
-            tokio::spawn(async move {
-                let mut out: Vec<Vec<Registration>> = (0..n).map(|_| Vec::new()).collect();
-                while let Some(batch) = stream.next().await {
-                    sort_into_shards(&batch?, &practices, &mut out)?;
-                }
-                Ok::<_, DataFusionError>(out)
-            })
-        })
-        .collect();
+    let empty: Vec<Vec<Registration>> = (0..n).map(|_| Vec::new()).collect();
+    let parts = fold_partitions(registration_scan(tables, scope)?, empty, move |out, b| {
+        sort_into_shards(b, &practices, out)
+    })
+    .await?;
     let mut by_shard: Vec<Vec<Vec<Registration>>> = (0..n).map(|_| Vec::new()).collect();
-    for done in futures::future::join_all(reading).await {
-        let parts = done.map_err(|e| DataFusionError::External(Box::new(e)))??;
-        for (shard, part) in by_shard.iter_mut().zip(parts) {
-            shard.push(part);
+    for part in parts {
+        for (shard, rows) in by_shard.iter_mut().zip(part) {
+            shard.push(rows);
         }
     }
     let from = scope.from;
@@ -870,12 +853,53 @@ async fn registered(
         .collect();
     let mut people = Vec::new();
     let mut index = PeopleIndex::default();
-    for done in futures::future::join_all(gathering).await {
-        let shard = done.map_err(|e| DataFusionError::External(Box::new(e)))?;
+    for shard in joined(gathering).await? {
         index.shards.push((people.len() as u32, shard.index));
         people.extend(shard.people);
     }
     Ok((people, index))
+}
+
+/// The results of tasks, in order; a task that failed to finish is an error.
+async fn joined<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Result<Vec<T>, DataFusionError> {
+    futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|done| done.map_err(|e| DataFusionError::External(Box::new(e))))
+        .collect()
+}
+
+/// Runs a plan with a task per partition (so both cores work), each folding its batches into
+/// its own copy of `start`; the partitions' results, in partition order.
+async fn fold_partitions<T, F>(
+    plan: DataFrame,
+    start: T,
+    fold: F,
+) -> Result<Vec<T>, DataFusionError>
+where
+    T: Clone + Send + 'static,
+    F: Fn(&mut T, &datafusion::arrow::record_batch::RecordBatch) -> Result<(), DataFusionError>
+        + Clone
+        + Send
+        + 'static,
+{
+    use futures::StreamExt;
+    let task_ctx = std::sync::Arc::new(plan.task_ctx());
+    let physical = plan.create_physical_plan().await?;
+    let streams = datafusion::physical_plan::execute_stream_partitioned(physical, task_ctx)?;
+    let tasks = streams
+        .into_iter()
+        .map(|mut stream| {
+            let (mut acc, fold) = (start.clone(), fold.clone());
+            tokio::spawn(async move {
+                while let Some(batch) = stream.next().await {
+                    fold(&mut acc, &batch?)?;
+                }
+                Ok::<_, DataFusionError>(acc)
+            })
+        })
+        .collect();
+    joined(tasks).await?.into_iter().collect()
 }
 
 /// The denominator and one pass over the period's appointments: each partition of the scan is
@@ -886,27 +910,16 @@ async fn tally(
     with_mix: bool,
 ) -> Result<(Vec<PersonCount>, Mix), DataFusionError> {
     let (mut people, index) = registered(tables, scope).await?;
-    let index = std::sync::Arc::new(index);
-    let scan = appointment_scan(tables, scope)?;
-    let task_ctx = scan.task_ctx();
-    let plan = scan.create_physical_plan().await?;
-    let streams =
-        datafusion::physical_plan::execute_stream_partitioned(plan, std::sync::Arc::new(task_ctx))?;
+    let (index, rule) = (std::sync::Arc::new(index), scope.rule.clone());
     let empty = Tally::new(people.len(), scope);
-    let tasks = streams.into_iter().map(|mut stream| {
-        let (index, rule, mut tally) = (index.clone(), scope.rule.clone(), empty.clone());
-        tokio::spawn(async move {
-            use futures::StreamExt;
-            while let Some(batch) = stream.next().await {
-                tally.add(&batch?, &index, &rule, with_mix)?;
-            }
-            Ok::<_, DataFusionError>(tally)
-        })
-    });
-    let tasks: Vec<_> = tasks.collect();
+    let parts = fold_partitions(
+        appointment_scan(tables, scope)?,
+        empty.clone(),
+        move |t, b| t.add(b, &index, &rule, with_mix),
+    )
+    .await?;
     let mut total = empty;
-    for done in futures::future::join_all(tasks).await {
-        let tally = done.map_err(|e| DataFusionError::External(Box::new(e)))??;
+    for tally in parts {
         total.merge(tally);
     }
     for (p, n) in people.iter_mut().zip(&total.counts) {
