@@ -84,6 +84,14 @@ uuid_id!(
     /// Someone the PCN supports (an identifiable record).
     PersonId
 );
+uuid_id!(
+    /// A health champion's record, from their first expression of interest onwards.
+    ChampionId
+);
+uuid_id!(
+    /// A role champions can take (walk leader, flu clinic helper), with the DBS level it needs.
+    ChampionRoleId
+);
 
 /// An Organisation Data Service code of a GP practice (a letter and five digits, e.g. B82005).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

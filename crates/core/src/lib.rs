@@ -1,6 +1,7 @@
 //! Together's domain rules. Nothing here touches a disk, a network or the wall clock, so every
 //! rule can be tested directly and every other crate shares one definition of it.
 
+pub mod champions;
 pub mod clock;
 pub mod disclosure;
 pub mod export;
@@ -14,7 +15,9 @@ pub mod roles;
 pub mod uk_time;
 
 pub use clock::{Clock, SystemClock};
-pub use ids::{Email, PcnId, PersonId, PracticeCode, PracticeId, SiteId, UserId};
+pub use ids::{
+    ChampionId, ChampionRoleId, Email, PcnId, PersonId, PracticeCode, PracticeId, SiteId, UserId,
+};
 pub use nhs::NhsNumber;
 pub use policy::{authorize, Action, Actor, Decision, Resource};
 pub use pseudonym::{Pseudonym, PseudonymKey};

@@ -97,20 +97,58 @@ pub struct NewPerson {
     pub nhs_number: Option<NhsNumber>,
 }
 
-fn name(field: &'static str, label: &str, v: &str, errors: &mut Vec<FieldError>) -> String {
+/// A required name of at most 100 characters on one line. `label` says whose it is ("the
+/// person's first name" on a worker's form, "your first name" on a public one).
+pub fn name(field: &'static str, label: &str, v: &str, errors: &mut Vec<FieldError>) -> String {
     let v = v.trim();
     if v.is_empty() {
         errors.push(FieldError {
             field,
-            message: format!("Enter the person's {label}"),
+            message: format!("Enter {label}"),
         });
     } else if v.chars().count() > 100 || v.chars().any(char::is_control) {
+        let mut message = label.to_owned();
+        if let Some(first) = message.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
         errors.push(FieldError {
             field,
-            message: format!("The {label} must be 100 characters or fewer, without line breaks"),
+            message: format!("{message} must be 100 characters or fewer, without line breaks"),
         });
     }
     v.to_owned()
+}
+
+/// An optional UK phone number, kept as typed (trimmed); a wrong one adds an error for `phone`.
+pub fn phone(v: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let phone = Some(v.trim().to_owned()).filter(|p| !p.is_empty());
+    if let Some(p) = &phone {
+        let digits = p.chars().filter(char::is_ascii_digit).count();
+        if !(10..=13).contains(&digits)
+            || p.chars()
+                .any(|c| !(c.is_ascii_digit() || " +()-".contains(c)))
+        {
+            errors.push(FieldError {
+                field: "phone",
+                message: "Enter a UK phone number, like 07700 900 982".into(),
+            });
+        }
+    }
+    phone
+}
+
+/// An optional email address, lower-cased; a wrong one adds an error for `email`.
+pub fn email(v: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let email = Some(v.trim().to_lowercase()).filter(|e| !e.is_empty());
+    if let Some(e) = &email {
+        if e.parse::<crate::ids::Email>().is_err() {
+            errors.push(FieldError {
+                field: "email",
+                message: "Enter an email address, like name@example.com".into(),
+            });
+        }
+    }
+    email
 }
 
 /// Parses a date typed as YYYY-MM-DD or DD/MM/YYYY (the UK way).
@@ -125,8 +163,18 @@ impl PersonForm {
     /// Checks every field and reports all problems at once, so a form is fixed in one go.
     pub fn parse(&self, now: OffsetDateTime) -> Result<NewPerson, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let given_name = name("given_name", "first name", &self.given_name, &mut errors);
-        let family_name = name("family_name", "last name", &self.family_name, &mut errors);
+        let given_name = name(
+            "given_name",
+            "the person's first name",
+            &self.given_name,
+            &mut errors,
+        );
+        let family_name = name(
+            "family_name",
+            "the person's last name",
+            &self.family_name,
+            &mut errors,
+        );
         let today = now.date();
         let date_of_birth = match parse_date(&self.date_of_birth) {
             Some(d) if d > today => {
@@ -166,28 +214,8 @@ impl PersonForm {
                 message: "Choose how they like to be contacted".into(),
             });
         }
-        let phone = Some(self.phone.trim().to_owned()).filter(|p| !p.is_empty());
-        if let Some(p) = &phone {
-            let digits = p.chars().filter(char::is_ascii_digit).count();
-            if !(10..=13).contains(&digits)
-                || p.chars()
-                    .any(|c| !(c.is_ascii_digit() || " +()-".contains(c)))
-            {
-                errors.push(FieldError {
-                    field: "phone",
-                    message: "Enter a UK phone number, like 07700 900 982".into(),
-                });
-            }
-        }
-        let email = Some(self.email.trim().to_lowercase()).filter(|e| !e.is_empty());
-        if let Some(e) = &email {
-            if e.parse::<crate::ids::Email>().is_err() {
-                errors.push(FieldError {
-                    field: "email",
-                    message: "Enter an email address, like name@example.com".into(),
-                });
-            }
-        }
+        let phone = phone(&self.phone, &mut errors);
+        let email = email(&self.email, &mut errors);
         match contact_preference {
             Some(ContactPreference::Phone | ContactPreference::Text) if phone.is_none() => errors
                 .push(FieldError {

@@ -44,6 +44,12 @@ pub enum Action {
     /// Turn pseudonyms of a practice's registered people back into names and contact details
     /// (the patient index), to invite a cohort.
     Reidentify,
+    /// Look after champions: the board, their records and journey, roles and DBS checks (the
+    /// PCN administrator is the volunteer coordinator; DBS records are theirs and the
+    /// champion's alone, DESIGN.md section 2).
+    ManageChampions,
+    /// A champion's own record: their progress, what they are clear to do.
+    ViewOwnChampionRecord,
 }
 
 /// What the action is about, with the facts the policy needs and nothing more.
@@ -104,6 +110,8 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             actor.role == PcnAdmin
         }
         (ViewInsight, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician | Analyst),
+        (ManageChampions, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (ViewOwnChampionRecord, Resource::Pcn(_)) => actor.role == Champion,
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker)
         }
@@ -186,6 +194,23 @@ mod tests {
                     "{role} {a:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn champions_are_looked_after_by_the_pcn_admin_and_each_champion_sees_only_their_own() {
+        let pcn = Resource::Pcn(PcnId::from(uuid::Uuid::nil()));
+        for role in Role::ALL {
+            assert_eq!(
+                authorize(&actor(role, None), Action::ManageChampions, &pcn).is_allowed(),
+                role == Role::PcnAdmin,
+                "{role}"
+            );
+            assert_eq!(
+                authorize(&actor(role, None), Action::ViewOwnChampionRecord, &pcn).is_allowed(),
+                role == Role::Champion,
+                "{role}"
+            );
         }
     }
 

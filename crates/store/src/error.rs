@@ -13,6 +13,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Unsupported(&'static str),
+    /// A rule of the domain said no (a move the champion journey does not allow, a DBS check
+    /// the role does not justify): the message says why, for the person who asked.
+    #[error("{0}")]
+    Refused(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
     #[error("could not update the database schema: {0}")]

@@ -3,6 +3,7 @@
 //! are written once and shared, because both speak `$N` parameters and the schemas use the same
 //! representations (UUID text, UTC seconds, ISO dates).
 
+pub mod champions;
 mod error;
 mod model;
 pub mod postgres;
@@ -11,6 +12,7 @@ pub mod sqlite;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use champions::ChampionStore;
 pub use error::StoreError;
 pub use model::*;
 
@@ -25,7 +27,7 @@ pub type DynStore = Arc<dyn Store>;
 
 /// Everything the application asks of its operational database.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ChampionStore + Send + Sync + 'static {
     /// Which backend this is, for `/readyz` and the operations guide.
     fn backend(&self) -> Backend;
     /// Proves the database answers and accepts a write.

@@ -49,4 +49,5 @@ impl PgStore {
     }
 }
 
+crate::champions::impl_champion_store!(PgStore);
 queries::impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

@@ -194,4 +194,5 @@ pub async fn restore_file(backup: &Path, target: &Path) -> Result<(), StoreError
     Ok(())
 }
 
+crate::champions::impl_champion_store!(SqliteStore);
 queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

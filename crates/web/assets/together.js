@@ -4,3 +4,7 @@ import { initAll } from '/assets/nhsuk-frontend.min.js'
 
 document.body.classList.add('js-enabled', 'nhsuk-frontend-supported')
 initAll()
+
+// A "print" button (the invitation letter): printing is the browser's; the page's print styles
+// leave out the navigation.
+document.querySelectorAll('[data-print]').forEach((b) => b.addEventListener('click', () => window.print()))

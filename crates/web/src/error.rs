@@ -68,6 +68,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(_) => AppError::NotFound,
             StoreError::Conflict(what) => AppError::Conflict(what.to_owned()),
+            StoreError::Refused(why) => AppError::BadRequest(why),
             other => AppError::Internal(other.to_string()),
         }
     }

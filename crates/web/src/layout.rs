@@ -27,6 +27,12 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/", "Home", Action::UseAccount),
     ("/insight", "Insight", Action::ViewInsight),
     ("/people", "People", Action::FindPeople),
+    ("/champions", "Champions", Action::ManageChampions),
+    (
+        "/champions/me",
+        "My progress",
+        Action::ViewOwnChampionRecord,
+    ),
     ("/pcn", "Our PCN", Action::UseAccount),
     ("/admin", "Admin", Action::ManageOrganisation),
     ("/admin/audit", "Audit", Action::ViewAudit),

@@ -56,6 +56,26 @@ fn csrf_valid(secret: &[u8], expected_for: &str, provided: &str) -> bool {
     }
 }
 
+/// A signed "this form was shown at" stamp for a public form: a bot that posts the moment it
+/// has the page, or replays an old one, can be told from a person without a third-party
+/// CAPTCHA (the honeypot field and the rate limit do the rest).
+pub(crate) fn form_stamp(secret: &[u8], shown: OffsetDateTime) -> String {
+    let t = shown.unix_timestamp();
+    let sig = mac(secret, &format!("form:{t}")).finalize().into_bytes();
+    format!("{t}.{}", hex::encode(sig))
+}
+
+/// When the form carrying this stamp was shown, if the stamp is genuine.
+pub(crate) fn stamp_shown(secret: &[u8], stamp: &str) -> Option<OffsetDateTime> {
+    let (t, sig) = stamp.split_once('.')?;
+    let secs: i64 = t.parse().ok()?;
+    let sig = hex::decode(sig).ok()?;
+    mac(secret, &format!("form:{secs}"))
+        .verify_slice(&sig)
+        .ok()?;
+    OffsetDateTime::from_unix_timestamp(secs).ok()
+}
+
 /// Headers that every response carries, pages and errors alike (security checklist W1).
 pub(crate) async fn headers(req: Request, next: Next) -> Response {
     let is_asset = req.uri().path().starts_with("/assets/");
@@ -307,6 +327,17 @@ impl RateLimiter {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn form_stamps_say_when_the_form_was_shown_and_cannot_be_made_without_the_secret() {
+        let t = datetime!(2026-11-24 09:00 UTC);
+        let s = form_stamp(b"secret", t);
+        assert_eq!(stamp_shown(b"secret", &s), Some(t));
+        assert_eq!(stamp_shown(b"other", &s), None);
+        let forged = format!("{}{}", t.unix_timestamp() - 60, &s[s.find('.').unwrap()..]);
+        assert_eq!(stamp_shown(b"secret", &forged), None);
+        assert_eq!(stamp_shown(b"secret", "nonsense"), None);
+    }
 
     #[test]
     fn csrf_tokens_are_bound_to_their_session() {

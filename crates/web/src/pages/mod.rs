@@ -1,6 +1,7 @@
 //! The pages, one module per area; each owns its routes, forms and templates.
 
 pub(crate) mod admin;
+mod champions;
 mod cohorts;
 mod counting;
 mod health;
@@ -19,5 +20,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = cohorts::routes(r);
     let r = imports::routes(r);
     let r = counting::routes(r);
+    let r = champions::routes(r);
     people::routes(r)
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod api;
 mod authorisation;
+mod champions;
 mod imports;
 mod insight;
 mod people;

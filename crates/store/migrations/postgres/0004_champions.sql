@@ -1,0 +1,76 @@
+-- Champions: the roles they take with the DBS level each needs, one record per champion from
+-- their expression of interest on, every step of their journey with who took it, and DBS
+-- checks as records (level, dates, certificate reference, clear or not), never certificates.
+-- Times are UTC seconds, dates YYYY-MM-DD text, as in the foundation.
+
+CREATE TABLE champion_role (
+    id                 TEXT PRIMARY KEY,
+    pcn_id             TEXT NOT NULL REFERENCES pcn(id),
+    name               TEXT NOT NULL,
+    description        TEXT NOT NULL,
+    dbs_level          TEXT NOT NULL CHECK (dbs_level IN ('none', 'basic', 'standard', 'enhanced', 'enhanced_adults', 'enhanced_children', 'enhanced_adults_children')),
+    regulated_activity BOOLEAN NOT NULL,
+    created_at         BIGINT NOT NULL,
+    UNIQUE (pcn_id, name)
+);
+
+CREATE TABLE champion (
+    id                 TEXT PRIMARY KEY,
+    pcn_id             TEXT NOT NULL REFERENCES pcn(id),
+    given_name         TEXT NOT NULL,
+    family_name        TEXT NOT NULL,
+    phone              TEXT,
+    email              TEXT,
+    contact_preference TEXT NOT NULL CHECK (contact_preference IN ('phone', 'text', 'email')),
+    home_practice_id   TEXT REFERENCES practice(id),
+    -- Keys from the form's lists, comma-separated.
+    interests          TEXT NOT NULL,
+    availability       TEXT NOT NULL,
+    skills             TEXT NOT NULL,
+    -- When they agreed to be contacted about becoming a champion (the form requires it).
+    contact_consent_at BIGINT NOT NULL,
+    stage              TEXT NOT NULL CHECK (stage IN ('interest', 'conversation', 'references', 'dbs_check', 'induction', 'active', 'paused', 'left')),
+    -- The stage a paused champion returns to.
+    paused_from        TEXT,
+    stage_since        BIGINT NOT NULL,
+    user_id            TEXT UNIQUE REFERENCES app_user(id),
+    created_at         BIGINT NOT NULL
+);
+CREATE INDEX champion_pcn_stage ON champion(pcn_id, stage);
+
+CREATE TABLE champion_step (
+    id          BIGSERIAL PRIMARY KEY,
+    champion_id TEXT NOT NULL REFERENCES champion(id),
+    from_stage  TEXT,
+    to_stage    TEXT NOT NULL,
+    reason      TEXT NOT NULL DEFAULT '',
+    -- The audit actor: `user:<uuid>`, `cli:<login>` or `anonymous` (the person on /join).
+    actor       TEXT NOT NULL,
+    at          BIGINT NOT NULL
+);
+CREATE INDEX champion_step_champion ON champion_step(champion_id, id);
+
+-- The roles a champion takes.
+CREATE TABLE champion_role_holder (
+    champion_id TEXT NOT NULL REFERENCES champion(id),
+    role_id     TEXT NOT NULL REFERENCES champion_role(id),
+    since       BIGINT NOT NULL,
+    PRIMARY KEY (champion_id, role_id)
+);
+
+CREATE TABLE dbs_check (
+    id                  TEXT PRIMARY KEY,
+    champion_id         TEXT NOT NULL REFERENCES champion(id),
+    role_id             TEXT NOT NULL REFERENCES champion_role(id),
+    level               TEXT NOT NULL,
+    requested_at        BIGINT NOT NULL,
+    requested_by        TEXT NOT NULL,
+    issued_on           TEXT,
+    certificate_ref     TEXT,
+    outcome             TEXT CHECK (outcome IN ('clear', 'not_clear')),
+    update_service      BOOLEAN NOT NULL DEFAULT FALSE,
+    last_status_check   TEXT,
+    renewal_in_progress BOOLEAN NOT NULL DEFAULT FALSE,
+    recorded_at         BIGINT
+);
+CREATE INDEX dbs_check_champion ON dbs_check(champion_id);

@@ -1,0 +1,655 @@
+//! Champions: their records, the journey's history, the roles they take and their DBS checks.
+//! The journey's rules (which move is allowed, which check a role justifies, who may be made
+//! active) come from `together_core::champions` and are applied here, inside the transaction
+//! that writes, so no page or import can get round them.
+
+use crate::{NewAuditEvent, StoreError};
+use async_trait::async_trait;
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+use together_core::champions::{DbsLevel, DbsResult, NewInterest, NewRole, Stage};
+use together_core::people::ContactPreference;
+use together_core::{ChampionId, ChampionRoleId, PcnId, PracticeId, UserId};
+
+/// One champion's record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Champion {
+    pub id: ChampionId,
+    pub pcn_id: PcnId,
+    pub given_name: String,
+    pub family_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub contact_preference: ContactPreference,
+    pub home_practice_id: Option<PracticeId>,
+    pub interests: Vec<String>,
+    pub availability: Vec<String>,
+    pub skills: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub contact_consent_at: OffsetDateTime,
+    pub stage: Stage,
+    pub paused_from: Option<Stage>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub stage_since: OffsetDateTime,
+    pub user_id: Option<UserId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// One step of a champion's journey and who took it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChampionStep {
+    pub from: Option<Stage>,
+    pub to: Stage,
+    pub reason: String,
+    /// The audit actor: `user:<uuid>`, `cli:<login>` or `anonymous` (the person themselves).
+    pub actor: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A role champions can take.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChampionRole {
+    pub id: ChampionRoleId,
+    pub name: String,
+    pub description: String,
+    pub dbs_level: DbsLevel,
+    pub regulated_activity: bool,
+}
+
+/// A DBS check asked for a champion in a role, and its result once known.
+#[derive(Debug, Clone, Serialize)]
+pub struct DbsCheck {
+    pub id: String,
+    pub champion_id: ChampionId,
+    pub role_id: ChampionRoleId,
+    pub level: DbsLevel,
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+    pub requested_by: String,
+    pub issued_on: Option<Date>,
+    pub certificate_ref: Option<String>,
+    /// `Some(true)` clear, `Some(false)` not clear, `None` not back yet.
+    pub clear: Option<bool>,
+    pub update_service: bool,
+    pub last_status_check: Option<Date>,
+    pub renewal_in_progress: bool,
+}
+
+/// Everything the application asks about champions.
+#[async_trait]
+pub trait ChampionStore {
+    /// Records an expression of interest: a champion at `interest`, whose first step was taken
+    /// by the person themselves (the audit actor).
+    async fn record_interest(
+        &self,
+        pcn: PcnId,
+        interest: &NewInterest,
+        audit: &NewAuditEvent,
+    ) -> Result<ChampionId, StoreError>;
+    /// Every champion of the PCN (the board), audited as one read of the list.
+    async fn champions(
+        &self,
+        pcn: PcnId,
+        audit: &NewAuditEvent,
+    ) -> Result<Vec<Champion>, StoreError>;
+    /// One champion's record, audited.
+    async fn read_champion(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        audit: &NewAuditEvent,
+    ) -> Result<Option<Champion>, StoreError>;
+    /// The champion record of a signed-in champion, audited as their own read.
+    async fn champion_of_user(
+        &self,
+        pcn: PcnId,
+        user: UserId,
+        audit: &NewAuditEvent,
+    ) -> Result<Option<Champion>, StoreError>;
+    /// The journey so far, oldest first.
+    async fn champion_steps(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+    ) -> Result<Vec<ChampionStep>, StoreError>;
+    /// Moves a champion on (or pauses, resumes, ends); `Refused` says why a move is not
+    /// allowed, including making someone active in a role that needs a DBS check they have not
+    /// cleared.
+    async fn move_champion(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        to: Stage,
+        reason: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Links the champion to the account they were invited to.
+    async fn link_champion_user(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        user: UserId,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+
+    async fn add_champion_role(
+        &self,
+        pcn: PcnId,
+        role: &NewRole,
+        audit: &NewAuditEvent,
+    ) -> Result<ChampionRoleId, StoreError>;
+    async fn champion_roles(&self, pcn: PcnId) -> Result<Vec<ChampionRole>, StoreError>;
+    /// Gives a champion a role (again is a no-op). An active champion is refused a role whose
+    /// DBS check they have not cleared.
+    async fn give_champion_role(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        role: ChampionRoleId,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// The roles a champion takes.
+    async fn roles_of_champion(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+    ) -> Result<Vec<ChampionRole>, StoreError>;
+
+    /// Records that a DBS check was asked for; `Refused` when the role does not justify that
+    /// level (or needs a higher one).
+    async fn request_dbs_check(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        role: ChampionRoleId,
+        level: DbsLevel,
+        audit: &NewAuditEvent,
+    ) -> Result<String, StoreError>;
+    /// Records the result of a check asked for. `Refused` when it has a result already or the
+    /// certificate number is recorded for another champion.
+    async fn record_dbs_result(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        check: &str,
+        result: &DbsResult,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// A champion's DBS checks, newest first; every read audited (criminal-offence data).
+    async fn dbs_checks(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        audit: &NewAuditEvent,
+    ) -> Result<Vec<DbsCheck>, StoreError>;
+}
+
+pub(crate) fn join_keys(keys: &[String]) -> String {
+    keys.join(",")
+}
+
+pub(crate) fn split_keys(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub(crate) fn stage(s: &str) -> Result<Stage, StoreError> {
+    s.parse().map_err(StoreError::Corrupt)
+}
+
+pub(crate) fn level(s: &str) -> Result<DbsLevel, StoreError> {
+    s.parse().map_err(StoreError::Corrupt)
+}
+
+/// The roles held that need a DBS check no clear check covers: making the champion active is
+/// refused while there are any.
+pub(crate) fn uncleared<'a>(
+    roles: &'a [ChampionRole],
+    checks: &[DbsCheck],
+) -> Vec<&'a ChampionRole> {
+    roles
+        .iter()
+        .filter(|r| r.dbs_level != DbsLevel::None)
+        .filter(|r| {
+            !checks
+                .iter()
+                .any(|c| c.clear == Some(true) && c.level.covers(r.dbs_level))
+        })
+        .collect()
+}
+
+pub(crate) fn refuse_uncleared(uncleared: &[&ChampionRole]) -> Result<(), StoreError> {
+    if uncleared.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = uncleared
+        .iter()
+        .map(|r| format!("'{}' ({})", r.name, r.dbs_level.label()))
+        .collect();
+    Err(StoreError::Refused(format!(
+        "Not yet clear for {}: record a clear DBS check at that level first",
+        names.join(", ")
+    )))
+}
+
+/// Implements [`ChampionStore`] for a backend; expanded beside `impl_store!`, whose `Row`,
+/// `Tx` and `write_audit` it uses.
+macro_rules! impl_champion_store {
+    ($store:ty) => {
+        const CHAMPION_COLUMNS: &str = "id, pcn_id, given_name, family_name, phone, email, contact_preference, home_practice_id, interests, availability, skills, contact_consent_at, stage, paused_from, stage_since, user_id, created_at";
+
+        fn champion_row(r: &Row) -> Result<$crate::champions::Champion, $crate::StoreError> {
+            use sqlx::Row as _;
+            use $crate::queries::{at, parsed};
+            let practice: Option<String> = r.try_get("home_practice_id")?;
+            let paused: Option<String> = r.try_get("paused_from")?;
+            let user: Option<String> = r.try_get("user_id")?;
+            Ok($crate::champions::Champion {
+                id: parsed("champion id", &r.try_get::<String, _>("id")?)?,
+                pcn_id: parsed("pcn id", &r.try_get::<String, _>("pcn_id")?)?,
+                given_name: r.try_get("given_name")?,
+                family_name: r.try_get("family_name")?,
+                phone: r.try_get("phone")?,
+                email: r.try_get("email")?,
+                contact_preference: r
+                    .try_get::<String, _>("contact_preference")?
+                    .parse()
+                    .map_err(|_| $crate::StoreError::Corrupt("contact preference".into()))?,
+                home_practice_id: practice.map(|p| parsed("practice id", &p)).transpose()?,
+                interests: $crate::champions::split_keys(&r.try_get::<String, _>("interests")?),
+                availability: $crate::champions::split_keys(&r.try_get::<String, _>("availability")?),
+                skills: r.try_get("skills")?,
+                contact_consent_at: at(r.try_get("contact_consent_at")?)?,
+                stage: $crate::champions::stage(&r.try_get::<String, _>("stage")?)?,
+                paused_from: paused.map(|p| $crate::champions::stage(&p)).transpose()?,
+                stage_since: at(r.try_get("stage_since")?)?,
+                user_id: user.map(|u| parsed("user id", &u)).transpose()?,
+                created_at: at(r.try_get("created_at")?)?,
+            })
+        }
+
+        fn champion_role_row(r: &Row) -> Result<$crate::champions::ChampionRole, $crate::StoreError> {
+            use sqlx::Row as _;
+            Ok($crate::champions::ChampionRole {
+                id: $crate::queries::parsed("role id", &r.try_get::<String, _>("id")?)?,
+                name: r.try_get("name")?,
+                description: r.try_get("description")?,
+                dbs_level: $crate::champions::level(&r.try_get::<String, _>("dbs_level")?)?,
+                regulated_activity: r.try_get("regulated_activity")?,
+            })
+        }
+
+        fn dbs_row(r: &Row) -> Result<$crate::champions::DbsCheck, $crate::StoreError> {
+            use sqlx::Row as _;
+            use $crate::queries::{at, parse_iso_date, parsed};
+            let date = |c: &str| -> Result<Option<time::Date>, $crate::StoreError> {
+                r.try_get::<Option<String>, _>(c)?.map(|d| parse_iso_date(&d)).transpose()
+            };
+            let outcome: Option<String> = r.try_get("outcome")?;
+            Ok($crate::champions::DbsCheck {
+                id: r.try_get("id")?,
+                champion_id: parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+                role_id: parsed("role id", &r.try_get::<String, _>("role_id")?)?,
+                level: $crate::champions::level(&r.try_get::<String, _>("level")?)?,
+                requested_at: at(r.try_get("requested_at")?)?,
+                requested_by: r.try_get("requested_by")?,
+                issued_on: date("issued_on")?,
+                certificate_ref: r.try_get("certificate_ref")?,
+                clear: outcome.map(|o| o == "clear"),
+                update_service: r.try_get("update_service")?,
+                last_status_check: date("last_status_check")?,
+                renewal_in_progress: r.try_get("renewal_in_progress")?,
+            })
+        }
+
+        async fn champion_in(tx: &mut Tx<'_>, pcn: together_core::PcnId, id: together_core::ChampionId) -> Result<$crate::champions::Champion, $crate::StoreError> {
+            sqlx::query(&format!("SELECT {CHAMPION_COLUMNS} FROM champion WHERE id = $1 AND pcn_id = $2"))
+                .bind(id.to_string())
+                .bind(pcn.to_string())
+                .fetch_optional(&mut **tx)
+                .await?
+                .as_ref()
+                .map(champion_row)
+                .transpose()?
+                .ok_or($crate::StoreError::NotFound("champion"))
+        }
+
+        async fn roles_in(tx: &mut Tx<'_>, id: together_core::ChampionId) -> Result<Vec<$crate::champions::ChampionRole>, $crate::StoreError> {
+            sqlx::query("SELECT r.id, r.name, r.description, r.dbs_level, r.regulated_activity FROM champion_role r JOIN champion_role_holder h ON h.role_id = r.id WHERE h.champion_id = $1 ORDER BY r.name")
+                .bind(id.to_string())
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(champion_role_row)
+                .collect()
+        }
+
+        async fn checks_in(tx: &mut Tx<'_>, id: together_core::ChampionId) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {
+            sqlx::query("SELECT * FROM dbs_check WHERE champion_id = $1 ORDER BY requested_at DESC, id")
+                .bind(id.to_string())
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(dbs_row)
+                .collect()
+        }
+
+        async fn write_step(tx: &mut Tx<'_>, id: together_core::ChampionId, from: Option<together_core::champions::Stage>, to: together_core::champions::Stage, reason: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+            sqlx::query("INSERT INTO champion_step (champion_id, from_stage, to_stage, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id.to_string())
+                .bind(from.map(|s| s.as_str()))
+                .bind(to.as_str())
+                .bind(reason)
+                .bind(&audit.actor)
+                .bind($crate::queries::secs(audit.at))
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::champions::ChampionStore for $store {
+            async fn record_interest(&self, pcn: together_core::PcnId, i: &together_core::champions::NewInterest, audit: &$crate::NewAuditEvent) -> Result<together_core::ChampionId, $crate::StoreError> {
+                use together_core::champions::Stage;
+                let id = together_core::ChampionId::new();
+                let now = $crate::queries::secs(audit.at);
+                let mut tx = self.pool.begin().await?;
+                if let Some(practice) = i.practice_id {
+                    let ours: Option<String> = sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
+                        .bind(practice.to_string())
+                        .bind(pcn.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if ours.is_none() {
+                        return Err($crate::StoreError::NotFound("practice"));
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO champion (id, pcn_id, given_name, family_name, phone, email, contact_preference, home_practice_id, interests, availability, skills, contact_consent_at, stage, stage_since, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12)",
+                )
+                .bind(id.to_string())
+                .bind(pcn.to_string())
+                .bind(&i.given_name)
+                .bind(&i.family_name)
+                .bind(&i.phone)
+                .bind(&i.email)
+                .bind(i.contact_preference.as_str())
+                .bind(i.practice_id.map(|p| p.to_string()))
+                .bind($crate::champions::join_keys(&i.interests))
+                .bind($crate::champions::join_keys(&i.availability))
+                .bind(&i.skills)
+                .bind(now)
+                .bind(Stage::Interest.as_str())
+                .execute(&mut *tx)
+                .await?;
+                write_step(&mut tx, id, None, Stage::Interest, "", audit).await?;
+                let event = $crate::NewAuditEvent { pcn_id: Some(pcn), ..audit.about("champion", id) };
+                write_audit(&mut tx, &event).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn champions(&self, pcn: together_core::PcnId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::Champion>, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let list = sqlx::query(&format!("SELECT {CHAMPION_COLUMNS} FROM champion WHERE pcn_id = $1 ORDER BY stage_since, family_name, given_name"))
+                    .bind(pcn.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(champion_row)
+                    .collect::<Result<Vec<_>, _>>()?;
+                write_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(list)
+            }
+
+            async fn read_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Option<$crate::champions::Champion>, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let found = match champion_in(&mut tx, pcn, id).await {
+                    Ok(c) => c,
+                    Err($crate::StoreError::NotFound(_)) => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                write_audit(&mut tx, &audit.about("champion", id)).await?;
+                tx.commit().await?;
+                Ok(Some(found))
+            }
+
+            async fn champion_of_user(&self, pcn: together_core::PcnId, user: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<Option<$crate::champions::Champion>, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let found = sqlx::query(&format!("SELECT {CHAMPION_COLUMNS} FROM champion WHERE user_id = $1 AND pcn_id = $2"))
+                    .bind(user.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .as_ref()
+                    .map(champion_row)
+                    .transpose()?;
+                if let Some(c) = &found {
+                    write_audit(&mut tx, &audit.about("champion", c.id)).await?;
+                }
+                tx.commit().await?;
+                Ok(found)
+            }
+
+            async fn champion_steps(&self, pcn: together_core::PcnId, id: together_core::ChampionId) -> Result<Vec<$crate::champions::ChampionStep>, $crate::StoreError> {
+                use sqlx::Row as _;
+                sqlx::query("SELECT s.from_stage, s.to_stage, s.reason, s.actor, s.at FROM champion_step s JOIN champion c ON c.id = s.champion_id WHERE s.champion_id = $1 AND c.pcn_id = $2 ORDER BY s.id")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        let from: Option<String> = r.try_get("from_stage")?;
+                        Ok($crate::champions::ChampionStep {
+                            from: from.map(|s| $crate::champions::stage(&s)).transpose()?,
+                            to: $crate::champions::stage(&r.try_get::<String, _>("to_stage")?)?,
+                            reason: r.try_get("reason")?,
+                            actor: r.try_get("actor")?,
+                            at: $crate::queries::at(r.try_get("at")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn move_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId, to: together_core::champions::Stage, reason: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                use together_core::champions::Stage;
+                let mut tx = self.pool.begin().await?;
+                let c = champion_in(&mut tx, pcn, id).await?;
+                c.stage.check_move(to, c.paused_from, reason).map_err($crate::StoreError::Refused)?;
+                if to == Stage::Active {
+                    let roles = roles_in(&mut tx, id).await?;
+                    let checks = checks_in(&mut tx, id).await?;
+                    $crate::champions::refuse_uncleared(&$crate::champions::uncleared(&roles, &checks))?;
+                }
+                let paused_from = (to == Stage::Paused).then(|| c.stage.as_str());
+                let changed = sqlx::query("UPDATE champion SET stage = $1, paused_from = $2, stage_since = $3 WHERE id = $4 AND stage = $5")
+                    .bind(to.as_str())
+                    .bind(paused_from)
+                    .bind($crate::queries::secs(audit.at))
+                    .bind(id.to_string())
+                    .bind(c.stage.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed != 1 {
+                    return Err($crate::StoreError::Refused("Someone else moved this champion at the same moment: look again and try once more".into()));
+                }
+                write_step(&mut tx, id, Some(c.stage), to, reason.trim(), audit).await?;
+                write_audit(&mut tx, &audit.about("champion", id)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn link_champion_user(&self, pcn: together_core::PcnId, id: together_core::ChampionId, user: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let changed = sqlx::query("UPDATE champion SET user_id = $1 WHERE id = $2 AND pcn_id = $3")
+                    .bind(user.to_string())
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed != 1 {
+                    return Err($crate::StoreError::NotFound("champion"));
+                }
+                write_audit(&mut tx, &audit.about("champion", id)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_champion_role(&self, pcn: together_core::PcnId, role: &together_core::champions::NewRole, audit: &$crate::NewAuditEvent) -> Result<together_core::ChampionRoleId, $crate::StoreError> {
+                let id = together_core::ChampionRoleId::new();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO champion_role (id, pcn_id, name, description, dbs_level, regulated_activity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .bind(&role.name)
+                    .bind(&role.description)
+                    .bind(role.dbs_level.as_str())
+                    .bind(role.regulated_activity)
+                    .bind($crate::queries::secs(audit.at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match $crate::StoreError::from(e) {
+                        $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict("a role with this name"),
+                        other => other,
+                    })?;
+                write_audit(&mut tx, &audit.about("champion_role", id)).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn champion_roles(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::champions::ChampionRole>, $crate::StoreError> {
+                sqlx::query("SELECT id, name, description, dbs_level, regulated_activity FROM champion_role WHERE pcn_id = $1 ORDER BY name")
+                    .bind(pcn.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(champion_role_row)
+                    .collect()
+            }
+
+            async fn give_champion_role(&self, pcn: together_core::PcnId, id: together_core::ChampionId, role: together_core::ChampionRoleId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let c = champion_in(&mut tx, pcn, id).await?;
+                let found = sqlx::query("SELECT id, name, description, dbs_level, regulated_activity FROM champion_role WHERE id = $1 AND pcn_id = $2")
+                    .bind(role.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .as_ref()
+                    .map(champion_role_row)
+                    .transpose()?
+                    .ok_or($crate::StoreError::NotFound("role"))?;
+                if c.stage == together_core::champions::Stage::Active {
+                    let checks = checks_in(&mut tx, id).await?;
+                    $crate::champions::refuse_uncleared(&$crate::champions::uncleared(std::slice::from_ref(&found), &checks))?;
+                }
+                let held: Option<String> = sqlx::query_scalar("SELECT role_id FROM champion_role_holder WHERE champion_id = $1 AND role_id = $2")
+                    .bind(id.to_string())
+                    .bind(role.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if held.is_none() {
+                    sqlx::query("INSERT INTO champion_role_holder (champion_id, role_id, since) VALUES ($1, $2, $3)")
+                        .bind(id.to_string())
+                        .bind(role.to_string())
+                        .bind($crate::queries::secs(audit.at))
+                        .execute(&mut *tx)
+                        .await?;
+                    write_audit(&mut tx, &audit.about("champion", id)).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn roles_of_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId) -> Result<Vec<$crate::champions::ChampionRole>, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let roles = roles_in(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(roles)
+            }
+
+            async fn request_dbs_check(&self, pcn: together_core::PcnId, id: together_core::ChampionId, role: together_core::ChampionRoleId, level: together_core::champions::DbsLevel, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let found = sqlx::query("SELECT id, name, description, dbs_level, regulated_activity FROM champion_role WHERE id = $1 AND pcn_id = $2")
+                    .bind(role.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .as_ref()
+                    .map(champion_role_row)
+                    .transpose()?
+                    .ok_or($crate::StoreError::NotFound("role"))?;
+                together_core::champions::DbsLevel::check_request(&found.name, found.dbs_level, level)
+                    .map_err($crate::StoreError::Refused)?;
+                let check = uuid::Uuid::new_v4().to_string();
+                sqlx::query("INSERT INTO dbs_check (id, champion_id, role_id, level, requested_at, requested_by) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&check)
+                    .bind(id.to_string())
+                    .bind(role.to_string())
+                    .bind(level.as_str())
+                    .bind($crate::queries::secs(audit.at))
+                    .bind(&audit.actor)
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("dbs_check", &check)).await?;
+                tx.commit().await?;
+                Ok(check)
+            }
+
+            async fn record_dbs_result(&self, pcn: together_core::PcnId, id: together_core::ChampionId, check: &str, r: &together_core::champions::DbsResult, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let existing = checks_in(&mut tx, id).await?;
+                let Some(found) = existing.iter().find(|c| c.id == check) else {
+                    return Err($crate::StoreError::NotFound("DBS check"));
+                };
+                if found.clear.is_some() {
+                    return Err($crate::StoreError::Refused("This check has its result already; ask for a new check to record another certificate".into()));
+                }
+                let elsewhere: Option<String> = sqlx::query_scalar("SELECT champion_id FROM dbs_check WHERE certificate_ref = $1 AND champion_id <> $2")
+                    .bind(&r.certificate_ref)
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if elsewhere.is_some() {
+                    return Err($crate::StoreError::Refused("This certificate number is recorded for another champion: check the number".into()));
+                }
+                sqlx::query("UPDATE dbs_check SET issued_on = $1, certificate_ref = $2, outcome = $3, update_service = $4, last_status_check = $5, recorded_at = $6 WHERE id = $7 AND champion_id = $8")
+                    .bind($crate::queries::iso_date(r.issued_on))
+                    .bind(&r.certificate_ref)
+                    .bind(if r.clear { "clear" } else { "not_clear" })
+                    .bind(r.update_service)
+                    .bind(r.last_status_check.map($crate::queries::iso_date))
+                    .bind($crate::queries::secs(audit.at))
+                    .bind(check)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("dbs_check", check)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn dbs_checks(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let checks = checks_in(&mut tx, id).await?;
+                write_audit(&mut tx, &audit.about("champion_dbs", id)).await?;
+                tx.commit().await?;
+                Ok(checks)
+            }
+        }
+    };
+}
+pub(crate) use impl_champion_store;

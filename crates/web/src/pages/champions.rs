@@ -1,0 +1,971 @@
+//! Champions: the public expression-of-interest form (`/join`), the journey board and each
+//! champion's record for the PCN administrator (who is the volunteer coordinator), the roles
+//! with the DBS level each needs, the invitation texts, and a champion's own progress page.
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::layout::{date, field_error, form_status, when, Layout};
+use crate::policy_router::{Policy, Routes};
+use crate::security::{form_stamp, stamp_shown};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use std::collections::HashMap;
+use time::Duration;
+use together_core::champions::{
+    label_of, DbsLevel, DbsResultForm, InterestForm, RoleForm, Stage, AVAILABILITY, INTERESTS,
+};
+use together_core::people::FieldError;
+use together_core::{Action, ChampionId, ChampionRoleId, PcnId, Role};
+use together_store::champions::{Champion, ChampionRole, ChampionStep, DbsCheck};
+use together_store::{
+    Channel, NewMessage, NewUser, Outcome, Pcn, Practice, StoreError, TokenKind, UserStatus,
+};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    let manage = Policy::Allow(Action::ManageChampions);
+    r.get("/join", Policy::Public, join_page)
+        .post("/join", Policy::Public, join_submit)
+        .get("/champions", manage, board)
+        .get("/champions/roles", manage, roles_page)
+        .post("/champions/roles", manage, add_role)
+        .get("/champions/invite", manage, invite_texts)
+        .get(
+            "/champions/me",
+            Policy::Allow(Action::ViewOwnChampionRecord),
+            my_progress,
+        )
+        .get("/champions/{id}", manage, record)
+        .post("/champions/{id}/move", manage, move_champion)
+        .post("/champions/{id}/roles", manage, give_role)
+        .post("/champions/{id}/dbs", manage, request_dbs)
+        .post("/champions/{id}/dbs/{check}", manage, record_dbs_result)
+}
+
+/// A person faster than this has not read the form: the post is treated as a bot's.
+const FASTEST_HUMAN: Duration = Duration::seconds(3);
+/// A form older than this is shown again with a fresh stamp.
+const FORM_LIFETIME: Duration = Duration::days(1);
+/// Expressions of interest accepted from one address in an hour.
+const JOINS_PER_HOUR: usize = 10;
+
+fn champion_id(id: &str) -> Result<ChampionId, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+fn one_error(field: &'static str, message: impl Into<String>) -> Vec<FieldError> {
+    vec![FieldError {
+        field,
+        message: message.into(),
+    }]
+}
+
+// ---- The expression of interest (public) ----
+
+#[derive(Template)]
+#[template(path = "join.html")]
+struct JoinPage {
+    layout: Layout,
+    pcn: Option<Pcn>,
+    /// Every PCN, when the instance serves more than one and none is chosen yet.
+    choose: Vec<Pcn>,
+    practices: Vec<Practice>,
+    form: InterestForm,
+    errors: Vec<FieldError>,
+    stamp: String,
+    interests: &'static [(&'static str, &'static str)],
+    availability: &'static [(&'static str, &'static str)],
+    contact_choices: &'static [(&'static str, &'static str)],
+}
+
+impl JoinPage {
+    fn err(&self, field: &str) -> String {
+        field_error(&self.errors, field)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct JoinQuery {
+    #[serde(default)]
+    pcn: String,
+}
+
+/// The PCN a public form is for: the one named, or the instance's only one.
+async fn public_pcn(state: &AppState, named: &str) -> Result<(Option<Pcn>, Vec<Pcn>), AppError> {
+    let pcns = state.store().pcns().await?;
+    if let Ok(id) = named.parse::<PcnId>() {
+        return Ok((pcns.into_iter().find(|p| p.id == id), Vec::new()));
+    }
+    if pcns.len() == 1 {
+        return Ok((pcns.into_iter().next(), Vec::new()));
+    }
+    Ok((None, pcns))
+}
+
+async fn render_join(
+    state: &AppState,
+    ctx: &Ctx,
+    pcn: Option<Pcn>,
+    choose: Vec<Pcn>,
+    form: InterestForm,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let practices = match &pcn {
+        Some(p) => state.store().practices(p.id).await?,
+        None => Vec::new(),
+    };
+    let mut layout = Layout::new(state, ctx, "Become a health champion");
+    if let Some(p) = &pcn {
+        layout.service = p.name.clone();
+    }
+    let page = JoinPage {
+        layout,
+        pcn,
+        choose,
+        practices,
+        form,
+        stamp: form_stamp(&state.0.secret, state.now()),
+        errors,
+        interests: INTERESTS,
+        availability: AVAILABILITY,
+        contact_choices: &[
+            ("phone", "Phone call"),
+            ("text", "Text message"),
+            ("email", "Email"),
+        ],
+    };
+    let status = form_status(!page.errors.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn join_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<JoinQuery>,
+) -> Result<Response, AppError> {
+    let (pcn, choose) = public_pcn(&state, &q.pcn).await?;
+    render_join(
+        &state,
+        &ctx,
+        pcn,
+        choose,
+        InterestForm::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "join_thanks.html")]
+struct ThanksPage {
+    layout: Layout,
+    given_name: String,
+    how: &'static str,
+}
+
+fn field_value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+async fn join_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let now = state.now();
+    let (pcn, choose) = public_pcn(&state, field_value(&fields, "pcn")).await?;
+    let Some(pcn) = pcn else {
+        return render_join(
+            &state,
+            &ctx,
+            None,
+            choose,
+            InterestForm::default(),
+            Vec::new(),
+        )
+        .await;
+    };
+    let form = InterestForm::from_fields(&fields);
+    // The honeypot: a field people never see or fill in. A bot that fills it is thanked and
+    // nothing is kept.
+    let thanks = |given_name: String, how: &'static str| ThanksPage {
+        layout: Layout::new(&state, &ctx, "Thank you"),
+        given_name,
+        how,
+    };
+    if !field_value(&fields, "website").trim().is_empty() {
+        let audit = ctx.audit(&state, "join_discarded", "champion", None, Outcome::Denied);
+        state
+            .store()
+            .audit(&together_store::NewAuditEvent {
+                pcn_id: Some(pcn.id),
+                reason: Some("the hidden field was filled in".into()),
+                ..audit
+            })
+            .await?;
+        return Ok(Html(thanks(String::new(), "").render()?).into_response());
+    }
+    let shown = stamp_shown(&state.0.secret, field_value(&fields, "stamp"));
+    let errors = match shown {
+        None => one_error(
+            "given_name",
+            "This form has expired. Check your answers and send it again",
+        ),
+        Some(t) if now - t > FORM_LIFETIME => one_error(
+            "given_name",
+            "This form has expired. Check your answers and send it again",
+        ),
+        Some(t) if now - t < FASTEST_HUMAN => one_error(
+            "given_name",
+            "That was very quick. Check your answers and send the form again",
+        ),
+        Some(_) => Vec::new(),
+    };
+    if !errors.is_empty() {
+        return render_join(&state, &ctx, Some(pcn), Vec::new(), form, errors).await;
+    }
+    if let Err(wait) = state.0.limiter.check(
+        &format!("join:{}", ctx.ip),
+        now,
+        JOINS_PER_HOUR,
+        Duration::hours(1),
+    ) {
+        return Err(AppError::TooMany(wait));
+    }
+    let interest = match form.parse() {
+        Ok(i) => i,
+        Err(errors) => return render_join(&state, &ctx, Some(pcn), Vec::new(), form, errors).await,
+    };
+    let audit = ctx.audit(
+        &state,
+        "express_interest",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    let id = match state
+        .store()
+        .record_interest(pcn.id, &interest, &audit)
+        .await
+    {
+        Ok(id) => id,
+        Err(StoreError::NotFound(_)) => {
+            let errors = one_error("practice_id", "Choose your GP practice from the list");
+            return render_join(&state, &ctx, Some(pcn), Vec::new(), form, errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // The volunteer coordinators hear of it through the outbox; names stay in Together.
+    let link = format!(
+        "{}/champions/{id}",
+        state.config().public_url.trim_end_matches('/')
+    );
+    for admin in state.store().users(pcn.id).await? {
+        if admin.role == Role::PcnAdmin && admin.status == UserStatus::Active {
+            state
+                .store()
+                .enqueue_message(&NewMessage {
+                    pcn_id: Some(pcn.id),
+                    channel: Channel::Email,
+                    recipient: admin.email.to_string(),
+                    subject: "Someone would like to be a health champion".into(),
+                    body: format!(
+                        "A new expression of interest has arrived. Open it here to get in touch:\n\n{link}"
+                    ),
+                    now,
+                })
+                .await?;
+        }
+    }
+    let how = match interest.contact_preference {
+        together_core::people::ContactPreference::Email => "email you",
+        together_core::people::ContactPreference::Text => "send you a text",
+        _ => "give you a call",
+    };
+    let mut page = thanks(interest.given_name, how);
+    page.layout.service = pcn.name;
+    Ok(Html(page.render()?).into_response())
+}
+
+// ---- The board and the record (PCN administrator) ----
+
+struct Card {
+    id: ChampionId,
+    name: String,
+    practice: String,
+    interests: String,
+    since: String,
+}
+
+struct Column {
+    stage: Stage,
+    cards: Vec<Card>,
+}
+
+#[derive(Template)]
+#[template(path = "champions.html")]
+struct BoardPage {
+    layout: Layout,
+    columns: Vec<Column>,
+    total: usize,
+}
+
+async fn practice_names(
+    state: &AppState,
+    pcn: PcnId,
+) -> Result<HashMap<together_core::PracticeId, String>, AppError> {
+    Ok(state
+        .store()
+        .practices(pcn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
+}
+
+fn interests_text(c: &Champion) -> String {
+    c.interests
+        .iter()
+        .map(|k| label_of(INTERESTS, k))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn board(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let pcn = ctx.actor()?.pcn_id;
+    let audit = ctx.audit(
+        &state,
+        "list_champions",
+        "champions",
+        None,
+        Outcome::Allowed,
+    );
+    let champions = state.store().champions(pcn, &audit).await?;
+    let practices = practice_names(&state, pcn).await?;
+    let total = champions.len();
+    let columns = Stage::ALL
+        .into_iter()
+        .map(|stage| Column {
+            stage,
+            cards: champions
+                .iter()
+                .filter(|c| c.stage == stage)
+                .map(|c| Card {
+                    id: c.id,
+                    name: format!("{} {}", c.given_name, c.family_name),
+                    practice: c
+                        .home_practice_id
+                        .and_then(|p| practices.get(&p).cloned())
+                        .unwrap_or_default(),
+                    interests: interests_text(c),
+                    since: date(&c.stage_since.date()),
+                })
+                .collect(),
+        })
+        .collect();
+    let page = BoardPage {
+        layout: Layout::new(&state, &ctx, "Champions"),
+        columns,
+        total,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+struct StepRow {
+    to: &'static str,
+    from: &'static str,
+    at: String,
+    by: String,
+    reason: String,
+}
+
+struct CheckRow {
+    id: String,
+    pending: bool,
+    role: String,
+    level: &'static str,
+    requested: String,
+    result: String,
+}
+
+#[derive(Template)]
+#[template(path = "champion.html")]
+struct RecordPage {
+    layout: Layout,
+    c: Champion,
+    practice: String,
+    since: String,
+    consented: String,
+    interests: String,
+    availability: String,
+    steps: Vec<StepRow>,
+    moves: Vec<Stage>,
+    held: Vec<ChampionRole>,
+    roles: Vec<ChampionRole>,
+    checks: Vec<CheckRow>,
+    /// The check whose result is asked for next (one at a time).
+    pending: Option<String>,
+    levels: Vec<(&'static str, &'static str)>,
+    /// An error from one of the record's forms: (field, message).
+    error: (String, String),
+    notice: String,
+}
+
+async fn step_rows(
+    state: &AppState,
+    pcn: PcnId,
+    steps: Vec<ChampionStep>,
+) -> Result<Vec<StepRow>, AppError> {
+    let names: HashMap<String, String> = state
+        .store()
+        .users(pcn)
+        .await?
+        .into_iter()
+        .map(|u| (format!("user:{}", u.id), u.display_name))
+        .collect();
+    Ok(steps
+        .into_iter()
+        .map(|s| StepRow {
+            to: s.to.label(),
+            from: s.from.map(|f| f.label()).unwrap_or(""),
+            at: when(&s.at),
+            by: match s.actor.as_str() {
+                "anonymous" => "They did, on the form".into(),
+                a => names
+                    .get(a)
+                    .cloned()
+                    .unwrap_or_else(|| a.trim_start_matches("cli:").to_owned()),
+            },
+            reason: s.reason,
+        })
+        .collect())
+}
+
+fn check_rows(checks: Vec<DbsCheck>, roles: &[ChampionRole]) -> Vec<CheckRow> {
+    checks
+        .into_iter()
+        .map(|c| CheckRow {
+            id: c.id.clone(),
+            pending: c.clear.is_none(),
+            role: roles
+                .iter()
+                .find(|r| r.id == c.role_id)
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            level: c.level.label(),
+            requested: when(&c.requested_at),
+            result: match (c.clear, c.issued_on) {
+                (Some(true), Some(d)) => format!("Clear, issued {}", date(&d)),
+                (Some(true), None) => "Clear".into(),
+                (Some(false), _) => "Not clear".into(),
+                (None, _) => "Waiting for the result".into(),
+            },
+        })
+        .collect()
+}
+
+async fn render_record(
+    state: &AppState,
+    ctx: &Ctx,
+    id: ChampionId,
+    error: (String, String),
+    notice: String,
+) -> Result<Response, AppError> {
+    let pcn = ctx.actor()?.pcn_id;
+    let audit = ctx.audit(state, "view_champion", "champion", None, Outcome::Allowed);
+    let store = state.store();
+    let c = store
+        .read_champion(pcn, id, &audit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let steps = step_rows(state, pcn, store.champion_steps(pcn, id).await?).await?;
+    let roles = store.champion_roles(pcn).await?;
+    let held = store.roles_of_champion(pcn, id).await?;
+    let dbs_audit = ctx.audit(state, "view_dbs", "champion_dbs", None, Outcome::Allowed);
+    let checks = check_rows(store.dbs_checks(pcn, id, &dbs_audit).await?, &roles);
+    let practice = match c.home_practice_id {
+        Some(p) => practice_names(state, pcn)
+            .await?
+            .remove(&p)
+            .unwrap_or_default(),
+        None => "Not registered at one of the PCN's practices".into(),
+    };
+    let page = RecordPage {
+        layout: Layout::new(state, ctx, &format!("{} {}", c.given_name, c.family_name)),
+        practice,
+        since: date(&c.stage_since.date()),
+        consented: when(&c.contact_consent_at),
+        interests: interests_text(&c),
+        availability: c
+            .availability
+            .iter()
+            .map(|k| label_of(AVAILABILITY, k))
+            .collect::<Vec<_>>()
+            .join(", "),
+        moves: c.stage.next(c.paused_from),
+        steps,
+        held,
+        roles,
+        pending: checks.iter().find(|k| k.pending).map(|k| k.id.clone()),
+        checks,
+        levels: DbsLevel::ALL
+            .into_iter()
+            .filter(|l| *l != DbsLevel::None)
+            .map(|l| (l.as_str(), l.label()))
+            .collect(),
+        error,
+        notice,
+        c,
+    };
+    let status = form_status(!page.error.1.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    #[serde(default)]
+    done: String,
+}
+
+async fn record(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let notice = match q.done.as_str() {
+        "moved" => "Their journey has moved on.",
+        "invited" => "They have been moved on and sent an invitation to their own account.",
+        "role" => "The role has been given.",
+        "dbs" => "The DBS check has been recorded as asked for.",
+        "result" => "The DBS result has been recorded.",
+        _ => "",
+    };
+    render_record(
+        &state,
+        &ctx,
+        champion_id(&id)?,
+        (String::new(), String::new()),
+        notice.into(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MoveForm {
+    to: String,
+    reason: String,
+}
+
+async fn move_champion(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    let pcn = ctx.actor()?.pcn_id;
+    let refused = |m: String| ("to".to_owned(), m);
+    let Ok(to) = f.to.parse::<Stage>() else {
+        return render_record(
+            &state,
+            &ctx,
+            id,
+            refused("Choose where they move to".into()),
+            String::new(),
+        )
+        .await;
+    };
+    let audit = ctx.audit(&state, "move_champion", "champion", None, Outcome::Allowed);
+    match state
+        .store()
+        .move_champion(pcn, id, to, &f.reason, &audit)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Refused(why)) => {
+            let field = if why.starts_with("Say why") || why.starts_with("The reason") {
+                "reason"
+            } else {
+                "to"
+            };
+            return render_record(&state, &ctx, id, (field.into(), why), String::new()).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let done = if to == Stage::Active && invite_champion(&state, &ctx, id).await? {
+        "invited"
+    } else {
+        "moved"
+    };
+    Ok(Redirect::to(&format!("/champions/{id}?done={done}")).into_response())
+}
+
+/// A champion who becomes active gets their own account through a one-time link sent by the
+/// outbox, when they gave an email address and have no account yet. True when one was sent.
+async fn invite_champion(state: &AppState, ctx: &Ctx, id: ChampionId) -> Result<bool, AppError> {
+    let pcn = ctx.actor()?.pcn_id;
+    let audit = ctx.audit(state, "invite_champion", "champion", None, Outcome::Allowed);
+    let Some(c) = state.store().read_champion(pcn, id, &audit).await? else {
+        return Ok(false);
+    };
+    let (None, Some(email)) = (c.user_id, c.email.as_deref()) else {
+        return Ok(false);
+    };
+    let Ok(email) = email.parse() else {
+        return Ok(false);
+    };
+    let new = NewUser {
+        pcn_id: pcn,
+        email,
+        display_name: format!("{} {}", c.given_name, c.family_name),
+        role: Role::Champion,
+        practice_id: None,
+        status: UserStatus::Invited,
+        password_hash: None,
+    };
+    let user = match state
+        .store()
+        .create_user(
+            &new,
+            &ctx.audit(state, "invite_user", "user", None, Outcome::Allowed),
+            state.now(),
+        )
+        .await
+    {
+        Ok(u) => u,
+        // Someone with this address has an account already: the administrator links it.
+        Err(StoreError::Conflict(_)) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    state
+        .store()
+        .link_champion_user(pcn, id, user, &audit)
+        .await?;
+    let user = state.store().user(user).await?.ok_or(AppError::NotFound)?;
+    let before = format!(
+        "{}, thank you for becoming a health champion. We'd love you to join us on Together, \
+         where you can see your sessions, log your hours and keep your details up to date. \
+         Choose your password here (the link works once, within 7 days):",
+        c.given_name
+    );
+    let email = crate::auth::links::LinkEmail {
+        subject: "Welcome, health champion: your Together account",
+        before: &before,
+        after: "",
+    };
+    crate::auth::links::send_link(state, &user, TokenKind::Enrol, Duration::days(7), &email)
+        .await?;
+    Ok(true)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GiveRoleForm {
+    role_id: String,
+}
+
+async fn give_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<GiveRoleForm>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    let pcn = ctx.actor()?.pcn_id;
+    let Ok(role) = f.role_id.parse::<ChampionRoleId>() else {
+        return render_record(
+            &state,
+            &ctx,
+            id,
+            ("role_id".into(), "Choose a role".into()),
+            String::new(),
+        )
+        .await;
+    };
+    let audit = ctx.audit(
+        &state,
+        "give_champion_role",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .give_champion_role(pcn, id, role, &audit)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/champions/{id}?done=role")).into_response()),
+        Err(StoreError::Refused(why)) => {
+            render_record(&state, &ctx, id, ("role_id".into(), why), String::new()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DbsRequestForm {
+    role_id: String,
+    level: String,
+}
+
+async fn request_dbs(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<DbsRequestForm>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    let pcn = ctx.actor()?.pcn_id;
+    let (Ok(role), Ok(level)) = (
+        f.role_id.parse::<ChampionRoleId>(),
+        f.level.parse::<DbsLevel>(),
+    ) else {
+        let e = (
+            "dbs_role_id".to_owned(),
+            "Choose the role and the level of check".to_owned(),
+        );
+        return render_record(&state, &ctx, id, e, String::new()).await;
+    };
+    let audit = ctx.audit(
+        &state,
+        "request_dbs_check",
+        "dbs_check",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .request_dbs_check(pcn, id, role, level, &audit)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/champions/{id}?done=dbs")).into_response()),
+        Err(StoreError::Refused(why)) => {
+            render_record(&state, &ctx, id, ("dbs_level".into(), why), String::new()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn record_dbs_result(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, check)): Path<(String, String)>,
+    Form(f): Form<DbsResultForm>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    let pcn = ctx.actor()?.pcn_id;
+    let result = match f.parse(state.now().date()) {
+        Ok(r) => r,
+        Err(errors) => {
+            let e = errors
+                .into_iter()
+                .next()
+                .map(|e| (e.field.to_owned(), e.message))
+                .unwrap_or_default();
+            return render_record(&state, &ctx, id, e, String::new()).await;
+        }
+    };
+    let audit = ctx.audit(
+        &state,
+        "record_dbs_result",
+        "dbs_check",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .record_dbs_result(pcn, id, &check, &result, &audit)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/champions/{id}?done=result")).into_response()),
+        Err(StoreError::Refused(why)) => {
+            render_record(
+                &state,
+                &ctx,
+                id,
+                ("certificate_ref".into(), why),
+                String::new(),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- Roles ----
+
+#[derive(Template)]
+#[template(path = "champion_roles.html")]
+struct RolesPage {
+    layout: Layout,
+    roles: Vec<ChampionRole>,
+    form: RoleForm,
+    errors: Vec<FieldError>,
+    levels: Vec<(&'static str, &'static str)>,
+}
+
+impl RolesPage {
+    fn err(&self, field: &str) -> String {
+        field_error(&self.errors, field)
+    }
+}
+
+async fn render_roles(
+    state: &AppState,
+    ctx: &Ctx,
+    form: RoleForm,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let page = RolesPage {
+        layout: Layout::new(state, ctx, "Champion roles"),
+        roles: state.store().champion_roles(ctx.actor()?.pcn_id).await?,
+        form,
+        errors,
+        levels: DbsLevel::ALL
+            .into_iter()
+            .map(|l| (l.as_str(), l.label()))
+            .collect(),
+    };
+    let status = form_status(!page.errors.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn roles_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_roles(&state, &ctx, RoleForm::default(), Vec::new()).await
+}
+
+async fn add_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    let role = match form.parse() {
+        Ok(r) => r,
+        Err(errors) => return render_roles(&state, &ctx, form, errors).await,
+    };
+    let audit = ctx.audit(
+        &state,
+        "add_champion_role",
+        "champion_role",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .add_champion_role(ctx.actor()?.pcn_id, &role, &audit)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/champions/roles").into_response()),
+        Err(StoreError::Conflict(_)) => {
+            let errors = one_error("name", "There is a role with this name already");
+            render_roles(&state, &ctx, form, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- Invitation texts ----
+
+#[derive(Template)]
+#[template(path = "champion_invite.html")]
+struct InvitePage {
+    layout: Layout,
+    pcn_name: String,
+    join_url: String,
+    text_message: String,
+}
+
+/// The text message invitation: one SMS segment where the address allows.
+pub(crate) fn text_invitation(pcn_name: &str, join_url: &str) -> String {
+    format!(
+        "{pcn_name}: we'd love you to join us as a health champion, giving a little time to help \
+         people near you feel well and connected. Find out more: {join_url}"
+    )
+}
+
+async fn invite_texts(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let pcn_name = ctx.auth()?.pcn_name.clone();
+    let join_url = format!("{}/join", state.config().public_url.trim_end_matches('/'));
+    let page = InvitePage {
+        layout: Layout::new(&state, &ctx, "Invite people to become champions"),
+        text_message: text_invitation(&pcn_name, &join_url),
+        pcn_name,
+        join_url,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+// ---- A champion's own progress ----
+
+#[derive(Template)]
+#[template(path = "champion_me.html")]
+struct MyPage {
+    layout: Layout,
+    champion: Option<Champion>,
+    journey: Vec<(Stage, bool, bool)>,
+    steps: Vec<StepRow>,
+    held: Vec<ChampionRole>,
+}
+
+async fn my_progress(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let actor = ctx.actor()?.clone();
+    let audit = ctx.audit(
+        &state,
+        "view_own_champion_record",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    let champion = state
+        .store()
+        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
+        .await?;
+    let (journey, steps, held) = match &champion {
+        Some(c) => {
+            let order = [
+                Stage::Interest,
+                Stage::Conversation,
+                Stage::References,
+                Stage::DbsCheck,
+                Stage::Induction,
+                Stage::Active,
+            ];
+            let reached = order
+                .iter()
+                .position(|s| *s == c.paused_from.unwrap_or(c.stage))
+                .unwrap_or(0);
+            let journey = order
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (*s, i < reached, i == reached))
+                .collect();
+            let steps = step_rows(
+                &state,
+                actor.pcn_id,
+                state.store().champion_steps(actor.pcn_id, c.id).await?,
+            )
+            .await?;
+            let held = state.store().roles_of_champion(actor.pcn_id, c.id).await?;
+            (journey, steps, held)
+        }
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    let page = MyPage {
+        layout: Layout::new(&state, &ctx, "My progress"),
+        champion,
+        journey,
+        steps,
+        held,
+    };
+    Ok(Html(page.render()?).into_response())
+}

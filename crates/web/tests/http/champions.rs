@@ -1,0 +1,392 @@
+//! Champions: the public expression of interest, the journey to active with its history, roles
+//! and the DBS level each justifies, DBS results, and who may see any of it.
+
+use crate::helpers::*;
+use crate::on_both;
+use reqwest::StatusCode;
+use time::Duration;
+use together_core::Role;
+use together_store::AuditFilter;
+
+/// The value of a hidden input in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html.find(&marker).map(|i| i + marker.len()).unwrap_or(0);
+    html[at..].chars().take_while(|c| *c != '"').collect()
+}
+
+/// The first champion id linked from the board.
+fn first_champion(board: &str) -> String {
+    board
+        .split("href=\"/champions/")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(|c| *c != '"').collect::<String>())
+        .find(|id| uuid::Uuid::parse_str(id).is_ok())
+        .expect("a champion on the board")
+}
+
+const DAVE: &[(&str, &str)] = &[
+    ("given_name", "Dave"),
+    ("family_name", "Okafor"),
+    ("contact_preference", "email"),
+    ("email", "dave.okafor@example.org"),
+    ("interests", "walking"),
+    ("interests", "singing"),
+    ("availability", "weekends"),
+    ("skills", "I play the ukulele"),
+    ("consent", "yes"),
+];
+
+/// Fills the form as a person would: open it, wait, send.
+async fn express_interest(app: &TestApp, fields: &[(&str, &str)]) -> Res {
+    let mut person = app.client();
+    let form = person.get("/join").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let stamp = hidden(&form.body, "stamp");
+    let pcn = hidden(&form.body, "pcn");
+    app.clock.advance(Duration::seconds(20));
+    let mut all = vec![("stamp", stamp.as_str()), ("pcn", pcn.as_str())];
+    all.extend_from_slice(fields);
+    person.post("/join", &all).await
+}
+
+on_both!(a_person_expresses_interest_and_the_administrator_takes_them_to_active);
+async fn a_person_expresses_interest_and_the_administrator_takes_them_to_active(db: Db) {
+    let app = TestApp::spawn(db).await;
+
+    // The form says what champions do and needs no account.
+    let mut person = app.client();
+    let form = person.get("/join").await;
+    assert!(form.body.contains("Health champions are local people"));
+    assert!(form.body.contains("Quayside Surgery"), "their practice");
+    let missing = express_interest(&app, &[("given_name", "Dave")]).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert!(missing.body.contains("Tick the box"), "{}", missing.body);
+    assert!(missing
+        .body
+        .contains("Choose how you would like us to contact you"));
+
+    let thanks = express_interest(&app, DAVE).await;
+    assert_eq!(thanks.status, StatusCode::OK, "{}", thanks.body);
+    assert!(thanks.body.contains("Thank you, Dave"));
+    assert!(thanks.body.contains("email you"));
+    let told = app.store.messages(Some(app.pcn), 10).await.unwrap();
+    assert!(
+        told.iter()
+            .any(|m| m.recipient == "pcn-admin@harbourview.example"
+                && m.subject.contains("health champion")
+                && !m.body.contains("Okafor")),
+        "the coordinator hears of it, without the name in the message"
+    );
+
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let board = admin.get("/champions").await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert!(board.body.contains("Dave Okafor"));
+    let id = first_champion(&board.body);
+    let record = format!("/champions/{id}");
+
+    // A role that needs a basic check.
+    let role = admin
+        .post(
+            "/champions/roles",
+            &[
+                ("name", "Walk leader"),
+                ("description", "Leads the Tuesday health walk"),
+                ("dbs_level", "basic"),
+                ("regulated_activity", "no"),
+            ],
+        )
+        .await;
+    assert_eq!(role.status, StatusCode::SEE_OTHER, "{}", role.body);
+    let roles = app.store.champion_roles(app.pcn).await.unwrap();
+    let walk = roles[0].id.to_string();
+    let given = admin
+        .post(&format!("{record}/roles"), &[("role_id", &walk)])
+        .await;
+    assert_eq!(given.status, StatusCode::SEE_OTHER, "{}", given.body);
+
+    // Skipping ahead is refused and says where they can go.
+    let skip = admin
+        .post(
+            &format!("{record}/move"),
+            &[("to", "active"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(skip.status, StatusCode::BAD_REQUEST);
+    assert!(
+        skip.body.contains("can move to Conversation"),
+        "{}",
+        skip.body
+    );
+
+    for (to, reason) in [
+        ("conversation", "Met for a coffee at Quayside"),
+        ("references", ""),
+        ("dbs_check", ""),
+    ] {
+        let moved = admin
+            .post(&format!("{record}/move"), &[("to", to), ("reason", reason)])
+            .await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER, "{to}: {}", moved.body);
+    }
+
+    // The role justifies a basic check only.
+    let too_much = admin
+        .post(
+            &format!("{record}/dbs"),
+            &[("role_id", &walk), ("level", "enhanced_adults")],
+        )
+        .await;
+    assert_eq!(too_much.status, StatusCode::BAD_REQUEST);
+    assert!(
+        too_much.body.contains("justifies a basic check"),
+        "{}",
+        too_much.body
+    );
+    let asked = admin
+        .post(
+            &format!("{record}/dbs"),
+            &[("role_id", &walk), ("level", "basic")],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+
+    let moved = admin
+        .post(&format!("{record}/move"), &[("to", "induction")])
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    // Not active until the check is back clear.
+    let early = admin
+        .post(&format!("{record}/move"), &[("to", "active")])
+        .await;
+    assert_eq!(early.status, StatusCode::BAD_REQUEST);
+    assert!(
+        early
+            .body
+            .contains("Not yet clear for &#39;Walk leader&#39;"),
+        "{}",
+        early.body
+    );
+
+    let page = admin.get(&record).await;
+    let check = hidden_action(&page.body, &format!("{record}/dbs/"));
+    let future = admin
+        .post(
+            &check,
+            &[
+                ("issued_on", "25/12/2026"),
+                ("certificate_ref", "001234567890"),
+                ("outcome", "clear"),
+            ],
+        )
+        .await;
+    assert_eq!(future.status, StatusCode::BAD_REQUEST);
+    assert!(future.body.contains("cannot be in the future"));
+    let result = admin
+        .post(
+            &check,
+            &[
+                ("issued_on", "14/11/2026"),
+                ("certificate_ref", "0012 3456 7890"),
+                ("outcome", "clear"),
+                ("update_service", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(result.status, StatusCode::SEE_OTHER, "{}", result.body);
+
+    let active = admin
+        .post(&format!("{record}/move"), &[("to", "active")])
+        .await;
+    assert_eq!(active.status, StatusCode::SEE_OTHER, "{}", active.body);
+    assert!(active.location().ends_with("done=invited"));
+
+    // Every step is in the history with who took it.
+    let page = admin.get(&record).await;
+    assert!(page.body.contains("They did, on the form"));
+    assert!(page.body.contains("Met for a coffee at Quayside"));
+    assert!(page.body.contains("Test PCN administrator"));
+    assert!(page.body.contains("Clear, issued 14 November 2026"));
+    let champion_id = id.parse().unwrap();
+    let steps = app
+        .store
+        .champion_steps(app.pcn, champion_id)
+        .await
+        .unwrap();
+    let path: Vec<_> = steps.iter().map(|s| s.to.as_str()).collect();
+    assert_eq!(
+        path,
+        [
+            "interest",
+            "conversation",
+            "references",
+            "dbs_check",
+            "induction",
+            "active"
+        ]
+    );
+
+    // Becoming active sent them an invitation to an account of their own, through the outbox.
+    let invite = app
+        .store
+        .messages(Some(app.pcn), 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.recipient == "dave.okafor@example.org")
+        .expect("an invitation");
+    let link = invite
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/enrol?token="))
+        .unwrap()
+        .to_owned();
+    let path = &link[link.find("/enrol").unwrap()..];
+    let token = &path[path.find("token=").unwrap() + 6..];
+    let mut dave = app.client();
+    dave.get(path).await;
+    let set = dave
+        .post(
+            "/enrol",
+            &[("token", token), ("password", "tuesday walks by the quay")],
+        )
+        .await;
+    assert!(
+        set.status.is_redirection() || set.status == StatusCode::OK,
+        "{}",
+        set.body
+    );
+    let mut dave = app.client();
+    let signed = dave
+        .sign_in("dave.okafor@example.org", "tuesday walks by the quay")
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    let mine = dave.get("/champions/me").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("You are an active health champion"));
+    assert!(mine.body.contains("Walk leader"));
+    // They never see the board, nor anyone's DBS record.
+    assert_eq!(dave.get("/champions").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(dave.get(&record).await.status, StatusCode::FORBIDDEN);
+
+    // Reading a DBS record is audited.
+    let audit = app
+        .store
+        .audit_events(app.pcn, &AuditFilter::default())
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|e| e.action == "view_dbs"));
+    assert!(audit.iter().any(|e| e.action == "express_interest"));
+}
+
+/// The action of the first form posting under `prefix`.
+fn hidden_action(html: &str, prefix: &str) -> String {
+    let marker = format!("action=\"{prefix}");
+    let at = html.find(&marker).expect("the result form") + 8;
+    html[at..].chars().take_while(|c| *c != '"').collect()
+}
+
+#[tokio::test]
+async fn a_bot_is_told_apart_without_a_captcha_and_nothing_of_it_is_kept() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    // Posting the moment the page arrives is not what a person does.
+    let mut bot = app.client();
+    let form = bot.get("/join").await;
+    let stamp = hidden(&form.body, "stamp");
+    let mut fields = vec![("stamp", stamp.as_str())];
+    fields.extend_from_slice(DAVE);
+    let quick = bot.post("/join", &fields).await;
+    assert_eq!(quick.status, StatusCode::BAD_REQUEST);
+    assert!(quick.body.contains("very quick"));
+    // A forged stamp is an expired form.
+    let mut forged = vec![("stamp", "1700000000.00ff")];
+    forged.extend_from_slice(DAVE);
+    let res = bot.post("/join", &forged).await;
+    assert!(res.body.contains("This form has expired"));
+    // The hidden field filled in: thanked, nothing kept.
+    let mut honey = DAVE.to_vec();
+    honey.push(("website", "http://spam.example"));
+    let res = express_interest(&app, &honey).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains("Thank you"));
+    let kept = app.store.champions(app.pcn, &audit(app.pcn)).await.unwrap();
+    assert!(kept.is_empty(), "nothing kept from a bot");
+}
+
+on_both!(a_role_with_a_barred_list_must_be_regulated_activity);
+async fn a_role_with_a_barred_list_must_be_regulated_activity(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let res = admin
+        .post(
+            "/champions/roles",
+            &[
+                ("name", "Home visit befriender"),
+                ("description", "Visits people at home"),
+                ("dbs_level", "enhanced_adults"),
+                ("regulated_activity", "no"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res
+        .body
+        .contains("A barred list can only be checked for regulated activity"));
+    assert!(app.store.champion_roles(app.pcn).await.unwrap().is_empty());
+    let twice = [
+        ("name", "Walk leader"),
+        ("description", "Leads walks"),
+        ("dbs_level", "none"),
+        ("regulated_activity", "no"),
+    ];
+    assert_eq!(
+        admin.post("/champions/roles", &twice).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let again = admin.post("/champions/roles", &twice).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again
+        .body
+        .contains("There is a role with this name already"));
+}
+
+#[tokio::test]
+async fn pausing_needs_a_reason_and_resumes_where_it_stopped() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    express_interest(&app, DAVE).await;
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let id = first_champion(&admin.get("/champions").await.body);
+    let record = format!("/champions/{id}");
+    admin
+        .post(&format!("{record}/move"), &[("to", "conversation")])
+        .await;
+    let no_reason = admin
+        .post(
+            &format!("{record}/move"),
+            &[("to", "paused"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert!(no_reason.body.contains("Say why"));
+    let paused = admin
+        .post(
+            &format!("{record}/move"),
+            &[
+                ("to", "paused"),
+                ("reason", "Caring for her mum until spring"),
+            ],
+        )
+        .await;
+    assert_eq!(paused.status, StatusCode::SEE_OTHER);
+    let page = admin.get(&record).await;
+    assert!(
+        page.body.contains("value=\"conversation\""),
+        "resumes at conversation"
+    );
+    assert!(!page.body.contains("value=\"references\""));
+    let back = admin
+        .post(&format!("{record}/move"), &[("to", "conversation")])
+        .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER);
+}
