@@ -785,3 +785,201 @@ async fn pending_migrations_on_a_database_with_data_are_preceded_by_a_backup() {
         "the migration ran: every table is there again"
     );
 }
+
+on_both!(champions_journey_roles_and_dbs_rules_hold_in_the_store);
+async fn champions_journey_roles_and_dbs_rules_hold_in_the_store(store: DynStore) {
+    use together_core::champions::{DbsLevel, DbsResult, NewInterest, NewRole, Stage};
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let other = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
+    let interest = |given: &str| NewInterest {
+        given_name: given.into(),
+        family_name: "Okafor".into(),
+        phone: Some("07700 900123".into()),
+        email: None,
+        contact_preference: together_core::people::ContactPreference::Text,
+        practice_id: None,
+        interests: vec!["walking".into()],
+        skills: String::new(),
+        availability: vec![],
+    };
+    let a = audit(pcn, "champion");
+    let dave = store
+        .record_interest(pcn, &interest("Dave"), &a)
+        .await
+        .unwrap();
+    let amara = store
+        .record_interest(pcn, &interest("Amara"), &a)
+        .await
+        .unwrap();
+    // Another PCN's practice is not a home practice here.
+    let elsewhere = store
+        .add_practice(
+            other,
+            &"B99009".parse().unwrap(),
+            "Far Away",
+            &audit(other, "p"),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let stray = NewInterest {
+        practice_id: Some(elsewhere),
+        ..interest("Stray")
+    };
+    assert!(matches!(
+        store.record_interest(pcn, &stray, &a).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.champions(pcn, &a).await.unwrap().len(), 2);
+    assert!(store.champions(other, &a).await.unwrap().is_empty());
+    assert!(store
+        .read_champion(other, dave, &a)
+        .await
+        .unwrap()
+        .is_none());
+
+    // The journey's rules are the store's, not only the page's.
+    let refused = store.move_champion(pcn, dave, Stage::Active, "", &a).await;
+    assert!(matches!(refused, Err(StoreError::Refused(_))));
+    for to in [
+        Stage::Conversation,
+        Stage::References,
+        Stage::DbsCheck,
+        Stage::Induction,
+    ] {
+        store.move_champion(pcn, dave, to, "", &a).await.unwrap();
+    }
+    let visit = store
+        .add_champion_role(
+            pcn,
+            &NewRole {
+                name: "Home visit befriender".into(),
+                description: "Visits people at home".into(),
+                dbs_level: DbsLevel::EnhancedAdults,
+                regulated_activity: true,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .add_champion_role(
+                pcn,
+                &NewRole {
+                    name: "Home visit befriender".into(),
+                    description: "again".into(),
+                    dbs_level: DbsLevel::None,
+                    regulated_activity: false,
+                },
+                &a,
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .give_champion_role(pcn, dave, visit, &a)
+        .await
+        .unwrap();
+    store
+        .give_champion_role(pcn, dave, visit, &a)
+        .await
+        .unwrap();
+    assert_eq!(store.roles_of_champion(pcn, dave).await.unwrap().len(), 1);
+    match store.move_champion(pcn, dave, Stage::Active, "", &a).await {
+        Err(StoreError::Refused(why)) => assert!(why.contains("Home visit befriender"), "{why}"),
+        other => panic!("active without a clear check: {other:?}"),
+    }
+    assert!(matches!(
+        store
+            .request_dbs_check(pcn, dave, visit, DbsLevel::Basic, &a)
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    let check = store
+        .request_dbs_check(pcn, dave, visit, DbsLevel::EnhancedAdults, &a)
+        .await
+        .unwrap();
+    let result = DbsResult {
+        issued_on: time::macros::date!(2026 - 11 - 01),
+        certificate_ref: "001234567890".into(),
+        clear: true,
+        update_service: true,
+        last_status_check: None,
+    };
+    store
+        .record_dbs_result(pcn, dave, &check, &result, &a)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .record_dbs_result(pcn, dave, &check, &result, &a)
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    // The same certificate cannot be someone else's.
+    store
+        .give_champion_role(pcn, amara, visit, &a)
+        .await
+        .unwrap();
+    let hers = store
+        .request_dbs_check(pcn, amara, visit, DbsLevel::EnhancedAdults, &a)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .record_dbs_result(pcn, amara, &hers, &result, &a)
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    store
+        .move_champion(pcn, dave, Stage::Active, "", &a)
+        .await
+        .unwrap();
+    // Active in a role that needs a check they have not had: refused.
+    let children = store
+        .add_champion_role(
+            pcn,
+            &NewRole {
+                name: "Homework club helper".into(),
+                description: "Helps children with homework".into(),
+                dbs_level: DbsLevel::EnhancedChildren,
+                regulated_activity: true,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.give_champion_role(pcn, dave, children, &a).await,
+        Err(StoreError::Refused(_))
+    ));
+    // Paused and back to where they were.
+    assert!(matches!(
+        store.move_champion(pcn, dave, Stage::Paused, " ", &a).await,
+        Err(StoreError::Refused(_))
+    ));
+    store
+        .move_champion(pcn, dave, Stage::Paused, "Away for the winter", &a)
+        .await
+        .unwrap();
+    let c = store.read_champion(pcn, dave, &a).await.unwrap().unwrap();
+    assert_eq!(
+        (c.stage, c.paused_from),
+        (Stage::Paused, Some(Stage::Active))
+    );
+    store
+        .move_champion(pcn, dave, Stage::Active, "", &a)
+        .await
+        .unwrap();
+    let steps = store.champion_steps(pcn, dave).await.unwrap();
+    assert_eq!(steps.len(), 8);
+    assert_eq!(steps[6].reason, "Away for the winter");
+    assert!(steps.iter().all(|s| s.actor == "cli:test"));
+    let checks = store.dbs_checks(pcn, dave, &a).await.unwrap();
+    assert_eq!(checks[0].clear, Some(true));
+    assert_eq!(checks[0].certificate_ref.as_deref(), Some("001234567890"));
+}
