@@ -398,6 +398,157 @@ impl DbsResultForm {
     }
 }
 
+/// The programme setting for how often a DBS check is renewed, in years.
+pub const DBS_RENEWAL_SETTING: &str = "champions.dbs_renewal_years";
+/// The policy default: renew every three years.
+pub const DEFAULT_DBS_RENEWAL_YEARS: i32 = 3;
+/// Reminders go out this many days before something expires (and once it is overdue).
+pub const REMINDER_DAYS: [i64; 3] = [60, 30, 7];
+
+/// The renewal years a setting holds: 1 to 10, the default when unset or unreadable.
+pub fn renewal_years(setting: Option<&str>) -> i32 {
+    setting
+        .and_then(|s| s.trim().parse::<i32>().ok())
+        .filter(|y| (1..=10).contains(y))
+        .unwrap_or(DEFAULT_DBS_RENEWAL_YEARS)
+}
+
+/// The same day `years` later (29 February becomes 28 February).
+pub fn years_after(d: time::Date, years: i32) -> time::Date {
+    let y = d.year() + years;
+    time::Date::from_calendar_date(y, d.month(), d.day())
+        .or_else(|_| time::Date::from_calendar_date(y, d.month(), d.day() - 1))
+        .unwrap_or(d)
+}
+
+/// When a clear check is due for renewal: `years` after the certificate was issued or, for a
+/// champion on the DBS Update Service, after its last status check.
+pub fn dbs_renewal_due(
+    issued_on: time::Date,
+    update_service: bool,
+    last_status_check: Option<time::Date>,
+    years: i32,
+) -> time::Date {
+    let from = match (update_service, last_status_check) {
+        (true, Some(checked)) if checked > issued_on => checked,
+        _ => issued_on,
+    };
+    years_after(from, years)
+}
+
+/// How near a date is, for the dashboard and the reminders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Due {
+    Overdue,
+    Within7,
+    Within30,
+    Within60,
+    Later,
+}
+
+impl Due {
+    pub fn of(due: time::Date, today: time::Date) -> Due {
+        let days = (due - today).whole_days();
+        match days {
+            d if d < 0 => Due::Overdue,
+            d if d <= REMINDER_DAYS[2] => Due::Within7,
+            d if d <= REMINDER_DAYS[1] => Due::Within30,
+            d if d <= REMINDER_DAYS[0] => Due::Within60,
+            _ => Due::Later,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Due::Overdue => "overdue",
+            Due::Within7 => "7_days",
+            Due::Within30 => "30_days",
+            Due::Within60 => "60_days",
+            Due::Later => "later",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Due::Overdue => "Overdue",
+            Due::Within7 => "Within 7 days",
+            Due::Within30 => "Within 30 days",
+            Due::Within60 => "Within 60 days",
+            Due::Later => "Later",
+        }
+    }
+}
+
+/// The facts of one DBS check that clearance depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckFacts {
+    pub level: DbsLevel,
+    pub clear: Option<bool>,
+    pub issued_on: Option<time::Date>,
+    pub update_service: bool,
+    pub last_status_check: Option<time::Date>,
+}
+
+/// Whether a champion is clear for a role, today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clearance {
+    /// The role needs no DBS check.
+    NotNeeded,
+    Clear {
+        due: time::Date,
+    },
+    /// The clear check that covered the role is past its renewal date.
+    Expired {
+        due: time::Date,
+    },
+    /// Asked for, no result yet.
+    Waiting,
+    NotClear,
+    NoCheck,
+}
+
+impl Clearance {
+    /// Whether the champion may act in the role today.
+    pub fn is_clear(self) -> bool {
+        matches!(self, Clearance::NotNeeded | Clearance::Clear { .. })
+    }
+
+    /// Works out clearance for a role needing `needs` from the champion's checks: the clear
+    /// check covering it with the latest renewal date counts.
+    pub fn of(needs: DbsLevel, checks: &[CheckFacts], years: i32, today: time::Date) -> Self {
+        if needs == DbsLevel::None {
+            return Clearance::NotNeeded;
+        }
+        let covering: Vec<&CheckFacts> = checks.iter().filter(|c| c.level.covers(needs)).collect();
+        let best = covering
+            .iter()
+            .filter(|c| c.clear == Some(true))
+            .filter_map(|c| {
+                c.issued_on
+                    .map(|i| dbs_renewal_due(i, c.update_service, c.last_status_check, years))
+            })
+            .max();
+        match best {
+            Some(due) if due >= today => Clearance::Clear { due },
+            Some(due) => Clearance::Expired { due },
+            None if covering.iter().any(|c| c.clear.is_none()) => Clearance::Waiting,
+            None if covering.iter().any(|c| c.clear == Some(false)) => Clearance::NotClear,
+            None => Clearance::NoCheck,
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Clearance::NotNeeded => "No check needed".into(),
+            Clearance::Clear { .. } => "Clear".into(),
+            Clearance::Expired { .. } => "Renewal overdue".into(),
+            Clearance::Waiting => "Waiting for the DBS result".into(),
+            Clearance::NotClear => "Not clear".into(),
+            Clearance::NoCheck => "No DBS check yet".into(),
+        }
+    }
+}
+
 /// A role's form as it arrived.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -788,6 +939,70 @@ mod tests {
         let e = DbsResultForm::default().parse(today).unwrap_err();
         let fields: Vec<_> = e.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["issued_on", "certificate_ref", "outcome"]);
+    }
+
+    #[test]
+    fn renewal_comes_due_after_the_set_years_and_clearance_lapses_with_it() {
+        use time::macros::date;
+        let issued = date!(2024 - 02 - 29);
+        assert_eq!(years_after(issued, 3), date!(2027 - 02 - 28));
+        assert_eq!(
+            dbs_renewal_due(issued, false, Some(date!(2026 - 01 - 10)), 3),
+            date!(2027 - 02 - 28)
+        );
+        assert_eq!(
+            dbs_renewal_due(issued, true, Some(date!(2026 - 01 - 10)), 3),
+            date!(2029 - 01 - 10)
+        );
+        assert_eq!(renewal_years(Some("2")), 2);
+        assert_eq!(renewal_years(Some("0")), 3);
+        assert_eq!(renewal_years(None), 3);
+
+        let today = date!(2026 - 11 - 24);
+        assert_eq!(Due::of(date!(2026 - 11 - 23), today), Due::Overdue);
+        assert_eq!(Due::of(today, today), Due::Within7);
+        assert_eq!(Due::of(date!(2026 - 12 - 01), today), Due::Within7);
+        assert_eq!(Due::of(date!(2026 - 12 - 02), today), Due::Within30);
+        assert_eq!(Due::of(date!(2027 - 01 - 23), today), Due::Within60);
+        assert_eq!(Due::of(date!(2027 - 01 - 24), today), Due::Later);
+
+        let check = |level, clear, issued| CheckFacts {
+            level,
+            clear,
+            issued_on: issued,
+            update_service: false,
+            last_status_check: None,
+        };
+        let old = check(DbsLevel::Enhanced, Some(true), Some(date!(2023 - 11 - 01)));
+        let new = check(DbsLevel::Enhanced, Some(true), Some(date!(2025 - 06 - 01)));
+        assert_eq!(
+            Clearance::of(DbsLevel::Standard, &[old], 3, today),
+            Clearance::Expired {
+                due: date!(2026 - 11 - 01)
+            }
+        );
+        assert_eq!(
+            Clearance::of(DbsLevel::Standard, &[old, new], 3, today),
+            Clearance::Clear {
+                due: date!(2028 - 06 - 01)
+            }
+        );
+        assert_eq!(
+            Clearance::of(DbsLevel::EnhancedAdults, &[new], 3, today),
+            Clearance::NoCheck,
+            "a check without the barred list does not clear regulated activity"
+        );
+        let waiting = check(DbsLevel::Basic, None, None);
+        assert_eq!(
+            Clearance::of(DbsLevel::Basic, &[waiting], 3, today),
+            Clearance::Waiting
+        );
+        let refused = check(DbsLevel::Basic, Some(false), Some(date!(2026 - 10 - 01)));
+        assert_eq!(
+            Clearance::of(DbsLevel::Basic, &[refused], 3, today),
+            Clearance::NotClear
+        );
+        assert!(Clearance::of(DbsLevel::None, &[], 3, today).is_clear());
     }
 
     #[test]

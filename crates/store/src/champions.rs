@@ -7,7 +7,9 @@ use crate::{NewAuditEvent, StoreError};
 use async_trait::async_trait;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
-use together_core::champions::{DbsLevel, DbsResult, NewInterest, NewRole, Stage};
+use together_core::champions::{
+    CheckFacts, Clearance, DbsLevel, DbsResult, NewInterest, NewRole, Stage,
+};
 use together_core::people::ContactPreference;
 use together_core::{ChampionId, ChampionRoleId, PcnId, PracticeId, UserId};
 
@@ -75,6 +77,45 @@ pub struct DbsCheck {
     pub update_service: bool,
     pub last_status_check: Option<Date>,
     pub renewal_in_progress: bool,
+}
+
+impl DbsCheck {
+    /// What clearance depends on.
+    pub fn facts(&self) -> CheckFacts {
+        CheckFacts {
+            level: self.level,
+            clear: self.clear,
+            issued_on: self.issued_on,
+            update_service: self.update_service,
+            last_status_check: self.last_status_check,
+        }
+    }
+}
+
+/// The clear checks still counting, each with its renewal date: a clear check is superseded
+/// by a later one that covers its level. These are what renewals and reminders are about.
+pub fn current_checks(checks: &[DbsCheck], years: i32) -> Vec<(&DbsCheck, Date)> {
+    let due = |c: &DbsCheck| {
+        c.issued_on.filter(|_| c.clear == Some(true)).map(|i| {
+            together_core::champions::dbs_renewal_due(
+                i,
+                c.update_service,
+                c.last_status_check,
+                years,
+            )
+        })
+    };
+    checks
+        .iter()
+        .filter_map(|c| due(c).map(|d| (c, d)))
+        .filter(|(c, d)| {
+            !checks.iter().any(|o| {
+                o.id != c.id
+                    && o.level.covers(c.level)
+                    && due(o).is_some_and(|od| od > *d || (od == *d && o.id < c.id))
+            })
+        })
+        .collect()
 }
 
 /// Everything the application asks about champions.
@@ -177,6 +218,34 @@ pub trait ChampionStore {
         result: &DbsResult,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError>;
+    /// Marks a check's renewal as under way (reminders pause) or not.
+    async fn set_renewal_in_progress(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        check: &str,
+        in_progress: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Every DBS check in the PCN (the compliance dashboard), audited as one read.
+    async fn pcn_dbs_checks(
+        &self,
+        pcn: PcnId,
+        audit: &NewAuditEvent,
+    ) -> Result<Vec<DbsCheck>, StoreError>;
+    /// Which champion holds which role, across the PCN.
+    async fn role_holders(
+        &self,
+        pcn: PcnId,
+    ) -> Result<Vec<(ChampionId, ChampionRoleId)>, StoreError>;
+    /// Notes that the reminder for `subject` in `band` goes out now; false when it went before.
+    async fn note_reminder(
+        &self,
+        pcn: PcnId,
+        subject: &str,
+        band: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
     /// A champion's DBS checks, newest first; every read audited (criminal-offence data).
     async fn dbs_checks(
         &self,
@@ -205,20 +274,19 @@ pub(crate) fn level(s: &str) -> Result<DbsLevel, StoreError> {
     s.parse().map_err(StoreError::Corrupt)
 }
 
-/// The roles held that need a DBS check no clear check covers: making the champion active is
+/// The roles held that the champion is not clear for today (no clear check covers them, or
+/// it is past renewal): making them active, or giving an active champion such a role, is
 /// refused while there are any.
 pub(crate) fn uncleared<'a>(
     roles: &'a [ChampionRole],
     checks: &[DbsCheck],
+    years: i32,
+    today: Date,
 ) -> Vec<&'a ChampionRole> {
+    let facts: Vec<CheckFacts> = checks.iter().map(DbsCheck::facts).collect();
     roles
         .iter()
-        .filter(|r| r.dbs_level != DbsLevel::None)
-        .filter(|r| {
-            !checks
-                .iter()
-                .any(|c| c.clear == Some(true) && c.level.covers(r.dbs_level))
-        })
+        .filter(|r| !Clearance::of(r.dbs_level, &facts, years, today).is_clear())
         .collect()
 }
 
@@ -231,7 +299,7 @@ pub(crate) fn refuse_uncleared(uncleared: &[&ChampionRole]) -> Result<(), StoreE
         .map(|r| format!("'{}' ({})", r.name, r.dbs_level.label()))
         .collect();
     Err(StoreError::Refused(format!(
-        "Not yet clear for {}: record a clear DBS check at that level first",
+        "Not yet clear for {}: record a clear, current DBS check at that level first",
         names.join(", ")
     )))
 }
@@ -336,6 +404,15 @@ macro_rules! impl_champion_store {
                 .iter()
                 .map(dbs_row)
                 .collect()
+        }
+
+        async fn renewal_years_in(tx: &mut Tx<'_>, pcn: together_core::PcnId) -> Result<i32, $crate::StoreError> {
+            let v: Option<String> = sqlx::query_scalar("SELECT value FROM programme_setting WHERE pcn_id = $1 AND key = $2")
+                .bind(pcn.to_string())
+                .bind(together_core::champions::DBS_RENEWAL_SETTING)
+                .fetch_optional(&mut **tx)
+                .await?;
+            Ok(together_core::champions::renewal_years(v.as_deref()))
         }
 
         async fn write_step(tx: &mut Tx<'_>, id: together_core::ChampionId, from: Option<together_core::champions::Stage>, to: together_core::champions::Stage, reason: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
@@ -466,7 +543,8 @@ macro_rules! impl_champion_store {
                 if to == Stage::Active {
                     let roles = roles_in(&mut tx, id).await?;
                     let checks = checks_in(&mut tx, id).await?;
-                    $crate::champions::refuse_uncleared(&$crate::champions::uncleared(&roles, &checks))?;
+                    let years = renewal_years_in(&mut tx, pcn).await?;
+                    $crate::champions::refuse_uncleared(&$crate::champions::uncleared(&roles, &checks, years, audit.at.date()))?;
                 }
                 let paused_from = (to == Stage::Paused).then(|| c.stage.as_str());
                 let changed = sqlx::query("UPDATE champion SET stage = $1, paused_from = $2, stage_since = $3 WHERE id = $4 AND stage = $5")
@@ -550,7 +628,8 @@ macro_rules! impl_champion_store {
                     .ok_or($crate::StoreError::NotFound("role"))?;
                 if c.stage == together_core::champions::Stage::Active {
                     let checks = checks_in(&mut tx, id).await?;
-                    $crate::champions::refuse_uncleared(&$crate::champions::uncleared(std::slice::from_ref(&found), &checks))?;
+                    let years = renewal_years_in(&mut tx, pcn).await?;
+                    $crate::champions::refuse_uncleared(&$crate::champions::uncleared(std::slice::from_ref(&found), &checks, years, audit.at.date()))?;
                 }
                 let held: Option<String> = sqlx::query_scalar("SELECT role_id FROM champion_role_holder WHERE champion_id = $1 AND role_id = $2")
                     .bind(id.to_string())
@@ -639,6 +718,62 @@ macro_rules! impl_champion_store {
                 write_audit(&mut tx, &audit.about("dbs_check", check)).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn set_renewal_in_progress(&self, pcn: together_core::PcnId, id: together_core::ChampionId, check: &str, in_progress: bool, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let changed = sqlx::query("UPDATE dbs_check SET renewal_in_progress = $1 WHERE id = $2 AND champion_id = $3")
+                    .bind(in_progress)
+                    .bind(check)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed != 1 {
+                    return Err($crate::StoreError::NotFound("DBS check"));
+                }
+                write_audit(&mut tx, &audit.about("dbs_check", check)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn pcn_dbs_checks(&self, pcn: together_core::PcnId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let checks = sqlx::query("SELECT d.* FROM dbs_check d JOIN champion c ON c.id = d.champion_id WHERE c.pcn_id = $1 ORDER BY d.requested_at DESC, d.id")
+                    .bind(pcn.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(dbs_row)
+                    .collect::<Result<Vec<_>, _>>()?;
+                write_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(checks)
+            }
+
+            async fn role_holders(&self, pcn: together_core::PcnId) -> Result<Vec<(together_core::ChampionId, together_core::ChampionRoleId)>, $crate::StoreError> {
+                use sqlx::Row as _;
+                use $crate::queries::parsed;
+                sqlx::query("SELECT h.champion_id, h.role_id FROM champion_role_holder h JOIN champion c ON c.id = h.champion_id WHERE c.pcn_id = $1")
+                    .bind(pcn.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((parsed("champion id", &r.try_get::<String, _>("champion_id")?)?, parsed("role id", &r.try_get::<String, _>("role_id")?)?)))
+                    .collect()
+            }
+
+            async fn note_reminder(&self, pcn: together_core::PcnId, subject: &str, band: &str, at: time::OffsetDateTime) -> Result<bool, $crate::StoreError> {
+                let inserted = sqlx::query("INSERT INTO compliance_reminder (pcn_id, subject, band, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT (subject, band) DO NOTHING")
+                    .bind(pcn.to_string())
+                    .bind(subject)
+                    .bind(band)
+                    .bind($crate::queries::secs(at))
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(inserted == 1)
             }
 
             async fn dbs_checks(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {

@@ -12,6 +12,7 @@ mod layout;
 pub mod outbox;
 mod pages;
 pub mod policy_router;
+pub mod reminders;
 pub mod report;
 mod security;
 mod state;

@@ -61,9 +61,20 @@ pub async fn deliver_pending(state: &AppState) -> usize {
     sent
 }
 
+/// Every this many rounds of delivery (five seconds each), the compliance reminders are
+/// worked out again: every ten minutes, and at start-up.
+const REMINDER_ROUNDS: u32 = 120;
+
 pub(crate) fn spawn_delivery(state: AppState) {
     tokio::spawn(async move {
+        let mut round = 0u32;
         loop {
+            if round.is_multiple_of(REMINDER_ROUNDS) {
+                if let Err(e) = crate::reminders::send_due(&state).await {
+                    tracing::warn!(error = %e, "could not work out the compliance reminders");
+                }
+            }
+            round = round.wrapping_add(1);
             deliver_pending(&state).await;
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }

@@ -74,3 +74,13 @@ CREATE TABLE dbs_check (
     recorded_at         BIGINT
 );
 CREATE INDEX dbs_check_champion ON dbs_check(champion_id);
+
+-- Which reminder went out for what: one per item, due date and band (60, 30, 7 days, overdue),
+-- so the reminder task can run as often as it likes and still send each once.
+CREATE TABLE compliance_reminder (
+    pcn_id  TEXT NOT NULL REFERENCES pcn(id),
+    subject TEXT NOT NULL,
+    band    TEXT NOT NULL,
+    sent_at BIGINT NOT NULL,
+    PRIMARY KEY (subject, band)
+);

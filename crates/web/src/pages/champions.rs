@@ -16,11 +16,12 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use time::Duration;
 use together_core::champions::{
-    label_of, DbsLevel, DbsResultForm, InterestForm, RoleForm, Stage, AVAILABILITY, INTERESTS,
+    label_of, renewal_years, Clearance, DbsLevel, DbsResultForm, Due, InterestForm, RoleForm,
+    Stage, AVAILABILITY, DBS_RENEWAL_SETTING, INTERESTS,
 };
 use together_core::people::FieldError;
 use together_core::{Action, ChampionId, ChampionRoleId, PcnId, Role};
-use together_store::champions::{Champion, ChampionRole, ChampionStep, DbsCheck};
+use together_store::champions::{current_checks, Champion, ChampionRole, ChampionStep, DbsCheck};
 use together_store::{
     Channel, NewMessage, NewUser, Outcome, Pcn, Practice, StoreError, TokenKind, UserStatus,
 };
@@ -33,6 +34,8 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/champions/roles", manage, roles_page)
         .post("/champions/roles", manage, add_role)
         .get("/champions/invite", manage, invite_texts)
+        .get("/champions/compliance", manage, compliance)
+        .post("/champions/compliance", manage, save_renewal_years)
         .get(
             "/champions/me",
             Policy::Allow(Action::ViewOwnChampionRecord),
@@ -43,6 +46,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/champions/{id}/roles", manage, give_role)
         .post("/champions/{id}/dbs", manage, request_dbs)
         .post("/champions/{id}/dbs/{check}", manage, record_dbs_result)
+        .post(
+            "/champions/{id}/dbs/{check}/renewal",
+            manage,
+            renewal_in_progress,
+        )
 }
 
 /// A person faster than this has not read the form: the post is treated as a bot's.
@@ -802,6 +810,213 @@ async fn record_dbs_result(
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RenewalForm {
+    /// "yes" to mark the renewal as under way, anything else to clear it.
+    in_progress: String,
+}
+
+async fn renewal_in_progress(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, check)): Path<(String, String)>,
+    Form(f): Form<RenewalForm>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    let audit = ctx.audit(
+        &state,
+        "dbs_renewal_in_progress",
+        "dbs_check",
+        None,
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .set_renewal_in_progress(
+            ctx.actor()?.pcn_id,
+            id,
+            &check,
+            f.in_progress == "yes",
+            &audit,
+        )
+        .await?;
+    Ok(Redirect::to("/champions/compliance").into_response())
+}
+
+// ---- The compliance dashboard ----
+
+struct ClearanceRow {
+    id: ChampionId,
+    name: String,
+    stage: &'static str,
+    role: String,
+    status: String,
+    clear: bool,
+    due: String,
+}
+
+struct DueRow {
+    id: ChampionId,
+    check: String,
+    name: String,
+    level: &'static str,
+    due: String,
+    in_progress: bool,
+}
+
+struct DueGroup {
+    label: &'static str,
+    rows: Vec<DueRow>,
+}
+
+#[derive(Template)]
+#[template(path = "champion_compliance.html")]
+struct CompliancePage {
+    layout: Layout,
+    years: i32,
+    today: String,
+    clearance: Vec<ClearanceRow>,
+    groups: Vec<DueGroup>,
+    error: String,
+}
+
+async fn render_compliance(
+    state: &AppState,
+    ctx: &Ctx,
+    error: String,
+) -> Result<Response, AppError> {
+    let pcn = ctx.actor()?.pcn_id;
+    let store = state.store();
+    let today = state.now().date();
+    let years = renewal_years(store.setting(pcn, DBS_RENEWAL_SETTING).await?.as_deref());
+    let audit = ctx.audit(
+        state,
+        "view_compliance",
+        "champions",
+        None,
+        Outcome::Allowed,
+    );
+    let champions = store.champions(pcn, &audit).await?;
+    let dbs_audit = ctx.audit(state, "view_dbs", "champion_dbs", None, Outcome::Allowed);
+    let checks = store.pcn_dbs_checks(pcn, &dbs_audit).await?;
+    let roles = store.champion_roles(pcn).await?;
+    let holders = store.role_holders(pcn).await?;
+    let mut clearance = Vec::new();
+    let mut groups: Vec<DueGroup> = [Due::Overdue, Due::Within7, Due::Within30, Due::Within60]
+        .into_iter()
+        .map(|d| DueGroup {
+            label: d.label(),
+            rows: Vec::new(),
+        })
+        .collect();
+    for c in champions.iter().filter(|c| c.stage != Stage::Left) {
+        let mine: Vec<DbsCheck> = checks
+            .iter()
+            .filter(|k| k.champion_id == c.id)
+            .cloned()
+            .collect();
+        let facts: Vec<_> = mine.iter().map(DbsCheck::facts).collect();
+        let name = format!("{} {}", c.given_name, c.family_name);
+        for role in holders
+            .iter()
+            .filter(|(who, _)| *who == c.id)
+            .filter_map(|(_, r)| roles.iter().find(|x| x.id == *r))
+        {
+            let status = Clearance::of(role.dbs_level, &facts, years, today);
+            let due = match status {
+                Clearance::Clear { due } | Clearance::Expired { due } => date(&due),
+                _ => String::new(),
+            };
+            clearance.push(ClearanceRow {
+                id: c.id,
+                name: name.clone(),
+                stage: c.stage.label(),
+                role: role.name.clone(),
+                clear: status.is_clear(),
+                status: status.label(),
+                due,
+            });
+        }
+        for (check, due) in current_checks(&mine, years) {
+            let band = Due::of(due, today);
+            let slot = match band {
+                Due::Overdue => 0,
+                Due::Within7 => 1,
+                Due::Within30 => 2,
+                Due::Within60 => 3,
+                Due::Later => continue,
+            };
+            groups[slot].rows.push(DueRow {
+                id: c.id,
+                check: check.id.clone(),
+                name: name.clone(),
+                level: check.level.label(),
+                due: date(&due),
+                in_progress: check.renewal_in_progress,
+            });
+        }
+    }
+    let page = CompliancePage {
+        layout: Layout::new(state, ctx, "Compliance"),
+        years,
+        today: date(&today),
+        clearance,
+        groups,
+        error,
+    };
+    let status = form_status(!page.error.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn compliance(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_compliance(&state, &ctx, String::new()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct YearsForm {
+    years: String,
+}
+
+async fn save_renewal_years(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<YearsForm>,
+) -> Result<Response, AppError> {
+    let Some(years) = f
+        .years
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1..=10).contains(y))
+    else {
+        return render_compliance(
+            &state,
+            &ctx,
+            "Enter how many years a DBS check lasts before renewal, from 1 to 10".into(),
+        )
+        .await;
+    };
+    let audit = ctx.audit(
+        &state,
+        "set_dbs_renewal_years",
+        "setting",
+        None,
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .set_setting(
+            ctx.actor()?.pcn_id,
+            DBS_RENEWAL_SETTING,
+            &years.to_string(),
+            &audit,
+        )
+        .await?;
+    Ok(Redirect::to("/champions/compliance").into_response())
+}
+
 // ---- Roles ----
 
 #[derive(Template)]
@@ -914,7 +1129,8 @@ struct MyPage {
     champion: Option<Champion>,
     journey: Vec<(Stage, bool, bool)>,
     steps: Vec<StepRow>,
-    held: Vec<ChampionRole>,
+    /// Each role with whether they are clear for it and when their check is renewed.
+    held: Vec<(ChampionRole, String, String)>,
 }
 
 async fn my_progress(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -955,7 +1171,41 @@ async fn my_progress(State(state): State<AppState>, ctx: Ctx) -> Result<Response
                 state.store().champion_steps(actor.pcn_id, c.id).await?,
             )
             .await?;
-            let held = state.store().roles_of_champion(actor.pcn_id, c.id).await?;
+            let store = state.store();
+            let dbs_audit = ctx.audit(
+                &state,
+                "view_own_dbs",
+                "champion_dbs",
+                None,
+                Outcome::Allowed,
+            );
+            let facts: Vec<_> = store
+                .dbs_checks(actor.pcn_id, c.id, &dbs_audit)
+                .await?
+                .iter()
+                .map(DbsCheck::facts)
+                .collect();
+            let years = renewal_years(
+                store
+                    .setting(actor.pcn_id, DBS_RENEWAL_SETTING)
+                    .await?
+                    .as_deref(),
+            );
+            let today = state.now().date();
+            let held = store
+                .roles_of_champion(actor.pcn_id, c.id)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let status = Clearance::of(r.dbs_level, &facts, years, today);
+                    let due = match status {
+                        Clearance::Clear { due } => format!("DBS check renewed by {}", date(&due)),
+                        Clearance::Expired { due } => format!("DBS renewal was due {}", date(&due)),
+                        _ => String::new(),
+                    };
+                    (r, status.label(), due)
+                })
+                .collect();
             (journey, steps, held)
         }
         None => (Vec::new(), Vec::new(), Vec::new()),

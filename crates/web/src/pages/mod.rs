@@ -1,7 +1,7 @@
 //! The pages, one module per area; each owns its routes, forms and templates.
 
 pub(crate) mod admin;
-mod champions;
+pub(crate) mod champions;
 mod cohorts;
 mod counting;
 mod health;

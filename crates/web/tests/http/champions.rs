@@ -390,3 +390,174 @@ async fn pausing_needs_a_reason_and_resumes_where_it_stopped() {
         .await;
     assert_eq!(back.status, StatusCode::SEE_OTHER);
 }
+
+/// Takes the champion who expressed interest to active in a basic-check role, with a clear
+/// check issued on `issued`. Returns their record's address.
+async fn active_walk_leader(app: &TestApp, admin: &mut Client, issued: &str) -> String {
+    express_interest(app, DAVE).await;
+    let id = first_champion(&admin.get("/champions").await.body);
+    let record = format!("/champions/{id}");
+    admin
+        .post(
+            "/champions/roles",
+            &[
+                ("name", "Walk leader"),
+                ("description", "Leads the Tuesday health walk"),
+                ("dbs_level", "basic"),
+                ("regulated_activity", "no"),
+            ],
+        )
+        .await;
+    let walk = app.store.champion_roles(app.pcn).await.unwrap()[0]
+        .id
+        .to_string();
+    admin
+        .post(&format!("{record}/roles"), &[("role_id", &walk)])
+        .await;
+    for to in ["conversation", "references", "dbs_check"] {
+        admin.post(&format!("{record}/move"), &[("to", to)]).await;
+    }
+    admin
+        .post(
+            &format!("{record}/dbs"),
+            &[("role_id", &walk), ("level", "basic")],
+        )
+        .await;
+    let page = admin.get(&record).await;
+    let check = hidden_action(&page.body, &format!("{record}/dbs/"));
+    let res = admin
+        .post(
+            &check,
+            &[
+                ("issued_on", issued),
+                ("certificate_ref", "001234567890"),
+                ("outcome", "clear"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    for to in ["induction", "active"] {
+        let res = admin.post(&format!("{record}/move"), &[("to", to)]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{to}: {}", res.body);
+    }
+    record
+}
+
+fn band(page: &str, label: &str) -> usize {
+    let marker = format!("{label} <span class=\"nhsuk-u-font-weight-normal\">(");
+    let at = page.find(&marker).expect(label) + marker.len();
+    page[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+on_both!(a_dbs_renewal_comes_due_on_the_dashboard_and_is_reminded_once_at_each_step);
+async fn a_dbs_renewal_comes_due_on_the_dashboard_and_is_reminded_once_at_each_step(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    // Issued 20 December 2023: with the default three years, due 20 December 2026, 26 days on.
+    let record = active_walk_leader(&app, &mut admin, "20/12/2023").await;
+    let page = admin.get("/champions/compliance").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(band(&page.body, "Within 30 days"), 1, "{}", page.body);
+    assert_eq!(band(&page.body, "Within 7 days"), 0);
+    assert!(page.body.contains("20 December 2026"));
+    assert!(page.body.contains("Dave Okafor"));
+
+    let reminders = |app: &TestApp| {
+        let state = app.state.clone();
+        async move { together_web::reminders::send_due(&state).await.unwrap() }
+    };
+    let reminded_of = |subject: &'static str| {
+        let store = app.store.clone();
+        let pcn = app.pcn;
+        async move {
+            store
+                .messages(Some(pcn), 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| m.subject == subject)
+                .map(|m| m.recipient)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(reminders(&app).await, 1);
+    let sent = reminded_of("A DBS check is due for renewal").await;
+    assert!(sent.contains(&"dave.okafor@example.org".to_owned()));
+    assert!(sent.contains(&"pcn-admin@harbourview.example".to_owned()));
+    assert_eq!(reminders(&app).await, 0, "each reminder goes once");
+
+    // 14 December: inside the last week.
+    // Sessions time out over days: sign in again after each jump of the clock.
+    app.clock.advance(Duration::days(20));
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let page = admin.get("/champions/compliance").await;
+    assert_eq!(band(&page.body, "Within 7 days"), 1);
+    assert_eq!(reminders(&app).await, 1);
+
+    // A renewal under way pauses the reminders, even once it is overdue.
+    let form = hidden_action(&page.body, &format!("{record}/dbs/"));
+    let res = admin.post(&form, &[("in_progress", "yes")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    app.clock.advance(Duration::days(10));
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    assert_eq!(reminders(&app).await, 0);
+    assert!(reminded_of("A DBS check is overdue for renewal")
+        .await
+        .is_empty());
+    let page = admin.get("/champions/compliance").await;
+    assert_eq!(band(&page.body, "Overdue"), 1);
+    assert!(page.body.contains("In progress"));
+    assert!(
+        page.body.contains("Renewal overdue"),
+        "no longer clear for the role"
+    );
+
+    // Past renewal, they are not clear: a role needing a check cannot be given.
+    admin
+        .post(
+            "/champions/roles",
+            &[
+                ("name", "Flu clinic helper"),
+                (
+                    "description",
+                    "Guides people through the Saturday flu clinic",
+                ),
+                ("dbs_level", "basic"),
+                ("regulated_activity", "no"),
+            ],
+        )
+        .await;
+    let flu = app
+        .store
+        .champion_roles(app.pcn)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "Flu clinic helper")
+        .unwrap()
+        .id
+        .to_string();
+    let refused = admin
+        .post(&format!("{record}/roles"), &[("role_id", &flu)])
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("Not yet clear for"),
+        "{}",
+        refused.body
+    );
+
+    // A shorter policy is a setting, and the dashboard follows it.
+    let set = admin.post("/champions/compliance", &[("years", "0")]).await;
+    assert_eq!(set.status, StatusCode::BAD_REQUEST);
+    let set = admin.post("/champions/compliance", &[("years", "5")]).await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/champions/compliance").await;
+    assert_eq!(band(&page.body, "Overdue"), 0);
+    assert!(page.body.contains("20 December 2028"));
+}

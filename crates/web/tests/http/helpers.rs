@@ -31,6 +31,8 @@ pub struct TestApp {
     pub practices: Vec<PracticeId>,
     pub users: HashMap<Role, (UserId, String)>,
     pub data_dir: std::path::PathBuf,
+    /// The running application's state, for work it does in the background (reminders).
+    pub state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -148,7 +150,7 @@ impl TestApp {
             config,
             Arc::new(LogDelivery),
         );
-        tokio::spawn(together_web::serve(state, listener));
+        tokio::spawn(together_web::serve(state.clone(), listener));
         Self {
             base: format!("http://127.0.0.1:{port}"),
             store,
@@ -157,6 +159,7 @@ impl TestApp {
             practices,
             users,
             data_dir: dir.path().to_owned(),
+            state,
             _dir: dir,
         }
     }
