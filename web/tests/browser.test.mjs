@@ -68,18 +68,18 @@ async function navLinks (page) {
 }
 
 const expectedNav = {
-  pcn_admin: ['/', '/insight', '/people', '/pcn', '/admin', '/admin/audit', '/account'],
+  pcn_admin: ['/', '/insight', '/people', '/champions', '/pcn', '/admin', '/admin/audit', '/account'],
   clinician: ['/', '/insight', '/people', '/pcn', '/account'],
   link_worker: ['/', '/people', '/pcn', '/account'],
   analyst: ['/', '/insight', '/pcn', '/account'],
-  champion: ['/', '/pcn', '/account'],
+  champion: ['/', '/champions/me', '/pcn', '/account'],
   partner: ['/', '/pcn', '/account']
 }
 
 test('public pages are accessible', async () => {
   const context = await browser.newContext()
   const page = await context.newPage()
-  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/no-such-page']) {
+  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/join', '/no-such-page']) {
     await page.goto(base + path)
     await axe(page, path)
   }
@@ -108,7 +108,7 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       await axe(page, `add a person as ${who.role}`)
     }
     if (who.role === 'pcn_admin') {
-      for (const path of ['/admin/users', '/admin/outbox']) {
+      for (const path of ['/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite']) {
         await page.goto(base + path)
         await axe(page, path)
       }
@@ -197,12 +197,80 @@ test('on a 375-pixel phone the pages fit and the menu works', async () => {
   await page.goto(base + '/sign-in')
   await axe(page, 'sign-in on a phone')
   await signIn(page, creds.find((c) => c.role === 'pcn_admin'))
-  for (const path of ['/', '/insight', '/people?q=an', '/admin', '/admin/users', '/account']) {
+  for (const path of ['/', '/insight', '/people?q=an', '/champions', '/champions/compliance', '/admin', '/admin/users', '/account']) {
     await page.goto(base + path)
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`)
     await axe(page, `${path} on a phone`)
   }
+  await context.close()
+})
+
+test('on a phone someone says they would like to help, and the coordinator takes them to active', async () => {
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true })
+  const page = await phone.newPage()
+  await page.goto(base + '/join')
+  await axe(page, 'the expression of interest on a phone')
+  assert.match(await page.locator('main').innerText(), /Health champions are local people/)
+  // A person takes more than a moment over a form; the server tells a bot by its speed.
+  await page.waitForTimeout(3500)
+  await page.getByRole('button', { name: 'Send' }).click()
+  await page.locator('.nhsuk-error-summary').waitFor()
+  await axe(page, 'the expression of interest with errors')
+  assert.match(await page.locator('.nhsuk-error-summary').innerText(), /Tick the box/)
+  await page.getByLabel('First name').fill('Wendy')
+  await page.getByLabel('Last name').fill('Baker')
+  await page.getByLabel('Text message').check()
+  await page.getByLabel('Phone number').fill('07700 900777')
+  await page.getByLabel('Walking groups').check()
+  await page.getByLabel('Weekday mornings').check()
+  await page.getByLabel(/may contact me about becoming a health champion/).check()
+  await page.waitForTimeout(3500)
+  await page.getByRole('button', { name: 'Send' }).click()
+  await page.getByRole('heading', { name: 'Thank you, Wendy' }).waitFor()
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  assert.ok(overflow <= 0, `the thank-you page is ${overflow}px wider than the phone`)
+  await axe(page, 'the thank-you page')
+  await phone.close()
+
+  const context = await browser.newContext()
+  const admin = await context.newPage()
+  await signIn(admin, creds.find((c) => c.role === 'pcn_admin'))
+  await admin.goto(base + '/champions')
+  await axe(admin, 'the champions board')
+  await admin.getByRole('link', { name: 'Wendy Baker' }).click()
+  await admin.getByRole('heading', { name: /Wendy Baker/ }).waitFor()
+  await axe(admin, 'a champion record')
+  const move = async (stage) => {
+    await admin.getByLabel(stage, { exact: true }).check()
+    await admin.getByRole('button', { name: 'Move on' }).click()
+    await admin.getByText('Their journey has moved on.').or(admin.getByText('sent an invitation')).waitFor()
+  }
+  await move('Conversation')
+  await move('References')
+  await admin.getByLabel('Give a role').selectOption({ label: 'Walk leader (basic)' })
+  await admin.getByRole('button', { name: 'Give role' }).click()
+  await admin.getByText('The role has been given.').waitFor()
+  await move('DBS check')
+  await admin.getByLabel('Ask for a DBS check for the role').selectOption({ label: 'Walk leader (basic)' })
+  await admin.getByLabel('Level of check').selectOption('enhanced')
+  await admin.getByRole('button', { name: 'Record the request' }).click()
+  await admin.locator('.nhsuk-error-summary').waitFor()
+  assert.match(await admin.locator('.nhsuk-error-summary').innerText(), /justifies a basic check/)
+  await axe(admin, 'a refused DBS request')
+  await admin.getByLabel('Level of check').selectOption('basic')
+  await admin.getByRole('button', { name: 'Record the request' }).click()
+  await admin.getByText('The DBS check has been recorded as asked for.').waitFor()
+  await admin.getByLabel('Date of issue').fill('02/11/2026')
+  await admin.getByLabel('Certificate number').fill('0099 8877 6655')
+  await admin.getByLabel('Clear', { exact: true }).check()
+  await admin.getByRole('button', { name: 'Record the result' }).click()
+  await admin.getByText('The DBS result has been recorded.').waitFor()
+  await move('Induction')
+  await move('Active')
+  assert.match(await admin.locator('h1').innerText(), /Active since/)
+  assert.match(await admin.locator('table').first().innerText(), /They did, on the form/)
+  await axe(admin, 'an active champion')
   await context.close()
 })
 

@@ -209,6 +209,12 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
             }
         }
     }
+    let champion = ids
+        .iter()
+        .find(|(r, _)| *r == Role::Champion)
+        .map(|(_, id)| *id);
+    let practice_ids: Vec<PracticeId> = practices.iter().map(|p| p.0).collect();
+    crate::demo_champions::build(store, pcn, &practice_ids, champion, now).await?;
     store.set_meta("demo", "true").await?;
     Ok(sign_ins)
 }

@@ -3,6 +3,7 @@
 
 mod analyse;
 mod demo;
+mod demo_champions;
 mod generate;
 mod import;
 mod instance;

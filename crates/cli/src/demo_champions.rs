@@ -1,0 +1,385 @@
+//! The demo's champions: people at every step of the journey, in roles with the DBS level
+//! each needs, with DBS dates spread so that the compliance dashboard has something due in 7,
+//! 30 and 60 days and something overdue. Each step is dated in the past, as it would have been
+//! taken, so the records read like a real programme's.
+
+use crate::instance::cli_audit;
+use anyhow::Result;
+use time::{Duration, OffsetDateTime};
+use together_core::champions::{years_after, DbsLevel, DbsResult, NewInterest, NewRole, Stage};
+use together_core::people::ContactPreference;
+use together_core::{ChampionRoleId, PcnId, PracticeId, UserId};
+use together_store::{DynStore, NewAuditEvent};
+
+/// What the demo does about a champion's DBS check.
+#[derive(Clone, Copy)]
+enum Dbs {
+    /// The role needs none, or it is not reached yet.
+    None,
+    /// Asked for, no result yet.
+    Waiting,
+    /// Clear, with the renewal this many days from today (negative: overdue); the renewal
+    /// already under way when the flag is set.
+    Clear(i64, bool),
+}
+
+struct Demo {
+    given: &'static str,
+    family: &'static str,
+    practice: usize,
+    interests: &'static [&'static str],
+    role: Option<usize>,
+    stage: Stage,
+    dbs: Dbs,
+    /// Why they paused or left.
+    reason: &'static str,
+}
+
+const fn c(
+    given: &'static str,
+    family: &'static str,
+    practice: usize,
+    interests: &'static [&'static str],
+    role: Option<usize>,
+    stage: Stage,
+    dbs: Dbs,
+) -> Demo {
+    Demo {
+        given,
+        family,
+        practice,
+        interests,
+        role,
+        stage,
+        dbs,
+        reason: "",
+    }
+}
+
+/// (name, what they do, DBS level, regulated activity)
+const ROLES: [(&str, &str, DbsLevel, bool); 4] = [
+    (
+        "Walk leader",
+        "Leads a weekly health walk on a route the PCN has risk-assessed, with a second champion.",
+        DbsLevel::Basic,
+        false,
+    ),
+    (
+        "Group welcomer",
+        "Welcomes people at a group or café, makes the tea and introduces newcomers.",
+        DbsLevel::None,
+        false,
+    ),
+    (
+        "Flu clinic helper",
+        "Guides people through the Saturday flu clinic: the queue, the forms, a friendly word.",
+        DbsLevel::Basic,
+        false,
+    ),
+    (
+        "Home visit befriender",
+        "Visits someone at home who cannot get out, and helps them with everyday tasks.",
+        DbsLevel::EnhancedAdults,
+        true,
+    ),
+];
+
+use Stage::*;
+const CHAMPIONS: &[Demo] = &[
+    c(
+        "Dave",
+        "Marsh",
+        0,
+        &["walking", "befriending"],
+        Some(0),
+        Active,
+        Dbs::Clear(45, false),
+    ),
+    c(
+        "Amara",
+        "Osei",
+        1,
+        &["befriending"],
+        Some(3),
+        Active,
+        Dbs::Clear(5, false),
+    ),
+    c(
+        "Gareth",
+        "Price",
+        2,
+        &["clinics"],
+        Some(2),
+        Active,
+        Dbs::Clear(20, false),
+    ),
+    c(
+        "Helen",
+        "Booth",
+        0,
+        &["walking", "gardening"],
+        Some(0),
+        Active,
+        Dbs::Clear(400, false),
+    ),
+    c(
+        "Raj",
+        "Patel",
+        1,
+        &["clinics", "digital"],
+        Some(2),
+        Active,
+        Dbs::Clear(-10, true),
+    ),
+    c(
+        "Susan",
+        "Clarke",
+        2,
+        &["singing", "crafts"],
+        Some(1),
+        Active,
+        Dbs::None,
+    ),
+    c(
+        "Tom",
+        "Evans",
+        0,
+        &["walking"],
+        Some(0),
+        Induction,
+        Dbs::Clear(1080, false),
+    ),
+    c(
+        "Nadia",
+        "Hussain",
+        1,
+        &["befriending", "support_groups"],
+        Some(3),
+        DbsCheck,
+        Dbs::Waiting,
+    ),
+    c(
+        "Peter",
+        "Lowe",
+        2,
+        &["walking"],
+        Some(0),
+        DbsCheck,
+        Dbs::Waiting,
+    ),
+    c(
+        "Joan",
+        "Whitfield",
+        0,
+        &["cooking"],
+        None,
+        References,
+        Dbs::None,
+    ),
+    c(
+        "Kwame",
+        "Mensah",
+        1,
+        &["singing", "digital"],
+        None,
+        References,
+        Dbs::None,
+    ),
+    c(
+        "Lily",
+        "Chen",
+        2,
+        &["crafts"],
+        None,
+        Conversation,
+        Dbs::None,
+    ),
+    c(
+        "Bob",
+        "Green",
+        0,
+        &["gardening"],
+        None,
+        Conversation,
+        Dbs::None,
+    ),
+    c(
+        "Maria",
+        "Santos",
+        1,
+        &["support_groups"],
+        None,
+        Interest,
+        Dbs::None,
+    ),
+    c(
+        "Ian",
+        "Fletcher",
+        2,
+        &["walking", "other"],
+        None,
+        Interest,
+        Dbs::None,
+    ),
+    c(
+        "Grace",
+        "Adeyemi",
+        0,
+        &["singing"],
+        None,
+        Interest,
+        Dbs::None,
+    ),
+    Demo {
+        reason: "Caring for her husband after his operation; back in the spring",
+        ..c(
+            "Ellen",
+            "Wright",
+            1,
+            &["walking"],
+            Some(0),
+            Paused,
+            Dbs::Clear(300, false),
+        )
+    },
+    Demo {
+        reason: "Moved to be near his daughter in Leeds",
+        ..c(
+            "Derek",
+            "Hall",
+            2,
+            &["clinics"],
+            Some(2),
+            Left,
+            Dbs::Clear(200, false),
+        )
+    },
+];
+
+const WAY_IN: [Stage; 6] = [
+    Interest,
+    Conversation,
+    References,
+    DbsCheck,
+    Induction,
+    Active,
+];
+
+/// Adds the demo's roles and champions; Dave Marsh is the demo champion's own record.
+pub async fn build(
+    store: &DynStore,
+    pcn: PcnId,
+    practices: &[PracticeId],
+    champion_user: Option<UserId>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let at = |days_ago: i64| -> NewAuditEvent {
+        NewAuditEvent {
+            at: now - Duration::days(days_ago),
+            ..cli_audit("demo_champions", "champion", Some(pcn))
+        }
+    };
+    let mut roles: Vec<ChampionRoleId> = Vec::new();
+    for (name, description, level, regulated) in ROLES {
+        let role = NewRole {
+            name: name.into(),
+            description: description.into(),
+            dbs_level: level,
+            regulated_activity: regulated,
+        };
+        roles.push(store.add_champion_role(pcn, &role, &at(200)).await?);
+    }
+    let today = now.date();
+    for (i, d) in CHAMPIONS.iter().enumerate() {
+        let with_email = i % 3 != 2 || i == 0;
+        let interest = NewInterest {
+            given_name: d.given.into(),
+            family_name: d.family.into(),
+            phone: Some(format!("07700 900{:03}", 300 + i)),
+            email: with_email.then(|| {
+                if i == 0 {
+                    "champion@harbourview.example".to_owned()
+                } else {
+                    format!("{}.{}@example.org", d.given, d.family).to_lowercase()
+                }
+            }),
+            contact_preference: if with_email {
+                ContactPreference::Email
+            } else {
+                ContactPreference::Text
+            },
+            practice_id: practices.get(d.practice).copied(),
+            interests: d.interests.iter().map(|s| (*s).to_owned()).collect(),
+            skills: String::new(),
+            availability: vec!["weekday_mornings".into()],
+        };
+        // Steps three weeks apart, the last a few days ago (or, for a check now overdue, before
+        // it lapsed: they became active while it was current).
+        let target = match d.stage {
+            Paused | Left => Active,
+            s => s,
+        };
+        let steps = WAY_IN.iter().position(|s| *s == target).unwrap_or(0);
+        let extra = usize::from(matches!(d.stage, Paused | Left));
+        let lapsed = match d.dbs {
+            Dbs::Clear(due_in, _) if due_in < 0 => 5 - due_in,
+            _ => 0,
+        };
+        let mut days_ago = 3 + lapsed + 21 * (steps + extra) as i64 + i as i64;
+        let id = store.record_interest(pcn, &interest, &at(days_ago)).await?;
+        if let Some(r) = d.role {
+            store
+                .give_champion_role(pcn, id, roles[r], &at(days_ago))
+                .await?;
+        }
+        for to in &WAY_IN[1..=steps] {
+            days_ago -= 21;
+            let needs_check = d.role.is_some_and(|r| ROLES[r].2 != DbsLevel::None);
+            if *to == DbsCheck && !needs_check {
+                continue;
+            }
+            store.move_champion(pcn, id, *to, "", &at(days_ago)).await?;
+            if *to == DbsCheck {
+                if let (Some(r), Dbs::Waiting | Dbs::Clear(..)) = (d.role, d.dbs) {
+                    let check = store
+                        .request_dbs_check(pcn, id, roles[r], ROLES[r].2, &at(days_ago))
+                        .await?;
+                    if let Dbs::Clear(due_in, in_progress) = d.dbs {
+                        // The policy renews every three years: issued three years before due.
+                        let issued = years_after(today + Duration::days(due_in), -3)
+                            .min(today - Duration::days(days_ago - 7));
+                        // A certificate much older than the request is one they already had,
+                        // brought with them through the Update Service.
+                        let asked = today - Duration::days(days_ago);
+                        let result = DbsResult {
+                            issued_on: issued,
+                            certificate_ref: format!("{:012}", 3_141_592_000 + i as u64),
+                            clear: true,
+                            update_service: issued < asked - Duration::days(60) || i % 2 == 0,
+                            last_status_check: None,
+                        };
+                        store
+                            .record_dbs_result(pcn, id, &check, &result, &at(days_ago - 7))
+                            .await?;
+                        if in_progress {
+                            store
+                                .set_renewal_in_progress(pcn, id, &check, true, &at(2))
+                                .await?;
+                        }
+                    }
+                }
+            }
+        }
+        if matches!(d.stage, Paused | Left) {
+            store
+                .move_champion(pcn, id, d.stage, d.reason, &at(days_ago - 14))
+                .await?;
+        }
+        if i == 0 {
+            if let Some(user) = champion_user {
+                store.link_champion_user(pcn, id, user, &at(1)).await?;
+            }
+        }
+    }
+    Ok(())
+}
