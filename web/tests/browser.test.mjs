@@ -72,7 +72,7 @@ const expectedNav = {
   clinician: ['/', '/insight', '/people', '/pcn', '/account'],
   link_worker: ['/', '/people', '/pcn', '/account'],
   analyst: ['/', '/insight', '/pcn', '/account'],
-  champion: ['/', '/champions/me', '/pcn', '/account'],
+  champion: ['/', '/champions/me', '/champions/me/hours', '/pcn', '/account'],
   partner: ['/', '/pcn', '/account']
 }
 
@@ -108,7 +108,7 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       await axe(page, `add a person as ${who.role}`)
     }
     if (who.role === 'pcn_admin') {
-      for (const path of ['/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite']) {
+      for (const path of ['/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite', '/champions/claims']) {
         await page.goto(base + path)
         await axe(page, path)
       }

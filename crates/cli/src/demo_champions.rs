@@ -265,6 +265,72 @@ const WAY_IN: [Stage; 6] = [
     Active,
 ];
 
+/// A few weeks of an active champion's time and expenses: most approved, the last week's waiting.
+async fn time_and_expenses(
+    store: &DynStore,
+    pcn: PcnId,
+    id: together_core::ChampionId,
+    i: usize,
+    now: OffsetDateTime,
+    at: &impl Fn(i64) -> NewAuditEvent,
+) -> Result<()> {
+    use together_core::hours_expenses::{ExpenseKind, NewExpense, NewHours};
+    use together_store::champions::Claim;
+    let activity = [
+        "Tuesday health walk",
+        "Saturday flu clinic",
+        "Singing group welcome",
+    ][i % 3];
+    for week in 0..6i64 {
+        let days_ago = 2 + 7 * week + (i as i64 % 3);
+        let hours = NewHours {
+            on: (now - Duration::days(days_ago)).date(),
+            minutes: 90 + 30 * ((i as i64 + week) % 3),
+            activity: activity.into(),
+        };
+        let entry = store.log_hours(pcn, id, &hours, &at(days_ago)).await?;
+        if week > 0 {
+            store
+                .decide_claim(pcn, Claim::Hours, &entry, true, "", &at(days_ago - 1))
+                .await?;
+        }
+    }
+    let expenses = [
+        (
+            ExpenseKind::Cost,
+            "Tea and biscuits for the group",
+            680,
+            None,
+        ),
+        (
+            ExpenseKind::Mileage,
+            "Drove to the flu clinic and back",
+            563,
+            Some(125),
+        ),
+    ];
+    for (n, (kind, description, pence, tenths)) in expenses.into_iter().enumerate() {
+        let days_ago = 3 + 10 * n as i64 + i as i64;
+        let e = NewExpense {
+            on: (now - Duration::days(days_ago)).date(),
+            kind,
+            description: description.into(),
+            pence,
+            tenths_of_miles: tenths,
+            pence_per_mile: tenths.map(|_| 45),
+        };
+        let entry = store
+            .claim_expense(pcn, id, &e, None, &at(days_ago))
+            .await?;
+        if n > 0 {
+            store
+                .decide_claim(pcn, Claim::Expense, &entry, true, "", &at(days_ago - 1))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Adds the demo's roles and champions; Dave Marsh is the demo champion's own record.
 pub async fn build(
     store: &DynStore,
@@ -379,6 +445,9 @@ pub async fn build(
             if let Some(user) = champion_user {
                 store.link_champion_user(pcn, id, user, &at(1)).await?;
             }
+        }
+        if d.stage == Active {
+            time_and_expenses(store, pcn, id, i, now, &at).await?;
         }
     }
     Ok(())

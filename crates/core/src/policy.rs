@@ -50,6 +50,8 @@ pub enum Action {
     ManageChampions,
     /// A champion's own record: their progress, what they are clear to do.
     ViewOwnChampionRecord,
+    /// A champion logs their own hours and claims their own expenses.
+    ClaimOwnHoursAndExpenses,
 }
 
 /// What the action is about, with the facts the policy needs and nothing more.
@@ -111,7 +113,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         }
         (ViewInsight, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician | Analyst),
         (ManageChampions, Resource::Pcn(_)) => actor.role == PcnAdmin,
-        (ViewOwnChampionRecord, Resource::Pcn(_)) => actor.role == Champion,
+        (ViewOwnChampionRecord | ClaimOwnHoursAndExpenses, Resource::Pcn(_)) => {
+            actor.role == Champion
+        }
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker)
         }
@@ -206,11 +210,16 @@ mod tests {
                 role == Role::PcnAdmin,
                 "{role}"
             );
-            assert_eq!(
-                authorize(&actor(role, None), Action::ViewOwnChampionRecord, &pcn).is_allowed(),
-                role == Role::Champion,
-                "{role}"
-            );
+            for own in [
+                Action::ViewOwnChampionRecord,
+                Action::ClaimOwnHoursAndExpenses,
+            ] {
+                assert_eq!(
+                    authorize(&actor(role, None), own, &pcn).is_allowed(),
+                    role == Role::Champion,
+                    "{role} {own:?}"
+                );
+            }
         }
     }
 

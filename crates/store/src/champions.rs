@@ -79,6 +79,96 @@ pub struct DbsCheck {
     pub renewal_in_progress: bool,
 }
 
+/// Where a claim of hours or an expense stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl ClaimStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStatus::Pending => "pending",
+            ClaimStatus::Approved => "approved",
+            ClaimStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ClaimStatus::Pending => "Waiting for approval",
+            ClaimStatus::Approved => "Approved",
+            ClaimStatus::Rejected => "Not approved",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "pending" => Ok(ClaimStatus::Pending),
+            "approved" => Ok(ClaimStatus::Approved),
+            "rejected" => Ok(ClaimStatus::Rejected),
+            other => Err(StoreError::Corrupt(format!("claim status '{other}'"))),
+        }
+    }
+}
+
+/// Which kind of claim a decision is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    Hours,
+    Expense,
+}
+
+impl Claim {
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Claim::Hours => "champion_hours",
+            Claim::Expense => "champion_expense",
+        }
+    }
+}
+
+/// Hours a champion gave.
+#[derive(Debug, Clone, Serialize)]
+pub struct HoursEntry {
+    pub id: String,
+    pub champion_id: ChampionId,
+    pub on: Date,
+    pub minutes: i64,
+    pub activity: String,
+    pub status: ClaimStatus,
+    pub reason: String,
+}
+
+/// An expense a champion claims.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpenseEntry {
+    pub id: String,
+    pub champion_id: ChampionId,
+    pub on: Date,
+    /// "cost" or "mileage".
+    pub kind: String,
+    pub description: String,
+    pub pence: i64,
+    pub tenths_of_miles: Option<i64>,
+    pub pence_per_mile: Option<i64>,
+    /// The receipt's checked type, when there is one.
+    pub receipt_type: Option<String>,
+    pub status: ClaimStatus,
+    pub reason: String,
+}
+
+/// A receipt image kept for an expense: the file under `uploads/receipts` and its type.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    pub champion_id: ChampionId,
+    pub file: String,
+    pub mime: String,
+}
+
 impl DbsCheck {
     /// What clearance depends on.
     pub fn facts(&self) -> CheckFacts {
@@ -246,6 +336,52 @@ pub trait ChampionStore {
         band: &str,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError>;
+    async fn log_hours(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        hours: &together_core::hours_expenses::NewHours,
+        audit: &NewAuditEvent,
+    ) -> Result<String, StoreError>;
+    /// Records an expense, with its receipt's file name and type when there is one.
+    async fn claim_expense(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        expense: &together_core::hours_expenses::NewExpense,
+        receipt: Option<(&str, &str)>,
+        audit: &NewAuditEvent,
+    ) -> Result<String, StoreError>;
+    /// Hours of one champion, or of every champion of the PCN; newest first.
+    async fn hours(
+        &self,
+        pcn: PcnId,
+        champion: Option<ChampionId>,
+    ) -> Result<Vec<HoursEntry>, StoreError>;
+    /// Expenses of one champion, or of every champion of the PCN; newest first; audited.
+    async fn expenses(
+        &self,
+        pcn: PcnId,
+        champion: Option<ChampionId>,
+        audit: &NewAuditEvent,
+    ) -> Result<Vec<ExpenseEntry>, StoreError>;
+    /// Approves or refuses a pending claim; `Refused` when it was decided already.
+    async fn decide_claim(
+        &self,
+        pcn: PcnId,
+        claim: Claim,
+        id: &str,
+        approve: bool,
+        reason: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// The receipt of an expense in the PCN, audited.
+    async fn receipt(
+        &self,
+        pcn: PcnId,
+        expense: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<Option<Receipt>, StoreError>;
     /// A champion's DBS checks, newest first; every read audited (criminal-offence data).
     async fn dbs_checks(
         &self,
@@ -371,6 +507,36 @@ macro_rules! impl_champion_store {
                 update_service: r.try_get("update_service")?,
                 last_status_check: date("last_status_check")?,
                 renewal_in_progress: r.try_get("renewal_in_progress")?,
+            })
+        }
+
+        fn hours_row(r: &Row) -> Result<$crate::champions::HoursEntry, $crate::StoreError> {
+            use sqlx::Row as _;
+            Ok($crate::champions::HoursEntry {
+                id: r.try_get("id")?,
+                champion_id: $crate::queries::parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+                on: $crate::queries::parse_iso_date(&r.try_get::<String, _>("on_date")?)?,
+                minutes: r.try_get("minutes")?,
+                activity: r.try_get("activity")?,
+                status: $crate::champions::ClaimStatus::parse(&r.try_get::<String, _>("status")?)?,
+                reason: r.try_get("reason")?,
+            })
+        }
+
+        fn expense_row(r: &Row) -> Result<$crate::champions::ExpenseEntry, $crate::StoreError> {
+            use sqlx::Row as _;
+            Ok($crate::champions::ExpenseEntry {
+                id: r.try_get("id")?,
+                champion_id: $crate::queries::parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+                on: $crate::queries::parse_iso_date(&r.try_get::<String, _>("on_date")?)?,
+                kind: r.try_get("kind")?,
+                description: r.try_get("description")?,
+                pence: r.try_get("pence")?,
+                tenths_of_miles: r.try_get("tenths_of_miles")?,
+                pence_per_mile: r.try_get("pence_per_mile")?,
+                receipt_type: r.try_get("receipt_type")?,
+                status: $crate::champions::ClaimStatus::parse(&r.try_get::<String, _>("status")?)?,
+                reason: r.try_get("reason")?,
             })
         }
 
@@ -774,6 +940,123 @@ macro_rules! impl_champion_store {
                     .await?
                     .rows_affected();
                 Ok(inserted == 1)
+            }
+
+            async fn log_hours(&self, pcn: together_core::PcnId, id: together_core::ChampionId, h: &together_core::hours_expenses::NewHours, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let entry = uuid::Uuid::new_v4().to_string();
+                sqlx::query("INSERT INTO champion_hours (id, champion_id, on_date, minutes, activity, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)")
+                    .bind(&entry)
+                    .bind(id.to_string())
+                    .bind($crate::queries::iso_date(h.on))
+                    .bind(h.minutes)
+                    .bind(&h.activity)
+                    .bind($crate::queries::secs(audit.at))
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("champion_hours", &entry)).await?;
+                tx.commit().await?;
+                Ok(entry)
+            }
+
+            async fn claim_expense(&self, pcn: together_core::PcnId, id: together_core::ChampionId, e: &together_core::hours_expenses::NewExpense, receipt: Option<(&str, &str)>, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let entry = uuid::Uuid::new_v4().to_string();
+                sqlx::query("INSERT INTO champion_expense (id, champion_id, on_date, kind, description, pence, tenths_of_miles, pence_per_mile, receipt_file, receipt_type, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11)")
+                    .bind(&entry)
+                    .bind(id.to_string())
+                    .bind($crate::queries::iso_date(e.on))
+                    .bind(e.kind.as_str())
+                    .bind(&e.description)
+                    .bind(e.pence)
+                    .bind(e.tenths_of_miles)
+                    .bind(e.pence_per_mile)
+                    .bind(receipt.map(|r| r.0))
+                    .bind(receipt.map(|r| r.1))
+                    .bind($crate::queries::secs(audit.at))
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("champion_expense", &entry)).await?;
+                tx.commit().await?;
+                Ok(entry)
+            }
+
+            async fn hours(&self, pcn: together_core::PcnId, champion: Option<together_core::ChampionId>) -> Result<Vec<$crate::champions::HoursEntry>, $crate::StoreError> {
+                sqlx::query("SELECT h.* FROM champion_hours h JOIN champion c ON c.id = h.champion_id WHERE c.pcn_id = $1 AND ($2 IS NULL OR c.id = $2) ORDER BY h.on_date DESC, h.created_at DESC")
+                    .bind(pcn.to_string())
+                    .bind(champion.map(|c| c.to_string()))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(hours_row)
+                    .collect()
+            }
+
+            async fn expenses(&self, pcn: together_core::PcnId, champion: Option<together_core::ChampionId>, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::ExpenseEntry>, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let list = sqlx::query("SELECT e.* FROM champion_expense e JOIN champion c ON c.id = e.champion_id WHERE c.pcn_id = $1 AND ($2 IS NULL OR c.id = $2) ORDER BY e.on_date DESC, e.created_at DESC")
+                    .bind(pcn.to_string())
+                    .bind(champion.map(|c| c.to_string()))
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(expense_row)
+                    .collect::<Result<Vec<_>, _>>()?;
+                write_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(list)
+            }
+
+            async fn decide_claim(&self, pcn: together_core::PcnId, claim: $crate::champions::Claim, id: &str, approve: bool, reason: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let table = claim.table();
+                let mut tx = self.pool.begin().await?;
+                let status: Option<String> = sqlx::query_scalar(&format!("SELECT t.status FROM {table} t JOIN champion c ON c.id = t.champion_id WHERE t.id = $1 AND c.pcn_id = $2"))
+                    .bind(id)
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match status.as_deref() {
+                    None => return Err($crate::StoreError::NotFound("claim")),
+                    Some("pending") => {}
+                    Some(_) => return Err($crate::StoreError::Refused("This was decided already".into())),
+                }
+                if !approve && reason.trim().is_empty() {
+                    return Err($crate::StoreError::Refused("Say why it is not approved, so that the champion knows".into()));
+                }
+                sqlx::query(&format!("UPDATE {table} SET status = $1, reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'"))
+                    .bind(if approve { "approved" } else { "rejected" })
+                    .bind(reason.trim())
+                    .bind(&audit.actor)
+                    .bind($crate::queries::secs(audit.at))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about(table, id)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn receipt(&self, pcn: together_core::PcnId, expense: &str, audit: &$crate::NewAuditEvent) -> Result<Option<$crate::champions::Receipt>, $crate::StoreError> {
+                use sqlx::Row as _;
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query("SELECT e.champion_id, e.receipt_file, e.receipt_type FROM champion_expense e JOIN champion c ON c.id = e.champion_id WHERE e.id = $1 AND c.pcn_id = $2 AND e.receipt_file IS NOT NULL")
+                    .bind(expense)
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(r) = row else {
+                    return Ok(None);
+                };
+                let receipt = $crate::champions::Receipt {
+                    champion_id: $crate::queries::parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+                    file: r.try_get("receipt_file")?,
+                    mime: r.try_get("receipt_type")?,
+                };
+                write_audit(&mut tx, &audit.about("champion_expense", expense)).await?;
+                tx.commit().await?;
+                Ok(Some(receipt))
             }
 
             async fn dbs_checks(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {

@@ -33,6 +33,11 @@ const NAV: &[(&str, &str, Action)] = &[
         "My progress",
         Action::ViewOwnChampionRecord,
     ),
+    (
+        "/champions/me/hours",
+        "My hours",
+        Action::ClaimOwnHoursAndExpenses,
+    ),
     ("/pcn", "Our PCN", Action::UseAccount),
     ("/admin", "Admin", Action::ManageOrganisation),
     ("/admin/audit", "Audit", Action::ViewAudit),
@@ -44,19 +49,31 @@ impl Layout {
         let signed_in = ctx.auth.as_ref().filter(|a| a.mfa_done);
         let nav = signed_in
             .map(|a| {
-                NAV.iter()
+                let items: Vec<_> = NAV
+                    .iter()
                     .filter(|(_, _, action)| {
                         authorize(&a.actor, *action, &Resource::Pcn(a.actor.pcn_id)).is_allowed()
                     })
+                    .collect();
+                // The current item is the longest address the page's path starts with ("/admin"
+                // is not current on "/admin/audit" when Audit is an item of its own).
+                let current = items
+                    .iter()
+                    .filter(|(href, _, _)| {
+                        if *href == "/" {
+                            ctx.path == "/"
+                        } else {
+                            ctx.path == *href || ctx.path.starts_with(&format!("{href}/"))
+                        }
+                    })
+                    .map(|(href, _, _)| *href)
+                    .max_by_key(|href| href.len());
+                items
+                    .iter()
                     .map(|(href, text, _)| NavItem {
                         href,
                         text,
-                        active: if *href == "/" {
-                            ctx.path == "/"
-                        } else {
-                            ctx.path.starts_with(href)
-                                && !(*href == "/admin" && ctx.path.starts_with("/admin/audit"))
-                        },
+                        active: current == Some(*href),
                     })
                     .collect()
             })

@@ -123,8 +123,13 @@ pub(crate) async fn body_limit(
     req: Request,
     next: Next,
 ) -> Response {
-    let limit = if crate::pages::imports::UPLOAD_PATHS.contains(&req.uri().path()) {
+    let path = req.uri().path();
+    let limit = if crate::pages::imports::UPLOAD_PATHS.contains(&path) {
         state.config().upload_limit
+    } else if path == crate::pages::hours_expenses::EXPENSE_PATH {
+        // A receipt image and the few fields beside it; a photo up to three times too big still
+        // arrives, so the form can say what is wrong instead of the bare refusal.
+        together_core::hours_expenses::RECEIPT_MAX_BYTES * 3
     } else {
         BODY_LIMIT
     };

@@ -84,3 +84,39 @@ CREATE TABLE compliance_reminder (
     sent_at INTEGER NOT NULL,
     PRIMARY KEY (subject, band)
 );
+
+-- Hours a champion gave, and expenses they claim, each approved or refused by a coordinator.
+CREATE TABLE champion_hours (
+    id          TEXT PRIMARY KEY,
+    champion_id TEXT NOT NULL REFERENCES champion(id),
+    on_date     TEXT NOT NULL,
+    minutes     INTEGER NOT NULL CHECK (minutes > 0 AND minutes <= 960),
+    activity    TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+    reason      TEXT NOT NULL DEFAULT '',
+    decided_by  TEXT,
+    decided_at  INTEGER,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX champion_hours_champion ON champion_hours(champion_id, on_date);
+
+CREATE TABLE champion_expense (
+    id              TEXT PRIMARY KEY,
+    champion_id     TEXT NOT NULL REFERENCES champion(id),
+    on_date         TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('cost', 'mileage')),
+    description     TEXT NOT NULL,
+    pence           INTEGER NOT NULL CHECK (pence > 0),
+    tenths_of_miles INTEGER,
+    pence_per_mile  INTEGER,
+    -- The receipt image's file name under the data directory's uploads/receipts (never served
+    -- from a public path) and its checked type.
+    receipt_file    TEXT,
+    receipt_type    TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+    reason          TEXT NOT NULL DEFAULT '',
+    decided_by      TEXT,
+    decided_at      INTEGER,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX champion_expense_champion ON champion_expense(champion_id, on_date);

@@ -6,6 +6,7 @@ mod cohorts;
 mod counting;
 mod health;
 mod home;
+pub(crate) mod hours_expenses;
 pub(crate) mod imports;
 pub(crate) mod insight;
 pub(crate) mod people;
@@ -21,5 +22,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = imports::routes(r);
     let r = counting::routes(r);
     let r = champions::routes(r);
+    let r = hours_expenses::routes(r);
     people::routes(r)
 }
