@@ -169,6 +169,18 @@ pub struct Receipt {
     pub mime: String,
 }
 
+/// One table of a subject access export: its columns and the rows about the champion, every
+/// value as text (`None` for an empty value).
+#[derive(Debug, Clone, Serialize)]
+pub struct SarTable {
+    pub table: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// Columns never exported: secrets that are not information about the person.
+pub(crate) const NOT_EXPORTED: [&str; 3] = ["password_hash", "totp_secret", "totp_last_step"];
+
 impl DbsCheck {
     /// What clearance depends on.
     pub fn facts(&self) -> CheckFacts {
@@ -382,6 +394,24 @@ pub trait ChampionStore {
         expense: &str,
         audit: &NewAuditEvent,
     ) -> Result<Option<Receipt>, StoreError>;
+    /// Everything held about a champion, table by table: their record, every table with a
+    /// `champion_id` column (found from the schema, so a new table cannot be missed), their
+    /// account (without its secrets) and the audit trail about them. Audited.
+    async fn champion_subject_access(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        audit: &NewAuditEvent,
+    ) -> Result<Vec<SarTable>, StoreError>;
+    /// Erases a champion's personal data, keeping what the reports count (their hours, the
+    /// amounts of their expenses, their journey's dates and their home practice); their DBS
+    /// checks go entirely, their account is closed. Returns the receipt files to delete.
+    async fn erase_champion(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        audit: &NewAuditEvent,
+    ) -> Result<Vec<String>, StoreError>;
     /// A champion's DBS checks, newest first; every read audited (criminal-offence data).
     async fn dbs_checks(
         &self,
@@ -443,7 +473,7 @@ pub(crate) fn refuse_uncleared(uncleared: &[&ChampionRole]) -> Result<(), StoreE
 /// Implements [`ChampionStore`] for a backend; expanded beside `impl_store!`, whose `Row`,
 /// `Tx` and `write_audit` it uses.
 macro_rules! impl_champion_store {
-    ($store:ty) => {
+    ($store:ty, $backend:expr) => {
         const CHAMPION_COLUMNS: &str = "id, pcn_id, given_name, family_name, phone, email, contact_preference, home_practice_id, interests, availability, skills, contact_consent_at, stage, paused_from, stage_since, user_id, created_at";
 
         fn champion_row(r: &Row) -> Result<$crate::champions::Champion, $crate::StoreError> {
@@ -1057,6 +1087,109 @@ macro_rules! impl_champion_store {
                 write_audit(&mut tx, &audit.about("champion_expense", expense)).await?;
                 tx.commit().await?;
                 Ok(Some(receipt))
+            }
+
+            async fn champion_subject_access(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::SarTable>, $crate::StoreError> {
+                use sqlx::Row as _;
+                let mut tx = self.pool.begin().await?;
+                let c = champion_in(&mut tx, pcn, id).await?;
+                let (tables_sql, columns_sql) = match $backend {
+                    $crate::Backend::Sqlite => (
+                        "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'champion_id' ORDER BY m.name",
+                        "SELECT name FROM pragma_table_info($1) ORDER BY cid",
+                    ),
+                    $crate::Backend::Postgres => (
+                        "SELECT table_name::text FROM information_schema.columns WHERE column_name = 'champion_id' AND table_schema = current_schema() ORDER BY table_name",
+                        "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position",
+                    ),
+                };
+                let mut wanted: Vec<(String, &str, String)> = vec![("champion".into(), "id", id.to_string())];
+                for t in sqlx::query_scalar::<_, String>(tables_sql).fetch_all(&mut *tx).await? {
+                    wanted.push((t, "champion_id", id.to_string()));
+                }
+                if let Some(user) = c.user_id {
+                    wanted.push(("app_user".into(), "id", user.to_string()));
+                }
+                let mut out = Vec::new();
+                for (table, key, value) in wanted {
+                    // Table and column names come from the schema itself, never from a request.
+                    let columns: Vec<String> = sqlx::query_scalar::<_, String>(columns_sql)
+                        .bind(&table)
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .filter(|c| !$crate::champions::NOT_EXPORTED.contains(&c.as_str()))
+                        .collect();
+                    let select = columns
+                        .iter()
+                        .map(|c| format!("CAST(\"{c}\" AS TEXT) AS \"{c}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let rows = sqlx::query(&format!("SELECT {select} FROM \"{table}\" WHERE \"{key}\" = $1"))
+                        .bind(&value)
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .iter()
+                        .map(|r| (0..columns.len()).map(|i| r.try_get::<Option<String>, _>(i)).collect::<Result<Vec<_>, _>>())
+                        .collect::<Result<Vec<_>, _>>()?;
+                    out.push($crate::champions::SarTable { table, columns, rows });
+                }
+                let audit_columns = ["at", "actor", "role", "action", "resource_type", "resource_id", "outcome", "reason"];
+                let rows = sqlx::query(&format!(
+                    "SELECT {} FROM audit_event WHERE resource_id = $1 AND pcn_id = $2 ORDER BY id",
+                    audit_columns.iter().map(|c| format!("CAST({c} AS TEXT) AS {c}")).collect::<Vec<_>>().join(", ")
+                ))
+                .bind(id.to_string())
+                .bind(pcn.to_string())
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| (0..audit_columns.len()).map(|i| r.try_get::<Option<String>, _>(i)).collect::<Result<Vec<_>, _>>())
+                .collect::<Result<Vec<_>, _>>()?;
+                out.push($crate::champions::SarTable {
+                    table: "audit_event".into(),
+                    columns: audit_columns.iter().map(|c| (*c).to_owned()).collect(),
+                    rows,
+                });
+                write_audit(&mut tx, &audit.about("champion", id)).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+
+            async fn erase_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<String>, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let c = champion_in(&mut tx, pcn, id).await?;
+                let id_text = id.to_string();
+                let files: Vec<String> = sqlx::query_scalar("SELECT receipt_file FROM champion_expense WHERE champion_id = $1 AND receipt_file IS NOT NULL")
+                    .bind(&id_text)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for sql in [
+                    "UPDATE champion SET given_name = 'Erased', family_name = '', phone = NULL, email = NULL, interests = '', availability = '', skills = '', stage = 'left', paused_from = NULL WHERE id = $1",
+                    "UPDATE champion_step SET reason = '' WHERE champion_id = $1",
+                    "DELETE FROM dbs_check WHERE champion_id = $1",
+                    "UPDATE champion_expense SET description = '', receipt_file = NULL, receipt_type = NULL, reason = '' WHERE champion_id = $1",
+                    "UPDATE champion_hours SET reason = '' WHERE champion_id = $1",
+                ] {
+                    sqlx::query(sql).bind(&id_text).execute(&mut *tx).await?;
+                }
+                if c.stage != together_core::champions::Stage::Left {
+                    write_step(&mut tx, id, Some(c.stage), together_core::champions::Stage::Left, "", audit).await?;
+                }
+                if let Some(user) = c.user_id {
+                    let u = user.to_string();
+                    sqlx::query("UPDATE app_user SET email = $1, display_name = 'Erased', status = 'disabled', password_hash = NULL, totp_secret = NULL WHERE id = $2")
+                        .bind(format!("erased-{u}@invalid.example"))
+                        .bind(&u)
+                        .execute(&mut *tx)
+                        .await?;
+                    for sql in ["DELETE FROM user_session WHERE user_id = $1", "DELETE FROM user_token WHERE user_id = $1", "DELETE FROM recovery_code WHERE user_id = $1"] {
+                        sqlx::query(sql).bind(&u).execute(&mut *tx).await?;
+                    }
+                }
+                write_audit(&mut tx, &audit.about("champion", id)).await?;
+                tx.commit().await?;
+                Ok(files)
             }
 
             async fn dbs_checks(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {

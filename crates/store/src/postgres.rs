@@ -49,5 +49,5 @@ impl PgStore {
     }
 }
 
-crate::champions::impl_champion_store!(PgStore);
+crate::champions::impl_champion_store!(PgStore, Backend::Postgres);
 queries::impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

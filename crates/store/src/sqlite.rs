@@ -194,5 +194,5 @@ pub async fn restore_file(backup: &Path, target: &Path) -> Result<(), StoreError
     Ok(())
 }
 
-crate::champions::impl_champion_store!(SqliteStore);
+crate::champions::impl_champion_store!(SqliteStore, Backend::Sqlite);
 queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

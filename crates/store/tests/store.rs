@@ -983,3 +983,240 @@ async fn champions_journey_roles_and_dbs_rules_hold_in_the_store(store: DynStore
     assert_eq!(checks[0].clear, Some(true));
     assert_eq!(checks[0].certificate_ref.as_deref(), Some("001234567890"));
 }
+
+/// A champion with something in every table about champions: steps, a role, a DBS check,
+/// hours and an expense, and an account.
+async fn a_champion_with_everything(store: &DynStore) -> (PcnId, together_core::ChampionId) {
+    use together_core::champions::{DbsLevel, DbsResult, NewInterest, NewRole, Stage};
+    use together_core::hours_expenses::{ExpenseKind, NewExpense, NewHours};
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let a = audit(pcn, "champion");
+    let id = store
+        .record_interest(
+            pcn,
+            &NewInterest {
+                given_name: "Dave".into(),
+                family_name: "Okafor".into(),
+                phone: Some("07700 900123".into()),
+                email: Some("dave@example.org".into()),
+                contact_preference: together_core::people::ContactPreference::Email,
+                practice_id: None,
+                interests: vec!["walking".into()],
+                skills: "I play the ukulele".into(),
+                availability: vec![],
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    store
+        .move_champion(pcn, id, Stage::Conversation, "Met at the café", &a)
+        .await
+        .unwrap();
+    let role = store
+        .add_champion_role(
+            pcn,
+            &NewRole {
+                name: "Walk leader".into(),
+                description: "Leads walks".into(),
+                dbs_level: DbsLevel::Basic,
+                regulated_activity: false,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    store.give_champion_role(pcn, id, role, &a).await.unwrap();
+    let check = store
+        .request_dbs_check(pcn, id, role, DbsLevel::Basic, &a)
+        .await
+        .unwrap();
+    store
+        .record_dbs_result(
+            pcn,
+            id,
+            &check,
+            &DbsResult {
+                issued_on: time::macros::date!(2026 - 11 - 01),
+                certificate_ref: "001234567890".into(),
+                clear: true,
+                update_service: false,
+                last_status_check: None,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    let on = time::macros::date!(2026 - 11 - 20);
+    store
+        .log_hours(
+            pcn,
+            id,
+            &NewHours {
+                on,
+                minutes: 90,
+                activity: "Walk".into(),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    store
+        .claim_expense(
+            pcn,
+            id,
+            &NewExpense {
+                on,
+                kind: ExpenseKind::Cost,
+                description: "Tea for the walkers".into(),
+                pence: 680,
+                tenths_of_miles: None,
+                pence_per_mile: None,
+            },
+            Some(("receipt.png", "image/png")),
+            &a,
+        )
+        .await
+        .unwrap();
+    let user = store
+        .create_user(
+            &NewUser {
+                pcn_id: pcn,
+                email: "dave@example.org".parse().unwrap(),
+                display_name: "Dave Okafor".into(),
+                role: Role::Champion,
+                practice_id: None,
+                status: UserStatus::Active,
+                password_hash: Some("$argon2id$secret".into()),
+            },
+            &a,
+            NOW,
+        )
+        .await
+        .unwrap();
+    store.link_champion_user(pcn, id, user, &a).await.unwrap();
+    (pcn, id)
+}
+
+/// Checks a subject access export against the tables the schema says reference a champion.
+async fn the_export_holds_every_table_that_references_the_champion(
+    store: DynStore,
+    referencing: Vec<String>,
+) {
+    assert!(
+        referencing.len() >= 5,
+        "the schema was read: {referencing:?}"
+    );
+    let (pcn, id) = a_champion_with_everything(&store).await;
+    let a = audit(pcn, "subject_access");
+    let sar = store.champion_subject_access(pcn, id, &a).await.unwrap();
+    let tables: Vec<&str> = sar.iter().map(|t| t.table.as_str()).collect();
+    for t in &referencing {
+        let found = sar.iter().find(|s| &s.table == t);
+        assert!(
+            found.is_some(),
+            "{t} references champions but is not in the export {tables:?}"
+        );
+        assert!(
+            !found.unwrap().rows.is_empty(),
+            "{t} has the champion's rows"
+        );
+    }
+    for t in ["champion", "app_user", "audit_event"] {
+        assert!(tables.contains(&t), "{t} in {tables:?}");
+    }
+    let text = format!("{sar:?}");
+    for held in [
+        "Okafor",
+        "07700 900123",
+        "001234567890",
+        "Met at the café",
+        "Tea for the walkers",
+    ] {
+        assert!(text.contains(held), "the export holds '{held}'");
+    }
+    assert!(
+        !text.contains("$argon2id$secret"),
+        "secrets are not exported"
+    );
+
+    // Erasure keeps the counts and removes the person.
+    let files = store
+        .erase_champion(pcn, id, &audit(pcn, "erase"))
+        .await
+        .unwrap();
+    assert_eq!(files, ["receipt.png"]);
+    let after = format!(
+        "{:?}",
+        store.champion_subject_access(pcn, id, &a).await.unwrap()
+    );
+    for gone in [
+        "Okafor",
+        "07700 900123",
+        "001234567890",
+        "Met at the café",
+        "Tea for the walkers",
+        "dave@example.org",
+    ] {
+        assert!(!after.contains(gone), "'{gone}' survived erasure");
+    }
+    let hours = store.hours(pcn, Some(id)).await.unwrap();
+    assert_eq!(hours[0].minutes, 90, "hours are kept for the reports");
+    let expenses = store.expenses(pcn, Some(id), &a).await.unwrap();
+    assert_eq!(expenses[0].pence, 680, "amounts are kept");
+    assert!(store.dbs_checks(pcn, id, &a).await.unwrap().is_empty());
+    let c = store.read_champion(pcn, id, &a).await.unwrap().unwrap();
+    assert_eq!(c.stage, together_core::champions::Stage::Left);
+    assert!(store
+        .user_by_email(&"dave@example.org".parse().unwrap())
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_subject_access_export_covers_every_table_referencing_a_champion_sqlite() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_sqlite(dir.path()).await.unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("together.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    // Foreign keys to champion(id), from the schema itself.
+    let referencing: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f \
+         WHERE m.type = 'table' AND f.\"table\" = 'champion' ORDER BY m.name",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    the_export_holds_every_table_that_references_the_champion(store, referencing).await;
+}
+
+#[tokio::test]
+async fn a_subject_access_export_covers_every_table_referencing_a_champion_postgres() {
+    use sqlx::Connection;
+    let url = fresh_postgres_url().await.unwrap();
+    let store: DynStore = Arc::new(
+        together_store::postgres::PgStore::open(&url)
+            .await
+            .unwrap()
+            .0,
+    );
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let referencing: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT tc.table_name::text FROM information_schema.table_constraints tc \
+         JOIN information_schema.constraint_column_usage cu ON cu.constraint_name = tc.constraint_name \
+         WHERE tc.constraint_type = 'FOREIGN KEY' AND cu.table_name = 'champion' ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    the_export_holds_every_table_that_references_the_champion(store, referencing).await;
+}

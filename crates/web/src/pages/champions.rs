@@ -43,6 +43,9 @@ pub(crate) fn routes(r: Routes) -> Routes {
         )
         .get("/champions/{id}", manage, record)
         .post("/champions/{id}/move", manage, move_champion)
+        .get("/champions/{id}/export.json", manage, export_json)
+        .get("/champions/{id}/export.csv", manage, export_csv)
+        .post("/champions/{id}/erase", manage, erase)
         .post("/champions/{id}/roles", manage, give_role)
         .post("/champions/{id}/dbs", manage, request_dbs)
         .post("/champions/{id}/dbs/{check}", manage, record_dbs_result)
@@ -554,6 +557,7 @@ async fn record(
         "role" => "The role has been given.",
         "dbs" => "The DBS check has been recorded as asked for.",
         "result" => "The DBS result has been recorded.",
+        "erased" => "Their personal data has been erased. Their hours and the amounts of their expenses stay in the figures, without their name.",
         _ => "",
     };
     render_record(
@@ -1015,6 +1019,143 @@ async fn save_renewal_years(
         )
         .await?;
     Ok(Redirect::to("/champions/compliance").into_response())
+}
+
+// ---- Subject access and erasure ----
+
+async fn subject_access(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<Vec<together_store::champions::SarTable>, AppError> {
+    let id = champion_id(id)?;
+    let audit = ctx.audit(
+        state,
+        "subject_access_export",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .champion_subject_access(ctx.actor()?.pcn_id, id, &audit)
+        .await
+    {
+        Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
+        other => Ok(other?),
+    }
+}
+
+fn download(body: Vec<u8>, mime: &str, name: &str) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Everything held about a champion as one JSON document: each table with its rows.
+async fn export_json(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let tables = subject_access(&state, &ctx, &id).await?;
+    let doc: serde_json::Map<String, serde_json::Value> = tables
+        .into_iter()
+        .map(|t| {
+            let rows = t
+                .rows
+                .iter()
+                .map(|r| {
+                    serde_json::Value::Object(
+                        t.columns
+                            .iter()
+                            .cloned()
+                            .zip(r.iter().map(|v| serde_json::json!(v)))
+                            .collect(),
+                    )
+                })
+                .collect();
+            (t.table, serde_json::Value::Array(rows))
+        })
+        .collect();
+    let body = serde_json::to_vec_pretty(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        body,
+        "application/json",
+        &format!("champion-{id}.json"),
+    ))
+}
+
+/// The same as one CSV, a line per value (table, row, column, value), so every table fits in
+/// one file that opens in a spreadsheet.
+async fn export_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let tables = subject_access(&state, &ctx, &id).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record(["table", "row", "column", "value"])
+        .map_err(fail)?;
+    for t in &tables {
+        for (n, row) in t.rows.iter().enumerate() {
+            for (column, value) in t.columns.iter().zip(row) {
+                let n = (n + 1).to_string();
+                w.write_record([&t.table, &n, column, value.as_deref().unwrap_or("")])
+                    .map_err(fail)?;
+            }
+        }
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        body,
+        "text/csv; charset=utf-8",
+        &format!("champion-{id}.csv"),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EraseForm {
+    confirm: String,
+}
+
+async fn erase(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<EraseForm>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    if f.confirm != "yes" {
+        let e = (
+            "confirm".to_owned(),
+            "Tick the box to confirm: erasing cannot be undone".to_owned(),
+        );
+        return render_record(&state, &ctx, id, e, String::new()).await;
+    }
+    let audit = ctx.audit(&state, "erase_champion", "champion", None, Outcome::Allowed);
+    let files = state
+        .store()
+        .erase_champion(ctx.actor()?.pcn_id, id, &audit)
+        .await?;
+    let dir = state.0.data_dir.join("uploads").join("receipts");
+    for f in files.iter().filter(|f| !f.contains(['/', '\\'])) {
+        let _ = tokio::fs::remove_file(dir.join(f)).await;
+    }
+    Ok(Redirect::to(&format!("/champions/{id}?done=erased")).into_response())
 }
 
 // ---- Roles ----

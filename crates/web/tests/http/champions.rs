@@ -561,3 +561,54 @@ async fn a_dbs_renewal_comes_due_on_the_dashboard_and_is_reminded_once_at_each_s
     assert_eq!(band(&page.body, "Overdue"), 0);
     assert!(page.body.contains("20 December 2028"));
 }
+
+on_both!(the_coordinator_exports_everything_held_about_a_champion_and_can_erase_it);
+async fn the_coordinator_exports_everything_held_about_a_champion_and_can_erase_it(db: Db) {
+    let app = TestApp::spawn(db).await;
+    express_interest(&app, DAVE).await;
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let id = first_champion(&admin.get("/champions").await.body);
+    let record = format!("/champions/{id}");
+    admin
+        .post(
+            &format!("{record}/move"),
+            &[("to", "conversation"), ("reason", "Coffee at Quayside")],
+        )
+        .await;
+    let json = admin.get(&format!("{record}/export.json")).await;
+    assert_eq!(json.status, StatusCode::OK);
+    assert!(json.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let doc: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(doc["champion"][0]["family_name"], "Okafor");
+    assert_eq!(doc["champion_step"].as_array().unwrap().len(), 2);
+    assert!(
+        doc["audit_event"].as_array().unwrap().len() >= 2,
+        "who looked, too"
+    );
+    let csv = admin.get(&format!("{record}/export.csv")).await;
+    assert!(csv.body.starts_with("table,row,column,value\n"));
+    assert!(csv
+        .body
+        .contains("champion_step,2,reason,Coffee at Quayside"));
+    let mut dave = app.signed_in(Role::Champion).await;
+    assert_eq!(
+        dave.get(&format!("{record}/export.json")).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let unconfirmed = admin.post(&format!("{record}/erase"), &[]).await;
+    assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
+    assert!(unconfirmed.body.contains("cannot be undone"));
+    let erased = admin
+        .post(&format!("{record}/erase"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(erased.status, StatusCode::SEE_OTHER);
+    let board = admin.get("/champions").await;
+    assert!(!board.body.contains("Okafor"));
+    let after = admin.get(&format!("{record}/export.json")).await;
+    assert!(!after.body.contains("Okafor") && !after.body.contains("dave.okafor@example.org"));
+    assert!(!after.body.contains("Coffee at Quayside"));
+}
