@@ -2,6 +2,7 @@
 //! holds the data directory; what it does is audited as `cli:<user>`.
 
 mod analyse;
+mod champions;
 mod demo;
 mod demo_champions;
 mod generate;
@@ -66,6 +67,11 @@ enum Command {
     Serve(instance::ServeArgs),
     /// Create the first PCN administrator and print a one-time link to choose their password.
     BootstrapAdmin(users::BootstrapArgs),
+    /// Import, export and list the PCN's health champions.
+    Champions {
+        #[command(subcommand)]
+        command: champions::ChampionsCommand,
+    },
     /// Add, list, disable users; reset passwords; issue API tokens.
     Users {
         #[command(subcommand)]
@@ -128,6 +134,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Sql(args) => sql::run(args).await,
         Command::BootstrapAdmin(args) => users::bootstrap(args).await,
         Command::Users { command } => users::run(command).await,
+        Command::Champions { command } => champions::run(command).await,
         Command::Backup { at, to } => instance::backup(&at, &to).await,
         Command::Restore { at, from } => instance::restore(&at, &from).await,
     }

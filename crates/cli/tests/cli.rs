@@ -747,3 +747,141 @@ fn the_operator_adds_lists_disables_and_resets_users() {
         "no user has the email address",
     );
 }
+
+#[test]
+fn champions_come_in_from_a_spreadsheet_all_or_nothing_and_only_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let ok = |o: Output| {
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    ok(together(&[
+        "bootstrap-admin",
+        "--data-dir",
+        d,
+        "--email",
+        "admin@harbourview.example",
+        "--name",
+        "Priya Shah",
+        "--pcn-name",
+        "Harbourview PCN",
+    ]));
+    ok(together(&[
+        "practices",
+        "add",
+        "--data-dir",
+        d,
+        "B99001",
+        "--name",
+        "Quayside Surgery",
+    ]));
+    let file = dir.path().join("champions.csv");
+    let header = "given_name,family_name,contact_preference,phone,email,practice,interests,availability,consent_to_contact,stage\n";
+    std::fs::write(
+        &file,
+        format!(
+            "{header}Dave,Okafor,text,07700 900123,,B99001,walking;singing,weekends,yes,conversation\n\
+             Amara,Osei,email,,amara@example.org,B99009,befriending,,yes,\n\
+             Gareth,Price,phone,07700 900124,,,clinics,,no,active\n"
+        ),
+    )
+    .unwrap();
+    let refused = together(&[
+        "champions",
+        "import",
+        "--data-dir",
+        d,
+        file.to_str().unwrap(),
+    ]);
+    let err = stderr(&refused);
+    assert!(
+        !refused.status.success() && !err.contains("panicked"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 of 3 rows rejected, so nothing was imported"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 3, practice: B99009 is not one of this PCN's practices"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 4, stage:") && err.contains("line 4, consent_to_contact:"),
+        "{err}"
+    );
+    let list = ok(together(&["champions", "list", "--data-dir", d]));
+    assert!(
+        list.contains("No champions yet"),
+        "nothing was imported: {list}"
+    );
+
+    std::fs::write(
+        &file,
+        format!(
+            "{header}Dave,Okafor,text,07700 900123,,B99001,walking;singing,weekends,yes,conversation\n\
+             Amara,Osei,email,,amara@example.org,,befriending,,yes,\n"
+        ),
+    )
+    .unwrap();
+    let first = ok(together(&[
+        "champions",
+        "import",
+        "--data-dir",
+        d,
+        file.to_str().unwrap(),
+    ]));
+    assert!(first.contains("Imported 2 champions"), "{first}");
+    let again = ok(together(&[
+        "champions",
+        "import",
+        "--data-dir",
+        d,
+        file.to_str().unwrap(),
+    ]));
+    assert!(
+        again.contains("Imported 0 champions") && again.contains("2 already there"),
+        "{again}"
+    );
+    let list = ok(together(&["champions", "list", "--data-dir", d]));
+    assert!(
+        list.contains("Conversation (1)") && list.contains("Dave Okafor"),
+        "{list}"
+    );
+    assert!(
+        list.contains("Walking groups, Singing and music · Weekends"),
+        "{list}"
+    );
+
+    // What is exported imports again as the same champions.
+    let out = dir.path().join("out.csv");
+    together(&[
+        "champions",
+        "export",
+        "--data-dir",
+        d,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        csv.starts_with("given_name,family_name,contact_preference,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(
+            "Dave,Okafor,text,07700 900123,,B99001,walking;singing,weekends,,yes,conversation"
+        ),
+        "{csv}"
+    );
+    let back = ok(together(&[
+        "champions",
+        "import",
+        "--data-dir",
+        d,
+        out.to_str().unwrap(),
+    ]));
+    assert!(back.contains("2 already there"), "{back}");
+}

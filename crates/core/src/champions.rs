@@ -35,6 +35,20 @@ impl Stage {
         Stage::Left,
     ];
 
+    /// The way in, in order: each step follows the one before.
+    pub const WAY_IN: [Stage; 6] = [
+        Stage::Interest,
+        Stage::Conversation,
+        Stage::References,
+        Stage::DbsCheck,
+        Stage::Induction,
+        Stage::Active,
+    ];
+
+    /// The steps a champion can be brought in at from a spreadsheet: anything later needs
+    /// their DBS check recorded in Together first, so "active only when clear" holds for them too.
+    pub const IMPORTABLE: [Stage; 3] = [Stage::Interest, Stage::Conversation, Stage::References];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Interest => "interest",

@@ -361,8 +361,8 @@ pub struct ReadSummary {
 }
 
 /// What parsing one row gave, when it gave no errors.
-pub(crate) enum Parsed {
-    Keep(Record),
+pub(crate) enum Parsed<T = Record> {
+    Keep(T),
     Skip,
 }
 
@@ -390,13 +390,13 @@ fn open_csv<R: Read>(
 }
 
 /// Parses one row and counts it; what `on_row` is to be given, if anything.
-fn parse_row(
+fn parse_row<T>(
     record: &csv::StringRecord,
     map: &ColumnMap,
     columns: usize,
-    parse: &mut impl FnMut(&mut Fields<'_>) -> Option<Parsed>,
+    parse: &mut impl FnMut(&mut Fields<'_>) -> Option<Parsed<T>>,
     summary: &mut ReadSummary,
-) -> Option<(u64, Result<Record, Vec<RowError>>)> {
+) -> Option<(u64, Result<T, Vec<RowError>>)> {
     let line = record.position().map(|p| p.line()).unwrap_or(0);
     let mut fields = Fields::new(record, map, line, columns);
     match parse(&mut fields) {
@@ -420,11 +420,11 @@ fn parse_row(
 /// Reads a CSV file row by row: the file is refused whole when it is not UTF-8, is cut short or
 /// its header does not give `columns` what it needs; each row is parsed and given, valid or not,
 /// with its line to `on_row`, in order.
-pub(crate) fn read_rows<R: Read>(
+pub(crate) fn read_rows<R: Read, T>(
     input: R,
     columns: impl FnOnce(&csv::StringRecord) -> Result<ColumnMap, FileError>,
-    mut parse: impl FnMut(&mut Fields<'_>) -> Option<Parsed>,
-    mut on_row: impl FnMut(u64, Result<Record, Vec<RowError>>),
+    mut parse: impl FnMut(&mut Fields<'_>) -> Option<Parsed<T>>,
+    mut on_row: impl FnMut(u64, Result<T, Vec<RowError>>),
 ) -> Result<ReadSummary, FileError> {
     let (mut reader, headers, map) = open_csv(input, columns)?;
     let mut summary = ReadSummary::default();

@@ -5,6 +5,7 @@
 //! decides what to do with rejected rows (by default, import nothing).
 
 mod canonical;
+pub mod champions;
 pub mod fhir;
 mod fields;
 pub mod fuzz;

@@ -189,7 +189,7 @@ impl Survey {
                 if let Some(id) = f.required("Id") {
                     self.patients.entry(id.to_owned()).or_default();
                 }
-                Some(Parsed::Skip)
+                Some(Parsed::<Record>::Skip)
             },
             |_, _| {},
         )
@@ -210,7 +210,7 @@ impl Survey {
                         *orgs.entry(org.to_owned()).or_default() += 1;
                     }
                 }
-                Some(Parsed::Skip)
+                Some(Parsed::<Record>::Skip)
             },
             |_, _| {},
         )

@@ -394,6 +394,15 @@ pub trait ChampionStore {
         expense: &str,
         audit: &NewAuditEvent,
     ) -> Result<Option<Receipt>, StoreError>;
+    /// Adds champions from a PCN's spreadsheet in one transaction (all or none), each at its
+    /// stage with a step per move; a row naming someone already there (same names and the
+    /// same phone or email) is left as it is. Returns (added, already there).
+    async fn import_champions(
+        &self,
+        pcn: PcnId,
+        rows: &[(NewInterest, Stage)],
+        audit: &NewAuditEvent,
+    ) -> Result<(u64, u64), StoreError>;
     /// Everything held about a champion, table by table: their record, every table with a
     /// `champion_id` column (found from the schema, so a new table cannot be missed), their
     /// account (without its secrets) and the audit trail about them. Audited.
@@ -1087,6 +1096,75 @@ macro_rules! impl_champion_store {
                 write_audit(&mut tx, &audit.about("champion_expense", expense)).await?;
                 tx.commit().await?;
                 Ok(Some(receipt))
+            }
+
+            async fn import_champions(&self, pcn: together_core::PcnId, rows: &[(together_core::champions::NewInterest, together_core::champions::Stage)], audit: &$crate::NewAuditEvent) -> Result<(u64, u64), $crate::StoreError> {
+                use together_core::champions::Stage;
+                let mut tx = self.pool.begin().await?;
+                let (mut added, mut there) = (0u64, 0u64);
+                if let Some((_, late)) = rows.iter().find(|(_, s)| !Stage::IMPORTABLE.contains(s)) {
+                    return Err($crate::StoreError::Refused(format!(
+                        "Champions are imported at interest, conversation or references, not '{}': record their DBS check in Together, then move them on",
+                        late.label()
+                    )));
+                }
+                for (i, stage) in rows {
+                    let existing: Option<String> = sqlx::query_scalar(
+                        "SELECT id FROM champion WHERE pcn_id = $1 AND lower(given_name) = lower($2) AND lower(family_name) = lower($3) \
+                         AND ((phone IS NOT NULL AND phone = $4) OR (email IS NOT NULL AND email = $5))",
+                    )
+                    .bind(pcn.to_string())
+                    .bind(&i.given_name)
+                    .bind(&i.family_name)
+                    .bind(&i.phone)
+                    .bind(&i.email)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if existing.is_some() {
+                        there += 1;
+                        continue;
+                    }
+                    if let Some(practice) = i.practice_id {
+                        let ours: Option<String> = sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
+                            .bind(practice.to_string())
+                            .bind(pcn.to_string())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        if ours.is_none() {
+                            return Err($crate::StoreError::NotFound("practice"));
+                        }
+                    }
+                    let id = together_core::ChampionId::new();
+                    let now = $crate::queries::secs(audit.at);
+                    sqlx::query(
+                        "INSERT INTO champion (id, pcn_id, given_name, family_name, phone, email, contact_preference, home_practice_id, interests, availability, skills, contact_consent_at, stage, stage_since, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12)",
+                    )
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .bind(&i.given_name)
+                    .bind(&i.family_name)
+                    .bind(&i.phone)
+                    .bind(&i.email)
+                    .bind(i.contact_preference.as_str())
+                    .bind(i.practice_id.map(|p| p.to_string()))
+                    .bind($crate::champions::join_keys(&i.interests))
+                    .bind($crate::champions::join_keys(&i.availability))
+                    .bind(&i.skills)
+                    .bind(now)
+                    .bind(stage.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                    write_step(&mut tx, id, None, Stage::Interest, "imported", audit).await?;
+                    let reached = Stage::WAY_IN.iter().position(|s| s == stage).unwrap_or(0);
+                    for pair in Stage::WAY_IN[..=reached].windows(2) {
+                        write_step(&mut tx, id, Some(pair[0]), pair[1], "imported", audit).await?;
+                    }
+                    write_audit(&mut tx, &audit.about("champion", id)).await?;
+                    added += 1;
+                }
+                tx.commit().await?;
+                Ok((added, there))
             }
 
             async fn champion_subject_access(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::SarTable>, $crate::StoreError> {

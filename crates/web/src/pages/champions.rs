@@ -1289,14 +1289,7 @@ async fn my_progress(State(state): State<AppState>, ctx: Ctx) -> Result<Response
         .await?;
     let (journey, steps, held) = match &champion {
         Some(c) => {
-            let order = [
-                Stage::Interest,
-                Stage::Conversation,
-                Stage::References,
-                Stage::DbsCheck,
-                Stage::Induction,
-                Stage::Active,
-            ];
+            let order = Stage::WAY_IN;
             let reached = order
                 .iter()
                 .position(|s| *s == c.paused_from.unwrap_or(c.stage))

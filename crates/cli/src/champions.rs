@@ -1,0 +1,190 @@
+//! `together champions`: bring in the spreadsheet of champions a PCN keeps today, write the
+//! champions out as the same CSV, and list them with where each is on the journey.
+
+use crate::import::pick_pcn;
+use crate::instance::{cli_audit, open_store, FileSettings};
+use crate::Location;
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use std::path::PathBuf;
+use together_core::champions::{label_of, Stage, AVAILABILITY, INTERESTS};
+use together_formats::champions::{read_champions, CHAMPION_COLUMNS};
+use together_formats::RowError;
+
+#[derive(Subcommand, Debug)]
+pub enum ChampionsCommand {
+    /// Import champions from a CSV (columns in docs/formats.md): all rows or none, and a row
+    /// for someone already there changes nothing, so the same file can be imported again.
+    Import {
+        #[command(flatten)]
+        at: Location,
+        file: PathBuf,
+        #[arg(long)]
+        pcn: Option<String>,
+    },
+    /// Write every champion as CSV (the import's columns), to a file or the screen.
+    Export {
+        #[command(flatten)]
+        at: Location,
+        /// Where to write (the screen if not given).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        pcn: Option<String>,
+    },
+    /// List the champions with their step on the journey and since when.
+    List {
+        #[command(flatten)]
+        at: Location,
+        #[arg(long)]
+        pcn: Option<String>,
+    },
+}
+
+fn report(errors: &[RowError]) -> String {
+    let mut out = String::new();
+    for e in errors.iter().take(50) {
+        out.push_str(&format!("\n  {e}"));
+    }
+    if errors.len() > 50 {
+        out.push_str(&format!("\n  … and {} more", errors.len() - 50));
+    }
+    out
+}
+
+pub async fn run(cmd: ChampionsCommand) -> Result<()> {
+    match cmd {
+        ChampionsCommand::Import { at, file, pcn } => {
+            let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
+            let pcn = pick_pcn(&store, pcn.as_deref()).await?;
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let (rows, mut errors, summary) = read_champions(std::io::BufReader::new(input))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let practices = store.practices(pcn).await?;
+            let mut checked = Vec::new();
+            for (line, mut row) in rows {
+                if let Some(code) = &row.practice {
+                    match practices.iter().find(|p| &p.ods_code == code) {
+                        Some(p) => row.interest.practice_id = Some(p.id),
+                        None => {
+                            errors.push(RowError {
+                                line,
+                                column: "practice".into(),
+                                reason: format!("{code} is not one of this PCN's practices"),
+                            });
+                            continue;
+                        }
+                    }
+                }
+                checked.push((row.interest, row.stage));
+            }
+            if !errors.is_empty() {
+                errors.sort_by_key(|e| e.line);
+                bail!(
+                    "{}: {} of {} rows rejected, so nothing was imported:{}",
+                    file.display(),
+                    errors
+                        .iter()
+                        .map(|e| e.line)
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len(),
+                    summary.rows,
+                    report(&errors)
+                );
+            }
+            let (added, there) = store
+                .import_champions(
+                    pcn,
+                    &checked,
+                    &cli_audit("import_champions", "champion", Some(pcn)),
+                )
+                .await?;
+            println!(
+                "Imported {added} champion{} from {}; {there} already there, left as they were.",
+                if added == 1 { "" } else { "s" },
+                file.display()
+            );
+        }
+        ChampionsCommand::Export { at, out, pcn } => {
+            let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
+            let pcn = pick_pcn(&store, pcn.as_deref()).await?;
+            let champions = store
+                .champions(pcn, &cli_audit("export_champions", "champions", Some(pcn)))
+                .await?;
+            let practices = store.practices(pcn).await?;
+            let sink: Box<dyn std::io::Write> = match &out {
+                Some(path) => Box::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
+                ),
+                None => Box::new(std::io::stdout()),
+            };
+            let mut w = csv::Writer::from_writer(sink);
+            w.write_record(CHAMPION_COLUMNS)?;
+            for c in &champions {
+                let practice = c
+                    .home_practice_id
+                    .and_then(|id| practices.iter().find(|p| p.id == id))
+                    .map(|p| p.ods_code.to_string())
+                    .unwrap_or_default();
+                w.write_record([
+                    c.given_name.as_str(),
+                    &c.family_name,
+                    c.contact_preference.as_str(),
+                    c.phone.as_deref().unwrap_or(""),
+                    c.email.as_deref().unwrap_or(""),
+                    &practice,
+                    &c.interests.join(";"),
+                    &c.availability.join(";"),
+                    &c.skills,
+                    "yes",
+                    c.stage.as_str(),
+                ])?;
+            }
+            w.flush()?;
+            if let Some(path) = out {
+                eprintln!("Wrote {} champions to {}.", champions.len(), path.display());
+            }
+        }
+        ChampionsCommand::List { at, pcn } => {
+            let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
+            let pcn = pick_pcn(&store, pcn.as_deref()).await?;
+            let champions = store
+                .champions(pcn, &cli_audit("list_champions", "champions", Some(pcn)))
+                .await?;
+            for stage in Stage::ALL {
+                let here: Vec<_> = champions.iter().filter(|c| c.stage == stage).collect();
+                if here.is_empty() {
+                    continue;
+                }
+                println!("{} ({})", stage.label(), here.len());
+                for c in here {
+                    let interests: Vec<String> =
+                        c.interests.iter().map(|k| label_of(INTERESTS, k)).collect();
+                    let time: Vec<String> = c
+                        .availability
+                        .iter()
+                        .map(|k| label_of(AVAILABILITY, k))
+                        .collect();
+                    println!(
+                        "  {} {} · since {} · {}{}",
+                        c.given_name,
+                        c.family_name,
+                        c.stage_since.date(),
+                        interests.join(", "),
+                        if time.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" · {}", time.join(", "))
+                        }
+                    );
+                }
+            }
+            if champions.is_empty() {
+                println!("No champions yet. The expression of interest form is at /join.");
+            }
+        }
+    }
+    Ok(())
+}
