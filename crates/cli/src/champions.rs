@@ -59,8 +59,9 @@ pub async fn run(cmd: ChampionsCommand) -> Result<()> {
             let pcn = pick_pcn(&store, pcn.as_deref()).await?;
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
-            let (rows, mut errors, summary) = read_champions(std::io::BufReader::new(input))
+            let read = read_champions(std::io::BufReader::new(input))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let (rows, mut errors, summary) = (read.rows, read.errors, read.summary);
             let practices = store.practices(pcn).await?;
             let mut checked = Vec::new();
             for (line, mut row) in rows {

@@ -137,17 +137,29 @@ fn parse(f: &mut Fields<'_>) -> Option<Parsed<ChampionRow>> {
     }))
 }
 
+/// What a champions CSV held.
+#[derive(Debug, Default)]
+pub struct ChampionsFile {
+    /// Every valid row, with its line.
+    pub rows: Vec<(u64, ChampionRow)>,
+    /// Every problem of every rejected row.
+    pub errors: Vec<RowError>,
+    pub summary: ReadSummary,
+}
+
 /// Reads a champions CSV: every valid row with its line, and every problem.
-pub fn read_champions<R: Read>(
-    input: R,
-) -> Result<(Vec<(u64, ChampionRow)>, Vec<RowError>, ReadSummary), FileError> {
+pub fn read_champions<R: Read>(input: R) -> Result<ChampionsFile, FileError> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let summary = read_rows(input, column_map, parse, |line, row| match row {
         Ok(r) => rows.push((line, r)),
         Err(e) => errors.extend(e),
     })?;
-    Ok((rows, errors, summary))
+    Ok(ChampionsFile {
+        rows,
+        errors,
+        summary,
+    })
 }
 
 #[cfg(test)]
@@ -160,7 +172,11 @@ mod tests {
                     Dave,Okafor,text,07700 900123,,B99001,walking;singing,yes,conversation\n\
                     ,Osei,email,,amara@example,B9901,walking,yes,\n\
                     Gareth,Price,phone,07700 900124,,,juggling,no,active\n";
-        let (rows, errors, summary) = read_champions(file.as_bytes()).unwrap();
+        let ChampionsFile {
+            rows,
+            errors,
+            summary,
+        } = read_champions(file.as_bytes()).unwrap();
         assert_eq!(summary.rows, 3);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].0, 2);
