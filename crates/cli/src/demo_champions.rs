@@ -331,6 +331,44 @@ async fn time_and_expenses(
     Ok(())
 }
 
+/// An active champion's ID badge and training: one badge runs out within the month, one
+/// champion's safeguarding refresher within two.
+async fn badge_and_training(
+    store: &DynStore,
+    pcn: PcnId,
+    id: together_core::ChampionId,
+    i: usize,
+    now: OffsetDateTime,
+    at: &impl Fn(i64) -> NewAuditEvent,
+) -> Result<()> {
+    use together_core::champions::{NewBadge, NewTraining};
+    let today = now.date();
+    let expires_in = if i == 2 { 12 } else { 500 + 30 * i as i64 };
+    let badge = NewBadge {
+        number: format!("HV-{:04}", 100 + i),
+        issued_on: today - Duration::days(200),
+        expires_on: today + Duration::days(expires_in),
+    };
+    store.issue_badge(pcn, id, &badge, &at(200)).await?;
+    let induction = NewTraining {
+        module: "induction".into(),
+        completed_on: today - Duration::days(30 + i as i64),
+        expires_on: None,
+    };
+    store.record_training(pcn, id, &induction, &at(30)).await?;
+    let refresher_in = if i == 1 { 40 } else { 700 };
+    let done = years_after(today + Duration::days(refresher_in), -3);
+    let safeguarding = NewTraining {
+        module: "safeguarding_adults".into(),
+        completed_on: done,
+        expires_on: Some(today + Duration::days(refresher_in)),
+    };
+    store
+        .record_training(pcn, id, &safeguarding, &at(30))
+        .await?;
+    Ok(())
+}
+
 /// Adds the demo's roles and champions; Dave Marsh is the demo champion's own record.
 pub async fn build(
     store: &DynStore,
@@ -448,6 +486,7 @@ pub async fn build(
         }
         if d.stage == Active {
             time_and_expenses(store, pcn, id, i, now, &at).await?;
+            badge_and_training(store, pcn, id, i, now, &at).await?;
         }
     }
     Ok(())

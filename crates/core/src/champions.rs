@@ -563,6 +563,212 @@ impl Clearance {
     }
 }
 
+/// An ID badge as the coordinator issues it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BadgeForm {
+    pub number: String,
+    /// Named apart from a DBS result's date of issue, which shares the champion's page.
+    #[serde(rename = "badge_issued_on")]
+    pub issued_on: String,
+    #[serde(rename = "badge_expires_on")]
+    pub expires_on: String,
+}
+
+/// A checked badge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBadge {
+    pub number: String,
+    pub issued_on: time::Date,
+    pub expires_on: time::Date,
+}
+
+impl BadgeForm {
+    pub fn parse(&self, today: time::Date) -> Result<NewBadge, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let number = self.number.trim().to_owned();
+        if number.is_empty()
+            || number.chars().count() > 30
+            || !number
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
+        {
+            errors.push(FieldError {
+                field: "number",
+                message: "Enter the badge number as printed on it (letters, digits and dashes, up \
+                          to 30)"
+                    .into(),
+            });
+        }
+        let issued_on = past_date(
+            "badge_issued_on",
+            "the date it was issued",
+            &self.issued_on,
+            today,
+            &mut errors,
+        );
+        let expires_on = crate::people::parse_date(&self.expires_on);
+        match (issued_on, expires_on) {
+            (_, None) => errors.push(FieldError {
+                field: "badge_expires_on",
+                message: "Enter the expiry date printed on the badge, for example 30/11/2028"
+                    .into(),
+            }),
+            (Some(i), Some(e)) if e <= i => errors.push(FieldError {
+                field: "badge_expires_on",
+                message: "The badge must expire after it was issued".into(),
+            }),
+            _ => {}
+        }
+        match (issued_on, expires_on) {
+            (Some(issued_on), Some(expires_on)) if errors.is_empty() => Ok(NewBadge {
+                number,
+                issued_on,
+                expires_on,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A date that must be given and cannot be in the future.
+fn past_date(
+    field: &'static str,
+    what: &str,
+    v: &str,
+    today: time::Date,
+    errors: &mut Vec<FieldError>,
+) -> Option<time::Date> {
+    match crate::people::parse_date(v) {
+        Some(d) if d > today => {
+            errors.push(FieldError {
+                field,
+                message: format!("{} cannot be in the future", capitalised(what)),
+            });
+            None
+        }
+        Some(d) => Some(d),
+        None => {
+            errors.push(FieldError {
+                field,
+                message: format!("Enter {what}, for example 14/09/2026"),
+            });
+            None
+        }
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The training a champion can complete, and for how many years each lasts (`None`: it does
+/// not expire). Refresher periods are the usual ones for volunteers; a PCN follows its own
+/// policy by giving the expiry date itself.
+pub const TRAINING: &[(&str, &str, Option<i32>)] = &[
+    ("induction", "Induction workshop", None),
+    ("safeguarding_adults", "Safeguarding adults", Some(3)),
+    ("safeguarding_children", "Safeguarding children", Some(3)),
+    (
+        "confidentiality",
+        "Confidentiality and information governance",
+        Some(1),
+    ),
+    ("first_aid", "First aid", Some(3)),
+    (
+        "mental_health_first_aid",
+        "Mental health first aid",
+        Some(3),
+    ),
+    ("walk_leader", "Walk leader training", None),
+    ("manual_handling", "Manual handling", Some(3)),
+];
+
+/// Training recorded as completed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TrainingForm {
+    pub module: String,
+    pub completed_on: String,
+    /// Empty for the module's usual period.
+    #[serde(rename = "training_expires_on")]
+    pub expires_on: String,
+}
+
+/// Checked training.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTraining {
+    pub module: String,
+    pub completed_on: time::Date,
+    pub expires_on: Option<time::Date>,
+}
+
+impl TrainingForm {
+    pub fn parse(&self, today: time::Date) -> Result<NewTraining, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let module = TRAINING.iter().find(|(k, _, _)| *k == self.module.trim());
+        if module.is_none() {
+            errors.push(FieldError {
+                field: "module",
+                message: "Choose the training from the list".into(),
+            });
+        }
+        let completed_on = past_date(
+            "completed_on",
+            "the date it was completed",
+            &self.completed_on,
+            today,
+            &mut errors,
+        );
+        let expires_on = if self.expires_on.trim().is_empty() {
+            match (module, completed_on) {
+                (Some((_, _, Some(years))), Some(done)) => Some(years_after(done, *years)),
+                _ => None,
+            }
+        } else {
+            match crate::people::parse_date(&self.expires_on) {
+                Some(e) if completed_on.is_some_and(|c| e <= c) => {
+                    errors.push(FieldError {
+                        field: "training_expires_on",
+                        message: "It must expire after it was completed".into(),
+                    });
+                    None
+                }
+                Some(e) => Some(e),
+                None => {
+                    errors.push(FieldError {
+                        field: "training_expires_on",
+                        message: "Enter the expiry date, for example 14/09/2029, or leave it empty"
+                            .into(),
+                    });
+                    None
+                }
+            }
+        };
+        match (module, completed_on) {
+            (Some((key, _, _)), Some(completed_on)) if errors.is_empty() => Ok(NewTraining {
+                module: (*key).to_owned(),
+                completed_on,
+                expires_on,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The name of a training module from its key.
+pub fn training_label(key: &str) -> String {
+    TRAINING
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, l, _)| (*l).to_owned())
+        .unwrap_or_else(|| key.to_owned())
+}
+
 /// A role's form as it arrived.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -1017,6 +1223,54 @@ mod tests {
             Clearance::NotClear
         );
         assert!(Clearance::of(DbsLevel::None, &[], 3, today).is_clear());
+    }
+
+    #[test]
+    fn a_badge_expires_after_issue_and_training_takes_its_usual_period() {
+        use time::macros::date;
+        let today = date!(2026 - 11 - 24);
+        let badge = |n: &str, i: &str, e: &str| BadgeForm {
+            number: n.into(),
+            issued_on: i.into(),
+            expires_on: e.into(),
+        };
+        assert!(badge("HV-0042", "01/11/2026", "30/11/2028")
+            .parse(today)
+            .is_ok());
+        let e = badge("HV-0042", "01/12/2026", "30/11/2028")
+            .parse(today)
+            .unwrap_err();
+        assert_eq!(e[0].field, "badge_issued_on");
+        assert!(
+            e[0].message.contains("cannot be in the future"),
+            "{}",
+            e[0].message
+        );
+        let e = badge("HV 42", "01/11/2026", "01/10/2026")
+            .parse(today)
+            .unwrap_err();
+        let fields: Vec<_> = e.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["number", "badge_expires_on"]);
+
+        let t = TrainingForm {
+            module: "safeguarding_adults".into(),
+            completed_on: "14/09/2026".into(),
+            expires_on: String::new(),
+        };
+        assert_eq!(
+            t.parse(today).unwrap().expires_on,
+            Some(date!(2029 - 09 - 14))
+        );
+        let t = TrainingForm {
+            module: "induction".into(),
+            ..t
+        };
+        assert_eq!(t.parse(today).unwrap().expires_on, None);
+        let t = TrainingForm {
+            module: "juggling".into(),
+            ..t
+        };
+        assert_eq!(t.parse(today).unwrap_err()[0].field, "module");
     }
 
     #[test]

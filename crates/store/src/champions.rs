@@ -169,6 +169,27 @@ pub struct Receipt {
     pub mime: String,
 }
 
+/// An ID badge.
+#[derive(Debug, Clone, Serialize)]
+pub struct Badge {
+    pub id: String,
+    pub champion_id: ChampionId,
+    pub number: String,
+    pub issued_on: Date,
+    pub expires_on: Date,
+    pub returned_on: Option<Date>,
+}
+
+/// Training a champion completed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Training {
+    pub id: String,
+    pub champion_id: ChampionId,
+    pub module: String,
+    pub completed_on: Date,
+    pub expires_on: Option<Date>,
+}
+
 /// One table of a subject access export: its columns and the rows about the champion, every
 /// value as text (`None` for an empty value).
 #[derive(Debug, Clone, Serialize)]
@@ -394,6 +415,42 @@ pub trait ChampionStore {
         expense: &str,
         audit: &NewAuditEvent,
     ) -> Result<Option<Receipt>, StoreError>;
+    /// Issues an ID badge; `Refused` when its number is another badge's in the PCN.
+    async fn issue_badge(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        badge: &together_core::champions::NewBadge,
+        audit: &NewAuditEvent,
+    ) -> Result<String, StoreError>;
+    /// Records a badge as handed back.
+    async fn return_badge(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        badge: &str,
+        on: Date,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Badges of one champion, or of every champion of the PCN.
+    async fn badges(
+        &self,
+        pcn: PcnId,
+        champion: Option<ChampionId>,
+    ) -> Result<Vec<Badge>, StoreError>;
+    async fn record_training(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        training: &together_core::champions::NewTraining,
+        audit: &NewAuditEvent,
+    ) -> Result<String, StoreError>;
+    /// Training of one champion, or of every champion of the PCN; latest first.
+    async fn training(
+        &self,
+        pcn: PcnId,
+        champion: Option<ChampionId>,
+    ) -> Result<Vec<Training>, StoreError>;
     /// Adds champions from a PCN's spreadsheet in one transaction (all or none), each at its
     /// stage with a step per move; a row naming someone already there (same names and the
     /// same phone or email) is left as it is. Returns (added, already there).
@@ -576,6 +633,33 @@ macro_rules! impl_champion_store {
                 receipt_type: r.try_get("receipt_type")?,
                 status: $crate::champions::ClaimStatus::parse(&r.try_get::<String, _>("status")?)?,
                 reason: r.try_get("reason")?,
+            })
+        }
+
+        fn badge_row(r: &Row) -> Result<$crate::champions::Badge, $crate::StoreError> {
+            use sqlx::Row as _;
+            use $crate::queries::{parse_iso_date, parsed};
+            let returned: Option<String> = r.try_get("returned_on")?;
+            Ok($crate::champions::Badge {
+                id: r.try_get("id")?,
+                champion_id: parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+                number: r.try_get("number")?,
+                issued_on: parse_iso_date(&r.try_get::<String, _>("issued_on")?)?,
+                expires_on: parse_iso_date(&r.try_get::<String, _>("expires_on")?)?,
+                returned_on: returned.map(|d| parse_iso_date(&d)).transpose()?,
+            })
+        }
+
+        fn training_row(r: &Row) -> Result<$crate::champions::Training, $crate::StoreError> {
+            use sqlx::Row as _;
+            use $crate::queries::{parse_iso_date, parsed};
+            let expires: Option<String> = r.try_get("expires_on")?;
+            Ok($crate::champions::Training {
+                id: r.try_get("id")?,
+                champion_id: parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+                module: r.try_get("module")?,
+                completed_on: parse_iso_date(&r.try_get::<String, _>("completed_on")?)?,
+                expires_on: expires.map(|d| parse_iso_date(&d)).transpose()?,
             })
         }
 
@@ -1098,6 +1182,87 @@ macro_rules! impl_champion_store {
                 Ok(Some(receipt))
             }
 
+            async fn issue_badge(&self, pcn: together_core::PcnId, id: together_core::ChampionId, b: &together_core::champions::NewBadge, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let badge = uuid::Uuid::new_v4().to_string();
+                sqlx::query("INSERT INTO champion_badge (id, pcn_id, champion_id, number, issued_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(&badge)
+                    .bind(pcn.to_string())
+                    .bind(id.to_string())
+                    .bind(&b.number)
+                    .bind($crate::queries::iso_date(b.issued_on))
+                    .bind($crate::queries::iso_date(b.expires_on))
+                    .bind($crate::queries::secs(audit.at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match $crate::StoreError::from(e) {
+                        $crate::StoreError::Conflict(_) => $crate::StoreError::Refused(format!("Badge number {} has been given before: each badge has its own number", b.number)),
+                        other => other,
+                    })?;
+                write_audit(&mut tx, &audit.about("champion_badge", &badge)).await?;
+                tx.commit().await?;
+                Ok(badge)
+            }
+
+            async fn return_badge(&self, pcn: together_core::PcnId, id: together_core::ChampionId, badge: &str, on: time::Date, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let changed = sqlx::query("UPDATE champion_badge SET returned_on = $1 WHERE id = $2 AND champion_id = $3 AND pcn_id = $4 AND returned_on IS NULL")
+                    .bind($crate::queries::iso_date(on))
+                    .bind(badge)
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed != 1 {
+                    return Err($crate::StoreError::NotFound("badge not yet returned"));
+                }
+                write_audit(&mut tx, &audit.about("champion_badge", badge)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn badges(&self, pcn: together_core::PcnId, champion: Option<together_core::ChampionId>) -> Result<Vec<$crate::champions::Badge>, $crate::StoreError> {
+                sqlx::query("SELECT * FROM champion_badge WHERE pcn_id = $1 AND ($2 IS NULL OR champion_id = $2) ORDER BY issued_on DESC, created_at DESC")
+                    .bind(pcn.to_string())
+                    .bind(champion.map(|c| c.to_string()))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(badge_row)
+                    .collect()
+            }
+
+            async fn record_training(&self, pcn: together_core::PcnId, id: together_core::ChampionId, t: &together_core::champions::NewTraining, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let entry = uuid::Uuid::new_v4().to_string();
+                sqlx::query("INSERT INTO champion_training (id, champion_id, module, completed_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&entry)
+                    .bind(id.to_string())
+                    .bind(&t.module)
+                    .bind($crate::queries::iso_date(t.completed_on))
+                    .bind(t.expires_on.map($crate::queries::iso_date))
+                    .bind($crate::queries::secs(audit.at))
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("champion_training", &entry)).await?;
+                tx.commit().await?;
+                Ok(entry)
+            }
+
+            async fn training(&self, pcn: together_core::PcnId, champion: Option<together_core::ChampionId>) -> Result<Vec<$crate::champions::Training>, $crate::StoreError> {
+                sqlx::query("SELECT t.* FROM champion_training t JOIN champion c ON c.id = t.champion_id WHERE c.pcn_id = $1 AND ($2 IS NULL OR c.id = $2) ORDER BY t.completed_on DESC, t.created_at DESC")
+                    .bind(pcn.to_string())
+                    .bind(champion.map(|c| c.to_string()))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(training_row)
+                    .collect()
+            }
+
             async fn import_champions(&self, pcn: together_core::PcnId, rows: &[(together_core::champions::NewInterest, together_core::champions::Stage)], audit: &$crate::NewAuditEvent) -> Result<(u64, u64), $crate::StoreError> {
                 use together_core::champions::Stage;
                 let mut tx = self.pool.begin().await?;
@@ -1246,6 +1411,7 @@ macro_rules! impl_champion_store {
                     "UPDATE champion SET given_name = 'Erased', family_name = '', phone = NULL, email = NULL, interests = '', availability = '', skills = '', stage = 'left', paused_from = NULL WHERE id = $1",
                     "UPDATE champion_step SET reason = '' WHERE champion_id = $1",
                     "DELETE FROM dbs_check WHERE champion_id = $1",
+                    "DELETE FROM champion_badge WHERE champion_id = $1",
                     "UPDATE champion_expense SET description = '', receipt_file = NULL, receipt_type = NULL, reason = '' WHERE champion_id = $1",
                     "UPDATE champion_hours SET reason = '' WHERE champion_id = $1",
                 ] {

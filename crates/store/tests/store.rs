@@ -1098,6 +1098,25 @@ async fn a_champion_with_everything(store: &DynStore) -> (PcnId, together_core::
         .await
         .unwrap();
     store.link_champion_user(pcn, id, user, &a).await.unwrap();
+    let badge = together_core::champions::NewBadge {
+        number: "HV-0042".into(),
+        issued_on: on,
+        expires_on: time::macros::date!(2028 - 11 - 20),
+    };
+    store.issue_badge(pcn, id, &badge, &a).await.unwrap();
+    assert!(
+        matches!(
+            store.issue_badge(pcn, id, &badge, &a).await,
+            Err(StoreError::Refused(_))
+        ),
+        "a badge number is one badge's"
+    );
+    let training = together_core::champions::NewTraining {
+        module: "safeguarding_adults".into(),
+        completed_on: on,
+        expires_on: Some(time::macros::date!(2029 - 11 - 20)),
+    };
+    store.record_training(pcn, id, &training, &a).await.unwrap();
     (pcn, id)
 }
 
@@ -1135,6 +1154,8 @@ async fn the_export_holds_every_table_that_references_the_champion(
         "001234567890",
         "Met at the café",
         "Tea for the walkers",
+        "HV-0042",
+        "safeguarding_adults",
     ] {
         assert!(text.contains(held), "the export holds '{held}'");
     }
@@ -1159,6 +1180,7 @@ async fn the_export_holds_every_table_that_references_the_champion(
         "001234567890",
         "Met at the café",
         "Tea for the walkers",
+        "HV-0042",
         "dave@example.org",
     ] {
         assert!(!after.contains(gone), "'{gone}' survived erasure");

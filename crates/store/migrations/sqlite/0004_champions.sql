@@ -120,3 +120,27 @@ CREATE TABLE champion_expense (
     created_at      INTEGER NOT NULL
 );
 CREATE INDEX champion_expense_champion ON champion_expense(champion_id, on_date);
+
+-- ID badges: a number is one badge's in the PCN, whoever holds it.
+CREATE TABLE champion_badge (
+    id          TEXT PRIMARY KEY,
+    pcn_id      TEXT NOT NULL REFERENCES pcn(id),
+    champion_id TEXT NOT NULL REFERENCES champion(id),
+    number      TEXT NOT NULL,
+    issued_on   TEXT NOT NULL,
+    expires_on  TEXT NOT NULL,
+    returned_on TEXT,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (pcn_id, number)
+);
+
+-- Training completed, with its expiry where it expires.
+CREATE TABLE champion_training (
+    id           TEXT PRIMARY KEY,
+    champion_id  TEXT NOT NULL REFERENCES champion(id),
+    module       TEXT NOT NULL,
+    completed_on TEXT NOT NULL,
+    expires_on   TEXT,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX champion_training_champion ON champion_training(champion_id);

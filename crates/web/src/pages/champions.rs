@@ -16,8 +16,9 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use time::Duration;
 use together_core::champions::{
-    label_of, renewal_years, Clearance, DbsLevel, DbsResultForm, Due, InterestForm, RoleForm,
-    Stage, AVAILABILITY, DBS_RENEWAL_SETTING, INTERESTS,
+    label_of, renewal_years, training_label, BadgeForm, Clearance, DbsLevel, DbsResultForm, Due,
+    InterestForm, RoleForm, Stage, TrainingForm, AVAILABILITY, DBS_RENEWAL_SETTING, INTERESTS,
+    TRAINING,
 };
 use together_core::people::FieldError;
 use together_core::{Action, ChampionId, ChampionRoleId, PcnId, Role};
@@ -47,6 +48,13 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/champions/{id}/export.csv", manage, export_csv)
         .post("/champions/{id}/erase", manage, erase)
         .post("/champions/{id}/roles", manage, give_role)
+        .post("/champions/{id}/badges", manage, issue_badge)
+        .post(
+            "/champions/{id}/badges/{badge}/returned",
+            manage,
+            return_badge,
+        )
+        .post("/champions/{id}/training", manage, record_training)
         .post("/champions/{id}/dbs", manage, request_dbs)
         .post("/champions/{id}/dbs/{check}", manage, record_dbs_result)
         .post(
@@ -397,6 +405,45 @@ struct StepRow {
     reason: String,
 }
 
+struct BadgeRow {
+    id: String,
+    number: String,
+    issued: String,
+    expires: String,
+    returned: String,
+}
+
+struct TrainingRow {
+    module: String,
+    completed: String,
+    /// Empty when it does not expire.
+    expires: String,
+}
+
+fn badge_rows(badges: &[together_store::champions::Badge]) -> Vec<BadgeRow> {
+    badges
+        .iter()
+        .map(|b| BadgeRow {
+            id: b.id.clone(),
+            number: b.number.clone(),
+            issued: date(&b.issued_on),
+            expires: date(&b.expires_on),
+            returned: b.returned_on.as_ref().map(date).unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn training_rows(training: &[together_store::champions::Training]) -> Vec<TrainingRow> {
+    training
+        .iter()
+        .map(|t| TrainingRow {
+            module: training_label(&t.module),
+            completed: date(&t.completed_on),
+            expires: t.expires_on.as_ref().map(date).unwrap_or_default(),
+        })
+        .collect()
+}
+
 struct CheckRow {
     id: String,
     pending: bool,
@@ -421,6 +468,9 @@ struct RecordPage {
     held: Vec<ChampionRole>,
     roles: Vec<ChampionRole>,
     checks: Vec<CheckRow>,
+    badges: Vec<BadgeRow>,
+    training: Vec<TrainingRow>,
+    modules: Vec<(&'static str, &'static str)>,
     /// The check whose result is asked for next (one at a time).
     pending: Option<String>,
     levels: Vec<(&'static str, &'static str)>,
@@ -526,6 +576,9 @@ async fn render_record(
         roles,
         pending: checks.iter().find(|k| k.pending).map(|k| k.id.clone()),
         checks,
+        badges: badge_rows(&store.badges(pcn, Some(id)).await?),
+        training: training_rows(&store.training(pcn, Some(id)).await?),
+        modules: TRAINING.iter().map(|(k, l, _)| (*k, *l)).collect(),
         levels: DbsLevel::ALL
             .into_iter()
             .filter(|l| *l != DbsLevel::None)
@@ -557,6 +610,9 @@ async fn record(
         "role" => "The role has been given.",
         "dbs" => "The DBS check has been recorded as asked for.",
         "result" => "The DBS result has been recorded.",
+        "badge" => "The badge has been recorded.",
+        "returned" => "The badge has been recorded as handed back.",
+        "training" => "The training has been recorded.",
         "erased" => "Their personal data has been erased. Their hours and the amounts of their expenses stay in the figures, without their name.",
         _ => "",
     };
@@ -779,12 +835,7 @@ async fn record_dbs_result(
     let result = match f.parse(state.now().date()) {
         Ok(r) => r,
         Err(errors) => {
-            let e = errors
-                .into_iter()
-                .next()
-                .map(|e| (e.field.to_owned(), e.message))
-                .unwrap_or_default();
-            return render_record(&state, &ctx, id, e, String::new()).await;
+            return render_record(&state, &ctx, id, first_error(errors), String::new()).await
         }
     };
     let audit = ctx.audit(
@@ -862,11 +913,12 @@ struct ClearanceRow {
 
 struct DueRow {
     id: ChampionId,
-    check: String,
     name: String,
-    level: &'static str,
+    /// What expires: "DBS check (basic)", "ID badge HV-0042", "Safeguarding adults".
+    what: String,
     due: String,
-    in_progress: bool,
+    /// For a DBS check: its id and whether its renewal is under way.
+    renewal: Option<(String, bool)>,
 }
 
 struct DueGroup {
@@ -906,6 +958,8 @@ async fn render_compliance(
     let checks = store.pcn_dbs_checks(pcn, &dbs_audit).await?;
     let roles = store.champion_roles(pcn).await?;
     let holders = store.role_holders(pcn).await?;
+    let badges = store.badges(pcn, None).await?;
+    let training = store.training(pcn, None).await?;
     let mut clearance = Vec::new();
     let mut groups: Vec<DueGroup> = [Due::Overdue, Due::Within7, Due::Within30, Due::Within60]
         .into_iter()
@@ -942,9 +996,25 @@ async fn render_compliance(
                 due,
             });
         }
-        for (check, due) in current_checks(&mine, years) {
-            let band = Due::of(due, today);
-            let slot = match band {
+        let mut expiring: Vec<Expiring> = current_checks(&mine, years)
+            .into_iter()
+            .map(|(check, due)| {
+                (
+                    format!("DBS check ({})", check.level.label()),
+                    due,
+                    Some((check.id.clone(), check.renewal_in_progress)),
+                )
+            })
+            .collect();
+        expiring.extend(
+            badges
+                .iter()
+                .filter(|b| b.champion_id == c.id && b.returned_on.is_none())
+                .map(|b| (format!("ID badge {}", b.number), b.expires_on, None)),
+        );
+        expiring.extend(current_training(&training, c.id));
+        for (what, due, renewal) in expiring {
+            let slot = match Due::of(due, today) {
                 Due::Overdue => 0,
                 Due::Within7 => 1,
                 Due::Within30 => 2,
@@ -953,11 +1023,10 @@ async fn render_compliance(
             };
             groups[slot].rows.push(DueRow {
                 id: c.id,
-                check: check.id.clone(),
                 name: name.clone(),
-                level: check.level.label(),
+                what,
                 due: date(&due),
-                in_progress: check.renewal_in_progress,
+                renewal,
             });
         }
     }
@@ -971,6 +1040,30 @@ async fn render_compliance(
     };
     let status = form_status(!page.error.is_empty());
     Ok((status, Html(page.render()?)).into_response())
+}
+
+/// Something that expires: what it is, when, and for a DBS check its id and whether its
+/// renewal is under way.
+type Expiring = (String, time::Date, Option<(String, bool)>);
+
+/// Each training module's latest completion for a champion, where it expires: an older one
+/// is renewed by the newer.
+fn current_training(
+    training: &[together_store::champions::Training],
+    champion: ChampionId,
+) -> Vec<Expiring> {
+    let mut latest: Vec<&together_store::champions::Training> = Vec::new();
+    for t in training.iter().filter(|t| t.champion_id == champion) {
+        match latest.iter_mut().find(|l| l.module == t.module) {
+            Some(l) if l.completed_on < t.completed_on => *l = t,
+            Some(_) => {}
+            None => latest.push(t),
+        }
+    }
+    latest
+        .into_iter()
+        .filter_map(|t| t.expires_on.map(|e| (training_label(&t.module), e, None)))
+        .collect()
 }
 
 async fn compliance(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -1019,6 +1112,95 @@ async fn save_renewal_years(
         )
         .await?;
     Ok(Redirect::to("/champions/compliance").into_response())
+}
+
+/// The first of a form's errors, as (field, message) for the record page.
+fn first_error(errors: Vec<FieldError>) -> (String, String) {
+    errors
+        .into_iter()
+        .next()
+        .map(|e| (e.field.to_owned(), e.message))
+        .unwrap_or_default()
+}
+
+async fn issue_badge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<BadgeForm>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    let badge = match f.parse(state.now().date()) {
+        Ok(b) => b,
+        Err(errors) => {
+            return render_record(&state, &ctx, id, first_error(errors), String::new()).await
+        }
+    };
+    let audit = ctx.audit(
+        &state,
+        "issue_badge",
+        "champion_badge",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .issue_badge(ctx.actor()?.pcn_id, id, &badge, &audit)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/champions/{id}?done=badge")).into_response()),
+        Err(StoreError::Refused(why)) => {
+            render_record(&state, &ctx, id, ("number".into(), why), String::new()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn return_badge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, badge)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    let audit = ctx.audit(
+        &state,
+        "return_badge",
+        "champion_badge",
+        None,
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .return_badge(ctx.actor()?.pcn_id, id, &badge, state.now().date(), &audit)
+        .await?;
+    Ok(Redirect::to(&format!("/champions/{id}?done=returned")).into_response())
+}
+
+async fn record_training(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<TrainingForm>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    let training = match f.parse(state.now().date()) {
+        Ok(t) => t,
+        Err(errors) => {
+            return render_record(&state, &ctx, id, first_error(errors), String::new()).await
+        }
+    };
+    let audit = ctx.audit(
+        &state,
+        "record_training",
+        "champion_training",
+        None,
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .record_training(ctx.actor()?.pcn_id, id, &training, &audit)
+        .await?;
+    Ok(Redirect::to(&format!("/champions/{id}?done=training")).into_response())
 }
 
 // ---- Subject access and erasure ----
@@ -1272,6 +1454,8 @@ struct MyPage {
     steps: Vec<StepRow>,
     /// Each role with whether they are clear for it and when their check is renewed.
     held: Vec<(ChampionRole, String, String)>,
+    badges: Vec<BadgeRow>,
+    training: Vec<TrainingRow>,
 }
 
 async fn my_progress(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -1287,6 +1471,13 @@ async fn my_progress(State(state): State<AppState>, ctx: Ctx) -> Result<Response
         .store()
         .champion_of_user(actor.pcn_id, actor.user_id, &audit)
         .await?;
+    let (badges, training) = match &champion {
+        Some(c) => (
+            badge_rows(&state.store().badges(actor.pcn_id, Some(c.id)).await?),
+            training_rows(&state.store().training(actor.pcn_id, Some(c.id)).await?),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     let (journey, steps, held) = match &champion {
         Some(c) => {
             let order = Stage::WAY_IN;
@@ -1350,6 +1541,8 @@ async fn my_progress(State(state): State<AppState>, ctx: Ctx) -> Result<Response
         journey,
         steps,
         held,
+        badges,
+        training,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -612,3 +612,87 @@ async fn the_coordinator_exports_everything_held_about_a_champion_and_can_erase_
     assert!(!after.body.contains("Okafor") && !after.body.contains("dave.okafor@example.org"));
     assert!(!after.body.contains("Coffee at Quayside"));
 }
+
+on_both!(badges_and_training_are_records_with_dates_and_show_when_they_expire);
+async fn badges_and_training_are_records_with_dates_and_show_when_they_expire(db: Db) {
+    let app = TestApp::spawn(db).await;
+    express_interest(&app, DAVE).await;
+    let amara = [("given_name", "Amara"), ("family_name", "Osei")];
+    let mut second: Vec<(&str, &str)> = DAVE[2..].to_vec();
+    second.extend_from_slice(&amara);
+    second.retain(|(k, _)| *k != "email");
+    second.push(("email", "amara@example.org"));
+    express_interest(&app, &second).await;
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let board = admin.get("/champions").await.body;
+    let ids: Vec<String> = board
+        .split("href=\"/champions/")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(|c| *c != '"').collect::<String>())
+        .filter(|id| uuid::Uuid::parse_str(id).is_ok())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let (dave, amara) = (
+        format!("/champions/{}", ids[0]),
+        format!("/champions/{}", ids[1]),
+    );
+
+    // Today is 24 November 2026: a badge expiring 10 December is due within 30 days.
+    let badge = |number: &'static str, issued: &'static str| {
+        vec![
+            ("number", number),
+            ("badge_issued_on", issued),
+            ("badge_expires_on", "10/12/2026"),
+        ]
+    };
+    let future = admin
+        .post(&format!("{dave}/badges"), &badge("HV-0042", "01/12/2026"))
+        .await;
+    assert_eq!(future.status, StatusCode::BAD_REQUEST);
+    assert!(
+        future.body.contains("cannot be in the future"),
+        "{}",
+        future.body
+    );
+    let issued = admin
+        .post(&format!("{dave}/badges"), &badge("HV-0042", "01/11/2026"))
+        .await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.body);
+    let reused = admin
+        .post(&format!("{amara}/badges"), &badge("HV-0042", "01/11/2026"))
+        .await;
+    assert_eq!(reused.status, StatusCode::BAD_REQUEST);
+    assert!(reused
+        .body
+        .contains("Badge number HV-0042 has been given before"));
+
+    let trained = admin
+        .post(
+            &format!("{amara}/training"),
+            &[
+                ("module", "safeguarding_adults"),
+                ("completed_on", "14/12/2023"),
+            ],
+        )
+        .await;
+    assert_eq!(trained.status, StatusCode::SEE_OTHER, "{}", trained.body);
+    let page = admin.get(&amara).await;
+    assert!(page.body.contains("Safeguarding adults") && page.body.contains("14 December 2026"));
+
+    let dashboard = admin.get("/champions/compliance").await;
+    assert_eq!(
+        band(&dashboard.body, "Within 30 days"),
+        2,
+        "{}",
+        dashboard.body
+    );
+    assert!(dashboard.body.contains("ID badge HV-0042"));
+
+    // Handed back, a badge no longer comes due.
+    let page = admin.get(&dave).await;
+    let back = hidden_action(&page.body, &format!("{dave}/badges/"));
+    assert_eq!(admin.post(&back, &[]).await.status, StatusCode::SEE_OTHER);
+    let dashboard = admin.get("/champions/compliance").await;
+    assert_eq!(band(&dashboard.body, "Within 30 days"), 1);
+    assert!(!dashboard.body.contains("ID badge HV-0042"));
+}
