@@ -48,8 +48,9 @@ pub enum Action {
     /// PCN administrator is the volunteer coordinator; DBS records are theirs and the
     /// champion's alone, DESIGN.md section 2).
     ManageChampions,
-    /// A champion's own record: their progress, what they are clear to do.
-    ViewOwnChampionRecord,
+    /// A champion's own record: their progress and what they are clear to do, and stepping
+    /// back, coming back or leaving.
+    OwnChampionRecord,
     /// A champion logs their own hours and claims their own expenses.
     ClaimOwnHoursAndExpenses,
 }
@@ -113,9 +114,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         }
         (ViewInsight, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician | Analyst),
         (ManageChampions, Resource::Pcn(_)) => actor.role == PcnAdmin,
-        (ViewOwnChampionRecord | ClaimOwnHoursAndExpenses, Resource::Pcn(_)) => {
-            actor.role == Champion
-        }
+        (OwnChampionRecord | ClaimOwnHoursAndExpenses, Resource::Pcn(_)) => actor.role == Champion,
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker)
         }
@@ -210,10 +209,7 @@ mod tests {
                 role == Role::PcnAdmin,
                 "{role}"
             );
-            for own in [
-                Action::ViewOwnChampionRecord,
-                Action::ClaimOwnHoursAndExpenses,
-            ] {
+            for own in [Action::OwnChampionRecord, Action::ClaimOwnHoursAndExpenses] {
                 assert_eq!(
                     authorize(&actor(role, None), own, &pcn).is_allowed(),
                     role == Role::Champion,

@@ -28,11 +28,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/insight", "Insight", Action::ViewInsight),
     ("/people", "People", Action::FindPeople),
     ("/champions", "Champions", Action::ManageChampions),
-    (
-        "/champions/me",
-        "My progress",
-        Action::ViewOwnChampionRecord,
-    ),
+    ("/champions/me", "My progress", Action::OwnChampionRecord),
     (
         "/champions/me/hours",
         "My hours",

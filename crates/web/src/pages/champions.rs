@@ -39,8 +39,13 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/champions/compliance", manage, save_renewal_years)
         .get(
             "/champions/me",
-            Policy::Allow(Action::ViewOwnChampionRecord),
+            Policy::Allow(Action::OwnChampionRecord),
             my_progress,
+        )
+        .post(
+            "/champions/me/step",
+            Policy::Allow(Action::OwnChampionRecord),
+            my_step,
         )
         .get("/champions/{id}", manage, record)
         .post("/champions/{id}/move", manage, move_champion)
@@ -1456,9 +1461,103 @@ struct MyPage {
     held: Vec<(ChampionRole, String, String)>,
     badges: Vec<BadgeRow>,
     training: Vec<TrainingRow>,
+    error: String,
+    notice: &'static str,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MyStepForm {
+    /// "paused", "left", or "back" (from a pause).
+    to: String,
+    reason: String,
+}
+
+/// A champion steps back for a while, comes back, or leaves, from their own page; the
+/// coordinators hear of it through the outbox.
+async fn my_step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<MyStepForm>,
+) -> Result<Response, AppError> {
+    let actor = ctx.actor()?.clone();
+    let audit = ctx.audit(
+        &state,
+        "view_own_champion_record",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    let me = state
+        .store()
+        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let to = match f.to.as_str() {
+        "paused" => Stage::Paused,
+        "left" => Stage::Left,
+        "back" => me.paused_from.unwrap_or(me.stage),
+        _ => return render_mine(&state, &ctx, "Choose what you would like to do".into(), "").await,
+    };
+    let audit = ctx.audit(
+        &state,
+        "champion_step_own",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .move_champion(actor.pcn_id, me.id, to, &f.reason, &audit)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Refused(why)) => return render_mine(&state, &ctx, why, "").await,
+        Err(e) => return Err(e.into()),
+    }
+    let link = format!(
+        "{}/champions/{}",
+        state.config().public_url.trim_end_matches('/'),
+        me.id
+    );
+    let what = match to {
+        Stage::Paused => "A champion has stepped back for a while",
+        Stage::Left => "A champion has stepped down",
+        _ => "A champion is back",
+    };
+    for admin in state.store().users(actor.pcn_id).await? {
+        if admin.role == Role::PcnAdmin && admin.status == UserStatus::Active {
+            state
+                .store()
+                .enqueue_message(&NewMessage {
+                    pcn_id: Some(actor.pcn_id),
+                    channel: Channel::Email,
+                    recipient: admin.email.to_string(),
+                    subject: what.into(),
+                    body: format!("{what}. Their record, with what they said:\n\n{link}"),
+                    now: state.now(),
+                })
+                .await?;
+        }
+    }
+    let notice = match to {
+        Stage::Paused => "You have stepped back. Come back whenever you are ready.",
+        Stage::Left => "Thank you for everything you have given. We have let the team know.",
+        _ => "Welcome back.",
+    };
+    render_mine(&state, &ctx, String::new(), notice).await
 }
 
 async fn my_progress(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_mine(&state, &ctx, String::new(), "").await
+}
+
+async fn render_mine(
+    state: &AppState,
+    ctx: &Ctx,
+    error: String,
+    notice: &'static str,
+) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
     let audit = ctx.audit(
         &state,
@@ -1543,6 +1642,9 @@ async fn my_progress(State(state): State<AppState>, ctx: Ctx) -> Result<Response
         held,
         badges,
         training,
+        error,
+        notice,
     };
-    Ok(Html(page.render()?).into_response())
+    let status = form_status(!page.error.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
 }

@@ -696,3 +696,77 @@ async fn badges_and_training_are_records_with_dates_and_show_when_they_expire(db
     assert_eq!(band(&dashboard.body, "Within 30 days"), 1);
     assert!(!dashboard.body.contains("ID badge HV-0042"));
 }
+
+#[tokio::test]
+async fn a_champion_steps_back_from_their_own_page_and_comes_back() {
+    use together_core::champions::{NewInterest, Stage};
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let a = audit(app.pcn);
+    let interest = NewInterest {
+        given_name: "Dave".into(),
+        family_name: "Okafor".into(),
+        phone: Some("07700 900123".into()),
+        email: None,
+        contact_preference: together_core::people::ContactPreference::Text,
+        practice_id: None,
+        interests: vec!["walking".into()],
+        skills: String::new(),
+        availability: vec![],
+    };
+    let id = app
+        .store
+        .record_interest(app.pcn, &interest, &a)
+        .await
+        .unwrap();
+    for to in [
+        Stage::Conversation,
+        Stage::References,
+        Stage::Induction,
+        Stage::Active,
+    ] {
+        app.store
+            .move_champion(app.pcn, id, to, "", &a)
+            .await
+            .unwrap();
+    }
+    app.store
+        .link_champion_user(app.pcn, id, app.users[&Role::Champion].0, &a)
+        .await
+        .unwrap();
+    let mut dave = app.signed_in(Role::Champion).await;
+    let no_reason = dave
+        .post("/champions/me/step", &[("to", "paused"), ("reason", "")])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert!(no_reason.body.contains("Say why"));
+    let paused = dave
+        .post(
+            "/champions/me/step",
+            &[("to", "paused"), ("reason", "My knee operation in January")],
+        )
+        .await;
+    assert_eq!(paused.status, StatusCode::OK, "{}", paused.body);
+    assert!(paused.body.contains("Come back whenever you are ready"));
+    assert!(paused.body.contains("I&#39;m ready to come back"));
+    let told = app.store.messages(Some(app.pcn), 10).await.unwrap();
+    assert!(told
+        .iter()
+        .any(|m| m.subject == "A champion has stepped back for a while"
+            && m.recipient == "pcn-admin@harbourview.example"
+            && !m.body.contains("knee")));
+    let back = dave.post("/champions/me/step", &[("to", "back")]).await;
+    assert!(back.body.contains("Welcome back"), "{}", back.body);
+    let c = app
+        .store
+        .read_champion(app.pcn, id, &a)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.stage, Stage::Active);
+    let steps = app.store.champion_steps(app.pcn, id).await.unwrap();
+    assert_eq!(steps[5].reason, "My knee operation in January");
+    assert!(
+        steps[5].actor.starts_with("user:"),
+        "the champion took the step"
+    );
+}
