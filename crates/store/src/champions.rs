@@ -723,7 +723,7 @@ macro_rules! impl_champion_store {
                 use together_core::champions::Stage;
                 let id = together_core::ChampionId::new();
                 let now = $crate::queries::secs(audit.at);
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 if let Some(practice) = i.practice_id {
                     let ours: Option<String> = sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
                         .bind(practice.to_string())
@@ -761,7 +761,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn champions(&self, pcn: together_core::PcnId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::Champion>, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let list = sqlx::query(&format!("SELECT {CHAMPION_COLUMNS} FROM champion WHERE pcn_id = $1 ORDER BY stage_since, family_name, given_name"))
                     .bind(pcn.to_string())
                     .fetch_all(&mut *tx)
@@ -775,7 +775,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn read_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Option<$crate::champions::Champion>, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let found = match champion_in(&mut tx, pcn, id).await {
                     Ok(c) => c,
                     Err($crate::StoreError::NotFound(_)) => return Ok(None),
@@ -787,7 +787,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn champion_of_user(&self, pcn: together_core::PcnId, user: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<Option<$crate::champions::Champion>, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let found = sqlx::query(&format!("SELECT {CHAMPION_COLUMNS} FROM champion WHERE user_id = $1 AND pcn_id = $2"))
                     .bind(user.to_string())
                     .bind(pcn.to_string())
@@ -826,7 +826,7 @@ macro_rules! impl_champion_store {
 
             async fn move_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId, to: together_core::champions::Stage, reason: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
                 use together_core::champions::Stage;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let c = champion_in(&mut tx, pcn, id).await?;
                 c.stage.check_move(to, c.paused_from, reason).map_err($crate::StoreError::Refused)?;
                 if to == Stage::Active {
@@ -855,7 +855,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn link_champion_user(&self, pcn: together_core::PcnId, id: together_core::ChampionId, user: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let changed = sqlx::query("UPDATE champion SET user_id = $1 WHERE id = $2 AND pcn_id = $3")
                     .bind(user.to_string())
                     .bind(id.to_string())
@@ -873,7 +873,7 @@ macro_rules! impl_champion_store {
 
             async fn add_champion_role(&self, pcn: together_core::PcnId, role: &together_core::champions::NewRole, audit: &$crate::NewAuditEvent) -> Result<together_core::ChampionRoleId, $crate::StoreError> {
                 let id = together_core::ChampionRoleId::new();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 sqlx::query("INSERT INTO champion_role (id, pcn_id, name, description, dbs_level, regulated_activity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                     .bind(id.to_string())
                     .bind(pcn.to_string())
@@ -904,7 +904,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn give_champion_role(&self, pcn: together_core::PcnId, id: together_core::ChampionId, role: together_core::ChampionRoleId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let c = champion_in(&mut tx, pcn, id).await?;
                 let found = sqlx::query("SELECT id, name, description, dbs_level, regulated_activity FROM champion_role WHERE id = $1 AND pcn_id = $2")
                     .bind(role.to_string())
@@ -939,7 +939,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn roles_of_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId) -> Result<Vec<$crate::champions::ChampionRole>, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
                 let roles = roles_in(&mut tx, id).await?;
                 tx.commit().await?;
@@ -947,7 +947,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn request_dbs_check(&self, pcn: together_core::PcnId, id: together_core::ChampionId, role: together_core::ChampionRoleId, level: together_core::champions::DbsLevel, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
                 let found = sqlx::query("SELECT id, name, description, dbs_level, regulated_activity FROM champion_role WHERE id = $1 AND pcn_id = $2")
                     .bind(role.to_string())
@@ -976,7 +976,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn record_dbs_result(&self, pcn: together_core::PcnId, id: together_core::ChampionId, check: &str, r: &together_core::champions::DbsResult, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
                 let existing = checks_in(&mut tx, id).await?;
                 let Some(found) = existing.iter().find(|c| c.id == check) else {
@@ -1010,7 +1010,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn set_renewal_in_progress(&self, pcn: together_core::PcnId, id: together_core::ChampionId, check: &str, in_progress: bool, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
                 let changed = sqlx::query("UPDATE dbs_check SET renewal_in_progress = $1 WHERE id = $2 AND champion_id = $3")
                     .bind(in_progress)
@@ -1028,7 +1028,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn pcn_dbs_checks(&self, pcn: together_core::PcnId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let checks = sqlx::query("SELECT d.* FROM dbs_check d JOIN champion c ON c.id = d.champion_id WHERE c.pcn_id = $1 ORDER BY d.requested_at DESC, d.id")
                     .bind(pcn.to_string())
                     .fetch_all(&mut *tx)
@@ -1066,7 +1066,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn log_hours(&self, pcn: together_core::PcnId, id: together_core::ChampionId, h: &together_core::hours_expenses::NewHours, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
                 let entry = uuid::Uuid::new_v4().to_string();
                 sqlx::query("INSERT INTO champion_hours (id, champion_id, on_date, minutes, activity, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)")
@@ -1084,7 +1084,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn claim_expense(&self, pcn: together_core::PcnId, id: together_core::ChampionId, e: &together_core::hours_expenses::NewExpense, receipt: Option<(&str, &str)>, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
                 let entry = uuid::Uuid::new_v4().to_string();
                 sqlx::query("INSERT INTO champion_expense (id, champion_id, on_date, kind, description, pence, tenths_of_miles, pence_per_mile, receipt_file, receipt_type, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11)")
@@ -1118,7 +1118,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn expenses(&self, pcn: together_core::PcnId, champion: Option<together_core::ChampionId>, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::ExpenseEntry>, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let list = sqlx::query("SELECT e.* FROM champion_expense e JOIN champion c ON c.id = e.champion_id WHERE c.pcn_id = $1 AND ($2 IS NULL OR c.id = $2) ORDER BY e.on_date DESC, e.created_at DESC")
                     .bind(pcn.to_string())
                     .bind(champion.map(|c| c.to_string()))
@@ -1134,7 +1134,7 @@ macro_rules! impl_champion_store {
 
             async fn decide_claim(&self, pcn: together_core::PcnId, claim: $crate::champions::Claim, id: &str, approve: bool, reason: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
                 let table = claim.table();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let status: Option<String> = sqlx::query_scalar(&format!("SELECT t.status FROM {table} t JOIN champion c ON c.id = t.champion_id WHERE t.id = $1 AND c.pcn_id = $2"))
                     .bind(id)
                     .bind(pcn.to_string())
@@ -1163,7 +1163,7 @@ macro_rules! impl_champion_store {
 
             async fn receipt(&self, pcn: together_core::PcnId, expense: &str, audit: &$crate::NewAuditEvent) -> Result<Option<$crate::champions::Receipt>, $crate::StoreError> {
                 use sqlx::Row as _;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let row = sqlx::query("SELECT e.champion_id, e.receipt_file, e.receipt_type FROM champion_expense e JOIN champion c ON c.id = e.champion_id WHERE e.id = $1 AND c.pcn_id = $2 AND e.receipt_file IS NOT NULL")
                     .bind(expense)
                     .bind(pcn.to_string())
@@ -1183,7 +1183,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn issue_badge(&self, pcn: together_core::PcnId, id: together_core::ChampionId, b: &together_core::champions::NewBadge, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
                 let badge = uuid::Uuid::new_v4().to_string();
                 sqlx::query("INSERT INTO champion_badge (id, pcn_id, champion_id, number, issued_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -1206,7 +1206,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn return_badge(&self, pcn: together_core::PcnId, id: together_core::ChampionId, badge: &str, on: time::Date, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let changed = sqlx::query("UPDATE champion_badge SET returned_on = $1 WHERE id = $2 AND champion_id = $3 AND pcn_id = $4 AND returned_on IS NULL")
                     .bind($crate::queries::iso_date(on))
                     .bind(badge)
@@ -1235,7 +1235,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn record_training(&self, pcn: together_core::PcnId, id: together_core::ChampionId, t: &together_core::champions::NewTraining, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
                 let entry = uuid::Uuid::new_v4().to_string();
                 sqlx::query("INSERT INTO champion_training (id, champion_id, module, completed_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -1265,7 +1265,7 @@ macro_rules! impl_champion_store {
 
             async fn import_champions(&self, pcn: together_core::PcnId, rows: &[(together_core::champions::NewInterest, together_core::champions::Stage)], audit: &$crate::NewAuditEvent) -> Result<(u64, u64), $crate::StoreError> {
                 use together_core::champions::Stage;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let (mut added, mut there) = (0u64, 0u64);
                 if let Some((_, late)) = rows.iter().find(|(_, s)| !Stage::IMPORTABLE.contains(s)) {
                     return Err($crate::StoreError::Refused(format!(
@@ -1334,7 +1334,7 @@ macro_rules! impl_champion_store {
 
             async fn champion_subject_access(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::SarTable>, $crate::StoreError> {
                 use sqlx::Row as _;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let c = champion_in(&mut tx, pcn, id).await?;
                 let (tables_sql, columns_sql) = match $backend {
                     $crate::Backend::Sqlite => (
@@ -1400,7 +1400,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn erase_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<String>, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let c = champion_in(&mut tx, pcn, id).await?;
                 let id_text = id.to_string();
                 let files: Vec<String> = sqlx::query_scalar("SELECT receipt_file FROM champion_expense WHERE champion_id = $1 AND receipt_file IS NOT NULL")
@@ -1437,7 +1437,7 @@ macro_rules! impl_champion_store {
             }
 
             async fn dbs_checks(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
                 let checks = checks_in(&mut tx, id).await?;
                 write_audit(&mut tx, &audit.about("champion_dbs", id)).await?;

@@ -50,6 +50,17 @@ macro_rules! impl_store {
         type Row = <$db as sqlx::Database>::Row;
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
+        /// Starts a transaction that will write. SQLite's `BEGIN IMMEDIATE` takes the write lock
+        /// at once (waiting up to the busy timeout for another writer), instead of failing with
+        /// "database is locked" when a transaction that has read tries to write after another
+        /// connection wrote; PostgreSQL's ordinary `BEGIN` needs no such care.
+        async fn begin(pool: &sqlx::Pool<$db>) -> Result<Tx<'static>, sqlx::Error> {
+            match $backend {
+                $crate::Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                $crate::Backend::Postgres => pool.begin().await,
+            }
+        }
+
         async fn write_audit(tx: &mut Tx<'_>, e: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
             sqlx::query(
                 "INSERT INTO audit_event (at, actor, role, pcn_id, action, resource_type, resource_id, outcome, reason, request_id, ip) \
@@ -168,7 +179,7 @@ macro_rules! impl_store {
             }
 
             async fn check_writable(&self) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 sqlx::query("INSERT INTO instance_meta (key, value) VALUES ('readyz', 'ok') ON CONFLICT (key) DO UPDATE SET value = 'ok'")
                     .execute(&mut *tx)
                     .await?;
@@ -219,7 +230,7 @@ macro_rules! impl_store {
             }
 
             async fn rename_pcn(&self, id: together_core::PcnId, name: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 sqlx::query("UPDATE pcn SET name = $1 WHERE id = $2")
                     .bind(name)
                     .bind(id.to_string())
@@ -232,7 +243,7 @@ macro_rules! impl_store {
 
             async fn add_practice(&self, pcn: together_core::PcnId, code: &together_core::PracticeCode, name: &str, audit: &$crate::NewAuditEvent, now: time::OffsetDateTime) -> Result<together_core::PracticeId, $crate::StoreError> {
                 let id = together_core::PracticeId::new();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 sqlx::query("INSERT INTO practice (id, pcn_id, ods_code, name, created_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(id.to_string())
                     .bind(pcn.to_string())
@@ -271,7 +282,7 @@ macro_rules! impl_store {
             }
 
             async fn set_data_sharing(&self, pcn: together_core::PcnId, practice: together_core::PracticeId, agreed: bool, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let n = sqlx::query("UPDATE practice SET data_sharing_agreed = $1 WHERE id = $2 AND pcn_id = $3")
                     .bind(agreed)
                     .bind(practice.to_string())
@@ -289,7 +300,7 @@ macro_rules! impl_store {
 
             async fn add_site(&self, pcn: together_core::PcnId, practice: together_core::PracticeId, name: &str, address: &str, audit: &$crate::NewAuditEvent, now: time::OffsetDateTime) -> Result<(), $crate::StoreError> {
                 let id = uuid::Uuid::new_v4().to_string();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 // The practice must belong to the actor's PCN: the insert selects it from there.
                 let inserted = sqlx::query(
                     "INSERT INTO site (id, practice_id, name, address, created_at) \
@@ -336,7 +347,7 @@ macro_rules! impl_store {
 
             async fn create_user(&self, u: &$crate::NewUser, audit: &$crate::NewAuditEvent, now: time::OffsetDateTime) -> Result<together_core::UserId, $crate::StoreError> {
                 let id = together_core::UserId::new();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO app_user (id, pcn_id, email, display_name, status, password_hash, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -409,7 +420,7 @@ macro_rules! impl_store {
             }
 
             async fn set_user_status(&self, id: together_core::UserId, status: $crate::UserStatus, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let n = sqlx::query("UPDATE app_user SET status = $1 WHERE id = $2")
                     .bind(status.as_str())
                     .bind(id.to_string())
@@ -449,7 +460,7 @@ macro_rules! impl_store {
             }
 
             async fn set_totp(&self, id: together_core::UserId, secret: Option<&str>, codes: &[String], audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 sqlx::query("UPDATE app_user SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
                     .bind(secret)
                     .bind(id.to_string())
@@ -584,14 +595,14 @@ macro_rules! impl_store {
             }
 
             async fn audit(&self, e: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 write_audit(&mut tx, e).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
             async fn audit_many(&self, events: &[$crate::NewAuditEvent]) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 for e in events {
                     write_audit(&mut tx, e).await?;
                 }
@@ -686,7 +697,7 @@ macro_rules! impl_store {
             }
 
             async fn set_setting(&self, pcn: together_core::PcnId, key: &str, value: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO programme_setting (pcn_id, key, value, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (pcn_id, key) DO UPDATE SET value = $3, updated_at = $4, updated_by = $5",
@@ -705,7 +716,7 @@ macro_rules! impl_store {
 
             async fn create_person(&self, pcn: together_core::PcnId, p: &together_core::people::NewPerson, pseudonym: Option<&together_core::Pseudonym>, caseload_of: Option<together_core::UserId>, audit: &$crate::NewAuditEvent) -> Result<together_core::PersonId, $crate::StoreError> {
                 let id = together_core::PersonId::new();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let inserted = sqlx::query(
                     "INSERT INTO person (id, pcn_id, practice_id, given_name, family_name, date_of_birth, contact_preference, phone, email, pseudonym, created_at, created_by) \
                      SELECT $1, pcn_id, id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM practice WHERE id = $11 AND pcn_id = $12",
@@ -764,7 +775,7 @@ macro_rules! impl_store {
             async fn read_person(&self, pcn: together_core::PcnId, id: together_core::PersonId, audit: &$crate::NewAuditEvent) -> Result<Option<$crate::Person>, $crate::StoreError> {
                 use sqlx::Row as _;
                 use $crate::queries::{at, parsed};
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let row = sqlx::query("SELECT * FROM person WHERE id = $1 AND pcn_id = $2")
                     .bind(id.to_string())
                     .bind(pcn.to_string())
@@ -798,7 +809,7 @@ macro_rules! impl_store {
             async fn find_people(&self, pcn: together_core::PcnId, practice: Option<together_core::PracticeId>, q: &str, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::PersonSummary>, $crate::StoreError> {
                 use sqlx::Row as _;
                 use $crate::queries::parsed;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let rows = sqlx::query(
                     "SELECT id, practice_id, given_name, family_name, date_of_birth FROM person \
                      WHERE pcn_id = $1 AND ($2 IS NULL OR practice_id = $2) \
@@ -826,7 +837,7 @@ macro_rules! impl_store {
             }
 
             async fn add_consent(&self, person: together_core::PersonId, purpose: together_core::people::ConsentPurpose, method: together_core::people::ConsentMethod, by: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 sqlx::query("INSERT INTO consent (id, person_id, purpose, method, given_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(uuid::Uuid::new_v4().to_string())
                     .bind(person.to_string())
@@ -842,7 +853,7 @@ macro_rules! impl_store {
             }
 
             async fn withdraw_consents(&self, person: together_core::PersonId, by: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<u64, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let n = sqlx::query("UPDATE consent SET withdrawn_at = $1, withdrawn_by = $2 WHERE person_id = $3 AND withdrawn_at IS NULL")
                     .bind($crate::queries::secs(audit.at))
                     .bind(by.to_string())
@@ -880,7 +891,7 @@ macro_rules! impl_store {
             }
 
             async fn record_import(&self, i: &$crate::NewImport, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 if let Some(old) = &i.replaces {
                     // Only an active import of the same dataset: appointments never replace registrations.
                     let n = sqlx::query("UPDATE insight_import SET status = 'replaced' WHERE id = $1 AND pcn_id = $2 AND dataset = $3 AND status = 'active'")
@@ -948,7 +959,7 @@ macro_rules! impl_store {
             }
 
             async fn save_cohort(&self, c: &$crate::NewCohort, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let id = uuid::Uuid::new_v4().to_string();
                 sqlx::query(
                     "INSERT INTO insight_cohort (id, pcn_id, name, definition, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -993,7 +1004,7 @@ macro_rules! impl_store {
             }
 
             async fn delete_cohort(&self, pcn: together_core::PcnId, id: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let n = sqlx::query("UPDATE insight_cohort SET deleted = TRUE WHERE pcn_id = $1 AND id = $2 AND NOT deleted")
                     .bind(pcn.to_string())
                     .bind(id)
@@ -1013,7 +1024,7 @@ macro_rules! impl_store {
             }
 
             async fn delete_import(&self, pcn: together_core::PcnId, id: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin(&self.pool).await?;
                 let n = sqlx::query("UPDATE insight_import SET status = 'deleted' WHERE id = $1 AND pcn_id = $2 AND status = 'active'")
                     .bind(id)
                     .bind(pcn.to_string())

@@ -1242,3 +1242,37 @@ async fn a_subject_access_export_covers_every_table_referencing_a_champion_postg
     .unwrap();
     the_export_holds_every_table_that_references_the_champion(store, referencing).await;
 }
+
+on_both!(audited_reads_from_many_connections_at_once_all_succeed);
+async fn audited_reads_from_many_connections_at_once_all_succeed(store: DynStore) {
+    // Each audited read reads, then writes its audit event: on SQLite a transaction that read
+    // cannot then write once another connection has written, unless it took the write lock at
+    // the start. Many at once, as a busy page would make them.
+    let (pcn, id) = a_champion_with_everything(&store).await;
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..15 {
+                let a = audit(pcn, &format!("read_{n}"));
+                store.read_champion(pcn, id, &a).await?;
+                store.dbs_checks(pcn, id, &a).await?;
+            }
+            Ok::<_, StoreError>(())
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let events = store
+        .audit_events(pcn, &AuditFilter::default())
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.action.starts_with("read_"))
+            .count()
+            >= 100
+    );
+}

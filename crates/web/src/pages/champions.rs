@@ -1560,7 +1560,7 @@ async fn render_mine(
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
     let audit = ctx.audit(
-        &state,
+        state,
         "view_own_champion_record",
         "champion",
         None,
@@ -1590,14 +1590,14 @@ async fn render_mine(
                 .map(|(i, s)| (*s, i < reached, i == reached))
                 .collect();
             let steps = step_rows(
-                &state,
+                state,
                 actor.pcn_id,
                 state.store().champion_steps(actor.pcn_id, c.id).await?,
             )
             .await?;
             let store = state.store();
             let dbs_audit = ctx.audit(
-                &state,
+                state,
                 "view_own_dbs",
                 "champion_dbs",
                 None,
@@ -1635,7 +1635,7 @@ async fn render_mine(
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
     let page = MyPage {
-        layout: Layout::new(&state, &ctx, "My progress"),
+        layout: Layout::new(state, ctx, "My progress"),
         champion,
         journey,
         steps,
