@@ -215,6 +215,35 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
         .map(|(_, id)| *id);
     let practice_ids: Vec<PracticeId> = practices.iter().map(|p| p.0).collect();
     crate::demo_champions::build(store, pcn, &practice_ids, champion, now).await?;
+    // The PCN administrator is the demo's safeguarding lead, with one incident to follow up.
+    if let (Some(admin), Some(champion)) = (
+        ids.iter()
+            .find(|(r, _)| *r == Role::PcnAdmin)
+            .map(|(_, id)| *id),
+        champion,
+    ) {
+        store
+            .set_setting(
+                pcn,
+                together_store::safeguarding::SAFEGUARDING_LEAD_SETTING,
+                &admin.to_string(),
+                &audit("name_safeguarding_lead", pcn),
+            )
+            .await?;
+        let incident = together_core::safeguarding::NewConcern {
+            kind: together_core::safeguarding::ConcernKind::Incident,
+            what: "The towpath by the lock was flooded on the Tuesday walk; we turned back and \
+                   everyone got home safely."
+                .into(),
+            when: "Last Tuesday, about 10:30".into(),
+            place: "Canal towpath by the lock".into(),
+            who: "The Tuesday walking group, eight walkers".into(),
+            action_taken: "Turned the group back; told the other walk leader".into(),
+        };
+        store
+            .raise_concern(pcn, champion, &incident, &audit("raise_concern", pcn))
+            .await?;
+    }
     store.set_meta("demo", "true").await?;
     Ok(sign_ins)
 }

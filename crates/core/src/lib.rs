@@ -13,6 +13,7 @@ pub mod people;
 pub mod policy;
 pub mod pseudonym;
 pub mod roles;
+pub mod safeguarding;
 pub mod uk_time;
 
 pub use clock::{Clock, SystemClock};

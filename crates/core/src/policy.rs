@@ -53,6 +53,11 @@ pub enum Action {
     OwnChampionRecord,
     /// A champion logs their own hours and claims their own expenses.
     ClaimOwnHoursAndExpenses,
+    /// Raise a safeguarding concern, or report an incident or accident: anyone in the team.
+    RaiseConcern,
+    /// Open the safeguarding page: staff who may be named the PCN's safeguarding lead. What a
+    /// concern says is shown only to the named lead (checked against the record).
+    HandleSafeguarding,
 }
 
 /// What the action is about, with the facts the policy needs and nothing more.
@@ -115,6 +120,8 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (ViewInsight, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician | Analyst),
         (ManageChampions, Resource::Pcn(_)) => actor.role == PcnAdmin,
         (OwnChampionRecord | ClaimOwnHoursAndExpenses, Resource::Pcn(_)) => actor.role == Champion,
+        (RaiseConcern, Resource::Pcn(_)) => true,
+        (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker)
         }

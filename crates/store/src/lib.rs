@@ -8,6 +8,7 @@ mod error;
 mod model;
 pub mod postgres;
 mod queries;
+pub mod safeguarding;
 pub mod sqlite;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -15,6 +16,7 @@ pub mod testing;
 pub use champions::ChampionStore;
 pub use error::StoreError;
 pub use model::*;
+pub use safeguarding::SafeguardingStore;
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -27,7 +29,7 @@ pub type DynStore = Arc<dyn Store>;
 
 /// Everything the application asks of its operational database.
 #[async_trait]
-pub trait Store: ChampionStore + Send + Sync + 'static {
+pub trait Store: ChampionStore + SafeguardingStore + Send + Sync + 'static {
     /// Which backend this is, for `/readyz` and the operations guide.
     fn backend(&self) -> Backend;
     /// Proves the database answers and accepts a write.

@@ -50,4 +50,5 @@ impl PgStore {
 }
 
 crate::champions::impl_champion_store!(PgStore, Backend::Postgres);
+crate::safeguarding::impl_safeguarding_store!(PgStore);
 queries::impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

@@ -34,6 +34,12 @@ const NAV: &[(&str, &str, Action)] = &[
         "My hours",
         Action::ClaimOwnHoursAndExpenses,
     ),
+    ("/safeguarding", "Safeguarding", Action::HandleSafeguarding),
+    (
+        "/safeguarding/raise",
+        "Raise a concern",
+        Action::RaiseConcern,
+    ),
     ("/pcn", "Our PCN", Action::UseAccount),
     ("/admin", "Admin", Action::ManageOrganisation),
     ("/admin/audit", "Audit", Action::ViewAudit),

@@ -10,6 +10,7 @@ pub(crate) mod hours_expenses;
 pub(crate) mod imports;
 pub(crate) mod insight;
 pub(crate) mod people;
+mod safeguarding;
 
 use crate::policy_router::Routes;
 
@@ -23,5 +24,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = counting::routes(r);
     let r = champions::routes(r);
     let r = hours_expenses::routes(r);
+    let r = safeguarding::routes(r);
     people::routes(r)
 }

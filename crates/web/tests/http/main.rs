@@ -10,6 +10,7 @@ mod hours_expenses;
 mod imports;
 mod insight;
 mod people;
+mod safeguarding;
 mod security;
 mod sessions;
 mod two_factor;
