@@ -68,12 +68,12 @@ async function navLinks (page) {
 }
 
 const expectedNav = {
-  pcn_admin: ['/', '/insight', '/people', '/champions', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
+  pcn_admin: ['/', '/insight', '/people', '/champions', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
   clinician: ['/', '/insight', '/people', '/safeguarding', '/safeguarding/raise', '/pcn', '/account'],
   link_worker: ['/', '/people', '/safeguarding/raise', '/pcn', '/account'],
   analyst: ['/', '/insight', '/safeguarding/raise', '/pcn', '/account'],
   champion: ['/', '/champions/me', '/champions/me/hours', '/safeguarding/raise', '/pcn', '/account'],
-  partner: ['/', '/safeguarding/raise', '/pcn', '/account']
+  partner: ['/', '/partners/mine', '/safeguarding/raise', '/pcn', '/account']
 }
 
 test('public pages are accessible', async () => {

@@ -215,6 +215,11 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
         .map(|(_, id)| *id);
     let practice_ids: Vec<PracticeId> = practices.iter().map(|p| p.0).collect();
     crate::demo_champions::build(store, pcn, &practice_ids, champion, now).await?;
+    let partner = ids
+        .iter()
+        .find(|(r, _)| *r == Role::Partner)
+        .map(|(_, id)| *id);
+    crate::demo_champions::partners(store, pcn, partner, now).await?;
     // The PCN administrator is the demo's safeguarding lead, with one incident to follow up.
     if let (Some(admin), Some(champion)) = (
         ids.iter()

@@ -369,6 +369,107 @@ async fn badge_and_training(
     Ok(())
 }
 
+/// The demo's community partners, their venues and agreements, and the PCN's own volunteer
+/// insurance; the demo partner user keeps the Salvation Army's details.
+pub async fn partners(
+    store: &DynStore,
+    pcn: PcnId,
+    partner_user: Option<UserId>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    use together_core::partners::{NewDated, NewPartner, NewVenue};
+    let a = cli_audit("demo_partners", "partner", Some(pcn));
+    let today = now.date();
+    let orgs = [
+        (
+            "The Salvation Army, Harbourview",
+            "faith_group",
+            "Lunch club on Wednesdays, a warm space all week, and the hall for the singing group.",
+            "Captain Ruth Ellis",
+            (
+                "Citadel hall",
+                "3 Dock Road, Harbourview",
+                "HV2 4DD",
+                "Step-free, hearing loop, accessible toilet",
+                80,
+            ),
+            40,
+        ),
+        (
+            "Harbour Café",
+            "business",
+            "Hosts the Tuesday walkers for a cuppa afterwards, and the bereavement café monthly.",
+            "Jo Pennington",
+            (
+                "Harbour Café",
+                "12 Quay Street, Harbourview",
+                "HV1 1AB",
+                "Step-free; no accessible toilet",
+                30,
+            ),
+            200,
+        ),
+        (
+            "Harbourview Neighbourhood Policing Team",
+            "public_service",
+            "Joins the community safety drop-ins at the library.",
+            "PCSO Dan Whitley",
+            (
+                "Harbourview Library",
+                "Market Square, Harbourview",
+                "HV3 2EE",
+                "Step-free, lift, accessible toilet",
+                60,
+            ),
+            400,
+        ),
+    ];
+    for (i, (name, kind, description, contact, venue, review_in)) in orgs.into_iter().enumerate() {
+        let p = NewPartner {
+            name: name.into(),
+            kind: kind.into(),
+            description: description.into(),
+            contact: contact.into(),
+            phone: Some(format!("07700 900{:03}", 500 + i)),
+            email: None,
+            website: None,
+        };
+        let id = store.add_partner(pcn, &p, &a).await?;
+        let v = NewVenue {
+            name: venue.0.into(),
+            address: venue.1.into(),
+            postcode: venue.2.into(),
+            accessibility: venue.3.into(),
+            capacity: Some(venue.4),
+        };
+        store.add_venue(pcn, Some(&id), &v, &a).await?;
+        let agreement = NewDated {
+            title: "Venue agreement".into(),
+            reference: String::new(),
+            from: today - Duration::days(365 - review_in),
+            due: today + Duration::days(review_in),
+        };
+        store
+            .add_document(pcn, Some(&id), "agreement", &agreement, &a)
+            .await?;
+        if i == 0 {
+            if let Some(user) = partner_user {
+                store.link_partner_user(pcn, &id, user, &a).await?;
+            }
+        }
+    }
+    let insurance = NewDated {
+        title: "Volunteer insurance".into(),
+        reference: "VOL-2291".into(),
+        from: today - Duration::days(320),
+        due: today + Duration::days(45),
+    };
+    store
+        .add_document(pcn, None, "insurance", &insurance, &a)
+        .await?;
+    Ok(())
+}
+
 /// Adds the demo's roles and champions; Dave Marsh is the demo champion's own record.
 pub async fn build(
     store: &DynStore,

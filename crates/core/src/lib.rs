@@ -8,6 +8,7 @@ pub mod export;
 pub mod hours_expenses;
 pub mod ids;
 pub mod nhs;
+pub mod partners;
 pub mod password;
 pub mod people;
 pub mod policy;

@@ -53,6 +53,10 @@ pub enum Action {
     OwnChampionRecord,
     /// A champion logs their own hours and claims their own expenses.
     ClaimOwnHoursAndExpenses,
+    /// Look after the community partners: organisations, venues, agreements, insurance.
+    ManagePartners,
+    /// A partner user keeps their own organisation's details and venues up to date.
+    OwnPartnerOrganisation,
     /// Raise a safeguarding concern, or report an incident or accident: anyone in the team.
     RaiseConcern,
     /// Open the safeguarding page: staff who may be named the PCN's safeguarding lead. What a
@@ -121,6 +125,8 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (ManageChampions, Resource::Pcn(_)) => actor.role == PcnAdmin,
         (OwnChampionRecord | ClaimOwnHoursAndExpenses, Resource::Pcn(_)) => actor.role == Champion,
         (RaiseConcern, Resource::Pcn(_)) => true,
+        (ManagePartners, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker)

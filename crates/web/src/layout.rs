@@ -34,6 +34,12 @@ const NAV: &[(&str, &str, Action)] = &[
         "My hours",
         Action::ClaimOwnHoursAndExpenses,
     ),
+    ("/partners", "Partners", Action::ManagePartners),
+    (
+        "/partners/mine",
+        "Our organisation",
+        Action::OwnPartnerOrganisation,
+    ),
     ("/safeguarding", "Safeguarding", Action::HandleSafeguarding),
     (
         "/safeguarding/raise",

@@ -917,7 +917,8 @@ struct ClearanceRow {
 }
 
 struct DueRow {
-    id: ChampionId,
+    /// The record to open: the champion's or the partner's.
+    href: String,
     name: String,
     /// What expires: "DBS check (basic)", "ID badge HV-0042", "Safeguarding adults".
     what: String,
@@ -1027,13 +1028,47 @@ async fn render_compliance(
                 Due::Later => continue,
             };
             groups[slot].rows.push(DueRow {
-                id: c.id,
+                href: format!("/champions/{}", c.id),
                 name: name.clone(),
                 what,
                 due: date(&due),
                 renewal,
             });
         }
+    }
+    // Partners' agreements and insurance, and the PCN's own (its volunteers' insurance).
+    let partners = store.partners(pcn).await?;
+    for d in store.documents(pcn).await? {
+        let slot = match Due::of(d.due, today) {
+            Due::Overdue => 0,
+            Due::Within7 => 1,
+            Due::Within30 => 2,
+            Due::Within60 => 3,
+            Due::Later => continue,
+        };
+        let (name, href) = match d.partner_id.as_deref() {
+            Some(p) => (
+                partners
+                    .iter()
+                    .find(|x| x.id == p)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default(),
+                format!("/partners/{p}"),
+            ),
+            None => ("The PCN".to_owned(), "/partners".to_owned()),
+        };
+        let what = if d.kind == "agreement" {
+            format!("{} (review)", d.title)
+        } else {
+            format!("{} (insurance)", d.title)
+        };
+        groups[slot].rows.push(DueRow {
+            href,
+            name,
+            what,
+            due: date(&d.due),
+            renewal: None,
+        });
     }
     let page = CompliancePage {
         layout: Layout::new(state, ctx, "Compliance"),

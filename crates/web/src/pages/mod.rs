@@ -9,6 +9,7 @@ mod home;
 pub(crate) mod hours_expenses;
 pub(crate) mod imports;
 pub(crate) mod insight;
+mod partners;
 pub(crate) mod people;
 mod safeguarding;
 
@@ -25,5 +26,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = champions::routes(r);
     let r = hours_expenses::routes(r);
     let r = safeguarding::routes(r);
+    let r = partners::routes(r);
     people::routes(r)
 }

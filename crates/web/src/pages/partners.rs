@@ -1,0 +1,543 @@
+//! Community partners: the PCN administrator keeps the organisations, their venues, agreements
+//! and insurance (and the PCN's own venues and volunteer insurance); a partner user keeps their
+//! own organisation's details and venues up to date.
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::layout::{date, field_error, form_status, Layout};
+use crate::policy_router::{Policy, Routes};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use together_core::partners::{DatedForm, PartnerForm, VenueForm, PARTNER_KINDS};
+use together_core::people::FieldError;
+use together_core::{Action, Role, UserId};
+use together_store::partners::{Document, Partner, Venue};
+use together_store::{Outcome, StoreError, UserStatus};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    let manage = Policy::Allow(Action::ManagePartners);
+    let own = Policy::Allow(Action::OwnPartnerOrganisation);
+    r.get("/partners", manage, list)
+        .post("/partners", manage, add)
+        .post("/partners/pcn/venues", manage, add_pcn_venue)
+        .post("/partners/pcn/documents", manage, add_pcn_document)
+        .get("/partners/mine", own, mine)
+        .post("/partners/mine", own, update_mine)
+        .post("/partners/mine/venues", own, add_my_venue)
+        .get("/partners/{id}", manage, view)
+        .post("/partners/{id}", manage, update)
+        .post("/partners/{id}/venues", manage, add_venue)
+        .post("/partners/{id}/documents", manage, add_document)
+        .post("/partners/{id}/users", manage, link_user)
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    PARTNER_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, l)| *l)
+        .unwrap_or("Other")
+}
+
+struct DocRow {
+    kind: &'static str,
+    title: String,
+    reference: String,
+    from: String,
+    due: String,
+}
+
+fn doc_rows(docs: &[Document], partner: Option<&str>) -> Vec<DocRow> {
+    docs.iter()
+        .filter(|d| d.partner_id.as_deref() == partner)
+        .map(|d| DocRow {
+            kind: if d.kind == "agreement" {
+                "Agreement, review by"
+            } else {
+                "Insurance, expires"
+            },
+            title: d.title.clone(),
+            reference: d.reference.clone(),
+            from: date(&d.from),
+            due: date(&d.due),
+        })
+        .collect()
+}
+
+/// Which of a page's forms went wrong, and how.
+struct Problem {
+    form: &'static str,
+    errors: Vec<FieldError>,
+}
+
+impl Problem {
+    fn none() -> Self {
+        Self {
+            form: "",
+            errors: Vec::new(),
+        }
+    }
+    fn of(form: &'static str, errors: Vec<FieldError>) -> Self {
+        Self { form, errors }
+    }
+}
+
+// ---- The list (PCN administrator) ----
+
+#[derive(Template)]
+#[template(path = "partners.html")]
+struct ListPage {
+    layout: Layout,
+    partners: Vec<(Partner, &'static str, usize)>,
+    venues: Vec<Venue>,
+    docs: Vec<DocRow>,
+    kinds: &'static [(&'static str, &'static str)],
+    form: PartnerForm,
+    problem: Problem,
+}
+
+impl ListPage {
+    fn err(&self, form: &str, field: &str) -> String {
+        if self.problem.form == form {
+            field_error(&self.problem.errors, field)
+        } else {
+            String::new()
+        }
+    }
+}
+
+async fn render_list(
+    state: &AppState,
+    ctx: &Ctx,
+    form: PartnerForm,
+    problem: Problem,
+) -> Result<Response, AppError> {
+    let pcn = ctx.actor()?.pcn_id;
+    let store = state.store();
+    let venues = store.venues(pcn).await?;
+    let docs = store.documents(pcn).await?;
+    let partners = store
+        .partners(pcn)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let n = venues
+                .iter()
+                .filter(|v| v.partner_id.as_deref() == Some(p.id.as_str()))
+                .count();
+            let kind = kind_label(&p.kind);
+            (p, kind, n)
+        })
+        .collect();
+    let page = ListPage {
+        layout: Layout::new(state, ctx, "Community partners"),
+        partners,
+        docs: doc_rows(&docs, None),
+        venues: venues
+            .into_iter()
+            .filter(|v| v.partner_id.is_none())
+            .collect(),
+        kinds: PARTNER_KINDS,
+        form,
+        problem,
+    };
+    let status = form_status(!page.problem.errors.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_list(&state, &ctx, PartnerForm::default(), Problem::none()).await
+}
+
+async fn add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PartnerForm>,
+) -> Result<Response, AppError> {
+    let partner = match form.parse() {
+        Ok(p) => p,
+        Err(e) => return render_list(&state, &ctx, form, Problem::of("partner", e)).await,
+    };
+    let audit = ctx.audit(&state, "add_partner", "partner", None, Outcome::Allowed);
+    match state
+        .store()
+        .add_partner(ctx.actor()?.pcn_id, &partner, &audit)
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/partners/{id}")).into_response()),
+        Err(StoreError::Conflict(_)) => {
+            let e = vec![FieldError {
+                field: "name",
+                message: "There is a partner with this name already".into(),
+            }];
+            render_list(&state, &ctx, form, Problem::of("partner", e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Adds a venue for `partner` (or the PCN): `Err` holds the form's errors.
+async fn save_venue(
+    state: &AppState,
+    ctx: &Ctx,
+    partner: Option<&str>,
+    form: &VenueForm,
+) -> Result<Result<(), Vec<FieldError>>, AppError> {
+    let venue = match form.parse() {
+        Ok(v) => v,
+        Err(e) => return Ok(Err(e)),
+    };
+    let audit = ctx.audit(state, "add_venue", "venue", None, Outcome::Allowed);
+    state
+        .store()
+        .add_venue(ctx.actor()?.pcn_id, partner, &venue, &audit)
+        .await?;
+    Ok(Ok(()))
+}
+
+/// Records an agreement or insurance for `partner` (or the PCN): `Err` holds the form's errors.
+async fn save_document(
+    state: &AppState,
+    ctx: &Ctx,
+    partner: Option<&str>,
+    f: &DocumentForm,
+) -> Result<Result<(), Vec<FieldError>>, AppError> {
+    let (kind, due_what) = match f.kind.as_str() {
+        "agreement" => ("agreement", "review"),
+        "insurance" => ("insurance", "expiry"),
+        _ => {
+            return Ok(Err(vec![FieldError {
+                field: "kind",
+                message: "Choose an agreement or an insurance policy".into(),
+            }]))
+        }
+    };
+    let dated = DatedForm {
+        title: f.title.clone(),
+        reference: f.reference.clone(),
+        from: f.from.clone(),
+        due: f.due.clone(),
+    };
+    let doc = match dated.parse(state.now().date(), due_what) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
+    };
+    let audit = ctx.audit(
+        state,
+        "add_partner_document",
+        "partner_document",
+        None,
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .add_document(ctx.actor()?.pcn_id, partner, kind, &doc, &audit)
+        .await?;
+    Ok(Ok(()))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DocumentForm {
+    /// "agreement" or "insurance".
+    kind: String,
+    title: String,
+    reference: String,
+    from: String,
+    due: String,
+}
+
+async fn add_pcn_venue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<VenueForm>,
+) -> Result<Response, AppError> {
+    match save_venue(&state, &ctx, None, &form).await? {
+        Ok(()) => Ok(Redirect::to("/partners").into_response()),
+        Err(e) => {
+            render_list(
+                &state,
+                &ctx,
+                PartnerForm::default(),
+                Problem::of("venue", e),
+            )
+            .await
+        }
+    }
+}
+
+async fn add_pcn_document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<DocumentForm>,
+) -> Result<Response, AppError> {
+    match save_document(&state, &ctx, None, &form).await? {
+        Ok(()) => Ok(Redirect::to("/partners").into_response()),
+        Err(e) => {
+            render_list(
+                &state,
+                &ctx,
+                PartnerForm::default(),
+                Problem::of("document", e),
+            )
+            .await
+        }
+    }
+}
+
+// ---- One partner (the administrator) or one's own (a partner user) ----
+
+#[derive(Template)]
+#[template(path = "partner.html")]
+struct PartnerPage {
+    layout: Layout,
+    p: Partner,
+    /// Where this page's forms post: "/partners/<id>" or "/partners/mine".
+    base: String,
+    venue_action: String,
+    document_action: String,
+    own: bool,
+    kinds: &'static [(&'static str, &'static str)],
+    venues: Vec<Venue>,
+    docs: Vec<DocRow>,
+    users: Vec<(String, String)>,
+    problem: Problem,
+}
+
+impl PartnerPage {
+    fn err(&self, form: &str, field: &str) -> String {
+        if self.problem.form == form {
+            field_error(&self.problem.errors, field)
+        } else {
+            String::new()
+        }
+    }
+}
+
+async fn render_partner(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    own: bool,
+    problem: Problem,
+) -> Result<Response, AppError> {
+    let pcn = ctx.actor()?.pcn_id;
+    let store = state.store();
+    let p = store.partner(pcn, id).await?.ok_or(AppError::NotFound)?;
+    let venues = store
+        .venues(pcn)
+        .await?
+        .into_iter()
+        .filter(|v| v.partner_id.as_deref() == Some(id))
+        .collect();
+    let docs = doc_rows(&store.documents(pcn).await?, Some(id));
+    let users = if own {
+        Vec::new()
+    } else {
+        store
+            .users(pcn)
+            .await?
+            .into_iter()
+            .filter(|u| u.role == Role::Partner && u.status != UserStatus::Disabled)
+            .map(|u| {
+                (
+                    u.id.to_string(),
+                    format!("{} ({})", u.display_name, u.email),
+                )
+            })
+            .collect()
+    };
+    let base = if own {
+        "/partners/mine".to_owned()
+    } else {
+        format!("/partners/{id}")
+    };
+    let page = PartnerPage {
+        layout: Layout::new(state, ctx, &p.name),
+        venue_action: format!("{base}/venues"),
+        document_action: format!("{base}/documents"),
+        base,
+        own,
+        kinds: PARTNER_KINDS,
+        venues,
+        docs,
+        users,
+        problem,
+        p,
+    };
+    let status = form_status(!page.problem.errors.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn view(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    render_partner(&state, &ctx, &id, false, Problem::none()).await
+}
+
+async fn save_details(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    own: bool,
+    form: PartnerForm,
+) -> Result<Response, AppError> {
+    let back = if own {
+        "/partners/mine".to_owned()
+    } else {
+        format!("/partners/{id}")
+    };
+    let partner = match form.parse() {
+        Ok(p) => p,
+        Err(e) => return render_partner(state, ctx, id, own, Problem::of("partner", e)).await,
+    };
+    let audit = ctx.audit(state, "update_partner", "partner", None, Outcome::Allowed);
+    match state
+        .store()
+        .update_partner(ctx.actor()?.pcn_id, id, &partner, &audit)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Err(StoreError::Conflict(_)) => {
+            let e = vec![FieldError {
+                field: "name",
+                message: "There is a partner with this name already".into(),
+            }];
+            render_partner(state, ctx, id, own, Problem::of("partner", e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<PartnerForm>,
+) -> Result<Response, AppError> {
+    save_details(&state, &ctx, &id, false, form).await
+}
+
+async fn add_venue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<VenueForm>,
+) -> Result<Response, AppError> {
+    match save_venue(&state, &ctx, Some(&id), &form).await {
+        Ok(Ok(())) => Ok(Redirect::to(&format!("/partners/{id}")).into_response()),
+        Ok(Err(e)) => render_partner(&state, &ctx, &id, false, Problem::of("venue", e)).await,
+        Err(AppError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(e),
+    }
+}
+
+async fn add_document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<DocumentForm>,
+) -> Result<Response, AppError> {
+    match save_document(&state, &ctx, Some(&id), &form).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/partners/{id}")).into_response()),
+        Err(e) => render_partner(&state, &ctx, &id, false, Problem::of("document", e)).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LinkForm {
+    user_id: String,
+}
+
+async fn link_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<LinkForm>,
+) -> Result<Response, AppError> {
+    let Ok(user) = f.user_id.parse::<UserId>() else {
+        let e = vec![FieldError {
+            field: "user_id",
+            message: "Choose the partner's account".into(),
+        }];
+        return render_partner(&state, &ctx, &id, false, Problem::of("user", e)).await;
+    };
+    let audit = ctx.audit(
+        &state,
+        "link_partner_user",
+        "partner",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .link_partner_user(ctx.actor()?.pcn_id, &id, user, &audit)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/partners/{id}")).into_response()),
+        Err(StoreError::Refused(why)) => {
+            let e = vec![FieldError {
+                field: "user_id",
+                message: why,
+            }];
+            render_partner(&state, &ctx, &id, false, Problem::of("user", e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The organisation the signed-in partner keeps.
+async fn my_partner(state: &AppState, ctx: &Ctx) -> Result<Option<String>, AppError> {
+    let a = ctx.actor()?;
+    Ok(state.store().partner_of_user(a.pcn_id, a.user_id).await?)
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct NotLinked {
+    layout: Layout,
+    body: String,
+    link: (String, String),
+}
+
+async fn mine(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    match my_partner(&state, &ctx).await? {
+        Some(id) => render_partner(&state, &ctx, &id, true, Problem::none()).await,
+        None => {
+            let page = NotLinked {
+                layout: Layout::new(&state, &ctx, "Our organisation"),
+                body: "Your account is not linked to an organisation yet. Ask the PCN's administrator to link it.".into(),
+                link: ("/".into(), "Home".into()),
+            };
+            Ok(Html(page.render()?).into_response())
+        }
+    }
+}
+
+async fn update_mine(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PartnerForm>,
+) -> Result<Response, AppError> {
+    let id = my_partner(&state, &ctx).await?.ok_or(AppError::NotFound)?;
+    save_details(&state, &ctx, &id, true, form).await
+}
+
+async fn add_my_venue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<VenueForm>,
+) -> Result<Response, AppError> {
+    let id = my_partner(&state, &ctx).await?.ok_or(AppError::NotFound)?;
+    match save_venue(&state, &ctx, Some(&id), &form).await? {
+        Ok(()) => Ok(Redirect::to("/partners/mine").into_response()),
+        Err(e) => render_partner(&state, &ctx, &id, true, Problem::of("venue", e)).await,
+    }
+}

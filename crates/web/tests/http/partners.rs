@@ -1,0 +1,143 @@
+//! Community partners: organisations, venues, agreements and insurance kept by the PCN
+//! administrator, and a partner user keeping their own organisation's details.
+
+use crate::helpers::*;
+use crate::on_both;
+use reqwest::StatusCode;
+use together_core::Role;
+
+on_both!(partners_venues_agreements_and_a_partner_keeping_their_own_details);
+async fn partners_venues_agreements_and_a_partner_keeping_their_own_details(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let salvation = [
+        ("name", "The Salvation Army, Harbourview"),
+        ("partner_kind", "faith_group"),
+        ("contact", "Captain Ruth Ellis"),
+    ];
+    let no_kind = admin
+        .post("/partners", &[("name", "The Salvation Army, Harbourview")])
+        .await;
+    assert_eq!(no_kind.status, StatusCode::BAD_REQUEST);
+    assert!(no_kind
+        .body
+        .contains("Choose what kind of organisation it is"));
+    let added = admin.post("/partners", &salvation).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let page = added.location().to_owned();
+    let again = admin.post("/partners", &salvation).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again
+        .body
+        .contains("There is a partner with this name already"));
+
+    let bad = admin
+        .post(
+            &format!("{page}/venues"),
+            &[
+                ("venue_name", "Citadel hall"),
+                ("address", "3 Dock Road"),
+                ("postcode", "12345"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Enter the postcode"));
+    let venue = admin
+        .post(
+            &format!("{page}/venues"),
+            &[
+                ("venue_name", "Citadel hall"),
+                ("address", "3 Dock Road, Harbourview"),
+                ("postcode", "hv2 4dd"),
+                ("accessibility", "Step-free, hearing loop"),
+                ("capacity", "80"),
+            ],
+        )
+        .await;
+    assert_eq!(venue.status, StatusCode::SEE_OTHER, "{}", venue.body);
+    // Today is 24 November 2026: the agreement's review on 10 December is within 30 days.
+    let agreement = admin
+        .post(
+            &format!("{page}/documents"),
+            &[
+                ("kind", "agreement"),
+                ("title", "Venue agreement"),
+                ("from", "10/12/2025"),
+                ("due", "10/12/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        agreement.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        agreement.body
+    );
+    let insurance = admin
+        .post(
+            "/partners/pcn/documents",
+            &[
+                ("kind", "insurance"),
+                ("title", "Volunteer insurance"),
+                ("reference", "VOL-2291"),
+                ("from", "01/01/2026"),
+                ("due", "01/01/2027"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        insurance.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        insurance.body
+    );
+    let dashboard = admin.get("/champions/compliance").await;
+    assert!(
+        dashboard.body.contains("Venue agreement (review)"),
+        "{}",
+        dashboard.body
+    );
+    assert!(dashboard.body.contains("Volunteer insurance (insurance)"));
+    assert!(dashboard.body.contains("The PCN"));
+
+    // A champion's account cannot keep an organisation; a partner's can.
+    let champion = app.users[&Role::Champion].0.to_string();
+    let refused = admin
+        .post(&format!("{page}/users"), &[("user_id", &champion)])
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("Only a community partner"));
+    let partner_user = app.users[&Role::Partner].0.to_string();
+    let linked = admin
+        .post(&format!("{page}/users"), &[("user_id", &partner_user)])
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER);
+
+    let mut partner = app.signed_in(Role::Partner).await;
+    let mine = partner.get("/partners/mine").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("Citadel hall") && mine.body.contains("HV2 4DD"));
+    assert!(
+        !mine.body.contains("VOL-2291"),
+        "the PCN's insurance is not theirs to see"
+    );
+    let updated = partner
+        .post(
+            "/partners/mine",
+            &[
+                ("name", "The Salvation Army, Harbourview"),
+                ("partner_kind", "faith_group"),
+                ("contact", "Lieutenant Sam Okoro"),
+                ("website", "https://example.org/harbourview"),
+            ],
+        )
+        .await;
+    assert_eq!(updated.status, StatusCode::SEE_OTHER, "{}", updated.body);
+    let mine = partner.get("/partners/mine").await;
+    assert!(mine.body.contains("Lieutenant Sam Okoro"));
+    assert_eq!(partner.get("/partners").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(partner.get(&page).await.status, StatusCode::FORBIDDEN);
+    let list = admin.get("/partners").await;
+    assert!(list.body.contains("Lieutenant Sam Okoro"));
+}
