@@ -563,6 +563,58 @@ impl Clearance {
     }
 }
 
+/// Someone to call if a champion is taken ill or hurt while helping.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EmergencyContactForm {
+    pub contact_name: String,
+    pub relationship: String,
+    pub contact_phone: String,
+}
+
+/// A checked emergency contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEmergencyContact {
+    pub name: String,
+    pub relationship: String,
+    pub phone: String,
+}
+
+impl EmergencyContactForm {
+    pub fn parse(&self) -> Result<NewEmergencyContact, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = name(
+            "contact_name",
+            "their name",
+            &self.contact_name,
+            &mut errors,
+        );
+        let relationship = text(
+            "relationship",
+            &self.relationship,
+            60,
+            "The relationship",
+            &mut errors,
+        );
+        let mut phone_errors = Vec::new();
+        let phone = phone(&self.contact_phone, &mut phone_errors);
+        if !phone_errors.is_empty() || phone.is_none() {
+            errors.push(FieldError {
+                field: "contact_phone",
+                message: "Enter a phone number to call them on, like 07700 900 982".into(),
+            });
+        }
+        match phone {
+            Some(phone) if errors.is_empty() => Ok(NewEmergencyContact {
+                name,
+                relationship,
+                phone,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// An ID badge as the coordinator issues it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -1271,6 +1323,19 @@ mod tests {
             ..t
         };
         assert_eq!(t.parse(today).unwrap_err()[0].field, "module");
+    }
+
+    #[test]
+    fn an_emergency_contact_needs_a_name_and_a_number_to_call() {
+        let ok = EmergencyContactForm {
+            contact_name: "Mary Okafor".into(),
+            relationship: "Wife".into(),
+            contact_phone: "07700 900456".into(),
+        };
+        assert_eq!(ok.parse().unwrap().phone, "07700 900456");
+        let e = EmergencyContactForm::default().parse().unwrap_err();
+        let fields: Vec<_> = e.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["contact_name", "contact_phone"]);
     }
 
     #[test]

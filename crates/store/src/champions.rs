@@ -190,6 +190,33 @@ pub struct Training {
     pub expires_on: Option<Date>,
 }
 
+/// Someone to call for a champion.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmergencyContact {
+    pub id: String,
+    pub name: String,
+    pub relationship: String,
+    pub phone: String,
+}
+
+/// What a risk assessment is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RiskSubject<'a> {
+    Role(ChampionRoleId),
+    Venue(&'a str),
+}
+
+/// A risk assessment with its next review.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskAssessment {
+    pub id: String,
+    pub role_id: Option<ChampionRoleId>,
+    pub venue_id: Option<String>,
+    pub title: String,
+    pub assessed_on: Date,
+    pub review_on: Date,
+}
+
 /// One table of a subject access export: its columns and the rows about the champion, every
 /// value as text (`None` for an empty value).
 #[derive(Debug, Clone, Serialize)]
@@ -451,6 +478,27 @@ pub trait ChampionStore {
         pcn: PcnId,
         champion: Option<ChampionId>,
     ) -> Result<Vec<Training>, StoreError>;
+    async fn add_emergency_contact(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        contact: &together_core::champions::NewEmergencyContact,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    async fn emergency_contacts(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+    ) -> Result<Vec<EmergencyContact>, StoreError>;
+    /// Records a risk assessment of a role or a venue of the PCN.
+    async fn add_risk_assessment(
+        &self,
+        pcn: PcnId,
+        subject: RiskSubject<'_>,
+        assessment: &together_core::partners::NewDated,
+        audit: &NewAuditEvent,
+    ) -> Result<String, StoreError>;
+    async fn risk_assessments(&self, pcn: PcnId) -> Result<Vec<RiskAssessment>, StoreError>;
     /// Adds champions from a PCN's spreadsheet in one transaction (all or none), each at its
     /// stage with a step per move; a row naming someone already there (same names and the
     /// same phone or email) is left as it is. Returns (added, already there).
@@ -1263,6 +1311,89 @@ macro_rules! impl_champion_store {
                     .collect()
             }
 
+            async fn add_emergency_contact(&self, pcn: together_core::PcnId, id: together_core::ChampionId, c: &together_core::champions::NewEmergencyContact, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let contact = uuid::Uuid::new_v4().to_string();
+                sqlx::query("INSERT INTO champion_emergency_contact (id, champion_id, name, relationship, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&contact)
+                    .bind(id.to_string())
+                    .bind(&c.name)
+                    .bind(&c.relationship)
+                    .bind(&c.phone)
+                    .bind($crate::queries::secs(audit.at))
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("champion", id)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn emergency_contacts(&self, pcn: together_core::PcnId, id: together_core::ChampionId) -> Result<Vec<$crate::champions::EmergencyContact>, $crate::StoreError> {
+                use sqlx::Row as _;
+                sqlx::query("SELECT e.id, e.name, e.relationship, e.phone FROM champion_emergency_contact e JOIN champion c ON c.id = e.champion_id WHERE c.pcn_id = $1 AND c.id = $2 ORDER BY e.created_at")
+                    .bind(pcn.to_string())
+                    .bind(id.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| Ok($crate::champions::EmergencyContact { id: r.try_get("id")?, name: r.try_get("name")?, relationship: r.try_get("relationship")?, phone: r.try_get("phone")? }))
+                    .collect()
+            }
+
+            async fn add_risk_assessment(&self, pcn: together_core::PcnId, subject: $crate::champions::RiskSubject<'_>, a: &together_core::partners::NewDated, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                let (role, venue, table, key) = match subject {
+                    $crate::champions::RiskSubject::Role(r) => (Some(r.to_string()), None, "champion_role", r.to_string()),
+                    $crate::champions::RiskSubject::Venue(v) => (None, Some(v.to_owned()), "venue", v.to_owned()),
+                };
+                let ours: Option<String> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = $1 AND pcn_id = $2"))
+                    .bind(&key)
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if ours.is_none() {
+                    return Err($crate::StoreError::NotFound("role or venue"));
+                }
+                let id = uuid::Uuid::new_v4().to_string();
+                sqlx::query("INSERT INTO risk_assessment (id, pcn_id, role_id, venue_id, title, assessed_on, review_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(&id)
+                    .bind(pcn.to_string())
+                    .bind(role)
+                    .bind(venue)
+                    .bind(&a.title)
+                    .bind($crate::queries::iso_date(a.from))
+                    .bind($crate::queries::iso_date(a.due))
+                    .bind($crate::queries::secs(audit.at))
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("risk_assessment", &id)).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn risk_assessments(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::champions::RiskAssessment>, $crate::StoreError> {
+                use sqlx::Row as _;
+                use $crate::queries::{parse_iso_date, parsed};
+                sqlx::query("SELECT * FROM risk_assessment WHERE pcn_id = $1 ORDER BY review_on")
+                    .bind(pcn.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        let role: Option<String> = r.try_get("role_id")?;
+                        Ok($crate::champions::RiskAssessment {
+                            id: r.try_get("id")?,
+                            role_id: role.map(|x| parsed("role id", &x)).transpose()?,
+                            venue_id: r.try_get("venue_id")?,
+                            title: r.try_get("title")?,
+                            assessed_on: parse_iso_date(&r.try_get::<String, _>("assessed_on")?)?,
+                            review_on: parse_iso_date(&r.try_get::<String, _>("review_on")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn import_champions(&self, pcn: together_core::PcnId, rows: &[(together_core::champions::NewInterest, together_core::champions::Stage)], audit: &$crate::NewAuditEvent) -> Result<(u64, u64), $crate::StoreError> {
                 use together_core::champions::Stage;
                 let mut tx = begin(&self.pool).await?;
@@ -1412,6 +1543,7 @@ macro_rules! impl_champion_store {
                     "UPDATE champion_step SET reason = '' WHERE champion_id = $1",
                     "DELETE FROM dbs_check WHERE champion_id = $1",
                     "DELETE FROM champion_badge WHERE champion_id = $1",
+                    "DELETE FROM champion_emergency_contact WHERE champion_id = $1",
                     "UPDATE champion_expense SET description = '', receipt_file = NULL, receipt_type = NULL, reason = '' WHERE champion_id = $1",
                     "UPDATE champion_hours SET reason = '' WHERE champion_id = $1",
                 ] {

@@ -1117,6 +1117,15 @@ async fn a_champion_with_everything(store: &DynStore) -> (PcnId, together_core::
         expires_on: Some(time::macros::date!(2029 - 11 - 20)),
     };
     store.record_training(pcn, id, &training, &a).await.unwrap();
+    let contact = together_core::champions::NewEmergencyContact {
+        name: "Mary Okafor".into(),
+        relationship: "Wife".into(),
+        phone: "07700 900456".into(),
+    };
+    store
+        .add_emergency_contact(pcn, id, &contact, &a)
+        .await
+        .unwrap();
     (pcn, id)
 }
 
@@ -1155,6 +1164,7 @@ async fn the_export_holds_every_table_that_references_the_champion(
         "Met at the café",
         "Tea for the walkers",
         "HV-0042",
+        "Mary Okafor",
         "safeguarding_adults",
     ] {
         assert!(text.contains(held), "the export holds '{held}'");
@@ -1181,6 +1191,7 @@ async fn the_export_holds_every_table_that_references_the_champion(
         "Met at the café",
         "Tea for the walkers",
         "HV-0042",
+        "Mary Okafor",
         "dave@example.org",
     ] {
         assert!(!after.contains(gone), "'{gone}' survived erasure");

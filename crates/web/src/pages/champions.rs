@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use time::Duration;
 use together_core::champions::{
     label_of, renewal_years, training_label, BadgeForm, Clearance, DbsLevel, DbsResultForm, Due,
-    InterestForm, RoleForm, Stage, TrainingForm, AVAILABILITY, DBS_RENEWAL_SETTING, INTERESTS,
-    TRAINING,
+    EmergencyContactForm, InterestForm, RoleForm, Stage, TrainingForm, AVAILABILITY,
+    DBS_RENEWAL_SETTING, INTERESTS, TRAINING,
 };
 use together_core::people::FieldError;
 use together_core::{Action, ChampionId, ChampionRoleId, PcnId, Role};
@@ -34,6 +34,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/champions", manage, board)
         .get("/champions/roles", manage, roles_page)
         .post("/champions/roles", manage, add_role)
+        .post("/champions/roles/risk", manage, add_role_risk)
         .get("/champions/invite", manage, invite_texts)
         .get("/champions/compliance", manage, compliance)
         .post("/champions/compliance", manage, save_renewal_years)
@@ -60,6 +61,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
             return_badge,
         )
         .post("/champions/{id}/training", manage, record_training)
+        .post(
+            "/champions/{id}/emergency-contacts",
+            manage,
+            add_emergency_contact,
+        )
         .post("/champions/{id}/dbs", manage, request_dbs)
         .post("/champions/{id}/dbs/{check}", manage, record_dbs_result)
         .post(
@@ -476,6 +482,7 @@ struct RecordPage {
     badges: Vec<BadgeRow>,
     training: Vec<TrainingRow>,
     modules: Vec<(&'static str, &'static str)>,
+    contacts: Vec<together_store::champions::EmergencyContact>,
     /// The check whose result is asked for next (one at a time).
     pending: Option<String>,
     levels: Vec<(&'static str, &'static str)>,
@@ -584,6 +591,7 @@ async fn render_record(
         badges: badge_rows(&store.badges(pcn, Some(id)).await?),
         training: training_rows(&store.training(pcn, Some(id)).await?),
         modules: TRAINING.iter().map(|(k, l, _)| (*k, *l)).collect(),
+        contacts: store.emergency_contacts(pcn, id).await?,
         levels: DbsLevel::ALL
             .into_iter()
             .filter(|l| *l != DbsLevel::None)
@@ -618,6 +626,7 @@ async fn record(
         "badge" => "The badge has been recorded.",
         "returned" => "The badge has been recorded as handed back.",
         "training" => "The training has been recorded.",
+        "contact" => "The emergency contact has been added.",
         "erased" => "Their personal data has been erased. Their hours and the amounts of their expenses stay in the figures, without their name.",
         _ => "",
     };
@@ -1070,6 +1079,42 @@ async fn render_compliance(
             renewal: None,
         });
     }
+    let venues = store.venues(pcn).await?;
+    for r in store.risk_assessments(pcn).await? {
+        let slot = match Due::of(r.review_on, today) {
+            Due::Overdue => 0,
+            Due::Within7 => 1,
+            Due::Within30 => 2,
+            Due::Within60 => 3,
+            Due::Later => continue,
+        };
+        let (name, href) = match (&r.role_id, &r.venue_id) {
+            (Some(role), _) => (
+                roles
+                    .iter()
+                    .find(|x| x.id == *role)
+                    .map(|x| format!("Role: {}", x.name))
+                    .unwrap_or_default(),
+                "/champions/roles".to_owned(),
+            ),
+            (None, Some(v)) => (
+                venues
+                    .iter()
+                    .find(|x| x.id == *v)
+                    .map(|x| format!("Venue: {}", x.name))
+                    .unwrap_or_default(),
+                "/partners".to_owned(),
+            ),
+            (None, None) => continue,
+        };
+        groups[slot].rows.push(DueRow {
+            href,
+            name,
+            what: format!("{} (risk assessment review)", r.title),
+            due: date(&r.review_on),
+            renewal: None,
+        });
+    }
     let page = CompliancePage {
         layout: Layout::new(state, ctx, "Compliance"),
         years,
@@ -1243,6 +1288,33 @@ async fn record_training(
     Ok(Redirect::to(&format!("/champions/{id}?done=training")).into_response())
 }
 
+async fn add_emergency_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<EmergencyContactForm>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    let contact = match f.parse() {
+        Ok(c) => c,
+        Err(errors) => {
+            return render_record(&state, &ctx, id, first_error(errors), String::new()).await
+        }
+    };
+    let audit = ctx.audit(
+        &state,
+        "add_emergency_contact",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .add_emergency_contact(ctx.actor()?.pcn_id, id, &contact, &audit)
+        .await?;
+    Ok(Redirect::to(&format!("/champions/{id}?done=contact")).into_response())
+}
+
 // ---- Subject access and erasure ----
 
 async fn subject_access(
@@ -1387,6 +1459,9 @@ async fn erase(
 struct RolesPage {
     layout: Layout,
     roles: Vec<ChampionRole>,
+    /// (role, title, assessed, review) of each role's risk assessments.
+    risks: Vec<(String, String, String, String)>,
+    role_choices: Vec<(String, String)>,
     form: RoleForm,
     errors: Vec<FieldError>,
     levels: Vec<(&'static str, &'static str)>,
@@ -1404,9 +1479,31 @@ async fn render_roles(
     form: RoleForm,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
+    let pcn = ctx.actor()?.pcn_id;
+    let roles = state.store().champion_roles(pcn).await?;
+    let risks = state
+        .store()
+        .risk_assessments(pcn)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let role = roles.iter().find(|x| Some(x.id) == r.role_id)?;
+            Some((
+                role.name.clone(),
+                r.title,
+                date(&r.assessed_on),
+                date(&r.review_on),
+            ))
+        })
+        .collect();
     let page = RolesPage {
         layout: Layout::new(state, ctx, "Champion roles"),
-        roles: state.store().champion_roles(ctx.actor()?.pcn_id).await?,
+        risks,
+        role_choices: roles
+            .iter()
+            .map(|r| (r.id.to_string(), r.name.clone()))
+            .collect(),
+        roles,
         form,
         errors,
         levels: DbsLevel::ALL
@@ -1416,6 +1513,58 @@ async fn render_roles(
     };
     let status = form_status(!page.errors.is_empty());
     Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RiskForm {
+    role_id: String,
+    title: String,
+    from: String,
+    due: String,
+}
+
+async fn add_role_risk(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<RiskForm>,
+) -> Result<Response, AppError> {
+    let Ok(role) = f.role_id.parse::<ChampionRoleId>() else {
+        return render_roles(
+            &state,
+            &ctx,
+            RoleForm::default(),
+            one_error("role_id", "Choose the role"),
+        )
+        .await;
+    };
+    let dated = together_core::partners::DatedForm {
+        title: f.title.clone(),
+        reference: String::new(),
+        from: f.from.clone(),
+        due: f.due.clone(),
+    };
+    let assessment = match dated.parse(state.now().date(), "review") {
+        Ok(a) => a,
+        Err(errors) => return render_roles(&state, &ctx, RoleForm::default(), errors).await,
+    };
+    let audit = ctx.audit(
+        &state,
+        "add_risk_assessment",
+        "risk_assessment",
+        None,
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .add_risk_assessment(
+            ctx.actor()?.pcn_id,
+            together_store::champions::RiskSubject::Role(role),
+            &assessment,
+            &audit,
+        )
+        .await?;
+    Ok(Redirect::to("/champions/roles").into_response())
 }
 
 async fn roles_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {

@@ -25,6 +25,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/partners", manage, add)
         .post("/partners/pcn/venues", manage, add_pcn_venue)
         .post("/partners/pcn/documents", manage, add_pcn_document)
+        .post("/partners/risk", manage, add_venue_risk)
         .get("/partners/mine", own, mine)
         .post("/partners/mine", own, update_mine)
         .post("/partners/mine/venues", own, add_my_venue)
@@ -98,6 +99,10 @@ struct ListPage {
     kinds: &'static [(&'static str, &'static str)],
     form: PartnerForm,
     problem: Problem,
+    /// Every venue, the partners' and the PCN's, for a risk assessment.
+    venue_choices: Vec<(String, String)>,
+    /// (venue, title, assessed, review).
+    risks: Vec<(String, String, String, String)>,
 }
 
 impl ListPage {
@@ -133,8 +138,28 @@ async fn render_list(
             (p, kind, n)
         })
         .collect();
+    let venue_choices: Vec<(String, String)> = venues
+        .iter()
+        .map(|v| (v.id.clone(), format!("{}, {}", v.name, v.postcode)))
+        .collect();
+    let risks = store
+        .risk_assessments(pcn)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let v = venues.iter().find(|v| Some(&v.id) == r.venue_id.as_ref())?;
+            Some((
+                v.name.clone(),
+                r.title,
+                date(&r.assessed_on),
+                date(&r.review_on),
+            ))
+        })
+        .collect();
     let page = ListPage {
         layout: Layout::new(state, ctx, "Community partners"),
+        venue_choices,
+        risks,
         partners,
         docs: doc_rows(&docs, None),
         venues: venues
@@ -286,6 +311,65 @@ async fn add_pcn_document(
             )
             .await
         }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VenueRiskForm {
+    venue_id: String,
+    /// Named apart from the agreement form's fields on the same page.
+    #[serde(rename = "risk_title")]
+    title: String,
+    #[serde(rename = "risk_from")]
+    from: String,
+    #[serde(rename = "risk_due")]
+    due: String,
+}
+
+async fn add_venue_risk(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<VenueRiskForm>,
+) -> Result<Response, AppError> {
+    let dated = DatedForm {
+        title: f.title.clone(),
+        reference: String::new(),
+        from: f.from.clone(),
+        due: f.due.clone(),
+    };
+    let assessment = match dated.parse(state.now().date(), "review") {
+        Ok(a) => a,
+        Err(e) => {
+            return render_list(&state, &ctx, PartnerForm::default(), Problem::of("risk", e)).await
+        }
+    };
+    let audit = ctx.audit(
+        &state,
+        "add_risk_assessment",
+        "risk_assessment",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .add_risk_assessment(
+            ctx.actor()?.pcn_id,
+            together_store::champions::RiskSubject::Venue(&f.venue_id),
+            &assessment,
+            &audit,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/partners").into_response()),
+        Err(StoreError::NotFound(_)) => {
+            let e = vec![FieldError {
+                field: "venue_id",
+                message: "Choose the venue".into(),
+            }];
+            render_list(&state, &ctx, PartnerForm::default(), Problem::of("risk", e)).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

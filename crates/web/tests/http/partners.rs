@@ -141,3 +141,123 @@ async fn partners_venues_agreements_and_a_partner_keeping_their_own_details(db: 
     let list = admin.get("/partners").await;
     assert!(list.body.contains("Lieutenant Sam Okoro"));
 }
+
+#[tokio::test]
+async fn risk_assessments_of_roles_and_venues_come_due_and_champions_have_emergency_contacts() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    admin
+        .post(
+            "/champions/roles",
+            &[
+                ("name", "Home visit befriender"),
+                ("description", "Visits people at home"),
+                ("dbs_level", "enhanced_adults"),
+                ("regulated_activity", "yes"),
+            ],
+        )
+        .await;
+    let role = app.store.champion_roles(app.pcn).await.unwrap()[0]
+        .id
+        .to_string();
+    // Today is 24 November 2026.
+    let late = admin
+        .post(
+            "/champions/roles/risk",
+            &[
+                ("role_id", &role),
+                ("title", "Lone working on home visits"),
+                ("from", "01/12/2026"),
+                ("due", "01/12/2027"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        late.status,
+        StatusCode::BAD_REQUEST,
+        "assessed in the future"
+    );
+    let ok = admin
+        .post(
+            "/champions/roles/risk",
+            &[
+                ("role_id", &role),
+                ("title", "Lone working on home visits"),
+                ("from", "01/12/2025"),
+                ("due", "20/11/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    admin
+        .post(
+            "/partners/pcn/venues",
+            &[
+                ("venue_name", "Quayside Surgery community room"),
+                ("address", "1 Quay Street"),
+                ("postcode", "HV1 1AA"),
+            ],
+        )
+        .await;
+    let venue = app.store.venues(app.pcn).await.unwrap()[0].id.clone();
+    let risk = admin
+        .post(
+            "/partners/risk",
+            &[
+                ("venue_id", &venue),
+                ("risk_title", "Fire safety and evacuation"),
+                ("risk_from", "01/01/2026"),
+                ("risk_due", "01/01/2027"),
+            ],
+        )
+        .await;
+    assert_eq!(risk.status, StatusCode::SEE_OTHER, "{}", risk.body);
+    let dashboard = admin.get("/champions/compliance").await;
+    assert!(dashboard
+        .body
+        .contains("Lone working on home visits (risk assessment review)"));
+    assert!(dashboard.body.contains("Role: Home visit befriender"));
+    assert!(dashboard
+        .body
+        .contains("Venue: Quayside Surgery community room"));
+
+    let interest = together_core::champions::NewInterest {
+        given_name: "Dave".into(),
+        family_name: "Okafor".into(),
+        phone: Some("07700 900123".into()),
+        email: None,
+        contact_preference: together_core::people::ContactPreference::Text,
+        practice_id: None,
+        interests: vec![],
+        skills: "walking".into(),
+        availability: vec![],
+    };
+    let id = app
+        .store
+        .record_interest(app.pcn, &interest, &audit(app.pcn))
+        .await
+        .unwrap();
+    let missing = admin
+        .post(
+            &format!("/champions/{id}/emergency-contacts"),
+            &[("contact_name", "Mary Okafor")],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert!(missing
+        .body
+        .contains("Enter a phone number to call them on"));
+    let added = admin
+        .post(
+            &format!("/champions/{id}/emergency-contacts"),
+            &[
+                ("contact_name", "Mary Okafor"),
+                ("relationship", "Wife"),
+                ("contact_phone", "07700 900456"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let page = admin.get(&format!("/champions/{id}")).await;
+    assert!(page.body.contains("Mary Okafor") && page.body.contains("07700 900456"));
+}
