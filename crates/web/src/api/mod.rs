@@ -1,6 +1,8 @@
 //! The JSON API under /api/v1: bearer tokens from `together users token`, the same policy as the
 //! pages, and an OpenAPI document generated from the handlers themselves.
 
+mod champions;
+
 use crate::context::{denied, Ctx};
 use crate::error::AppError;
 use crate::pages::people::{add_person, decide, person_id, search_scope};
@@ -49,6 +51,21 @@ pub(crate) fn routes(r: Routes) -> Routes {
             Policy::Allow(Action::ViewInsight),
             insight_hiu,
         )
+        .get(
+            "/api/v1/champions",
+            Policy::Allow(Action::ManageChampions),
+            champions::list,
+        )
+        .get(
+            "/api/v1/champions/me",
+            Policy::Allow(Action::OwnChampionRecord),
+            champions::me,
+        )
+        .get(
+            "/api/v1/champions/{id}",
+            Policy::Allow(Action::ManageChampions),
+            champions::one,
+        )
 }
 
 struct BearerAuth;
@@ -67,8 +84,8 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Together API", version = "1", description = "Collaborative Practice for GP practices and their PCN. Authenticate with a bearer token from `together users token`."),
-    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu),
-    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError)),
+    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me),
+    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::StepOut, champions::ChampionWithSteps)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -84,7 +101,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 }
 
 #[derive(Serialize, ToSchema)]
-struct ApiError {
+pub(crate) struct ApiError {
     error: String,
 }
 

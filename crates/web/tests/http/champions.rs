@@ -770,3 +770,54 @@ async fn a_champion_steps_back_from_their_own_page_and_comes_back() {
         "the champion took the step"
     );
 }
+
+#[tokio::test]
+async fn the_api_gives_the_board_to_the_coordinator_and_a_champion_their_own_record() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    express_interest(&app, DAVE).await;
+    let mut coordinator = app.client();
+    coordinator.bearer = Some(app.api_token(Role::PcnAdmin).await);
+    let list = coordinator.get("/api/v1/champions").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let all: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+    assert_eq!(all[0]["family_name"], "Okafor");
+    assert_eq!(all[0]["stage"], "interest");
+    let id = all[0]["id"].as_str().unwrap().to_owned();
+    let one: serde_json::Value = serde_json::from_str(
+        &coordinator
+            .get(&format!("/api/v1/champions/{id}"))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(one["steps"][0]["to"], "interest");
+    assert_eq!(one["steps"][0]["by"], "anonymous");
+
+    let mut dave = app.client();
+    dave.bearer = Some(app.api_token(Role::Champion).await);
+    assert_eq!(
+        dave.get("/api/v1/champions").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        dave.get(&format!("/api/v1/champions/{}", id)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        dave.get("/api/v1/champions/me").await.status,
+        StatusCode::NOT_FOUND,
+        "not linked to a record yet"
+    );
+    app.store
+        .link_champion_user(
+            app.pcn,
+            id.parse().unwrap(),
+            app.users[&Role::Champion].0,
+            &audit(app.pcn),
+        )
+        .await
+        .unwrap();
+    let mine: serde_json::Value =
+        serde_json::from_str(&dave.get("/api/v1/champions/me").await.body).unwrap();
+    assert_eq!(mine["champion"]["given_name"], "Dave");
+}
