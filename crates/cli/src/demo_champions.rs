@@ -495,6 +495,15 @@ pub async fn build(
         roles.push(store.add_champion_role(pcn, &role, &at(200)).await?);
     }
     let today = now.date();
+    // The next induction workshop, for the champions on their way in to book on.
+    let induction = together_core::champions::NewWorkshop {
+        title: "Induction for new champions".into(),
+        module: Some("induction".into()),
+        on: today + Duration::days(16),
+        starts: "10:00".into(),
+        capacity: Some(12),
+    };
+    let workshop = store.add_workshop(pcn, &induction, &at(10)).await?;
     for (i, d) in CHAMPIONS.iter().enumerate() {
         let with_email = i % 3 != 2 || i == 0;
         let interest = NewInterest {
@@ -584,6 +593,9 @@ pub async fn build(
             if let Some(user) = champion_user {
                 store.link_champion_user(pcn, id, user, &at(1)).await?;
             }
+        }
+        if matches!(d.stage, References | DbsCheck) {
+            store.book_workshop(pcn, &workshop, id, &at(2)).await?;
         }
         if d.stage == Active {
             time_and_expenses(store, pcn, id, i, now, &at).await?;

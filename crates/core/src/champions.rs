@@ -740,6 +740,91 @@ pub const TRAINING: &[(&str, &str, Option<i32>)] = &[
     ("manual_handling", "Manual handling", Some(3)),
 ];
 
+/// A workshop as the coordinator schedules it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WorkshopForm {
+    pub title: String,
+    /// A key of [`TRAINING`], or empty when it is not one of them.
+    pub module: String,
+    pub on: String,
+    pub starts: String,
+    pub capacity: String,
+}
+
+/// A checked workshop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWorkshop {
+    pub title: String,
+    pub module: Option<String>,
+    pub on: time::Date,
+    pub starts: String,
+    pub capacity: Option<i64>,
+}
+
+impl WorkshopForm {
+    pub fn parse(&self) -> Result<NewWorkshop, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let title = name("title", "the workshop's title", &self.title, &mut errors);
+        let module = match self.module.trim() {
+            "" => None,
+            m => match TRAINING.iter().find(|(k, _, _)| *k == m) {
+                Some((k, _, _)) => Some((*k).to_owned()),
+                None => {
+                    errors.push(FieldError {
+                        field: "module",
+                        message: "Choose the training from the list, or none".into(),
+                    });
+                    None
+                }
+            },
+        };
+        let on = crate::people::parse_date(&self.on);
+        if on.is_none() {
+            errors.push(FieldError {
+                field: "on",
+                message: "Enter the date, for example 14/01/2027".into(),
+            });
+        }
+        let starts = self.starts.trim().to_owned();
+        let time_ok = starts.is_empty()
+            || time::Time::parse(
+                &starts,
+                time::macros::format_description!("[hour]:[minute]"),
+            )
+            .is_ok();
+        if !time_ok {
+            errors.push(FieldError {
+                field: "starts",
+                message: "Enter the time it starts, like 10:00 or 18:30".into(),
+            });
+        }
+        let capacity = match self.capacity.trim() {
+            "" => None,
+            c => match c.parse::<i64>() {
+                Ok(n) if (1..=500).contains(&n) => Some(n),
+                _ => {
+                    errors.push(FieldError {
+                        field: "capacity",
+                        message: "Enter how many places there are, as a number".into(),
+                    });
+                    None
+                }
+            },
+        };
+        match on {
+            Some(on) if errors.is_empty() => Ok(NewWorkshop {
+                title,
+                module,
+                on,
+                starts,
+                capacity,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// Training recorded as completed.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

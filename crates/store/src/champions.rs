@@ -217,6 +217,19 @@ pub struct RiskAssessment {
     pub review_on: Date,
 }
 
+/// A workshop and who is booked on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workshop {
+    pub id: String,
+    pub title: String,
+    pub module: Option<String>,
+    pub on: Date,
+    pub starts: String,
+    pub capacity: Option<i64>,
+    /// (champion, "booked", "attended" or "absent")
+    pub attendance: Vec<(ChampionId, String)>,
+}
+
 /// One table of a subject access export: its columns and the rows about the champion, every
 /// value as text (`None` for an empty value).
 #[derive(Debug, Clone, Serialize)]
@@ -499,6 +512,32 @@ pub trait ChampionStore {
         audit: &NewAuditEvent,
     ) -> Result<String, StoreError>;
     async fn risk_assessments(&self, pcn: PcnId) -> Result<Vec<RiskAssessment>, StoreError>;
+    async fn add_workshop(
+        &self,
+        pcn: PcnId,
+        w: &together_core::champions::NewWorkshop,
+        audit: &NewAuditEvent,
+    ) -> Result<String, StoreError>;
+    /// Every workshop of the PCN with its bookings, soonest first.
+    async fn workshops(&self, pcn: PcnId) -> Result<Vec<Workshop>, StoreError>;
+    /// Books a champion on a workshop; `Refused` when it is full (booking twice is a no-op).
+    async fn book_workshop(
+        &self,
+        pcn: PcnId,
+        workshop: &str,
+        id: ChampionId,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Marks whether a booked champion came; `Refused` before the day. Coming to a workshop of
+    /// a training module records that training, completed on the workshop's day.
+    async fn mark_attendance(
+        &self,
+        pcn: PcnId,
+        workshop: &str,
+        id: ChampionId,
+        attended: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
     /// Adds champions from a PCN's spreadsheet in one transaction (all or none), each at its
     /// stage with a step per move; a row naming someone already there (same names and the
     /// same phone or email) is left as it is. Returns (added, already there).
@@ -1392,6 +1431,146 @@ macro_rules! impl_champion_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn add_workshop(&self, pcn: together_core::PcnId, w: &together_core::champions::NewWorkshop, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
+                let id = uuid::Uuid::new_v4().to_string();
+                let mut tx = begin(&self.pool).await?;
+                sqlx::query("INSERT INTO champion_workshop (id, pcn_id, title, module, on_date, starts, capacity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(&id)
+                    .bind(pcn.to_string())
+                    .bind(&w.title)
+                    .bind(&w.module)
+                    .bind($crate::queries::iso_date(w.on))
+                    .bind(&w.starts)
+                    .bind(w.capacity)
+                    .bind($crate::queries::secs(audit.at))
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("champion_workshop", &id)).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn workshops(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::champions::Workshop>, $crate::StoreError> {
+                use sqlx::Row as _;
+                use $crate::queries::{parse_iso_date, parsed};
+                let mut list: Vec<$crate::champions::Workshop> = sqlx::query("SELECT * FROM champion_workshop WHERE pcn_id = $1 ORDER BY on_date, starts")
+                    .bind(pcn.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok($crate::champions::Workshop {
+                            id: r.try_get("id")?,
+                            title: r.try_get("title")?,
+                            module: r.try_get("module")?,
+                            on: parse_iso_date(&r.try_get::<String, _>("on_date")?)?,
+                            starts: r.try_get("starts")?,
+                            capacity: r.try_get("capacity")?,
+                            attendance: Vec::new(),
+                        })
+                    })
+                    .collect::<Result<_, $crate::StoreError>>()?;
+                let rows = sqlx::query("SELECT a.workshop_id, a.champion_id, a.status FROM workshop_attendance a JOIN champion_workshop w ON w.id = a.workshop_id WHERE w.pcn_id = $1")
+                    .bind(pcn.to_string())
+                    .fetch_all(&self.pool)
+                    .await?;
+                for r in rows {
+                    let w: String = r.try_get("workshop_id")?;
+                    if let Some(ws) = list.iter_mut().find(|x| x.id == w) {
+                        ws.attendance.push((parsed("champion id", &r.try_get::<String, _>("champion_id")?)?, r.try_get("status")?));
+                    }
+                }
+                Ok(list)
+            }
+
+            async fn book_workshop(&self, pcn: together_core::PcnId, workshop: &str, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                champion_in(&mut tx, pcn, id).await?;
+                let capacity: Option<Option<i64>> = sqlx::query_scalar("SELECT capacity FROM champion_workshop WHERE id = $1 AND pcn_id = $2")
+                    .bind(workshop)
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(capacity) = capacity else {
+                    return Err($crate::StoreError::NotFound("workshop"));
+                };
+                let booked: Option<String> = sqlx::query_scalar("SELECT status FROM workshop_attendance WHERE workshop_id = $1 AND champion_id = $2")
+                    .bind(workshop)
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if booked.is_some() {
+                    return Ok(());
+                }
+                let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workshop_attendance WHERE workshop_id = $1")
+                    .bind(workshop)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if capacity.is_some_and(|c| taken >= c) {
+                    return Err($crate::StoreError::Refused("The workshop is full".into()));
+                }
+                sqlx::query("INSERT INTO workshop_attendance (workshop_id, champion_id, status) VALUES ($1, $2, 'booked')")
+                    .bind(workshop)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("champion", id)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn mark_attendance(&self, pcn: together_core::PcnId, workshop: &str, id: together_core::ChampionId, attended: bool, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                use sqlx::Row as _;
+                let mut tx = begin(&self.pool).await?;
+                let Some(w) = sqlx::query("SELECT on_date, module FROM champion_workshop WHERE id = $1 AND pcn_id = $2")
+                    .bind(workshop)
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                else {
+                    return Err($crate::StoreError::NotFound("workshop"));
+                };
+                let on = $crate::queries::parse_iso_date(&w.try_get::<String, _>("on_date")?)?;
+                let module: Option<String> = w.try_get("module")?;
+                if on > audit.at.date() {
+                    return Err($crate::StoreError::Refused("The workshop has not happened yet".into()));
+                }
+                let before: Option<String> = sqlx::query_scalar("SELECT status FROM workshop_attendance WHERE workshop_id = $1 AND champion_id = $2")
+                    .bind(workshop)
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match before.as_deref() {
+                    None => return Err($crate::StoreError::Refused("They were not booked on this workshop".into())),
+                    Some("attended") if attended => return Ok(()),
+                    _ => {}
+                }
+                sqlx::query("UPDATE workshop_attendance SET status = $1 WHERE workshop_id = $2 AND champion_id = $3")
+                    .bind(if attended { "attended" } else { "absent" })
+                    .bind(workshop)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                if let (true, Some(module)) = (attended, module) {
+                    let years = together_core::champions::TRAINING
+                        .iter()
+                        .find(|(k, _, _)| *k == module)
+                        .and_then(|(_, _, y)| *y);
+                    sqlx::query("INSERT INTO champion_training (id, champion_id, module, completed_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(uuid::Uuid::new_v4().to_string())
+                        .bind(id.to_string())
+                        .bind(&module)
+                        .bind($crate::queries::iso_date(on))
+                        .bind(years.map(|y| $crate::queries::iso_date(together_core::champions::years_after(on, y))))
+                        .bind($crate::queries::secs(audit.at))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                write_audit(&mut tx, &audit.about("champion", id)).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn import_champions(&self, pcn: together_core::PcnId, rows: &[(together_core::champions::NewInterest, together_core::champions::Stage)], audit: &$crate::NewAuditEvent) -> Result<(u64, u64), $crate::StoreError> {

@@ -1126,6 +1126,16 @@ async fn a_champion_with_everything(store: &DynStore) -> (PcnId, together_core::
         .add_emergency_contact(pcn, id, &contact, &a)
         .await
         .unwrap();
+    let workshop = together_core::champions::NewWorkshop {
+        title: "Induction".into(),
+        module: Some("induction".into()),
+        on,
+        starts: "10:00".into(),
+        capacity: Some(12),
+    };
+    let w = store.add_workshop(pcn, &workshop, &a).await.unwrap();
+    store.book_workshop(pcn, &w, id, &a).await.unwrap();
+    store.mark_attendance(pcn, &w, id, true, &a).await.unwrap();
     (pcn, id)
 }
 

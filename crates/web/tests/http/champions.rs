@@ -821,3 +821,105 @@ async fn the_api_gives_the_board_to_the_coordinator_and_a_champion_their_own_rec
         serde_json::from_str(&dave.get("/api/v1/champions/me").await.body).unwrap();
     assert_eq!(mine["champion"]["given_name"], "Dave");
 }
+
+#[tokio::test]
+async fn workshops_are_booked_within_their_places_and_coming_records_the_training() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    express_interest(&app, DAVE).await;
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let id = first_champion(&admin.get("/champions").await.body);
+    // Today is 24 November 2026.
+    for (title, on) in [
+        ("Induction, November", "20/11/2026"),
+        ("Induction, January", "14/01/2027"),
+    ] {
+        let res = admin
+            .post(
+                "/champions/workshops",
+                &[
+                    ("title", title),
+                    ("module", "induction"),
+                    ("on", on),
+                    ("starts", "10:00"),
+                    ("capacity", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    let bad = admin
+        .post(
+            "/champions/workshops",
+            &[
+                ("title", "Walk leaders"),
+                ("on", "someday"),
+                ("starts", "25:00"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Enter the date") && bad.body.contains("Enter the time it starts"));
+    let workshops = app.store.workshops(app.pcn).await.unwrap();
+    let (past, future) = (&workshops[0].id, &workshops[1].id);
+    let booked = admin
+        .post(
+            &format!("/champions/workshops/{future}/book"),
+            &[("champion_id", &id)],
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::SEE_OTHER);
+    let amara = app
+        .store
+        .record_interest(
+            app.pcn,
+            &together_core::champions::NewInterest {
+                given_name: "Amara".into(),
+                family_name: "Osei".into(),
+                phone: Some("07700 900124".into()),
+                email: None,
+                contact_preference: together_core::people::ContactPreference::Text,
+                practice_id: None,
+                interests: vec!["befriending".into()],
+                skills: String::new(),
+                availability: vec![],
+            },
+            &audit(app.pcn),
+        )
+        .await
+        .unwrap()
+        .to_string();
+    let full = admin
+        .post(
+            &format!("/champions/workshops/{future}/book"),
+            &[("champion_id", &amara)],
+        )
+        .await;
+    assert_eq!(full.status, StatusCode::BAD_REQUEST);
+    assert!(full.body.contains("The workshop is full"));
+    let early = admin
+        .post(
+            &format!("/champions/workshops/{future}/attendance"),
+            &[("champion_id", &id), ("attended", "yes")],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::BAD_REQUEST);
+    assert!(early.body.contains("has not happened yet"));
+
+    admin
+        .post(
+            &format!("/champions/workshops/{past}/book"),
+            &[("champion_id", &id)],
+        )
+        .await;
+    let came = admin
+        .post(
+            &format!("/champions/workshops/{past}/attendance"),
+            &[("champion_id", &id), ("attended", "yes")],
+        )
+        .await;
+    assert_eq!(came.status, StatusCode::SEE_OTHER, "{}", came.body);
+    let record = admin.get(&format!("/champions/{id}")).await;
+    assert!(record.body.contains("Induction workshop") && record.body.contains("20 November 2026"));
+    let page = admin.get("/champions/workshops").await;
+    assert!(page.body.contains("Dave Okafor: came"));
+}
