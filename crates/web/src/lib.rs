@@ -4,6 +4,7 @@
 mod api;
 mod assets;
 mod auth;
+mod compliance;
 #[cfg(test)]
 mod components_test;
 mod context;

@@ -1,12 +1,13 @@
-//! Compliance reminders: a DBS check coming up for renewal is told to the champion and to the
-//! PCN's volunteer coordinators through the outbox, 60, 30 and 7 days before and once overdue,
-//! each once (the store notes what went out), and not while a renewal is in progress.
+//! Compliance reminders: whatever comes due (a DBS check's renewal, an ID badge, training, an
+//! agreement's review, insurance, a risk assessment's review) is told through the outbox to the
+//! PCN's volunteer coordinators, and to the champion when it is theirs, 60, 30 and 7 days
+//! before and once overdue, each once (the store notes what went out), and not while a DBS
+//! renewal is in progress.
 
 use crate::state::AppState;
 use together_core::champions::{renewal_years, Due, DBS_RENEWAL_SETTING};
 use together_core::people::ContactPreference;
 use together_core::Role;
-use together_store::champions::current_checks;
 use together_store::{Channel, NewAuditEvent, NewMessage, Outcome, StoreError, UserStatus};
 
 fn system_audit(state: &AppState, pcn: together_core::PcnId) -> NewAuditEvent {
@@ -44,74 +45,75 @@ pub async fn send_due(state: &AppState) -> Result<usize, StoreError> {
             .map(|u| u.email.to_string())
             .collect();
         let base = state.config().public_url.trim_end_matches('/').to_owned();
-        for c in champions
-            .iter()
-            .filter(|c| c.stage != together_core::champions::Stage::Left)
-        {
-            let mine: Vec<_> = checks
-                .iter()
-                .filter(|k| k.champion_id == c.id)
-                .cloned()
-                .collect();
-            for (check, due) in current_checks(&mine, years) {
-                let band = Due::of(due, today);
-                if band == Due::Later || check.renewal_in_progress {
-                    continue;
-                }
-                let subject = format!("dbs:{}:{due}", check.id);
-                if !store
-                    .note_reminder(pcn.id, &subject, band.as_str(), now)
-                    .await?
-                {
-                    continue;
-                }
-                reminded += 1;
-                let when = crate::layout::date(&due);
-                let (verb, title) = if band == Due::Overdue {
-                    (
-                        "was due for renewal on",
-                        "A DBS check is overdue for renewal",
-                    )
-                } else {
-                    ("is due for renewal on", "A DBS check is due for renewal")
-                };
-                let to_champion = match (c.contact_preference, &c.email, &c.phone) {
-                    (ContactPreference::Email, Some(e), _) | (_, Some(e), None) => {
-                        Some((Channel::Email, e.clone()))
+        for e in crate::compliance::expiring(store, pcn.id, &champions, &checks, years).await? {
+            let band = Due::of(e.due, today);
+            if band == Due::Later || e.renewal.as_ref().is_some_and(|(_, going)| *going) {
+                continue;
+            }
+            if !store
+                .note_reminder(pcn.id, &e.key, band.as_str(), now)
+                .await?
+            {
+                continue;
+            }
+            reminded += 1;
+            let when = crate::layout::date(&e.due);
+            let overdue = band == Due::Overdue;
+            let title = if overdue {
+                format!("Overdue: {}", e.what)
+            } else {
+                format!("Coming up: {}", e.what)
+            };
+            let verb = if overdue { "was due on" } else { "is due on" };
+            let champion = e
+                .champion
+                .and_then(|id| champions.iter().find(|c| c.id == id));
+            if let Some(c) = champion {
+                let to = match (c.contact_preference, &c.email, &c.phone) {
+                    (ContactPreference::Email, Some(m), _) | (_, Some(m), None) => {
+                        Some((Channel::Email, m.clone()))
                     }
                     (_, _, Some(p)) => Some((Channel::Sms, p.clone())),
                     _ => None,
                 };
-                if let Some((channel, recipient)) = to_champion {
+                if let Some((channel, recipient)) = to {
                     store
                         .enqueue_message(&NewMessage {
                             pcn_id: Some(pcn.id),
                             channel,
                             recipient,
-                            subject: title.into(),
+                            subject: title.clone(),
                             body: format!(
-                                "{}, your DBS check {verb} {when}. Your volunteer coordinator at {} will help you renew it.",
-                                c.given_name, pcn.name
+                                "{}, your {} {verb} {when}. Your volunteer coordinator at {} will help you renew it.",
+                                c.given_name,
+                                e.what.to_lowercase(),
+                                pcn.name
                             ),
                             now,
                         })
                         .await?;
                 }
-                for admin in &admins {
-                    store
-                        .enqueue_message(&NewMessage {
-                            pcn_id: Some(pcn.id),
-                            channel: Channel::Email,
-                            recipient: admin.clone(),
-                            subject: title.into(),
-                            body: format!(
-                                "A champion's DBS check {verb} {when}. Open their record to start the renewal:\n\n{base}/champions/{}",
-                                c.id
-                            ),
-                            now,
-                        })
-                        .await?;
-                }
+            }
+            // The coordinators' message names the kind of thing, not the person: the link does.
+            let whose = if champion.is_some() {
+                "A champion's".to_owned()
+            } else {
+                format!("{}:", e.name)
+            };
+            for admin in &admins {
+                store
+                    .enqueue_message(&NewMessage {
+                        pcn_id: Some(pcn.id),
+                        channel: Channel::Email,
+                        recipient: admin.clone(),
+                        subject: title.clone(),
+                        body: format!(
+                            "{whose} {} {verb} {when}. Open it here:\n\n{base}{}",
+                            e.what, e.href
+                        ),
+                        now,
+                    })
+                    .await?;
             }
         }
     }

@@ -22,7 +22,7 @@ use together_core::champions::{
 };
 use together_core::people::FieldError;
 use together_core::{Action, ChampionId, ChampionRoleId, PcnId, Role};
-use together_store::champions::{current_checks, Champion, ChampionRole, ChampionStep, DbsCheck};
+use together_store::champions::{Champion, ChampionRole, ChampionStep, DbsCheck};
 use together_store::{
     Channel, NewMessage, NewUser, Outcome, Pcn, Practice, StoreError, TokenKind, UserStatus,
 };
@@ -981,8 +981,6 @@ async fn render_compliance(
     let checks = store.pcn_dbs_checks(pcn, &dbs_audit).await?;
     let roles = store.champion_roles(pcn).await?;
     let holders = store.role_holders(pcn).await?;
-    let badges = store.badges(pcn, None).await?;
-    let training = store.training(pcn, None).await?;
     let mut clearance = Vec::new();
     let mut groups: Vec<DueGroup> = [Due::Overdue, Due::Within7, Due::Within30, Due::Within60]
         .into_iter()
@@ -1019,108 +1017,21 @@ async fn render_compliance(
                 due,
             });
         }
-        let mut expiring: Vec<Expiring> = current_checks(&mine, years)
-            .into_iter()
-            .map(|(check, due)| {
-                (
-                    format!("DBS check ({})", check.level.label()),
-                    due,
-                    Some((check.id.clone(), check.renewal_in_progress)),
-                )
-            })
-            .collect();
-        expiring.extend(
-            badges
-                .iter()
-                .filter(|b| b.champion_id == c.id && b.returned_on.is_none())
-                .map(|b| (format!("ID badge {}", b.number), b.expires_on, None)),
-        );
-        expiring.extend(current_training(&training, c.id));
-        for (what, due, renewal) in expiring {
-            let slot = match Due::of(due, today) {
-                Due::Overdue => 0,
-                Due::Within7 => 1,
-                Due::Within30 => 2,
-                Due::Within60 => 3,
-                Due::Later => continue,
-            };
-            groups[slot].rows.push(DueRow {
-                href: format!("/champions/{}", c.id),
-                name: name.clone(),
-                what,
-                due: date(&due),
-                renewal,
-            });
-        }
     }
-    // Partners' agreements and insurance, and the PCN's own (its volunteers' insurance).
-    let partners = store.partners(pcn).await?;
-    for d in store.documents(pcn).await? {
-        let slot = match Due::of(d.due, today) {
+    for e in crate::compliance::expiring(store, pcn, &champions, &checks, years).await? {
+        let slot = match Due::of(e.due, today) {
             Due::Overdue => 0,
             Due::Within7 => 1,
             Due::Within30 => 2,
             Due::Within60 => 3,
             Due::Later => continue,
         };
-        let (name, href) = match d.partner_id.as_deref() {
-            Some(p) => (
-                partners
-                    .iter()
-                    .find(|x| x.id == p)
-                    .map(|x| x.name.clone())
-                    .unwrap_or_default(),
-                format!("/partners/{p}"),
-            ),
-            None => ("The PCN".to_owned(), "/partners".to_owned()),
-        };
-        let what = if d.kind == "agreement" {
-            format!("{} (review)", d.title)
-        } else {
-            format!("{} (insurance)", d.title)
-        };
         groups[slot].rows.push(DueRow {
-            href,
-            name,
-            what,
-            due: date(&d.due),
-            renewal: None,
-        });
-    }
-    let venues = store.venues(pcn).await?;
-    for r in store.risk_assessments(pcn).await? {
-        let slot = match Due::of(r.review_on, today) {
-            Due::Overdue => 0,
-            Due::Within7 => 1,
-            Due::Within30 => 2,
-            Due::Within60 => 3,
-            Due::Later => continue,
-        };
-        let (name, href) = match (&r.role_id, &r.venue_id) {
-            (Some(role), _) => (
-                roles
-                    .iter()
-                    .find(|x| x.id == *role)
-                    .map(|x| format!("Role: {}", x.name))
-                    .unwrap_or_default(),
-                "/champions/roles".to_owned(),
-            ),
-            (None, Some(v)) => (
-                venues
-                    .iter()
-                    .find(|x| x.id == *v)
-                    .map(|x| format!("Venue: {}", x.name))
-                    .unwrap_or_default(),
-                "/partners".to_owned(),
-            ),
-            (None, None) => continue,
-        };
-        groups[slot].rows.push(DueRow {
-            href,
-            name,
-            what: format!("{} (risk assessment review)", r.title),
-            due: date(&r.review_on),
-            renewal: None,
+            href: e.href,
+            name: e.name,
+            what: e.what,
+            due: date(&e.due),
+            renewal: e.renewal,
         });
     }
     let page = CompliancePage {
@@ -1133,30 +1044,6 @@ async fn render_compliance(
     };
     let status = form_status(!page.error.is_empty());
     Ok((status, Html(page.render()?)).into_response())
-}
-
-/// Something that expires: what it is, when, and for a DBS check its id and whether its
-/// renewal is under way.
-type Expiring = (String, time::Date, Option<(String, bool)>);
-
-/// Each training module's latest completion for a champion, where it expires: an older one
-/// is renewed by the newer.
-fn current_training(
-    training: &[together_store::champions::Training],
-    champion: ChampionId,
-) -> Vec<Expiring> {
-    let mut latest: Vec<&together_store::champions::Training> = Vec::new();
-    for t in training.iter().filter(|t| t.champion_id == champion) {
-        match latest.iter_mut().find(|l| l.module == t.module) {
-            Some(l) if l.completed_on < t.completed_on => *l = t,
-            Some(_) => {}
-            None => latest.push(t),
-        }
-    }
-    latest
-        .into_iter()
-        .filter_map(|t| t.expires_on.map(|e| (training_label(&t.module), e, None)))
-        .collect()
 }
 
 async fn compliance(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -1862,6 +1749,9 @@ struct MyPage {
     held: Vec<(ChampionRole, String, String)>,
     badges: Vec<BadgeRow>,
     training: Vec<TrainingRow>,
+    contacts: Vec<together_store::champions::EmergencyContact>,
+    /// (title, when) of workshops they are booked on, still to come.
+    workshops: Vec<(String, String)>,
     error: String,
     notice: &'static str,
 }
@@ -1971,12 +1861,32 @@ async fn render_mine(
         .store()
         .champion_of_user(actor.pcn_id, actor.user_id, &audit)
         .await?;
-    let (badges, training) = match &champion {
-        Some(c) => (
-            badge_rows(&state.store().badges(actor.pcn_id, Some(c.id)).await?),
-            training_rows(&state.store().training(actor.pcn_id, Some(c.id)).await?),
-        ),
-        None => (Vec::new(), Vec::new()),
+    let (badges, training, contacts, workshops) = match &champion {
+        Some(c) => {
+            let today = state.now().date();
+            let workshops = state
+                .store()
+                .workshops(actor.pcn_id)
+                .await?
+                .into_iter()
+                .filter(|w| w.on >= today && w.attendance.iter().any(|(who, _)| *who == c.id))
+                .map(|w| {
+                    let when = if w.starts.is_empty() {
+                        date(&w.on)
+                    } else {
+                        format!("{}, {}", date(&w.on), w.starts)
+                    };
+                    (w.title, when)
+                })
+                .collect();
+            (
+                badge_rows(&state.store().badges(actor.pcn_id, Some(c.id)).await?),
+                training_rows(&state.store().training(actor.pcn_id, Some(c.id)).await?),
+                state.store().emergency_contacts(actor.pcn_id, c.id).await?,
+                workshops,
+            )
+        }
+        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
     };
     let (journey, steps, held) = match &champion {
         Some(c) => {
@@ -2043,6 +1953,8 @@ async fn render_mine(
         held,
         badges,
         training,
+        contacts,
+        workshops,
         error,
         notice,
     };

@@ -486,7 +486,7 @@ async fn a_dbs_renewal_comes_due_on_the_dashboard_and_is_reminded_once_at_each_s
         }
     };
     assert_eq!(reminders(&app).await, 1);
-    let sent = reminded_of("A DBS check is due for renewal").await;
+    let sent = reminded_of("Coming up: DBS check (basic)").await;
     assert!(sent.contains(&"dave.okafor@example.org".to_owned()));
     assert!(sent.contains(&"pcn-admin@harbourview.example".to_owned()));
     assert_eq!(reminders(&app).await, 0, "each reminder goes once");
@@ -506,9 +506,7 @@ async fn a_dbs_renewal_comes_due_on_the_dashboard_and_is_reminded_once_at_each_s
     app.clock.advance(Duration::days(10));
     let mut admin = app.signed_in(Role::PcnAdmin).await;
     assert_eq!(reminders(&app).await, 0);
-    assert!(reminded_of("A DBS check is overdue for renewal")
-        .await
-        .is_empty());
+    assert!(reminded_of("Overdue: DBS check (basic)").await.is_empty());
     let page = admin.get("/champions/compliance").await;
     assert_eq!(band(&page.body, "Overdue"), 1);
     assert!(page.body.contains("In progress"));
@@ -922,4 +920,21 @@ async fn workshops_are_booked_within_their_places_and_coming_records_the_trainin
     assert!(record.body.contains("Induction workshop") && record.body.contains("20 November 2026"));
     let page = admin.get("/champions/workshops").await;
     assert!(page.body.contains("Dave Okafor: came"));
+    // Dave sees the workshop still to come on his own page.
+    app.store
+        .link_champion_user(
+            app.pcn,
+            id.parse().unwrap(),
+            app.users[&Role::Champion].0,
+            &audit(app.pcn),
+        )
+        .await
+        .unwrap();
+    let mine = app
+        .signed_in(Role::Champion)
+        .await
+        .get("/champions/me")
+        .await;
+    assert!(mine.body.contains("Induction, January"), "{}", mine.body);
+    assert!(!mine.body.contains("Induction, November</strong>"));
 }
