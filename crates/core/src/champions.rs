@@ -563,6 +563,68 @@ impl Clearance {
     }
 }
 
+/// How a champion can be reached, as they change it on their own page.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ContactForm {
+    /// Named apart from the other forms on the champion's own page.
+    #[serde(rename = "my_phone")]
+    pub phone: String,
+    #[serde(rename = "my_email")]
+    pub email: String,
+    pub contact_preference: String,
+}
+
+/// Checked contact details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContact {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub contact_preference: ContactPreference,
+}
+
+impl ContactForm {
+    /// The same rules as the expression of interest: a call or a text needs a phone number,
+    /// an email an address.
+    pub fn parse(&self) -> Result<NewContact, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let phone = phone(&self.phone, &mut errors);
+        let email = email(&self.email, &mut errors);
+        let pref = match self.contact_preference.parse::<ContactPreference>() {
+            Ok(
+                c @ (ContactPreference::Phone | ContactPreference::Text | ContactPreference::Email),
+            ) => Some(c),
+            _ => {
+                errors.push(FieldError {
+                    field: "contact_preference",
+                    message: "Choose how you would like us to contact you".into(),
+                });
+                None
+            }
+        };
+        match pref {
+            Some(ContactPreference::Phone | ContactPreference::Text) if phone.is_none() => errors
+                .push(FieldError {
+                    field: "phone",
+                    message: "Enter your phone number, so that we can call or text you".into(),
+                }),
+            Some(ContactPreference::Email) if email.is_none() => errors.push(FieldError {
+                field: "email",
+                message: "Enter your email address, so that we can email you".into(),
+            }),
+            _ => {}
+        }
+        match pref {
+            Some(contact_preference) if errors.is_empty() => Ok(NewContact {
+                phone,
+                email,
+                contact_preference,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// Someone to call if a champion is taken ill or hurt while helping.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -1101,32 +1163,14 @@ impl InterestForm {
             &self.family_name,
             &mut errors,
         );
-        let phone = phone(&self.phone, &mut errors);
-        let email = email(&self.email, &mut errors);
-        let contact_preference = match self.contact_preference.parse::<ContactPreference>() {
-            Ok(
-                c @ (ContactPreference::Phone | ContactPreference::Text | ContactPreference::Email),
-            ) => Some(c),
-            _ => {
-                errors.push(FieldError {
-                    field: "contact_preference",
-                    message: "Choose how you would like us to contact you".into(),
-                });
-                None
-            }
-        };
-        match contact_preference {
-            Some(ContactPreference::Phone | ContactPreference::Text) if phone.is_none() => errors
-                .push(FieldError {
-                    field: "phone",
-                    message: "Enter your phone number, so that we can call or text you".into(),
-                }),
-            Some(ContactPreference::Email) if email.is_none() => errors.push(FieldError {
-                field: "email",
-                message: "Enter your email address, so that we can email you".into(),
-            }),
-            _ => {}
+        let contact = ContactForm {
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            contact_preference: self.contact_preference.clone(),
         }
+        .parse()
+        .map_err(|e| errors.extend(e))
+        .ok();
         let practice_id = match self.practice_id.trim() {
             "" | "none" => None,
             p => match p.parse::<PracticeId>() {
@@ -1185,13 +1229,13 @@ impl InterestForm {
                 message: "Tick the box to say we may contact you about becoming a champion".into(),
             });
         }
-        match contact_preference {
-            Some(contact_preference) if errors.is_empty() => Ok(NewInterest {
+        match contact {
+            Some(contact) if errors.is_empty() => Ok(NewInterest {
                 given_name,
                 family_name,
-                phone,
-                email,
-                contact_preference,
+                phone: contact.phone,
+                email: contact.email,
+                contact_preference: contact.contact_preference,
                 practice_id,
                 interests,
                 skills,

@@ -491,6 +491,14 @@ pub trait ChampionStore {
         pcn: PcnId,
         champion: Option<ChampionId>,
     ) -> Result<Vec<Training>, StoreError>;
+    /// Changes how a champion is reached (from their own page).
+    async fn update_champion_contact(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        contact: &together_core::champions::NewContact,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
     async fn add_emergency_contact(
         &self,
         pcn: PcnId,
@@ -1348,6 +1356,25 @@ macro_rules! impl_champion_store {
                     .iter()
                     .map(training_row)
                     .collect()
+            }
+
+            async fn update_champion_contact(&self, pcn: together_core::PcnId, id: together_core::ChampionId, c: &together_core::champions::NewContact, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                let changed = sqlx::query("UPDATE champion SET phone = $1, email = $2, contact_preference = $3 WHERE id = $4 AND pcn_id = $5")
+                    .bind(&c.phone)
+                    .bind(&c.email)
+                    .bind(c.contact_preference.as_str())
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed != 1 {
+                    return Err($crate::StoreError::NotFound("champion"));
+                }
+                write_audit(&mut tx, &audit.about("champion", id)).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn add_emergency_contact(&self, pcn: together_core::PcnId, id: together_core::ChampionId, c: &together_core::champions::NewEmergencyContact, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {

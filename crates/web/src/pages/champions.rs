@@ -16,9 +16,9 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use time::Duration;
 use together_core::champions::{
-    label_of, renewal_years, training_label, BadgeForm, Clearance, DbsLevel, DbsResultForm, Due,
-    EmergencyContactForm, InterestForm, RoleForm, Stage, TrainingForm, WorkshopForm, AVAILABILITY,
-    DBS_RENEWAL_SETTING, INTERESTS, TRAINING,
+    label_of, renewal_years, training_label, BadgeForm, Clearance, ContactForm, DbsLevel,
+    DbsResultForm, Due, EmergencyContactForm, InterestForm, RoleForm, Stage, TrainingForm,
+    WorkshopForm, AVAILABILITY, DBS_RENEWAL_SETTING, INTERESTS, TRAINING,
 };
 use together_core::people::FieldError;
 use together_core::{Action, ChampionId, ChampionRoleId, PcnId, Role};
@@ -55,6 +55,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
             "/champions/me/step",
             Policy::Allow(Action::OwnChampionRecord),
             my_step,
+        )
+        .post(
+            "/champions/me/details",
+            Policy::Allow(Action::OwnChampionRecord),
+            my_details,
         )
         .get("/champions/{id}", manage, record)
         .post("/champions/{id}/move", manage, move_champion)
@@ -1753,6 +1758,8 @@ struct MyPage {
     /// (title, when) of workshops they are booked on, still to come.
     workshops: Vec<(String, String)>,
     error: String,
+    /// The field the error is about: "reason" (stepping back) or "my_phone" (details).
+    error_for: &'static str,
     notice: &'static str,
 }
 
@@ -1788,7 +1795,15 @@ async fn my_step(
         "paused" => Stage::Paused,
         "left" => Stage::Left,
         "back" => me.paused_from.unwrap_or(me.stage),
-        _ => return render_mine(&state, &ctx, "Choose what you would like to do".into(), "").await,
+        _ => {
+            return render_mine(
+                &state,
+                &ctx,
+                ("reason", "Choose what you would like to do".into()),
+                "",
+            )
+            .await
+        }
     };
     let audit = ctx.audit(
         &state,
@@ -1803,7 +1818,9 @@ async fn my_step(
         .await
     {
         Ok(()) => {}
-        Err(StoreError::Refused(why)) => return render_mine(&state, &ctx, why, "").await,
+        Err(StoreError::Refused(why)) => {
+            return render_mine(&state, &ctx, ("reason", why), "").await
+        }
         Err(e) => return Err(e.into()),
     }
     let link = format!(
@@ -1836,17 +1853,61 @@ async fn my_step(
         Stage::Left => "Thank you for everything you have given. We have let the team know.",
         _ => "Welcome back.",
     };
-    render_mine(&state, &ctx, String::new(), notice).await
+    render_mine(&state, &ctx, ("", String::new()), notice).await
+}
+
+/// A champion changes how they are reached.
+async fn my_details(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    let actor = ctx.actor()?.clone();
+    let audit = ctx.audit(
+        &state,
+        "view_own_champion_record",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    let me = state
+        .store()
+        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let contact = match f.parse() {
+        Ok(c) => c,
+        Err(errors) => {
+            let message = errors
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join(". ");
+            return render_mine(&state, &ctx, ("my_phone", message), "").await;
+        }
+    };
+    let audit = ctx.audit(
+        &state,
+        "update_own_contact",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .update_champion_contact(actor.pcn_id, me.id, &contact, &audit)
+        .await?;
+    render_mine(&state, &ctx, ("", String::new()), "Your details are saved.").await
 }
 
 async fn my_progress(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_mine(&state, &ctx, String::new(), "").await
+    render_mine(&state, &ctx, ("", String::new()), "").await
 }
 
 async fn render_mine(
     state: &AppState,
     ctx: &Ctx,
-    error: String,
+    (error_for, error): (&'static str, String),
     notice: &'static str,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
@@ -1956,6 +2017,7 @@ async fn render_mine(
         contacts,
         workshops,
         error,
+        error_for,
         notice,
     };
     let status = form_status(!page.error.is_empty());

@@ -763,6 +763,42 @@ async fn a_champion_steps_back_from_their_own_page_and_comes_back() {
     assert_eq!(c.stage, Stage::Active);
     let steps = app.store.champion_steps(app.pcn, id).await.unwrap();
     assert_eq!(steps[5].reason, "My knee operation in January");
+
+    // They keep their own contact details, by the form's rules.
+    let no_email = dave
+        .post(
+            "/champions/me/details",
+            &[
+                ("my_phone", "07700 900123"),
+                ("contact_preference", "email"),
+            ],
+        )
+        .await;
+    assert_eq!(no_email.status, StatusCode::BAD_REQUEST);
+    assert!(no_email.body.contains("Enter your email address"));
+    let saved = dave
+        .post(
+            "/champions/me/details",
+            &[
+                ("my_phone", "07700 900999"),
+                ("my_email", "dave@example.org"),
+                ("contact_preference", "email"),
+            ],
+        )
+        .await;
+    assert!(
+        saved.body.contains("Your details are saved"),
+        "{}",
+        saved.body
+    );
+    let c = app
+        .store
+        .read_champion(app.pcn, id, &a)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.email.as_deref(), Some("dave@example.org"));
+    assert_eq!(c.phone.as_deref(), Some("07700 900999"));
     assert!(
         steps[5].actor.starts_with("user:"),
         "the champion took the step"
