@@ -6,9 +6,10 @@ use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
+use std::io::Write;
 use std::path::PathBuf;
 use together_core::champions::{label_of, Stage, AVAILABILITY, INTERESTS};
-use together_formats::champions::{read_champions, CHAMPION_COLUMNS};
+use together_formats::champions::read_champions;
 use together_formats::RowError;
 
 #[derive(Subcommand, Debug)]
@@ -61,39 +62,26 @@ pub async fn run(cmd: ChampionsCommand) -> Result<()> {
                 .with_context(|| format!("cannot open {}", file.display()))?;
             let read = read_champions(std::io::BufReader::new(input))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let (rows, mut errors, summary) = (read.rows, read.errors, read.summary);
-            let practices = store.practices(pcn).await?;
-            let mut checked = Vec::new();
-            for (line, mut row) in rows {
-                if let Some(code) = &row.practice {
-                    match practices.iter().find(|p| &p.ods_code == code) {
-                        Some(p) => row.interest.practice_id = Some(p.id),
-                        None => {
-                            errors.push(RowError {
-                                line,
-                                column: "practice".into(),
-                                reason: format!("{code} is not one of this PCN's practices"),
-                            });
-                            continue;
-                        }
-                    }
-                }
-                checked.push((row.interest, row.stage));
-            }
-            if !errors.is_empty() {
-                errors.sort_by_key(|e| e.line);
-                bail!(
-                    "{}: {} of {} rows rejected, so nothing was imported:{}",
+            let rows = read.summary.rows;
+            let practices: Vec<_> = store
+                .practices(pcn)
+                .await?
+                .into_iter()
+                .map(|p| (p.ods_code, p.id))
+                .collect();
+            let checked = match read.resolve(&practices) {
+                Ok(c) => c,
+                Err(errors) => bail!(
+                    "{}: {} of {rows} rows rejected, so nothing was imported:{}",
                     file.display(),
                     errors
                         .iter()
                         .map(|e| e.line)
                         .collect::<std::collections::BTreeSet<_>>()
                         .len(),
-                    summary.rows,
                     report(&errors)
-                );
-            }
+                ),
+            };
             let (added, there) = store
                 .import_champions(
                     pcn,
@@ -114,36 +102,17 @@ pub async fn run(cmd: ChampionsCommand) -> Result<()> {
                 .champions(pcn, &cli_audit("export_champions", "champions", Some(pcn)))
                 .await?;
             let practices = store.practices(pcn).await?;
-            let sink: Box<dyn std::io::Write> = match &out {
+            let sink: Box<dyn Write> = match &out {
                 Some(path) => Box::new(
                     std::fs::File::create(path)
                         .with_context(|| format!("cannot write {}", path.display()))?,
                 ),
                 None => Box::new(std::io::stdout()),
             };
-            let mut w = csv::Writer::from_writer(sink);
-            w.write_record(CHAMPION_COLUMNS)?;
-            for c in &champions {
-                let practice = c
-                    .home_practice_id
-                    .and_then(|id| practices.iter().find(|p| p.id == id))
-                    .map(|p| p.ods_code.to_string())
-                    .unwrap_or_default();
-                w.write_record([
-                    c.given_name.as_str(),
-                    &c.family_name,
-                    c.contact_preference.as_str(),
-                    c.phone.as_deref().unwrap_or(""),
-                    c.email.as_deref().unwrap_or(""),
-                    &practice,
-                    &c.interests.join(";"),
-                    &c.availability.join(";"),
-                    &c.skills,
-                    "yes",
-                    c.stage.as_str(),
-                ])?;
-            }
-            w.flush()?;
+            let mut sink = sink;
+            sink.write_all(&together_web::champions_csv(&champions, &practices)?)?;
+            sink.flush()?;
+
             if let Some(path) = out {
                 eprintln!("Wrote {} champions to {}.", champions.len(), path.display());
             }

@@ -8,7 +8,7 @@ use crate::fields::{ColumnMap, Fields, RowError};
 use crate::FileError;
 use std::io::Read;
 use together_core::champions::{InterestForm, NewInterest, Stage};
-use together_core::PracticeCode;
+use together_core::{PracticeCode, PracticeId};
 
 /// The columns, in the order `export` writes them. The first three are required.
 pub const CHAMPION_COLUMNS: [&str; 11] = [
@@ -160,6 +160,80 @@ pub fn read_champions<R: Read>(input: R) -> Result<ChampionsFile, FileError> {
         errors,
         summary,
     })
+}
+
+impl ChampionsFile {
+    /// The rows ready for the store, with their home practices found among the PCN's
+    /// (`practices`: code and id); every problem of every row otherwise, in line order.
+    pub fn resolve(
+        self,
+        practices: &[(PracticeCode, PracticeId)],
+    ) -> Result<Vec<(NewInterest, Stage)>, Vec<RowError>> {
+        let mut errors = self.errors;
+        let mut rows = Vec::new();
+        for (line, mut row) in self.rows {
+            if let Some(code) = &row.practice {
+                match practices.iter().find(|(c, _)| c == code) {
+                    Some((_, id)) => row.interest.practice_id = Some(*id),
+                    None => {
+                        errors.push(RowError {
+                            line,
+                            column: "practice".into(),
+                            reason: format!("{code} is not one of this PCN's practices"),
+                        });
+                        continue;
+                    }
+                }
+            }
+            rows.push((row.interest, row.stage));
+        }
+        if errors.is_empty() {
+            Ok(rows)
+        } else {
+            errors.sort_by_key(|e| e.line);
+            Err(errors)
+        }
+    }
+}
+
+/// One champion as `export` writes them, in [`CHAMPION_COLUMNS`] order.
+pub struct ChampionLine<'a> {
+    pub given_name: &'a str,
+    pub family_name: &'a str,
+    pub contact_preference: &'a str,
+    pub phone: &'a str,
+    pub email: &'a str,
+    pub practice: &'a str,
+    pub interests: &'a [String],
+    pub availability: &'a [String],
+    pub skills: &'a str,
+    pub stage: &'a str,
+}
+
+/// Writes champions as the CSV `import` reads (consent is "yes": every record holds it).
+pub fn write_champions<W: std::io::Write>(
+    out: W,
+    lines: &[ChampionLine<'_>],
+) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CHAMPION_COLUMNS)?;
+    for c in lines {
+        w.write_record([
+            c.given_name,
+            c.family_name,
+            c.contact_preference,
+            c.phone,
+            c.email,
+            c.practice,
+            &c.interests.join(";"),
+            &c.availability.join(";"),
+            c.skills,
+            "yes",
+            c.stage,
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

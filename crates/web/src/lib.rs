@@ -20,6 +20,7 @@ mod state;
 
 pub use context::Ctx;
 pub use error::AppError;
+pub use pages::champions::champions_csv;
 pub use policy_router::{Policy, RouteInfo};
 pub use state::{AppState, InstanceKeys, WebConfig};
 

@@ -22,6 +22,7 @@ use together_core::champions::{
 };
 use together_core::people::FieldError;
 use together_core::{Action, ChampionId, ChampionRoleId, PcnId, Role};
+use together_formats::champions::{write_champions, ChampionLine};
 use together_store::champions::{Champion, ChampionRole, ChampionStep, DbsCheck};
 use together_store::{
     Channel, NewMessage, NewUser, Outcome, Pcn, Practice, StoreError, TokenKind, UserStatus,
@@ -37,6 +38,9 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/champions/roles/risk", manage, add_role_risk)
         .get("/champions/invite", manage, invite_texts)
         .get("/champions/compliance", manage, compliance)
+        .get("/champions/export.csv", manage, export_all)
+        .get("/champions/import", manage, import_page)
+        .post("/champions/import", manage, import_file)
         .get("/champions/workshops", manage, workshops)
         .post("/champions/workshops", manage, add_workshop)
         .post("/champions/workshops/{id}/book", manage, book_workshop)
@@ -1213,6 +1217,149 @@ async fn add_emergency_contact(
         .add_emergency_contact(ctx.actor()?.pcn_id, id, &contact, &audit)
         .await?;
     Ok(Redirect::to(&format!("/champions/{id}?done=contact")).into_response())
+}
+
+/// Every champion as the CSV `together champions import` reads, for the download on the board
+/// and `together champions export`.
+pub fn champions_csv(
+    champions: &[Champion],
+    practices: &[Practice],
+) -> Result<Vec<u8>, csv::Error> {
+    let codes: Vec<String> = champions
+        .iter()
+        .map(|c| {
+            c.home_practice_id
+                .and_then(|id| practices.iter().find(|p| p.id == id))
+                .map(|p| p.ods_code.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    let lines: Vec<ChampionLine<'_>> = champions
+        .iter()
+        .zip(&codes)
+        .map(|(c, practice)| ChampionLine {
+            given_name: &c.given_name,
+            family_name: &c.family_name,
+            contact_preference: c.contact_preference.as_str(),
+            phone: c.phone.as_deref().unwrap_or(""),
+            email: c.email.as_deref().unwrap_or(""),
+            practice,
+            interests: &c.interests,
+            availability: &c.availability,
+            skills: &c.skills,
+            stage: c.stage.as_str(),
+        })
+        .collect();
+    let mut out = Vec::new();
+    write_champions(&mut out, &lines)?;
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "champion_import.html")]
+struct ImportPage {
+    layout: Layout,
+    error: String,
+    rejected: Vec<together_formats::RowError>,
+    done: String,
+}
+
+fn import_result(
+    state: &AppState,
+    ctx: &Ctx,
+    error: String,
+    rejected: Vec<together_formats::RowError>,
+    done: String,
+) -> Result<Response, AppError> {
+    let page = ImportPage {
+        layout: Layout::new(state, ctx, "Import champions"),
+        error,
+        rejected,
+        done,
+    };
+    let status = form_status(!page.error.is_empty() || !page.rejected.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn import_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    import_result(&state, &ctx, String::new(), Vec::new(), String::new())
+}
+
+/// The spreadsheet of champions, uploaded: the same checks and the same all-or-nothing as
+/// `together champions import`.
+async fn import_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let fail = |e: axum::extract::multipart::MultipartError| {
+        AppError::BadRequest(format!("The file did not arrive whole ({e}). Try again"))
+    };
+    let mut bytes = None;
+    while let Some(field) = multipart.next_field().await.map_err(fail)? {
+        if field.name() == Some("file") {
+            bytes = Some(field.bytes().await.map_err(fail)?);
+        }
+    }
+    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
+        return import_result(
+            &state,
+            &ctx,
+            "Choose the CSV file to import".into(),
+            Vec::new(),
+            String::new(),
+        );
+    };
+    let read = match together_formats::champions::read_champions(&bytes[..]) {
+        Ok(r) => r,
+        Err(e) => {
+            let message = format!("Nothing was imported: {e}");
+            return import_result(&state, &ctx, message, Vec::new(), String::new());
+        }
+    };
+    let pcn = ctx.actor()?.pcn_id;
+    let practices: Vec<_> = state
+        .store()
+        .practices(pcn)
+        .await?
+        .into_iter()
+        .map(|p| (p.ods_code, p.id))
+        .collect();
+    let rows = match read.resolve(&practices) {
+        Ok(r) => r,
+        Err(rejected) => {
+            return import_result(&state, &ctx, String::new(), rejected, String::new())
+        }
+    };
+    let audit = ctx.audit(
+        &state,
+        "import_champions",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    let (added, there) = state.store().import_champions(pcn, &rows, &audit).await?;
+    let done = format!(
+        "Imported {added} champion{}; {there} already there, left as they were.",
+        if added == 1 { "" } else { "s" }
+    );
+    import_result(&state, &ctx, String::new(), Vec::new(), done)
+}
+
+async fn export_all(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let pcn = ctx.actor()?.pcn_id;
+    let audit = ctx.audit(
+        &state,
+        "export_champions",
+        "champions",
+        None,
+        Outcome::Allowed,
+    );
+    let champions = state.store().champions(pcn, &audit).await?;
+    let practices = state.store().practices(pcn).await?;
+    let body =
+        champions_csv(&champions, &practices).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(body, "text/csv; charset=utf-8", "champions.csv"))
 }
 
 // ---- Subject access and erasure ----
