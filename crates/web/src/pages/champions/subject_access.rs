@@ -1,0 +1,123 @@
+//! Subject access (everything held about a champion, as JSON or CSV) and erasure.
+
+use super::*;
+
+pub(super) async fn subject_access(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<Vec<together_store::champions::SarTable>, AppError> {
+    let id = champion_id(id)?;
+    let audit = ctx.audit(
+        state,
+        "subject_access_export",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .champion_subject_access(ctx.actor()?.pcn_id, id, &audit)
+        .await
+    {
+        Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
+        other => Ok(other?),
+    }
+}
+
+/// Everything held about a champion as one JSON document: each table with its rows.
+pub(super) async fn export_json(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let tables = subject_access(&state, &ctx, &id).await?;
+    let doc: serde_json::Map<String, serde_json::Value> = tables
+        .into_iter()
+        .map(|t| {
+            let rows = t
+                .rows
+                .iter()
+                .map(|r| {
+                    serde_json::Value::Object(
+                        t.columns
+                            .iter()
+                            .cloned()
+                            .zip(r.iter().map(|v| serde_json::json!(v)))
+                            .collect(),
+                    )
+                })
+                .collect();
+            (t.table, serde_json::Value::Array(rows))
+        })
+        .collect();
+    let body = serde_json::to_vec_pretty(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        body,
+        "application/json",
+        &format!("champion-{id}.json"),
+    ))
+}
+
+/// The same as one CSV, a line per value (table, row, column, value), so every table fits in
+/// one file that opens in a spreadsheet.
+pub(super) async fn export_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let tables = subject_access(&state, &ctx, &id).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record(["table", "row", "column", "value"])
+        .map_err(fail)?;
+    for t in &tables {
+        for (n, row) in t.rows.iter().enumerate() {
+            for (column, value) in t.columns.iter().zip(row) {
+                let n = (n + 1).to_string();
+                w.write_record([&t.table, &n, column, value.as_deref().unwrap_or("")])
+                    .map_err(fail)?;
+            }
+        }
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        body,
+        "text/csv; charset=utf-8",
+        &format!("champion-{id}.csv"),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct EraseForm {
+    confirm: String,
+}
+
+pub(super) async fn erase(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<EraseForm>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    if f.confirm != "yes" {
+        let e = (
+            "confirm".to_owned(),
+            "Tick the box to confirm: erasing cannot be undone".to_owned(),
+        );
+        return render_record(&state, &ctx, id, e, String::new()).await;
+    }
+    let audit = ctx.audit(&state, "erase_champion", "champion", None, Outcome::Allowed);
+    let files = state
+        .store()
+        .erase_champion(ctx.actor()?.pcn_id, id, &audit)
+        .await?;
+    let dir = state.0.data_dir.join("uploads").join("receipts");
+    for f in files.iter().filter(|f| !f.contains(['/', '\\'])) {
+        let _ = tokio::fs::remove_file(dir.join(f)).await;
+    }
+    Ok(Redirect::to(&format!("/champions/{id}?done=erased")).into_response())
+}
