@@ -1104,6 +1104,115 @@ pub fn label_of(list: &[(&'static str, &'static str)], key: &str) -> String {
         .unwrap_or_else(|| key.to_owned())
 }
 
+/// A home practice chosen from the PCN's list, or none ("none" or empty): `message` when the
+/// value is not an id at all (whether it is one of the PCN's the store checks).
+fn home_practice(v: &str, message: &str, errors: &mut Vec<FieldError>) -> Option<PracticeId> {
+    match v.trim() {
+        "" | "none" => None,
+        p => match p.parse::<PracticeId>() {
+            Ok(p) => Some(p),
+            Err(_) => {
+                errors.push(FieldError {
+                    field: "practice_id",
+                    message: message.into(),
+                });
+                None
+            }
+        },
+    }
+}
+
+/// The keys of `list` among `given`, once each in the order given; "Choose from the list" for
+/// anything else.
+fn keys(
+    field: &'static str,
+    list: &[(&'static str, &'static str)],
+    given: &[String],
+    errors: &mut Vec<FieldError>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for g in given {
+        match list.iter().find(|(k, _)| k == g) {
+            Some((k, _)) if !out.iter().any(|o| o == k) => out.push((*k).to_owned()),
+            Some(_) => {}
+            None => errors.push(FieldError {
+                field,
+                message: "Choose from the list".into(),
+            }),
+        }
+    }
+    out
+}
+
+/// What a champion would like to give, as the coordinator keeps it up to date after the
+/// conversation (repeated checkbox fields gathered).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileForm {
+    pub interests: Vec<String>,
+    pub availability: Vec<String>,
+    pub skills: String,
+    /// A practice id, or "none".
+    pub practice_id: String,
+}
+
+/// A checked profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProfile {
+    pub interests: Vec<String>,
+    pub availability: Vec<String>,
+    pub skills: String,
+    pub practice_id: Option<PracticeId>,
+}
+
+impl ProfileForm {
+    pub fn from_fields(fields: &[(String, String)]) -> Self {
+        let mut f = Self::default();
+        for (k, v) in fields {
+            match k.as_str() {
+                "interests" => f.interests.push(v.clone()),
+                "availability" => f.availability.push(v.clone()),
+                "skills" => f.skills = v.clone(),
+                "practice_id" => f.practice_id = v.clone(),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    pub fn parse(&self) -> Result<NewProfile, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let interests = keys("interests", INTERESTS, &self.interests, &mut errors);
+        let availability = keys(
+            "availability",
+            AVAILABILITY,
+            &self.availability,
+            &mut errors,
+        );
+        let skills = text(
+            "skills",
+            &self.skills,
+            1000,
+            "What they would like to share",
+            &mut errors,
+        );
+        let practice_id = home_practice(
+            &self.practice_id,
+            "Choose their GP practice from the list",
+            &mut errors,
+        );
+        if errors.is_empty() {
+            Ok(NewProfile {
+                interests,
+                availability,
+                skills,
+                practice_id,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 /// The expression-of-interest form as it arrived (repeated checkbox fields gathered).
 #[derive(Debug, Clone, Default)]
 pub struct InterestForm {
@@ -1171,36 +1280,11 @@ impl InterestForm {
         .parse()
         .map_err(|e| errors.extend(e))
         .ok();
-        let practice_id = match self.practice_id.trim() {
-            "" | "none" => None,
-            p => match p.parse::<PracticeId>() {
-                Ok(p) => Some(p),
-                Err(_) => {
-                    errors.push(FieldError {
-                        field: "practice_id",
-                        message: "Choose your GP practice from the list".into(),
-                    });
-                    None
-                }
-            },
-        };
-        let keys = |field: &'static str,
-                    list: &[(&'static str, &'static str)],
-                    given: &[String],
-                    errors: &mut Vec<FieldError>| {
-            let mut out: Vec<String> = Vec::new();
-            for g in given {
-                match list.iter().find(|(k, _)| k == g) {
-                    Some((k, _)) if !out.iter().any(|o| o == k) => out.push((*k).to_owned()),
-                    Some(_) => {}
-                    None => errors.push(FieldError {
-                        field,
-                        message: "Choose from the list".into(),
-                    }),
-                }
-            }
-            out
-        };
+        let practice_id = home_practice(
+            &self.practice_id,
+            "Choose your GP practice from the list",
+            &mut errors,
+        );
         let interests = keys("interests", INTERESTS, &self.interests, &mut errors);
         let availability = keys(
             "availability",

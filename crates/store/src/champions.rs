@@ -491,6 +491,14 @@ pub trait ChampionStore {
         pcn: PcnId,
         champion: Option<ChampionId>,
     ) -> Result<Vec<Training>, StoreError>;
+    /// Changes what a champion would like to give and their home practice (the coordinator).
+    async fn update_champion_profile(
+        &self,
+        pcn: PcnId,
+        id: ChampionId,
+        profile: &together_core::champions::NewProfile,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
     /// Changes how a champion is reached (from their own page).
     async fn update_champion_contact(
         &self,
@@ -1356,6 +1364,33 @@ macro_rules! impl_champion_store {
                     .iter()
                     .map(training_row)
                     .collect()
+            }
+
+            async fn update_champion_profile(&self, pcn: together_core::PcnId, id: together_core::ChampionId, p: &together_core::champions::NewProfile, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                champion_in(&mut tx, pcn, id).await?;
+                if let Some(practice) = p.practice_id {
+                    let ours: Option<String> = sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
+                        .bind(practice.to_string())
+                        .bind(pcn.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if ours.is_none() {
+                        return Err($crate::StoreError::NotFound("practice"));
+                    }
+                }
+                sqlx::query("UPDATE champion SET interests = $1, availability = $2, skills = $3, home_practice_id = $4 WHERE id = $5 AND pcn_id = $6")
+                    .bind($crate::champions::join_keys(&p.interests))
+                    .bind($crate::champions::join_keys(&p.availability))
+                    .bind(&p.skills)
+                    .bind(p.practice_id.map(|x| x.to_string()))
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("champion", id)).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn update_champion_contact(&self, pcn: together_core::PcnId, id: together_core::ChampionId, c: &together_core::champions::NewContact, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {

@@ -389,6 +389,37 @@ async fn pausing_needs_a_reason_and_resumes_where_it_stopped() {
         .post(&format!("{record}/move"), &[("to", "conversation")])
         .await;
     assert_eq!(back.status, StatusCode::SEE_OTHER);
+
+    // After the conversation, the coordinator keeps what they would like to give up to date.
+    let wrong = admin
+        .post(&format!("{record}/profile"), &[("interests", "juggling")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    let practice = app.practices[1].to_string();
+    let saved = admin
+        .post(
+            &format!("{record}/profile"),
+            &[
+                ("interests", "gardening"),
+                ("interests", "digital"),
+                ("availability", "weekday_evenings"),
+                ("skills", "Used to run the allotment society"),
+                ("practice_id", &practice),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let c = app
+        .store
+        .read_champion(app.pcn, id.parse().unwrap(), &audit(app.pcn))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.interests, ["gardening", "digital"]);
+    assert_eq!(c.availability, ["weekday_evenings"]);
+    assert_eq!(c.home_practice_id, Some(app.practices[1]));
+    let page = admin.get(&record).await;
+    assert!(page.body.contains("Harbour Lane") && page.body.contains("Used to run the allotment"));
 }
 
 /// Takes the champion who expressed interest to active in a basic-check role, with a clear

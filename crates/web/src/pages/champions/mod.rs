@@ -41,8 +41,8 @@ use subject_access::*;
 use time::Duration;
 use together_core::champions::{
     label_of, renewal_years, training_label, BadgeForm, Clearance, ContactForm, DbsLevel,
-    DbsResultForm, Due, EmergencyContactForm, InterestForm, RoleForm, Stage, TrainingForm,
-    WorkshopForm, AVAILABILITY, DBS_RENEWAL_SETTING, INTERESTS, TRAINING,
+    DbsResultForm, Due, EmergencyContactForm, InterestForm, ProfileForm, RoleForm, Stage,
+    TrainingForm, WorkshopForm, AVAILABILITY, DBS_RENEWAL_SETTING, INTERESTS, TRAINING,
 };
 use together_core::people::FieldError;
 use together_core::{Action, ChampionId, ChampionRoleId, PcnId, Role};
@@ -103,6 +103,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
             return_badge,
         )
         .post("/champions/{id}/training", manage, record_training)
+        .post("/champions/{id}/profile", manage, update_profile)
         .post(
             "/champions/{id}/emergency-contacts",
             manage,

@@ -31,6 +31,11 @@ pub(super) struct RecordPage {
     training: Vec<TrainingRow>,
     modules: Vec<(&'static str, &'static str)>,
     contacts: Vec<together_store::champions::EmergencyContact>,
+    /// (id, name, theirs) of the PCN's practices, for the home practice.
+    practices: Vec<(String, String, bool)>,
+    /// (key, label, chosen)
+    interest_choices: Vec<(&'static str, &'static str, bool)>,
+    availability_choices: Vec<(&'static str, &'static str, bool)>,
     /// The check whose result is asked for next (one at a time).
     pending: Option<String>,
     levels: Vec<(&'static str, &'static str)>,
@@ -81,14 +86,25 @@ pub(super) async fn render_record(
     let held = store.roles_of_champion(pcn, id).await?;
     let dbs_audit = ctx.audit(state, "view_dbs", "champion_dbs", None, Outcome::Allowed);
     let checks = check_rows(store.dbs_checks(pcn, id, &dbs_audit).await?, &roles);
-    let practice = match c.home_practice_id {
-        Some(p) => practice_names(state, pcn)
-            .await?
-            .remove(&p)
-            .unwrap_or_default(),
-        None => "Not registered at one of the PCN's practices".into(),
-    };
+    let all_practices = store.practices(pcn).await?;
+    let practice = c
+        .home_practice_id
+        .and_then(|p| all_practices.iter().find(|x| x.id == p))
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| "Not registered at one of the PCN's practices".into());
     let page = RecordPage {
+        practices: all_practices
+            .into_iter()
+            .map(|p| (p.id.to_string(), p.name, c.home_practice_id == Some(p.id)))
+            .collect(),
+        interest_choices: INTERESTS
+            .iter()
+            .map(|(k, l)| (*k, *l, c.interests.iter().any(|i| i == k)))
+            .collect(),
+        availability_choices: AVAILABILITY
+            .iter()
+            .map(|(k, l)| (*k, *l, c.availability.iter().any(|i| i == k)))
+            .collect(),
         layout: Layout::new(state, ctx, &format!("{} {}", c.given_name, c.family_name)),
         practice,
         since: date(&c.stage_since.date()),
@@ -145,6 +161,7 @@ pub(super) async fn record(
         "returned" => "The badge has been recorded as handed back.",
         "training" => "The training has been recorded.",
         "contact" => "The emergency contact has been added.",
+        "profile" => "What they would like to give has been saved.",
         "erased" => "Their personal data has been erased. Their hours and the amounts of their expenses stay in the figures, without their name.",
         _ => "",
     };
@@ -540,4 +557,42 @@ pub(super) async fn add_emergency_contact(
         .add_emergency_contact(ctx.actor()?.pcn_id, id, &contact, &audit)
         .await?;
     Ok(Redirect::to(&format!("/champions/{id}?done=contact")).into_response())
+}
+
+/// The coordinator keeps what a champion would like to give, and their home practice, up to date.
+pub(super) async fn update_profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let id = champion_id(&id)?;
+    let profile = match ProfileForm::from_fields(&fields).parse() {
+        Ok(p) => p,
+        Err(errors) => {
+            return render_record(&state, &ctx, id, first_error(errors), String::new()).await
+        }
+    };
+    let audit = ctx.audit(
+        &state,
+        "update_champion_profile",
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .update_champion_profile(ctx.actor()?.pcn_id, id, &profile, &audit)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/champions/{id}?done=profile")).into_response()),
+        Err(StoreError::NotFound("practice")) => {
+            let e = (
+                "practice_id".to_owned(),
+                "Choose their GP practice from the list".to_owned(),
+            );
+            render_record(&state, &ctx, id, e, String::new()).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
