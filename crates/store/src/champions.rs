@@ -778,6 +778,34 @@ macro_rules! impl_champion_store {
                 .ok_or($crate::StoreError::NotFound("champion"))
         }
 
+        async fn role_in(tx: &mut Tx<'_>, pcn: together_core::PcnId, role: together_core::ChampionRoleId) -> Result<$crate::champions::ChampionRole, $crate::StoreError> {
+            sqlx::query("SELECT id, name, description, dbs_level, regulated_activity FROM champion_role WHERE id = $1 AND pcn_id = $2")
+                .bind(role.to_string())
+                .bind(pcn.to_string())
+                .fetch_optional(&mut **tx)
+                .await?
+                .as_ref()
+                .map(champion_role_row)
+                .transpose()?
+                .ok_or($crate::StoreError::NotFound("role"))
+        }
+
+        /// A home practice must be one of the PCN's (none is fine).
+        async fn practice_is_ours(tx: &mut Tx<'_>, pcn: together_core::PcnId, practice: Option<together_core::PracticeId>) -> Result<(), $crate::StoreError> {
+            let Some(practice) = practice else {
+                return Ok(());
+            };
+            let ours: Option<String> = sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
+                .bind(practice.to_string())
+                .bind(pcn.to_string())
+                .fetch_optional(&mut **tx)
+                .await?;
+            if ours.is_none() {
+                return Err($crate::StoreError::NotFound("practice"));
+            }
+            Ok(())
+        }
+
         async fn roles_in(tx: &mut Tx<'_>, id: together_core::ChampionId) -> Result<Vec<$crate::champions::ChampionRole>, $crate::StoreError> {
             sqlx::query("SELECT r.id, r.name, r.description, r.dbs_level, r.regulated_activity FROM champion_role r JOIN champion_role_holder h ON h.role_id = r.id WHERE h.champion_id = $1 ORDER BY r.name")
                 .bind(id.to_string())
@@ -827,16 +855,7 @@ macro_rules! impl_champion_store {
                 let id = together_core::ChampionId::new();
                 let now = $crate::queries::secs(audit.at);
                 let mut tx = begin(&self.pool).await?;
-                if let Some(practice) = i.practice_id {
-                    let ours: Option<String> = sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
-                        .bind(practice.to_string())
-                        .bind(pcn.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if ours.is_none() {
-                        return Err($crate::StoreError::NotFound("practice"));
-                    }
-                }
+                practice_is_ours(&mut tx, pcn, i.practice_id).await?;
                 sqlx::query(
                     "INSERT INTO champion (id, pcn_id, given_name, family_name, phone, email, contact_preference, home_practice_id, interests, availability, skills, contact_consent_at, stage, stage_since, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12)",
@@ -1009,15 +1028,7 @@ macro_rules! impl_champion_store {
             async fn give_champion_role(&self, pcn: together_core::PcnId, id: together_core::ChampionId, role: together_core::ChampionRoleId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
                 let c = champion_in(&mut tx, pcn, id).await?;
-                let found = sqlx::query("SELECT id, name, description, dbs_level, regulated_activity FROM champion_role WHERE id = $1 AND pcn_id = $2")
-                    .bind(role.to_string())
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .as_ref()
-                    .map(champion_role_row)
-                    .transpose()?
-                    .ok_or($crate::StoreError::NotFound("role"))?;
+                let found = role_in(&mut tx, pcn, role).await?;
                 if c.stage == together_core::champions::Stage::Active {
                     let checks = checks_in(&mut tx, id).await?;
                     let years = renewal_years_in(&mut tx, pcn).await?;
@@ -1052,15 +1063,7 @@ macro_rules! impl_champion_store {
             async fn request_dbs_check(&self, pcn: together_core::PcnId, id: together_core::ChampionId, role: together_core::ChampionRoleId, level: together_core::champions::DbsLevel, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
-                let found = sqlx::query("SELECT id, name, description, dbs_level, regulated_activity FROM champion_role WHERE id = $1 AND pcn_id = $2")
-                    .bind(role.to_string())
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .as_ref()
-                    .map(champion_role_row)
-                    .transpose()?
-                    .ok_or($crate::StoreError::NotFound("role"))?;
+                let found = role_in(&mut tx, pcn, role).await?;
                 together_core::champions::DbsLevel::check_request(&found.name, found.dbs_level, level)
                     .map_err($crate::StoreError::Refused)?;
                 let check = uuid::Uuid::new_v4().to_string();
@@ -1369,16 +1372,7 @@ macro_rules! impl_champion_store {
             async fn update_champion_profile(&self, pcn: together_core::PcnId, id: together_core::ChampionId, p: &together_core::champions::NewProfile, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
-                if let Some(practice) = p.practice_id {
-                    let ours: Option<String> = sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
-                        .bind(practice.to_string())
-                        .bind(pcn.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if ours.is_none() {
-                        return Err($crate::StoreError::NotFound("practice"));
-                    }
-                }
+                practice_is_ours(&mut tx, pcn, p.practice_id).await?;
                 sqlx::query("UPDATE champion SET interests = $1, availability = $2, skills = $3, home_practice_id = $4 WHERE id = $5 AND pcn_id = $6")
                     .bind($crate::champions::join_keys(&p.interests))
                     .bind($crate::champions::join_keys(&p.availability))
@@ -1661,16 +1655,7 @@ macro_rules! impl_champion_store {
                         there += 1;
                         continue;
                     }
-                    if let Some(practice) = i.practice_id {
-                        let ours: Option<String> = sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
-                            .bind(practice.to_string())
-                            .bind(pcn.to_string())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        if ours.is_none() {
-                            return Err($crate::StoreError::NotFound("practice"));
-                        }
-                    }
+                    practice_is_ours(&mut tx, pcn, i.practice_id).await?;
                     let id = together_core::ChampionId::new();
                     let now = $crate::queries::secs(audit.at);
                     sqlx::query(
