@@ -92,6 +92,14 @@ uuid_id!(
     /// A role champions can take (walk leader, flu clinic helper), with the DBS level it needs.
     ChampionRoleId
 );
+uuid_id!(
+    /// A service in the directory; an offer is one the PCN runs. Its ORUK id.
+    ServiceId
+);
+uuid_id!(
+    /// One meeting of an offer on one day.
+    SessionId
+);
 
 /// An Organisation Data Service code of a GP practice (a letter and five digits, e.g. B82005).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

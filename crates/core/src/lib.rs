@@ -8,18 +8,21 @@ pub mod export;
 pub mod hours_expenses;
 pub mod ids;
 pub mod nhs;
+pub mod offers;
 pub mod partners;
 pub mod password;
 pub mod people;
 pub mod policy;
 pub mod pseudonym;
+pub mod recurrence;
 pub mod roles;
 pub mod safeguarding;
 pub mod uk_time;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{
-    ChampionId, ChampionRoleId, Email, PcnId, PersonId, PracticeCode, PracticeId, SiteId, UserId,
+    ChampionId, ChampionRoleId, Email, PcnId, PersonId, PracticeCode, PracticeId, ServiceId,
+    SessionId, SiteId, UserId,
 };
 pub use nhs::NhsNumber;
 pub use policy::{authorize, Action, Actor, Decision, Resource};

@@ -18,7 +18,8 @@ pub const PARTNER_KINDS: &[(&str, &str)] = &[
     ("other", "Other"),
 ];
 
-fn text(
+/// Optional (or, with `required`, required) free text of at most `max` characters, trimmed.
+pub(crate) fn text(
     field: &'static str,
     v: &str,
     max: usize,
@@ -84,18 +85,7 @@ impl PartnerForm {
         let contact = text("contact", &self.contact, 100, None, &mut errors);
         let phone = phone(&self.phone, &mut errors);
         let email = email(&self.email, &mut errors);
-        let website = Some(self.website.trim().to_owned()).filter(|w| !w.is_empty());
-        if let Some(w) = &website {
-            if !(w.starts_with("https://") || w.starts_with("http://"))
-                || w.chars().count() > 300
-                || w.contains(char::is_whitespace)
-            {
-                errors.push(FieldError {
-                    field: "website",
-                    message: "Enter the website's address, starting https://".into(),
-                });
-            }
-        }
+        let website = web_address("website", &self.website, &mut errors);
         match kind {
             Some((kind, _)) if errors.is_empty() => Ok(NewPartner {
                 name,
@@ -109,6 +99,25 @@ impl PartnerForm {
             _ => Err(errors),
         }
     }
+}
+
+/// An optional web address (http or https, no spaces, at most 300 characters).
+pub(crate) fn web_address(
+    field: &'static str,
+    v: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let w = Some(v.trim().to_owned()).filter(|w| !w.is_empty())?;
+    if !(w.starts_with("https://") || w.starts_with("http://"))
+        || w.chars().count() > 300
+        || w.contains(char::is_whitespace)
+    {
+        errors.push(FieldError {
+            field,
+            message: "Enter the website's address, starting https://".into(),
+        });
+    }
+    Some(w)
 }
 
 /// A UK postcode, normalised ("hv1 1aa" → "HV1 1AA"), if the text is shaped like one.
