@@ -38,6 +38,20 @@ pub struct Champion {
     pub created_at: OffsetDateTime,
 }
 
+impl Champion {
+    /// Where a message to them goes: their email if they prefer it or have no phone, else a
+    /// text message; `None` when they gave neither.
+    pub fn reach(&self) -> Option<(crate::Channel, String)> {
+        match (self.contact_preference, &self.email, &self.phone) {
+            (ContactPreference::Email, Some(m), _) | (_, Some(m), None) => {
+                Some((crate::Channel::Email, m.clone()))
+            }
+            (_, _, Some(p)) => Some((crate::Channel::Sms, p.clone())),
+            _ => None,
+        }
+    }
+}
+
 /// One step of a champion's journey and who took it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChampionStep {
@@ -1772,6 +1786,9 @@ macro_rules! impl_champion_store {
                     "DELETE FROM champion_emergency_contact WHERE champion_id = $1",
                     "UPDATE champion_expense SET description = '', receipt_file = NULL, receipt_type = NULL, reason = '' WHERE champion_id = $1",
                     "UPDATE champion_hours SET reason = '' WHERE champion_id = $1",
+                    // Someone erased leads nothing and is expected at nothing.
+                    "DELETE FROM offer_lead WHERE champion_id = $1",
+                    "DELETE FROM rota_place WHERE champion_id = $1",
                 ] {
                     sqlx::query(sql).bind(&id_text).execute(&mut *tx).await?;
                 }

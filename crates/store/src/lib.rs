@@ -6,6 +6,7 @@
 pub mod champions;
 mod error;
 mod model;
+pub mod offers;
 pub mod partners;
 pub mod postgres;
 mod queries;
@@ -17,6 +18,7 @@ pub mod testing;
 pub use champions::ChampionStore;
 pub use error::StoreError;
 pub use model::*;
+pub use offers::OfferStore;
 pub use partners::PartnerStore;
 pub use safeguarding::SafeguardingStore;
 
@@ -31,7 +33,9 @@ pub type DynStore = Arc<dyn Store>;
 
 /// Everything the application asks of its operational database.
 #[async_trait]
-pub trait Store: ChampionStore + PartnerStore + SafeguardingStore + Send + Sync + 'static {
+pub trait Store:
+    ChampionStore + OfferStore + PartnerStore + SafeguardingStore + Send + Sync + 'static
+{
     /// Which backend this is, for `/readyz` and the operations guide.
     fn backend(&self) -> Backend;
     /// Proves the database answers and accepts a write.

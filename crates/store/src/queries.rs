@@ -61,6 +61,22 @@ macro_rules! impl_store {
             }
         }
 
+        /// Puts a message in the outbox inside a caller's transaction, so that a change and the
+        /// message telling people about it are committed together.
+        async fn write_message(tx: &mut Tx<'_>, m: &$crate::NewMessage) -> Result<(), $crate::StoreError> {
+            sqlx::query("INSERT INTO outbox (id, pcn_id, channel, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(m.pcn_id.map(|p| p.to_string()))
+                .bind(m.channel.as_str())
+                .bind(&m.recipient)
+                .bind(&m.subject)
+                .bind(&m.body)
+                .bind($crate::queries::secs(m.now))
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
         async fn write_audit(tx: &mut Tx<'_>, e: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
             sqlx::query(
                 "INSERT INTO audit_event (at, actor, role, pcn_id, action, resource_type, resource_id, outcome, reason, request_id, ip) \
@@ -644,16 +660,9 @@ macro_rules! impl_store {
             }
 
             async fn enqueue_message(&self, m: &$crate::NewMessage) -> Result<(), $crate::StoreError> {
-                sqlx::query("INSERT INTO outbox (id, pcn_id, channel, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(uuid::Uuid::new_v4().to_string())
-                    .bind(m.pcn_id.map(|p| p.to_string()))
-                    .bind(m.channel.as_str())
-                    .bind(&m.recipient)
-                    .bind(&m.subject)
-                    .bind(&m.body)
-                    .bind($crate::queries::secs(m.now))
-                    .execute(&self.pool)
-                    .await?;
+                let mut tx = begin(&self.pool).await?;
+                write_message(&mut tx, m).await?;
+                tx.commit().await?;
                 Ok(())
             }
 

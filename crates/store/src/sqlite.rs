@@ -197,4 +197,5 @@ pub async fn restore_file(backup: &Path, target: &Path) -> Result<(), StoreError
 crate::champions::impl_champion_store!(SqliteStore, Backend::Sqlite);
 crate::safeguarding::impl_safeguarding_store!(SqliteStore);
 crate::partners::impl_partner_store!(SqliteStore);
+crate::offers::impl_offer_store!(SqliteStore);
 queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

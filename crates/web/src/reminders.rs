@@ -6,7 +6,6 @@
 
 use crate::state::AppState;
 use together_core::champions::{renewal_years, Due, DBS_RENEWAL_SETTING};
-use together_core::people::ContactPreference;
 use together_core::Role;
 use together_store::{Channel, NewAuditEvent, NewMessage, Outcome, StoreError, UserStatus};
 
@@ -69,14 +68,7 @@ pub async fn send_due(state: &AppState) -> Result<usize, StoreError> {
                 .champion
                 .and_then(|id| champions.iter().find(|c| c.id == id));
             if let Some(c) = champion {
-                let to = match (c.contact_preference, &c.email, &c.phone) {
-                    (ContactPreference::Email, Some(m), _) | (_, Some(m), None) => {
-                        Some((Channel::Email, m.clone()))
-                    }
-                    (_, _, Some(p)) => Some((Channel::Sms, p.clone())),
-                    _ => None,
-                };
-                if let Some((channel, recipient)) = to {
+                if let Some((channel, recipient)) = c.reach() {
                     store
                         .enqueue_message(&NewMessage {
                             pcn_id: Some(pcn.id),
