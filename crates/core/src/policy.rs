@@ -57,6 +57,14 @@ pub enum Action {
     ManagePartners,
     /// A partner user keeps their own organisation's details and venues up to date.
     OwnPartnerOrganisation,
+    /// Run the PCN's offers: create and change them, their schedules, sessions, leads and
+    /// rotas, and see the gaps ahead.
+    ManageOffers,
+    /// See the PCN's offers and their sessions, to signpost people to them: everyone on the
+    /// team (nothing about people is on them).
+    ViewOffers,
+    /// A champion takes, swaps and gives up places on sessions' rotas.
+    TakeRotaPlaces,
     /// Raise a safeguarding concern, or report an incident or accident: anyone in the team.
     RaiseConcern,
     /// Open the safeguarding page: staff who may be named the PCN's safeguarding lead. What a
@@ -125,7 +133,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (ManageChampions, Resource::Pcn(_)) => actor.role == PcnAdmin,
         (OwnChampionRecord | ClaimOwnHoursAndExpenses, Resource::Pcn(_)) => actor.role == Champion,
         (RaiseConcern, Resource::Pcn(_)) => true,
-        (ManagePartners, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (ManagePartners | ManageOffers, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (ViewOffers, Resource::Pcn(_)) => true,
+        (TakeRotaPlaces, Resource::Pcn(_)) => actor.role == Champion,
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
@@ -229,6 +239,25 @@ mod tests {
                     "{role} {own:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn offers_are_run_by_the_pcn_admin_seen_by_the_team_and_rotas_are_for_champions() {
+        let pcn = Resource::Pcn(PcnId::new());
+        for role in Role::ALL {
+            let a = actor(role, None);
+            let mine = Resource::Pcn(a.pcn_id);
+            assert_eq!(
+                authorize(&a, Action::ManageOffers, &mine).is_allowed(),
+                role == Role::PcnAdmin
+            );
+            assert!(authorize(&a, Action::ViewOffers, &mine).is_allowed());
+            assert_eq!(
+                authorize(&a, Action::TakeRotaPlaces, &mine).is_allowed(),
+                role == Role::Champion
+            );
+            assert!(!authorize(&a, Action::ViewOffers, &pcn).is_allowed());
         }
     }
 

@@ -288,6 +288,42 @@ pub trait OfferStore {
         to: Date,
         today: Date,
     ) -> Result<Vec<Session>, StoreError>;
+    /// Reminds everyone on the rota of a session on `on` (once each, through the outbox, in the
+    /// same transaction that notes it); returns how many were reminded.
+    async fn send_rota_reminders(
+        &self,
+        pcn: PcnId,
+        on: Date,
+        now: OffsetDateTime,
+    ) -> Result<usize, StoreError>;
+}
+
+/// The reminder of a rota place the day before.
+pub(crate) fn rota_reminder(
+    pcn: PcnId,
+    to: (Channel, String),
+    given_name: &str,
+    s: &Session,
+    now: OffsetDateTime,
+) -> NewMessage {
+    let place = s
+        .venue_name
+        .as_ref()
+        .map(|v| format!(" at {v}"))
+        .unwrap_or_default();
+    NewMessage {
+        pcn_id: Some(pcn),
+        channel: to.0,
+        recipient: to.1,
+        subject: format!("{}: see you on {}", s.offer_name, s.on),
+        body: format!(
+            "{given_name}, a reminder that you are helping at {} on {}, {}{place}. If you cannot come, say so on My sessions so that someone else can take your place.",
+            s.offer_name,
+            s.on,
+            s.times()
+        ),
+        now,
+    }
 }
 
 /// Implements [`OfferStore`]; expanded after `impl_champion_store!` and beside `impl_store!`,
@@ -1055,6 +1091,37 @@ macro_rules! impl_offer_store {
                 take_place_in(&mut tx, pcn, to, champion, audit).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn send_rota_reminders(&self, pcn: together_core::PcnId, on: time::Date, now: time::OffsetDateTime) -> Result<usize, $crate::StoreError> {
+                use sqlx::Row as _;
+                let mut tx = begin(&self.pool).await?;
+                let due = sqlx::query(
+                    "SELECT p.session_id, p.champion_id FROM rota_place p JOIN offer_session s ON s.id = p.session_id JOIN service v ON v.id = s.service_id \
+                     WHERE v.pcn_id = $1 AND s.on_date = $2 AND NOT s.cancelled AND p.dropped_at IS NULL AND NOT p.reminded",
+                )
+                .bind(pcn.to_string())
+                .bind($crate::queries::iso_date(on))
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut sent = 0;
+                for row in &due {
+                    let session: String = row.try_get("session_id")?;
+                    let champion: String = row.try_get("champion_id")?;
+                    let s = session_in(&mut tx, pcn, $crate::queries::parsed("session id", &session)?).await?;
+                    let c = champion_in(&mut tx, pcn, $crate::queries::parsed("champion id", &champion)?).await?;
+                    if let Some(to) = c.reach() {
+                        write_message(&mut tx, &$crate::offers::rota_reminder(pcn, to, &c.given_name, &s, now)).await?;
+                        sent += 1;
+                    }
+                    sqlx::query("UPDATE rota_place SET reminded = TRUE WHERE session_id = $1 AND champion_id = $2")
+                        .bind(&session)
+                        .bind(&champion)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(sent)
             }
 
             async fn open_rota_places(&self, pcn: together_core::PcnId, champion: together_core::ChampionId, from: time::Date, to: time::Date, today: time::Date) -> Result<Vec<$crate::offers::Session>, $crate::StoreError> {

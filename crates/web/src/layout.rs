@@ -34,6 +34,8 @@ const NAV: &[(&str, &str, Action)] = &[
         "My hours",
         Action::ClaimOwnHoursAndExpenses,
     ),
+    ("/offers", "Offers", Action::ViewOffers),
+    ("/sessions/rota", "My sessions", Action::TakeRotaPlaces),
     ("/partners", "Partners", Action::ManagePartners),
     (
         "/partners/mine",
@@ -135,4 +137,40 @@ pub fn field_error(errors: &[together_core::people::FieldError], field: &str) ->
         .find(|e| e.field == field)
         .map(|e| e.message.clone())
         .unwrap_or_default()
+}
+
+/// Which of a page's forms went wrong, and how.
+pub(crate) struct Problem {
+    pub(crate) form: &'static str,
+    pub(crate) errors: Vec<together_core::people::FieldError>,
+}
+
+impl Problem {
+    pub(crate) fn none() -> Self {
+        Self {
+            form: "",
+            errors: Vec::new(),
+        }
+    }
+    pub(crate) fn of(form: &'static str, errors: Vec<together_core::people::FieldError>) -> Self {
+        Self { form, errors }
+    }
+    pub(crate) fn err(&self, form: &str, field: &str) -> String {
+        if self.form == form {
+            field_error(&self.errors, field)
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// A form's single error, for a check only the store can make.
+pub(crate) fn one_error(
+    field: &'static str,
+    message: impl Into<String>,
+) -> Vec<together_core::people::FieldError> {
+    vec![together_core::people::FieldError {
+        field,
+        message: message.into(),
+    }]
 }

@@ -62,7 +62,8 @@ pub async fn deliver_pending(state: &AppState) -> usize {
 }
 
 /// Every this many rounds of delivery (five seconds each), the compliance reminders are
-/// worked out again: every ten minutes, and at start-up.
+/// worked out again, sessions generated ahead and rota reminders sent: every ten minutes, and
+/// at start-up.
 const REMINDER_ROUNDS: u32 = 120;
 
 pub(crate) fn spawn_delivery(state: AppState) {
@@ -72,6 +73,9 @@ pub(crate) fn spawn_delivery(state: AppState) {
             if round.is_multiple_of(REMINDER_ROUNDS) {
                 if let Err(e) = crate::reminders::send_due(&state).await {
                     tracing::warn!(error = %e, "could not work out the compliance reminders");
+                }
+                if let Err(e) = crate::reminders::sessions_due(&state).await {
+                    tracing::warn!(error = %e, "could not generate sessions or send rota reminders");
                 }
             }
             round = round.wrapping_add(1);

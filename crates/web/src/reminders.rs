@@ -111,3 +111,27 @@ pub async fn send_due(state: &AppState) -> Result<usize, StoreError> {
     }
     Ok(reminded)
 }
+
+/// Keeps every schedule's sessions generated [`GENERATE_DAYS`] ahead, and reminds the champions
+/// on tomorrow's rotas; returns how many were reminded.
+pub async fn sessions_due(state: &AppState) -> Result<usize, StoreError> {
+    use together_store::offers::GENERATE_DAYS;
+    let store = state.store();
+    let now = state.now();
+    let today = now.date();
+    let mut reminded = 0;
+    for pcn in store.pcns().await? {
+        store
+            .generate_sessions(
+                pcn.id,
+                today,
+                today + time::Duration::days(GENERATE_DAYS),
+                now,
+            )
+            .await?;
+        if let Some(tomorrow) = today.next_day() {
+            reminded += store.send_rota_reminders(pcn.id, tomorrow, now).await?;
+        }
+    }
+    Ok(reminded)
+}

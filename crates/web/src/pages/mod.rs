@@ -9,6 +9,7 @@ mod home;
 pub(crate) mod hours_expenses;
 pub(crate) mod imports;
 pub(crate) mod insight;
+mod offers;
 mod partners;
 pub(crate) mod people;
 mod safeguarding;
@@ -27,5 +28,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = hours_expenses::routes(r);
     let r = safeguarding::routes(r);
     let r = partners::routes(r);
+    let r = offers::routes(r);
     people::routes(r)
 }

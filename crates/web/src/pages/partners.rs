@@ -4,7 +4,7 @@
 
 use crate::context::Ctx;
 use crate::error::AppError;
-use crate::layout::{date, field_error, form_status, Layout};
+use crate::layout::{date, form_status, Layout, Problem};
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 use askama::Template;
@@ -69,24 +69,6 @@ fn doc_rows(docs: &[Document], partner: Option<&str>) -> Vec<DocRow> {
         .collect()
 }
 
-/// Which of a page's forms went wrong, and how.
-struct Problem {
-    form: &'static str,
-    errors: Vec<FieldError>,
-}
-
-impl Problem {
-    fn none() -> Self {
-        Self {
-            form: "",
-            errors: Vec::new(),
-        }
-    }
-    fn of(form: &'static str, errors: Vec<FieldError>) -> Self {
-        Self { form, errors }
-    }
-}
-
 // ---- The list (PCN administrator) ----
 
 #[derive(Template)]
@@ -107,11 +89,7 @@ struct ListPage {
 
 impl ListPage {
     fn err(&self, form: &str, field: &str) -> String {
-        if self.problem.form == form {
-            field_error(&self.problem.errors, field)
-        } else {
-            String::new()
-        }
+        self.problem.err(form, field)
     }
 }
 
@@ -394,11 +372,7 @@ struct PartnerPage {
 
 impl PartnerPage {
     fn err(&self, form: &str, field: &str) -> String {
-        if self.problem.form == form {
-            field_error(&self.problem.errors, field)
-        } else {
-            String::new()
-        }
+        self.problem.err(form, field)
     }
 }
 

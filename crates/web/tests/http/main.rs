@@ -9,6 +9,7 @@ mod champions;
 mod hours_expenses;
 mod imports;
 mod insight;
+mod offers;
 mod partners;
 mod people;
 mod safeguarding;

@@ -18,6 +18,7 @@ mod workshops;
 
 use crate::context::Ctx;
 use crate::error::AppError;
+pub(crate) use crate::layout::one_error;
 use crate::layout::{date, field_error, form_status, when, Layout};
 use crate::policy_router::{Policy, Routes};
 use crate::security::{form_stamp, stamp_shown};
@@ -120,13 +121,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
 
 fn champion_id(id: &str) -> Result<ChampionId, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
-}
-
-fn one_error(field: &'static str, message: impl Into<String>) -> Vec<FieldError> {
-    vec![FieldError {
-        field,
-        message: message.into(),
-    }]
 }
 
 async fn practice_names(

@@ -1,0 +1,274 @@
+//! Offers, sessions and rotas over HTTP: the PCN administrator adds an offer and its schedule,
+//! the sessions appear, a lead who is not clear is refused with the reason, a champion signs up
+//! to a rota place on their phone (and one not clear for the role cannot, even by posting), and
+//! cancelling a session tells the champions on its rota.
+
+use crate::helpers::*;
+use crate::on_both;
+use reqwest::StatusCode;
+use together_core::champions::{DbsLevel, DbsResult, NewInterest, NewRole, Stage};
+use together_core::people::ContactPreference;
+use together_core::{ChampionId, ChampionRoleId, Role};
+
+/// An active champion, with a clear basic DBS check for `role` when `clear`.
+async fn active_champion(
+    app: &TestApp,
+    given: &str,
+    role: ChampionRoleId,
+    clear: bool,
+) -> ChampionId {
+    let a = audit(app.pcn);
+    let id = app
+        .store
+        .record_interest(
+            app.pcn,
+            &NewInterest {
+                given_name: given.into(),
+                family_name: "Okafor".into(),
+                phone: None,
+                email: Some(format!("{}@example.org", given.to_lowercase())),
+                contact_preference: ContactPreference::Email,
+                practice_id: None,
+                interests: vec![],
+                skills: String::new(),
+                availability: vec![],
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    for to in [
+        Stage::Conversation,
+        Stage::References,
+        Stage::DbsCheck,
+        Stage::Induction,
+        Stage::Active,
+    ] {
+        app.store
+            .move_champion(app.pcn, id, to, "", &a)
+            .await
+            .unwrap();
+    }
+    if clear {
+        let check = app
+            .store
+            .request_dbs_check(app.pcn, id, role, DbsLevel::Basic, &a)
+            .await
+            .unwrap();
+        let result = DbsResult {
+            issued_on: time::macros::date!(2026 - 10 - 01),
+            certificate_ref: format!("{:012}", 4242 + given.len()),
+            clear: true,
+            update_service: false,
+            last_status_check: None,
+        };
+        app.store
+            .record_dbs_result(app.pcn, id, &check, &result, &a)
+            .await
+            .unwrap();
+    }
+    id
+}
+
+on_both!(an_offer_its_sessions_and_a_rota_from_the_coordinator_to_a_champions_phone);
+async fn an_offer_its_sessions_and_a_rota_from_the_coordinator_to_a_champions_phone(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = audit(app.pcn);
+    let role = app
+        .store
+        .add_champion_role(
+            app.pcn,
+            &NewRole {
+                name: "Walk leader".into(),
+                description: "Leads a walk".into(),
+                dbs_level: DbsLevel::Basic,
+                regulated_activity: false,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let role_id = role.to_string();
+    let offer = [
+        ("name", "Harbourview walking group"),
+        ("description", "A gentle walk along the front, then tea."),
+        ("offer_kind", "group"),
+        ("offer_status", "active"),
+        ("helpers_needed", "1"),
+        ("lead_role_id", role_id.as_str()),
+        ("starts_on", "2026-12-01"),
+        ("ends_on", "2027-02-28"),
+    ];
+    let mut bad = offer.to_vec();
+    bad.push(("capacity", "-5"));
+    let res = admin.post("/offers", &bad).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.body.contains("1 or more"), "the capacity's message");
+    assert!(
+        app.store.offers(app.pcn).await.unwrap().is_empty(),
+        "nothing saved"
+    );
+    let res = admin.post("/offers", &offer).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = res.location().to_owned();
+
+    // A schedule that never falls on a day is refused in words; a weekly one makes sessions.
+    let never = admin
+        .post(
+            &format!("{page}/schedules"),
+            &[
+                ("schedule_freq", "MONTHLY"),
+                ("days", "MO"),
+                ("week_of_month", "-1"),
+                ("schedule_starts_on", "2026-12-01"),
+                ("schedule_ends_on", "2026-12-27"),
+                ("schedule_opens_at", "10:00"),
+                ("schedule_closes_at", "11:30"),
+            ],
+        )
+        .await;
+    assert_eq!(never.status, StatusCode::BAD_REQUEST);
+    assert!(
+        never.body.contains("never falls on a day"),
+        "{}",
+        never.body
+    );
+    let weekly = admin
+        .post(
+            &format!("{page}/schedules"),
+            &[
+                ("schedule_freq", "WEEKLY"),
+                ("schedule_interval", "1"),
+                ("days", "TU"),
+                ("schedule_starts_on", "2026-12-01"),
+                ("schedule_opens_at", "10:00"),
+                ("schedule_closes_at", "11:30"),
+            ],
+        )
+        .await;
+    assert_eq!(weekly.status, StatusCode::SEE_OTHER, "{}", weekly.body);
+    let shown = admin.get(&page).await;
+    assert!(shown.body.contains("Every Tuesday, 10:00 to 11:30"));
+    assert!(shown.body.contains("1 December 2026"));
+    assert!(
+        shown.body.contains("23 February 2027"),
+        "the season's last Tuesday"
+    );
+    assert!(
+        !shown.body.contains("2 March 2027"),
+        "nothing after the season"
+    );
+    let late = admin
+        .post(
+            &format!("{page}/sessions"),
+            &[
+                ("session_on", "2027-03-06"),
+                ("session_opens_at", "10:00"),
+                ("session_closes_at", "12:00"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST);
+    assert!(late.body.contains("after the offer ends"));
+
+    // A lead who is not clear for the role is refused, with the reason.
+    let florence = active_champion(&app, "Florence", role, false).await;
+    let dave = active_champion(&app, "Dave", role, true).await;
+    let refused = admin
+        .post(
+            &format!("{page}/leads"),
+            &[("champion_id", &florence.to_string())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused
+        .body
+        .contains("Not yet clear for &#39;Walk leader&#39; (basic)"));
+
+    // Dave signs up on his phone; Florence cannot see the place or take it by posting.
+    app.store
+        .link_champion_user(app.pcn, dave, app.users[&Role::Champion].0, &a)
+        .await
+        .unwrap();
+    let mut phone = app.signed_in(Role::Champion).await;
+    let rota = phone.get("/sessions/rota").await;
+    assert_eq!(rota.status, StatusCode::OK);
+    assert!(rota.body.contains("Places you could take"));
+    assert!(rota.body.contains("Harbourview walking group"));
+    let offer_id: together_core::ServiceId = page.trim_start_matches("/offers/").parse().unwrap();
+    let sessions = app
+        .store
+        .offer_sessions(
+            app.pcn,
+            &together_store::offers::SessionFilter {
+                offer: Some(offer_id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 13);
+    let first = sessions[0].id;
+    let took = phone
+        .post(&format!("/sessions/{first}/rota/take"), &[])
+        .await;
+    assert_eq!(took.status, StatusCode::SEE_OTHER, "{}", took.body);
+    let rota = phone.get("/sessions/rota").await;
+    assert!(
+        rota.body.contains(&format!("/sessions/{first}/rota/leave")),
+        "Dave's place is his, and he can give it up"
+    );
+    let full = phone
+        .post(&format!("/sessions/{first}/rota/take"), &[])
+        .await;
+    assert_eq!(full.status, StatusCode::BAD_REQUEST, "taking it twice");
+
+    let second = sessions[1].id;
+    let direct = admin
+        .post(
+            &format!("/sessions/{second}/rota"),
+            &[("champion_id", &florence.to_string())],
+        )
+        .await;
+    assert_eq!(direct.status, StatusCode::BAD_REQUEST);
+    assert!(direct.body.contains("Not yet clear"));
+
+    // The gaps ahead: 4 weeks of Tuesdays from 24 November, one place each, Dave has one.
+    let gaps = admin.get("/sessions?weeks=4&gaps=1").await;
+    assert!(
+        gaps.body.contains("3 rota places to fill in this period."),
+        "{}",
+        gaps.body
+    );
+
+    // Cancelling tells Dave by email.
+    let cancel = admin
+        .post(
+            &format!("/sessions/{first}/cancel"),
+            &[("reason", "Storm warning")],
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::SEE_OTHER);
+    let messages = app.store.messages(Some(app.pcn), 50).await.unwrap();
+    assert!(messages.iter().any(
+        |m| m.recipient == "dave@example.org" && m.body.contains("is cancelled: Storm warning")
+    ));
+    let page_now = admin.get(&format!("/sessions/{first}")).await;
+    assert!(page_now
+        .body
+        .contains("This session is cancelled. Storm warning"));
+
+    // The rest of the team sees the offers, to signpost people, but cannot change them.
+    let mut gp = app.signed_in(Role::Clinician).await;
+    let seen = gp.get(&page).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(seen.body.contains("Harbourview walking group"));
+    assert!(!seen.body.contains("Change the details"));
+    assert!(
+        !seen.body.contains("Dave"),
+        "no champions' names for the team"
+    );
+    let change = gp.post(&page, &offer).await;
+    assert_eq!(change.status, StatusCode::FORBIDDEN);
+}
