@@ -68,12 +68,12 @@ async function navLinks (page) {
 }
 
 const expectedNav = {
-  pcn_admin: ['/', '/insight', '/people', '/champions', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
-  clinician: ['/', '/insight', '/people', '/safeguarding', '/safeguarding/raise', '/pcn', '/account'],
-  link_worker: ['/', '/people', '/safeguarding/raise', '/pcn', '/account'],
-  analyst: ['/', '/insight', '/safeguarding/raise', '/pcn', '/account'],
-  champion: ['/', '/champions/me', '/champions/me/hours', '/safeguarding/raise', '/pcn', '/account'],
-  partner: ['/', '/partners/mine', '/safeguarding/raise', '/pcn', '/account']
+  pcn_admin: ['/', '/insight', '/people', '/champions', '/offers', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
+  clinician: ['/', '/insight', '/people', '/offers', '/safeguarding', '/safeguarding/raise', '/pcn', '/account'],
+  link_worker: ['/', '/people', '/offers', '/safeguarding/raise', '/pcn', '/account'],
+  analyst: ['/', '/insight', '/offers', '/safeguarding/raise', '/pcn', '/account'],
+  champion: ['/', '/champions/me', '/champions/me/hours', '/offers', '/sessions/rota', '/safeguarding/raise', '/pcn', '/account'],
+  partner: ['/', '/offers', '/partners/mine', '/safeguarding/raise', '/pcn', '/account']
 }
 
 test('public pages are accessible', async () => {
@@ -108,10 +108,29 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       await axe(page, `add a person as ${who.role}`)
     }
     if (who.role === 'pcn_admin') {
-      for (const path of ['/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite', '/champions/claims', '/champions/workshops', '/champions/import']) {
+      for (const path of ['/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite', '/champions/claims', '/champions/workshops', '/champions/import', '/sessions', '/sessions?weeks=8&gaps=1']) {
         await page.goto(base + path)
         await axe(page, path)
       }
+      // An offer's page (with every form the coordinator uses) and one of its sessions.
+      await page.goto(base + '/offers')
+      await page.getByRole('link', { name: 'Harbourview walking group' }).click()
+      await axe(page, 'an offer')
+      await page.getByRole('table', { name: 'Sessions coming up' }).getByRole('link').first().click()
+      await axe(page, 'a session')
+      // A schedule that never happens is explained where it was typed.
+      await page.goto(base + '/offers')
+      await page.getByRole('link', { name: 'Harbourview walking group' }).click()
+      await page.getByLabel('Monthly', { exact: true }).check()
+      await page.getByRole('group', { name: 'On which days' }).getByLabel('Monday').check()
+      await page.getByLabel('For a monthly schedule: which week').selectOption('-1')
+      await page.getByLabel('From', { exact: true }).fill('2027-02-01')
+      await page.getByLabel('Until (optional)').fill('2027-02-21')
+      await page.getByLabel('Starts at').first().fill('10:00')
+      await page.getByLabel('Ends at').first().fill('11:00')
+      await page.getByRole('button', { name: 'Add the schedule' }).click()
+      assert.match(await page.locator('.nhsuk-error-summary').innerText(), /never falls on a day/)
+      await axe(page, 'a schedule that never happens')
     }
     await page.getByRole('button', { name: 'Sign out', exact: true }).click()
     await page.waitForURL(base + '/sign-in')
@@ -204,6 +223,23 @@ test('on a 375-pixel phone the pages fit and the menu works', async () => {
     await axe(page, `${path} on a phone`)
   }
   await context.close()
+})
+
+test('on a phone a champion sees the places they are clear for and takes one', async () => {
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true })
+  const page = await phone.newPage()
+  await signIn(page, creds.find((c) => c.role === 'champion'))
+  await page.goto(base + '/sessions/rota')
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  assert.ok(overflow <= 0, `my sessions is ${overflow}px wider than the phone`)
+  await axe(page, 'my sessions on a phone')
+  const expected = page.locator('h2:has-text("Where you are expected") + ul > li')
+  const before = await expected.count()
+  await page.getByRole('button', { name: /I'll help/ }).first().click()
+  await page.waitForURL(base + '/sessions/rota')
+  assert.equal(await expected.count(), before + 1, 'the place taken is now theirs')
+  await axe(page, 'my sessions after taking a place')
+  await phone.close()
 })
 
 test('on a phone someone says they would like to help, and the coordinator takes them to active', async () => {
