@@ -367,7 +367,7 @@ async fn flu_clinics(
     let today = now.date();
     let mut saturday = today;
     while saturday.weekday() != time::Weekday::Saturday || saturday == today {
-        saturday = saturday + Duration::days(1);
+        saturday += Duration::days(1);
     }
     for week in 0..2 {
         let s: NewSession = SessionForm {
