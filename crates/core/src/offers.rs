@@ -589,3 +589,203 @@ mod tests {
         }
     }
 }
+
+/// How someone appears on a register: first name and the initial of the family name
+/// ("Florence A."), never more, since champions take registers.
+pub fn register_label(typed: &str) -> Option<String> {
+    let words: Vec<&str> = typed
+        .split_whitespace()
+        .map(|w| w.trim_matches('.'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let first = words.first()?;
+    if first.chars().count() > 30 || words.iter().any(|w| w.chars().any(char::is_control)) {
+        return None;
+    }
+    let mut given: Vec<char> = first.chars().collect();
+    given[0] = given[0].to_uppercase().next().unwrap_or(given[0]);
+    let given: String = given.into_iter().collect();
+    Some(match words.get(1..).and_then(|rest| rest.last()) {
+        Some(family) => {
+            let initial = family.chars().next()?.to_uppercase().collect::<String>();
+            format!("{given} {initial}.")
+        }
+        None => given,
+    })
+}
+
+/// A register as a lead sends it from their phone: who came (repeated `came` fields, the
+/// labels shown, and `new` fields typed for newcomers) and how many others.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterForm {
+    pub came: Vec<String>,
+    pub newcomers: Vec<String>,
+    pub others: String,
+}
+
+/// A checked register: the labels of who came, each once, and the count of others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRegister {
+    pub came: Vec<String>,
+    pub others: i64,
+}
+
+/// The most people one register can hold: a big event, not a typo's worth.
+pub const REGISTER_MAX: usize = 500;
+
+impl RegisterForm {
+    pub fn from_fields(fields: &[(String, String)]) -> Self {
+        let mut f = Self::default();
+        for (k, v) in fields {
+            match k.as_str() {
+                "came" => f.came.push(v.clone()),
+                "new" => f.newcomers.push(v.clone()),
+                "others" => f.others = v.clone(),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    pub fn parse(&self) -> Result<NewRegister, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut came: Vec<String> = Vec::new();
+        for typed in self.came.iter().chain(&self.newcomers) {
+            if typed.trim().is_empty() {
+                continue;
+            }
+            match register_label(typed) {
+                Some(l) if !came.contains(&l) => came.push(l),
+                Some(_) => {}
+                None => {
+                    errors.push(FieldError {
+                        field: "new",
+                        message: format!(
+                            "\"{}\" is not a first name and initial, like Florence A.",
+                            typed.trim()
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+        let others = match self.others.trim() {
+            "" => 0,
+            o => match o.parse::<i64>() {
+                Ok(n) if (0..=REGISTER_MAX as i64).contains(&n) => n,
+                _ => {
+                    errors.push(FieldError {
+                        field: "others",
+                        message: format!("Enter how many others came, from 0 to {REGISTER_MAX}"),
+                    });
+                    0
+                }
+            },
+        };
+        if came.len() > REGISTER_MAX {
+            errors.push(FieldError {
+                field: "new",
+                message: format!("A register holds at most {REGISTER_MAX} names"),
+            });
+        }
+        if errors.is_empty() {
+            Ok(NewRegister { came, others })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// An offer's figures from its registers: sessions held, attendances (named and others),
+/// different people, and of the people at each session how many came for the first time.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Attendance {
+    pub sessions_held: usize,
+    pub attendances: i64,
+    pub unique_people: usize,
+    pub new_people: usize,
+    /// People who came to more than one session.
+    pub returning_people: usize,
+    /// Per session held, in date order: (day, named, others, of the named how many were new).
+    pub per_session: Vec<(Date, usize, i64, usize)>,
+}
+
+/// Works out an offer's figures from its registers, given in date order as (day, named, others).
+pub fn attendance(registers: &[(Date, Vec<String>, i64)]) -> Attendance {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut a = Attendance::default();
+    for (day, named, others) in registers {
+        let mut new = 0;
+        for n in named {
+            let count = seen.entry(n.as_str()).or_insert(0);
+            if *count == 0 {
+                new += 1;
+            }
+            *count += 1;
+        }
+        a.sessions_held += 1;
+        a.attendances += named.len() as i64 + others;
+        a.per_session.push((*day, named.len(), *others, new));
+    }
+    a.unique_people = seen.len();
+    a.new_people = a.per_session.iter().map(|s| s.3).sum();
+    a.returning_people = seen.values().filter(|c| **c > 1).count();
+    a
+}
+
+#[cfg(test)]
+mod register_tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_register_keeps_first_names_and_initials_only_each_once() {
+        assert_eq!(
+            register_label("florence ashworth").as_deref(),
+            Some("Florence A.")
+        );
+        assert_eq!(
+            register_label(" Florence  A. ").as_deref(),
+            Some("Florence A.")
+        );
+        assert_eq!(register_label("Dave").as_deref(), Some("Dave"));
+        assert_eq!(register_label("  "), None);
+        let r = RegisterForm::from_fields(
+            &[
+                ("came", "Florence A."),
+                ("came", "Bill T."),
+                ("new", "florence ashworth"),
+                ("new", "Mo Khan"),
+                ("others", "3"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        )
+        .parse()
+        .unwrap();
+        assert_eq!(r.came, ["Florence A.", "Bill T.", "Mo K."]);
+        assert_eq!(r.others, 3);
+        let bad = RegisterForm {
+            others: "-1".into(),
+            ..RegisterForm::default()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(bad[0].field, "others");
+    }
+
+    #[test]
+    fn figures_count_new_and_returning_people_across_sessions() {
+        let l = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let a = attendance(&[
+            (date!(2026 - 11 - 03), l(&["Florence A.", "Bill T."]), 2),
+            (date!(2026 - 11 - 10), l(&["Florence A.", "Mo K."]), 0),
+            (date!(2026 - 11 - 17), l(&["Florence A."]), 1),
+        ]);
+        assert_eq!(a.sessions_held, 3);
+        assert_eq!(a.attendances, 8);
+        assert_eq!(a.unique_people, 3);
+        assert_eq!(a.new_people, 3);
+        assert_eq!(a.returning_people, 1);
+        assert_eq!(a.per_session[1], (date!(2026 - 11 - 10), 2, 0, 1));
+    }
+}

@@ -129,6 +129,17 @@ pub struct RotaPlace {
     pub dropped_at: Option<OffsetDateTime>,
 }
 
+/// A session's register.
+#[derive(Debug, Clone, Serialize)]
+pub struct Register {
+    /// First name and initial of each person who came.
+    pub came: Vec<String>,
+    pub others: i64,
+    pub taken_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub taken_at: OffsetDateTime,
+}
+
 /// How far ahead sessions are generated from a schedule; the outbox loop keeps it rolling.
 pub const GENERATE_DAYS: i64 = 26 * 7;
 
@@ -288,6 +299,31 @@ pub trait OfferStore {
         to: Date,
         today: Date,
     ) -> Result<Vec<Session>, StoreError>;
+    /// Saves a session's register whole (idempotent). With `lead`, refused unless that champion
+    /// leads the offer; refused for a cancelled session or one not yet begun.
+    async fn save_register(
+        &self,
+        pcn: PcnId,
+        session: SessionId,
+        lead: Option<ChampionId>,
+        r: &together_core::offers::NewRegister,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// A session's register, if taken; with `lead`, only for an offer that champion leads.
+    async fn register(
+        &self,
+        pcn: PcnId,
+        session: SessionId,
+        lead: Option<ChampionId>,
+    ) -> Result<Option<Register>, StoreError>;
+    /// Who has come to the offer before (labels, most recent first), for the register's list.
+    async fn regulars(&self, pcn: PcnId, offer: ServiceId) -> Result<Vec<String>, StoreError>;
+    /// Every register of an offer in date order: (day, who came, others).
+    async fn registers_of(
+        &self,
+        pcn: PcnId,
+        offer: ServiceId,
+    ) -> Result<Vec<(Date, Vec<String>, i64)>, StoreError>;
     /// Reminds everyone on the rota of a session on `on` (once each, through the outbox, in the
     /// same transaction that notes it); returns how many were reminded.
     async fn send_rota_reminders(
@@ -608,6 +644,19 @@ macro_rules! impl_offer_store {
                 if found.is_none() {
                     return Err($crate::StoreError::NotFound("venue"));
                 }
+            }
+            Ok(())
+        }
+
+        /// A champion sees and takes only the registers of offers they lead.
+        async fn refuse_unless_lead(tx: &mut Tx<'_>, s: &$crate::offers::Session, champion: together_core::ChampionId) -> Result<(), $crate::StoreError> {
+            let leads: Option<String> = sqlx::query_scalar("SELECT champion_id FROM offer_lead WHERE service_id = $1 AND champion_id = $2")
+                .bind(s.offer_id.to_string())
+                .bind(champion.to_string())
+                .fetch_optional(&mut **tx)
+                .await?;
+            if leads.is_none() {
+                return Err($crate::StoreError::NotFound("session"));
             }
             Ok(())
         }
@@ -1091,6 +1140,100 @@ macro_rules! impl_offer_store {
                 take_place_in(&mut tx, pcn, to, champion, audit).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn save_register(&self, pcn: together_core::PcnId, session: together_core::SessionId, lead: Option<together_core::ChampionId>, r: &together_core::offers::NewRegister, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                let s = session_in(&mut tx, pcn, session).await?;
+                if let Some(c) = lead {
+                    refuse_unless_lead(&mut tx, &s, c).await?;
+                }
+                if s.cancelled {
+                    return Err($crate::StoreError::Refused("This session was cancelled: it has no register".into()));
+                }
+                if s.on > audit.at.date() {
+                    return Err($crate::StoreError::Refused(format!("This session is on {}: take its register on the day", s.on)));
+                }
+                let id = session.to_string();
+                sqlx::query("DELETE FROM register_mark WHERE session_id = $1").bind(&id).execute(&mut *tx).await?;
+                for label in &r.came {
+                    sqlx::query("INSERT INTO register_mark (session_id, label) VALUES ($1, $2)").bind(&id).bind(label).execute(&mut *tx).await?;
+                }
+                sqlx::query(
+                    "INSERT INTO session_register (session_id, others, taken_by, taken_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (session_id) DO UPDATE SET others = excluded.others, taken_by = excluded.taken_by, taken_at = excluded.taken_at",
+                )
+                .bind(&id)
+                .bind(r.others)
+                .bind(&audit.actor)
+                .bind($crate::queries::secs(audit.at))
+                .execute(&mut *tx)
+                .await?;
+                write_audit(&mut tx, &audit.about("register", session)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn register(&self, pcn: together_core::PcnId, session: together_core::SessionId, lead: Option<together_core::ChampionId>) -> Result<Option<$crate::offers::Register>, $crate::StoreError> {
+                use sqlx::Row as _;
+                let mut tx = self.pool.begin().await?;
+                let s = session_in(&mut tx, pcn, session).await?;
+                if let Some(c) = lead {
+                    refuse_unless_lead(&mut tx, &s, c).await?;
+                }
+                let id = session.to_string();
+                let Some(row) = sqlx::query("SELECT others, taken_by, taken_at FROM session_register WHERE session_id = $1").bind(&id).fetch_optional(&mut *tx).await? else {
+                    return Ok(None);
+                };
+                let came = sqlx::query_scalar("SELECT label FROM register_mark WHERE session_id = $1 ORDER BY label").bind(&id).fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(Some($crate::offers::Register {
+                    came,
+                    others: row.try_get("others")?,
+                    taken_by: row.try_get("taken_by")?,
+                    taken_at: $crate::queries::at(row.try_get("taken_at")?)?,
+                }))
+            }
+
+            async fn regulars(&self, pcn: together_core::PcnId, offer: together_core::ServiceId) -> Result<Vec<String>, $crate::StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT m.label FROM register_mark m JOIN offer_session s ON s.id = m.session_id JOIN service v ON v.id = s.service_id \
+                     WHERE s.service_id = $1 AND v.pcn_id = $2 GROUP BY m.label ORDER BY MAX(s.on_date) DESC, m.label LIMIT 200",
+                )
+                .bind(offer.to_string())
+                .bind(pcn.to_string())
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn registers_of(&self, pcn: together_core::PcnId, offer: together_core::ServiceId) -> Result<Vec<(time::Date, Vec<String>, i64)>, $crate::StoreError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "SELECT s.id, s.on_date, r.others FROM session_register r JOIN offer_session s ON s.id = r.session_id JOIN service v ON v.id = s.service_id \
+                     WHERE s.service_id = $1 AND v.pcn_id = $2 AND NOT s.cancelled ORDER BY s.on_date, s.opens_at, s.id",
+                )
+                .bind(offer.to_string())
+                .bind(pcn.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                let marks = sqlx::query(
+                    "SELECT m.session_id, m.label FROM register_mark m JOIN offer_session s ON s.id = m.session_id WHERE s.service_id = $1",
+                )
+                .bind(offer.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                let mut by_session: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+                for m in &marks {
+                    by_session.entry(m.try_get("session_id")?).or_default().push(m.try_get("label")?);
+                }
+                rows.iter()
+                    .map(|r| {
+                        let id: String = r.try_get("id")?;
+                        let mut came = by_session.remove(&id).unwrap_or_default();
+                        came.sort();
+                        Ok(($crate::queries::parse_iso_date(&r.try_get::<String, _>("on_date")?)?, came, r.try_get("others")?))
+                    })
+                    .collect()
             }
 
             async fn send_rota_reminders(&self, pcn: together_core::PcnId, on: time::Date, now: time::OffsetDateTime) -> Result<usize, $crate::StoreError> {

@@ -1674,4 +1674,116 @@ async fn offers_sessions_and_rotas_keep_their_rules_in_the_store(store: DynStore
         .unwrap();
     assert_eq!(mine.len(), 1);
     assert!(mine[0].cancelled);
+
+    // Registers: on the day, by a lead (or the coordinator), whole and idempotent.
+    use together_core::offers::RegisterForm;
+    let register = |came: &[&str], others: &str| {
+        let mut fields: Vec<(String, String)> = came
+            .iter()
+            .map(|c| ("came".to_owned(), (*c).to_owned()))
+            .collect();
+        fields.push(("others".into(), others.into()));
+        RegisterForm::from_fields(&fields).parse().unwrap()
+    };
+    let third_session = &sessions[2];
+    let r = register(&["Florence Ashworth", "Bill T"], "2");
+    match store
+        .save_register(pcn, third_session.id, Some(clear), &r, &a)
+        .await
+    {
+        Err(StoreError::Refused(why)) => assert!(why.contains("on the day"), "{why}"),
+        other => panic!("a register before the day: {other:?}"),
+    }
+    let on_the_day = NewAuditEvent {
+        at: third_session.on.midnight().assume_utc() + Duration::hours(12),
+        ..a.clone()
+    };
+    assert!(
+        matches!(
+            store
+                .save_register(pcn, third_session.id, Some(third), &r, &on_the_day)
+                .await,
+            Err(StoreError::NotFound(_))
+        ),
+        "Aisha does not lead the walk"
+    );
+    assert!(
+        matches!(
+            store.register(pcn, third_session.id, Some(third)).await,
+            Err(StoreError::NotFound(_))
+        ),
+        "nor sees its registers"
+    );
+    for _ in 0..2 {
+        store
+            .save_register(pcn, third_session.id, Some(clear), &r, &on_the_day)
+            .await
+            .unwrap();
+    }
+    let saved = store
+        .register(pcn, third_session.id, Some(clear))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (saved.came.clone(), saved.others),
+        (vec!["Bill T.".to_owned(), "Florence A.".to_owned()], 2)
+    );
+    assert!(
+        matches!(
+            store
+                .save_register(pcn, second.id, None, &r, &on_the_day)
+                .await,
+            Err(StoreError::Refused(_))
+        ),
+        "a cancelled session has no register"
+    );
+    let fourth_session = &sessions[3];
+    let later = NewAuditEvent {
+        at: fourth_session.on.midnight().assume_utc() + Duration::hours(12),
+        ..a.clone()
+    };
+    store
+        .save_register(
+            pcn,
+            fourth_session.id,
+            None,
+            &register(&["Florence A.", "Mo Khan"], "0"),
+            &later,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.regulars(pcn, offer).await.unwrap(),
+        ["Florence A.", "Mo K.", "Bill T."]
+    );
+    let figures = together_core::offers::attendance(&store.registers_of(pcn, offer).await.unwrap());
+    assert_eq!(
+        (
+            figures.sessions_held,
+            figures.attendances,
+            figures.unique_people,
+            figures.returning_people
+        ),
+        (2, 6, 3, 1)
+    );
+    // Tomorrow's helpers are reminded once.
+    store
+        .take_rota_place(pcn, fourth_session.id, clear, &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .send_rota_reminders(pcn, fourth_session.on, NOW)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .send_rota_reminders(pcn, fourth_session.on, NOW)
+            .await
+            .unwrap(),
+        0
+    );
 }
