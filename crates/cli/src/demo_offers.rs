@@ -350,6 +350,7 @@ pub async fn build(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
     }
     flu_clinics(store, pcn, flu, now).await?;
     rotas(store, pcn, &helpers_pool, now).await?;
+    registers(store, pcn, now).await?;
     changes(store, pcn, now).await
 }
 
@@ -483,6 +484,75 @@ async fn changes(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<()
             note: "The hall is booked for a funeral; we meet at the library this week".into(),
         };
         store.move_offer_session(pcn, singing.id, &to, &a).await?;
+    }
+    Ok(())
+}
+
+/// The people on the demo's registers: made up, first name and initial only.
+const REGULARS: [&str; 24] = [
+    "Florence A.",
+    "Bill T.",
+    "Margaret O.",
+    "Stan W.",
+    "Pat K.",
+    "Eileen R.",
+    "Mo K.",
+    "Sandra J.",
+    "Ray P.",
+    "Doreen M.",
+    "Ken H.",
+    "June L.",
+    "Aziz B.",
+    "Brenda C.",
+    "Colin F.",
+    "Shirley D.",
+    "Tony G.",
+    "Val N.",
+    "Wendy S.",
+    "Les E.",
+    "Priya V.",
+    "Noreen Y.",
+    "Alf U.",
+    "Rita Z.",
+];
+
+/// A register for every session held so far: each offer has its regulars, most of whom come
+/// most weeks, a newcomer now and then who sometimes stays, and a few who give no name.
+async fn registers(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<()> {
+    use together_core::offers::RegisterForm;
+    let today = now.date();
+    let held = store
+        .offer_sessions(
+            pcn,
+            &SessionFilter {
+                from: Some(today - Duration::days(SEASON_DAYS)),
+                to: Some(today - Duration::days(1)),
+                ..SessionFilter::default()
+            },
+        )
+        .await?;
+    let offers = store.offers(pcn).await?;
+    for (n, s) in held.iter().enumerate() {
+        let k = offers.iter().position(|o| o.id == s.offer_id).unwrap_or(0);
+        // Each offer draws its regulars from its own stretch of the list.
+        let start = (k * 5) % REGULARS.len();
+        let weeks_in = ((s.on - (today - Duration::days(SEASON_DAYS))).whole_days() / 7) as usize;
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for j in 0..(4 + k % 5 + weeks_in.min(4)) {
+            // Most come most weeks.
+            if (n + j) % 5 != 0 {
+                let who = REGULARS[(start + j) % REGULARS.len()];
+                fields.push(("came".into(), who.into()));
+            }
+        }
+        fields.push(("others".into(), ((n * 7) % 4).to_string()));
+        let register = RegisterForm::from_fields(&fields)
+            .parse()
+            .map_err(|e| anyhow!("demo register: {e:?}"))?;
+        let at = s.on.midnight().assume_utc() + Duration::hours(12);
+        store
+            .save_register(pcn, s.id, None, &register, &dated(pcn, "register", at))
+            .await?;
     }
     Ok(())
 }

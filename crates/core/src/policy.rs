@@ -65,6 +65,9 @@ pub enum Action {
     ViewOffers,
     /// A champion takes, swaps and gives up places on sessions' rotas.
     TakeRotaPlaces,
+    /// Take a session's register: the coordinator, or a champion for an offer they lead (the
+    /// store checks that they lead it).
+    TakeRegisters,
     /// Raise a safeguarding concern, or report an incident or accident: anyone in the team.
     RaiseConcern,
     /// Open the safeguarding page: staff who may be named the PCN's safeguarding lead. What a
@@ -136,6 +139,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (ManagePartners | ManageOffers, Resource::Pcn(_)) => actor.role == PcnAdmin,
         (ViewOffers, Resource::Pcn(_)) => true,
         (TakeRotaPlaces, Resource::Pcn(_)) => actor.role == Champion,
+        (TakeRegisters, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Champion),
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
@@ -256,6 +260,10 @@ mod tests {
             assert_eq!(
                 authorize(&a, Action::TakeRotaPlaces, &mine).is_allowed(),
                 role == Role::Champion
+            );
+            assert_eq!(
+                authorize(&a, Action::TakeRegisters, &mine).is_allowed(),
+                matches!(role, Role::PcnAdmin | Role::Champion)
             );
             assert!(!authorize(&a, Action::ViewOffers, &pcn).is_allowed());
         }

@@ -272,3 +272,152 @@ async fn an_offer_its_sessions_and_a_rota_from_the_coordinator_to_a_champions_ph
     let change = gp.post(&page, &offer).await;
     assert_eq!(change.status, StatusCode::FORBIDDEN);
 }
+
+on_both!(a_register_is_taken_by_a_lead_on_the_day_and_only_leads_see_it);
+async fn a_register_is_taken_by_a_lead_on_the_day_and_only_leads_see_it(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = audit(app.pcn);
+    let role = app
+        .store
+        .add_champion_role(
+            app.pcn,
+            &NewRole {
+                name: "Group welcomer".into(),
+                description: "Makes the tea".into(),
+                dbs_level: DbsLevel::None,
+                regulated_activity: false,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let role_id = role.to_string();
+    let res = admin
+        .post(
+            "/offers",
+            &[
+                ("name", "Singing for wellbeing"),
+                ("description", "Songs and tea."),
+                ("offer_kind", "group"),
+                ("offer_status", "active"),
+                ("lead_role_id", role_id.as_str()),
+            ],
+        )
+        .await;
+    let page = res.location().to_owned();
+    // Today (24 November 2026) and next week.
+    for on in ["2026-11-24", "2026-12-01"] {
+        let res = admin
+            .post(
+                &format!("{page}/sessions"),
+                &[
+                    ("session_on", on),
+                    ("session_opens_at", "14:00"),
+                    ("session_closes_at", "15:30"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    let offer: together_core::ServiceId = page.trim_start_matches("/offers/").parse().unwrap();
+    let sessions = app
+        .store
+        .offer_sessions(
+            app.pcn,
+            &together_store::offers::SessionFilter {
+                offer: Some(offer),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (today, next) = (sessions[0].id, sessions[1].id);
+    let susan = active_champion(&app, "Susan", role, false).await;
+    app.store
+        .link_champion_user(app.pcn, susan, app.users[&Role::Champion].0, &a)
+        .await
+        .unwrap();
+    let mut phone = app.signed_in(Role::Champion).await;
+    // Not her offer yet: she cannot see its register, by link or by posting.
+    assert_eq!(
+        phone
+            .get(&format!("/sessions/{today}/register"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        phone
+            .post(
+                &format!("/sessions/{today}/register"),
+                &[("new", "Florence Ashworth")]
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    admin
+        .post(
+            &format!("{page}/leads"),
+            &[("champion_id", &susan.to_string())],
+        )
+        .await;
+    let rota = phone.get("/sessions/rota").await;
+    assert!(
+        rota.body.contains(&format!("/sessions/{today}/register")),
+        "today's register is hers to take"
+    );
+    let form = [
+        ("came", ""),
+        ("new", "florence ashworth"),
+        ("new", "Bill T"),
+        ("others", "3"),
+    ];
+    for _ in 0..2 {
+        let saved = phone
+            .post(&format!("/sessions/{today}/register"), &form)
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert_eq!(
+            saved.location(),
+            format!("/sessions/{today}/register?saved=1")
+        );
+    }
+    let shown = phone
+        .get(&format!("/sessions/{today}/register?saved=1"))
+        .await;
+    assert!(shown.body.contains("Register saved."));
+    assert!(shown.body.contains("Florence A.") && !shown.body.contains("Ashworth"));
+    let r = app
+        .store
+        .register(app.pcn, today, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.came.len(), r.others), (2, 3), "sent twice, kept once");
+    let early = phone
+        .post(&format!("/sessions/{next}/register"), &form)
+        .await;
+    assert_eq!(early.status, StatusCode::BAD_REQUEST);
+    assert!(early.body.contains("take its register on the day"));
+    let bad = phone
+        .post(
+            &format!("/sessions/{today}/register"),
+            &[("others", "lots")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Enter how many others came"));
+    // The coordinator sees the attendance on the offer's page; the rest of the team does not.
+    let offer_page = admin.get(&page).await;
+    assert!(offer_page.body.contains("Attendance"));
+    assert!(offer_page.body.contains("5 came"));
+    let mut gp = app.signed_in(Role::Clinician).await;
+    let seen = gp.get(&page).await;
+    assert!(!seen.body.contains("Florence A.") && !seen.body.contains("Attendance"));
+    assert_eq!(
+        gp.get(&format!("/sessions/{today}/register")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -3,6 +3,7 @@
 //! on the rotas of sessions they are clear for, on their phone. One module per page.
 
 mod offer;
+mod register;
 mod rota;
 mod sessions;
 
@@ -18,6 +19,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let manage = Policy::Allow(Action::ManageOffers);
     let view = Policy::Allow(Action::ViewOffers);
     let rota = Policy::Allow(Action::TakeRotaPlaces);
+    let register = Policy::Allow(Action::TakeRegisters);
     r.get("/offers", view, offer::list)
         .post("/offers", manage, offer::add)
         .get("/offers/{id}", view, offer::view)
@@ -35,6 +37,8 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/sessions/{id}/rota/take", rota, rota::take)
         .post("/sessions/{id}/rota/leave", rota, rota::leave)
         .post("/sessions/{id}/rota/swap", rota, rota::swap)
+        .get("/sessions/{id}/register", register, register::page)
+        .post("/sessions/{id}/register", register, register::save)
         .get("/sessions/{id}", view, sessions::view)
         .post("/sessions/{id}/cancel", manage, sessions::cancel)
         .post("/sessions/{id}/move", manage, sessions::move_session)

@@ -319,6 +319,58 @@ impl ScheduleFields {
     }
 }
 
+/// An offer's attendance, from its registers, for the people who run it.
+struct Figures {
+    a: together_core::offers::Attendance,
+    /// The last sessions' attendances as bars.
+    bars: Vec<crate::pages::insight::Bar>,
+    height: usize,
+    /// (date, named, others, new, total).
+    rows: Vec<(String, usize, i64, usize, i64)>,
+}
+
+/// How many sessions the attendance chart shows.
+const CHART_SESSIONS: usize = 12;
+
+fn figures(registers: &[(time::Date, Vec<String>, i64)]) -> Option<Figures> {
+    if registers.is_empty() {
+        return None;
+    }
+    let a = together_core::offers::attendance(registers);
+    let recent = &a.per_session[a.per_session.len().saturating_sub(CHART_SESSIONS)..];
+    let most = recent
+        .iter()
+        .map(|(_, n, o, _)| *n as i64 + o)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let bars = recent
+        .iter()
+        .enumerate()
+        .map(|(i, (day, named, others, _))| {
+            let total = *named as i64 + others;
+            crate::pages::insight::Bar {
+                label: date(day),
+                value: total.to_string(),
+                y: (i * 22) as f64,
+                width: 300.0 * total as f64 / most as f64,
+            }
+        })
+        .collect();
+    let rows = a
+        .per_session
+        .iter()
+        .rev()
+        .map(|(day, named, others, new)| (date(day), *named, *others, *new, *named as i64 + others))
+        .collect();
+    Some(Figures {
+        height: recent.len() * 22 + 10,
+        a,
+        bars,
+        rows,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "offer.html")]
 struct OfferPage {
@@ -337,6 +389,10 @@ struct OfferPage {
     leads: Vec<(String, String)>,
     lead_choices: Vec<(String, String)>,
     can_manage: bool,
+    /// Attendance, shown to the people who run the offer.
+    figures: Option<Figures>,
+    /// The last sessions held, each with its register: (session id, date, what the register says).
+    recent: Vec<(String, String, String)>,
     /// Where the details form posts.
     action: String,
     form: OfferForm,
@@ -459,6 +515,16 @@ async fn render_offer(
         sessions: super::offer::session_rows(&sessions),
         leads,
         lead_choices,
+        figures: if can_manage {
+            figures(&store.registers_of(pcn, id).await?)
+        } else {
+            None
+        },
+        recent: if can_manage {
+            recent_registers(state, pcn, id, today).await?
+        } else {
+            Vec::new()
+        },
         can_manage,
         action: format!("/offers/{id}"),
         day_boxes: edits.schedule.day_boxes(),
@@ -480,6 +546,37 @@ async fn render_offer(
     };
     let status = form_status(!page.problem.errors.is_empty());
     Ok((status, Html(page.render()?)).into_response())
+}
+
+/// How many past sessions the offer's page lists with their registers.
+const RECENT_SESSIONS: usize = 5;
+
+async fn recent_registers(
+    state: &AppState,
+    pcn: PcnId,
+    offer: ServiceId,
+    today: time::Date,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    let store = state.store();
+    let held = store
+        .offer_sessions(
+            pcn,
+            &SessionFilter {
+                offer: Some(offer),
+                to: Some(today),
+                ..SessionFilter::default()
+            },
+        )
+        .await?;
+    let mut out = Vec::new();
+    for s in held.iter().rev().take(RECENT_SESSIONS) {
+        let said = match store.register(pcn, s.id, None).await? {
+            Some(r) => format!("{} came", r.came.len() as i64 + r.others),
+            None => "Not taken yet".to_owned(),
+        };
+        out.push((s.id.to_string(), date(&s.on), said));
+    }
+    Ok(out)
 }
 
 pub(super) async fn view(

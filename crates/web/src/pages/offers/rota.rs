@@ -29,6 +29,8 @@ struct RotaRow {
     cancelled: bool,
     /// They lead the offer (rather than hold a rota place).
     leads: bool,
+    /// They lead it and it is today's: where to take its register (else empty).
+    register: String,
     /// Other sessions of the same offer with a place free, to swap to: (id, when).
     swaps: Vec<(String, String)>,
 }
@@ -59,7 +61,7 @@ async fn own_record(state: &AppState, ctx: &Ctx) -> Result<Option<Champion>, App
         .await?)
 }
 
-fn row(s: &Session, leads: bool, swaps: Vec<(String, String)>) -> RotaRow {
+fn row(s: &Session, leads: bool, today: time::Date, swaps: Vec<(String, String)>) -> RotaRow {
     RotaRow {
         id: s.id.to_string(),
         offer: s.offer_name.clone(),
@@ -68,6 +70,11 @@ fn row(s: &Session, leads: bool, swaps: Vec<(String, String)>) -> RotaRow {
         venue: s.venue_name.clone().unwrap_or_default(),
         cancelled: s.cancelled,
         leads,
+        register: if leads && s.on == today && !s.cancelled {
+            format!("/sessions/{}/register", s.id)
+        } else {
+            String::new()
+        },
         swaps,
     }
 }
@@ -115,13 +122,17 @@ async fn render(state: &AppState, ctx: &Ctx, problem: Problem) -> Result<Respons
                     Vec::new()
                 };
                 if on_rota || leads {
-                    mine.push(row(s, leads && !on_rota, swaps));
+                    // A lead takes the register even when also on the rota.
+                    let mut r = row(s, leads, today, swaps);
+                    r.leads = leads && !on_rota;
+                    mine.push(r);
                 }
             }
-            (
-                mine,
-                open.iter().map(|s| row(s, false, Vec::new())).collect(),
-            )
+            let open = open
+                .iter()
+                .map(|s| row(s, false, today, Vec::new()))
+                .collect();
+            (mine, open)
         }
         None => (Vec::new(), Vec::new()),
     };

@@ -96,6 +96,8 @@ struct SessionPage {
     on: String,
     back: String,
     cancelled_text: String,
+    /// Where to take its register, once the day has come (else empty).
+    register: String,
     can_manage: bool,
     /// (name, signed up, dropped out).
     rota: Vec<(String, String, String)>,
@@ -171,6 +173,11 @@ async fn render_session(
         on: date(&s.on),
         back: format!("/offers/{}", s.offer_id),
         cancelled_text: format!("This session is cancelled. {}", s.note),
+        register: if can_manage && !s.cancelled && s.on <= state.now().date() {
+            format!("/sessions/{id}/register")
+        } else {
+            String::new()
+        },
         can_manage,
         rota,
         champion_choices,
