@@ -287,6 +287,7 @@ async fn time_and_expenses(
             on: (now - Duration::days(days_ago)).date(),
             minutes: 90 + 30 * ((i as i64 + week) % 3),
             activity: activity.into(),
+            offer: None,
         };
         let entry = store.log_hours(pcn, id, &hours, &at(days_ago)).await?;
         if week > 0 {
@@ -318,6 +319,7 @@ async fn time_and_expenses(
             pence,
             tenths_of_miles: tenths,
             pence_per_mile: tenths.map(|_| 45),
+            offer: None,
         };
         let entry = store
             .claim_expense(pcn, id, &e, None, &at(days_ago))

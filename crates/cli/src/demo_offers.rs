@@ -351,6 +351,7 @@ pub async fn build(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
     flu_clinics(store, pcn, flu, now).await?;
     rotas(store, pcn, &helpers_pool, now).await?;
     registers(store, pcn, now).await?;
+    leads_time(store, pcn, now).await?;
     changes(store, pcn, now).await
 }
 
@@ -553,6 +554,48 @@ async fn registers(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
         store
             .save_register(pcn, s.id, None, &register, &dated(pcn, "register", at))
             .await?;
+    }
+    Ok(())
+}
+
+/// The time the leads gave to their offers over the last three weeks, approved, so the
+/// coordinator's totals show each offer's share of the hours gifted.
+async fn leads_time(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<()> {
+    use together_core::hours_expenses::NewHours;
+    use together_store::champions::Claim;
+    let today = now.date();
+    let offers = store.offers(pcn).await?;
+    let held = store
+        .offer_sessions(
+            pcn,
+            &SessionFilter {
+                from: Some(today - Duration::days(21)),
+                to: Some(today - Duration::days(1)),
+                ..SessionFilter::default()
+            },
+        )
+        .await?;
+    for s in &held {
+        let Some(o) = offers.iter().find(|o| o.id == s.offer_id) else {
+            continue;
+        };
+        for lead in &o.leads {
+            let hours = NewHours {
+                on: s.on,
+                minutes: (s.closes_at - s.opens_at).whole_minutes() + 30,
+                activity: format!("Leading {}", o.name),
+                offer: Some(o.id),
+            };
+            let at = dated(
+                pcn,
+                "champion_hours",
+                s.on.midnight().assume_utc() + Duration::hours(18),
+            );
+            let entry = store.log_hours(pcn, *lead, &hours, &at).await?;
+            store
+                .decide_claim(pcn, Claim::Hours, &entry, true, "", &at)
+                .await?;
+        }
     }
     Ok(())
 }

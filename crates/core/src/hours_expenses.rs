@@ -3,6 +3,7 @@
 //! by the name a phone gives them).
 
 use crate::people::{parse_date, FieldError};
+use crate::ServiceId;
 use serde::Deserialize;
 use time::Date;
 
@@ -129,6 +130,9 @@ pub struct HoursForm {
     pub hours: String,
     /// What the time was for: an offer, a session, or general ("phoning round the walkers").
     pub activity: String,
+    /// The offer it was for, if one (named apart from the expense form's on the same page).
+    #[serde(rename = "hours_offer_id")]
+    pub offer_id: String,
 }
 
 /// Checked hours.
@@ -137,6 +141,24 @@ pub struct NewHours {
     pub on: Date,
     pub minutes: i64,
     pub activity: String,
+    /// The offer the time was given to; `None`: general.
+    pub offer: Option<ServiceId>,
+}
+
+/// The offer a claim is for, from a list whose first choice is "none".
+fn offer_choice(field: &'static str, v: &str, errors: &mut Vec<FieldError>) -> Option<ServiceId> {
+    let v = v.trim();
+    if v.is_empty() {
+        return None;
+    }
+    let id = v.parse().ok();
+    if id.is_none() {
+        errors.push(FieldError {
+            field,
+            message: "Choose an offer from the list, or none".into(),
+        });
+    }
+    id
 }
 
 impl HoursForm {
@@ -166,11 +188,13 @@ impl HoursForm {
             "Say what the time was for, like \"Tuesday health walk\"",
             &mut errors,
         );
+        let offer = offer_choice("hours_offer_id", &self.offer_id, &mut errors);
         match (on, minutes) {
             (Some(on), Some(minutes)) if errors.is_empty() => Ok(NewHours {
                 on,
                 minutes,
                 activity,
+                offer,
             }),
             _ => Err(errors),
         }
@@ -202,6 +226,8 @@ pub struct ExpenseForm {
     pub description: String,
     pub amount: String,
     pub miles: String,
+    /// The offer it was for, if one.
+    pub offer_id: String,
 }
 
 /// A checked expense; `pence` is what is owed (for mileage, miles × the PCN's rate).
@@ -214,6 +240,8 @@ pub struct NewExpense {
     /// Tenths of a mile, for mileage.
     pub tenths_of_miles: Option<i64>,
     pub pence_per_mile: Option<i64>,
+    /// The offer it was for; `None`: general.
+    pub offer: Option<ServiceId>,
 }
 
 impl ExpenseForm {
@@ -267,8 +295,10 @@ impl ExpenseForm {
             }
             None => {}
         }
+        let offer = offer_choice("expense_offer_id", &self.offer_id, &mut errors);
         match (on, kind, amount) {
             (Some(on), Some(kind), Some(pence)) if errors.is_empty() => Ok(NewExpense {
+                offer,
                 on,
                 kind,
                 description,
@@ -333,6 +363,7 @@ mod tests {
             on: on.into(),
             hours: hours.into(),
             activity: what.into(),
+            offer_id: String::new(),
         };
         let ok = f("24/11/2026", "1:45", "Tuesday health walk")
             .parse(TODAY)
@@ -345,6 +376,13 @@ mod tests {
         let e = HoursForm::default().parse(TODAY).unwrap_err();
         let fields: Vec<_> = e.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["on", "hours", "activity"]);
+        let e = HoursForm {
+            offer_id: "the walking group".into(),
+            ..f("24/11/2026", "2", "Walk")
+        }
+        .parse(TODAY)
+        .unwrap_err();
+        assert_eq!(e[0].field, "hours_offer_id");
     }
 
     #[test]
@@ -355,6 +393,7 @@ mod tests {
             description: "Drove Florence to the singing group".into(),
             amount: amount.into(),
             miles: miles.into(),
+            offer_id: String::new(),
         };
         let m = f("mileage", "", "12.5").parse(TODAY, 45).unwrap();
         assert_eq!(

@@ -153,6 +153,8 @@ pub struct HoursEntry {
     pub on: Date,
     pub minutes: i64,
     pub activity: String,
+    /// The offer the time was given to; `None`: general.
+    pub offer_id: Option<together_core::ServiceId>,
     pub status: ClaimStatus,
     pub reason: String,
 }
@@ -171,6 +173,8 @@ pub struct ExpenseEntry {
     pub pence_per_mile: Option<i64>,
     /// The receipt's checked type, when there is one.
     pub receipt_type: Option<String>,
+    /// The offer it was for; `None`: general.
+    pub offer_id: Option<together_core::ServiceId>,
     pub status: ClaimStatus,
     pub reason: String,
 }
@@ -731,6 +735,7 @@ macro_rules! impl_champion_store {
                 on: $crate::queries::parse_iso_date(&r.try_get::<String, _>("on_date")?)?,
                 minutes: r.try_get("minutes")?,
                 activity: r.try_get("activity")?,
+                offer_id: r.try_get::<Option<String>, _>("service_id")?.map(|s| $crate::queries::parsed("service id", &s)).transpose()?,
                 status: $crate::champions::ClaimStatus::parse(&r.try_get::<String, _>("status")?)?,
                 reason: r.try_get("reason")?,
             })
@@ -748,6 +753,7 @@ macro_rules! impl_champion_store {
                 tenths_of_miles: r.try_get("tenths_of_miles")?,
                 pence_per_mile: r.try_get("pence_per_mile")?,
                 receipt_type: r.try_get("receipt_type")?,
+                offer_id: r.try_get::<Option<String>, _>("service_id")?.map(|s| $crate::queries::parsed("service id", &s)).transpose()?,
                 status: $crate::champions::ClaimStatus::parse(&r.try_get::<String, _>("status")?)?,
                 reason: r.try_get("reason")?,
             })
@@ -1188,14 +1194,18 @@ macro_rules! impl_champion_store {
             async fn log_hours(&self, pcn: together_core::PcnId, id: together_core::ChampionId, h: &together_core::hours_expenses::NewHours, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
+                if let Some(offer) = h.offer {
+                    offer_in(&mut tx, pcn, offer).await?;
+                }
                 let entry = uuid::Uuid::new_v4().to_string();
-                sqlx::query("INSERT INTO champion_hours (id, champion_id, on_date, minutes, activity, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)")
+                sqlx::query("INSERT INTO champion_hours (id, champion_id, on_date, minutes, activity, status, created_at, service_id) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)")
                     .bind(&entry)
                     .bind(id.to_string())
                     .bind($crate::queries::iso_date(h.on))
                     .bind(h.minutes)
                     .bind(&h.activity)
                     .bind($crate::queries::secs(audit.at))
+                    .bind(h.offer.map(|o| o.to_string()))
                     .execute(&mut *tx)
                     .await?;
                 write_audit(&mut tx, &audit.about("champion_hours", &entry)).await?;
@@ -1206,8 +1216,11 @@ macro_rules! impl_champion_store {
             async fn claim_expense(&self, pcn: together_core::PcnId, id: together_core::ChampionId, e: &together_core::hours_expenses::NewExpense, receipt: Option<(&str, &str)>, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
                 champion_in(&mut tx, pcn, id).await?;
+                if let Some(offer) = e.offer {
+                    offer_in(&mut tx, pcn, offer).await?;
+                }
                 let entry = uuid::Uuid::new_v4().to_string();
-                sqlx::query("INSERT INTO champion_expense (id, champion_id, on_date, kind, description, pence, tenths_of_miles, pence_per_mile, receipt_file, receipt_type, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11)")
+                sqlx::query("INSERT INTO champion_expense (id, champion_id, on_date, kind, description, pence, tenths_of_miles, pence_per_mile, receipt_file, receipt_type, status, created_at, service_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12)")
                     .bind(&entry)
                     .bind(id.to_string())
                     .bind($crate::queries::iso_date(e.on))
@@ -1219,6 +1232,7 @@ macro_rules! impl_champion_store {
                     .bind(receipt.map(|r| r.0))
                     .bind(receipt.map(|r| r.1))
                     .bind($crate::queries::secs(audit.at))
+                    .bind(e.offer.map(|o| o.to_string()))
                     .execute(&mut *tx)
                     .await?;
                 write_audit(&mut tx, &audit.about("champion_expense", &entry)).await?;

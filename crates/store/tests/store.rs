@@ -727,48 +727,47 @@ async fn pending_migrations_on_a_database_with_data_are_preceded_by_a_backup() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("together.sqlite");
     let backups = dir.path().join("backups");
-    let (store, first) = SqliteStore::open(&path, Some(&backups)).await.unwrap();
-    assert!(first.backup.is_none(), "a new database needs no backup");
-    store
-        .create_pcn("Harbourview PCN", None, NOW)
-        .await
-        .unwrap();
-    store.close().await;
-    // Pretend the last migration has not run yet, as after an upgrade.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let last: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
-        .bind(last)
-        .execute(&pool)
-        .await
-        .unwrap();
-    // …and undo what it created: the tables its file creates.
-    let dir_of = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    let mut files: Vec<_> = std::fs::read_dir(&dir_of)
+    // A database as the previous version left it: every migration but the last, from copies of
+    // the files (so their checksums are the ones the binary knows).
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut files: Vec<_> = std::fs::read_dir(&source)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    let sql = std::fs::read_to_string(files.last().unwrap()).unwrap();
-    let created: Vec<&str> = sql
-        .split("CREATE TABLE ")
-        .skip(1)
-        .filter_map(|rest| rest.split_whitespace().next())
-        .collect();
-    assert!(!created.is_empty(), "the last migration creates a table");
-    // Children before the tables they reference.
-    for table in created.iter().rev() {
-        sqlx::query(&format!("DROP TABLE {table}"))
-            .execute(&pool)
-            .await
-            .unwrap();
+    let earlier = dir.path().join("earlier-migrations");
+    std::fs::create_dir(&earlier).unwrap();
+    for f in &files[..files.len() - 1] {
+        std::fs::copy(f, earlier.join(f.file_name().unwrap())).unwrap();
     }
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(earlier.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO pcn (id, name, created_at) VALUES ($1, 'Harbourview PCN', 0)")
+        .bind(PcnId::new().to_string())
+        .execute(&pool)
+        .await
+        .unwrap();
     pool.close().await;
+    let last: i64 = files
+        .last()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .split('_')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
 
     let (store, opened) = SqliteStore::open(&path, Some(&backups)).await.unwrap();
     assert_eq!(opened.applied, vec![last]);
@@ -782,9 +781,14 @@ async fn pending_migrations_on_a_database_with_data_are_preceded_by_a_backup() {
     let pcn = store.pcns().await.unwrap()[0].id;
     assert!(
         store.imports(pcn).await.unwrap().is_empty()
-            && store.cohorts(pcn).await.unwrap().is_empty(),
-        "the migration ran: every table is there again"
+            && store.cohorts(pcn).await.unwrap().is_empty()
+            && store.hours(pcn, None).await.unwrap().is_empty(),
+        "the migration ran: every table is there"
     );
+    // A fresh database needs no backup.
+    let fresh = dir.path().join("fresh.sqlite");
+    let (_, first) = SqliteStore::open(&fresh, Some(&backups)).await.unwrap();
+    assert!(first.backup.is_none(), "a new database needs no backup");
 }
 
 on_both!(champions_journey_roles_and_dbs_rules_hold_in_the_store);
@@ -1060,6 +1064,7 @@ async fn a_champion_with_everything(store: &DynStore) -> (PcnId, together_core::
                 on,
                 minutes: 90,
                 activity: "Walk".into(),
+                offer: None,
             },
             &a,
         )
@@ -1076,6 +1081,7 @@ async fn a_champion_with_everything(store: &DynStore) -> (PcnId, together_core::
                 pence: 680,
                 tenths_of_miles: None,
                 pence_per_mile: None,
+                offer: None,
             },
             Some(("receipt.png", "image/png")),
             &a,

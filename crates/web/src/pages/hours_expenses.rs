@@ -161,6 +161,8 @@ struct MyClaimsPage {
     /// Which form the errors belong to: "hours" or "expense".
     failed: &'static str,
     receipt_hint: String,
+    /// The offers time and expenses can be for, with "none" first.
+    offers: Vec<(String, String)>,
 }
 
 impl MyClaimsPage {
@@ -241,9 +243,31 @@ async fn render_mine(
             "A photo from your phone, up to {} MB",
             RECEIPT_MAX_BYTES / (1024 * 1024)
         ),
+        offers: offer_choices(state, pcn).await?,
     };
     let status = form_status(!page.errors.is_empty());
     Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The offers a claim can be for (running or paused), after "none".
+async fn offer_choices(state: &AppState, pcn: PcnId) -> Result<Vec<(String, String)>, AppError> {
+    use together_core::offers::OfferStatus;
+    let mut out = vec![(String::new(), "None: general".to_owned())];
+    out.extend(
+        state
+            .store()
+            .offers(pcn)
+            .await?
+            .into_iter()
+            .filter(|o| matches!(o.status, OfferStatus::Active | OfferStatus::Paused))
+            .map(|o| (o.id.to_string(), o.name)),
+    );
+    Ok(out)
+}
+
+/// An offer that is not (or no longer) the PCN's, as the form's error.
+fn offer_refused(field: &'static str) -> Vec<FieldError> {
+    crate::layout::one_error(field, "Choose an offer from the list, or none")
 }
 
 async fn my_claims(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -279,11 +303,18 @@ async fn log_hours(
         None,
         Outcome::Allowed,
     );
-    state
+    match state
         .store()
         .log_hours(me.pcn_id, me.id, &hours, &audit)
-        .await?;
-    Ok(Redirect::to("/champions/me/hours").into_response())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/champions/me/hours").into_response()),
+        Err(StoreError::NotFound("offer")) => {
+            let e = offer_refused("hours_offer_id");
+            render_mine(&state, &ctx, form, ExpenseForm::default(), e, "hours").await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
@@ -325,6 +356,7 @@ async fn read_expense(
             "description" => form.description = value,
             "amount" => form.amount = value,
             "miles" => form.miles = value,
+            "expense_offer_id" => form.offer_id = value,
             _ => {}
         }
     }
@@ -406,8 +438,14 @@ async fn claim_expense(
     if let (Err(_), Some((path, _, _))) = (&recorded, &kept) {
         let _ = tokio::fs::remove_file(path).await;
     }
-    recorded?;
-    Ok(Redirect::to("/champions/me/hours").into_response())
+    match recorded {
+        Ok(_) => Ok(Redirect::to("/champions/me/hours").into_response()),
+        Err(StoreError::NotFound("offer")) => {
+            let e = offer_refused("expense_offer_id");
+            render_mine(&state, &ctx, HoursForm::default(), form, e, "expense").await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn send_receipt(
@@ -546,6 +584,13 @@ async fn render_claims(state: &AppState, ctx: &Ctx, error: String) -> Result<Res
     let mut by_month: BTreeMap<String, Sum> = BTreeMap::new();
     let mut by_champion: BTreeMap<String, Sum> = BTreeMap::new();
     let mut by_practice: BTreeMap<String, Sum> = BTreeMap::new();
+    let mut by_offer: BTreeMap<String, Sum> = BTreeMap::new();
+    let offers = store.offers(pcn).await?;
+    let offer_of = |id: Option<together_core::ServiceId>| {
+        id.and_then(|id| offers.iter().find(|o| o.id == id))
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| "General, not one offer".into())
+    };
     let mut all = Sum::default();
     let month = |d: &time::Date| format!("{}-{:02}", d.year(), d.month() as u8);
     for h in hours.iter().filter(|h| h.status == ClaimStatus::Approved) {
@@ -553,6 +598,7 @@ async fn render_claims(state: &AppState, ctx: &Ctx, error: String) -> Result<Res
             (&mut by_month, month(&h.on)),
             (&mut by_champion, name_of(h.champion_id)),
             (&mut by_practice, practice_of(h.champion_id)),
+            (&mut by_offer, offer_of(h.offer_id)),
         ] {
             key.0.entry(key.1).or_default().minutes += h.minutes;
         }
@@ -566,6 +612,7 @@ async fn render_claims(state: &AppState, ctx: &Ctx, error: String) -> Result<Res
             (&mut by_month, month(&e.on)),
             (&mut by_champion, name_of(e.champion_id)),
             (&mut by_practice, practice_of(e.champion_id)),
+            (&mut by_offer, offer_of(e.offer_id)),
         ] {
             key.0.entry(key.1).or_default().pence += e.pence;
         }
@@ -587,6 +634,7 @@ async fn render_claims(state: &AppState, ctx: &Ctx, error: String) -> Result<Res
             ("By month", "Month", totals(by_month, hourly)),
             ("By champion", "Champion", totals(by_champion, hourly)),
             ("By home practice", "Practice", totals(by_practice, hourly)),
+            ("By offer", "Offer", totals(by_offer, hourly)),
         ],
         total: total("All".into(), &all, hourly),
         rate: mileage_rate(state, pcn).await?,

@@ -421,3 +421,108 @@ async fn a_register_is_taken_by_a_lead_on_the_day_and_only_leads_see_it(db: Db) 
         StatusCode::FORBIDDEN
     );
 }
+
+on_both!(time_given_to_an_offer_shows_in_the_coordinators_totals_by_offer);
+async fn time_given_to_an_offer_shows_in_the_coordinators_totals_by_offer(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = audit(app.pcn);
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let res = admin
+        .post(
+            "/offers",
+            &[
+                ("name", "Chair yoga"),
+                ("description", "Gentle stretches sitting down."),
+                ("offer_kind", "group"),
+                ("offer_status", "active"),
+            ],
+        )
+        .await;
+    let offer = res.location().trim_start_matches("/offers/").to_owned();
+    let role = app
+        .store
+        .add_champion_role(
+            app.pcn,
+            &NewRole {
+                name: "Group welcomer".into(),
+                description: "Makes the tea".into(),
+                dbs_level: DbsLevel::None,
+                regulated_activity: false,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    let susan = active_champion(&app, "Susan", role, false).await;
+    app.store
+        .link_champion_user(app.pcn, susan, app.users[&Role::Champion].0, &a)
+        .await
+        .unwrap();
+    let mut phone = app.signed_in(Role::Champion).await;
+    let page = phone.get("/champions/me/hours").await;
+    assert!(page.body.contains("Chair yoga"), "the offer is a choice");
+    let stranger = together_core::ServiceId::new().to_string();
+    let refused = phone
+        .post(
+            "/champions/me/hours",
+            &[
+                ("on", "24/11/2026"),
+                ("hours", "1.5"),
+                ("activity", "Yoga"),
+                ("hours_offer_id", &stranger),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused
+        .body
+        .contains("Choose an offer from the list, or none"));
+    assert!(
+        app.store
+            .hours(app.pcn, Some(susan))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing saved"
+    );
+    let logged = phone
+        .post(
+            "/champions/me/hours",
+            &[
+                ("on", "24/11/2026"),
+                ("hours", "1.5"),
+                ("activity", "Yoga"),
+                ("hours_offer_id", &offer),
+            ],
+        )
+        .await;
+    assert_eq!(logged.status, StatusCode::SEE_OTHER, "{}", logged.body);
+    let entry = app
+        .store
+        .hours(app.pcn, Some(susan))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(entry.offer_id.map(|o| o.to_string()), Some(offer.clone()));
+    app.store
+        .decide_claim(
+            app.pcn,
+            together_store::champions::Claim::Hours,
+            &entry.id,
+            true,
+            "",
+            &a,
+        )
+        .await
+        .unwrap();
+    let claims = admin.get("/champions/claims").await;
+    let by_offer = claims
+        .body
+        .split("By offer")
+        .nth(1)
+        .expect("a table by offer");
+    assert!(
+        by_offer.contains("<td>Chair yoga</td><td>1 h 30 min</td>"),
+        "{by_offer}"
+    );
+}
