@@ -219,6 +219,16 @@ async fn an_offer_its_sessions_and_a_rota_from_the_coordinator_to_a_champions_ph
         rota.body.contains(&format!("/sessions/{first}/rota/leave")),
         "Dave's place is his, and he can give it up"
     );
+    let progress = phone.get("/champions/me").await;
+    let next = progress
+        .body
+        .split("My next sessions")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        next.contains("Harbourview walking group") && next.contains("1 December 2026"),
+        "his own area shows his next session"
+    );
     let full = phone
         .post(&format!("/sessions/{first}/rota/take"), &[])
         .await;

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// How many of their next sessions "My progress" lists (the rest are on My sessions).
+const UPCOMING_SESSIONS: usize = 5;
+
 #[derive(Template)]
 #[template(path = "champion_me.html")]
 pub(super) struct MyPage {
@@ -17,6 +20,8 @@ pub(super) struct MyPage {
     contacts: Vec<together_store::champions::EmergencyContact>,
     /// (title, when) of workshops they are booked on, still to come.
     workshops: Vec<(String, String)>,
+    /// (offer, when) of the next sessions they lead or help at.
+    sessions: Vec<(String, String)>,
     error: String,
     /// The field the error is about: "reason" (stepping back) or "my_phone" (details).
     error_for: &'static str,
@@ -185,9 +190,29 @@ pub(super) async fn render_mine(
         .store()
         .champion_of_user(actor.pcn_id, actor.user_id, &audit)
         .await?;
-    let (badges, training, contacts, workshops) = match &champion {
+    let (badges, training, contacts, workshops, sessions) = match &champion {
         Some(c) => {
             let today = state.now().date();
+            let sessions = state
+                .store()
+                .offer_sessions(
+                    actor.pcn_id,
+                    &together_store::offers::SessionFilter {
+                        from: Some(today),
+                        champion: Some(c.id),
+                        ..Default::default()
+                    },
+                )
+                .await?
+                .into_iter()
+                .take(UPCOMING_SESSIONS)
+                .map(|s| {
+                    (
+                        s.offer_name.clone(),
+                        format!("{}, {}", date(&s.on), s.times()),
+                    )
+                })
+                .collect();
             let workshops = state
                 .store()
                 .workshops(actor.pcn_id)
@@ -208,9 +233,10 @@ pub(super) async fn render_mine(
                 training_rows(&state.store().training(actor.pcn_id, Some(c.id)).await?),
                 state.store().emergency_contacts(actor.pcn_id, c.id).await?,
                 workshops,
+                sessions,
             )
         }
-        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()),
     };
     let (journey, steps, held) = match &champion {
         Some(c) => {
@@ -279,6 +305,7 @@ pub(super) async fn render_mine(
         training,
         contacts,
         workshops,
+        sessions,
         error,
         error_for,
         notice,
