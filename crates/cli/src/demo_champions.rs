@@ -445,6 +445,22 @@ pub async fn partners(
             capacity: Some(venue.4),
         };
         store.add_venue(pcn, Some(&id), &v, &a).await?;
+        let people = [
+            (contact, "The person to ask first"),
+            (
+                ["Mary Dunn", "Sam Okoro", "Kath Brennan"][i % 3],
+                "Runs the sessions we share",
+            ),
+        ];
+        for (k, (name, title)) in people.into_iter().enumerate() {
+            let c = together_core::partners::NewContact {
+                name: name.into(),
+                title: title.into(),
+                phone: Some(format!("07700 900{:03}", 600 + 2 * i + k)),
+                email: None,
+            };
+            store.add_partner_contact(pcn, &id, &c, &a).await?;
+        }
         let agreement = NewDated {
             title: "Venue agreement".into(),
             reference: String::new(),

@@ -101,6 +101,67 @@ impl PartnerForm {
     }
 }
 
+/// Someone to talk to at a partner, as typed (named apart from the partner's own phone and
+/// email on the same page).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ContactForm {
+    pub contact_name: String,
+    /// What they do there ("Captain", "Runs the lunch club").
+    pub contact_title: String,
+    pub contact_phone: String,
+    pub contact_email: String,
+}
+
+/// A checked contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContact {
+    pub name: String,
+    pub title: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+impl ContactForm {
+    pub fn parse(&self) -> Result<NewContact, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = name(
+            "contact_name",
+            "their name",
+            &self.contact_name,
+            &mut errors,
+        );
+        let title = text("contact_title", &self.contact_title, 100, None, &mut errors);
+        let mut reach = Vec::new();
+        let phone = phone(&self.contact_phone, &mut reach);
+        let email = email(&self.contact_email, &mut reach);
+        errors.extend(reach.into_iter().map(|e| FieldError {
+            field: if e.field == "phone" {
+                "contact_phone"
+            } else {
+                "contact_email"
+            },
+            message: e.message,
+        }));
+        if phone.is_none() && email.is_none() && errors.is_empty() {
+            errors.push(FieldError {
+                field: "contact_phone",
+                message: "Enter a phone number or an email address for them".into(),
+            });
+        }
+        if errors.is_empty() {
+            Ok(NewContact {
+                name,
+                title,
+                phone,
+                email,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 /// An optional web address (http or https, no spaces, at most 300 characters).
 pub(crate) fn web_address(
     field: &'static str,
@@ -334,6 +395,37 @@ mod tests {
         .parse()
         .unwrap();
         assert_eq!((v.postcode.as_str(), v.capacity), ("HV3 5CC", Some(60)));
+    }
+
+    #[test]
+    fn a_contact_has_a_name_and_a_way_to_reach_them() {
+        let e = ContactForm {
+            contact_name: "Captain Ruth Ellis".into(),
+            ..ContactForm::default()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(e[0].field, "contact_phone");
+        let e = ContactForm {
+            contact_name: "Jo".into(),
+            contact_email: "not an email".into(),
+            ..ContactForm::default()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(e[0].field, "contact_email");
+        let ok = ContactForm {
+            contact_name: "Jo Pennington".into(),
+            contact_title: "Owner".into(),
+            contact_phone: "07700 900501".into(),
+            ..ContactForm::default()
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(
+            (ok.title.as_str(), ok.phone.as_deref()),
+            ("Owner", Some("07700 900501"))
+        );
     }
 
     #[test]

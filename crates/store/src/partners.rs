@@ -32,6 +32,16 @@ pub struct Venue {
     pub capacity: Option<i64>,
 }
 
+/// Someone to talk to at a partner.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
 /// An agreement (due for review) or an insurance policy (due to expire).
 #[derive(Debug, Clone, Serialize)]
 pub struct Document {
@@ -90,6 +100,22 @@ pub trait PartnerStore {
         user: UserId,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError>;
+    async fn add_partner_contact(
+        &self,
+        pcn: PcnId,
+        partner: &str,
+        c: &together_core::partners::NewContact,
+        audit: &NewAuditEvent,
+    ) -> Result<String, StoreError>;
+    async fn remove_partner_contact(
+        &self,
+        pcn: PcnId,
+        partner: &str,
+        contact: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    async fn partner_contacts(&self, pcn: PcnId, partner: &str)
+        -> Result<Vec<Contact>, StoreError>;
     /// The organisation a partner user keeps up to date.
     async fn partner_of_user(&self, pcn: PcnId, user: UserId)
         -> Result<Option<String>, StoreError>;
@@ -128,6 +154,62 @@ macro_rules! impl_partner_store {
 
         #[async_trait::async_trait]
         impl $crate::partners::PartnerStore for $store {
+            async fn add_partner_contact(&self, pcn: together_core::PcnId, partner: &str, c: &together_core::partners::NewContact, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                partner_exists(&mut tx, pcn, Some(partner)).await?;
+                let id = uuid::Uuid::new_v4().to_string();
+                sqlx::query("INSERT INTO partner_contact (id, partner_id, name, title, phone, email, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(&id)
+                    .bind(partner)
+                    .bind(&c.name)
+                    .bind(&c.title)
+                    .bind(&c.phone)
+                    .bind(&c.email)
+                    .bind($crate::queries::secs(audit.at))
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("partner_contact", &id)).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn remove_partner_contact(&self, pcn: together_core::PcnId, partner: &str, contact: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                partner_exists(&mut tx, pcn, Some(partner)).await?;
+                let gone = sqlx::query("DELETE FROM partner_contact WHERE id = $1 AND partner_id = $2")
+                    .bind(contact)
+                    .bind(partner)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if gone != 1 {
+                    return Err($crate::StoreError::NotFound("contact"));
+                }
+                write_audit(&mut tx, &audit.about("partner_contact", contact)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn partner_contacts(&self, pcn: together_core::PcnId, partner: &str) -> Result<Vec<$crate::partners::Contact>, $crate::StoreError> {
+                use sqlx::Row as _;
+                sqlx::query("SELECT c.* FROM partner_contact c JOIN partner p ON p.id = c.partner_id WHERE p.pcn_id = $1 AND c.partner_id = $2 ORDER BY c.created_at, c.id")
+                    .bind(pcn.to_string())
+                    .bind(partner)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok($crate::partners::Contact {
+                            id: r.try_get("id")?,
+                            name: r.try_get("name")?,
+                            title: r.try_get("title")?,
+                            phone: r.try_get("phone")?,
+                            email: r.try_get("email")?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn add_partner(&self, pcn: together_core::PcnId, p: &together_core::partners::NewPartner, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
                 let id = uuid::Uuid::new_v4().to_string();
                 let mut tx = begin(&self.pool).await?;

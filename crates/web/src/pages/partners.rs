@@ -29,9 +29,21 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/partners/mine", own, mine)
         .post("/partners/mine", own, update_mine)
         .post("/partners/mine/venues", own, add_my_venue)
+        .post("/partners/mine/contacts", own, add_my_contact)
+        .post(
+            "/partners/mine/contacts/{contact}/remove",
+            own,
+            remove_my_contact,
+        )
         .get("/partners/{id}", manage, view)
         .post("/partners/{id}", manage, update)
         .post("/partners/{id}/venues", manage, add_venue)
+        .post("/partners/{id}/contacts", manage, add_contact)
+        .post(
+            "/partners/{id}/contacts/{contact}/remove",
+            manage,
+            remove_contact,
+        )
         .post("/partners/{id}/documents", manage, add_document)
         .post("/partners/{id}/users", manage, link_user)
 }
@@ -365,6 +377,7 @@ struct PartnerPage {
     own: bool,
     kinds: &'static [(&'static str, &'static str)],
     venues: Vec<Venue>,
+    contacts: Vec<together_store::partners::Contact>,
     docs: Vec<DocRow>,
     users: Vec<(String, String)>,
     problem: Problem,
@@ -422,6 +435,7 @@ async fn render_partner(
         own,
         kinds: PARTNER_KINDS,
         venues,
+        contacts: store.partner_contacts(pcn, id).await?,
         docs,
         users,
         problem,
@@ -598,4 +612,99 @@ async fn add_my_venue(
         Ok(()) => Ok(Redirect::to("/partners/mine").into_response()),
         Err(e) => render_partner(&state, &ctx, &id, true, Problem::of("venue", e)).await,
     }
+}
+
+/// Adds someone to talk to at `partner`; the page again with the form's errors when it is wrong.
+async fn save_contact(
+    state: &AppState,
+    ctx: &Ctx,
+    partner: &str,
+    own: bool,
+    form: &together_core::partners::ContactForm,
+) -> Result<Response, AppError> {
+    let back = if own {
+        "/partners/mine#contacts".to_owned()
+    } else {
+        format!("/partners/{partner}#contacts")
+    };
+    let contact = match form.parse() {
+        Ok(c) => c,
+        Err(e) => return render_partner(state, ctx, partner, own, Problem::of("contact", e)).await,
+    };
+    let audit = ctx.audit(
+        state,
+        "add_partner_contact",
+        "partner",
+        Some(partner.to_owned()),
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .add_partner_contact(ctx.actor()?.pcn_id, partner, &contact, &audit)
+        .await?;
+    Ok(Redirect::to(&back).into_response())
+}
+
+async fn drop_contact(
+    state: &AppState,
+    ctx: &Ctx,
+    partner: &str,
+    contact: &str,
+    back: String,
+) -> Result<Response, AppError> {
+    let audit = ctx.audit(
+        state,
+        "remove_partner_contact",
+        "partner",
+        Some(partner.to_owned()),
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .remove_partner_contact(ctx.actor()?.pcn_id, partner, contact, &audit)
+        .await?;
+    Ok(Redirect::to(&back).into_response())
+}
+
+async fn add_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<together_core::partners::ContactForm>,
+) -> Result<Response, AppError> {
+    save_contact(&state, &ctx, &id, false, &form).await
+}
+
+async fn remove_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, contact)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let back = format!("/partners/{id}#contacts");
+    drop_contact(&state, &ctx, &id, &contact, back).await
+}
+
+async fn add_my_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<together_core::partners::ContactForm>,
+) -> Result<Response, AppError> {
+    let id = my_partner(&state, &ctx).await?.ok_or(AppError::NotFound)?;
+    save_contact(&state, &ctx, &id, true, &form).await
+}
+
+async fn remove_my_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(contact): Path<String>,
+) -> Result<Response, AppError> {
+    let id = my_partner(&state, &ctx).await?.ok_or(AppError::NotFound)?;
+    drop_contact(
+        &state,
+        &ctx,
+        &id,
+        &contact,
+        "/partners/mine#contacts".into(),
+    )
+    .await
 }

@@ -140,6 +140,85 @@ async fn partners_venues_agreements_and_a_partner_keeping_their_own_details(db: 
     assert_eq!(partner.get(&page).await.status, StatusCode::FORBIDDEN);
     let list = admin.get("/partners").await;
     assert!(list.body.contains("Lieutenant Sam Okoro"));
+
+    // As many people to talk to as the organisation has, each reachable.
+    let unreachable = admin
+        .post(
+            &format!("{page}/contacts"),
+            &[("contact_name", "Captain Ruth Ellis")],
+        )
+        .await;
+    assert_eq!(unreachable.status, StatusCode::BAD_REQUEST);
+    assert!(unreachable
+        .body
+        .contains("Enter a phone number or an email address"));
+    for (name, title, phone) in [
+        ("Captain Ruth Ellis", "Corps officer", "07700 900601"),
+        ("Mary Dunn", "Runs the lunch club", "07700 900602"),
+    ] {
+        let added = admin
+            .post(
+                &format!("{page}/contacts"),
+                &[
+                    ("contact_name", name),
+                    ("contact_title", title),
+                    ("contact_phone", phone),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    }
+    let own = partner
+        .post(
+            "/partners/mine/contacts",
+            &[
+                ("contact_name", "Sam Okoro"),
+                ("contact_email", "sam@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER, "{}", own.body);
+    let mine = partner.get("/partners/mine").await;
+    for seen in [
+        "Captain Ruth Ellis</strong>, Corps officer",
+        "Mary Dunn</strong>, Runs the lunch club",
+        "sam@example.org",
+    ] {
+        assert!(mine.body.contains(seen), "{seen}");
+    }
+    let partner_id = page.trim_start_matches("/partners/");
+    let contacts = app
+        .store
+        .partner_contacts(app.pcn, partner_id)
+        .await
+        .unwrap();
+    assert_eq!(contacts.len(), 3);
+    let removed = partner
+        .post(
+            &format!("/partners/mine/contacts/{}/remove", contacts[1].id),
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store
+            .partner_contacts(app.pcn, partner_id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        partner
+            .post(
+                &format!("{page}/contacts"),
+                &[("contact_name", "X"), ("contact_phone", "07700 900603")]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "a partner keeps only their own organisation's contacts"
+    );
 }
 
 #[tokio::test]
