@@ -2,9 +2,9 @@
 //! and training, partners' and the PCN's agreements and insurance, and risk assessments' reviews.
 //! The compliance dashboard shows it; the reminder task sends from it.
 
-use together_core::champions::training_label;
-use together_core::{ChampionId, PcnId};
-use together_store::champions::{current_checks, Champion, DbsCheck, Training};
+use together_core::champions::{training_label, Clearance};
+use together_core::{ChampionId, ChampionRoleId, PcnId};
+use together_store::champions::{current_checks, Champion, ChampionRole, DbsCheck, Training};
 use together_store::{DynStore, StoreError};
 
 /// One thing that comes due.
@@ -21,6 +21,48 @@ pub(crate) struct Expiring {
     pub due: time::Date,
     /// For a DBS check: its id and whether its renewal is under way (no reminders then).
     pub renewal: Option<(String, bool)>,
+}
+
+/// Whether a champion is clear, today, for a role they hold.
+pub(crate) struct RoleClearance<'a> {
+    pub champion: &'a Champion,
+    pub role: &'a ChampionRole,
+    pub status: Clearance,
+}
+
+/// Who is clear for which of the roles they hold (champions who left are not listed); the
+/// dashboard and the API both show it.
+pub(crate) fn clearance<'a>(
+    champions: &'a [Champion],
+    checks: &[DbsCheck],
+    roles: &'a [ChampionRole],
+    holders: &[(ChampionId, ChampionRoleId)],
+    years: i32,
+    today: time::Date,
+) -> Vec<RoleClearance<'a>> {
+    let mut out = Vec::new();
+    for c in champions
+        .iter()
+        .filter(|c| c.stage != together_core::champions::Stage::Left)
+    {
+        let facts: Vec<_> = checks
+            .iter()
+            .filter(|k| k.champion_id == c.id)
+            .map(DbsCheck::facts)
+            .collect();
+        for role in holders
+            .iter()
+            .filter(|(who, _)| *who == c.id)
+            .filter_map(|(_, r)| roles.iter().find(|x| x.id == *r))
+        {
+            out.push(RoleClearance {
+                champion: c,
+                role,
+                status: Clearance::of(role.dbs_level, &facts, years, today),
+            });
+        }
+    }
+    out
 }
 
 /// Each training module's latest completion for a champion: an older one is renewed by it.

@@ -2,6 +2,7 @@
 //! pages, and an OpenAPI document generated from the handlers themselves.
 
 mod champions;
+mod claims;
 
 use crate::context::{denied, Ctx};
 use crate::error::AppError;
@@ -62,6 +63,31 @@ pub(crate) fn routes(r: Routes) -> Routes {
             champions::me,
         )
         .get(
+            "/api/v1/champions/me/claims",
+            Policy::Allow(Action::ClaimOwnHoursAndExpenses),
+            claims::my_claims,
+        )
+        .post(
+            "/api/v1/champions/me/hours",
+            Policy::Allow(Action::ClaimOwnHoursAndExpenses),
+            claims::log_my_hours,
+        )
+        .get(
+            "/api/v1/champions/claims",
+            Policy::Allow(Action::ManageChampions),
+            claims::all_claims,
+        )
+        .get(
+            "/api/v1/champions/compliance",
+            Policy::Allow(Action::ManageChampions),
+            claims::compliance,
+        )
+        .get(
+            "/api/v1/offers",
+            Policy::Allow(Action::ViewOffers),
+            claims::offers,
+        )
+        .get(
             "/api/v1/champions/{id}",
             Policy::Allow(Action::ManageChampions),
             champions::one,
@@ -84,8 +110,8 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Together API", version = "1", description = "Collaborative Practice for GP practices and their PCN. Authenticate with a bearer token from `together users token`."),
-    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me),
-    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::StepOut, champions::ChampionWithSteps)),
+    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me, claims::my_claims, claims::log_my_hours, claims::all_claims, claims::compliance, claims::offers),
+    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::StepOut, champions::ChampionWithSteps, claims::HoursOut, claims::ExpenseOut, claims::ClaimsOut, claims::HoursIn, claims::ClearanceOut, claims::DueOut, claims::ComplianceOut, claims::OfferOut)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -215,8 +241,17 @@ struct PersonOut {
 }
 
 #[derive(Serialize, ToSchema)]
-struct Created {
-    id: String,
+pub(crate) struct Created {
+    pub(crate) id: String,
+}
+
+/// A form's errors as one line for an API client ("field: message; field: message").
+pub(crate) fn field_messages(errors: &[together_core::people::FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Adds a person. Link workers who add someone have them on their caseload.
@@ -236,15 +271,9 @@ async fn create_person(
         email: p.email,
         nhs_number: p.nhs_number,
     };
-    let id = add_person(&state, &ctx, &form).await?.map_err(|errors| {
-        AppError::BadRequest(
-            errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })?;
+    let id = add_person(&state, &ctx, &form)
+        .await?
+        .map_err(|errors| AppError::BadRequest(field_messages(&errors)))?;
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })))
 }
 

@@ -536,3 +536,101 @@ async fn time_given_to_an_offer_shows_in_the_coordinators_totals_by_offer(db: Db
         "{by_offer}"
     );
 }
+
+on_both!(hours_claims_compliance_and_offers_through_the_json_api);
+async fn hours_claims_compliance_and_offers_through_the_json_api(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = audit(app.pcn);
+    let role = app
+        .store
+        .add_champion_role(
+            app.pcn,
+            &NewRole {
+                name: "Walk leader".into(),
+                description: "Leads a walk".into(),
+                dbs_level: DbsLevel::Basic,
+                regulated_activity: false,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    let dave = active_champion(&app, "Dave", role, true).await;
+    app.store
+        .give_champion_role(app.pcn, dave, role, &a)
+        .await
+        .unwrap();
+    app.store
+        .link_champion_user(app.pcn, dave, app.users[&Role::Champion].0, &a)
+        .await
+        .unwrap();
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let res = admin
+        .post(
+            "/offers",
+            &[
+                ("name", "Harbourview walking group"),
+                ("description", "A walk, then tea."),
+                ("offer_kind", "group"),
+                ("offer_status", "active"),
+            ],
+        )
+        .await;
+    let offer = res.location().trim_start_matches("/offers/").to_owned();
+
+    let mut phone = app.client();
+    phone.bearer = Some(app.api_token(Role::Champion).await);
+    let bad = phone
+        .post_json(
+            "/api/v1/champions/me/hours",
+            &serde_json::json!({"on": "2026-12-25", "hours": "2", "activity": "Walk"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("on:"), "{}", bad.body);
+    let logged = phone
+        .post_json(
+            "/api/v1/champions/me/hours",
+            &serde_json::json!({"on": "2026-11-24", "hours": "1:30", "activity": "Tuesday walk", "offer_id": offer}),
+        )
+        .await;
+    assert_eq!(logged.status, StatusCode::CREATED, "{}", logged.body);
+    let mine: serde_json::Value =
+        serde_json::from_str(&phone.get("/api/v1/champions/me/claims").await.body).unwrap();
+    assert_eq!(mine["hours"][0]["minutes"], 90);
+    assert_eq!(mine["hours"][0]["offer_id"], offer.as_str());
+    assert_eq!(mine["hours"][0]["status"], "pending");
+    assert_eq!(
+        phone.get("/api/v1/champions/compliance").await.status,
+        StatusCode::FORBIDDEN,
+        "a champion sees no one's compliance but their own page"
+    );
+    assert_eq!(
+        phone.get("/api/v1/champions/claims").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let mut coordinator = app.client();
+    coordinator.bearer = Some(app.api_token(Role::PcnAdmin).await);
+    let all: serde_json::Value =
+        serde_json::from_str(&coordinator.get("/api/v1/champions/claims").await.body).unwrap();
+    assert_eq!(all["hours"].as_array().unwrap().len(), 1);
+    let compliance: serde_json::Value =
+        serde_json::from_str(&coordinator.get("/api/v1/champions/compliance").await.body).unwrap();
+    let row = &compliance["clearance"][0];
+    assert_eq!(row["champion_id"], dave.to_string().as_str());
+    assert_eq!(
+        (row["role"].as_str(), row["clear"].as_bool()),
+        (Some("Walk leader"), Some(true))
+    );
+    // Issued 1 October 2026, renewed after 3 years.
+    assert_eq!(row["renewal_due"], "2029-10-01");
+    assert_eq!(compliance["renewal_years"], 3);
+
+    let mut gp = app.client();
+    gp.bearer = Some(app.api_token(Role::Clinician).await);
+    let offers: serde_json::Value =
+        serde_json::from_str(&gp.get("/api/v1/offers").await.body).unwrap();
+    assert_eq!(offers[0]["name"], "Harbourview walking group");
+    assert_eq!(offers[0]["status"], "active");
+}

@@ -69,34 +69,20 @@ pub(super) async fn render_compliance(
             rows: Vec::new(),
         })
         .collect();
-    for c in champions.iter().filter(|c| c.stage != Stage::Left) {
-        let mine: Vec<DbsCheck> = checks
-            .iter()
-            .filter(|k| k.champion_id == c.id)
-            .cloned()
-            .collect();
-        let facts: Vec<_> = mine.iter().map(DbsCheck::facts).collect();
-        let name = format!("{} {}", c.given_name, c.family_name);
-        for role in holders
-            .iter()
-            .filter(|(who, _)| *who == c.id)
-            .filter_map(|(_, r)| roles.iter().find(|x| x.id == *r))
-        {
-            let status = Clearance::of(role.dbs_level, &facts, years, today);
-            let due = match status {
-                Clearance::Clear { due } | Clearance::Expired { due } => date(&due),
-                _ => String::new(),
-            };
-            clearance.push(ClearanceRow {
-                id: c.id,
-                name: name.clone(),
-                stage: c.stage.label(),
-                role: role.name.clone(),
-                clear: status.is_clear(),
-                status: status.label(),
-                due,
-            });
-        }
+    for r in crate::compliance::clearance(&champions, &checks, &roles, &holders, years, today) {
+        let due = match r.status {
+            Clearance::Clear { due } | Clearance::Expired { due } => date(&due),
+            _ => String::new(),
+        };
+        clearance.push(ClearanceRow {
+            id: r.champion.id,
+            name: format!("{} {}", r.champion.given_name, r.champion.family_name),
+            stage: r.champion.stage.label(),
+            role: r.role.name.clone(),
+            clear: r.status.is_clear(),
+            status: r.status.label(),
+            due,
+        });
     }
     for e in crate::compliance::expiring(store, pcn, &champions, &checks, years).await? {
         let slot = match Due::of(e.due, today) {
