@@ -174,3 +174,20 @@ pub(crate) fn one_error(
         message: message.into(),
     }]
 }
+
+/// Gives a form's errors the names its fields have on the page.
+pub(crate) fn renamed(
+    errors: Vec<together_core::people::FieldError>,
+    names: &[(&str, &'static str)],
+) -> Vec<together_core::people::FieldError> {
+    errors
+        .into_iter()
+        .map(|e| together_core::people::FieldError {
+            field: names
+                .iter()
+                .find(|(from, _)| *from == e.field)
+                .map_or(e.field, |(_, to)| to),
+            message: e.message,
+        })
+        .collect()
+}

@@ -331,7 +331,16 @@ async fn add_venue_risk(
     let assessment = match dated.parse(state.now().date(), "review") {
         Ok(a) => a,
         Err(e) => {
-            return render_list(&state, &ctx, PartnerForm::default(), Problem::of("risk", e)).await
+            // Named apart from the agreement form's fields on the same page.
+            let e = crate::layout::renamed(
+                e,
+                &[
+                    ("title", "risk_title"),
+                    ("from", "risk_from"),
+                    ("due", "risk_due"),
+                ],
+            );
+            return render_list(&state, &ctx, PartnerForm::default(), Problem::of("risk", e)).await;
         }
     };
     let audit = ctx.audit(

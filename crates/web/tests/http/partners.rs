@@ -279,6 +279,17 @@ async fn risk_assessments_of_roles_and_venues_come_due_and_champions_have_emerge
         )
         .await;
     let venue = app.store.venues(app.pcn).await.unwrap()[0].id.clone();
+    let undated = admin
+        .post(
+            "/partners/risk",
+            &[("venue_id", &venue), ("risk_title", "Fire safety")],
+        )
+        .await;
+    assert_eq!(undated.status, StatusCode::BAD_REQUEST);
+    assert!(
+        undated.body.contains("href=\"#risk_from\""),
+        "the error summary leads to the risk assessment's own field, not the agreement form's"
+    );
     let risk = admin
         .post(
             "/partners/risk",

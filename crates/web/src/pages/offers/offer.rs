@@ -5,7 +5,7 @@ use super::{form_of, kind_label, offer_id, one_error, status_colour, status_opti
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::Problem;
-use crate::layout::{date, form_status, Layout};
+use crate::layout::{date, form_status, renamed, Layout};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -687,20 +687,6 @@ const SCHEDULE_FIELDS: &[(&str, &str)] = &[
     ("opens_at", "schedule_opens_at"),
     ("closes_at", "schedule_closes_at"),
 ];
-
-/// Gives a form's errors the names its fields have on the page.
-fn renamed(errors: Vec<FieldError>, names: &[(&str, &'static str)]) -> Vec<FieldError> {
-    errors
-        .into_iter()
-        .map(|e| FieldError {
-            field: names
-                .iter()
-                .find(|(from, _)| *from == e.field)
-                .map_or(e.field, |(_, to)| to),
-            message: e.message,
-        })
-        .collect()
-}
 
 pub(super) async fn add_session(
     State(state): State<AppState>,
