@@ -1637,6 +1637,15 @@ macro_rules! impl_champion_store {
                     .bind(id.to_string())
                     .execute(&mut *tx)
                     .await?;
+                // "Did not come" correcting "came": the training the workshop recorded goes too.
+                if let (false, Some("attended"), Some(module)) = (attended, before.as_deref(), &module) {
+                    sqlx::query("DELETE FROM champion_training WHERE champion_id = $1 AND module = $2 AND completed_on = $3")
+                        .bind(id.to_string())
+                        .bind(module)
+                        .bind($crate::queries::iso_date(on))
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 if let (true, Some(module)) = (attended, module) {
                     let years = together_core::champions::TRAINING
                         .iter()

@@ -1793,3 +1793,50 @@ async fn offers_sessions_and_rotas_keep_their_rules_in_the_store(store: DynStore
         0
     );
 }
+
+on_both!(a_workshop_marked_came_then_did_not_come_takes_its_training_back);
+async fn a_workshop_marked_came_then_did_not_come_takes_its_training_back(store: DynStore) {
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let a = audit(pcn, "workshop");
+    let champion = an_active_champion(&store, pcn, "Nadia", false).await;
+    let w = store
+        .add_workshop(
+            pcn,
+            &together_core::champions::NewWorkshop {
+                title: "Safeguarding adults".into(),
+                module: Some("safeguarding_adults".into()),
+                on: time::macros::date!(2026 - 11 - 20),
+                starts: "10:00".into(),
+                capacity: Some(10),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    store.book_workshop(pcn, &w, champion, &a).await.unwrap();
+    store
+        .mark_attendance(pcn, &w, champion, true, &a)
+        .await
+        .unwrap();
+    assert_eq!(store.training(pcn, Some(champion)).await.unwrap().len(), 1);
+    store
+        .mark_attendance(pcn, &w, champion, false, &a)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .training(pcn, Some(champion))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the training came from the workshop they did not come to"
+    );
+    store
+        .mark_attendance(pcn, &w, champion, true, &a)
+        .await
+        .unwrap();
+    assert_eq!(store.training(pcn, Some(champion)).await.unwrap().len(), 1);
+}
