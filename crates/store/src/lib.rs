@@ -4,6 +4,7 @@
 //! representations (UUID text, UTC seconds, ISO dates).
 
 pub mod champions;
+pub mod directory;
 mod error;
 mod model;
 pub mod offers;
@@ -16,6 +17,7 @@ pub mod sqlite;
 pub mod testing;
 
 pub use champions::ChampionStore;
+pub use directory::DirectoryStore;
 pub use error::StoreError;
 pub use model::*;
 pub use offers::OfferStore;
@@ -34,7 +36,14 @@ pub type DynStore = Arc<dyn Store>;
 /// Everything the application asks of its operational database.
 #[async_trait]
 pub trait Store:
-    ChampionStore + OfferStore + PartnerStore + SafeguardingStore + Send + Sync + 'static
+    ChampionStore
+    + DirectoryStore
+    + OfferStore
+    + PartnerStore
+    + SafeguardingStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Which backend this is, for `/readyz` and the operations guide.
     fn backend(&self) -> Backend;

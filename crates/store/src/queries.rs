@@ -47,6 +47,7 @@ pub(crate) fn like_pattern(q: &str) -> String {
 /// Implements [`crate::Store`] for a backend struct with a `pool` field of the given database.
 macro_rules! impl_store {
     ($store:ty, $db:ty, $backend:expr) => {
+        type Db = $db;
         type Row = <$db as sqlx::Database>::Row;
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 

@@ -198,4 +198,5 @@ crate::champions::impl_champion_store!(SqliteStore, Backend::Sqlite);
 crate::safeguarding::impl_safeguarding_store!(SqliteStore);
 crate::partners::impl_partner_store!(SqliteStore);
 crate::offers::impl_offer_store!(SqliteStore);
+crate::directory::impl_directory_store!(SqliteStore);
 queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

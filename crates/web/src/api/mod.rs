@@ -3,6 +3,7 @@
 
 mod champions;
 mod claims;
+mod oruk;
 
 use crate::context::{denied, Ctx};
 use crate::error::AppError;
@@ -20,7 +21,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 pub(crate) fn routes(r: Routes) -> Routes {
-    r.get("/api/v1/openapi.json", Policy::Public, openapi)
+    oruk::routes(r)
+        .get("/api/v1/openapi.json", Policy::Public, openapi)
         .get("/api/v1/me", Policy::Allow(Action::UseAccount), me)
         .get(
             "/api/v1/insight/profile",

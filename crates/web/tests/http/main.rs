@@ -10,6 +10,7 @@ mod hours_expenses;
 mod imports;
 mod insight;
 mod offers;
+mod oruk;
 mod partners;
 mod people;
 mod safeguarding;

@@ -1,0 +1,336 @@
+//! Open Referral UK 3.0 at /api/oruk: the directory for other directories and anyone who asks,
+//! without signing in. Ids are UUIDs: those of our own records, and for the nested records we
+//! keep no row of our own (a service at a location, an address, a contact, a phone) a UUID v5
+//! derived from what they belong to, so the same record has the same id every time. Empty
+//! optional fields are left out. Every answer carries `Access-Control-Allow-Origin: *`.
+
+use crate::error::AppError;
+use crate::policy_router::{Policy, Routes};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use together_store::directory::{DirectoryFilter, DirectoryService};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.get("/api/oruk/", Policy::Public, api_details)
+        .get("/api/oruk", Policy::Public, api_details)
+        .get("/api/oruk/openapi.json", Policy::Public, openapi)
+        .get("/api/oruk/services", Policy::Public, services)
+        .get("/api/oruk/services/{id}", Policy::Public, service)
+}
+
+/// The namespace of the ids derived for nested records.
+const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c1f_4e0a_9b3d_4f27_8a15_2d9e_7c40_b311);
+
+fn derived(kind: &str, of: &str) -> String {
+    uuid::Uuid::new_v5(&NAMESPACE, format!("{kind}:{of}").as_bytes()).to_string()
+}
+
+/// The largest page a client may ask for.
+const MAX_PER_PAGE: i64 = 200;
+const DEFAULT_PER_PAGE: i64 = 50;
+
+fn open(body: Value) -> Response {
+    ([(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], Json(body)).into_response()
+}
+
+/// A JSON object with the empty optional fields left out.
+struct Obj(Map<String, Value>);
+
+impl Obj {
+    fn new() -> Self {
+        Self(Map::new())
+    }
+    fn req(mut self, k: &str, v: impl Into<Value>) -> Self {
+        self.0.insert(k.into(), v.into());
+        self
+    }
+    fn opt_str(mut self, k: &str, v: Option<&str>) -> Self {
+        if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) {
+            self.0.insert(k.into(), v.into());
+        }
+        self
+    }
+    fn opt_num(mut self, k: &str, v: Option<i64>) -> Self {
+        if let Some(v) = v {
+            self.0.insert(k.into(), v.into());
+        }
+        self
+    }
+    fn list(mut self, k: &str, v: Vec<Value>) -> Self {
+        if !v.is_empty() {
+            self.0.insert(k.into(), Value::Array(v));
+        }
+        self
+    }
+    fn done(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+fn rfc3339(t: &time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The ORUK 3.0 OpenAPI file this API follows (a copy of the standard's, BSD licence, in
+/// `standards/oruk-3.0/`).
+const OPENAPI: &str = include_str!("../../../../standards/oruk-3.0/openapi.json");
+
+async fn openapi() -> Response {
+    (
+        [
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::CONTENT_TYPE, "application/json"),
+        ],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+async fn api_details(State(state): State<AppState>) -> Response {
+    let base = state.config().public_url.trim_end_matches('/').to_owned();
+    open(json!({
+        "version": "3.0",
+        "profile": "https://openreferraluk.org/specifications/3.0",
+        "openapi_url": format!("{base}/api/oruk/openapi.json"),
+    }))
+}
+
+/// The one-to-one fields of a service, and its organisation.
+fn service_fields(s: &DirectoryService) -> Obj {
+    let o = &s.organization;
+    Obj::new()
+        .req("id", s.id.to_string())
+        .req("organization_id", o.id.clone())
+        .req("name", s.name.clone())
+        .opt_str("description", Some(&s.description))
+        .opt_str("url", s.url.as_deref())
+        .opt_str("email", s.email.as_deref())
+        .req("status", s.status.clone())
+        .opt_str("fees", Some(&s.fees))
+        .opt_num("minimum_age", s.minimum_age)
+        .opt_num("maximum_age", s.maximum_age)
+        .opt_str(
+            "assured_date",
+            s.assured_date.map(|d| d.to_string()).as_deref(),
+        )
+        .req("last_modified", rfc3339(&s.last_modified))
+        .req(
+            "organization",
+            Obj::new()
+                .req("id", o.id.clone())
+                .req("name", o.name.clone())
+                .req("description", o.description.clone())
+                .opt_str("email", o.email.as_deref())
+                .opt_str("website", o.website.as_deref())
+                .done(),
+        )
+}
+
+/// A service with its schedules, where it happens, who to contact and its categories.
+fn service_full(s: &DirectoryService) -> Value {
+    let id = s.id.to_string();
+    let schedules = s
+        .schedules
+        .iter()
+        .map(|sc| {
+            let r = &sc.recurrence;
+            Obj::new()
+                .req("id", sc.id.clone())
+                .req("service_id", id.clone())
+                .req("freq", r.freq.as_str())
+                .req("interval", r.interval)
+                .opt_str("byday", Some(&r.byday_text()))
+                .opt_str("bymonthday", Some(&r.bymonthday_text()))
+                .req("dtstart", r.dtstart.to_string())
+                .req("valid_from", r.dtstart.to_string())
+                .opt_str("valid_to", r.valid_to.map(|d| d.to_string()).as_deref())
+                .req("opens_at", together_core::recurrence::clock(r.opens_at))
+                .req("closes_at", together_core::recurrence::clock(r.closes_at))
+                .req("description", r.describe())
+                .done()
+        })
+        .collect();
+    let locations = s
+        .venue
+        .iter()
+        .map(|v| {
+            let (street, town) = match v.address.rsplit_once(',') {
+                Some((street, town)) => (street.trim(), town.trim()),
+                None => (v.address.trim(), ""),
+            };
+            let address = Obj::new()
+                .req("id", derived("address", &v.id))
+                .req("location_id", v.id.clone())
+                .req("address_1", street)
+                .req("city", town)
+                .req("state_province", "England")
+                .req("postal_code", v.postcode.clone())
+                .req("country", "GB")
+                .req("address_type", "physical")
+                .done();
+            let accessibility = if v.accessibility.trim().is_empty() {
+                Vec::new()
+            } else {
+                vec![Obj::new()
+                    .req("id", derived("accessibility", &v.id))
+                    .req("location_id", v.id.clone())
+                    .req("description", v.accessibility.clone())
+                    .done()]
+            };
+            let location = Obj::new()
+                .req("id", v.id.clone())
+                .req("location_type", "physical")
+                .req("name", v.name.clone())
+                .list("addresses", vec![address])
+                .list("accessibility", accessibility)
+                .done();
+            Obj::new()
+                .req(
+                    "id",
+                    derived("service_at_location", &format!("{id}/{}", v.id)),
+                )
+                .req("service_id", id.clone())
+                .req("location_id", v.id.clone())
+                .req("location", location)
+                .done()
+        })
+        .collect();
+    let contacts = if s.contact_name.trim().is_empty() && s.phone.is_none() {
+        Vec::new()
+    } else {
+        let contact = derived("contact", &id);
+        let phones = s
+            .phone
+            .iter()
+            .map(|p| {
+                Obj::new()
+                    .req("id", derived("phone", &id))
+                    .req("contact_id", contact.clone())
+                    .req("number", p.clone())
+                    .done()
+            })
+            .collect();
+        vec![Obj::new()
+            .req("id", contact.clone())
+            .req("service_id", id.clone())
+            .opt_str("name", Some(&s.contact_name))
+            .list("phones", phones)
+            .done()]
+    };
+    let attributes = s
+        .terms
+        .iter()
+        .map(|t| {
+            Obj::new()
+                .req("id", derived("attribute", &format!("{id}/{}", t.id)))
+                .req("link_id", id.clone())
+                .req("link_type", "service")
+                .req("taxonomy_term_id", t.id.clone())
+                .req(
+                    "taxonomy_term",
+                    Obj::new()
+                        .req("id", t.id.clone())
+                        .req("name", t.name.clone())
+                        .req("description", t.description.clone())
+                        .req("taxonomy_id", t.taxonomy_id.clone())
+                        .opt_str("parent_id", t.parent_id.as_deref())
+                        .done(),
+                )
+                .done()
+        })
+        .collect();
+    service_fields(s)
+        .list("schedules", schedules)
+        .list("service_at_locations", locations)
+        .list("contacts", contacts)
+        .list("attributes", attributes)
+        .done()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    search: Option<String>,
+    taxonomy_term_id: Option<String>,
+    taxonomy_id: Option<String>,
+    organization_id: Option<String>,
+    modified_after: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+fn bad(message: &str) -> AppError {
+    AppError::BadRequest(message.into())
+}
+
+async fn services(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let page = match q.page.as_deref() {
+        None | Some("") => 1,
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| bad("page must be a whole number from 1"))?,
+    };
+    let per_page = match q.per_page.as_deref() {
+        None | Some("") => DEFAULT_PER_PAGE,
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|p| (1..=MAX_PER_PAGE).contains(p))
+            .ok_or_else(|| bad("per_page must be a whole number from 1 to 200"))?,
+    };
+    let modified_after = match q.modified_after.as_deref() {
+        None | Some("") => None,
+        Some(t) => Some(
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| {
+                    bad("modified_after must be a date and time like 2026-11-24T09:00:00Z")
+                })?,
+        ),
+    };
+    let filter = DirectoryFilter {
+        search: q.search,
+        taxonomy_term_id: q.taxonomy_term_id.filter(|s| !s.is_empty()),
+        taxonomy_id: q.taxonomy_id.filter(|s| !s.is_empty()),
+        organization_id: q.organization_id.filter(|s| !s.is_empty()),
+        modified_after,
+    };
+    let (total, rows) = state
+        .store()
+        .directory_services(&filter, page, per_page)
+        .await?;
+    let total_pages = ((total + per_page - 1) / per_page).max(1);
+    Ok(open(json!({
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": page,
+        "size": rows.len(),
+        "first_page": page == 1,
+        "last_page": page >= total_pages,
+        "empty": rows.is_empty(),
+        "contents": rows.iter().map(|s| service_fields(s).done()).collect::<Vec<_>>(),
+    })))
+}
+
+async fn service(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = id.parse().map_err(|_| AppError::NotFound)?;
+    let s = state
+        .store()
+        .directory_service(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(open(service_full(&s)))
+}

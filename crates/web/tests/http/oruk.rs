@@ -1,0 +1,308 @@
+//! The Open Referral UK 3.0 API, checked against the standard itself: every list's first,
+//! middle and last page and every service fetched through its own `/{id}` form validate
+//! against the JSON Schemas in standards/oruk-3.0 (their references resolved to the local
+//! files, and any left unresolved fails the test), every id is a UUID, empty optional fields
+//! are left out, anyone may call it from any origin, and a service is found by its own name
+//! and category.
+
+use crate::helpers::*;
+use crate::on_both;
+use reqwest::StatusCode;
+use serde_json::Value;
+use together_core::offers::OfferForm;
+use together_core::recurrence::ScheduleForm;
+
+const SCHEMA_BASE: &str = "https://openreferraluk.org/specifications/3.0/schema/";
+
+/// A schema with every `$ref` to the standard's schemas replaced by the local file's content.
+fn schema(name: &str) -> Value {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../standards/oruk-3.0/schema");
+    let text = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    inline(&mut v, 0);
+    v
+}
+
+fn inline(v: &mut Value, depth: usize) {
+    assert!(depth < 20, "the schemas' references do not end");
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref").cloned() {
+                let file = r
+                    .strip_prefix(SCHEMA_BASE)
+                    .unwrap_or_else(|| panic!("a reference left unresolved: {r}"));
+                let mut target = schema(file);
+                inline(&mut target, depth + 1);
+                map.remove("$ref");
+                if let Value::Object(t) = target {
+                    for (k, x) in t {
+                        map.entry(k).or_insert(x);
+                    }
+                }
+            }
+            for x in map.values_mut() {
+                inline(x, depth + 1);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|x| inline(x, depth + 1)),
+        _ => {}
+    }
+}
+
+fn errors(schema_file: &str, instance: &Value) -> Vec<String> {
+    let s = schema(schema_file);
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&s)
+        .unwrap_or_else(|e| panic!("{schema_file} does not compile: {e}"));
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+fn validate(schema_file: &str, instance: &Value, what: &str) {
+    let errors = errors(schema_file, instance);
+    assert!(
+        errors.is_empty(),
+        "{what} against {schema_file}: {errors:#?}"
+    );
+}
+
+/// Every "id" and "*_id" is a UUID, and nothing is null, empty text or an empty list.
+fn ids_and_omissions(v: &Value, path: &str) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map {
+                let here = format!("{path}.{k}");
+                if k == "id" || k.ends_with("_id") {
+                    let s = x.as_str().unwrap_or_else(|| panic!("{here} is not text"));
+                    assert!(
+                        uuid::Uuid::parse_str(s).is_ok(),
+                        "{here} = {s} is not a UUID"
+                    );
+                }
+                match x {
+                    Value::Null => panic!("{here} is null: leave it out"),
+                    Value::String(s) if s.trim().is_empty() => {
+                        panic!("{here} is empty: leave it out")
+                    }
+                    Value::Array(a) if a.is_empty() => {
+                        panic!("{here} is an empty list: leave it out")
+                    }
+                    _ => {}
+                }
+                ids_and_omissions(x, &here);
+            }
+        }
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                ids_and_omissions(x, &format!("{path}[{i}]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+async fn get_json(c: &mut Client, path: &str) -> Value {
+    let res = c.get(path).await;
+    assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
+    assert_eq!(
+        res.headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("*"),
+        "{path} may be called from any origin"
+    );
+    serde_json::from_str(&res.body).unwrap()
+}
+
+on_both!(the_oruk_api_validates_against_the_standard_and_finds_services);
+async fn the_oruk_api_validates_against_the_standard_and_finds_services(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = audit(app.pcn);
+    let terms = app.store.taxonomy_terms().await.unwrap();
+    let venue = app
+        .store
+        .add_venue(
+            app.pcn,
+            None,
+            &together_core::partners::NewVenue {
+                name: "Citadel hall".into(),
+                address: "3 Dock Road, Harbourview".into(),
+                postcode: "HV2 4DD".into(),
+                accessibility: "Step-free, hearing loop".into(),
+                capacity: Some(80),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    let names = [
+        "Bereavement café",
+        "Carers' coffee morning",
+        "Chair yoga",
+        "Digital skills drop-in",
+        "Harbourview walking group",
+        "Singing for wellbeing",
+        "Ukulele group",
+    ];
+    let mut ids = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let term = terms[i % terms.len()].id.clone();
+        let mut fields: Vec<(String, String)> = [
+            ("name", *name),
+            ("description", "Come along: everyone is welcome."),
+            ("offer_kind", "group"),
+            ("offer_status", if i == 6 { "paused" } else { "active" }),
+            ("contact_name", if i % 2 == 0 { "Susan" } else { "" }),
+            ("phone", if i % 2 == 0 { "01632 960 123" } else { "" }),
+            ("minimum_age", if i == 2 { "50" } else { "" }),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        fields.push(("taxonomy".into(), term));
+        if i % 3 != 2 {
+            fields.push(("venue_id".into(), venue.clone()));
+        }
+        let offer = OfferForm::from_fields(&fields).parse().unwrap();
+        let id = app.store.add_offer(app.pcn, &offer, &a).await.unwrap();
+        if i % 2 == 0 {
+            let r = ScheduleForm {
+                freq: "MONTHLY".into(),
+                byday: "2TU".into(),
+                starts_on: "2026-12-01".into(),
+                opens_at: "10:00".into(),
+                closes_at: "11:30".into(),
+                ..ScheduleForm::default()
+            }
+            .parse()
+            .unwrap();
+            app.store
+                .add_schedule(app.pcn, id, &r, time::macros::date!(2027 - 03 - 01), &a)
+                .await
+                .unwrap();
+        }
+        ids.push(id);
+    }
+
+    let mut anyone = app.client();
+    let details = get_json(&mut anyone, "/api/oruk/").await;
+    validate("api_details.json", &details, "/");
+    assert_eq!(
+        anyone.get("/api/oruk/openapi.json").await.status,
+        StatusCode::OK
+    );
+
+    // Pages of three: 1 (first), 2 (a middle one) and 3 (the last, with one).
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let path = format!("/api/oruk/services?per_page=3&page={page}");
+        let list = get_json(&mut anyone, &path).await;
+        validate("service_list.json", &list, &path);
+        ids_and_omissions(&list, &path);
+        assert_eq!(list["total_items"], 7);
+        assert_eq!(list["total_pages"], 3);
+        assert_eq!(list["page_number"], page);
+        assert_eq!(list["first_page"], page == 1);
+        assert_eq!(list["last_page"], page == 3);
+        assert_eq!(list["size"], if page == 3 { 1 } else { 3 });
+        for s in list["contents"].as_array().unwrap() {
+            seen.push(s["id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen.len(), 7, "every service once across the pages");
+    let past = get_json(&mut anyone, "/api/oruk/services?per_page=3&page=4").await;
+    assert_eq!(
+        (past["empty"].as_bool(), past["size"].as_i64()),
+        (Some(true), Some(0))
+    );
+
+    // Every id seen, through its own form.
+    for id in &seen {
+        let path = format!("/api/oruk/services/{id}");
+        let s = get_json(&mut anyone, &path).await;
+        validate("service.json", &s, &path);
+        ids_and_omissions(&s, &path);
+        assert_eq!(s["id"], id.as_str());
+    }
+    let walking = get_json(&mut anyone, &format!("/api/oruk/services/{}", ids[4])).await;
+    assert_eq!(walking["schedules"][0]["byday"], "2TU");
+    assert_eq!(
+        walking["service_at_locations"][0]["location"]["addresses"][0]["postal_code"],
+        "HV2 4DD"
+    );
+    assert_eq!(
+        walking["contacts"][0]["phones"][0]["number"],
+        "01632 960 123"
+    );
+    // The schemas bite: a status outside ORUK's list, a missing name or a bad UUID is caught.
+    let mut broken = walking.clone();
+    broken["status"] = "open".into();
+    broken.as_object_mut().unwrap().remove("name");
+    broken["schedules"][0]["id"] = "schedule-1".into();
+    assert_eq!(
+        errors("service.json", &broken).len(),
+        3,
+        "{:#?}",
+        errors("service.json", &broken)
+    );
+    let again = get_json(&mut anyone, &format!("/api/oruk/services/{}", ids[4])).await;
+    assert_eq!(walking, again, "derived ids are the same every time");
+    let paused = get_json(&mut anyone, &format!("/api/oruk/services/{}", ids[6])).await;
+    assert_eq!(paused["status"], "temporarily closed");
+
+    // Found by its own name and by its category.
+    let by_name = get_json(&mut anyone, "/api/oruk/services?search=walking").await;
+    assert_eq!(by_name["total_items"], 1);
+    assert_eq!(by_name["contents"][0]["name"], "Harbourview walking group");
+    let term = &walking["attributes"][0]["taxonomy_term_id"];
+    let by_term = get_json(
+        &mut anyone,
+        &format!(
+            "/api/oruk/services?taxonomy_term_id={}",
+            term.as_str().unwrap()
+        ),
+    )
+    .await;
+    assert!(by_term["contents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "Harbourview walking group"));
+    let later = get_json(
+        &mut anyone,
+        "/api/oruk/services?modified_after=2030-01-01T00:00:00Z",
+    )
+    .await;
+    assert_eq!(later["total_items"], 0);
+
+    // Bad requests are explained; a stranger id is not found.
+    assert_eq!(
+        anyone.get("/api/oruk/services?page=0").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        anyone.get("/api/oruk/services?per_page=9999").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        anyone
+            .get("/api/oruk/services?modified_after=yesterday")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        anyone
+            .get(&format!(
+                "/api/oruk/services/{}",
+                together_core::ServiceId::new()
+            ))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
