@@ -79,10 +79,18 @@ const expectedNav = {
 test('public pages are accessible', async () => {
   const context = await browser.newContext()
   const page = await context.newPage()
-  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/join', '/no-such-page']) {
+  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/join', '/directory', '/directory?q=zzzz', '/no-such-page']) {
     await page.goto(base + path)
     await axe(page, path)
   }
+  // The directory: search by words, then a service's own page with its next sessions.
+  await page.goto(base + '/directory')
+  await page.getByLabel('What are you looking for?').fill('walking')
+  await page.getByRole('button', { name: 'Search' }).click()
+  await page.getByRole('link', { name: 'Harbourview walking group' }).click()
+  assert.match(await page.locator('h1').innerText(), /Harbourview walking group/)
+  await page.getByRole('heading', { name: 'Next sessions' }).waitFor()
+  await axe(page, 'a directory listing')
   await context.close()
 })
 

@@ -24,6 +24,8 @@ pub struct Organization {
 #[derive(Debug, Clone)]
 pub struct DirectoryService {
     pub id: ServiceId,
+    /// The PCN that keeps it (whose sessions an offer has).
+    pub pcn_id: together_core::PcnId,
     pub organization: Organization,
     pub name: String,
     pub description: String,
@@ -134,6 +136,7 @@ macro_rules! impl_directory_store {
                 .collect::<Result<Vec<_>, $crate::StoreError>>()?;
                 out.push($crate::directory::DirectoryService {
                     id: $crate::queries::parsed("service id", &id)?,
+                    pcn_id: $crate::queries::parsed("pcn id", &r.try_get::<String, _>("pcn_id")?)?,
                     organization: $crate::directory::Organization {
                         id: r.try_get("o_id")?,
                         name: r.try_get("o_name")?,

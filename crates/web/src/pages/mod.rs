@@ -4,6 +4,7 @@ pub(crate) mod admin;
 pub(crate) mod champions;
 mod cohorts;
 mod counting;
+mod directory;
 mod health;
 mod home;
 pub(crate) mod hours_expenses;
@@ -29,5 +30,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = safeguarding::routes(r);
     let r = partners::routes(r);
     let r = offers::routes(r);
+    let r = directory::routes(r);
     people::routes(r)
 }

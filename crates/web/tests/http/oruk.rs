@@ -279,6 +279,35 @@ async fn the_oruk_api_validates_against_the_standard_and_finds_services(db: Db) 
     .await;
     assert_eq!(later["total_items"], 0);
 
+    // The same directory on the public pages, without signing in.
+    let found = anyone.get("/directory?q=walking").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.body.contains("1 found") && found.body.contains("Harbourview walking group"));
+    assert!(!found.body.contains("Chair yoga"));
+    let by_category = anyone
+        .get(&format!("/directory?category={}", term.as_str().unwrap()))
+        .await;
+    assert!(by_category.body.contains("Harbourview walking group"));
+    let page = anyone.get(&format!("/directory/{}", ids[4])).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in [
+        "The second Tuesday of every month, 10:00 to 11:30",
+        "8 December 2026",
+        "Citadel hall",
+        "HV2 4DD",
+        "01632 960 123",
+        "How to join",
+    ] {
+        assert!(page.body.contains(shown), "the page shows {shown}");
+    }
+    assert_eq!(
+        anyone
+            .get(&format!("/directory/{}", together_core::ServiceId::new()))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
     // Bad requests are explained; a stranger id is not found.
     assert_eq!(
         anyone.get("/api/oruk/services?page=0").await.status,
