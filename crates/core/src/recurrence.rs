@@ -74,7 +74,8 @@ pub fn parse_byday(s: &str) -> Result<Vec<DayRule>, String> {
     let mut out = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let upper = part.to_ascii_uppercase();
-        let split = upper.len().saturating_sub(2);
+        // Counted in characters: anything typed may arrive, not only ASCII.
+        let split = upper.char_indices().rev().nth(1).map_or(0, |(i, _)| i);
         let (n, d) = upper.split_at(split);
         let weekday = WEEKDAYS
             .iter()
@@ -694,6 +695,9 @@ mod tests {
         assert_eq!(parse_time("09:00+01:00"), Some(time!(09:00)));
         assert_eq!(parse_time("09:00:00-05:00"), Some(time!(09:00)));
         assert_eq!(parse_time("9am"), None);
+        // Characters of more than one byte where a day code should be.
+        assert!(parse_byday("Ö1").is_err());
+        assert!(parse_byday("2€").is_err());
         let r = form("MONTHLY", "1", "2mo, -1FR", "2027-01-01", "")
             .parse()
             .unwrap();
@@ -706,6 +710,29 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn anything_typed_into_a_schedule_is_answered_without_a_panic(
+            byday in ".{0,12}",
+            bymonthday in ".{0,8}",
+            time in ".{0,9}",
+            freq in prop_oneof![Just("WEEKLY".to_owned()), Just("MONTHLY".to_owned()), ".{0,8}"],
+        ) {
+            let _ = parse_byday(&byday);
+            let _ = parse_bymonthday(&bymonthday);
+            let _ = parse_time(&time);
+            let _ = ScheduleForm {
+                freq,
+                interval: "1".into(),
+                byday,
+                bymonthday,
+                starts_on: "2027-01-01".into(),
+                ends_on: String::new(),
+                opens_at: time,
+                closes_at: "23:59".into(),
+            }
+            .parse();
+        }
+
         #[test]
         fn every_day_generated_meets_the_rule_and_none_is_missed(
             weekly in any::<bool>(),
