@@ -49,6 +49,16 @@ pub struct DirectoryService {
     pub is_offer: bool,
 }
 
+/// A set of categories (an ORUK taxonomy).
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub uri: Option<String>,
+    pub version: Option<String>,
+}
+
 /// What to search the directory for; every part optional.
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryFilter {
@@ -74,6 +84,8 @@ pub trait DirectoryStore {
         &self,
         id: ServiceId,
     ) -> Result<Option<DirectoryService>, StoreError>;
+    /// Every taxonomy the directory's categories come from, by name.
+    async fn taxonomies(&self) -> Result<Vec<Taxonomy>, StoreError>;
 }
 
 /// Implements [`DirectoryStore`]; expanded beside `impl_offer_store!`, whose row readers it uses.
@@ -194,6 +206,24 @@ macro_rules! impl_directory_store {
                     .fetch_all(&self.pool)
                     .await?;
                 Ok((total, directory_whole(&self.pool, &rows).await?))
+            }
+
+            async fn taxonomies(&self) -> Result<Vec<$crate::directory::Taxonomy>, $crate::StoreError> {
+                use sqlx::Row as _;
+                sqlx::query("SELECT id, name, description, uri, version FROM taxonomy ORDER BY name, id")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok($crate::directory::Taxonomy {
+                            id: r.try_get("id")?,
+                            name: r.try_get("name")?,
+                            description: r.try_get("description")?,
+                            uri: r.try_get("uri")?,
+                            version: r.try_get("version")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn directory_service(&self, id: together_core::ServiceId) -> Result<Option<$crate::directory::DirectoryService>, $crate::StoreError> {

@@ -21,6 +21,14 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/api/oruk/openapi.json", Policy::Public, openapi)
         .get("/api/oruk/services", Policy::Public, services)
         .get("/api/oruk/services/{id}", Policy::Public, service)
+        .get("/api/oruk/taxonomies", Policy::Public, taxonomies)
+        .get("/api/oruk/taxonomies/{id}", Policy::Public, taxonomy)
+        .get("/api/oruk/taxonomy_terms", Policy::Public, taxonomy_terms)
+        .get(
+            "/api/oruk/taxonomy_terms/{id}",
+            Policy::Public,
+            taxonomy_term,
+        )
 }
 
 /// The namespace of the ids derived for nested records.
@@ -265,6 +273,54 @@ struct ListQuery {
     per_page: Option<String>,
 }
 
+/// The page asked for and its size, checked.
+fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(i64, i64), AppError> {
+    let page = match page {
+        None | Some("") => 1,
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| bad("page must be a whole number from 1"))?,
+    };
+    let per_page = match per_page {
+        None | Some("") => DEFAULT_PER_PAGE,
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|p| (1..=MAX_PER_PAGE).contains(p))
+            .ok_or_else(|| bad("per_page must be a whole number from 1 to 200"))?,
+    };
+    Ok((page, per_page))
+}
+
+/// ORUK's paging envelope around one page of `total` items.
+fn envelope(total: i64, page: i64, per_page: i64, contents: Vec<Value>) -> Value {
+    let total_pages = ((total + per_page - 1) / per_page).max(1);
+    json!({
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": page,
+        "size": contents.len(),
+        "first_page": page == 1,
+        "last_page": page >= total_pages,
+        "empty": contents.is_empty(),
+        "contents": contents,
+    })
+}
+
+/// One page of a list held in full (the categories are few).
+fn page_of(all: Vec<Value>, page: i64, per_page: i64) -> Value {
+    let total = all.len() as i64;
+    let start = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
+    let contents = all
+        .into_iter()
+        .skip(start)
+        .take(usize::try_from(per_page).unwrap_or(0))
+        .collect();
+    envelope(total, page, per_page, contents)
+}
+
 fn bad(message: &str) -> AppError {
     AppError::BadRequest(message.into())
 }
@@ -273,22 +329,7 @@ async fn services(
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let page = match q.page.as_deref() {
-        None | Some("") => 1,
-        Some(p) => p
-            .parse::<i64>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| bad("page must be a whole number from 1"))?,
-    };
-    let per_page = match q.per_page.as_deref() {
-        None | Some("") => DEFAULT_PER_PAGE,
-        Some(p) => p
-            .parse::<i64>()
-            .ok()
-            .filter(|p| (1..=MAX_PER_PAGE).contains(p))
-            .ok_or_else(|| bad("per_page must be a whole number from 1 to 200"))?,
-    };
+    let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
     let modified_after = match q.modified_after.as_deref() {
         None | Some("") => None,
         Some(t) => Some(
@@ -309,17 +350,8 @@ async fn services(
         .store()
         .directory_services(&filter, page, per_page)
         .await?;
-    let total_pages = ((total + per_page - 1) / per_page).max(1);
-    Ok(open(json!({
-        "total_items": total,
-        "total_pages": total_pages,
-        "page_number": page,
-        "size": rows.len(),
-        "first_page": page == 1,
-        "last_page": page >= total_pages,
-        "empty": rows.is_empty(),
-        "contents": rows.iter().map(|s| service_fields(s).done()).collect::<Vec<_>>(),
-    })))
+    let contents = rows.iter().map(|s| service_fields(s).done()).collect();
+    Ok(open(envelope(total, page, per_page, contents)))
 }
 
 async fn service(
@@ -333,4 +365,129 @@ async fn service(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(open(service_full(&s)))
+}
+
+fn taxonomy_out(t: &together_store::directory::Taxonomy) -> Value {
+    Obj::new()
+        .req("id", t.id.clone())
+        .req("name", t.name.clone())
+        .req("description", t.description.clone())
+        .opt_str("uri", t.uri.as_deref())
+        .opt_str("version", t.version.as_deref())
+        .done()
+}
+
+fn term_out(t: &together_store::offers::TaxonomyTerm) -> Value {
+    Obj::new()
+        .req("id", t.id.clone())
+        .req("name", t.name.clone())
+        .req("description", t.description.clone())
+        .opt_str("parent_id", t.parent_id.as_deref())
+        .req("taxonomy_id", t.taxonomy_id.clone())
+        .req("term", t.code.clone())
+        .done()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TaxonomyQuery {
+    search: Option<String>,
+    taxonomy_id: Option<String>,
+    parent_id: Option<String>,
+    top_only: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+fn matches(search: &Option<String>, name: &str, description: &str) -> bool {
+    match search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => true,
+        Some(s) => {
+            let s = s.to_lowercase();
+            name.to_lowercase().contains(&s) || description.to_lowercase().contains(&s)
+        }
+    }
+}
+
+async fn taxonomies(
+    State(state): State<AppState>,
+    Query(q): Query<TaxonomyQuery>,
+) -> Result<Response, AppError> {
+    let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
+    let all = state
+        .store()
+        .taxonomies()
+        .await?
+        .iter()
+        .filter(|t| matches(&q.search, &t.name, &t.description))
+        .map(taxonomy_out)
+        .collect();
+    Ok(open(page_of(all, page, per_page)))
+}
+
+async fn taxonomy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let store = state.store();
+    let t = store
+        .taxonomies()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(AppError::NotFound)?;
+    let terms: Vec<Value> = store
+        .taxonomy_terms()
+        .await?
+        .iter()
+        .filter(|x| x.taxonomy_id == t.id)
+        .map(term_out)
+        .collect();
+    let mut out = taxonomy_out(&t);
+    if let (Value::Object(map), false) = (&mut out, terms.is_empty()) {
+        map.insert("taxonomy_terms".into(), Value::Array(terms));
+    }
+    Ok(open(out))
+}
+
+async fn taxonomy_terms(
+    State(state): State<AppState>,
+    Query(q): Query<TaxonomyQuery>,
+) -> Result<Response, AppError> {
+    let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
+    let top_only = matches!(q.top_only.as_deref(), Some("true" | "1"));
+    let all = state
+        .store()
+        .taxonomy_terms()
+        .await?
+        .iter()
+        .filter(|t| matches(&q.search, &t.name, &t.description))
+        .filter(|t| {
+            q.taxonomy_id
+                .as_deref()
+                .is_none_or(|x| x.is_empty() || t.taxonomy_id == x)
+        })
+        .filter(|t| {
+            q.parent_id
+                .as_deref()
+                .is_none_or(|x| x.is_empty() || t.parent_id.as_deref() == Some(x))
+        })
+        .filter(|t| !top_only || t.parent_id.is_none())
+        .map(term_out)
+        .collect();
+    Ok(open(page_of(all, page, per_page)))
+}
+
+async fn taxonomy_term(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let t = state
+        .store()
+        .taxonomy_terms()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok(open(term_out(&t)))
 }

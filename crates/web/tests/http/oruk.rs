@@ -279,6 +279,42 @@ async fn the_oruk_api_validates_against_the_standard_and_finds_services(db: Db) 
     .await;
     assert_eq!(later["total_items"], 0);
 
+    // The categories: the first, a middle and the last page of terms, and each by its id.
+    let taxonomies = get_json(&mut anyone, "/api/oruk/taxonomies").await;
+    validate("taxonomy_list.json", &taxonomies, "/taxonomies");
+    ids_and_omissions(&taxonomies, "/taxonomies");
+    for t in taxonomies["contents"].as_array().unwrap() {
+        let path = format!("/api/oruk/taxonomies/{}", t["id"].as_str().unwrap());
+        let one = get_json(&mut anyone, &path).await;
+        validate("taxonomy.json", &one, &path);
+        ids_and_omissions(&one, &path);
+        assert_eq!(one["taxonomy_terms"].as_array().unwrap().len(), terms.len());
+    }
+    let pages = (terms.len() as i64 + 4) / 5;
+    assert!(pages >= 3);
+    let mut term_ids = Vec::new();
+    for page in [1, 2, pages] {
+        let path = format!("/api/oruk/taxonomy_terms?per_page=5&page={page}");
+        let list = get_json(&mut anyone, &path).await;
+        validate("taxonomy_term_list.json", &list, &path);
+        ids_and_omissions(&list, &path);
+        assert_eq!(list["last_page"], page == pages);
+        for t in list["contents"].as_array().unwrap() {
+            term_ids.push(t["id"].as_str().unwrap().to_owned());
+        }
+    }
+    for id in &term_ids {
+        let path = format!("/api/oruk/taxonomy_terms/{id}");
+        let one = get_json(&mut anyone, &path).await;
+        validate("taxonomy_term.json", &one, &path);
+    }
+    let meeting = get_json(
+        &mut anyone,
+        "/api/oruk/taxonomy_terms?search=meeting%20people",
+    )
+    .await;
+    assert_eq!(meeting["contents"][0]["term"], "social_connection");
+
     // The same directory on the public pages, without signing in.
     let found = anyone.get("/directory?q=walking").await;
     assert_eq!(found.status, StatusCode::OK);
