@@ -133,17 +133,7 @@ pub(crate) async fn me(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<ChampionWithSteps>, AppError> {
-    let a = ctx.actor()?.clone();
-    let audit = ctx.audit(
-        &state,
-        "view_own_champion_record",
-        "champion",
-        None,
-        Outcome::Allowed,
-    );
-    let c = state
-        .store()
-        .champion_of_user(a.pcn_id, a.user_id, &audit)
+    let c = crate::pages::champions::own_record(&state, &ctx)
         .await?
         .ok_or(AppError::NotFound)?;
     with_steps(&state, &ctx, c).await

@@ -159,17 +159,7 @@ async fn claims_of(
 }
 
 async fn own_id(state: &AppState, ctx: &Ctx) -> Result<together_core::ChampionId, AppError> {
-    let a = ctx.actor()?;
-    let audit = ctx.audit(
-        state,
-        "view_own_champion_record",
-        "champion",
-        None,
-        Outcome::Allowed,
-    );
-    Ok(state
-        .store()
-        .champion_of_user(a.pcn_id, a.user_id, &audit)
+    Ok(crate::pages::champions::own_record(state, ctx)
         .await?
         .ok_or(AppError::NotFound)?
         .id)

@@ -6,6 +6,7 @@
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::{date, field_error, form_status, Layout};
+use crate::pages::champions::own_record;
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 use askama::Template;
@@ -21,7 +22,7 @@ use together_core::hours_expenses::{
 };
 use together_core::people::FieldError;
 use together_core::{Action, PcnId};
-use together_store::champions::{Champion, Claim, ClaimStatus, ExpenseEntry, HoursEntry};
+use together_store::champions::{Claim, ClaimStatus, ExpenseEntry, HoursEntry};
 use together_store::{Outcome, StoreError};
 
 /// Where a champion's expense (with its receipt) is posted: it has a body limit of its own.
@@ -128,22 +129,6 @@ fn expense_row(e: &ExpenseEntry, who: String) -> ExpenseRow {
 }
 
 // ---- The champion's own page ----
-
-/// The signed-in champion's record, or a page saying it is not linked yet.
-async fn own_record(state: &AppState, ctx: &Ctx) -> Result<Option<Champion>, AppError> {
-    let actor = ctx.actor()?;
-    let audit = ctx.audit(
-        state,
-        "view_own_champion_record",
-        "champion",
-        None,
-        Outcome::Allowed,
-    );
-    Ok(state
-        .store()
-        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
-        .await?)
-}
 
 #[derive(Template)]
 #[template(path = "champion_hours.html")]

@@ -44,18 +44,7 @@ pub(super) async fn my_step(
     Form(f): Form<MyStepForm>,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
-    let audit = ctx.audit(
-        &state,
-        "view_own_champion_record",
-        "champion",
-        None,
-        Outcome::Allowed,
-    );
-    let me = state
-        .store()
-        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let me = own_record(&state, &ctx).await?.ok_or(AppError::NotFound)?;
     let to = match f.to.as_str() {
         "paused" => Stage::Paused,
         "left" => Stage::Left,
@@ -128,18 +117,7 @@ pub(super) async fn my_details(
     Form(f): Form<ContactForm>,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
-    let audit = ctx.audit(
-        &state,
-        "view_own_champion_record",
-        "champion",
-        None,
-        Outcome::Allowed,
-    );
-    let me = state
-        .store()
-        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let me = own_record(&state, &ctx).await?.ok_or(AppError::NotFound)?;
     let contact = match f.parse() {
         Ok(c) => c,
         Err(errors) => {
@@ -179,17 +157,7 @@ pub(super) async fn render_mine(
     notice: &'static str,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
-    let audit = ctx.audit(
-        state,
-        "view_own_champion_record",
-        "champion",
-        None,
-        Outcome::Allowed,
-    );
-    let champion = state
-        .store()
-        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
-        .await?;
+    let champion = own_record(state, ctx).await?;
     let (badges, training, contacts, workshops, sessions) = match &champion {
         Some(c) => {
             let today = state.now().date();

@@ -119,6 +119,26 @@ pub(crate) fn routes(r: Routes) -> Routes {
         )
 }
 
+/// The signed-in user's own champion record (audited as a read of it); `None` when their
+/// account is not linked to one yet. Every page and API call about "my" record starts here.
+pub(crate) async fn own_record(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<Option<together_store::champions::Champion>, AppError> {
+    let actor = ctx.actor()?;
+    let audit = ctx.audit(
+        state,
+        "view_own_champion_record",
+        "champion",
+        None,
+        together_store::Outcome::Allowed,
+    );
+    Ok(state
+        .store()
+        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
+        .await?)
+}
+
 fn champion_id(id: &str) -> Result<ChampionId, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }

@@ -40,18 +40,7 @@ async fn lead(state: &AppState, ctx: &Ctx) -> Result<Option<ChampionId>, AppErro
     if actor.role != Role::Champion {
         return Ok(None);
     }
-    let audit = ctx.audit(
-        state,
-        "view_own_champion_record",
-        "champion",
-        None,
-        Outcome::Allowed,
-    );
-    match state
-        .store()
-        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
-        .await?
-    {
+    match crate::pages::champions::own_record(state, ctx).await? {
         Some(c) => Ok(Some(c.id)),
         // A champion's account not linked to a record leads nothing.
         None => Err(AppError::NotFound),

@@ -7,13 +7,13 @@ use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::Problem;
 use crate::layout::{date, form_status, Layout};
+use crate::pages::champions::own_record;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use time::Duration;
-use together_store::champions::Champion;
 use together_store::offers::{Session, SessionFilter};
 use together_store::{Outcome, StoreError};
 
@@ -44,21 +44,6 @@ struct RotaPage {
     mine: Vec<RotaRow>,
     open: Vec<RotaRow>,
     problem: Problem,
-}
-
-async fn own_record(state: &AppState, ctx: &Ctx) -> Result<Option<Champion>, AppError> {
-    let actor = ctx.actor()?;
-    let audit = ctx.audit(
-        state,
-        "view_own_champion_record",
-        "champion",
-        None,
-        Outcome::Allowed,
-    );
-    Ok(state
-        .store()
-        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
-        .await?)
 }
 
 fn row(s: &Session, leads: bool, today: time::Date, swaps: Vec<(String, String)>) -> RotaRow {
