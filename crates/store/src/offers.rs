@@ -536,6 +536,44 @@ macro_rules! impl_offer_store {
             Ok(())
         }
 
+        /// Writes every field of an offer from its checked form: adding and changing an offer
+        /// share it, so the two can never disagree about a column.
+        async fn write_offer_fields(tx: &mut Tx<'_>, id: together_core::ServiceId, o: &together_core::offers::NewOffer, at: time::OffsetDateTime) -> Result<(), $crate::StoreError> {
+            sqlx::query(
+                "UPDATE service SET name = $1, description = $2, url = $3, email = $4, phone = $5, contact_name = $6, status = $7, fees = $8, eligibility = $9, minimum_age = $10, \
+                 maximum_age = $11, accessibility = $12, venue_id = $13, last_modified = $14, offer_kind = $15, offer_status = $16, capacity = $17, helpers_needed = $18, \
+                 lead_role_id = $19, lead_partner_id = $20, risk_assessment_id = $21, cohort_id = $22, starts_on = $23, ends_on = $24 WHERE id = $25",
+            )
+            .bind(&o.name)
+            .bind(&o.description)
+            .bind(&o.url)
+            .bind(&o.email)
+            .bind(&o.phone)
+            .bind(&o.contact_name)
+            .bind(o.status.oruk())
+            .bind(&o.cost)
+            .bind(&o.eligibility)
+            .bind(o.minimum_age)
+            .bind(o.maximum_age)
+            .bind(&o.accessibility)
+            .bind(&o.venue_id)
+            .bind($crate::queries::secs(at))
+            .bind(&o.kind)
+            .bind(o.status.as_str())
+            .bind(o.capacity)
+            .bind(o.helpers_needed)
+            .bind(o.lead_role.map(|r| r.to_string()))
+            .bind(&o.lead_partner_id)
+            .bind(&o.risk_assessment_id)
+            .bind(&o.cohort_id)
+            .bind(o.starts_on.map($crate::queries::iso_date))
+            .bind(o.ends_on.map($crate::queries::iso_date))
+            .bind(id.to_string())
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
         async fn write_offer_links(tx: &mut Tx<'_>, id: &str, o: &together_core::offers::NewOffer) -> Result<(), $crate::StoreError> {
             for sql in ["DELETE FROM service_taxonomy WHERE service_id = $1", "DELETE FROM service_practice WHERE service_id = $1"] {
                 sqlx::query(sql).bind(id).execute(&mut **tx).await?;
@@ -744,40 +782,22 @@ macro_rules! impl_offer_store {
                 let mut tx = begin(&self.pool).await?;
                 offer_references_ours(&mut tx, pcn, o).await?;
                 let org = pcn_organization(&mut tx, pcn, audit.at).await?;
+                // The row, then its fields by the one writer an update uses too.
                 sqlx::query(
-                    "INSERT INTO service (id, pcn_id, organization_id, name, description, url, email, phone, contact_name, status, fees, eligibility, minimum_age, maximum_age, accessibility, venue_id, \
-                     last_modified, created_at, offer_kind, offer_status, capacity, helpers_needed, lead_role_id, lead_partner_id, risk_assessment_id, cohort_id, starts_on, ends_on) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+                    "INSERT INTO service (id, pcn_id, organization_id, name, status, last_modified, created_at, offer_kind, offer_status) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
                 )
                 .bind(id.to_string())
                 .bind(pcn.to_string())
                 .bind(&org)
                 .bind(&o.name)
-                .bind(&o.description)
-                .bind(&o.url)
-                .bind(&o.email)
-                .bind(&o.phone)
-                .bind(&o.contact_name)
                 .bind(o.status.oruk())
-                .bind(&o.cost)
-                .bind(&o.eligibility)
-                .bind(o.minimum_age)
-                .bind(o.maximum_age)
-                .bind(&o.accessibility)
-                .bind(&o.venue_id)
                 .bind($crate::queries::secs(audit.at))
                 .bind(&o.kind)
                 .bind(o.status.as_str())
-                .bind(o.capacity)
-                .bind(o.helpers_needed)
-                .bind(o.lead_role.map(|r| r.to_string()))
-                .bind(&o.lead_partner_id)
-                .bind(&o.risk_assessment_id)
-                .bind(&o.cohort_id)
-                .bind(o.starts_on.map($crate::queries::iso_date))
-                .bind(o.ends_on.map($crate::queries::iso_date))
                 .execute(&mut *tx)
                 .await?;
+                write_offer_fields(&mut tx, id, o, audit.at).await?;
                 write_offer_links(&mut tx, &id.to_string(), o).await?;
                 write_audit(&mut tx, &audit.about("offer", id)).await?;
                 tx.commit().await?;
@@ -801,38 +821,7 @@ macro_rules! impl_offer_store {
                         "A session on {day} would fall outside the new dates: cancel it first, or keep the dates"
                     )));
                 }
-                sqlx::query(
-                    "UPDATE service SET name = $1, description = $2, url = $3, email = $4, phone = $5, contact_name = $6, status = $7, fees = $8, eligibility = $9, minimum_age = $10, \
-                     maximum_age = $11, accessibility = $12, venue_id = $13, last_modified = $14, offer_kind = $15, offer_status = $16, capacity = $17, helpers_needed = $18, \
-                     lead_role_id = $19, lead_partner_id = $20, risk_assessment_id = $21, cohort_id = $22, starts_on = $23, ends_on = $24 WHERE id = $25",
-                )
-                .bind(&o.name)
-                .bind(&o.description)
-                .bind(&o.url)
-                .bind(&o.email)
-                .bind(&o.phone)
-                .bind(&o.contact_name)
-                .bind(o.status.oruk())
-                .bind(&o.cost)
-                .bind(&o.eligibility)
-                .bind(o.minimum_age)
-                .bind(o.maximum_age)
-                .bind(&o.accessibility)
-                .bind(&o.venue_id)
-                .bind($crate::queries::secs(audit.at))
-                .bind(&o.kind)
-                .bind(o.status.as_str())
-                .bind(o.capacity)
-                .bind(o.helpers_needed)
-                .bind(o.lead_role.map(|r| r.to_string()))
-                .bind(&o.lead_partner_id)
-                .bind(&o.risk_assessment_id)
-                .bind(&o.cohort_id)
-                .bind(o.starts_on.map($crate::queries::iso_date))
-                .bind(o.ends_on.map($crate::queries::iso_date))
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await?;
+                write_offer_fields(&mut tx, id, o, audit.at).await?;
                 write_offer_links(&mut tx, &id.to_string(), o).await?;
                 // A stricter role applies to the leads already there: refuse rather than keep
                 // someone leading who is not clear for it.
