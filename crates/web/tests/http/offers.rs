@@ -10,6 +10,23 @@ use together_core::champions::{DbsLevel, DbsResult, NewInterest, NewRole, Stage}
 use together_core::people::ContactPreference;
 use together_core::{ChampionId, ChampionRoleId, Role};
 
+/// A role of the PCN needing a DBS check at `level` (not regulated activity).
+async fn a_role(app: &TestApp, name: &str, level: DbsLevel) -> ChampionRoleId {
+    app.store
+        .add_champion_role(
+            app.pcn,
+            &NewRole {
+                name: name.into(),
+                description: format!("The {name}"),
+                dbs_level: level,
+                regulated_activity: false,
+            },
+            &audit(app.pcn),
+        )
+        .await
+        .unwrap()
+}
+
 /// An active champion, with a clear basic DBS check for `role` when `clear`.
 async fn active_champion(
     app: &TestApp,
@@ -74,20 +91,7 @@ on_both!(an_offer_its_sessions_and_a_rota_from_the_coordinator_to_a_champions_ph
 async fn an_offer_its_sessions_and_a_rota_from_the_coordinator_to_a_champions_phone(db: Db) {
     let app = TestApp::spawn(db).await;
     let a = audit(app.pcn);
-    let role = app
-        .store
-        .add_champion_role(
-            app.pcn,
-            &NewRole {
-                name: "Walk leader".into(),
-                description: "Leads a walk".into(),
-                dbs_level: DbsLevel::Basic,
-                regulated_activity: false,
-            },
-            &a,
-        )
-        .await
-        .unwrap();
+    let role = a_role(&app, "Walk leader", DbsLevel::Basic).await;
     let mut admin = app.signed_in(Role::PcnAdmin).await;
     let role_id = role.to_string();
     let offer = [
@@ -287,20 +291,7 @@ on_both!(a_register_is_taken_by_a_lead_on_the_day_and_only_leads_see_it);
 async fn a_register_is_taken_by_a_lead_on_the_day_and_only_leads_see_it(db: Db) {
     let app = TestApp::spawn(db).await;
     let a = audit(app.pcn);
-    let role = app
-        .store
-        .add_champion_role(
-            app.pcn,
-            &NewRole {
-                name: "Group welcomer".into(),
-                description: "Makes the tea".into(),
-                dbs_level: DbsLevel::None,
-                regulated_activity: false,
-            },
-            &a,
-        )
-        .await
-        .unwrap();
+    let role = a_role(&app, "Group welcomer", DbsLevel::None).await;
     let mut admin = app.signed_in(Role::PcnAdmin).await;
     let role_id = role.to_string();
     let res = admin
@@ -449,20 +440,7 @@ async fn time_given_to_an_offer_shows_in_the_coordinators_totals_by_offer(db: Db
         )
         .await;
     let offer = res.location().trim_start_matches("/offers/").to_owned();
-    let role = app
-        .store
-        .add_champion_role(
-            app.pcn,
-            &NewRole {
-                name: "Group welcomer".into(),
-                description: "Makes the tea".into(),
-                dbs_level: DbsLevel::None,
-                regulated_activity: false,
-            },
-            &a,
-        )
-        .await
-        .unwrap();
+    let role = a_role(&app, "Group welcomer", DbsLevel::None).await;
     let susan = active_champion(&app, "Susan", role, false).await;
     app.store
         .link_champion_user(app.pcn, susan, app.users[&Role::Champion].0, &a)
@@ -541,20 +519,7 @@ on_both!(hours_claims_compliance_and_offers_through_the_json_api);
 async fn hours_claims_compliance_and_offers_through_the_json_api(db: Db) {
     let app = TestApp::spawn(db).await;
     let a = audit(app.pcn);
-    let role = app
-        .store
-        .add_champion_role(
-            app.pcn,
-            &NewRole {
-                name: "Walk leader".into(),
-                description: "Leads a walk".into(),
-                dbs_level: DbsLevel::Basic,
-                regulated_activity: false,
-            },
-            &a,
-        )
-        .await
-        .unwrap();
+    let role = a_role(&app, "Walk leader", DbsLevel::Basic).await;
     let dave = active_champion(&app, "Dave", role, true).await;
     app.store
         .give_champion_role(app.pcn, dave, role, &a)
