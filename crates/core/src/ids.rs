@@ -100,6 +100,14 @@ uuid_id!(
     /// One meeting of an offer on one day.
     SessionId
 );
+uuid_id!(
+    /// A piece of equipment the PCN lends: a blood-pressure monitor, say.
+    ItemId
+);
+uuid_id!(
+    /// One loan of an item to a person.
+    LoanId
+);
 
 /// An Organisation Data Service code of a GP practice (a letter and five digits, e.g. B82005).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

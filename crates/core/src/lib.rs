@@ -7,6 +7,7 @@ pub mod disclosure;
 pub mod export;
 pub mod hours_expenses;
 pub mod ids;
+pub mod loans;
 pub mod nhs;
 pub mod offers;
 pub mod partners;
@@ -21,8 +22,8 @@ pub mod uk_time;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{
-    ChampionId, ChampionRoleId, Email, PcnId, PersonId, PracticeCode, PracticeId, ServiceId,
-    SessionId, SiteId, UserId,
+    ChampionId, ChampionRoleId, Email, ItemId, LoanId, PcnId, PersonId, PracticeCode, PracticeId,
+    ServiceId, SessionId, SiteId, UserId,
 };
 pub use nhs::NhsNumber;
 pub use policy::{authorize, Action, Actor, Decision, Resource};

@@ -151,6 +151,11 @@ pub fn email(v: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     email
 }
 
+/// A date as people type it in the UK ("15/12/2026"), for examples in messages.
+pub fn uk_date(d: Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year())
+}
+
 /// Parses a date typed as YYYY-MM-DD or DD/MM/YYYY (the UK way).
 pub fn parse_date(s: &str) -> Option<Date> {
     let s = s.trim();

@@ -68,6 +68,18 @@ pub enum Action {
     /// Take a session's register: the coordinator, or a champion for an offer they lead (the
     /// store checks that they lead it).
     TakeRegisters,
+    /// Keep the equipment the PCN lends: the inventory, its condition and cleaning, and every
+    /// loan (who has what, and what is overdue).
+    ManageEquipment,
+    /// A champion hands over and brings back the loans they were asked to handle, and types in
+    /// the readings that come back (which they then cannot see again).
+    HandleLoans,
+    /// Lend an item to a person: someone who looks after them (their practice's clinician, a
+    /// link worker with them on their caseload, the coordinator).
+    LendEquipment,
+    /// Read the home readings (blood pressure) brought back with a loan: clinical data, for
+    /// the person's own practice's clinicians only.
+    ViewReadings,
     /// Raise a safeguarding concern, or report an incident or accident: anyone in the team.
     RaiseConcern,
     /// Open the safeguarding page: staff who may be named the PCN's safeguarding lead. What a
@@ -138,7 +150,24 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (RaiseConcern, Resource::Pcn(_)) => true,
         (ManagePartners | ManageOffers, Resource::Pcn(_)) => actor.role == PcnAdmin,
         (ViewOffers, Resource::Pcn(_)) => true,
-        (TakeRotaPlaces, Resource::Pcn(_)) => actor.role == Champion,
+        (TakeRotaPlaces | HandleLoans, Resource::Pcn(_)) => actor.role == Champion,
+        (ManageEquipment, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (
+            LendEquipment,
+            Resource::Person {
+                practice_id,
+                on_caseload,
+                ..
+            },
+        ) => match actor.role {
+            PcnAdmin => true,
+            Clinician => actor.practice_id == Some(*practice_id),
+            LinkWorker => *on_caseload,
+            Champion | Analyst | Partner => false,
+        },
+        (ViewReadings, Resource::Person { practice_id, .. }) => {
+            actor.role == Clinician && actor.practice_id == Some(*practice_id)
+        }
         (TakeRegisters, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Champion),
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
@@ -362,5 +391,57 @@ mod tests {
             authorize(&champ, Action::UpdatePerson, &person(p, false, true)),
             Decision::Deny
         );
+    }
+
+    #[test]
+    fn readings_brought_back_with_a_loan_are_for_the_persons_own_clinicians_only() {
+        let (mine, other) = (PracticeId::new(), PracticeId::new());
+        for role in Role::ALL {
+            let a = actor(role, Some(mine));
+            // Not even a champion who made a connection, a link worker with them on their
+            // caseload or the coordinator who lent the monitor.
+            for scope in [person(mine, true, true), person(mine, false, false)] {
+                assert_eq!(
+                    authorize(&a, Action::ViewReadings, &scope),
+                    if role == Role::Clinician {
+                        Decision::Allow
+                    } else {
+                        Decision::Deny
+                    },
+                    "{role}"
+                );
+            }
+            assert_eq!(
+                authorize(&a, Action::ViewReadings, &person(other, true, true)),
+                Decision::Deny
+            );
+        }
+    }
+
+    #[test]
+    fn equipment_is_kept_by_the_coordinator_lent_by_who_looks_after_the_person() {
+        let p = PracticeId::new();
+        for role in Role::ALL {
+            let a = actor(role, Some(p));
+            let pcn = Resource::Pcn(a.pcn_id);
+            assert_eq!(
+                authorize(&a, Action::ManageEquipment, &pcn).is_allowed(),
+                role == Role::PcnAdmin
+            );
+            assert_eq!(
+                authorize(&a, Action::HandleLoans, &pcn).is_allowed(),
+                role == Role::Champion
+            );
+            assert_eq!(
+                authorize(&a, Action::LendEquipment, &person(p, false, false)).is_allowed(),
+                matches!(role, Role::PcnAdmin | Role::Clinician)
+            );
+            assert_eq!(
+                authorize(&a, Action::LendEquipment, &person(p, true, true)).is_allowed(),
+                matches!(role, Role::PcnAdmin | Role::Clinician | Role::LinkWorker)
+            );
+        }
+        let elsewhere = actor(Role::Clinician, Some(PracticeId::new()));
+        assert!(!authorize(&elsewhere, Action::LendEquipment, &person(p, true, true)).is_allowed());
     }
 }

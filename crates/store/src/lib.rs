@@ -6,6 +6,7 @@
 pub mod champions;
 pub mod directory;
 mod error;
+pub mod loans;
 mod model;
 pub mod offers;
 pub mod partners;
@@ -19,6 +20,7 @@ pub mod testing;
 pub use champions::ChampionStore;
 pub use directory::DirectoryStore;
 pub use error::StoreError;
+pub use loans::LoanStore;
 pub use model::*;
 pub use offers::OfferStore;
 pub use partners::PartnerStore;
@@ -38,6 +40,7 @@ pub type DynStore = Arc<dyn Store>;
 pub trait Store:
     ChampionStore
     + DirectoryStore
+    + LoanStore
     + OfferStore
     + PartnerStore
     + SafeguardingStore

@@ -54,4 +54,5 @@ crate::safeguarding::impl_safeguarding_store!(PgStore);
 crate::partners::impl_partner_store!(PgStore);
 crate::offers::impl_offer_store!(PgStore);
 crate::directory::impl_directory_store!(PgStore);
+crate::loans::impl_loan_store!(PgStore);
 queries::impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

@@ -199,4 +199,5 @@ crate::safeguarding::impl_safeguarding_store!(SqliteStore);
 crate::partners::impl_partner_store!(SqliteStore);
 crate::offers::impl_offer_store!(SqliteStore);
 crate::directory::impl_directory_store!(SqliteStore);
+crate::loans::impl_loan_store!(SqliteStore);
 queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

@@ -1178,6 +1178,16 @@ async fn a_champion_with_everything(store: &DynStore) -> (PcnId, together_core::
         .await
         .unwrap();
     store.take_rota_place(pcn, session, id, &a).await.unwrap();
+    let (_, mabel) = a_person(store, pcn, "Mabel", &[]).await;
+    let (_, monitor) = a_monitor_to_lend(store, pcn, id, "SAR-0001").await;
+    let loan = together_core::loans::LoanForm {
+        item_id: monitor.to_string(),
+        handled_by: id.to_string(),
+        ..Default::default()
+    }
+    .parse(NOW.date())
+    .unwrap();
+    store.lend(pcn, mabel, &loan, &a).await.unwrap();
     (pcn, id)
 }
 
@@ -1839,4 +1849,344 @@ async fn a_workshop_marked_came_then_did_not_come_takes_its_training_back(store:
         .await
         .unwrap();
     assert_eq!(store.training(pcn, Some(champion)).await.unwrap().len(), 1);
+}
+
+/// A person at a practice of the PCN, with the consents named.
+async fn a_person(
+    store: &DynStore,
+    pcn: PcnId,
+    given: &str,
+    consents: &[ConsentPurpose],
+) -> (together_core::PracticeId, together_core::PersonId) {
+    let a = audit(pcn, "person");
+    let code = format!("Y{:05}", given.len() * 7919 % 100_000);
+    let practice = match store.practices(pcn).await.unwrap().into_iter().next() {
+        Some(p) => p.id,
+        None => store
+            .add_practice(pcn, &code.parse().unwrap(), "Quayside Surgery", &a, NOW)
+            .await
+            .unwrap(),
+    };
+    let new = PersonForm {
+        given_name: given.into(),
+        family_name: "Ashworth".into(),
+        date_of_birth: "1941-05-02".into(),
+        practice_id: practice.to_string(),
+        contact_preference: "text".into(),
+        phone: "07700 900982".into(),
+        email: String::new(),
+        nhs_number: String::new(),
+    }
+    .parse(NOW)
+    .unwrap();
+    let person = store
+        .create_person(pcn, &new, None, None, &a)
+        .await
+        .unwrap();
+    for c in consents {
+        store
+            .add_consent(person, *c, ConsentMethod::Verbal, UserId::new(), &a)
+            .await
+            .unwrap();
+    }
+    (practice, person)
+}
+
+/// An equipment-loan offer led by `lead`, with one blood-pressure monitor.
+async fn a_monitor_to_lend(
+    store: &DynStore,
+    pcn: PcnId,
+    lead: together_core::ChampionId,
+    serial: &str,
+) -> (together_core::ServiceId, together_core::ItemId) {
+    use together_core::loans::ItemForm;
+    let a = audit(pcn, "equipment");
+    let offer = together_core::offers::OfferForm::from_fields(
+        &[
+            ("name", "Home blood pressure monitors"),
+            (
+                "description",
+                "Borrow a monitor for a week of readings at home.",
+            ),
+            ("offer_kind", "equipment_loan"),
+            ("offer_status", "active"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    )
+    .parse()
+    .unwrap();
+    let offer = store.add_offer(pcn, &offer, &a).await.unwrap();
+    store.add_offer_lead(pcn, offer, lead, &a).await.unwrap();
+    let item = ItemForm {
+        item_kind: "blood_pressure_monitor".into(),
+        name: format!("Omron M3 {serial}"),
+        serial: serial.into(),
+        condition: "good".into(),
+        offer_id: offer.to_string(),
+        notes: String::new(),
+    }
+    .parse()
+    .unwrap();
+    let item = store.add_item(pcn, &item, &a).await.unwrap();
+    (offer, item)
+}
+
+on_both!(loans_keep_monitors_safe_and_readings_for_the_clinician);
+async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore) {
+    use together_core::loans::{CleaningForm, ItemForm, LoanForm, ReturnForm};
+    use together_store::loans::LoanFilter;
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let other = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
+    let a = audit(pcn, "equipment");
+    let today = NOW.date();
+    let dave = an_active_champion(&store, pcn, "Dave", false).await;
+    let bea = an_active_champion(&store, pcn, "Bea", false).await;
+    let (_, florence) = a_person(&store, pcn, "Florence", &[ConsentPurpose::Contact]).await;
+    let (offer, monitor) = a_monitor_to_lend(&store, pcn, dave, "20231104LG").await;
+
+    // The inventory: serials are unique in the PCN; items go through equipment-loan offers.
+    let mut item = ItemForm {
+        item_kind: "blood_pressure_monitor".into(),
+        name: "Omron M3 again".into(),
+        serial: "20231104LG".into(),
+        condition: "good".into(),
+        offer_id: offer.to_string(),
+        notes: String::new(),
+    };
+    let dup = store.add_item(pcn, &item.parse().unwrap(), &a).await;
+    assert!(
+        matches!(&dup, Err(StoreError::Refused(m)) if m.contains("20231104LG")),
+        "{dup:?}"
+    );
+    assert!(matches!(
+        store
+            .add_item(other, &item.parse().unwrap(), &audit(other, "x"))
+            .await,
+        Err(StoreError::NotFound("offer"))
+    ));
+    item.serial = "ELSEWHERE-1".into();
+    item.offer_id = String::new();
+    store
+        .add_item(other, &item.parse().unwrap(), &audit(other, "x"))
+        .await
+        .unwrap();
+    assert_eq!(store.items(pcn).await.unwrap().len(), 1);
+    assert!(matches!(
+        store.item(other, monitor).await,
+        Err(StoreError::NotFound("item"))
+    ));
+
+    // Only a lead of the offer handles its loans; the lead is told in the same transaction.
+    let loan = |handler: Option<together_core::ChampionId>, due: &str| {
+        LoanForm {
+            item_id: monitor.to_string(),
+            due_on: due.into(),
+            handled_by: handler.map(|c| c.to_string()).unwrap_or_default(),
+        }
+        .parse(today)
+        .unwrap()
+    };
+    let refused = store.lend(pcn, florence, &loan(Some(bea), ""), &a).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Refused(m)) if m.contains("does not lead")),
+        "{refused:?}"
+    );
+    let before = store.messages(Some(pcn), 100).await.unwrap().len();
+    let first = store
+        .lend(pcn, florence, &loan(Some(dave), "2026-12-01"), &a)
+        .await
+        .unwrap();
+    let messages = store.messages(Some(pcn), 100).await.unwrap();
+    assert_eq!(messages.len(), before + 1);
+    assert!(messages
+        .iter()
+        .any(|m| m.recipient == "dave@example.org" && m.subject.contains("Florence A.")));
+    // One person at a time.
+    let twice = store.lend(pcn, florence, &loan(None, ""), &a).await;
+    assert!(
+        matches!(&twice, Err(StoreError::Refused(m)) if m.contains("out on loan")),
+        "{twice:?}"
+    );
+    assert_eq!(
+        store.item(pcn, monitor).await.unwrap().due_on,
+        Some(time::macros::date!(2026 - 12 - 01))
+    );
+
+    // Dave sees Florence as "Florence A.", and how to reach her only once she agrees to it.
+    let mine = LoanFilter {
+        handled_by: Some(dave),
+        open_only: true,
+        ..Default::default()
+    };
+    let list = store.loans(pcn, &mine, &a).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].person_label, "Florence A.");
+    assert_eq!(list[0].reach, None);
+    store
+        .add_consent(
+            florence,
+            ConsentPurpose::ShareWithChampions,
+            ConsentMethod::Verbal,
+            UserId::new(),
+            &a,
+        )
+        .await
+        .unwrap();
+    let list = store.loans(pcn, &mine, &a).await.unwrap();
+    assert_eq!(list[0].reach.as_deref(), Some("07700 900982"));
+    assert!(store
+        .loans(
+            pcn,
+            &LoanFilter {
+                handled_by: Some(bea),
+                ..Default::default()
+            },
+            &a
+        )
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Overdue: reminded once a week, the person (who agreed to contact) and Dave.
+    let due_day = time::macros::date!(2026 - 12 - 02);
+    assert!(list[0].overdue(due_day));
+    let later = NOW + Duration::days(8);
+    assert_eq!(
+        store
+            .send_loan_reminders(pcn, due_day, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .send_loan_reminders(pcn, due_day, later)
+            .await
+            .unwrap(),
+        0
+    );
+    let sent: Vec<_> = store
+        .messages(Some(pcn), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.subject.contains("due back") || m.subject.starts_with("Overdue"))
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent.iter().any(|m| m.recipient == "07700 900982"));
+    assert!(sent.iter().any(|m| m.recipient == "dave@example.org"));
+    store
+        .withdraw_consents(florence, UserId::new(), &a)
+        .await
+        .unwrap();
+    let week_on = due_day + Duration::days(7);
+    assert_eq!(
+        store
+            .send_loan_reminders(pcn, week_on, later)
+            .await
+            .unwrap(),
+        1
+    );
+    let after: Vec<_> = store
+        .messages(Some(pcn), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.subject.contains("due back") || m.subject.starts_with("Overdue"))
+        .collect();
+    assert_eq!(after.len(), 3, "withdrawal stops her messages, not Dave's");
+    assert!(after
+        .iter()
+        .any(|m| m.body.contains("not agreed to messages")));
+
+    // The return: only Dave (or the coordinator); readings go with it, all or nothing.
+    let back = ReturnForm {
+        condition: "worn".into(),
+        readings: "142/88 72\n138/86\n135/84 70".into(),
+        ..Default::default()
+    }
+    .parse(today, today)
+    .unwrap();
+    assert!(matches!(
+        store.return_loan(pcn, first, Some(bea), &back, &a).await,
+        Err(StoreError::NotFound("loan"))
+    ));
+    store
+        .return_loan(pcn, first, Some(dave), &back, &a)
+        .await
+        .unwrap();
+    let again = store.return_loan(pcn, first, None, &back, &a).await;
+    assert!(matches!(again, Err(StoreError::Refused(_))), "{again:?}");
+    let m = store.item(pcn, monitor).await.unwrap();
+    assert_eq!((m.condition.as_str(), m.due_on), ("worn", None));
+    assert!(m.needs_cleaning());
+
+    // Not lent again until it is cleaned.
+    let dirty = store.lend(pcn, florence, &loan(None, ""), &a).await;
+    assert!(
+        matches!(&dirty, Err(StoreError::Refused(m)) if m.contains("cleaned")),
+        "{dirty:?}"
+    );
+    let cleaning = CleaningForm {
+        cleaned_on: String::new(),
+        note: "Wiped with alcohol, cuff aired".into(),
+    }
+    .parse(today)
+    .unwrap();
+    store
+        .add_cleaning(pcn, monitor, &cleaning, &a)
+        .await
+        .unwrap();
+    assert_eq!(store.cleanings(pcn, monitor).await.unwrap().len(), 1);
+    let second = store
+        .lend(pcn, florence, &loan(None, ""), &a)
+        .await
+        .unwrap();
+    let averaged = ReturnForm {
+        condition: "good".into(),
+        cleaned: "yes".into(),
+        readings: "137/84".into(),
+        average_of: "14".into(),
+        ..Default::default()
+    }
+    .parse(today, today)
+    .unwrap();
+    store
+        .return_loan(pcn, second, None, &averaged, &a)
+        .await
+        .unwrap();
+    assert!(!store.item(pcn, monitor).await.unwrap().needs_cleaning());
+
+    // The readings are the person's, in two sets, and reading them is audited.
+    let sets = store.bp_readings(pcn, florence, &a).await.unwrap();
+    let counts: Vec<_> = sets
+        .iter()
+        .map(|s| (s.readings.len(), s.average_of))
+        .collect();
+    assert_eq!(counts.len(), 2);
+    assert!(counts.contains(&(3, None)) && counts.contains(&(1, Some(14))));
+    assert!(store
+        .bp_readings(other, florence, &audit(other, "x"))
+        .await
+        .unwrap()
+        .is_empty());
+    let reads = store
+        .audit_events(
+            pcn,
+            &AuditFilter {
+                resource_type: Some("bp_readings".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(
+        reads[0].resource_id.as_deref(),
+        Some(florence.to_string().as_str())
+    );
 }
