@@ -68,7 +68,7 @@ async function navLinks (page) {
 }
 
 const expectedNav = {
-  pcn_admin: ['/', '/insight', '/people', '/champions', '/offers', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
+  pcn_admin: ['/', '/insight', '/people', '/champions', '/offers', '/equipment', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
   clinician: ['/', '/insight', '/people', '/offers', '/safeguarding', '/safeguarding/raise', '/pcn', '/account'],
   link_worker: ['/', '/people', '/offers', '/safeguarding/raise', '/pcn', '/account'],
   analyst: ['/', '/insight', '/offers', '/safeguarding/raise', '/pcn', '/account'],
@@ -126,6 +126,23 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       await axe(page, 'an offer')
       await page.getByRole('table', { name: 'Sessions coming up' }).getByRole('link').first().click()
       await axe(page, 'a session')
+      // The equipment: an item's page, recording a return, and the person with the loan.
+      await page.goto(base + '/equipment')
+      await page.getByRole('table', { name: 'Every item, by name' }).getByRole('link').first().click()
+      await axe(page, 'an item of equipment')
+      await page.goto(base + '/equipment')
+      const onLoan = page.getByRole('table', { name: 'Loans not yet back' })
+      assert.match(await onLoan.innerText(), /Overdue/, 'the demo has a monitor overdue')
+      await onLoan.getByRole('link', { name: /It came back/ }).first().click()
+      await axe(page, 'recording a return')
+      await page.getByLabel(/Blood pressure readings/).fill('138/86 72\n13/86')
+      await page.getByRole('button', { name: 'Save: it came back' }).click()
+      assert.match(await page.locator('.nhsuk-error-summary').innerText(), /Line 2:/)
+      await axe(page, 'a return with a wrong reading')
+      await page.goto(base + '/equipment')
+      await page.getByRole('table', { name: 'Loans not yet back' }).getByRole('link').nth(1).click()
+      await page.locator('#equipment').waitFor()
+      await axe(page, 'a person with a monitor on loan')
       // A schedule that never happens is explained where it was typed.
       await page.goto(base + '/offers')
       await page.getByRole('link', { name: 'Harbourview walking group' }).click()
@@ -241,6 +258,7 @@ test('on a phone a champion sees the places they are clear for and takes one', a
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
   assert.ok(overflow <= 0, `my sessions is ${overflow}px wider than the phone`)
   await axe(page, 'my sessions on a phone')
+  assert.match(await page.locator('#loans + ul').innerText(), /due back/, 'the monitors Dave is looking after')
   const expected = page.locator('h2:has-text("Where you are expected") + ul > li')
   const before = await expected.count()
   await page.getByRole('button', { name: /I'll help/ }).first().click()

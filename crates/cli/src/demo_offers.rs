@@ -133,7 +133,7 @@ const OFFERS: &[DemoOffer] = &[
         partner: None,
         helpers: 1,
         schedule: Some(("WEEKLY", "1", "MO", "09:00", "12:00")),
-        leads: &["Gareth"],
+        leads: &["Gareth", "Dave"],
         eligibility: "Adults asked by their practice to check their blood pressure",
         cost: "",
     },

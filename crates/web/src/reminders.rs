@@ -112,8 +112,9 @@ pub async fn send_due(state: &AppState) -> Result<usize, StoreError> {
     Ok(reminded)
 }
 
-/// Keeps every schedule's sessions generated [`GENERATE_DAYS`] ahead, and reminds the champions
-/// on tomorrow's rotas; returns how many were reminded.
+/// Keeps every schedule's sessions generated [`GENERATE_DAYS`] ahead, reminds the champions on
+/// tomorrow's rotas, and tells people (and whoever handles the loan) of equipment overdue, once
+/// a week; returns how many were reminded.
 pub async fn sessions_due(state: &AppState) -> Result<usize, StoreError> {
     use together_store::offers::GENERATE_DAYS;
     let store = state.store();
@@ -132,6 +133,7 @@ pub async fn sessions_due(state: &AppState) -> Result<usize, StoreError> {
         if let Some(tomorrow) = today.next_day() {
             reminded += store.send_rota_reminders(pcn.id, tomorrow, now).await?;
         }
+        reminded += store.send_loan_reminders(pcn.id, today, now).await?;
     }
     Ok(reminded)
 }

@@ -5,6 +5,7 @@ pub(crate) mod champions;
 mod cohorts;
 mod counting;
 mod directory;
+pub(crate) mod equipment;
 mod health;
 mod home;
 pub(crate) mod hours_expenses;
@@ -31,5 +32,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = partners::routes(r);
     let r = offers::routes(r);
     let r = directory::routes(r);
+    let r = equipment::routes(r);
     people::routes(r)
 }

@@ -248,6 +248,8 @@ struct PersonPage {
     methods: Vec<(&'static str, &'static str)>,
     can_see_access: bool,
     break_glass: bool,
+    equipment: crate::pages::equipment::PersonEquipment,
+    problem: crate::layout::Problem,
 }
 
 pub(crate) struct ConsentRow {
@@ -266,12 +268,23 @@ struct ReasonPage {
     error: String,
 }
 
+/// The person's page again, with a problem in one of its forms (the lending form, say).
+pub(crate) async fn show_with(
+    state: &AppState,
+    ctx: &Ctx,
+    id: PersonId,
+    problem: crate::layout::Problem,
+) -> Result<Response, AppError> {
+    show(state, ctx, id, Outcome::Allowed, None, problem).await
+}
+
 async fn show(
     state: &AppState,
     ctx: &Ctx,
     id: PersonId,
     outcome: Outcome,
     reason: Option<String>,
+    problem: crate::layout::Problem,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
     let mut audit = ctx.audit(state, "view_person", "person", None, outcome);
@@ -338,9 +351,12 @@ async fn show(
         can_see_access: authorize(&actor, Action::ViewAudit, &Resource::Pcn(actor.pcn_id))
             .is_allowed(),
         break_glass: outcome == Outcome::BreakGlass,
+        equipment: crate::pages::equipment::person_equipment(state, ctx, id).await?,
         person,
+        problem,
     };
-    Ok(Html(page.render()?).into_response())
+    let status = crate::layout::form_status(!page.problem.errors.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 async fn view(
@@ -351,7 +367,17 @@ async fn view(
     let id = person_id(&id)?;
     match decide(&state, &ctx, id, Action::ViewPerson).await? {
         None => Err(AppError::NotFound),
-        Some(Decision::Allow) => show(&state, &ctx, id, Outcome::Allowed, None).await,
+        Some(Decision::Allow) => {
+            show(
+                &state,
+                &ctx,
+                id,
+                Outcome::Allowed,
+                None,
+                crate::layout::Problem::none(),
+            )
+            .await
+        }
         Some(Decision::AllowWithReason) => {
             let page = ReasonPage {
                 layout: Layout::new(&state, &ctx, "This person is not on your caseload"),
@@ -395,7 +421,15 @@ async fn break_glass(
                 );
             }
             alert_administrators(&state, &ctx, id).await?;
-            show(&state, &ctx, id, Outcome::BreakGlass, Some(reason)).await
+            show(
+                &state,
+                &ctx,
+                id,
+                Outcome::BreakGlass,
+                Some(reason),
+                crate::layout::Problem::none(),
+            )
+            .await
         }
         _ => Err(AppError::NotFound),
     }

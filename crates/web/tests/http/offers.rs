@@ -11,7 +11,7 @@ use together_core::people::ContactPreference;
 use together_core::{ChampionId, ChampionRoleId, Role};
 
 /// A role of the PCN needing a DBS check at `level` (not regulated activity).
-async fn a_role(app: &TestApp, name: &str, level: DbsLevel) -> ChampionRoleId {
+pub(crate) async fn a_role(app: &TestApp, name: &str, level: DbsLevel) -> ChampionRoleId {
     app.store
         .add_champion_role(
             app.pcn,
@@ -28,7 +28,7 @@ async fn a_role(app: &TestApp, name: &str, level: DbsLevel) -> ChampionRoleId {
 }
 
 /// An active champion, with a clear basic DBS check for `role` when `clear`.
-async fn active_champion(
+pub(crate) async fn active_champion(
     app: &TestApp,
     given: &str,
     role: ChampionRoleId,

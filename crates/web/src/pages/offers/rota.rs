@@ -43,6 +43,8 @@ struct RotaPage {
     given_name: String,
     mine: Vec<RotaRow>,
     open: Vec<RotaRow>,
+    /// Equipment they are asked to take to people and bring back.
+    loans: Vec<crate::pages::equipment::LoanRow>,
     problem: Problem,
 }
 
@@ -121,8 +123,13 @@ async fn render(state: &AppState, ctx: &Ctx, problem: Problem) -> Result<Respons
         }
         None => (Vec::new(), Vec::new()),
     };
+    let loans = match &me {
+        Some(c) => crate::pages::equipment::my_loans(state, ctx, c.id).await?,
+        None => Vec::new(),
+    };
     let page = RotaPage {
         layout: Layout::new(state, ctx, "My sessions"),
+        loans,
         linked: me.is_some(),
         given_name: me.map(|c| c.given_name).unwrap_or_default(),
         mine,
