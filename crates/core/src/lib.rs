@@ -7,6 +7,7 @@ pub mod disclosure;
 pub mod export;
 pub mod hours_expenses;
 pub mod ids;
+pub mod listings;
 pub mod loans;
 pub mod nhs;
 pub mod offers;

@@ -2,8 +2,9 @@
 //! run. An offer is a directory service the PCN runs, with its own extra fields (kind, leads,
 //! the role a lead needs, capacity, helpers per session, the practices it serves).
 
-use crate::partners::{text, web_address};
-use crate::people::{email, name, parse_date, phone, FieldError};
+use crate::listings::{whole, ServiceFields, ServiceText};
+use crate::partners::text;
+use crate::people::{parse_date, FieldError};
 use crate::recurrence::{clock, parse_time};
 use crate::{ChampionRoleId, PracticeId};
 use time::{Date, Time};
@@ -67,6 +68,30 @@ impl OfferStatus {
         }
     }
 }
+
+/// The offer form's fields in the order it shows them.
+const OFFER_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "offer_kind",
+    "offer_status",
+    "taxonomy",
+    "eligibility",
+    "minimum_age",
+    "maximum_age",
+    "capacity",
+    "helpers_needed",
+    "lead_role_id",
+    "cost",
+    "accessibility",
+    "contact_name",
+    "phone",
+    "email",
+    "url",
+    "starts_on",
+    "ends_on",
+    "practices",
+];
 
 /// An offer as typed (repeated fields gathered: taxonomy terms and practices).
 #[derive(Debug, Clone, Default)]
@@ -134,29 +159,6 @@ fn optional(v: &str) -> Option<String> {
     Some(v.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn whole(
-    field: &'static str,
-    v: &str,
-    range: std::ops::RangeInclusive<i64>,
-    message: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<i64> {
-    let v = v.trim();
-    if v.is_empty() {
-        return None;
-    }
-    match v.parse::<i64>() {
-        Ok(n) if range.contains(&n) => Some(n),
-        _ => {
-            errors.push(FieldError {
-                field,
-                message: message.into(),
-            });
-            None
-        }
-    }
-}
-
 impl OfferForm {
     /// Gathers the form from its fields in order (checkboxes repeat their name).
     pub fn from_fields(fields: &[(String, String)]) -> Self {
@@ -202,14 +204,34 @@ impl OfferForm {
 
     pub fn parse(&self) -> Result<NewOffer, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let name = name("name", "the offer's name", &self.name, &mut errors);
-        let description = text(
-            "description",
-            &self.description,
-            4000,
-            Some("Say what happens there, in a sentence or two"),
-            &mut errors,
-        );
+        let ServiceFields {
+            name,
+            description,
+            taxonomy,
+            eligibility,
+            minimum_age,
+            maximum_age,
+            cost,
+            accessibility,
+            contact_name,
+            phone,
+            email,
+            url,
+        } = ServiceText {
+            name: &self.name,
+            description: &self.description,
+            taxonomy: &self.taxonomy,
+            eligibility: &self.eligibility,
+            minimum_age: &self.minimum_age,
+            maximum_age: &self.maximum_age,
+            cost: &self.cost,
+            accessibility: &self.accessibility,
+            contact_name: &self.contact_name,
+            phone: &self.phone,
+            email: &self.email,
+            url: &self.url,
+        }
+        .parse("the offer's name", &mut errors);
         let kind = OFFER_KINDS
             .iter()
             .find(|(k, _)| *k == self.kind.trim())
@@ -230,36 +252,6 @@ impl OfferForm {
                 field: "offer_status",
                 message: "Choose planned, running, paused or ended".into(),
             });
-        }
-        let mut taxonomy: Vec<String> = Vec::new();
-        for t in self
-            .taxonomy
-            .iter()
-            .map(|t| t.trim())
-            .filter(|t| !t.is_empty())
-        {
-            if uuid::Uuid::parse_str(t).is_err() {
-                errors.push(FieldError {
-                    field: "taxonomy",
-                    message: "Choose categories from the list".into(),
-                });
-                break;
-            }
-            if !taxonomy.iter().any(|x| x == t) {
-                taxonomy.push(t.to_owned());
-            }
-        }
-        let eligibility = text("eligibility", &self.eligibility, 1000, None, &mut errors);
-        let age = "Enter an age in whole years, from 0 to 120";
-        let minimum_age = whole("minimum_age", &self.minimum_age, 0..=120, age, &mut errors);
-        let maximum_age = whole("maximum_age", &self.maximum_age, 0..=120, age, &mut errors);
-        if let (Some(lo), Some(hi)) = (minimum_age, maximum_age) {
-            if hi < lo {
-                errors.push(FieldError {
-                    field: "maximum_age",
-                    message: "The oldest age must be at least the youngest".into(),
-                });
-            }
         }
         let capacity = whole(
             "capacity",
@@ -286,21 +278,6 @@ impl OfferForm {
                 None
             }
         });
-        let cost = match text("cost", &self.cost, 200, None, &mut errors) {
-            c if c.is_empty() => "Free".to_owned(),
-            c => c,
-        };
-        let accessibility = text(
-            "accessibility",
-            &self.accessibility,
-            1000,
-            None,
-            &mut errors,
-        );
-        let contact_name = text("contact_name", &self.contact_name, 100, None, &mut errors);
-        let phone = phone(&self.phone, &mut errors);
-        let email = email(&self.email, &mut errors);
-        let url = web_address("url", &self.url, &mut errors);
         let date = |field: &'static str, v: &str, errors: &mut Vec<FieldError>| {
             optional(v).and_then(|v| {
                 let d = parse_date(&v);
@@ -337,6 +314,8 @@ impl OfferForm {
                 }
             }
         }
+        // The summary lists problems in the order the form asks.
+        errors.sort_by_key(|e| OFFER_FIELDS.iter().position(|f| *f == e.field));
         match (kind, status) {
             (Some(kind), Some(status)) if errors.is_empty() => Ok(NewOffer {
                 name,
