@@ -415,7 +415,10 @@ mod tests {
         ListingForm::from_fields(
             &[
                 ("name", "Harbourview Food Bank"),
-                ("description", "Emergency food parcels, with a referral or without."),
+                (
+                    "description",
+                    "Emergency food parcels, with a referral or without.",
+                ),
                 ("organization", "Harbourview Churches Together"),
                 ("phone", "01632 960 456"),
                 ("postcode", "hv1 2bb"),
@@ -467,9 +470,18 @@ mod tests {
 
     #[test]
     fn months_after_keeps_the_day_or_the_months_last() {
-        assert_eq!(months_after(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
-        assert_eq!(months_after(date!(2026 - 11 - 15), 12), date!(2027 - 11 - 15));
-        assert_eq!(months_after(date!(2026 - 12 - 01), 3), date!(2027 - 03 - 01));
+        assert_eq!(
+            months_after(date!(2026 - 01 - 31), 1),
+            date!(2026 - 02 - 28)
+        );
+        assert_eq!(
+            months_after(date!(2026 - 11 - 15), 12),
+            date!(2027 - 11 - 15)
+        );
+        assert_eq!(
+            months_after(date!(2026 - 12 - 01), 3),
+            date!(2027 - 03 - 01)
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod champions;
 pub mod directory;
 mod error;
+pub mod listings;
 pub mod loans;
 mod model;
 pub mod offers;
@@ -20,6 +21,7 @@ pub mod testing;
 pub use champions::ChampionStore;
 pub use directory::DirectoryStore;
 pub use error::StoreError;
+pub use listings::ListingStore;
 pub use loans::LoanStore;
 pub use model::*;
 pub use offers::OfferStore;
@@ -40,6 +42,7 @@ pub type DynStore = Arc<dyn Store>;
 pub trait Store:
     ChampionStore
     + DirectoryStore
+    + ListingStore
     + LoanStore
     + OfferStore
     + PartnerStore

@@ -484,7 +484,7 @@ macro_rules! impl_offer_store {
 
         /// The PCN's own organisation in the directory, made the first time it is needed.
         async fn pcn_organization(tx: &mut Tx<'_>, pcn: together_core::PcnId, now: time::OffsetDateTime) -> Result<String, $crate::StoreError> {
-            let found: Option<String> = sqlx::query_scalar("SELECT id FROM organization WHERE pcn_id = $1 AND partner_id IS NULL ORDER BY created_at, id LIMIT 1")
+            let found: Option<String> = sqlx::query_scalar("SELECT id FROM organization WHERE pcn_id = $1 AND kind = 'pcn' ORDER BY created_at, id LIMIT 1")
                 .bind(pcn.to_string())
                 .fetch_optional(&mut **tx)
                 .await?;

@@ -55,4 +55,5 @@ crate::partners::impl_partner_store!(PgStore);
 crate::offers::impl_offer_store!(PgStore);
 crate::directory::impl_directory_store!(PgStore);
 crate::loans::impl_loan_store!(PgStore);
+crate::listings::impl_listing_store!(PgStore);
 queries::impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

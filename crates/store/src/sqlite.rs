@@ -200,4 +200,5 @@ crate::partners::impl_partner_store!(SqliteStore);
 crate::offers::impl_offer_store!(SqliteStore);
 crate::directory::impl_directory_store!(SqliteStore);
 crate::loans::impl_loan_store!(SqliteStore);
+crate::listings::impl_listing_store!(SqliteStore);
 queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

@@ -2190,3 +2190,259 @@ async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore
         Some(florence.to_string().as_str())
     );
 }
+
+on_both!(listings_are_kept_by_their_owners_checked_in_a_cycle_and_changed_by_approval);
+async fn listings_are_kept_by_their_owners_checked_in_a_cycle_and_changed_by_approval(
+    store: DynStore,
+) {
+    use together_core::listings::ListingForm;
+    use together_store::directory::DirectoryFilter;
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let other = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
+    let a = audit(pcn, "listing");
+    let partner = store
+        .add_partner(
+            pcn,
+            &together_core::partners::NewPartner {
+                name: "Harbourview Food Bank".into(),
+                kind: "charity".into(),
+                description: "Food parcels".into(),
+                contact: "Joy".into(),
+                phone: None,
+                email: Some("joy@foodbank.example".into()),
+                website: None,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    let form = |name: &str, org: &str, extra: &[(&str, &str)]| {
+        let mut fields: Vec<(String, String)> = [
+            ("name", name),
+            (
+                "description",
+                "Open to anyone who needs it, with or without a referral.",
+            ),
+            ("organization", org),
+            ("phone", "01632 960 456"),
+            ("address", "St Mary's Hall, Church Lane"),
+            ("postcode", "HV1 2BB"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        fields.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        ListingForm::from_fields(&fields).parse().unwrap()
+    };
+    // Staff list Citizens Advice; the food bank adds its own, which waits for approval.
+    let cab = store
+        .add_listing(
+            pcn,
+            &form("Money advice", "Citizens Advice Harbourview", &[]),
+            None,
+            false,
+            &a,
+        )
+        .await
+        .unwrap();
+    let bank = store
+        .add_listing(
+            pcn,
+            &form("Food parcels", "Harbourview Food Bank", &[]),
+            Some(&partner),
+            true,
+            &a,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .add_listing(
+                other,
+                &form("X", "Y", &[]),
+                Some(&partner),
+                false,
+                &audit(other, "x")
+            )
+            .await,
+        Err(StoreError::NotFound("partner"))
+    ));
+    let public = |q: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .directory_services(
+                    &DirectoryFilter {
+                        search: Some(q.into()),
+                        ..Default::default()
+                    },
+                    1,
+                    50,
+                )
+                .await
+                .unwrap()
+                .0
+        }
+    };
+    assert_eq!(
+        public("money advice").await,
+        1,
+        "staff listings are published at once"
+    );
+    assert_eq!(
+        public("food parcels").await,
+        0,
+        "a partner's new listing waits"
+    );
+    let l = store.listing(pcn, bank, Some(&partner)).await.unwrap();
+    assert_eq!(
+        l.summary.unpublished_reason.as_deref(),
+        Some("awaiting_approval")
+    );
+    assert_eq!(l.listing.postcode.as_deref(), Some("HV1 2BB"));
+    assert_eq!(l.listing.organization, "Harbourview Food Bank");
+    assert!(matches!(
+        store.listing(pcn, cab, Some(&partner)).await,
+        Err(StoreError::NotFound("listing"))
+    ));
+    store
+        .set_listing_published(pcn, bank, true, &a)
+        .await
+        .unwrap();
+    assert_eq!(public("food parcels").await, 1);
+    let told = store.messages(Some(pcn), 100).await.unwrap();
+    assert!(told.iter().any(
+        |m| m.recipient == "joy@foodbank.example" && m.subject.contains("is in the directory")
+    ));
+    assert_eq!(store.listings(pcn, Some(&partner)).await.unwrap().len(), 1);
+    assert_eq!(store.listings(pcn, None).await.unwrap().len(), 2);
+    assert!(store.listings(other, None).await.unwrap().is_empty());
+
+    // The partner proposes a change: nothing moves until the coordinator approves it, and
+    // only the latest proposal waits.
+    let cheaper = form(
+        "Food parcels",
+        "Harbourview Food Bank",
+        &[("cost", "£1 a parcel")],
+    );
+    let refused = store
+        .propose_listing_change(pcn, bank, &partner, &l.listing, &a)
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Refused(_))),
+        "no change at all"
+    );
+    assert!(matches!(
+        store
+            .propose_listing_change(pcn, cab, &partner, &cheaper, &a)
+            .await,
+        Err(StoreError::NotFound("listing"))
+    ));
+    store
+        .propose_listing_change(pcn, bank, &partner, &cheaper, &a)
+        .await
+        .unwrap();
+    let later = form(
+        "Food parcels",
+        "Harbourview Food Bank",
+        &[("cost", "£1 a parcel"), ("phone", "01632 960 999")],
+    );
+    let change = store
+        .propose_listing_change(pcn, bank, &partner, &later, &a)
+        .await
+        .unwrap();
+    let changes = store.listing_changes(pcn, bank).await.unwrap();
+    assert_eq!(changes.len(), 1, "the later proposal replaced the first");
+    assert_eq!(changes[0].proposed, later);
+    assert_eq!(
+        store
+            .listing(pcn, bank, None)
+            .await
+            .unwrap()
+            .listing
+            .fields
+            .cost,
+        "Free"
+    );
+    store
+        .decide_listing_change(pcn, &change, true, "", &a)
+        .await
+        .unwrap();
+    let now = store.listing(pcn, bank, None).await.unwrap();
+    assert_eq!(now.listing, later);
+    assert!(matches!(
+        store
+            .decide_listing_change(pcn, &change, false, "", &a)
+            .await,
+        Err(StoreError::NotFound("change"))
+    ));
+
+    // The cycle: a year on, the owner is asked once; after the grace period it leaves the
+    // directory, and confirming brings it back.
+    let base = "https://together.example";
+    let year = NOW + Duration::days(360);
+    let run = store
+        .verify_listings(pcn, 12, 28, base, year)
+        .await
+        .unwrap();
+    assert_eq!(run.asked, 2);
+    assert_eq!(
+        store
+            .verify_listings(pcn, 12, 28, base, year)
+            .await
+            .unwrap()
+            .asked,
+        0,
+        "asked once"
+    );
+    let asks: Vec<_> = store
+        .messages(Some(pcn), 200)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.subject == "Is Food parcels still right?")
+        .collect();
+    assert_eq!(asks.len(), 1);
+    assert_eq!(asks[0].recipient, "joy@foodbank.example");
+    assert!(asks[0]
+        .body
+        .contains(&format!("{base}/partners/mine/listings/{bank}")));
+    store
+        .confirm_listing(
+            pcn,
+            bank,
+            Some(&partner),
+            "joy@foodbank.example",
+            &NewAuditEvent {
+                at: year,
+                ..audit(pcn, "confirm")
+            },
+        )
+        .await
+        .unwrap();
+    let lapsed = NOW + Duration::days(400);
+    let run = store
+        .verify_listings(pcn, 12, 28, base, lapsed)
+        .await
+        .unwrap();
+    assert_eq!(run.unpublished, 1, "only the one nobody confirmed");
+    assert_eq!(public("money advice").await, 0);
+    assert_eq!(public("food parcels").await, 1);
+    let cab_now = store.listing(pcn, cab, None).await.unwrap();
+    assert_eq!(
+        cab_now.summary.unpublished_reason.as_deref(),
+        Some("lapsed")
+    );
+    store
+        .confirm_listing(pcn, cab, None, "cli:test", &a)
+        .await
+        .unwrap();
+    assert_eq!(public("money advice").await, 1, "confirmed, it is back");
+}
