@@ -68,12 +68,12 @@ async function navLinks (page) {
 }
 
 const expectedNav = {
-  pcn_admin: ['/', '/insight', '/people', '/champions', '/offers', '/equipment', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
+  pcn_admin: ['/', '/insight', '/people', '/champions', '/offers', '/listings', '/equipment', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
   clinician: ['/', '/insight', '/people', '/offers', '/safeguarding', '/safeguarding/raise', '/pcn', '/account'],
   link_worker: ['/', '/people', '/offers', '/safeguarding/raise', '/pcn', '/account'],
   analyst: ['/', '/insight', '/offers', '/safeguarding/raise', '/pcn', '/account'],
   champion: ['/', '/champions/me', '/champions/me/hours', '/offers', '/sessions/rota', '/safeguarding/raise', '/pcn', '/account'],
-  partner: ['/', '/offers', '/partners/mine', '/safeguarding/raise', '/pcn', '/account']
+  partner: ['/', '/offers', '/partners/mine', '/partners/mine/listings', '/safeguarding/raise', '/pcn', '/account']
 }
 
 test('public pages are accessible', async () => {
@@ -126,6 +126,12 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       await axe(page, 'an offer')
       await page.getByRole('table', { name: 'Sessions coming up' }).getByRole('link').first().click()
       await axe(page, 'a session')
+      // The directory's listings: two are overdue for checking, one has a change waiting.
+      await page.goto(base + '/listings')
+      assert.match(await page.getByRole('table', { name: 'Listings, by name' }).innerText(), /Overdue for checking/)
+      await page.getByRole('link', { name: 'Wednesday lunch club and warm space' }).click()
+      assert.match(await page.getByRole('table', { name: 'What would change' }).innerText(), /£3\.50/)
+      await axe(page, 'a listing with a change waiting')
       // The equipment: an item's page, recording a return, and the person with the loan.
       await page.goto(base + '/equipment')
       await page.getByRole('table', { name: 'Every item, by name' }).getByRole('link').first().click()
@@ -156,6 +162,11 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       await page.getByRole('button', { name: 'Add the schedule' }).click()
       assert.match(await page.locator('.nhsuk-error-summary').innerText(), /never falls on a day/)
       await axe(page, 'a schedule that never happens')
+    }
+    if (who.role === 'partner') {
+      await page.goto(base + '/partners/mine/listings')
+      await page.getByRole('link', { name: 'Wednesday lunch club and warm space' }).click()
+      await axe(page, 'a partner\'s own listing, its change waiting')
     }
     await page.getByRole('button', { name: 'Sign out', exact: true }).click()
     await page.waitForURL(base + '/sign-in')

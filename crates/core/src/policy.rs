@@ -60,6 +60,9 @@ pub enum Action {
     /// Run the PCN's offers: create and change them, their schedules, sessions, leads and
     /// rotas, and see the gaps ahead.
     ManageOffers,
+    /// Keep the directory's other listings: add and change them, approve partners' changes,
+    /// take them out and put them back, and set the verification cycle.
+    ManageDirectory,
     /// See the PCN's offers and their sessions, to signpost people to them: everyone on the
     /// team (nothing about people is on them).
     ViewOffers,
@@ -148,7 +151,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (ManageChampions, Resource::Pcn(_)) => actor.role == PcnAdmin,
         (OwnChampionRecord | ClaimOwnHoursAndExpenses, Resource::Pcn(_)) => actor.role == Champion,
         (RaiseConcern, Resource::Pcn(_)) => true,
-        (ManagePartners | ManageOffers, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (ManagePartners | ManageOffers | ManageDirectory, Resource::Pcn(_)) => {
+            actor.role == PcnAdmin
+        }
         (ViewOffers, Resource::Pcn(_)) => true,
         (TakeRotaPlaces | HandleLoans, Resource::Pcn(_)) => actor.role == Champion,
         (ManageEquipment, Resource::Pcn(_)) => actor.role == PcnAdmin,
@@ -283,6 +288,10 @@ mod tests {
             let mine = Resource::Pcn(a.pcn_id);
             assert_eq!(
                 authorize(&a, Action::ManageOffers, &mine).is_allowed(),
+                role == Role::PcnAdmin
+            );
+            assert_eq!(
+                authorize(&a, Action::ManageDirectory, &mine).is_allowed(),
                 role == Role::PcnAdmin
             );
             assert!(authorize(&a, Action::ViewOffers, &mine).is_allowed());

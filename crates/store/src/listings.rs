@@ -615,9 +615,9 @@ macro_rules! impl_listing_store {
                                 &format!(
                                     "{} in the neighbourhood directory was last checked on {}. Please look at it and confirm it is still right, or change what is not, by {}:\n\n{link}\n\nIf nobody confirms it, it leaves the directory on {}.",
                                     l.name,
-                                    l.assured_on,
-                                    due,
-                                    due + time::Duration::days(grace_days)
+                                    $crate::queries::long_date(l.assured_on),
+                                    $crate::queries::long_date(due),
+                                    $crate::queries::long_date(due + time::Duration::days(grace_days))
                                 ),
                                 now,
                             )
@@ -637,7 +637,7 @@ macro_rules! impl_listing_store {
                                 pcn,
                                 &to,
                                 &format!("{} has left the directory", l.name),
-                                &format!("Nobody confirmed {} since {}, so it is no longer shown in the directory. Confirm it is still right to put it back:\n\n{link}", l.name, l.assured_on),
+                                &format!("Nobody confirmed {} since {}, so it is no longer shown in the directory. Confirm it is still right to put it back:\n\n{link}", l.name, $crate::queries::long_date(l.assured_on)),
                                 now,
                             )
                             .await?;

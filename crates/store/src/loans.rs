@@ -38,7 +38,10 @@ impl Item {
     /// Why it cannot be lent now, or `None` when it can.
     pub fn not_lendable(&self) -> Option<String> {
         if let Some(due) = self.due_on {
-            Some(format!("It is out on loan until {due}"))
+            Some(format!(
+                "It is out on loan until {}",
+                crate::queries::long_date(due)
+            ))
         } else if !together_core::loans::lendable(&self.condition) {
             Some("Its condition says it is not to be lent".into())
         } else if self.needs_cleaning() {
@@ -474,7 +477,7 @@ macro_rules! impl_loan_store {
                             subject: format!("Please take {} to {label}", item.name),
                             body: format!(
                                 "{}, would you take {} (serial {}) to {label}? It is due back on {}. How to reach them is on My loans in Together, if they agreed to it.",
-                                c.given_name, item.name, item.serial, loan.due_on
+                                c.given_name, item.name, item.serial, $crate::queries::long_date(loan.due_on)
                             ),
                             now: audit.at,
                         })
@@ -501,10 +504,10 @@ macro_rules! impl_loan_store {
                     return Err($crate::StoreError::NotFound("loan"));
                 }
                 if let Some(back) = l.returned_on {
-                    return Err($crate::StoreError::Refused(format!("{} came back on {back} already", l.item_name)));
+                    return Err($crate::StoreError::Refused(format!("{} came back on {} already", l.item_name, $crate::queries::long_date(back))));
                 }
                 if r.returned_on < l.lent_on {
-                    return Err($crate::StoreError::Refused(format!("It was lent on {}: it cannot have come back before then", l.lent_on)));
+                    return Err($crate::StoreError::Refused(format!("It was lent on {}: it cannot have come back before then", $crate::queries::long_date(l.lent_on))));
                 }
                 let back = $crate::queries::iso_date(r.returned_on);
                 sqlx::query("UPDATE equipment_loan SET returned_on = $1, return_condition = $2, returned_by = $3 WHERE id = $4")
@@ -631,7 +634,7 @@ macro_rules! impl_loan_store {
                             subject: format!("Your {} is due back", l.item_name),
                             body: format!(
                                 "Hello {}, the {} you borrowed was due back on {}. Please bring it back, or reply to say when someone can collect it. Thank you.",
-                                l.person_label, l.item_name, l.due_on
+                                l.person_label, l.item_name, $crate::queries::long_date(l.due_on)
                             ),
                             now,
                         })
@@ -659,7 +662,7 @@ macro_rules! impl_loan_store {
                                 l.item_name,
                                 l.serial,
                                 l.person_label,
-                                l.due_on,
+                                $crate::queries::long_date(l.due_on),
                                 if told { "They have been sent a reminder" } else { "They have not agreed to messages, so they were not sent one" }
                             ),
                             now,

@@ -36,11 +36,17 @@ const NAV: &[(&str, &str, Action)] = &[
     ),
     ("/offers", "Offers", Action::ViewOffers),
     ("/sessions/rota", "My sessions", Action::TakeRotaPlaces),
+    ("/listings", "Directory", Action::ManageDirectory),
     ("/equipment", "Equipment", Action::ManageEquipment),
     ("/partners", "Partners", Action::ManagePartners),
     (
         "/partners/mine",
         "Our organisation",
+        Action::OwnPartnerOrganisation,
+    ),
+    (
+        "/partners/mine/listings",
+        "Our listings",
         Action::OwnPartnerOrganisation,
     ),
     ("/safeguarding", "Safeguarding", Action::HandleSafeguarding),

@@ -62,7 +62,8 @@ pub async fn deliver_pending(state: &AppState) -> usize {
 }
 
 /// Every this many rounds of delivery (five seconds each), the compliance reminders are
-/// worked out again, sessions generated ahead and rota reminders sent: every ten minutes, and
+/// worked out again, sessions generated ahead, rota and loan reminders sent and the directory's
+/// listings checked: every ten minutes, and
 /// at start-up.
 const REMINDER_ROUNDS: u32 = 120;
 
@@ -76,6 +77,9 @@ pub(crate) fn spawn_delivery(state: AppState) {
                 }
                 if let Err(e) = crate::reminders::sessions_due(&state).await {
                     tracing::warn!(error = %e, "could not generate sessions or send rota reminders");
+                }
+                if let Err(e) = crate::reminders::listings_due(&state).await {
+                    tracing::warn!(error = %e, "could not run the directory's verification cycle");
                 }
             }
             round = round.wrapping_add(1);

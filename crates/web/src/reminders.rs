@@ -137,3 +137,21 @@ pub async fn sessions_due(state: &AppState) -> Result<usize, StoreError> {
     }
     Ok(reminded)
 }
+
+/// The directory's verification cycle for every PCN: asks the keepers of listings falling due
+/// to confirm them, and takes out those not confirmed after the grace period; returns how many
+/// listings were asked about or taken out.
+pub async fn listings_due(state: &AppState) -> Result<usize, StoreError> {
+    let store = state.store();
+    let now = state.now();
+    let base = state.config().public_url.trim_end_matches('/').to_owned();
+    let mut done = 0;
+    for pcn in store.pcns().await? {
+        let (months, grace) = crate::pages::listings::cycle_of(store, pcn.id).await?;
+        let run = store
+            .verify_listings(pcn.id, months, grace, &base, now)
+            .await?;
+        done += run.asked + run.unpublished;
+    }
+    Ok(done)
+}

@@ -154,6 +154,8 @@ struct ListingPage {
     sessions: Vec<(String, String, String, String)>,
     terms: Vec<String>,
     ages: String,
+    /// "Run by … Last checked …", for people deciding whether to trust it.
+    provenance: String,
 }
 
 /// How many of an offer's next sessions its page lists.
@@ -203,7 +205,12 @@ async fn listing(
         (None, Some(hi)) => format!("Up to age {hi}"),
         (None, None) => String::new(),
     };
+    let provenance = match s.assured_date {
+        Some(d) => format!("Run by {}. Last checked {}.", s.organization.name, date(&d)),
+        None => format!("Run by {}.", s.organization.name),
+    };
     let page = ListingPage {
+        provenance,
         layout: Layout::new(&state, &ctx, &s.name),
         when: s
             .schedules

@@ -11,6 +11,7 @@ mod home;
 pub(crate) mod hours_expenses;
 pub(crate) mod imports;
 pub(crate) mod insight;
+pub(crate) mod listings;
 mod offers;
 mod partners;
 pub(crate) mod people;
@@ -33,5 +34,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = offers::routes(r);
     let r = directory::routes(r);
     let r = equipment::routes(r);
+    let r = listings::routes(r);
     people::routes(r)
 }

@@ -10,6 +10,7 @@ mod equipment;
 mod hours_expenses;
 mod imports;
 mod insight;
+mod listings;
 mod offers;
 mod oruk;
 mod partners;
