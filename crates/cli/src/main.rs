@@ -8,6 +8,7 @@ mod demo_champions;
 mod demo_listings;
 mod demo_loans;
 mod demo_offers;
+mod directory;
 mod generate;
 mod import;
 mod instance;
@@ -70,6 +71,11 @@ enum Command {
     Serve(instance::ServeArgs),
     /// Create the first PCN administrator and print a one-time link to choose their password.
     BootstrapAdmin(users::BootstrapArgs),
+    /// Import another directory's Open Referral UK feed; export ours.
+    Directory {
+        #[command(subcommand)]
+        command: directory::DirectoryCommand,
+    },
     /// Import, export and list the PCN's health champions.
     Champions {
         #[command(subcommand)]
@@ -138,6 +144,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::BootstrapAdmin(args) => users::bootstrap(args).await,
         Command::Users { command } => users::run(command).await,
         Command::Champions { command } => champions::run(command).await,
+        Command::Directory { command } => directory::run(command).await,
         Command::Backup { at, to } => instance::backup(&at, &to).await,
         Command::Restore { at, from } => instance::restore(&at, &from).await,
     }

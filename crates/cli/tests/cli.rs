@@ -226,6 +226,8 @@ fn start_demo(dir: &Path) -> (std::process::Child, String) {
             break u.to_owned();
         }
     };
+    // Keep reading what it prints, so that it never writes into a closed pipe.
+    std::thread::spawn(move || for _ in lines {});
     (child, url)
 }
 
@@ -884,4 +886,234 @@ fn champions_come_in_from_a_spreadsheet_all_or_nothing_and_only_once() {
         out.to_str().unwrap(),
     ]));
     assert!(back.contains("2 already there"), "{back}");
+}
+
+/// What a service's feed entry says that a second directory importing it must say too (its
+/// id, its words, how to get in touch, where, its categories and its schedules).
+fn essence(s: &serde_json::Value) -> serde_json::Value {
+    let strs = |v: &serde_json::Value, list: &str, key: &str| -> Vec<String> {
+        let mut out: Vec<String> = v[list]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x[key].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    };
+    let phones: Vec<String> = s["contacts"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .flat_map(|c| strs(c, "phones", "number"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let places: Vec<String> = s["service_at_locations"]
+        .as_array()
+        .map(|ls| {
+            ls.iter()
+                .flat_map(|l| {
+                    l["location"]["addresses"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|a| format!("{}, {}, {}", a["address_1"], a["city"], a["postal_code"]))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut schedules: Vec<String> = s["schedules"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    [
+                        "freq",
+                        "interval",
+                        "byday",
+                        "bymonthday",
+                        "dtstart",
+                        "valid_to",
+                        "opens_at",
+                        "closes_at",
+                    ]
+                    .map(|k| x[k].to_string())
+                    .join(" ")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    schedules.sort();
+    serde_json::json!({
+        "id": s["id"], "name": s["name"], "description": s["description"], "url": s["url"],
+        "email": s["email"], "status": s["status"], "fees": s["fees"],
+        "minimum_age": s["minimum_age"], "maximum_age": s["maximum_age"],
+        "assured_date": s["assured_date"], "organization": s["organization"]["name"],
+        "contact": strs(s, "contacts", "name"), "phones": phones, "places": places,
+        "categories": strs(s, "attributes", "taxonomy_term_id"), "schedules": schedules,
+    })
+}
+
+fn exported(dir: &str) -> Vec<serde_json::Value> {
+    let out = together(&["directory", "export", "--data-dir", dir]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["contents"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_second_directory_importing_our_feed_reproduces_it_and_importing_again_changes_nothing() {
+    let a = tempfile::tempdir().unwrap();
+    let (mut demo, url) = start_demo(a.path());
+    let b = tempfile::tempdir().unwrap();
+    let bd = b.path().join("data");
+    let bd = bd.to_str().unwrap();
+    assert!(together(&[
+        "bootstrap-admin",
+        "--data-dir",
+        bd,
+        "--email",
+        "admin@elsewhere.example",
+        "--name",
+        "Sam Reed",
+        "--pcn-name",
+        "Elsewhere PCN",
+    ])
+    .status
+    .success());
+    // Crawled two services a page, so that paging is followed to the last page.
+    let feed = format!("{url}/api/oruk");
+    let first = together(&[
+        "directory",
+        "import",
+        &feed,
+        "--data-dir",
+        bd,
+        "--per-page",
+        "2",
+    ]);
+    let said = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(first.status.success(), "{said}{}", stderr(&first));
+    let theirs = exported(a.path().to_str().unwrap());
+    assert!(
+        theirs.len() >= 15,
+        "the demo's offers and listings: {}",
+        theirs.len()
+    );
+    assert!(
+        said.contains(&format!(
+            "{} added, 0 changed, 0 unchanged, 0 skipped",
+            theirs.len()
+        )),
+        "{said}"
+    );
+    let ours = exported(bd);
+    assert_eq!(ours.len(), theirs.len());
+    for t in &theirs {
+        let o = ours
+            .iter()
+            .find(|o| o["id"] == t["id"])
+            .unwrap_or_else(|| panic!("{} keeps its id", t["name"]));
+        assert_eq!(essence(o), essence(t));
+    }
+    // Again: nothing changes. The export read back from a file: the same.
+    let again = together(&["directory", "import", &feed, "--data-dir", bd]);
+    let said = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(
+        said.contains(&format!("0 added, 0 changed, {} unchanged", theirs.len())),
+        "{said}"
+    );
+    demo.kill().ok();
+    demo.wait().ok();
+}
+
+#[test]
+fn a_malformed_or_missing_feed_stops_cleanly_and_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    assert!(together(&[
+        "bootstrap-admin",
+        "--data-dir",
+        d,
+        "--email",
+        "admin@harbourview.example",
+        "--name",
+        "Priya Shah",
+        "--pcn-name",
+        "Harbourview PCN",
+    ])
+    .status
+    .success());
+    let junk = dir.path().join("feed.json");
+    std::fs::write(&junk, b"<html>not a feed</html>").unwrap();
+    assert_clear_failure(
+        &together(&[
+            "directory",
+            "import",
+            junk.to_str().unwrap(),
+            "--data-dir",
+            d,
+        ]),
+        "is not an ORUK feed",
+    );
+    std::fs::write(&junk, br#"{"contents": 7}"#).unwrap();
+    assert_clear_failure(
+        &together(&[
+            "directory",
+            "import",
+            junk.to_str().unwrap(),
+            "--data-dir",
+            d,
+        ]),
+        "`contents` is not a list",
+    );
+    assert_clear_failure(
+        &together(&[
+            "directory",
+            "import",
+            "http://127.0.0.1:9/api/oruk",
+            "--data-dir",
+            d,
+        ]),
+        "cannot reach",
+    );
+    // Two good services and one that cannot be a listing: the good kept, the other named.
+    std::fs::write(
+        &junk,
+        serde_json::json!([
+            {"id": "2f1c1f0e-5a43-4c39-9e4c-8d0f1c1e2a01", "name": "Food bank", "description": "Food parcels.",
+             "organization": {"name": "Churches Together"}, "contacts": [{"phones": [{"number": "01632 960 456"}]}]},
+            {"id": "2f1c1f0e-5a43-4c39-9e4c-8d0f1c1e2a02", "name": "Advice", "description": "Money advice.",
+             "organization": {"name": "Citizens Advice"}, "url": "https://advice.example/"},
+            {"id": "2f1c1f0e-5a43-4c39-9e4c-8d0f1c1e2a03", "name": "Nowhere", "description": "No way in.",
+             "organization": {"name": "Someone"}}
+        ])
+        .to_string(),
+    )
+    .unwrap();
+    let out = together(&[
+        "directory",
+        "import",
+        junk.to_str().unwrap(),
+        "--data-dir",
+        d,
+    ]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        said.contains("2 added, 0 changed, 0 unchanged, 1 skipped"),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "Skipped Nowhere (2f1c1f0e-5a43-4c39-9e4c-8d0f1c1e2a03): phone: Give at least one way"
+        ),
+        "{said}"
+    );
+    assert_eq!(exported(d).len(), 2);
 }

@@ -355,6 +355,32 @@ impl ListingForm {
     }
 }
 
+/// A category a service from another directory's feed is in, as that feed names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedTerm {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub taxonomy_id: Option<String>,
+    pub parent_id: Option<String>,
+}
+
+/// A service read from another directory's feed, checked as a listing.
+#[derive(Debug, Clone)]
+pub struct ImportedService {
+    /// Its id in the feed.
+    pub source_id: String,
+    pub listing: NewListing,
+    /// ORUK status: active, inactive, temporarily closed.
+    pub status: String,
+    pub assured_date: Option<Date>,
+    pub terms: Vec<ImportedTerm>,
+    pub schedules: Vec<crate::recurrence::Recurrence>,
+    /// What was left out of it, and why (a schedule that never occurs, say).
+    pub notes: Vec<String>,
+}
+
 /// One field that a proposed change would alter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {

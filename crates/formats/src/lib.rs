@@ -10,6 +10,7 @@ pub mod fhir;
 mod fields;
 pub mod fuzz;
 pub mod mapping;
+pub mod oruk;
 pub mod synthea;
 
 pub use canonical::*;

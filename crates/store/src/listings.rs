@@ -48,6 +48,14 @@ pub struct ListingChange {
     pub reason: String,
 }
 
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+}
+
 /// What one run of the verification cycle did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct VerifyRun {
@@ -133,6 +141,16 @@ pub trait ListingStore {
         reason: &str,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError>;
+    /// Keeps services read from another directory's feed as listings of the PCN's team, all or
+    /// nothing: one seen before (the same feed and id) changes only if it changed; a new one keeps
+    /// its id from the feed when that id is free. Unknown categories join the directory's.
+    async fn import_listings(
+        &self,
+        pcn: PcnId,
+        source_url: &str,
+        services: &[together_core::listings::ImportedService],
+        audit: &NewAuditEvent,
+    ) -> Result<ImportCounts, StoreError>;
     /// The verification cycle for one PCN: asks each owner whose listing falls due (once per
     /// due date), and takes out those past the grace period, telling the owner.
     async fn verify_listings(
@@ -581,6 +599,132 @@ macro_rules! impl_listing_store {
                 write_audit(&mut tx, &audit.about("listing", id)).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn import_listings(&self, pcn: together_core::PcnId, source_url: &str, services: &[together_core::listings::ImportedService], audit: &$crate::NewAuditEvent) -> Result<$crate::listings::ImportCounts, $crate::StoreError> {
+                use sqlx::Row as _;
+                let mut tx = begin(&self.pool).await?;
+                let mut counts = $crate::listings::ImportCounts::default();
+                // The feed's categories we do not have join a taxonomy named after the feed.
+                let feed_taxonomy = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, source_url.as_bytes()).to_string();
+                for s in services {
+                    let mut listing = s.listing.clone();
+                    listing.fields.taxonomy.clear();
+                    for t in &s.terms {
+                        let known: Option<String> = sqlx::query_scalar("SELECT id FROM taxonomy_term WHERE id = $1").bind(&t.id).fetch_optional(&mut *tx).await?;
+                        let id = match known {
+                            Some(id) => id,
+                            None => {
+                                let taxonomy = match &t.taxonomy_id {
+                                    Some(x) => {
+                                        let have: Option<String> = sqlx::query_scalar("SELECT id FROM taxonomy WHERE id = $1").bind(x).fetch_optional(&mut *tx).await?;
+                                        have.unwrap_or_else(|| feed_taxonomy.clone())
+                                    }
+                                    None => feed_taxonomy.clone(),
+                                };
+                                if taxonomy == feed_taxonomy {
+                                    sqlx::query("INSERT INTO taxonomy (id, name, description, uri) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+                                        .bind(&feed_taxonomy)
+                                        .bind("Imported categories")
+                                        .bind(format!("Categories of the directory at {source_url}"))
+                                        .bind(source_url)
+                                        .execute(&mut *tx)
+                                        .await?;
+                                }
+                                // A code the taxonomy has already under another id is that term.
+                                let same: Option<String> = sqlx::query_scalar("SELECT id FROM taxonomy_term WHERE taxonomy_id = $1 AND code = $2").bind(&taxonomy).bind(&t.code).fetch_optional(&mut *tx).await?;
+                                match same {
+                                    Some(id) => id,
+                                    None => {
+                                        sqlx::query("INSERT INTO taxonomy_term (id, taxonomy_id, code, name, description) VALUES ($1, $2, $3, $4, $5)")
+                                            .bind(&t.id)
+                                            .bind(&taxonomy)
+                                            .bind(&t.code)
+                                            .bind(&t.name)
+                                            .bind(&t.description)
+                                            .execute(&mut *tx)
+                                            .await?;
+                                        t.id.clone()
+                                    }
+                                }
+                            }
+                        };
+                        if !listing.fields.taxonomy.contains(&id) {
+                            listing.fields.taxonomy.push(id);
+                        }
+                    }
+                    listing.fields.taxonomy.sort();
+                    // As the feed says: a service it never assured is not assured here either.
+                    let assured = s.assured_date.map($crate::queries::iso_date);
+                    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM service WHERE pcn_id = $1 AND source_url = $2 AND source_id = $3")
+                        .bind(pcn.to_string())
+                        .bind(source_url)
+                        .bind(&s.source_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let id = match existing {
+                        Some(id) => {
+                            let id: together_core::ServiceId = $crate::queries::parsed("service id", &id)?;
+                            let now = listing_in(&mut tx, pcn, id, None).await?;
+                            let row = sqlx::query("SELECT status, assured_date FROM service WHERE id = $1").bind(id.to_string()).fetch_one(&mut *tx).await?;
+                            let schedules: Vec<String> = sqlx::query_scalar("SELECT description FROM schedule WHERE service_id = $1 ORDER BY description").bind(id.to_string()).fetch_all(&mut *tx).await?;
+                            let mut theirs: Vec<String> = s.schedules.iter().map(|r| r.describe()).collect();
+                            theirs.sort();
+                            let mut mine = now.listing.clone();
+                            mine.fields.taxonomy.sort();
+                            if mine == listing
+                                && row.try_get::<String, _>("status")? == s.status
+                                && row.try_get::<Option<String>, _>("assured_date")? == assured
+                                && schedules == theirs
+                            {
+                                counts.unchanged += 1;
+                                continue;
+                            }
+                            counts.changed += 1;
+                            id
+                        }
+                        None => {
+                            let free = match s.source_id.parse::<together_core::ServiceId>() {
+                                Ok(id) => {
+                                    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM service WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *tx).await?;
+                                    taken.is_none().then_some(id)
+                                }
+                                Err(_) => None,
+                            };
+                            let id = free.unwrap_or_default();
+                            let org = listing_organization(&mut tx, pcn, &listing.organization, audit.at).await?;
+                            sqlx::query(
+                                "INSERT INTO service (id, pcn_id, organization_id, name, status, published, last_modified, created_at, source_url, source_id) VALUES ($1, $2, $3, $4, 'active', TRUE, $5, $5, $6, $7)",
+                            )
+                            .bind(id.to_string())
+                            .bind(pcn.to_string())
+                            .bind(&org)
+                            .bind(&listing.fields.name)
+                            .bind($crate::queries::secs(audit.at))
+                            .bind(source_url)
+                            .bind(&s.source_id)
+                            .execute(&mut *tx)
+                            .await?;
+                            counts.added += 1;
+                            id
+                        }
+                    };
+                    write_listing(&mut tx, pcn, id, &listing, None, audit.at).await?;
+                    sqlx::query("UPDATE service SET status = $1, assured_date = $2, assurer_email = $3, verify_asked = NULL WHERE id = $4")
+                        .bind(&s.status)
+                        .bind(&assured)
+                        .bind(assured.as_ref().map(|_| source_url))
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM schedule WHERE service_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+                    for r in &s.schedules {
+                        write_schedule(&mut tx, id, r, audit.at).await?;
+                    }
+                }
+                write_audit(&mut tx, &audit.about("directory_import", source_url)).await?;
+                tx.commit().await?;
+                Ok(counts)
             }
 
             async fn verify_listings(&self, pcn: together_core::PcnId, months: u32, grace_days: i64, base_url: &str, now: time::OffsetDateTime) -> Result<$crate::listings::VerifyRun, $crate::StoreError> {

@@ -482,6 +482,27 @@ macro_rules! impl_offer_store {
                 .ok_or($crate::StoreError::NotFound("session"))
         }
 
+        /// Keeps a schedule of a service (an offer's, or an imported listing's); returns its id.
+        async fn write_schedule(tx: &mut Tx<'_>, service: together_core::ServiceId, r: &together_core::recurrence::Recurrence, at: time::OffsetDateTime) -> Result<String, $crate::StoreError> {
+            let id = uuid::Uuid::new_v4().to_string();
+            sqlx::query("INSERT INTO schedule (id, service_id, freq, interval_n, byday, bymonthday, dtstart, valid_to, opens_at, closes_at, description, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+                .bind(&id)
+                .bind(service.to_string())
+                .bind(r.freq.as_str())
+                .bind(i64::from(r.interval))
+                .bind(r.byday_text())
+                .bind(r.bymonthday_text())
+                .bind($crate::queries::iso_date(r.dtstart))
+                .bind(r.valid_to.map($crate::queries::iso_date))
+                .bind(together_core::recurrence::clock(r.opens_at))
+                .bind(together_core::recurrence::clock(r.closes_at))
+                .bind(r.describe())
+                .bind($crate::queries::secs(at))
+                .execute(&mut **tx)
+                .await?;
+            Ok(id)
+        }
+
         /// The PCN's own organisation in the directory, made the first time it is needed.
         async fn pcn_organization(tx: &mut Tx<'_>, pcn: together_core::PcnId, now: time::OffsetDateTime) -> Result<String, $crate::StoreError> {
             let found: Option<String> = sqlx::query_scalar("SELECT id FROM organization WHERE pcn_id = $1 AND kind = 'pcn' ORDER BY created_at, id LIMIT 1")
@@ -922,22 +943,7 @@ macro_rules! impl_offer_store {
                 if r.valid_to.is_none() {
                     r.valid_to = o.ends_on;
                 }
-                let id = uuid::Uuid::new_v4().to_string();
-                sqlx::query("INSERT INTO schedule (id, service_id, freq, interval_n, byday, bymonthday, dtstart, valid_to, opens_at, closes_at, description, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-                    .bind(&id)
-                    .bind(offer.to_string())
-                    .bind(r.freq.as_str())
-                    .bind(i64::from(r.interval))
-                    .bind(r.byday_text())
-                    .bind(r.bymonthday_text())
-                    .bind($crate::queries::iso_date(r.dtstart))
-                    .bind(r.valid_to.map($crate::queries::iso_date))
-                    .bind(together_core::recurrence::clock(r.opens_at))
-                    .bind(together_core::recurrence::clock(r.closes_at))
-                    .bind(r.describe())
-                    .bind($crate::queries::secs(audit.at))
-                    .execute(&mut *tx)
-                    .await?;
+                let id = write_schedule(&mut tx, offer, &r, audit.at).await?;
                 let mut added = 0;
                 for day in r.between(audit.at.date(), until) {
                     if write_generated(&mut tx, &offer.to_string(), &id, day, &r, audit.at).await? {

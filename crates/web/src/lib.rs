@@ -18,6 +18,7 @@ pub mod report;
 mod security;
 mod state;
 
+pub use api::oruk::service_full as oruk_service;
 pub use context::Ctx;
 pub use error::AppError;
 pub use pages::champions::champions_csv;

@@ -3,7 +3,7 @@
 
 mod champions;
 mod claims;
-mod oruk;
+pub(crate) mod oruk;
 
 use crate::context::{denied, Ctx};
 use crate::error::AppError;

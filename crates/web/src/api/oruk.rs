@@ -140,8 +140,9 @@ fn service_fields(s: &DirectoryService) -> Obj {
         )
 }
 
-/// A service with its schedules, where it happens, who to contact and its categories.
-fn service_full(s: &DirectoryService) -> Value {
+/// A service with its schedules, where it happens, who to contact and its categories, as the
+/// ORUK feed serves it (and `together directory export` writes it).
+pub fn service_full(s: &DirectoryService) -> Value {
     let id = s.id.to_string();
     let schedules = s
         .schedules
