@@ -5,6 +5,7 @@ pub mod champions;
 pub mod clock;
 pub mod disclosure;
 pub mod export;
+pub mod geo;
 pub mod hours_expenses;
 pub mod ids;
 pub mod listings;

@@ -11,6 +11,7 @@ mod fields;
 pub mod fuzz;
 pub mod mapping;
 pub mod oruk;
+pub mod postcodes;
 pub mod synthea;
 
 pub use canonical::*;

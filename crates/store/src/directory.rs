@@ -47,6 +47,10 @@ pub struct DirectoryService {
     pub terms: Vec<TaxonomyTerm>,
     /// One the PCN runs (an offer), with its own page of sessions.
     pub is_offer: bool,
+    /// Where its venue's postcode is, when the postcode table knows it.
+    pub point: Option<together_core::geo::Point>,
+    /// How far it is from the point searched from, when the search was by distance.
+    pub distance_m: Option<f64>,
 }
 
 /// A set of categories (an ORUK taxonomy).
@@ -68,6 +72,8 @@ pub struct DirectoryFilter {
     pub taxonomy_id: Option<String>,
     pub organization_id: Option<String>,
     pub modified_after: Option<OffsetDateTime>,
+    /// Only services whose venue is within this many metres of the point, nearest first.
+    pub near: Option<(together_core::geo::Point, f64)>,
 }
 
 #[async_trait]
@@ -86,6 +92,25 @@ pub trait DirectoryStore {
     ) -> Result<Option<DirectoryService>, StoreError>;
     /// Every taxonomy the directory's categories come from, by name.
     async fn taxonomies(&self) -> Result<Vec<Taxonomy>, StoreError>;
+    /// Adds or replaces postcode centroids, all or nothing; returns how many were written.
+    async fn import_postcodes(&self, rows: &[(String, f64, f64)]) -> Result<usize, StoreError>;
+    /// Where a postcode (as `partners::postcode` formats it) is, if the table knows it.
+    async fn postcode_point(
+        &self,
+        postcode: &str,
+    ) -> Result<Option<together_core::geo::Point>, StoreError>;
+    async fn postcode_count(&self) -> Result<i64, StoreError>;
+    /// Each published service with a venue, and that venue (for service-at-location ids).
+    async fn service_locations(&self) -> Result<Vec<(ServiceId, String)>, StoreError>;
+    /// One page (from 1) of the organisations that run a published service, by name.
+    async fn directory_organizations(
+        &self,
+        search: Option<&str>,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(i64, Vec<Organization>), StoreError>;
+    /// An organisation that runs a published service.
+    async fn directory_organization(&self, id: &str) -> Result<Option<Organization>, StoreError>;
 }
 
 /// Implements [`DirectoryStore`]; expanded beside `impl_offer_store!`, whose row readers it uses.
@@ -171,6 +196,11 @@ macro_rules! impl_directory_store {
                     assured_date: r.try_get::<Option<String>, _>("assured_date")?.map(|d| $crate::queries::parse_iso_date(&d)).transpose()?,
                     last_modified: $crate::queries::at(r.try_get("last_modified")?)?,
                     is_offer: r.try_get::<Option<String>, _>("offer_kind")?.is_some(),
+                    point: match &venue {
+                        Some(v) => postcode_point_in(pool, &v.postcode).await?,
+                        None => None,
+                    },
+                    distance_m: None,
                     venue,
                     schedules,
                     terms,
@@ -179,14 +209,76 @@ macro_rules! impl_directory_store {
             Ok(out)
         }
 
+        async fn postcode_point_in(pool: &sqlx::Pool<Db>, postcode: &str) -> Result<Option<together_core::geo::Point>, $crate::StoreError> {
+            use sqlx::Row as _;
+            sqlx::query("SELECT latitude, longitude FROM postcode_centroid WHERE postcode = $1")
+                .bind(postcode)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| -> Result<together_core::geo::Point, $crate::StoreError> {
+                    Ok(together_core::geo::Point { latitude: r.try_get("latitude")?, longitude: r.try_get("longitude")? })
+                })
+                .transpose()
+        }
+
+        fn organization_row(r: &Row) -> Result<$crate::directory::Organization, $crate::StoreError> {
+            use sqlx::Row as _;
+            Ok($crate::directory::Organization {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                description: r.try_get("description")?,
+                email: r.try_get("email")?,
+                website: r.try_get("website")?,
+            })
+        }
+
         const DIRECTORY_SELECT: &str = "SELECT v.*, o.id AS o_id, o.name AS o_name, o.description AS o_description, o.email AS o_email, o.website AS o_website \
              FROM service v JOIN organization o ON o.id = v.organization_id";
 
         #[async_trait::async_trait]
         impl $crate::directory::DirectoryStore for $store {
             async fn directory_services(&self, f: &$crate::directory::DirectoryFilter, page: i64, per_page: i64) -> Result<(i64, Vec<$crate::directory::DirectoryService>), $crate::StoreError> {
+                use sqlx::Row as _;
                 let search = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map($crate::queries::like_pattern);
                 let modified = f.modified_after.map($crate::queries::secs);
+                if let Some((from, within)) = f.near {
+                    // The box first, in the database; then the exact distance, nearest first.
+                    let (dlat, dlon) = together_core::geo::bounding_box(from, within);
+                    let candidates = sqlx::query(&format!(
+                        "SELECT v.id, v.name, pc.latitude, pc.longitude FROM service v JOIN venue ve ON ve.id = v.venue_id JOIN postcode_centroid pc ON pc.postcode = ve.postcode \
+                         WHERE {DIRECTORY_WHERE} AND pc.latitude BETWEEN $6 AND $7 AND pc.longitude BETWEEN $8 AND $9"
+                    ))
+                    .bind(&search)
+                    .bind(&f.taxonomy_term_id)
+                    .bind(&f.taxonomy_id)
+                    .bind(&f.organization_id)
+                    .bind(modified)
+                    .bind(from.latitude - dlat)
+                    .bind(from.latitude + dlat)
+                    .bind(from.longitude - dlon)
+                    .bind(from.longitude + dlon)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut near = Vec::new();
+                    for r in &candidates {
+                        let at = together_core::geo::Point { latitude: r.try_get("latitude")?, longitude: r.try_get("longitude")? };
+                        let d = together_core::geo::distance_m(from, at);
+                        if d <= within {
+                            near.push((d, r.try_get::<String, _>("name")?, r.try_get::<String, _>("id")?));
+                        }
+                    }
+                    near.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)).then_with(|| a.2.cmp(&b.2)));
+                    let total = near.len() as i64;
+                    let mut out = Vec::new();
+                    for (d, _, id) in near.into_iter().skip(((page - 1).max(0) * per_page) as usize).take(per_page.max(0) as usize) {
+                        let rows = sqlx::query(&format!("{DIRECTORY_SELECT} WHERE v.id = $1")).bind(&id).fetch_all(&self.pool).await?;
+                        for mut s in directory_whole(&self.pool, &rows).await? {
+                            s.distance_m = Some(d);
+                            out.push(s);
+                        }
+                    }
+                    return Ok((total, out));
+                }
                 let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM service v WHERE {DIRECTORY_WHERE}"))
                     .bind(&search)
                     .bind(&f.taxonomy_term_id)
@@ -224,6 +316,68 @@ macro_rules! impl_directory_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn import_postcodes(&self, rows: &[(String, f64, f64)]) -> Result<usize, $crate::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                for chunk in rows.chunks(300) {
+                    let mut sql = String::from("INSERT INTO postcode_centroid (postcode, latitude, longitude) VALUES ");
+                    for i in 0..chunk.len() {
+                        if i > 0 {
+                            sql.push_str(", ");
+                        }
+                        sql.push_str(&format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3));
+                    }
+                    sql.push_str(" ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude");
+                    let mut q = sqlx::query(&sql);
+                    for (p, lat, lon) in chunk {
+                        q = q.bind(p).bind(lat).bind(lon);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(rows.len())
+            }
+
+            async fn postcode_point(&self, postcode: &str) -> Result<Option<together_core::geo::Point>, $crate::StoreError> {
+                postcode_point_in(&self.pool, postcode).await
+            }
+
+            async fn postcode_count(&self) -> Result<i64, $crate::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM postcode_centroid").fetch_one(&self.pool).await?)
+            }
+
+            async fn service_locations(&self) -> Result<Vec<(together_core::ServiceId, String)>, $crate::StoreError> {
+                use sqlx::Row as _;
+                sqlx::query("SELECT id, venue_id FROM service WHERE published AND venue_id IS NOT NULL ORDER BY name, id")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| Ok(($crate::queries::parsed("service id", &r.try_get::<String, _>("id")?)?, r.try_get("venue_id")?)))
+                    .collect()
+            }
+
+            async fn directory_organizations(&self, search: Option<&str>, page: i64, per_page: i64) -> Result<(i64, Vec<$crate::directory::Organization>), $crate::StoreError> {
+                let search = search.map(str::trim).filter(|s| !s.is_empty()).map($crate::queries::like_pattern);
+                let filter = "EXISTS (SELECT 1 FROM service v WHERE v.organization_id = o.id AND v.published) AND ($1 IS NULL OR LOWER(o.name) LIKE $1 ESCAPE '\\' OR LOWER(o.description) LIKE $1 ESCAPE '\\')";
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM organization o WHERE {filter}")).bind(&search).fetch_one(&self.pool).await?;
+                let rows = sqlx::query(&format!("SELECT o.id, o.name, o.description, o.email, o.website FROM organization o WHERE {filter} ORDER BY o.name, o.id LIMIT $2 OFFSET $3"))
+                    .bind(&search)
+                    .bind(per_page)
+                    .bind((page - 1).max(0) * per_page)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok((total, rows.iter().map(organization_row).collect::<Result<_, _>>()?))
+            }
+
+            async fn directory_organization(&self, id: &str) -> Result<Option<$crate::directory::Organization>, $crate::StoreError> {
+                sqlx::query("SELECT o.id, o.name, o.description, o.email, o.website FROM organization o WHERE o.id = $1 AND EXISTS (SELECT 1 FROM service v WHERE v.organization_id = o.id AND v.published)")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(organization_row)
+                    .transpose()
             }
 
             async fn directory_service(&self, id: together_core::ServiceId) -> Result<Option<$crate::directory::DirectoryService>, $crate::StoreError> {

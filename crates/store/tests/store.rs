@@ -2446,3 +2446,114 @@ async fn listings_are_kept_by_their_owners_checked_in_a_cycle_and_changed_by_app
         .unwrap();
     assert_eq!(public("money advice").await, 1, "confirmed, it is back");
 }
+
+on_both!(services_are_found_by_distance_from_a_postcode_nearest_first);
+async fn services_are_found_by_distance_from_a_postcode_nearest_first(store: DynStore) {
+    use together_core::geo::Point;
+    use together_core::listings::ListingForm;
+    use together_store::directory::DirectoryFilter;
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let centroids = vec![
+        ("HV1 1AA".to_owned(), 50.6150, -3.4130),
+        ("HV1 2BB".to_owned(), 50.6190, -3.4100),
+        ("HV2 4DD".to_owned(), 50.6300, -3.3900),
+        ("HV9 9ZZ".to_owned(), 51.5000, -0.1200),
+    ];
+    assert_eq!(store.import_postcodes(&centroids).await.unwrap(), 4);
+    assert_eq!(store.import_postcodes(&centroids).await.unwrap(), 4);
+    assert_eq!(
+        store.postcode_count().await.unwrap(),
+        4,
+        "importing again adds nothing"
+    );
+    let here = store.postcode_point("HV1 1AA").await.unwrap().unwrap();
+    assert_eq!(
+        here,
+        Point {
+            latitude: 50.615,
+            longitude: -3.413
+        }
+    );
+    assert!(store.postcode_point("ZZ1 1ZZ").await.unwrap().is_none());
+    for (name, postcode) in [
+        ("Quay walk", "HV1 1AA"),
+        ("Church Lane food bank", "HV1 2BB"),
+        ("Dock Road lunch club", "HV2 4DD"),
+        ("London advice line", "HV9 9ZZ"),
+    ] {
+        let l = ListingForm::from_fields(
+            &[
+                ("name", name),
+                ("description", "Somewhere to go."),
+                ("organization", "Someone"),
+                ("phone", "01632 960 456"),
+                ("address", "1 Some Street"),
+                ("postcode", postcode),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        )
+        .parse()
+        .unwrap();
+        store
+            .add_listing(pcn, &l, None, false, &audit(pcn, "listing"))
+            .await
+            .unwrap();
+    }
+    let near = |within: f64| DirectoryFilter {
+        near: Some((here, within)),
+        ..Default::default()
+    };
+    let (total, found) = store
+        .directory_services(&near(3_000.0), 1, 10)
+        .await
+        .unwrap();
+    let names: Vec<&str> = found.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(total, 3);
+    assert_eq!(
+        names,
+        ["Quay walk", "Church Lane food bank", "Dock Road lunch club"]
+    );
+    assert_eq!(found[0].distance_m, Some(0.0));
+    assert!(found[1].distance_m.unwrap() < found[2].distance_m.unwrap());
+    assert_eq!(
+        found[2].point,
+        Some(Point {
+            latitude: 50.63,
+            longitude: -3.39
+        })
+    );
+    let (total, page2) = store
+        .directory_services(&near(3_000.0), 2, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        (total, page2.len()),
+        (3, 1),
+        "paged after sorting by distance"
+    );
+    assert_eq!(page2[0].name, "Dock Road lunch club");
+    let (total, _) = store.directory_services(&near(500.0), 1, 10).await.unwrap();
+    assert_eq!(total, 2);
+    let words = DirectoryFilter {
+        search: Some("food".into()),
+        ..near(3_000.0)
+    };
+    assert_eq!(store.directory_services(&words, 1, 10).await.unwrap().0, 1);
+    // The organisations that run something published.
+    let (n, orgs) = store.directory_organizations(None, 1, 10).await.unwrap();
+    assert_eq!((n, orgs[0].name.as_str()), (1, "Someone"));
+    assert!(store
+        .directory_organization(&orgs[0].id)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .directory_organization("nope")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(store.service_locations().await.unwrap().len(), 4);
+}
