@@ -79,7 +79,7 @@ const expectedNav = {
 test('public pages are accessible', async () => {
   const context = await browser.newContext()
   const page = await context.newPage()
-  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/join', '/directory', '/directory?q=zzzz', '/no-such-page']) {
+  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/join', '/directory', '/directory?q=zzzz', '/directory?postcode=HV1+1AA&within=5', '/directory?postcode=ZZ1+1ZZ', '/no-such-page']) {
     await page.goto(base + path)
     await axe(page, path)
   }

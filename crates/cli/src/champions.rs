@@ -42,7 +42,7 @@ pub enum ChampionsCommand {
     },
 }
 
-fn report(errors: &[RowError]) -> String {
+pub(crate) fn report(errors: &[RowError]) -> String {
     let mut out = String::new();
     for e in errors.iter().take(50) {
         out.push_str(&format!("\n  {e}"));

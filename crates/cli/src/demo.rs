@@ -223,6 +223,7 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
     crate::demo_offers::build(store, pcn, now).await?;
     crate::demo_loans::build(store, pcn, now).await?;
     crate::demo_listings::build(store, pcn, now).await?;
+    crate::postcodes::demo_table(store).await?;
     // The PCN administrator is the demo's safeguarding lead, with one incident to follow up.
     if let (Some(admin), Some(champion)) = (
         ids.iter()

@@ -12,6 +12,7 @@ mod directory;
 mod generate;
 mod import;
 mod instance;
+mod postcodes;
 mod practices;
 mod sql;
 mod users;
@@ -75,6 +76,11 @@ enum Command {
     Directory {
         #[command(subcommand)]
         command: directory::DirectoryCommand,
+    },
+    /// Import postcode centroids (the ONS Postcode Directory) for finding services by distance.
+    Postcodes {
+        #[command(subcommand)]
+        command: postcodes::PostcodesCommand,
     },
     /// Import, export and list the PCN's health champions.
     Champions {
@@ -145,6 +151,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Users { command } => users::run(command).await,
         Command::Champions { command } => champions::run(command).await,
         Command::Directory { command } => directory::run(command).await,
+        Command::Postcodes { command } => postcodes::run(command).await,
         Command::Backup { at, to } => instance::backup(&at, &to).await,
         Command::Restore { at, from } => instance::restore(&at, &from).await,
     }

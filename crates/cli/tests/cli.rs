@@ -1117,3 +1117,39 @@ fn a_malformed_or_missing_feed_stops_cleanly_and_keeps_nothing() {
     );
     assert_eq!(exported(d).len(), 2);
 }
+
+#[test]
+fn postcodes_import_all_or_nothing_and_then_find_services_near_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let file = dir.path().join("onspd.csv");
+    std::fs::write(
+        &file,
+        "pcd,pcds,doterm,lat,long\nHV11AA,HV1 1AA,,50.615,-3.413\nHV11AB,HV1 1AB,202001,50.6,-3.4\nXX,not a postcode,,50.6,-3.4\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let refused = together(&["postcodes", "import", f, "--data-dir", d]);
+    assert!(!refused.status.success());
+    let err = stderr(&refused);
+    assert!(
+        err.contains("1 rows rejected, so nothing was imported"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 4, postcode: 'not a postcode' is not a UK postcode"),
+        "{err}"
+    );
+    let kept = together(&["postcodes", "import", f, "--data-dir", d, "--accept-valid"]);
+    let said = String::from_utf8_lossy(&kept.stdout).into_owned();
+    assert!(kept.status.success(), "{}", stderr(&kept));
+    assert!(
+        said.contains("Imported 1 postcodes") && said.contains("1 skipped"),
+        "{said}"
+    );
+    assert_clear_failure(
+        &together(&["postcodes", "import", "/no/such/file.csv", "--data-dir", d]),
+        "cannot open /no/such/file.csv",
+    );
+}

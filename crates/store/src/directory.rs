@@ -74,6 +74,8 @@ pub struct DirectoryFilter {
     pub modified_after: Option<OffsetDateTime>,
     /// Only services whose venue is within this many metres of the point, nearest first.
     pub near: Option<(together_core::geo::Point, f64)>,
+    /// Only services with a venue (ORUK's services at locations).
+    pub has_location: bool,
 }
 
 #[async_trait]
@@ -279,7 +281,12 @@ macro_rules! impl_directory_store {
                     }
                     return Ok((total, out));
                 }
-                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM service v WHERE {DIRECTORY_WHERE}"))
+                let wanted = if f.has_location {
+                    format!("{DIRECTORY_WHERE} AND v.venue_id IS NOT NULL")
+                } else {
+                    DIRECTORY_WHERE.to_owned()
+                };
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM service v WHERE {wanted}"))
                     .bind(&search)
                     .bind(&f.taxonomy_term_id)
                     .bind(&f.taxonomy_id)
@@ -287,7 +294,7 @@ macro_rules! impl_directory_store {
                     .bind(modified)
                     .fetch_one(&self.pool)
                     .await?;
-                let rows = sqlx::query(&format!("{DIRECTORY_SELECT} WHERE {DIRECTORY_WHERE} ORDER BY v.name, v.id LIMIT $6 OFFSET $7"))
+                let rows = sqlx::query(&format!("{DIRECTORY_SELECT} WHERE {wanted} ORDER BY v.name, v.id LIMIT $6 OFFSET $7"))
                     .bind(&search)
                     .bind(&f.taxonomy_term_id)
                     .bind(&f.taxonomy_id)

@@ -21,6 +21,18 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/api/oruk/openapi.json", Policy::Public, openapi)
         .get("/api/oruk/services", Policy::Public, services)
         .get("/api/oruk/services/{id}", Policy::Public, service)
+        .get(
+            "/api/oruk/service_at_locations",
+            Policy::Public,
+            service_at_locations,
+        )
+        .get(
+            "/api/oruk/service_at_locations/{id}",
+            Policy::Public,
+            service_at_location_one,
+        )
+        .get("/api/oruk/organizations", Policy::Public, organizations)
+        .get("/api/oruk/organizations/{id}", Policy::Public, organization)
         .get("/api/oruk/taxonomies", Policy::Public, taxonomies)
         .get("/api/oruk/taxonomies/{id}", Policy::Public, taxonomy)
         .get("/api/oruk/taxonomy_terms", Policy::Public, taxonomy_terms)
@@ -140,6 +152,61 @@ fn service_fields(s: &DirectoryService) -> Obj {
         )
 }
 
+/// The service at its venue (ORUK's service_at_location, with its location whole), if it has one.
+fn service_at_location(s: &DirectoryService) -> Option<Value> {
+    let id = s.id.to_string();
+    let v = s.venue.as_ref()?;
+    let (street, town) = match v.address.rsplit_once(',') {
+        Some((street, town)) => (street.trim(), town.trim()),
+        None => (v.address.trim(), ""),
+    };
+    let address = Obj::new()
+        .req("id", derived("address", &v.id))
+        .req("location_id", v.id.clone())
+        .req("address_1", street)
+        .req("city", town)
+        .req("state_province", "England")
+        .req("postal_code", v.postcode.clone())
+        .req("country", "GB")
+        .req("address_type", "physical")
+        .done();
+    let accessibility = if v.accessibility.trim().is_empty() {
+        Vec::new()
+    } else {
+        vec![Obj::new()
+            .req("id", derived("accessibility", &v.id))
+            .req("location_id", v.id.clone())
+            .req("description", v.accessibility.clone())
+            .done()]
+    };
+    let mut location = Obj::new()
+        .req("id", v.id.clone())
+        .req("location_type", "physical")
+        .req("name", v.name.clone());
+    if let Some(p) = s.point {
+        location = location
+            .req("latitude", p.latitude)
+            .req("longitude", p.longitude);
+    }
+    let location = location
+        .list("addresses", vec![address])
+        .list("accessibility", accessibility)
+        .done();
+    Some(
+        Obj::new()
+            .req("id", sal_id(s.id, &v.id))
+            .req("service_id", id)
+            .req("location_id", v.id.clone())
+            .req("location", location)
+            .done(),
+    )
+}
+
+/// A service-at-location's id, derived from the service and its venue.
+fn sal_id(service: together_core::ServiceId, venue: &str) -> String {
+    derived("service_at_location", &format!("{service}/{venue}"))
+}
+
 /// A service with its schedules, where it happens, who to contact and its categories, as the
 /// ORUK feed serves it (and `together directory export` writes it).
 pub fn service_full(s: &DirectoryService) -> Value {
@@ -165,51 +232,7 @@ pub fn service_full(s: &DirectoryService) -> Value {
                 .done()
         })
         .collect();
-    let locations = s
-        .venue
-        .iter()
-        .map(|v| {
-            let (street, town) = match v.address.rsplit_once(',') {
-                Some((street, town)) => (street.trim(), town.trim()),
-                None => (v.address.trim(), ""),
-            };
-            let address = Obj::new()
-                .req("id", derived("address", &v.id))
-                .req("location_id", v.id.clone())
-                .req("address_1", street)
-                .req("city", town)
-                .req("state_province", "England")
-                .req("postal_code", v.postcode.clone())
-                .req("country", "GB")
-                .req("address_type", "physical")
-                .done();
-            let accessibility = if v.accessibility.trim().is_empty() {
-                Vec::new()
-            } else {
-                vec![Obj::new()
-                    .req("id", derived("accessibility", &v.id))
-                    .req("location_id", v.id.clone())
-                    .req("description", v.accessibility.clone())
-                    .done()]
-            };
-            let location = Obj::new()
-                .req("id", v.id.clone())
-                .req("location_type", "physical")
-                .req("name", v.name.clone())
-                .list("addresses", vec![address])
-                .list("accessibility", accessibility)
-                .done();
-            Obj::new()
-                .req(
-                    "id",
-                    derived("service_at_location", &format!("{id}/{}", v.id)),
-                )
-                .req("service_id", id.clone())
-                .req("location_id", v.id.clone())
-                .req("location", location)
-                .done()
-        })
-        .collect();
+    let locations: Vec<Value> = service_at_location(s).into_iter().collect();
     let contacts = if s.contact_name.trim().is_empty() && s.phone.is_none() {
         Vec::new()
     } else {
@@ -270,6 +293,8 @@ struct ListQuery {
     taxonomy_id: Option<String>,
     organization_id: Option<String>,
     modified_after: Option<String>,
+    postcode: Option<String>,
+    proximity: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
 }
@@ -326,11 +351,11 @@ fn bad(message: &str) -> AppError {
     AppError::BadRequest(message.into())
 }
 
-async fn services(
-    State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
+/// How far a `postcode` alone reaches, when no `proximity` is given (we keep no service areas).
+const DEFAULT_PROXIMITY_M: f64 = 8_000.0;
+
+/// The filters of a list of services or services at locations, checked.
+async fn list_filter(state: &AppState, q: ListQuery) -> Result<DirectoryFilter, AppError> {
     let modified_after = match q.modified_after.as_deref() {
         None | Some("") => None,
         Some(t) => Some(
@@ -340,19 +365,144 @@ async fn services(
                 })?,
         ),
     };
-    let filter = DirectoryFilter {
+    let near = match (
+        q.postcode
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty()),
+        q.proximity
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty()),
+    ) {
+        (None, None) => None,
+        (None, Some(_)) => return Err(bad("proximity needs a postcode to measure from")),
+        (Some(typed), proximity) => {
+            let pc = together_core::partners::postcode(typed)
+                .ok_or_else(|| bad("postcode must be a full UK postcode, like HV1 1AA"))?;
+            let from = state.store().postcode_point(&pc).await?.ok_or_else(|| {
+                AppError::BadRequest(format!("the postcode {pc} is not known here"))
+            })?;
+            let within = match proximity {
+                Some(p) => together_core::geo::parse_proximity(p).map_err(AppError::BadRequest)?,
+                None => DEFAULT_PROXIMITY_M,
+            };
+            Some((from, within))
+        }
+    };
+    Ok(DirectoryFilter {
         search: q.search,
         taxonomy_term_id: q.taxonomy_term_id.filter(|s| !s.is_empty()),
         taxonomy_id: q.taxonomy_id.filter(|s| !s.is_empty()),
         organization_id: q.organization_id.filter(|s| !s.is_empty()),
         modified_after,
-    };
+        near,
+        ..DirectoryFilter::default()
+    })
+}
+
+async fn services(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
+    let filter = list_filter(&state, q).await?;
     let (total, rows) = state
         .store()
         .directory_services(&filter, page, per_page)
         .await?;
     let contents = rows.iter().map(|s| service_fields(s).done()).collect();
     Ok(open(envelope(total, page, per_page, contents)))
+}
+
+/// Services where they happen, each with its location and the service's own fields.
+async fn service_at_locations(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
+    let filter = DirectoryFilter {
+        has_location: true,
+        ..list_filter(&state, q).await?
+    };
+    let (total, rows) = state
+        .store()
+        .directory_services(&filter, page, per_page)
+        .await?;
+    let contents = rows
+        .iter()
+        .filter_map(|s| {
+            let mut sal = service_at_location(s)?;
+            sal["service"] = service_fields(s).done();
+            Some(sal)
+        })
+        .collect();
+    Ok(open(envelope(total, page, per_page, contents)))
+}
+
+async fn service_at_location_one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let store = state.store();
+    let found = store
+        .service_locations()
+        .await?
+        .into_iter()
+        .find(|(service, venue)| sal_id(*service, venue) == id);
+    let Some((service, _)) = found else {
+        return Err(AppError::NotFound);
+    };
+    let s = store
+        .directory_service(service)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut sal = service_at_location(&s).ok_or(AppError::NotFound)?;
+    sal["service"] = service_fields(&s).done();
+    Ok(open(sal))
+}
+
+fn organization_out(o: &together_store::directory::Organization) -> Value {
+    Obj::new()
+        .req("id", o.id.clone())
+        .req("name", o.name.clone())
+        .req("description", o.description.clone())
+        .opt_str("email", o.email.as_deref())
+        .opt_str("website", o.website.as_deref())
+        .done()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OrganizationQuery {
+    search: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+async fn organizations(
+    State(state): State<AppState>,
+    Query(q): Query<OrganizationQuery>,
+) -> Result<Response, AppError> {
+    let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
+    let (total, rows) = state
+        .store()
+        .directory_organizations(q.search.as_deref(), page, per_page)
+        .await?;
+    let contents = rows.iter().map(organization_out).collect();
+    Ok(open(envelope(total, page, per_page, contents)))
+}
+
+async fn organization(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let o = state
+        .store()
+        .directory_organization(&id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(open(organization_out(&o)))
 }
 
 async fn service(

@@ -26,6 +26,8 @@ const PER_PAGE: i64 = 20;
 struct SearchQuery {
     q: String,
     category: String,
+    postcode: String,
+    within: String,
     page: String,
 }
 
@@ -36,6 +38,8 @@ struct Hit {
     summary: String,
     place: String,
     when: String,
+    /// "0.4 miles away", when searched by distance.
+    distance: String,
 }
 
 #[derive(Template)]
@@ -45,6 +49,11 @@ struct SearchPage {
     q: String,
     category: String,
     categories: Vec<(String, String)>,
+    postcode: String,
+    within: String,
+    distances: Vec<(String, String)>,
+    /// Why the postcode could not be used, else empty.
+    postcode_error: String,
     hits: Vec<Hit>,
     found: String,
     previous: String,
@@ -71,6 +80,8 @@ fn page_link(q: &SearchQuery, page: i64) -> String {
     let pairs = [
         ("q", q.q.as_str()),
         ("category", q.category.as_str()),
+        ("postcode", q.postcode.as_str()),
+        ("within", q.within.as_str()),
         ("page", &page.to_string()),
     ];
     let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
@@ -83,16 +94,46 @@ async fn search(
     ctx: Ctx,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
+    use together_core::geo::{miles, MILE_M, WITHIN_MILES};
     let page = q.page.parse::<i64>().unwrap_or(1).max(1);
+    let within = WITHIN_MILES
+        .iter()
+        .find(|(k, _)| *k == q.within)
+        .map_or("2", |(k, _)| *k);
+    // A postcode we cannot place is said so, and nothing is searched.
+    let (near, postcode_error) = match q.postcode.trim() {
+        "" => (None, String::new()),
+        typed => match together_core::partners::postcode(typed) {
+            None => (
+                None,
+                format!("'{typed}' is not a postcode: enter one like HV1 1AA"),
+            ),
+            Some(pc) => match state.store().postcode_point(&pc).await? {
+                Some(p) => (
+                    Some((p, within.parse::<f64>().unwrap_or(2.0) * MILE_M)),
+                    String::new(),
+                ),
+                None => (
+                    None,
+                    format!("We do not know where {pc} is: check it, or search without it"),
+                ),
+            },
+        },
+    };
     let filter = DirectoryFilter {
         search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
         taxonomy_term_id: Some(q.category.clone()).filter(|s| !s.is_empty()),
+        near,
         ..DirectoryFilter::default()
     };
-    let (total, rows) = state
-        .store()
-        .directory_services(&filter, page, PER_PAGE)
-        .await?;
+    let (total, rows) = if postcode_error.is_empty() {
+        state
+            .store()
+            .directory_services(&filter, page, PER_PAGE)
+            .await?
+    } else {
+        (0, Vec::new())
+    };
     let mut categories = vec![(String::new(), "Everything".to_owned())];
     categories.extend(
         state
@@ -116,12 +157,20 @@ async fn search(
                 .map(|sc| sc.recurrence.describe())
                 .collect::<Vec<_>>()
                 .join("; "),
+            distance: s
+                .distance_m
+                .map(|d| format!("{} away", miles(d)))
+                .unwrap_or_default(),
         })
         .collect();
     let pages = (total + PER_PAGE - 1) / PER_PAGE;
     let page_view = SearchPage {
         layout: Layout::new(&state, &ctx, "Find local groups and services"),
         found: match total {
+            _ if !postcode_error.is_empty() => "Check the postcode".into(),
+            0 if near.is_some() => {
+                "Nothing found that near. Try further away, or fewer words.".into()
+            }
             0 => "Nothing found. Try fewer words, or everything.".into(),
             1 => "1 found".into(),
             n => format!("{n} found"),
@@ -136,12 +185,20 @@ async fn search(
         } else {
             String::new()
         },
+        postcode: q.postcode.trim().to_owned(),
+        within: within.to_owned(),
+        distances: WITHIN_MILES
+            .iter()
+            .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
+            .collect(),
         q: q.q,
         category: q.category,
         categories,
         hits,
+        postcode_error,
     };
-    Ok(Html(page_view.render()?).into_response())
+    let status = crate::layout::form_status(!page_view.postcode_error.is_empty());
+    Ok((status, Html(page_view.render()?)).into_response())
 }
 
 #[derive(Template)]

@@ -279,6 +279,101 @@ async fn the_oruk_api_validates_against_the_standard_and_finds_services(db: Db) 
     .await;
     assert_eq!(later["total_items"], 0);
 
+    // Services at locations: five of the seven have a venue. Pages of two: first, middle,
+    // last; each id through its own form; found by the postcode near them.
+    app.store
+        .import_postcodes(&[
+            ("HV2 4DD".to_owned(), 50.627, -3.393),
+            ("HV1 1AA".to_owned(), 50.615, -3.413),
+            ("HV9 9ZZ".to_owned(), 51.5, -0.12),
+        ])
+        .await
+        .unwrap();
+    let mut sal_ids = Vec::new();
+    for page in 1..=3 {
+        let path = format!("/api/oruk/service_at_locations?per_page=2&page={page}");
+        let list = get_json(&mut anyone, &path).await;
+        validate("service_at_location_list.json", &list, &path);
+        ids_and_omissions(&list, &path);
+        assert_eq!(
+            (list["total_items"].as_i64(), list["total_pages"].as_i64()),
+            (Some(5), Some(3))
+        );
+        assert_eq!(list["last_page"], page == 3);
+        for x in list["contents"].as_array().unwrap() {
+            assert_eq!(
+                x["location"]["latitude"], 50.627,
+                "the venue's postcode placed it"
+            );
+            sal_ids.push(x["id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(sal_ids.len(), 5);
+    for id in &sal_ids {
+        let path = format!("/api/oruk/service_at_locations/{id}");
+        let one = get_json(&mut anyone, &path).await;
+        validate("service_at_location.json", &one, &path);
+        ids_and_omissions(&one, &path);
+        assert_eq!(one["id"], id.as_str());
+    }
+    let near = get_json(
+        &mut anyone,
+        "/api/oruk/service_at_locations?postcode=hv1%201aa&proximity=2500&search=walking",
+    )
+    .await;
+    assert_eq!(near["total_items"], 1, "{near}");
+    assert_eq!(
+        near["contents"][0]["service"]["name"],
+        "Harbourview walking group"
+    );
+    let far = get_json(
+        &mut anyone,
+        "/api/oruk/service_at_locations?postcode=HV9%209ZZ&proximity=5000",
+    )
+    .await;
+    assert_eq!(far["total_items"], 0);
+    let too_near = get_json(
+        &mut anyone,
+        "/api/oruk/services?postcode=HV1%201AA&proximity=100",
+    )
+    .await;
+    assert_eq!(too_near["total_items"], 0, "2 km away is not within 100 m");
+    for bad in [
+        "/api/oruk/service_at_locations?postcode=ZZ1%201ZZ",
+        "/api/oruk/service_at_locations?postcode=nowhere",
+        "/api/oruk/service_at_locations?proximity=1000",
+        "/api/oruk/services?postcode=HV1%201AA&proximity=far",
+    ] {
+        assert_eq!(
+            anyone.get(bad).await.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        anyone
+            .get(&format!(
+                "/api/oruk/service_at_locations/{}",
+                together_core::ServiceId::new()
+            ))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The organisations that run them (here, the PCN itself).
+    let orgs = get_json(&mut anyone, "/api/oruk/organizations").await;
+    validate("organization_list.json", &orgs, "/organizations");
+    ids_and_omissions(&orgs, "/organizations");
+    assert_eq!(orgs["total_items"], 1);
+    let org_id = orgs["contents"][0]["id"].as_str().unwrap().to_owned();
+    let org = get_json(&mut anyone, &format!("/api/oruk/organizations/{org_id}")).await;
+    validate("organization.json", &org, "/organizations/{id}");
+    assert_eq!(
+        anyone.get("/api/oruk/organizations/nobody").await.status,
+        StatusCode::NOT_FOUND
+    );
+
     // The categories: the first, a middle and the last page of terms, and each by its id.
     let taxonomies = get_json(&mut anyone, "/api/oruk/taxonomies").await;
     validate("taxonomy_list.json", &taxonomies, "/taxonomies");
@@ -320,6 +415,20 @@ async fn the_oruk_api_validates_against_the_standard_and_finds_services(db: Db) 
     assert_eq!(found.status, StatusCode::OK);
     assert!(found.body.contains("1 found") && found.body.contains("Harbourview walking group"));
     assert!(!found.body.contains("Chair yoga"));
+    let nearby = anyone.get("/directory?postcode=HV1+1AA&within=2").await;
+    assert_eq!(nearby.status, StatusCode::OK);
+    assert!(
+        nearby.body.contains("Harbourview walking group") && nearby.body.contains("1.2 miles away"),
+        "{}",
+        nearby.body
+    );
+    assert!(
+        !nearby.body.contains("Chair yoga"),
+        "no venue, so not near anywhere"
+    );
+    let unknown = anyone.get("/directory?postcode=ZZ1+1ZZ").await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.body.contains("We do not know where ZZ1 1ZZ is"));
     let by_category = anyone
         .get(&format!("/directory?category={}", term.as_str().unwrap()))
         .await;
