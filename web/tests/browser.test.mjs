@@ -79,7 +79,7 @@ const expectedNav = {
 test('public pages are accessible', async () => {
   const context = await browser.newContext()
   const page = await context.newPage()
-  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/join', '/directory', '/directory?q=zzzz', '/directory?postcode=HV1+1AA&within=5', '/directory?postcode=ZZ1+1ZZ', '/no-such-page']) {
+  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/join', '/directory', '/directory?q=zzzz', '/directory?postcode=HV1+1AA&within=5', '/directory?postcode=ZZ1+1ZZ', '/directory/booklet', '/no-such-page']) {
     await page.goto(base + path)
     await axe(page, path)
   }
@@ -91,6 +91,15 @@ test('public pages are accessible', async () => {
   assert.match(await page.locator('h1').innerText(), /Harbourview walking group/)
   await page.getByRole('heading', { name: 'Next sessions' }).waitFor()
   await axe(page, 'a directory listing')
+  await page.getByRole('link', { name: /Print a poster/ }).click()
+  await page.getByRole('img', { name: /QR code for/ }).waitFor()
+  await axe(page, 'a poster')
+  // Near a postcode: nearest first, each saying how far.
+  await page.goto(base + '/directory')
+  await page.getByLabel('Near a postcode (optional)').fill('HV1 1AA')
+  await page.getByLabel('How far').selectOption('5')
+  await page.getByRole('button', { name: 'Search' }).click()
+  assert.match(await page.locator('main').innerText(), /miles away/)
   await context.close()
 })
 

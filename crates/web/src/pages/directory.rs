@@ -15,7 +15,10 @@ use together_store::offers::SessionFilter;
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.get("/directory", Policy::Public, search)
+        .get("/directory/booklet", Policy::Public, booklet)
         .get("/directory/{id}", Policy::Public, listing)
+        .get("/directory/{id}/poster", Policy::Public, poster)
+        .get("/directory/{id}/calendar.ics", Policy::Public, calendar)
 }
 
 /// Results per page.
@@ -278,6 +281,300 @@ async fn listing(
         sessions,
         ages,
         s,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// A published service, or not found.
+async fn published(state: &AppState, id: &str) -> Result<DirectoryService, AppError> {
+    let id = id.parse().map_err(|_| AppError::NotFound)?;
+    state
+        .store()
+        .directory_service(id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// An offer's next sessions not cancelled (none for another listing).
+async fn next_sessions(
+    state: &AppState,
+    s: &DirectoryService,
+    weeks: i64,
+) -> Result<Vec<together_store::offers::Session>, AppError> {
+    if !s.is_offer {
+        return Ok(Vec::new());
+    }
+    let today = state.now().date();
+    Ok(state
+        .store()
+        .offer_sessions(
+            s.pcn_id,
+            &SessionFilter {
+                offer: Some(s.id),
+                from: Some(today),
+                to: Some(today + time::Duration::weeks(weeks)),
+                include_cancelled: true,
+                ..SessionFilter::default()
+            },
+        )
+        .await?)
+}
+
+/// How to get in touch, in one line.
+fn contact_line(s: &DirectoryService) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = &s.phone {
+        parts.push(format!("Phone {p}"));
+    }
+    if let Some(e) = &s.email {
+        parts.push(e.clone());
+    }
+    if let Some(u) = &s.url {
+        parts.push(u.clone());
+    }
+    parts.join(" · ")
+}
+
+#[derive(Template)]
+#[template(path = "poster.html")]
+struct PosterPage {
+    layout: Layout,
+    back: String,
+    s: DirectoryService,
+    when: Vec<String>,
+    next: Vec<String>,
+    place: String,
+    contact: String,
+    qr: String,
+    link: String,
+}
+
+/// The QR code of an address, as inline SVG that names itself to a screen reader.
+fn qr_svg(url: &str) -> Result<String, AppError> {
+    let code = qrcode::QrCode::new(url.as_bytes())
+        .map_err(|e| AppError::BadRequest(format!("cannot make a QR code: {e}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    let body = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
+    Ok(body.replacen(
+        "<svg",
+        &format!("<svg role=\"img\" aria-label=\"QR code for {url}\""),
+        1,
+    ))
+}
+
+async fn poster(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let s = published(&state, &id).await?;
+    let link = format!(
+        "{}/directory/{}",
+        state.config().public_url.trim_end_matches('/'),
+        s.id
+    );
+    let next = next_sessions(&state, &s, 8)
+        .await?
+        .into_iter()
+        .filter(|x| !x.cancelled)
+        .take(3)
+        .map(|x| format!("{}, {}", date(&x.on), x.times()))
+        .collect();
+    let page = PosterPage {
+        layout: Layout::new(&state, &ctx, &s.name),
+        back: format!("/directory/{}", s.id),
+        when: s
+            .schedules
+            .iter()
+            .map(|sc| sc.recurrence.describe())
+            .collect(),
+        next,
+        place: s
+            .venue
+            .as_ref()
+            .map(|v| format!("{}, {}, {}", v.name, v.address, v.postcode))
+            .unwrap_or_default(),
+        contact: contact_line(&s),
+        qr: qr_svg(&link)?,
+        link,
+        s,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The service as a calendar file: an offer's sessions one by one for the next six months (a
+/// moved one at its new time, a cancelled one marked so), another listing's schedules as
+/// repeating events.
+async fn calendar(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    use together_core::calendar::{calendar, Event};
+    let s = published(&state, &id).await?;
+    let place = |venue: Option<&str>| -> String {
+        match (venue, &s.venue) {
+            (Some(v), _) => v.to_owned(),
+            (None, Some(v)) => format!("{}, {}, {}", v.name, v.address, v.postcode),
+            (None, None) => String::new(),
+        }
+    };
+    let about = format!("{}\n\n{}", s.description, contact_line(&s));
+    let events: Vec<Event> = if s.is_offer {
+        next_sessions(&state, &s, 26)
+            .await?
+            .iter()
+            .map(|x| Event {
+                uid: format!("{}@together", x.id),
+                summary: s.name.clone(),
+                description: if x.note.is_empty() {
+                    about.clone()
+                } else {
+                    format!("{}\n\n{about}", x.note)
+                },
+                location: place(x.venue_name.as_deref()),
+                on: x.on,
+                starts: x.opens_at,
+                ends: x.closes_at,
+                repeats: None,
+                cancelled: x.cancelled,
+            })
+            .collect()
+    } else {
+        s.schedules
+            .iter()
+            .filter_map(|sc| {
+                let r = &sc.recurrence;
+                Some(Event {
+                    uid: format!("{}@together", sc.id),
+                    summary: s.name.clone(),
+                    description: about.clone(),
+                    location: place(None),
+                    on: r.first()?,
+                    starts: r.opens_at,
+                    ends: r.closes_at,
+                    repeats: Some(r.clone()),
+                    cancelled: false,
+                })
+            })
+            .collect()
+    };
+    let now = state.now();
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        now.month() as u8,
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let file = format!(
+        "attachment; filename=\"{}.ics\"",
+        s.name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, file),
+        ],
+        calendar(&s.name, &events, &stamp),
+    )
+        .into_response())
+}
+
+/// One entry of the booklet.
+struct BookletEntry {
+    name: String,
+    description: String,
+    details: String,
+}
+
+#[derive(Template)]
+#[template(path = "booklet.html")]
+struct BookletPage {
+    layout: Layout,
+    intro: String,
+    sections: Vec<(String, Vec<BookletEntry>)>,
+}
+
+/// The whole directory by category, to print for people who are not online.
+async fn booklet(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let store = state.store();
+    let mut all = Vec::new();
+    let mut page = 1;
+    loop {
+        let (total, rows) = store
+            .directory_services(&DirectoryFilter::default(), page, 200)
+            .await?;
+        all.extend(rows);
+        if all.len() as i64 >= total || page > 500 {
+            break;
+        }
+        page += 1;
+    }
+    let entry = |s: &DirectoryService| {
+        let mut details: Vec<String> = s
+            .schedules
+            .iter()
+            .map(|sc| sc.recurrence.describe())
+            .collect();
+        if let Some(v) = &s.venue {
+            details.push(format!("{}, {}, {}", v.name, v.address, v.postcode));
+        }
+        details.push(if s.fees.is_empty() {
+            "Free".into()
+        } else {
+            s.fees.clone()
+        });
+        let contact = contact_line(s);
+        if !contact.is_empty() {
+            details.push(contact);
+        }
+        details.push(format!("Run by {}", s.organization.name));
+        BookletEntry {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            details: details.join(". "),
+        }
+    };
+    let mut sections: Vec<(String, Vec<BookletEntry>)> = Vec::new();
+    for term in store.taxonomy_terms().await? {
+        let here: Vec<BookletEntry> = all
+            .iter()
+            .filter(|s| s.terms.first().is_some_and(|t| t.id == term.id))
+            .map(entry)
+            .collect();
+        if !here.is_empty() {
+            sections.push((term.name, here));
+        }
+    }
+    let other: Vec<BookletEntry> = all
+        .iter()
+        .filter(|s| s.terms.is_empty())
+        .map(entry)
+        .collect();
+    if !other.is_empty() {
+        sections.push(("Other groups and services".into(), other));
+    }
+    let today = state.now().date();
+    let page = BookletPage {
+        layout: Layout::new(&state, &ctx, "Local groups and services"),
+        intro: format!(
+            "{} groups and services, as the directory held them on {}. Your GP practice or a health champion can tell you more, or help you get there.",
+            all.len(),
+            date(&today)
+        ),
+        sections,
     };
     Ok(Html(page.render()?).into_response())
 }

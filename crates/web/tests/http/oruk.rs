@@ -453,6 +453,58 @@ async fn the_oruk_api_validates_against_the_standard_and_finds_services(db: Db) 
         StatusCode::NOT_FOUND
     );
 
+    // A poster with a QR code to the public page; a calendar file whose events follow the
+    // sessions (a cancelled one marked so); the whole directory as a booklet.
+    let poster = anyone.get(&format!("/directory/{}/poster", ids[4])).await;
+    assert_eq!(poster.status, StatusCode::OK);
+    assert!(poster.body.contains(&format!(
+        "aria-label=\"QR code for {}/directory/{}\"",
+        app.base, ids[4]
+    )));
+    assert!(
+        poster.body.contains("8 December 2026, 10:00 to 11:30"),
+        "the next sessions"
+    );
+    let sessions = app
+        .store
+        .offer_sessions(
+            app.pcn,
+            &together_store::offers::SessionFilter {
+                offer: Some(ids[4]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.store
+        .cancel_offer_session(app.pcn, sessions[1].id, "The hall is closed", &a)
+        .await
+        .unwrap();
+    let ics = anyone
+        .get(&format!("/directory/{}/calendar.ics", ids[4]))
+        .await;
+    assert_eq!(ics.status, StatusCode::OK);
+    assert!(ics.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let events: Vec<&str> = ics.body.split("BEGIN:VEVENT").skip(1).collect();
+    assert_eq!(events.len(), sessions.len(), "one event per session");
+    assert!(events[0].contains("DTSTART;TZID=Europe/London:20261208T100000"));
+    assert!(events[0].contains("SUMMARY:Harbourview walking group"));
+    assert!(events[1].contains("STATUS:CANCELLED") && events[1].contains("The hall is closed"));
+    assert!(!events[0].contains("STATUS:CANCELLED"));
+    let booklet = anyone.get("/directory/booklet").await;
+    assert_eq!(booklet.status, StatusCode::OK);
+    for name in names {
+        let escaped = name.replace('\'', "&#39;");
+        assert_eq!(
+            booklet.body.matches(&format!(">{escaped}<")).count(),
+            1,
+            "{name} once"
+        );
+    }
+
     // Bad requests are explained; a stranger id is not found.
     assert_eq!(
         anyone.get("/api/oruk/services?page=0").await.status,
