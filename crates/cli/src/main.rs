@@ -12,6 +12,7 @@ mod directory;
 mod generate;
 mod import;
 mod instance;
+mod offers;
 mod postcodes;
 mod practices;
 mod sql;
@@ -72,6 +73,11 @@ enum Command {
     Serve(instance::ServeArgs),
     /// Create the first PCN administrator and print a one-time link to choose their password.
     BootstrapAdmin(users::BootstrapArgs),
+    /// Import the offers spreadsheet a PCN keeps today.
+    Offers {
+        #[command(subcommand)]
+        command: offers::OffersCommand,
+    },
     /// Import another directory's Open Referral UK feed; export ours.
     Directory {
         #[command(subcommand)]
@@ -151,6 +157,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Users { command } => users::run(command).await,
         Command::Champions { command } => champions::run(command).await,
         Command::Directory { command } => directory::run(command).await,
+        Command::Offers { command } => offers::run(command).await,
         Command::Postcodes { command } => postcodes::run(command).await,
         Command::Backup { at, to } => instance::backup(&at, &to).await,
         Command::Restore { at, from } => instance::restore(&at, &from).await,

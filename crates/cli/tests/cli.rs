@@ -1153,3 +1153,75 @@ fn postcodes_import_all_or_nothing_and_then_find_services_near_them() {
         "cannot open /no/such/file.csv",
     );
 }
+
+#[test]
+fn the_offers_spreadsheet_imports_all_or_nothing_with_each_problem_named_and_only_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    assert!(together(&[
+        "bootstrap-admin",
+        "--data-dir",
+        d,
+        "--email",
+        "admin@harbourview.example",
+        "--name",
+        "Priya Shah",
+        "--pcn-name",
+        "Harbourview PCN",
+    ])
+    .status
+    .success());
+    let header = "name,description,kind,status,categories,capacity,cost,schedule_freq,schedule_byday,schedule_starts_on,schedule_opens,schedule_closes\n";
+    let good = "Harbourview walking group,A gentle walk then tea,group,running,Meeting people; physical_activity,20,,weekly,Tuesday,2027-01-05,10:00,11:30\n\
+                Carers' coffee morning,Coffee and a chat for carers,drop-in,,carers,,£1,monthly,1WE,2027-01-06,10:30,12:00\n";
+    let file = dir.path().join("offers.csv");
+    std::fs::write(
+        &file,
+        format!("{header}{good}Ukulele group,Strum along,group,,knitting,-3,,weekly,XX,2027-01-05,19:00,20:00\n"),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let refused = together(&["offers", "import", f, "--data-dir", d]);
+    assert!(!refused.status.success());
+    let err = stderr(&refused);
+    assert!(
+        err.contains("1 of 3 rows have problems, so nothing was imported"),
+        "{err}"
+    );
+    for said in [
+        "line 4, categories: 'knitting' is not one of the directory's categories",
+        "line 4, capacity:",
+        "line 4, schedule_byday:",
+    ] {
+        assert!(err.contains(said), "{said} in {err}");
+    }
+    assert!(exported(d).is_empty(), "nothing imported");
+    std::fs::write(&file, format!("{header}{good}")).unwrap();
+    let ok = together(&["offers", "import", f, "--data-dir", d]);
+    let said = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(
+        said.contains("Imported 2 offers") && said.contains("0 already there"),
+        "{said}"
+    );
+    let offers = exported(d);
+    let walk = offers
+        .iter()
+        .find(|o| o["name"] == "Harbourview walking group")
+        .unwrap();
+    assert_eq!(walk["schedules"][0]["byday"], "TU");
+    assert_eq!(walk["attributes"].as_array().unwrap().len(), 2);
+    let carers = offers
+        .iter()
+        .find(|o| o["name"] == "Carers' coffee morning")
+        .unwrap();
+    assert_eq!(carers["fees"], "£1");
+    assert_eq!(carers["schedules"][0]["byday"], "1WE");
+    let again = together(&["offers", "import", f, "--data-dir", d]);
+    let said = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(
+        said.contains("Imported 0 offers") && said.contains("2 already there"),
+        "{said}"
+    );
+}

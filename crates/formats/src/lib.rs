@@ -10,6 +10,7 @@ pub mod fhir;
 mod fields;
 pub mod fuzz;
 pub mod mapping;
+pub mod offers;
 pub mod oruk;
 pub mod postcodes;
 pub mod synthea;

@@ -289,6 +289,15 @@ pub trait OfferStore {
         champion: ChampionId,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError>;
+    /// Adds offers (and each one's schedule) from a spreadsheet, all or nothing; an offer whose
+    /// name the PCN already has is left as it is (`None` in its place).
+    async fn import_offers(
+        &self,
+        pcn: PcnId,
+        offers: &[(NewOffer, Option<Recurrence>)],
+        until: Date,
+        audit: &NewAuditEvent,
+    ) -> Result<Vec<Option<ServiceId>>, StoreError>;
     /// Sessions from `from` to `to` with rota places a champion could take: not full, not
     /// cancelled, not already theirs, of an offer whose role they are clear for today.
     async fn open_rota_places(
@@ -480,6 +489,62 @@ macro_rules! impl_offer_store {
                 .map(offer_session_row)
                 .transpose()?
                 .ok_or($crate::StoreError::NotFound("session"))
+        }
+
+        /// Adds a schedule to an offer and generates its sessions up to `until`, inside a transaction.
+        async fn add_schedule_in(tx: &mut Tx<'_>, pcn: together_core::PcnId, offer: together_core::ServiceId, r: &together_core::recurrence::Recurrence, until: time::Date, audit: &$crate::NewAuditEvent) -> Result<usize, $crate::StoreError> {
+            let o = offer_in(tx, pcn, offer).await?;
+            if let Some(why) = together_core::offers::outside_season(o.starts_on, o.ends_on, r.dtstart) {
+                return Err($crate::StoreError::Refused(why));
+            }
+            if let (Some(end), Some(last)) = (o.ends_on, r.valid_to) {
+                if last > end {
+                    return Err($crate::StoreError::Refused(format!(
+                        "The schedule runs to {last}, after the offer ends ({end}): end it by {end}"
+                    )));
+                }
+            }
+            // Without a last date of its own, a schedule ends with the offer's season.
+            let mut r = r.clone();
+            if r.valid_to.is_none() {
+                r.valid_to = o.ends_on;
+            }
+            let id = write_schedule(tx, offer, &r, audit.at).await?;
+            let mut added = 0;
+            for day in r.between(audit.at.date(), until) {
+                if write_generated(tx, &offer.to_string(), &id, day, &r, audit.at).await? {
+                    added += 1;
+                }
+            }
+            sqlx::query("UPDATE service SET last_modified = $1 WHERE id = $2").bind($crate::queries::secs(audit.at)).bind(offer.to_string()).execute(&mut **tx).await?;
+            write_audit(tx, &audit.about("offer_schedule", offer)).await?;
+            Ok(added)
+        }
+
+        /// Adds an offer inside a transaction: its row, then its fields by the one writer an
+        /// update uses too.
+        async fn add_offer_in(tx: &mut Tx<'_>, pcn: together_core::PcnId, o: &together_core::offers::NewOffer, audit: &$crate::NewAuditEvent) -> Result<together_core::ServiceId, $crate::StoreError> {
+            let id = together_core::ServiceId::new();
+            offer_references_ours(tx, pcn, o).await?;
+            let org = pcn_organization(tx, pcn, audit.at).await?;
+            sqlx::query(
+                "INSERT INTO service (id, pcn_id, organization_id, name, status, last_modified, created_at, offer_kind, offer_status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
+            )
+            .bind(id.to_string())
+            .bind(pcn.to_string())
+            .bind(&org)
+            .bind(&o.name)
+            .bind(o.status.oruk())
+            .bind($crate::queries::secs(audit.at))
+            .bind(&o.kind)
+            .bind(o.status.as_str())
+            .execute(&mut **tx)
+            .await?;
+            write_offer_fields(tx, id, o, audit.at).await?;
+            write_offer_links(tx, &id.to_string(), o).await?;
+            write_audit(tx, &audit.about("offer", id)).await?;
+            Ok(id)
         }
 
         /// Keeps a schedule of a service (an offer's, or an imported listing's); returns its id.
@@ -799,28 +864,8 @@ macro_rules! impl_offer_store {
             }
 
             async fn add_offer(&self, pcn: together_core::PcnId, o: &together_core::offers::NewOffer, audit: &$crate::NewAuditEvent) -> Result<together_core::ServiceId, $crate::StoreError> {
-                let id = together_core::ServiceId::new();
                 let mut tx = begin(&self.pool).await?;
-                offer_references_ours(&mut tx, pcn, o).await?;
-                let org = pcn_organization(&mut tx, pcn, audit.at).await?;
-                // The row, then its fields by the one writer an update uses too.
-                sqlx::query(
-                    "INSERT INTO service (id, pcn_id, organization_id, name, status, last_modified, created_at, offer_kind, offer_status) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
-                )
-                .bind(id.to_string())
-                .bind(pcn.to_string())
-                .bind(&org)
-                .bind(&o.name)
-                .bind(o.status.oruk())
-                .bind($crate::queries::secs(audit.at))
-                .bind(&o.kind)
-                .bind(o.status.as_str())
-                .execute(&mut *tx)
-                .await?;
-                write_offer_fields(&mut tx, id, o, audit.at).await?;
-                write_offer_links(&mut tx, &id.to_string(), o).await?;
-                write_audit(&mut tx, &audit.about("offer", id)).await?;
+                let id = add_offer_in(&mut tx, pcn, o, audit).await?;
                 tx.commit().await?;
                 Ok(id)
             }
@@ -927,33 +972,32 @@ macro_rules! impl_offer_store {
 
             async fn add_schedule(&self, pcn: together_core::PcnId, offer: together_core::ServiceId, r: &together_core::recurrence::Recurrence, until: time::Date, audit: &$crate::NewAuditEvent) -> Result<usize, $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
-                let o = offer_in(&mut tx, pcn, offer).await?;
-                if let Some(why) = together_core::offers::outside_season(o.starts_on, o.ends_on, r.dtstart) {
-                    return Err($crate::StoreError::Refused(why));
-                }
-                if let (Some(end), Some(last)) = (o.ends_on, r.valid_to) {
-                    if last > end {
-                        return Err($crate::StoreError::Refused(format!(
-                            "The schedule runs to {last}, after the offer ends ({end}): end it by {end}"
-                        )));
-                    }
-                }
-                // Without a last date of its own, a schedule ends with the offer's season.
-                let mut r = r.clone();
-                if r.valid_to.is_none() {
-                    r.valid_to = o.ends_on;
-                }
-                let id = write_schedule(&mut tx, offer, &r, audit.at).await?;
-                let mut added = 0;
-                for day in r.between(audit.at.date(), until) {
-                    if write_generated(&mut tx, &offer.to_string(), &id, day, &r, audit.at).await? {
-                        added += 1;
-                    }
-                }
-                sqlx::query("UPDATE service SET last_modified = $1 WHERE id = $2").bind($crate::queries::secs(audit.at)).bind(offer.to_string()).execute(&mut *tx).await?;
-                write_audit(&mut tx, &audit.about("offer_schedule", offer)).await?;
+                let added = add_schedule_in(&mut tx, pcn, offer, r, until, audit).await?;
                 tx.commit().await?;
                 Ok(added)
+            }
+
+            async fn import_offers(&self, pcn: together_core::PcnId, offers: &[(together_core::offers::NewOffer, Option<together_core::recurrence::Recurrence>)], until: time::Date, audit: &$crate::NewAuditEvent) -> Result<Vec<Option<together_core::ServiceId>>, $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                let mut out = Vec::new();
+                for (o, schedule) in offers {
+                    let there: Option<String> = sqlx::query_scalar("SELECT id FROM service WHERE pcn_id = $1 AND offer_kind IS NOT NULL AND LOWER(name) = LOWER($2)")
+                        .bind(pcn.to_string())
+                        .bind(&o.name)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if there.is_some() {
+                        out.push(None);
+                        continue;
+                    }
+                    let id = add_offer_in(&mut tx, pcn, o, audit).await?;
+                    if let Some(r) = schedule {
+                        add_schedule_in(&mut tx, pcn, id, r, until, audit).await?;
+                    }
+                    out.push(Some(id));
+                }
+                tx.commit().await?;
+                Ok(out)
             }
 
             async fn schedules(&self, pcn: together_core::PcnId, offer: together_core::ServiceId) -> Result<Vec<$crate::offers::Schedule>, $crate::StoreError> {
