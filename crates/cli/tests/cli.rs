@@ -1027,6 +1027,25 @@ fn a_second_directory_importing_our_feed_reproduces_it_and_importing_again_chang
         said.contains(&format!("0 added, 0 changed, {} unchanged", theirs.len())),
         "{said}"
     );
+    // A feed bigger than the import is told to read stops where it was told to, and says so.
+    let cut = together(&[
+        "directory",
+        "import",
+        &feed,
+        "--data-dir",
+        bd,
+        "--per-page",
+        "3",
+        "--max-pages",
+        "1",
+    ]);
+    let said = String::from_utf8_lossy(&cut.stdout).into_owned();
+    assert!(cut.status.success(), "{}", stderr(&cut));
+    assert!(said.contains("0 added, 0 changed, 3 unchanged"), "{said}");
+    assert!(
+        said.contains("The import stopped after 1 pages of"),
+        "{said}"
+    );
     demo.kill().ok();
     demo.wait().ok();
 }

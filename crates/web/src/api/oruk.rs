@@ -145,7 +145,7 @@ fn service_fields(s: &DirectoryService) -> Obj {
             Obj::new()
                 .req("id", o.id.clone())
                 .req("name", o.name.clone())
-                .req("description", o.description.clone())
+                .req("description", organization_description(o))
                 .opt_str("email", o.email.as_deref())
                 .opt_str("website", o.website.as_deref())
                 .done(),
@@ -462,11 +462,20 @@ async fn service_at_location_one(
     Ok(open(sal))
 }
 
+/// ORUK requires an organisation's description; one we were given none for says what we know.
+fn organization_description(o: &together_store::directory::Organization) -> String {
+    if o.description.trim().is_empty() {
+        format!("{} runs services in this neighbourhood directory.", o.name)
+    } else {
+        o.description.clone()
+    }
+}
+
 fn organization_out(o: &together_store::directory::Organization) -> Value {
     Obj::new()
         .req("id", o.id.clone())
         .req("name", o.name.clone())
-        .req("description", o.description.clone())
+        .req("description", organization_description(o))
         .opt_str("email", o.email.as_deref())
         .opt_str("website", o.website.as_deref())
         .done()

@@ -361,14 +361,55 @@ async fn the_oruk_api_validates_against_the_standard_and_finds_services(db: Db) 
         StatusCode::NOT_FOUND
     );
 
-    // The organisations that run them (here, the PCN itself).
-    let orgs = get_json(&mut anyone, "/api/oruk/organizations").await;
-    validate("organization_list.json", &orgs, "/organizations");
-    ids_and_omissions(&orgs, "/organizations");
-    assert_eq!(orgs["total_items"], 1);
-    let org_id = orgs["contents"][0]["id"].as_str().unwrap().to_owned();
-    let org = get_json(&mut anyone, &format!("/api/oruk/organizations/{org_id}")).await;
-    validate("organization.json", &org, "/organizations/{id}");
+    // The organisations that run them: the PCN itself and four others, with a listing each.
+    for (i, org) in [
+        "Age UK Harbourview",
+        "Citizens Advice",
+        "Harbourview Carers",
+        "St Mary's Church",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let l = together_core::listings::ListingForm::from_fields(
+            &[
+                ("name", format!("Listing {i}")),
+                ("description", "Help of one kind or another.".into()),
+                ("organization", (*org).to_owned()),
+                ("email", format!("hello{i}@example.org")),
+            ]
+            .map(|(k, v)| (k.to_owned(), v)),
+        )
+        .parse()
+        .unwrap();
+        app.store
+            .add_listing(app.pcn, &l, None, false, &a)
+            .await
+            .unwrap();
+    }
+    let mut org_ids = Vec::new();
+    for page in 1..=3 {
+        let path = format!("/api/oruk/organizations?per_page=2&page={page}");
+        let orgs = get_json(&mut anyone, &path).await;
+        validate("organization_list.json", &orgs, &path);
+        ids_and_omissions(&orgs, &path);
+        assert_eq!(
+            (orgs["total_items"].as_i64(), orgs["last_page"].as_bool()),
+            (Some(5), Some(page == 3))
+        );
+        for o in orgs["contents"].as_array().unwrap() {
+            org_ids.push(o["id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(org_ids.len(), 5);
+    for id in &org_ids {
+        let path = format!("/api/oruk/organizations/{id}");
+        let org = get_json(&mut anyone, &path).await;
+        validate("organization.json", &org, &path);
+        assert_eq!(org["id"], id.as_str());
+    }
+    let advice = get_json(&mut anyone, "/api/oruk/organizations?search=advice").await;
+    assert_eq!(advice["contents"][0]["name"], "Citizens Advice");
     assert_eq!(
         anyone.get("/api/oruk/organizations/nobody").await.status,
         StatusCode::NOT_FOUND
