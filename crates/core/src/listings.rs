@@ -67,6 +67,15 @@ impl Verification {
         }
     }
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Current => "current",
+            Verification::DueSoon => "due_soon",
+            Verification::Overdue => "overdue",
+            Verification::Lapsed => "lapsed",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Verification::Current => "Checked",

@@ -104,6 +104,19 @@ async fn a_monitor_goes_out_comes_back_and_its_readings_reach_only_the_clinician
         "one person at a time"
     );
 
+    // The coordinator's JSON view of the equipment says where it is, and nothing of her.
+    let mut api = app.client();
+    api.bearer = Some(app.api_token(Role::PcnAdmin).await);
+    let res = api.get("/api/v1/equipment").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("\"due_back\":\"2026-12-08\"") && !res.body.contains("Florence"));
+    let mut gp_api = app.client();
+    gp_api.bearer = Some(app.api_token(Role::Clinician).await);
+    assert_eq!(
+        gp_api.get("/api/v1/equipment").await.status,
+        StatusCode::FORBIDDEN
+    );
+
     // Dave sees it on his phone as Florence A.'s, and no more of her than that.
     let mut phone = app.signed_in(Role::Champion).await;
     let mine = phone.get("/sessions/rota").await;

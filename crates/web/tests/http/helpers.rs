@@ -186,10 +186,11 @@ impl TestApp {
             .unwrap()
     }
 
-    /// A fresh API token for the role's user, valid for a day.
+    /// A fresh API token for the role's user, valid for a day from the test clock's now.
     pub async fn api_token(&self, role: Role) -> String {
+        use together_core::Clock as _;
         let token = together_web::random_token();
-        let now = datetime!(2026-11-24 09:00 UTC);
+        let now = self.clock.now();
         self.store
             .create_token(&NewToken {
                 token_hash: together_web::token_hash(&token),

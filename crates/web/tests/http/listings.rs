@@ -221,4 +221,24 @@ async fn a_partner_keeps_its_own_listings_and_the_coordinator_approves_what_chan
     let mut admin = app.signed_in(Role::PcnAdmin).await;
     let list = admin.get("/listings").await;
     assert!(list.body.contains("Out: not confirmed in time"));
+    // The same through the JSON API, for the coordinator only.
+    let mut api = app.client();
+    api.bearer = Some(app.api_token(Role::PcnAdmin).await);
+    let res = api.get("/api/v1/listings").await;
+    assert_eq!(res.status, StatusCode::OK);
+    let listings: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    let cafe = listings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "Carers' café")
+        .unwrap();
+    assert_eq!(cafe["verification"], "lapsed");
+    assert_eq!(cafe["published"], false);
+    let mut partner_api = app.client();
+    partner_api.bearer = Some(app.api_token(Role::Partner).await);
+    assert_eq!(
+        partner_api.get("/api/v1/listings").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
