@@ -16,6 +16,22 @@ fn together(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// A fresh instance with the Harbourview PCN and its first administrator.
+fn harbourview_pcn(data_dir: &str) {
+    let o = together(&[
+        "bootstrap-admin",
+        "--data-dir",
+        data_dir,
+        "--email",
+        "admin@harbourview.example",
+        "--name",
+        "Priya Shah",
+        "--pcn-name",
+        "Harbourview PCN",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -93,19 +109,7 @@ fn a_corrupt_backup_is_refused_and_the_database_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();
-    assert!(together(&[
-        "bootstrap-admin",
-        "--data-dir",
-        d,
-        "--email",
-        "admin@harbourview.example",
-        "--name",
-        "Priya Shah",
-        "--pcn-name",
-        "Harbourview PCN"
-    ])
-    .status
-    .success());
+    harbourview_pcn(d);
     let junk = dir.path().join("junk.sqlite");
     std::fs::write(&junk, b"SQLite format 3\0 but not really").unwrap();
     let o = together(&["restore", "--data-dir", d, "--from", junk.to_str().unwrap()]);
@@ -1055,19 +1059,7 @@ fn a_malformed_or_missing_feed_stops_cleanly_and_keeps_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();
-    assert!(together(&[
-        "bootstrap-admin",
-        "--data-dir",
-        d,
-        "--email",
-        "admin@harbourview.example",
-        "--name",
-        "Priya Shah",
-        "--pcn-name",
-        "Harbourview PCN",
-    ])
-    .status
-    .success());
+    harbourview_pcn(d);
     let junk = dir.path().join("feed.json");
     std::fs::write(&junk, b"<html>not a feed</html>").unwrap();
     assert_clear_failure(
@@ -1178,19 +1170,7 @@ fn the_offers_spreadsheet_imports_all_or_nothing_with_each_problem_named_and_onl
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();
-    assert!(together(&[
-        "bootstrap-admin",
-        "--data-dir",
-        d,
-        "--email",
-        "admin@harbourview.example",
-        "--name",
-        "Priya Shah",
-        "--pcn-name",
-        "Harbourview PCN",
-    ])
-    .status
-    .success());
+    harbourview_pcn(d);
     let header = "name,description,kind,status,categories,capacity,cost,schedule_freq,schedule_byday,schedule_starts_on,schedule_opens,schedule_closes\n";
     let good = "Harbourview walking group,A gentle walk then tea,group,running,Meeting people; physical_activity,20,,weekly,Tuesday,2027-01-05,10:00,11:30\n\
                 Carers' coffee morning,Coffee and a chat for carers,drop-in,,carers,,£1,monthly,1WE,2027-01-06,10:30,12:00\n";

@@ -21,6 +21,30 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/directory/{id}/calendar.ics", Policy::Public, calendar)
 }
 
+/// The directory's categories as checkboxes (id, name, ticked), for the offer and listing forms.
+pub(crate) async fn category_boxes(
+    store: &together_store::DynStore,
+    ticked: &[String],
+) -> Result<Vec<(String, String, bool)>, AppError> {
+    Ok(store
+        .taxonomy_terms()
+        .await?
+        .into_iter()
+        .map(|t| {
+            let on = ticked.contains(&t.id);
+            (t.id, t.name, on)
+        })
+        .collect())
+}
+
+/// A venue as one line: its name, address and postcode.
+fn full_place(s: &DirectoryService) -> String {
+    s.venue
+        .as_ref()
+        .map(|v| format!("{}, {}, {}", v.name, v.address, v.postcode))
+        .unwrap_or_default()
+}
+
 /// Results per page.
 const PER_PAGE: i64 = 20;
 
@@ -393,11 +417,7 @@ async fn poster(
             .map(|sc| sc.recurrence.describe())
             .collect(),
         next,
-        place: s
-            .venue
-            .as_ref()
-            .map(|v| format!("{}, {}, {}", v.name, v.address, v.postcode))
-            .unwrap_or_default(),
+        place: full_place(&s),
         contact: contact_line(&s),
         qr: qr_svg(&link)?,
         link,
@@ -415,13 +435,8 @@ async fn calendar(
 ) -> Result<Response, AppError> {
     use together_core::calendar::{calendar, Event};
     let s = published(&state, &id).await?;
-    let place = |venue: Option<&str>| -> String {
-        match (venue, &s.venue) {
-            (Some(v), _) => v.to_owned(),
-            (None, Some(v)) => format!("{}, {}, {}", v.name, v.address, v.postcode),
-            (None, None) => String::new(),
-        }
-    };
+    let place =
+        |venue: Option<&str>| -> String { venue.map_or_else(|| full_place(&s), str::to_owned) };
     let about = format!("{}\n\n{}", s.description, contact_line(&s));
     let events: Vec<Event> = if s.is_offer {
         next_sessions(&state, &s, 26)
@@ -528,8 +543,8 @@ async fn booklet(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Ap
             .iter()
             .map(|sc| sc.recurrence.describe())
             .collect();
-        if let Some(v) = &s.venue {
-            details.push(format!("{}, {}, {}", v.name, v.address, v.postcode));
+        if s.venue.is_some() {
+            details.push(full_place(s));
         }
         details.push(if s.fees.is_empty() {
             "Free".into()

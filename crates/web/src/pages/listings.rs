@@ -111,15 +111,7 @@ async fn choices(
 ) -> Result<Choices, AppError> {
     let pcn = ctx.actor()?.pcn_id;
     let store = state.store();
-    let terms = store
-        .taxonomy_terms()
-        .await?
-        .into_iter()
-        .map(|t| {
-            let on = form.taxonomy.contains(&t.id);
-            (t.id, t.name, on)
-        })
-        .collect();
+    let terms = crate::pages::directory::category_boxes(store, &form.taxonomy).await?;
     let owners = match keeper {
         Keeper::Staff => {
             let mut o = vec![(String::new(), "The PCN's team".to_owned())];

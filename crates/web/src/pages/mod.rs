@@ -4,7 +4,7 @@ pub(crate) mod admin;
 pub(crate) mod champions;
 mod cohorts;
 mod counting;
-mod directory;
+pub(crate) mod directory;
 pub(crate) mod equipment;
 mod health;
 mod home;

@@ -75,15 +75,7 @@ async fn choices(state: &AppState, pcn: PcnId, form: &OfferForm) -> Result<Choic
             .into_iter()
             .map(|c| (c.id, c.name)),
     );
-    let terms = store
-        .taxonomy_terms()
-        .await?
-        .into_iter()
-        .map(|t| {
-            let on = form.taxonomy.contains(&t.id);
-            (t.id, t.name, on)
-        })
-        .collect();
+    let terms = crate::pages::directory::category_boxes(store, &form.taxonomy).await?;
     let practices = store
         .practices(pcn)
         .await?
