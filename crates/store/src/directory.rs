@@ -123,56 +123,85 @@ macro_rules! impl_directory_store {
              AND ($3 IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy t JOIN taxonomy_term tt ON tt.id = t.term_id WHERE t.service_id = v.id AND tt.taxonomy_id = $3)) \
              AND ($4 IS NULL OR v.organization_id = $4) AND ($5 IS NULL OR v.last_modified > $5)";
 
+        /// `$1, $2, …` for `n` values, to ask for a page's worth of ids at once.
+        fn placeholders(n: usize) -> String {
+            (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        }
+
+        /// The services of `rows` whole: their venues (placed by postcode), schedules and
+        /// categories read in one query each for the whole page, not one per service.
         async fn directory_whole(pool: &sqlx::Pool<Db>, rows: &[Row]) -> Result<Vec<$crate::directory::DirectoryService>, $crate::StoreError> {
             use sqlx::Row as _;
+            use std::collections::HashMap;
+            if rows.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ids: Vec<String> = rows.iter().map(|r| r.try_get::<String, _>("id")).collect::<Result<_, _>>()?;
+            let mut venue_ids: Vec<String> = rows.iter().filter_map(|r| r.try_get::<Option<String>, _>("venue_id").ok().flatten()).collect();
+            venue_ids.sort();
+            venue_ids.dedup();
+            let mut venues: HashMap<String, ($crate::partners::Venue, Option<together_core::geo::Point>)> = HashMap::new();
+            if !venue_ids.is_empty() {
+                let sql = format!(
+                    "SELECT v.*, pc.latitude AS pc_latitude, pc.longitude AS pc_longitude FROM venue v LEFT JOIN postcode_centroid pc ON pc.postcode = v.postcode WHERE v.id IN ({})",
+                    placeholders(venue_ids.len())
+                );
+                let mut q = sqlx::query(&sql);
+                for v in &venue_ids {
+                    q = q.bind(v);
+                }
+                for v in q.fetch_all(pool).await? {
+                    let venue = $crate::partners::Venue {
+                        id: v.try_get("id")?,
+                        partner_id: v.try_get("partner_id")?,
+                        name: v.try_get("name")?,
+                        address: v.try_get("address")?,
+                        postcode: v.try_get("postcode")?,
+                        accessibility: v.try_get("accessibility")?,
+                        capacity: v.try_get("capacity")?,
+                    };
+                    let point = match (v.try_get::<Option<f64>, _>("pc_latitude")?, v.try_get::<Option<f64>, _>("pc_longitude")?) {
+                        (Some(latitude), Some(longitude)) => Some(together_core::geo::Point { latitude, longitude }),
+                        _ => None,
+                    };
+                    venues.insert(venue.id.clone(), (venue, point));
+                }
+            }
+            let mut schedules: HashMap<String, Vec<$crate::offers::Schedule>> = HashMap::new();
+            let sql = format!("SELECT * FROM schedule WHERE service_id IN ({}) ORDER BY dtstart, id", placeholders(ids.len()));
+            let mut q = sqlx::query(&sql);
+            for id in &ids {
+                q = q.bind(id);
+            }
+            for r in q.fetch_all(pool).await? {
+                schedules.entry(r.try_get("service_id")?).or_default().push(schedule_row(&r)?);
+            }
+            let mut terms: HashMap<String, Vec<$crate::offers::TaxonomyTerm>> = HashMap::new();
+            let sql = format!(
+                "SELECT t.service_id, tt.id, tt.taxonomy_id, tt.parent_id, tt.code, tt.name, tt.description FROM service_taxonomy t JOIN taxonomy_term tt ON tt.id = t.term_id WHERE t.service_id IN ({}) ORDER BY tt.name, tt.id",
+                placeholders(ids.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in &ids {
+                q = q.bind(id);
+            }
+            for t in q.fetch_all(pool).await? {
+                terms.entry(t.try_get("service_id")?).or_default().push($crate::offers::TaxonomyTerm {
+                    id: t.try_get("id")?,
+                    taxonomy_id: t.try_get("taxonomy_id")?,
+                    parent_id: t.try_get("parent_id")?,
+                    code: t.try_get("code")?,
+                    name: t.try_get("name")?,
+                    description: t.try_get("description")?,
+                });
+            }
             let mut out = Vec::new();
-            for r in rows {
-                let id: String = r.try_get("id")?;
+            for (r, id) in rows.iter().zip(ids) {
                 let venue_id: Option<String> = r.try_get("venue_id")?;
-                let venue = match venue_id {
-                    Some(v) => sqlx::query("SELECT * FROM venue WHERE id = $1")
-                        .bind(&v)
-                        .fetch_optional(pool)
-                        .await?
-                        .map(|v| -> Result<$crate::partners::Venue, $crate::StoreError> {
-                            Ok($crate::partners::Venue {
-                                id: v.try_get("id")?,
-                                partner_id: v.try_get("partner_id")?,
-                                name: v.try_get("name")?,
-                                address: v.try_get("address")?,
-                                postcode: v.try_get("postcode")?,
-                                accessibility: v.try_get("accessibility")?,
-                                capacity: v.try_get("capacity")?,
-                            })
-                        })
-                        .transpose()?,
-                    None => None,
+                let (venue, point) = match venue_id.and_then(|v| venues.get(&v).cloned()) {
+                    Some((v, p)) => (Some(v), p),
+                    None => (None, None),
                 };
-                let schedules = sqlx::query("SELECT * FROM schedule WHERE service_id = $1 ORDER BY dtstart, id")
-                    .bind(&id)
-                    .fetch_all(pool)
-                    .await?
-                    .iter()
-                    .map(schedule_row)
-                    .collect::<Result<Vec<_>, _>>()?;
-                let terms = sqlx::query(
-                    "SELECT tt.id, tt.taxonomy_id, tt.parent_id, tt.code, tt.name, tt.description FROM service_taxonomy t JOIN taxonomy_term tt ON tt.id = t.term_id WHERE t.service_id = $1 ORDER BY tt.name",
-                )
-                .bind(&id)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|t| {
-                    Ok($crate::offers::TaxonomyTerm {
-                        id: t.try_get("id")?,
-                        taxonomy_id: t.try_get("taxonomy_id")?,
-                        parent_id: t.try_get("parent_id")?,
-                        code: t.try_get("code")?,
-                        name: t.try_get("name")?,
-                        description: t.try_get("description")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, $crate::StoreError>>()?;
                 out.push($crate::directory::DirectoryService {
                     id: $crate::queries::parsed("service id", &id)?,
                     pcn_id: $crate::queries::parsed("pcn id", &r.try_get::<String, _>("pcn_id")?)?,
@@ -198,14 +227,11 @@ macro_rules! impl_directory_store {
                     assured_date: r.try_get::<Option<String>, _>("assured_date")?.map(|d| $crate::queries::parse_iso_date(&d)).transpose()?,
                     last_modified: $crate::queries::at(r.try_get("last_modified")?)?,
                     is_offer: r.try_get::<Option<String>, _>("offer_kind")?.is_some(),
-                    point: match &venue {
-                        Some(v) => postcode_point_in(pool, &v.postcode).await?,
-                        None => None,
-                    },
+                    point,
                     distance_m: None,
                     venue,
-                    schedules,
-                    terms,
+                    schedules: schedules.remove(&id).unwrap_or_default(),
+                    terms: terms.remove(&id).unwrap_or_default(),
                 });
             }
             Ok(out)
@@ -271,10 +297,26 @@ macro_rules! impl_directory_store {
                     }
                     near.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)).then_with(|| a.2.cmp(&b.2)));
                     let total = near.len() as i64;
+                    let wanted: Vec<(f64, String)> = near
+                        .into_iter()
+                        .skip(((page - 1).max(0) * per_page) as usize)
+                        .take(per_page.max(0) as usize)
+                        .map(|(d, _, id)| (d, id))
+                        .collect();
+                    if wanted.is_empty() {
+                        return Ok((total, Vec::new()));
+                    }
+                    let sql = format!("{DIRECTORY_SELECT} WHERE v.id IN ({})", placeholders(wanted.len()));
+                    let mut q = sqlx::query(&sql);
+                    for (_, id) in &wanted {
+                        q = q.bind(id);
+                    }
+                    let rows = q.fetch_all(&self.pool).await?;
+                    let mut found = directory_whole(&self.pool, &rows).await?;
                     let mut out = Vec::new();
-                    for (d, _, id) in near.into_iter().skip(((page - 1).max(0) * per_page) as usize).take(per_page.max(0) as usize) {
-                        let rows = sqlx::query(&format!("{DIRECTORY_SELECT} WHERE v.id = $1")).bind(&id).fetch_all(&self.pool).await?;
-                        for mut s in directory_whole(&self.pool, &rows).await? {
+                    for (d, id) in wanted {
+                        if let Some(i) = found.iter().position(|s| s.id.to_string() == id) {
+                            let mut s = found.swap_remove(i);
                             s.distance_m = Some(d);
                             out.push(s);
                         }
