@@ -40,10 +40,11 @@ WHERE = ["Harbourview", "Quayside", "Dock Road", "Church Lane", "Market Square",
 def feed(n, rng):
     services, postcodes = [], {}
     for i in range(n):
-        district, sector = rng.randint(1, 4), rng.randint(0, 9)
+        district, sector = rng.randint(1, 40), rng.randint(0, 9)
         unit = rng.choice(["AA", "AB", "BB", "DD", "EE", "GH", "JQ", "NP"])
         pc = f"HV{district} {sector}{unit}"
-        postcodes[pc] = (50.60 + rng.random() * 0.06, -3.45 + rng.random() * 0.08)
+        # A county's directory: spread over about 40 by 40 km, as a real one of this size is.
+        postcodes.setdefault(pc, (50.45 + rng.random() * 0.36, -3.70 + rng.random() * 0.57))
         name = f"{rng.choice(WHERE)} {rng.choice(WHAT)} {i}"
         services.append({
             "id": f"00000000-0000-4000-8000-{i:012d}",
@@ -88,6 +89,7 @@ def main():
     run([BIN, "bootstrap-admin", "--data-dir", data, "--email", "admin@bench.example",
          "--name", "Bench", "--pcn-name", "Bench PCN"], env=env)
     body, postcodes = feed(a.services, random.Random(7))
+    near_pc = sorted(postcodes)[len(postcodes) // 2]
     (WORK / "feed.json").write_text(json.dumps(body))
     with open(WORK / "postcodes.csv", "w") as f:
         f.write("postcode,latitude,longitude\n")
@@ -112,10 +114,10 @@ def main():
                 time.sleep(0.2)
         targets = {
             "directory search by words": "/directory?q=walking",
-            "directory search by distance": "/directory?postcode=HV1+1AA&within=2",
+            "directory search by distance": f"/directory?postcode={near_pc.replace(' ', '+')}&within=2",
             "ORUK /services, a middle page": f"/api/oruk/services?page={a.services // 100}&per_page=50",
             "ORUK /services?search=": "/api/oruk/services?search=singing&per_page=50",
-            "ORUK /service_at_locations near a postcode": "/api/oruk/service_at_locations?postcode=HV2%204DD&proximity=1500",
+            "ORUK /service_at_locations near a postcode": f"/api/oruk/service_at_locations?postcode={near_pc.replace(' ', '%20')}&proximity=3000",
         }
         results = {}
         for what, path in targets.items():
