@@ -118,10 +118,61 @@ pub trait DirectoryStore {
 /// Implements [`DirectoryStore`]; expanded beside `impl_offer_store!`, whose row readers it uses.
 macro_rules! impl_directory_store {
     ($store:ty) => {
-        const DIRECTORY_WHERE: &str = "v.published AND ($1 IS NULL OR LOWER(v.name) LIKE $1 ESCAPE '\\' OR LOWER(v.description) LIKE $1 ESCAPE '\\') \
-             AND ($2 IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy t WHERE t.service_id = v.id AND t.term_id = $2)) \
-             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM service_taxonomy t JOIN taxonomy_term tt ON tt.id = t.term_id WHERE t.service_id = v.id AND tt.taxonomy_id = $3)) \
-             AND ($4 IS NULL OR v.organization_id = $4) AND ($5 IS NULL OR v.last_modified > $5)";
+        /// A value bound into the directory's WHERE.
+        enum DirArg {
+            Text(String),
+            Int(i64),
+            Real(f64),
+        }
+
+        /// The directory's WHERE with only the filters given (so that an unfiltered count can
+        /// use an index), and the values to bind, `$1` onwards.
+        fn directory_where(f: &$crate::directory::DirectoryFilter) -> (String, Vec<DirArg>) {
+            let mut sql = vec!["v.published".to_owned()];
+            let mut args = Vec::new();
+            let mut arg = |a: DirArg, args: &mut Vec<DirArg>| {
+                args.push(a);
+                args.len()
+            };
+            if let Some(q) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                let n = arg(DirArg::Text($crate::queries::like_pattern(q)), &mut args);
+                sql.push(format!("(LOWER(v.name) LIKE ${n} ESCAPE '\\' OR LOWER(v.description) LIKE ${n} ESCAPE '\\')"));
+            }
+            if let Some(t) = &f.taxonomy_term_id {
+                let n = arg(DirArg::Text(t.clone()), &mut args);
+                sql.push(format!("EXISTS (SELECT 1 FROM service_taxonomy t WHERE t.service_id = v.id AND t.term_id = ${n})"));
+            }
+            if let Some(t) = &f.taxonomy_id {
+                let n = arg(DirArg::Text(t.clone()), &mut args);
+                sql.push(format!("EXISTS (SELECT 1 FROM service_taxonomy t JOIN taxonomy_term tt ON tt.id = t.term_id WHERE t.service_id = v.id AND tt.taxonomy_id = ${n})"));
+            }
+            if let Some(o) = &f.organization_id {
+                let n = arg(DirArg::Text(o.clone()), &mut args);
+                sql.push(format!("v.organization_id = ${n}"));
+            }
+            if let Some(m) = f.modified_after {
+                let n = arg(DirArg::Int($crate::queries::secs(m)), &mut args);
+                sql.push(format!("v.last_modified > ${n}"));
+            }
+            if f.has_location {
+                sql.push("v.venue_id IS NOT NULL".into());
+            }
+            (sql.join(" AND "), args)
+        }
+
+        fn bind_dir<'q>(
+            mut q: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+            args: &'q [DirArg],
+        ) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
+            for a in args {
+                q = match a {
+                    DirArg::Text(s) => q.bind(s.as_str()),
+                    DirArg::Int(i) => q.bind(*i),
+                    DirArg::Real(x) => q.bind(*x),
+                };
+            }
+            q
+        }
 
         /// `$1, $2, …` for `n` values, to ask for a page's worth of ids at once.
         fn placeholders(n: usize) -> String {
@@ -267,26 +318,26 @@ macro_rules! impl_directory_store {
         impl $crate::directory::DirectoryStore for $store {
             async fn directory_services(&self, f: &$crate::directory::DirectoryFilter, page: i64, per_page: i64) -> Result<(i64, Vec<$crate::directory::DirectoryService>), $crate::StoreError> {
                 use sqlx::Row as _;
-                let search = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map($crate::queries::like_pattern);
-                let modified = f.modified_after.map($crate::queries::secs);
+                let (wanted, mut args) = directory_where(f);
                 if let Some((from, within)) = f.near {
                     // The box first, in the database; then the exact distance, nearest first.
                     let (dlat, dlon) = together_core::geo::bounding_box(from, within);
-                    let candidates = sqlx::query(&format!(
+                    let n = args.len();
+                    args.extend([
+                        DirArg::Real(from.latitude - dlat),
+                        DirArg::Real(from.latitude + dlat),
+                        DirArg::Real(from.longitude - dlon),
+                        DirArg::Real(from.longitude + dlon),
+                    ]);
+                    let sql = format!(
                         "SELECT v.id, v.name, pc.latitude, pc.longitude FROM service v JOIN venue ve ON ve.id = v.venue_id JOIN postcode_centroid pc ON pc.postcode = ve.postcode \
-                         WHERE {DIRECTORY_WHERE} AND pc.latitude BETWEEN $6 AND $7 AND pc.longitude BETWEEN $8 AND $9"
-                    ))
-                    .bind(&search)
-                    .bind(&f.taxonomy_term_id)
-                    .bind(&f.taxonomy_id)
-                    .bind(&f.organization_id)
-                    .bind(modified)
-                    .bind(from.latitude - dlat)
-                    .bind(from.latitude + dlat)
-                    .bind(from.longitude - dlon)
-                    .bind(from.longitude + dlon)
-                    .fetch_all(&self.pool)
-                    .await?;
+                         WHERE {wanted} AND pc.latitude BETWEEN ${} AND ${} AND pc.longitude BETWEEN ${} AND ${}",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4
+                    );
+                    let candidates = bind_dir(sqlx::query(&sql), &args).fetch_all(&self.pool).await?;
                     let mut near = Vec::new();
                     for r in &candidates {
                         let at = together_core::geo::Point { latitude: r.try_get("latitude")?, longitude: r.try_get("longitude")? };
@@ -323,29 +374,12 @@ macro_rules! impl_directory_store {
                     }
                     return Ok((total, out));
                 }
-                let wanted = if f.has_location {
-                    format!("{DIRECTORY_WHERE} AND v.venue_id IS NOT NULL")
-                } else {
-                    DIRECTORY_WHERE.to_owned()
-                };
-                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM service v WHERE {wanted}"))
-                    .bind(&search)
-                    .bind(&f.taxonomy_term_id)
-                    .bind(&f.taxonomy_id)
-                    .bind(&f.organization_id)
-                    .bind(modified)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let rows = sqlx::query(&format!("{DIRECTORY_SELECT} WHERE {wanted} ORDER BY v.name, v.id LIMIT $6 OFFSET $7"))
-                    .bind(&search)
-                    .bind(&f.taxonomy_term_id)
-                    .bind(&f.taxonomy_id)
-                    .bind(&f.organization_id)
-                    .bind(modified)
-                    .bind(per_page)
-                    .bind((page - 1).max(0) * per_page)
-                    .fetch_all(&self.pool)
-                    .await?;
+                let count_sql = format!("SELECT COUNT(*) FROM service v WHERE {wanted}");
+                let total: i64 = bind_dir(sqlx::query(&count_sql), &args).fetch_one(&self.pool).await?.try_get(0)?;
+                let n = args.len();
+                args.extend([DirArg::Int(per_page), DirArg::Int((page - 1).max(0) * per_page)]);
+                let page_sql = format!("{DIRECTORY_SELECT} WHERE {wanted} ORDER BY v.name, v.id LIMIT ${} OFFSET ${}", n + 1, n + 2);
+                let rows = bind_dir(sqlx::query(&page_sql), &args).fetch_all(&self.pool).await?;
                 Ok((total, directory_whole(&self.pool, &rows).await?))
             }
 
