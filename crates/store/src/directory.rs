@@ -130,7 +130,7 @@ macro_rules! impl_directory_store {
         fn directory_where(f: &$crate::directory::DirectoryFilter) -> (String, Vec<DirArg>) {
             let mut sql = vec!["v.published".to_owned()];
             let mut args = Vec::new();
-            let mut arg = |a: DirArg, args: &mut Vec<DirArg>| {
+            let arg = |a: DirArg, args: &mut Vec<DirArg>| {
                 args.push(a);
                 args.len()
             };
