@@ -121,6 +121,8 @@ def main():
         }
         results = {}
         for what, path in targets.items():
+            # Let the server drain what the last endpoint left queued, so runs do not mix.
+            time.sleep(15)
             out = run([a.oha, "-z", f"{a.seconds}s", "-q", str(a.rate), "--latency-correction",
                        "--no-tui", "--output-format", "json", base + path])
             r = json.loads(out)
