@@ -117,7 +117,9 @@ pub trait DirectoryStore {
 
 /// Implements [`DirectoryStore`]; expanded beside `impl_offer_store!`, whose row readers it uses.
 macro_rules! impl_directory_store {
-    ($store:ty) => {
+    // `$ilike`: the backend's case-insensitive LIKE (SQLite's LIKE already is, for ASCII, and
+    // twice as fast without LOWER on every row; PostgreSQL's ILIKE).
+    ($store:ty, $ilike:literal) => {
         /// A value bound into the directory's WHERE.
         enum DirArg {
             Text(String),
@@ -140,7 +142,7 @@ macro_rules! impl_directory_store {
             };
             if let Some(q) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 let n = arg(DirArg::Text($crate::queries::like_pattern(q)), &mut args);
-                sql.push(format!("(LOWER(v.name) LIKE ${n} ESCAPE '\\' OR LOWER(v.description) LIKE ${n} ESCAPE '\\')"));
+                sql.push(format!(concat!("(v.name ", $ilike, " ${n} ESCAPE '\\' OR v.description ", $ilike, " ${n} ESCAPE '\\')"), n = n));
             }
             if let Some(t) = &f.taxonomy_term_id {
                 let n = arg(DirArg::Text(t.clone()), &mut args);

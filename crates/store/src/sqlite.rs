@@ -198,7 +198,7 @@ crate::champions::impl_champion_store!(SqliteStore, Backend::Sqlite);
 crate::safeguarding::impl_safeguarding_store!(SqliteStore);
 crate::partners::impl_partner_store!(SqliteStore);
 crate::offers::impl_offer_store!(SqliteStore);
-crate::directory::impl_directory_store!(SqliteStore);
+crate::directory::impl_directory_store!(SqliteStore, "LIKE");
 crate::loans::impl_loan_store!(SqliteStore);
 crate::listings::impl_listing_store!(SqliteStore);
 queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

@@ -2542,6 +2542,13 @@ async fn services_are_found_by_distance_from_a_postcode_nearest_first(store: Dyn
         ..near(3_000.0)
     };
     assert_eq!(store.directory_services(&words, 1, 10).await.unwrap().0, 1);
+    // Words match whatever their case, on both backends.
+    let shouted = DirectoryFilter {
+        search: Some("QUAY".into()),
+        ..Default::default()
+    };
+    let (n, found) = store.directory_services(&shouted, 1, 10).await.unwrap();
+    assert_eq!((n, found[0].name.as_str()), (1, "Quay walk"));
     // The organisations that run something published.
     let (n, orgs) = store.directory_organizations(None, 1, 10).await.unwrap();
     assert_eq!((n, orgs[0].name.as_str()), (1, "Someone"));
