@@ -63,6 +63,7 @@ pub async fn run(cmd: DirectoryCommand) -> Result<()> {
 }
 
 /// What was read from a feed, and what was not.
+#[derive(Default)]
 struct Read {
     services: Vec<ImportedService>,
     skipped: Vec<String>,
@@ -138,12 +139,7 @@ async fn crawl(base: &str, max_pages: u32, per_page: u32) -> Result<Read> {
         .user_agent(concat!("Together/", env!("CARGO_PKG_VERSION")))
         .build()?;
     let base = base.trim_end_matches('/');
-    let mut read = Read {
-        services: Vec::new(),
-        skipped: Vec::new(),
-        notes: Vec::new(),
-        stopped: None,
-    };
+    let mut read = Read::default();
     let bar = ProgressBar::new(1);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:30}] page {pos}/{len}")
@@ -222,12 +218,7 @@ async fn import(
         }
         let bytes = std::fs::read(source).with_context(|| format!("cannot read {source}"))?;
         let p = page(&bytes).with_context(|| format!("{source} is not an ORUK feed"))?;
-        let mut read = Read {
-            services: Vec::new(),
-            skipped: Vec::new(),
-            notes: Vec::new(),
-            stopped: None,
-        };
+        let mut read = Read::default();
         take(p.contents, &mut read);
         if read.services.len() > MAX_SERVICES {
             read.stopped = Some(format!("kept the first {MAX_SERVICES} services only"));

@@ -2068,13 +2068,16 @@ async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore
             .unwrap(),
         0
     );
-    let sent: Vec<_> = store
-        .messages(Some(pcn), 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.subject.contains("due back") || m.subject.starts_with("Overdue"))
-        .collect();
+    let reminders = || async {
+        store
+            .messages(Some(pcn), 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject.contains("due back") || m.subject.starts_with("Overdue"))
+            .collect::<Vec<_>>()
+    };
+    let sent = reminders().await;
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert!(sent.iter().any(|m| m.recipient == "07700 900982"));
     assert!(sent.iter().any(|m| m.recipient == "dave@example.org"));
@@ -2090,13 +2093,7 @@ async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore
             .unwrap(),
         1
     );
-    let after: Vec<_> = store
-        .messages(Some(pcn), 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.subject.contains("due back") || m.subject.starts_with("Overdue"))
-        .collect();
+    let after = reminders().await;
     assert_eq!(after.len(), 3, "withdrawal stops her messages, not Dave's");
     assert!(after
         .iter()

@@ -202,6 +202,14 @@ fn service_at_location(s: &DirectoryService) -> Option<Value> {
     )
 }
 
+/// A service at its location with the service's own fields, as the service_at_locations lists
+/// and their `/{id}` serve it.
+fn sal_with_service(s: &DirectoryService) -> Option<Value> {
+    let mut sal = service_at_location(s)?;
+    sal["service"] = service_fields(s).done();
+    Some(sal)
+}
+
 /// A service-at-location's id, derived from the service and its venue.
 fn sal_id(service: together_core::ServiceId, venue: &str) -> String {
     derived("service_at_location", &format!("{service}/{venue}"))
@@ -429,14 +437,7 @@ async fn service_at_locations(
         .store()
         .directory_services(&filter, page, per_page)
         .await?;
-    let contents = rows
-        .iter()
-        .filter_map(|s| {
-            let mut sal = service_at_location(s)?;
-            sal["service"] = service_fields(s).done();
-            Some(sal)
-        })
-        .collect();
+    let contents = rows.iter().filter_map(sal_with_service).collect();
     Ok(open(envelope(total, page, per_page, contents)))
 }
 
@@ -457,9 +458,7 @@ async fn service_at_location_one(
         .directory_service(service)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut sal = service_at_location(&s).ok_or(AppError::NotFound)?;
-    sal["service"] = service_fields(&s).done();
-    Ok(open(sal))
+    Ok(open(sal_with_service(&s).ok_or(AppError::NotFound)?))
 }
 
 /// ORUK requires an organisation's description; one we were given none for says what we know.

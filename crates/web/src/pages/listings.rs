@@ -693,34 +693,24 @@ async fn staff_decide(
     Form(f): Form<DecideForm>,
 ) -> Result<Response, AppError> {
     let id = service_id(&id)?;
-    let approve = match f.decision.as_str() {
-        "approve" => true,
-        "decline" => false,
-        _ => {
-            let errors = one_error("decision", "Choose to make the change or not");
-            return render_one(
-                &state,
-                &ctx,
-                Keeper::Staff,
-                id,
-                None,
-                Problem::of("decide", errors),
-            )
-            .await;
-        }
-    };
-    let reason = f.reason.trim();
-    if reason.chars().count() > 1000 {
-        let errors = one_error("reason", "Keep the reason to 1000 characters");
-        return render_one(
+    let refuse = |field: &'static str, message: &str| {
+        render_one(
             &state,
             &ctx,
             Keeper::Staff,
             id,
             None,
-            Problem::of("decide", errors),
+            Problem::of("decide", one_error(field, message)),
         )
-        .await;
+    };
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "decline" => false,
+        _ => return refuse("decision", "Choose to make the change or not").await,
+    };
+    let reason = f.reason.trim();
+    if reason.chars().count() > 1000 {
+        return refuse("reason", "Keep the reason to 1000 characters").await;
     }
     let audit = ctx.audit(
         &state,
