@@ -123,7 +123,7 @@ def main():
         for what, path in targets.items():
             # Let the server drain what the last endpoint left queued, so runs do not mix.
             time.sleep(15)
-            out = run([a.oha, "-z", f"{a.seconds}s", "-q", str(a.rate), "--latency-correction",
+            out = run([a.oha, "-z", f"{a.seconds}s", "-q", str(a.rate), "--latency-correction", "-w",
                        "--no-tui", "--output-format", "json", base + path])
             r = json.loads(out)
             lat = r.get("latencyPercentiles", {})

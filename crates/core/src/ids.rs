@@ -108,6 +108,14 @@ uuid_id!(
     /// One loan of an item to a person.
     LoanId
 );
+uuid_id!(
+    /// One connection of a person to an offer, a service or another person.
+    ConnectionId
+);
+uuid_id!(
+    /// One follow-up due on a connection.
+    FollowUpId
+);
 
 /// An Organisation Data Service code of a GP practice (a letter and five digits, e.g. B82005).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod champions;
 pub mod clock;
+pub mod connections;
 pub mod disclosure;
 pub mod export;
 pub mod geo;
@@ -25,8 +26,8 @@ pub mod uk_time;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{
-    ChampionId, ChampionRoleId, Email, ItemId, LoanId, PcnId, PersonId, PracticeCode, PracticeId,
-    ServiceId, SessionId, SiteId, UserId,
+    ChampionId, ChampionRoleId, ConnectionId, Email, FollowUpId, ItemId, LoanId, PcnId, PersonId,
+    PracticeCode, PracticeId, ServiceId, SessionId, SiteId, UserId,
 };
 pub use nhs::NhsNumber;
 pub use policy::{authorize, Action, Actor, Decision, Resource};

@@ -28,6 +28,33 @@ pub fn setting_number<T: std::str::FromStr + PartialOrd>(
         .unwrap_or(default)
 }
 
+/// The most words a directory search looks for: a pasted paragraph should not become a query
+/// with hundreds of terms.
+pub const MOST_SEARCH_WORDS: usize = 8;
+
+/// The words of a directory search, lower-cased, in order, without punctuation: each matches
+/// any word in a service's name or description that starts with it, so "walk" finds "Walking
+/// group" and "men's shed" finds "Men's Shed" (accents count: "cafe" is not "café"). Both backends' full-text indexes split text
+/// at the same places (letters and digits make words; a superscript or other odd digit, which
+/// the two treat differently, is left out), so a search means the same on either.
+/// Empty when the search holds no word at all, which searches for nothing in particular.
+pub fn search_words(q: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in q
+        .split(|c: char| !(c.is_alphabetic() || c.is_ascii_digit()))
+        .filter(|w| !w.is_empty())
+    {
+        let w = w.to_lowercase();
+        if !words.contains(&w) {
+            words.push(w);
+        }
+        if words.len() == MOST_SEARCH_WORDS {
+            break;
+        }
+    }
+    words
+}
+
 /// The same day `months` later (the last day of the month when it has no such day).
 pub fn months_after(d: Date, months: u32) -> Date {
     let total = d.year() * 12 + (d.month() as i32 - 1) + months as i32;
@@ -501,6 +528,21 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_search_is_its_words_without_punctuation() {
+        assert_eq!(
+            search_words("  Men's CAFÉ, drop-in!"),
+            ["men", "s", "café", "drop", "in"]
+        );
+        assert_eq!(search_words("walk walk"), ["walk"]);
+        assert_eq!(search_words("HV1 m²"), ["hv1", "m"]);
+        assert!(
+            search_words("%_\\ &").is_empty(),
+            "no words, nothing in particular"
+        );
+        assert_eq!(search_words("a b c d e f g h i j").len(), MOST_SEARCH_WORDS);
     }
 
     #[test]

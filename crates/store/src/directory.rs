@@ -115,11 +115,31 @@ pub trait DirectoryStore {
     async fn directory_organization(&self, id: &str) -> Result<Option<Organization>, StoreError>;
 }
 
+/// A search's words as an FTS5 query: each a quoted prefix ("walk"* finds "walking"), all of
+/// them wanted. The words hold only letters and digits, so quoting cannot be broken out of.
+pub(crate) fn fts5_query(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{w}\"*"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A search's words as a PostgreSQL tsquery: each a prefix (walk:*), all of them wanted.
+pub(crate) fn tsquery(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("{w}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
 /// Implements [`DirectoryStore`]; expanded beside `impl_offer_store!`, whose row readers it uses.
 macro_rules! impl_directory_store {
-    // `$ilike`: the backend's case-insensitive LIKE (SQLite's LIKE already is, for ASCII, and
-    // twice as fast without LOWER on every row; PostgreSQL's ILIKE).
-    ($store:ty, $ilike:literal) => {
+    // `$words`: the backend's full-text condition on a service `v`, `{n}` being where the query
+    // is bound, and `$query` what turns the search's words into that query; `$found`: the
+    // services table as a search by words reads it (see migration 0017).
+    ($store:ty, $words:literal, $query:path, $found:literal) => {
         /// A value bound into the directory's WHERE.
         enum DirArg {
             Text(String),
@@ -133,16 +153,17 @@ macro_rules! impl_directory_store {
             // `= TRUE` lets SQLite walk the (published, name, id) index in the directory's order;
             // with words to search for, or a distance, a plain scan of the rows is faster than
             // that walk (measured by bench/directory.sh), so the bare column keeps it out.
-            let searching = f.search.as_deref().is_some_and(|s| !s.trim().is_empty()) || f.near.is_some();
+            let words = together_core::listings::search_words(f.search.as_deref().unwrap_or_default());
+            let searching = !words.is_empty() || f.near.is_some();
             let mut sql = vec![if searching { "v.published" } else { "v.published = TRUE" }.to_owned()];
             let mut args = Vec::new();
             let arg = |a: DirArg, args: &mut Vec<DirArg>| {
                 args.push(a);
                 args.len()
             };
-            if let Some(q) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                let n = arg(DirArg::Text($crate::queries::like_pattern(q)), &mut args);
-                sql.push(format!(concat!("(v.name ", $ilike, " ${n} ESCAPE '\\' OR v.description ", $ilike, " ${n} ESCAPE '\\')"), n = n));
+            if !words.is_empty() {
+                let n = arg(DirArg::Text($query(&words)), &mut args);
+                sql.push(format!($words, n = n));
             }
             if let Some(t) = &f.taxonomy_term_id {
                 let n = arg(DirArg::Text(t.clone()), &mut args);
@@ -317,6 +338,22 @@ macro_rules! impl_directory_store {
             })
         }
 
+        /// The services of `ids` whole, in the order of `ids` (any that has gone is left out).
+        async fn directory_in_order(pool: &sqlx::Pool<Db>, ids: &[String]) -> Result<Vec<$crate::directory::DirectoryService>, $crate::StoreError> {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let sql = format!("{DIRECTORY_SELECT} WHERE v.id IN ({})", placeholders(ids.len()));
+            let mut q = sqlx::query(&sql);
+            for id in ids {
+                q = q.bind(id);
+            }
+            let rows = q.fetch_all(pool).await?;
+            let mut found: std::collections::HashMap<String, $crate::directory::DirectoryService> =
+                directory_whole(pool, &rows).await?.into_iter().map(|s| (s.id.to_string(), s)).collect();
+            Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+        }
+
         const DIRECTORY_SELECT: &str = "SELECT v.*, o.id AS o_id, o.name AS o_name, o.description AS o_description, o.email AS o_email, o.website AS o_website \
              FROM service v JOIN organization o ON o.id = v.organization_id";
 
@@ -325,68 +362,71 @@ macro_rules! impl_directory_store {
             async fn directory_services(&self, f: &$crate::directory::DirectoryFilter, page: i64, per_page: i64) -> Result<(i64, Vec<$crate::directory::DirectoryService>), $crate::StoreError> {
                 use sqlx::Row as _;
                 let (wanted, mut args) = directory_where(f);
-                if let Some((from, within)) = f.near {
-                    // The box first, in the database; then the exact distance, nearest first.
-                    let (dlat, dlon) = together_core::geo::bounding_box(from, within);
+                let skip = (page - 1).max(0) * per_page;
+                let Some((from, within)) = f.near else {
+                    let words = !together_core::listings::search_words(f.search.as_deref().unwrap_or_default()).is_empty();
                     let n = args.len();
-                    args.extend([
-                        DirArg::Real(from.latitude - dlat),
-                        DirArg::Real(from.latitude + dlat),
-                        DirArg::Real(from.longitude - dlon),
-                        DirArg::Real(from.longitude + dlon),
-                    ]);
-                    let sql = format!(
-                        "SELECT v.id, v.name, pc.latitude, pc.longitude FROM service v JOIN venue ve ON ve.id = v.venue_id JOIN postcode_centroid pc ON pc.postcode = ve.postcode \
-                         WHERE {wanted} AND pc.latitude BETWEEN ${} AND ${} AND pc.longitude BETWEEN ${} AND ${}",
+                    args.extend([DirArg::Int(per_page), DirArg::Int(skip)]);
+                    // Ids only, so that SQLite can page through the (published, name, id) index
+                    // alone: it reads every row an OFFSET skips, and joining first read 5,000
+                    // services and their organisations to show 50 from the middle. A search by
+                    // words counts its few hundred in the same query (the words index is read
+                    // once, not once to count and again to page); the whole directory is
+                    // counted from the index, which is quicker than counting beside the page.
+                    let (count, from) = if words { ("COUNT(*) OVER ()", $found) } else { ("0", "service v") };
+                    let page_sql = format!(
+                        "SELECT v.id, {count} AS total FROM {from} WHERE {wanted} ORDER BY v.name, v.id LIMIT ${} OFFSET ${}",
                         n + 1,
-                        n + 2,
-                        n + 3,
-                        n + 4
+                        n + 2
                     );
-                    let candidates = bind_dir(sqlx::query(&sql), &args).fetch_all(&self.pool).await?;
-                    let mut near = Vec::new();
-                    for r in &candidates {
-                        let at = together_core::geo::Point { latitude: r.try_get("latitude")?, longitude: r.try_get("longitude")? };
-                        let d = together_core::geo::distance_m(from, at);
-                        if d <= within {
-                            near.push((d, r.try_get::<String, _>("name")?, r.try_get::<String, _>("id")?));
+                    let rows = bind_dir(sqlx::query(&page_sql), &args).fetch_all(&self.pool).await?;
+                    let total = match rows.first() {
+                        Some(r) if words => r.try_get::<i64, _>("total")?,
+                        _ => {
+                            args.truncate(n);
+                            let count_sql = format!("SELECT COUNT(*) FROM service v WHERE {wanted}");
+                            bind_dir(sqlx::query(&count_sql), &args).fetch_one(&self.pool).await?.try_get(0)?
                         }
-                    }
-                    near.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)).then_with(|| a.2.cmp(&b.2)));
-                    let total = near.len() as i64;
-                    let wanted: Vec<(f64, String)> = near
-                        .into_iter()
-                        .skip(((page - 1).max(0) * per_page) as usize)
-                        .take(per_page.max(0) as usize)
-                        .map(|(d, _, id)| (d, id))
-                        .collect();
-                    if wanted.is_empty() {
-                        return Ok((total, Vec::new()));
-                    }
-                    let sql = format!("{DIRECTORY_SELECT} WHERE v.id IN ({})", placeholders(wanted.len()));
-                    let mut q = sqlx::query(&sql);
-                    for (_, id) in &wanted {
-                        q = q.bind(id);
-                    }
-                    let rows = q.fetch_all(&self.pool).await?;
-                    let mut found = directory_whole(&self.pool, &rows).await?;
-                    let mut out = Vec::new();
-                    for (d, id) in wanted {
-                        if let Some(i) = found.iter().position(|s| s.id.to_string() == id) {
-                            let mut s = found.swap_remove(i);
-                            s.distance_m = Some(d);
-                            out.push(s);
-                        }
-                    }
-                    return Ok((total, out));
-                }
-                let count_sql = format!("SELECT COUNT(*) FROM service v WHERE {wanted}");
-                let total: i64 = bind_dir(sqlx::query(&count_sql), &args).fetch_one(&self.pool).await?.try_get(0)?;
+                    };
+                    let ids: Vec<String> = rows.iter().map(|r| r.try_get::<String, _>("id")).collect::<Result<_, _>>()?;
+                    return Ok((total, directory_in_order(&self.pool, &ids).await?));
+                };
+                // The box first, in the database; then the exact distance, nearest first, and
+                // the page of those.
+                let (dlat, dlon) = together_core::geo::bounding_box(from, within);
                 let n = args.len();
-                args.extend([DirArg::Int(per_page), DirArg::Int((page - 1).max(0) * per_page)]);
-                let page_sql = format!("{DIRECTORY_SELECT} WHERE {wanted} ORDER BY v.name, v.id LIMIT ${} OFFSET ${}", n + 1, n + 2);
-                let rows = bind_dir(sqlx::query(&page_sql), &args).fetch_all(&self.pool).await?;
-                Ok((total, directory_whole(&self.pool, &rows).await?))
+                args.extend([
+                    DirArg::Real(from.latitude - dlat),
+                    DirArg::Real(from.latitude + dlat),
+                    DirArg::Real(from.longitude - dlon),
+                    DirArg::Real(from.longitude + dlon),
+                ]);
+                let sql = format!(
+                    "SELECT v.id, v.name, pc.latitude, pc.longitude FROM service v JOIN venue ve ON ve.id = v.venue_id JOIN postcode_centroid pc ON pc.postcode = ve.postcode \
+                     WHERE {wanted} AND pc.latitude BETWEEN ${} AND ${} AND pc.longitude BETWEEN ${} AND ${}",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4
+                );
+                let mut near = Vec::new();
+                for r in bind_dir(sqlx::query(&sql), &args).fetch_all(&self.pool).await? {
+                    let at = together_core::geo::Point { latitude: r.try_get("latitude")?, longitude: r.try_get("longitude")? };
+                    let d = together_core::geo::distance_m(from, at);
+                    if d <= within {
+                        near.push((d, r.try_get::<String, _>("name")?, r.try_get::<String, _>("id")?));
+                    }
+                }
+                near.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)).then_with(|| a.2.cmp(&b.2)));
+                let total = near.len() as i64;
+                let wanted: Vec<(f64, String)> = near.into_iter().skip(skip as usize).take(per_page.max(0) as usize).map(|(d, _, id)| (d, id)).collect();
+                let ids: Vec<String> = wanted.iter().map(|(_, id)| id.clone()).collect();
+                let mut out = directory_in_order(&self.pool, &ids).await?;
+                for s in &mut out {
+                    let id = s.id.to_string();
+                    s.distance_m = wanted.iter().find(|(_, w)| *w == id).map(|(d, _)| *d);
+                }
+                Ok((total, out))
             }
 
             async fn taxonomies(&self) -> Result<Vec<$crate::directory::Taxonomy>, $crate::StoreError> {

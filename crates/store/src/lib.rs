@@ -4,6 +4,7 @@
 //! representations (UUID text, UTC seconds, ISO dates).
 
 pub mod champions;
+pub mod connections;
 pub mod directory;
 mod error;
 pub mod listings;
@@ -19,6 +20,7 @@ pub mod sqlite;
 pub mod testing;
 
 pub use champions::ChampionStore;
+pub use connections::ConnectionStore;
 pub use directory::DirectoryStore;
 pub use error::StoreError;
 pub use listings::ListingStore;
@@ -41,6 +43,7 @@ pub type DynStore = Arc<dyn Store>;
 #[async_trait]
 pub trait Store:
     ChampionStore
+    + ConnectionStore
     + DirectoryStore
     + ListingStore
     + LoanStore

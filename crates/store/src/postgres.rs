@@ -53,7 +53,13 @@ crate::champions::impl_champion_store!(PgStore, Backend::Postgres);
 crate::safeguarding::impl_safeguarding_store!(PgStore);
 crate::partners::impl_partner_store!(PgStore);
 crate::offers::impl_offer_store!(PgStore);
-crate::directory::impl_directory_store!(PgStore, "ILIKE");
+crate::directory::impl_directory_store!(
+    PgStore,
+    "v.words @@ to_tsquery('simple', ${n})",
+    crate::directory::tsquery,
+    "service v"
+);
 crate::loans::impl_loan_store!(PgStore);
+crate::connections::impl_connection_store!(PgStore);
 crate::listings::impl_listing_store!(PgStore);
 queries::impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

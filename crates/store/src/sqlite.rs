@@ -36,6 +36,10 @@ fn options(path: &Path) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5))
+        // Reads map the file rather than copy each page out of the kernel: under load the
+        // directory spent a tenth of its time in those copies. Writes still go through the
+        // journal, so a crash loses nothing that was committed.
+        .pragma("mmap_size", "268435456")
 }
 
 impl SqliteStore {
@@ -198,7 +202,13 @@ crate::champions::impl_champion_store!(SqliteStore, Backend::Sqlite);
 crate::safeguarding::impl_safeguarding_store!(SqliteStore);
 crate::partners::impl_partner_store!(SqliteStore);
 crate::offers::impl_offer_store!(SqliteStore);
-crate::directory::impl_directory_store!(SqliteStore, "LIKE");
+crate::directory::impl_directory_store!(
+    SqliteStore,
+    "v.id IN (SELECT r.service_id FROM service_words JOIN service_search_row r ON r.row = service_words.rowid WHERE service_words MATCH ${n})",
+    crate::directory::fts5_query,
+    "service v INDEXED BY service_found"
+);
 crate::loans::impl_loan_store!(SqliteStore);
+crate::connections::impl_connection_store!(SqliteStore);
 crate::listings::impl_listing_store!(SqliteStore);
 queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

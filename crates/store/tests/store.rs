@@ -1188,6 +1188,18 @@ async fn a_champion_with_everything(store: &DynStore) -> (PcnId, together_core::
     .parse(NOW.date())
     .unwrap();
     store.lend(pcn, mabel, &loan, &a).await.unwrap();
+    // Mabel is connected to the champion, who will walk with her.
+    let worker = a_user(store, pcn, "Lena", Role::LinkWorker).await;
+    let walk = together_core::connections::NewConnection {
+        to: together_core::connections::Target::Champion(id),
+        source: together_core::connections::Source::Themselves,
+        made_on: NOW.date(),
+        note: String::new(),
+    };
+    store
+        .make_connection(pcn, mabel, worker, &walk, &[14], &a)
+        .await
+        .unwrap();
     (pcn, id)
 }
 
@@ -2444,6 +2456,110 @@ async fn listings_are_kept_by_their_owners_checked_in_a_cycle_and_changed_by_app
     assert_eq!(public("money advice").await, 1, "confirmed, it is back");
 }
 
+on_both!(services_are_found_by_the_words_they_hold_whatever_wrote_them);
+async fn services_are_found_by_the_words_they_hold_whatever_wrote_them(store: DynStore) {
+    use together_core::listings::{ListingForm, NewListing};
+    use together_store::directory::DirectoryFilter;
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let listing = |name: &str, description: &str| -> NewListing {
+        ListingForm::from_fields(
+            &[
+                ("name", name),
+                ("description", description),
+                ("organization", "Someone"),
+                ("phone", "01632 960 456"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        )
+        .parse()
+        .unwrap()
+    };
+    let mut ids = Vec::new();
+    for (name, description) in [
+        ("Walking group", "A gentle hour round the harbour."),
+        ("Quay walk", "Meet at the lifeboat station."),
+        ("Sidewalk chalk art", "For children and their grown-ups."),
+        ("Men's Shed", "Drop-in woodwork, tea and a chat."),
+    ] {
+        ids.push(
+            store
+                .add_listing(
+                    pcn,
+                    &listing(name, description),
+                    None,
+                    false,
+                    &audit(pcn, "listing"),
+                )
+                .await
+                .unwrap(),
+        );
+    }
+    let found = |q: &'static str| {
+        let store = store.clone();
+        async move {
+            let (n, services) = store
+                .directory_services(
+                    &DirectoryFilter {
+                        search: Some(q.into()),
+                        ..Default::default()
+                    },
+                    1,
+                    50,
+                )
+                .await
+                .unwrap();
+            assert_eq!(n as usize, services.len(), "the count agrees with the page");
+            services.into_iter().map(|s| s.name).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        found("walk").await,
+        ["Quay walk", "Walking group"],
+        "a word finds the words it starts, not the middle of another word"
+    );
+    assert_eq!(
+        found("group walking").await,
+        ["Walking group"],
+        "in any order"
+    );
+    assert_eq!(
+        found("walk harbour").await,
+        ["Walking group"],
+        "name and description together"
+    );
+    assert_eq!(
+        found("men's shed").await,
+        ["Men's Shed"],
+        "punctuation is not a word"
+    );
+    assert_eq!(found("DROP-IN").await, ["Men's Shed"]);
+    assert!(
+        found("walking lifeboat").await.is_empty(),
+        "every word is wanted"
+    );
+    assert_eq!(
+        found("?!").await.len(),
+        4,
+        "no words at all searches for nothing in particular"
+    );
+    // A change of name is found by its new words and no longer by its old ones.
+    store
+        .update_listing(
+            pcn,
+            ids[2],
+            &listing("Pavement chalk art", "For children and their grown-ups."),
+            None,
+            &audit(pcn, "listing"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found("pavement").await, ["Pavement chalk art"]);
+    assert!(found("sidewalk").await.is_empty());
+}
+
 on_both!(services_are_found_by_distance_from_a_postcode_nearest_first);
 async fn services_are_found_by_distance_from_a_postcode_nearest_first(store: DynStore) {
     use together_core::geo::Point;
@@ -2560,4 +2676,277 @@ async fn services_are_found_by_distance_from_a_postcode_nearest_first(store: Dyn
         .unwrap()
         .is_none());
     assert_eq!(store.service_locations().await.unwrap().len(), 4);
+}
+
+async fn a_user(store: &DynStore, pcn: PcnId, name: &str, role: Role) -> together_core::UserId {
+    store
+        .create_user(
+            &NewUser {
+                pcn_id: pcn,
+                email: format!("{}@harbourview.example", name.to_lowercase())
+                    .parse()
+                    .unwrap(),
+                display_name: name.into(),
+                role,
+                practice_id: None,
+                status: UserStatus::Active,
+                password_hash: None,
+            },
+            &audit(pcn, "user"),
+            NOW,
+        )
+        .await
+        .unwrap()
+}
+
+on_both!(a_connection_moves_on_is_followed_up_and_keeps_the_person_on_a_caseload);
+async fn a_connection_moves_on_is_followed_up_and_keeps_the_person_on_a_caseload(store: DynStore) {
+    use together_core::connections::{
+        DoneFollowUp, EndReason, NewConnection, NewStep, Source, Status, Target,
+    };
+    use together_store::connections::ConnectionFilter;
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let (_, florence) = a_person(&store, pcn, "Florence", &[]).await;
+    let dave_champion = an_active_champion(&store, pcn, "Dave", true).await;
+    let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
+    let (singing, _) = a_monitor_to_lend(&store, pcn, dave_champion, "BP-1").await;
+    let made_on = NOW.date() - time::Duration::days(20);
+    let a = audit(pcn, "connection");
+    let connect = |to: Target| NewConnection {
+        to,
+        source: Source::ClinicianSuggestion,
+        made_on,
+        note: "Loves to sing".into(),
+    };
+    let id = store
+        .make_connection(
+            pcn,
+            florence,
+            lena,
+            &connect(Target::Service(singing)),
+            &[14, 91],
+            &a,
+        )
+        .await
+        .unwrap();
+    let scope = store
+        .person_scope(pcn, florence, lena)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        scope.on_caseload,
+        "a connection puts them on the maker's caseload"
+    );
+    // Someone cannot be connected to themselves, nor to a service that is not there.
+    assert!(matches!(
+        store
+            .make_connection(
+                pcn,
+                florence,
+                lena,
+                &connect(Target::Person(florence)),
+                &[14],
+                &a
+            )
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    assert!(matches!(
+        store
+            .make_connection(
+                pcn,
+                florence,
+                lena,
+                &connect(Target::Service(together_core::ServiceId::new())),
+                &[14],
+                &a
+            )
+            .await,
+        Err(StoreError::NotFound("service"))
+    ));
+    let today = NOW.date();
+    let list = |f: ConnectionFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .connections(pcn, &f, today, &audit(pcn, "connections"))
+                .await
+                .unwrap()
+        }
+    };
+    let due = list(ConnectionFilter {
+        made_by: Some(lena),
+        due_by: Some(today),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(due.len(), 1, "the two-week follow-up is due (and missed)");
+    assert_eq!(due[0].person_label, "Florence A.");
+    assert_eq!(due[0].to_name, "Home blood pressure monitors");
+    assert_eq!(due[0].missed, 1);
+    assert_eq!(
+        due[0].next_follow_up,
+        Some(made_on + time::Duration::days(14))
+    );
+    // It moves on; not backwards, and not before it was made.
+    let step = |status, on, reason| NewStep {
+        status,
+        on,
+        reason,
+        note: String::new(),
+    };
+    store
+        .move_connection(
+            pcn,
+            id,
+            &step(Status::WentAlong, made_on + time::Duration::days(3), None),
+            &a,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .move_connection(pcn, id, &step(Status::Contacted, today, None), &a)
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    assert!(matches!(
+        store
+            .move_connection(
+                pcn,
+                id,
+                &step(Status::KeepsGoing, made_on - time::Duration::days(1), None),
+                &a
+            )
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    // The follow-up is done, and cannot be dated before the connection.
+    let record = store.connection(pcn, id, &a).await.unwrap();
+    assert_eq!(record.follow_ups.len(), 2);
+    let first = record.follow_ups[0].id;
+    assert!(matches!(
+        store
+            .do_follow_up(
+                pcn,
+                first,
+                &DoneFollowUp {
+                    done_on: made_on - time::Duration::days(1),
+                    note: String::new()
+                },
+                &a
+            )
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    store
+        .do_follow_up(
+            pcn,
+            first,
+            &DoneFollowUp {
+                done_on: today,
+                note: "Going every week".into(),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    let record = store.connection(pcn, id, &a).await.unwrap();
+    assert_eq!(
+        record.steps.iter().map(|s| s.status).collect::<Vec<_>>(),
+        [Status::Suggested, Status::WentAlong]
+    );
+    assert_eq!(record.connection.missed, 0);
+    assert_eq!(
+        record.connection.next_follow_up,
+        Some(made_on + time::Duration::days(91))
+    );
+    assert!(list(ConnectionFilter {
+        due_by: Some(today),
+        ..Default::default()
+    })
+    .await
+    .is_empty());
+    // A connection to a champion too; ending one keeps the person on the caseload while the
+    // other is open, and ending both takes them off.
+    let with_dave = store
+        .make_connection(
+            pcn,
+            florence,
+            lena,
+            &connect(Target::Champion(dave_champion)),
+            &[14],
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        list(ConnectionFilter {
+            person: Some(florence),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        2
+    );
+    store
+        .move_connection(
+            pcn,
+            id,
+            &step(Status::Ended, today, Some(EndReason::NoLongerNeeded)),
+            &a,
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .person_scope(pcn, florence, lena)
+            .await
+            .unwrap()
+            .unwrap()
+            .on_caseload
+    );
+    store
+        .move_connection(
+            pcn,
+            with_dave,
+            &step(Status::Ended, today, Some(EndReason::DidNotSuit)),
+            &a,
+        )
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .person_scope(pcn, florence, lena)
+            .await
+            .unwrap()
+            .unwrap()
+            .on_caseload
+    );
+    let ended = list(ConnectionFilter {
+        person: Some(florence),
+        ..Default::default()
+    })
+    .await;
+    assert!(ended
+        .iter()
+        .all(|c| c.status == Status::Ended && c.next_follow_up.is_none()));
+    assert!(list(ConnectionFilter {
+        open_only: true,
+        ..Default::default()
+    })
+    .await
+    .is_empty());
+    // Another PCN reaches none of it.
+    let other = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
+    assert!(matches!(
+        store
+            .connection(other, id, &audit(other, "connection"))
+            .await,
+        Err(StoreError::NotFound("connection"))
+    ));
 }
