@@ -261,7 +261,7 @@ test('on a 375-pixel phone the pages fit and the menu works', async () => {
   await page.goto(base + '/sign-in')
   await axe(page, 'sign-in on a phone')
   await signIn(page, creds.find((c) => c.role === 'pcn_admin'))
-  for (const path of ['/', '/insight', '/people?q=an', '/champions', '/champions/compliance', '/admin', '/admin/users', '/account']) {
+  for (const path of ['/', '/insight', '/people?q=an', '/champions', '/champions/compliance', '/connections', '/admin', '/admin/users', '/account']) {
     await page.goto(base + path)
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`)

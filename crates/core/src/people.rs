@@ -156,12 +156,27 @@ pub fn uk_date(d: Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year())
 }
 
-/// Parses a date typed as YYYY-MM-DD or DD/MM/YYYY (the UK way).
+/// Parses a date typed as YYYY-MM-DD or D/M/YYYY (the UK way, with or without leading zeros:
+/// people type "1/12/2026" as often as "01/12/2026").
 pub fn parse_date(s: &str) -> Option<Date> {
     let s = s.trim();
     let iso = time::macros::format_description!("[year]-[month]-[day]");
-    let uk = time::macros::format_description!("[day]/[month]/[year]");
-    Date::parse(s, iso).or_else(|_| Date::parse(s, uk)).ok()
+    if let Ok(d) = Date::parse(s, iso) {
+        return Some(d);
+    }
+    let mut parts = s.split('/');
+    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+    // A number of at most `most` digits, nothing else.
+    fn number(p: &str, most: usize) -> Option<u16> {
+        let ok = !p.is_empty() && p.len() <= most && p.bytes().all(|b| b.is_ascii_digit());
+        ok.then(|| p.parse().ok()).flatten()
+    }
+    if parts.next().is_some() || year.len() != 4 {
+        return None;
+    }
+    let month = time::Month::try_from(u8::try_from(number(month, 2)?).ok()?).ok()?;
+    let day = u8::try_from(number(day, 2)?).ok()?;
+    Date::from_calendar_date(i32::from(number(year, 4)?), month, day).ok()
 }
 
 impl PersonForm {
@@ -364,6 +379,25 @@ mod tests {
             phone: "07700 900982".into(),
             email: String::new(),
             nhs_number: "999 000 0018".into(),
+        }
+    }
+
+    #[test]
+    fn dates_are_read_as_people_in_the_uk_type_them() {
+        use time::macros::date;
+        assert_eq!(parse_date("1/12/2026"), Some(date!(2026 - 12 - 01)));
+        assert_eq!(parse_date(" 01/12/2026 "), Some(date!(2026 - 12 - 01)));
+        assert_eq!(parse_date("2026-12-01"), Some(date!(2026 - 12 - 01)));
+        for bad in [
+            "31/2/2026",
+            "1/13/2026",
+            "1/12/26",
+            "1/12/2026/1",
+            "a/12/2026",
+            "",
+            "1//2026",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
         }
     }
 

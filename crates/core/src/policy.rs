@@ -88,6 +88,15 @@ pub enum Action {
     /// Open the safeguarding page: staff who may be named the PCN's safeguarding lead. What a
     /// concern says is shown only to the named lead (checked against the record).
     HandleSafeguarding,
+    /// See a list of connections: each sees the ones in their reach (a champion's and a link
+    /// worker's own, a clinician's practice's, the coordinator's all).
+    ViewConnections,
+    /// Connect a person to an offer, a service or a champion: someone who looks after them
+    /// (their practice's clinician, a link worker with them on their caseload, the coordinator).
+    MakeConnection,
+    /// See one connection and keep it up to date (move it on, record its follow-ups): whoever
+    /// made it, a clinician of the person's practice, the coordinator.
+    KeepConnection,
 }
 
 /// What the action is about, with the facts the policy needs and nothing more.
@@ -99,6 +108,14 @@ pub enum Resource {
     Practice {
         pcn_id: PcnId,
         practice_id: PracticeId,
+    },
+    /// One connection of a person.
+    Connection {
+        pcn_id: PcnId,
+        /// The practice of the person connected.
+        practice_id: PracticeId,
+        /// The actor made it.
+        made_by_actor: bool,
     },
     /// A person's record.
     Person {
@@ -134,9 +151,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
 
     let same_pcn = match resource {
         Resource::Pcn(p) => *p == actor.pcn_id,
-        Resource::Person { pcn_id, .. } | Resource::Practice { pcn_id, .. } => {
-            *pcn_id == actor.pcn_id
-        }
+        Resource::Person { pcn_id, .. }
+        | Resource::Practice { pcn_id, .. }
+        | Resource::Connection { pcn_id, .. } => *pcn_id == actor.pcn_id,
     };
     if !same_pcn {
         return Decision::Deny;
@@ -173,6 +190,35 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (ViewReadings, Resource::Person { practice_id, .. }) => {
             actor.role == Clinician && actor.practice_id == Some(*practice_id)
         }
+        (ViewConnections, Resource::Pcn(_)) => {
+            matches!(actor.role, PcnAdmin | Clinician | LinkWorker | Champion)
+        }
+        (
+            MakeConnection,
+            Resource::Person {
+                practice_id,
+                on_caseload,
+                ..
+            },
+        ) => match actor.role {
+            PcnAdmin => true,
+            Clinician => actor.practice_id == Some(*practice_id),
+            LinkWorker => *on_caseload,
+            Champion | Analyst | Partner => false,
+        },
+        (
+            KeepConnection,
+            Resource::Connection {
+                practice_id,
+                made_by_actor,
+                ..
+            },
+        ) => match actor.role {
+            PcnAdmin => true,
+            Clinician => *made_by_actor || actor.practice_id == Some(*practice_id),
+            LinkWorker | Champion => *made_by_actor,
+            Analyst | Partner => false,
+        },
         (TakeRegisters, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Champion),
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
@@ -228,6 +274,58 @@ mod tests {
             on_caseload: caseload,
             connected_by_actor: connected,
         }
+    }
+
+    #[test]
+    fn a_connection_is_kept_by_its_maker_the_persons_clinicians_and_the_coordinator() {
+        let practice = PracticeId::new();
+        let other = PracticeId::new();
+        let connection = |made_by_actor| Resource::Connection {
+            pcn_id: PcnId::from(uuid::Uuid::nil()),
+            practice_id: practice,
+            made_by_actor,
+        };
+        let keep = |role, at, mine| {
+            authorize(&actor(role, at), Action::KeepConnection, &connection(mine)).is_allowed()
+        };
+        assert!(keep(Role::PcnAdmin, None, false));
+        assert!(keep(Role::Clinician, Some(practice), false));
+        assert!(!keep(Role::Clinician, Some(other), false));
+        assert!(keep(Role::LinkWorker, None, true));
+        assert!(!keep(Role::LinkWorker, None, false), "not another worker's");
+        assert!(keep(Role::Champion, None, true));
+        assert!(!keep(Role::Champion, None, false));
+        assert!(!keep(Role::Analyst, None, true));
+        assert!(!keep(Role::Partner, None, true));
+        let elsewhere = Resource::Connection {
+            pcn_id: PcnId::new(),
+            practice_id: practice,
+            made_by_actor: true,
+        };
+        assert!(!authorize(
+            &actor(Role::PcnAdmin, None),
+            Action::KeepConnection,
+            &elsewhere
+        )
+        .is_allowed());
+        // Connecting someone needs a relationship with them first.
+        let make = |role, at, caseload| {
+            authorize(
+                &actor(role, at),
+                Action::MakeConnection,
+                &person(practice, caseload, false),
+            )
+            .is_allowed()
+        };
+        assert!(make(Role::LinkWorker, None, true));
+        assert!(
+            !make(Role::LinkWorker, None, false),
+            "open their record with a reason first"
+        );
+        assert!(make(Role::Clinician, Some(practice), false));
+        assert!(!make(Role::Clinician, Some(other), false));
+        assert!(!make(Role::Champion, None, true));
+        assert!(!make(Role::Analyst, None, true));
     }
 
     #[test]

@@ -16,6 +16,8 @@ use together_core::{ConnectionId, FollowUpId, PcnId, PersonId, UserId};
 pub struct Connection {
     pub id: ConnectionId,
     pub person_id: PersonId,
+    /// The person's practice (whose clinicians may see it).
+    pub practice_id: together_core::PracticeId,
     /// First name and initial: all a champion's list shows of anyone.
     pub person_label: String,
     /// What or who they are connected to, by name.
@@ -108,6 +110,13 @@ pub trait ConnectionStore {
         done: &DoneFollowUp,
         audit: &NewAuditEvent,
     ) -> Result<ConnectionId, StoreError>;
+    /// The facts the policy needs about a connection (the person's practice, who made it),
+    /// without reading or auditing it.
+    async fn connection_scope(
+        &self,
+        pcn: PcnId,
+        id: ConnectionId,
+    ) -> Result<Option<(together_core::PracticeId, UserId)>, StoreError>;
     /// One connection whole; audited.
     async fn connection(
         &self,
@@ -130,7 +139,7 @@ pub trait ConnectionStore {
 /// `write_audit`) it uses.
 macro_rules! impl_connection_store {
     ($store:ty) => {
-        const CONNECTION_SELECT: &str = "SELECT c.id, c.person_id, p.given_name, p.family_name, c.service_id, c.champion_id, c.buddy_id, \
+        const CONNECTION_SELECT: &str = "SELECT c.id, c.person_id, p.practice_id, p.given_name, p.family_name, c.service_id, c.champion_id, c.buddy_id, \
              COALESCE(s.name, ch.given_name || ' ' || ch.family_name, b.given_name || ' ' || b.family_name) AS to_name, \
              c.made_by, u.display_name AS made_by_name, c.source, c.status, c.status_on, c.end_reason, c.made_on, c.note, \
              (SELECT MIN(f.due_on) FROM follow_up f WHERE f.connection_id = c.id AND f.done_on IS NULL) AS next_follow_up, \
@@ -159,6 +168,7 @@ macro_rules! impl_connection_store {
             Ok($crate::connections::Connection {
                 id: parsed("connection id", &r.try_get::<String, _>("id")?)?,
                 person_id: parsed("person id", &r.try_get::<String, _>("person_id")?)?,
+                practice_id: parsed("practice id", &r.try_get::<String, _>("practice_id")?)?,
                 person_label: together_core::offers::register_label(&format!("{given} {family}")).unwrap_or(given),
                 to_name: r.try_get::<Option<String>, _>("to_name")?.unwrap_or_default(),
                 to,
@@ -415,6 +425,20 @@ macro_rules! impl_connection_store {
                 write_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 parsed("connection id", &r.try_get::<String, _>("id")?)
+            }
+
+            async fn connection_scope(&self, pcn: together_core::PcnId, id: together_core::ConnectionId) -> Result<Option<(together_core::PracticeId, together_core::UserId)>, $crate::StoreError> {
+                use sqlx::Row as _;
+                use $crate::queries::parsed;
+                sqlx::query("SELECT p.practice_id, c.made_by FROM connection c JOIN person p ON p.id = c.person_id WHERE c.id = $1 AND c.pcn_id = $2")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|r| -> Result<_, $crate::StoreError> {
+                        Ok((parsed("practice id", &r.try_get::<String, _>("practice_id")?)?, parsed("user id", &r.try_get::<String, _>("made_by")?)?))
+                    })
+                    .transpose()
             }
 
             async fn connection(&self, pcn: together_core::PcnId, id: together_core::ConnectionId, audit: &$crate::NewAuditEvent) -> Result<$crate::connections::ConnectionRecord, $crate::StoreError> {

@@ -36,6 +36,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ),
     ("/offers", "Offers", Action::ViewOffers),
     ("/sessions/rota", "My sessions", Action::TakeRotaPlaces),
+    ("/connections", "Connections", Action::ViewConnections),
     ("/listings", "Directory", Action::ManageDirectory),
     ("/equipment", "Equipment", Action::ManageEquipment),
     ("/partners", "Partners", Action::ManagePartners),

@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod champions;
 mod cohorts;
+pub(crate) mod connections;
 mod counting;
 pub(crate) mod directory;
 pub(crate) mod equipment;
@@ -34,6 +35,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = offers::routes(r);
     let r = directory::routes(r);
     let r = equipment::routes(r);
+    let r = connections::routes(r);
     let r = listings::routes(r);
     people::routes(r)
 }

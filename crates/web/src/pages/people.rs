@@ -249,6 +249,7 @@ struct PersonPage {
     can_see_access: bool,
     break_glass: bool,
     equipment: crate::pages::equipment::PersonEquipment,
+    connections: crate::pages::connections::PersonConnections,
     problem: crate::layout::Problem,
 }
 
@@ -352,6 +353,7 @@ async fn show(
             .is_allowed(),
         break_glass: outcome == Outcome::BreakGlass,
         equipment: crate::pages::equipment::person_equipment(state, ctx, id).await?,
+        connections: crate::pages::connections::person_connections(state, ctx, id).await?,
         person,
         problem,
     };

@@ -6,6 +6,7 @@ mod helpers;
 mod api;
 mod authorisation;
 mod champions;
+mod connections;
 mod equipment;
 mod hours_expenses;
 mod imports;

@@ -1,0 +1,580 @@
+//! Connections on the web: a person's record lists their connections and (for someone who looks
+//! after them) connects them to an offer, a service or a champion; `/connections` is the
+//! worker's list of what is open and due; `/connections/{id}` moves one on and records its
+//! follow-ups. Who may see which connection is the policy's (`KeepConnection`), and a refusal
+//! looks like a connection that does not exist.
+
+use crate::context::{denied, Ctx};
+use crate::error::AppError;
+use crate::layout::{date, form_status, one_error, renamed, Layout, Problem};
+use crate::policy_router::{Policy, Routes};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use together_core::connections::{
+    follow_up_days, is_missed, ConnectionForm, EndReason, FollowUpForm, Source, Status, StepForm,
+    FOLLOW_UPS_SETTING,
+};
+use together_core::{authorize, Action, ConnectionId, FollowUpId, PersonId, Resource, Role};
+use together_store::connections::{Connection, ConnectionFilter, ConnectionRecord};
+use together_store::{Outcome, StoreError};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    let view = Policy::Allow(Action::ViewConnections);
+    r.get("/connections", view, list)
+        .get("/connections/{id}", view, show)
+        .post("/connections/{id}/steps", view, step)
+        .post("/follow-ups/{id}", view, follow_up)
+        // Whether the actor may connect this person is the policy's, asked in the handler.
+        .post(
+            "/people/{id}/connections",
+            Policy::Allow(Action::FindPeople),
+            make,
+        )
+}
+
+/// A connection in a list.
+pub(crate) struct Row {
+    pub(crate) href: String,
+    pub(crate) person: String,
+    pub(crate) to: String,
+    pub(crate) status: (String, &'static str),
+    pub(crate) next: String,
+    pub(crate) missed: bool,
+    pub(crate) made: String,
+    pub(crate) by: String,
+}
+
+fn status_tag(c: &Connection) -> (String, &'static str) {
+    let colour = match c.status {
+        Status::Suggested => "grey",
+        Status::Contacted => "blue",
+        Status::WentAlong => "aqua-green",
+        Status::KeepsGoing => "green",
+        Status::Ended => "white",
+    };
+    (c.status.label().to_owned(), colour)
+}
+
+fn row(c: &Connection, today: time::Date) -> Row {
+    Row {
+        href: format!("/connections/{}", c.id),
+        person: c.person_label.clone(),
+        to: c.to_name.clone(),
+        status: status_tag(c),
+        next: c.next_follow_up.map(|d| date(&d)).unwrap_or_default(),
+        missed: c.missed > 0 || c.next_follow_up.is_some_and(|d| is_missed(d, false, today)),
+        made: date(&c.made_on),
+        by: c.made_by_name.clone(),
+    }
+}
+
+/// What a list may show the actor: a champion or link worker their own, a clinician their
+/// practice's people, the coordinator everyone's.
+fn scope_of(actor: &together_core::Actor) -> ConnectionFilter {
+    match actor.role {
+        Role::PcnAdmin => ConnectionFilter::default(),
+        Role::Clinician => match actor.practice_id {
+            Some(p) => ConnectionFilter {
+                practice: Some(p),
+                ..ConnectionFilter::default()
+            },
+            None => ConnectionFilter {
+                made_by: Some(actor.user_id),
+                ..ConnectionFilter::default()
+            },
+        },
+        _ => ConnectionFilter {
+            made_by: Some(actor.user_id),
+            ..ConnectionFilter::default()
+        },
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    /// `due` (a follow-up due by today), `open` (the default) or `all`.
+    show: String,
+}
+
+#[derive(Template)]
+#[template(path = "connections.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    show: String,
+    due: usize,
+    /// "2 with a follow-up missed …", or empty.
+    missed: String,
+    champion: bool,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let actor = ctx.actor()?.clone();
+    let today = state.now().date();
+    let show = match q.show.as_str() {
+        "due" | "all" => q.show.clone(),
+        _ => "open".to_owned(),
+    };
+    let filter = ConnectionFilter {
+        open_only: show != "all",
+        due_by: (show == "due").then_some(today),
+        ..scope_of(&actor)
+    };
+    let audit = ctx.audit(
+        &state,
+        "list_connections",
+        "connection",
+        None,
+        Outcome::Allowed,
+    );
+    let found = state
+        .store()
+        .connections(actor.pcn_id, &filter, today, &audit)
+        .await?;
+    let rows: Vec<Row> = found.iter().map(|c| row(c, today)).collect();
+    let page = ListPage {
+        layout: Layout::new(
+            &state,
+            &ctx,
+            if actor.role == Role::Champion {
+                "My connections"
+            } else {
+                "Connections"
+            },
+        ),
+        due: found
+            .iter()
+            .filter(|c| c.next_follow_up.is_some_and(|d| d <= today))
+            .count(),
+        missed: match rows.iter().filter(|r| r.missed).count() {
+            0 => String::new(),
+            1 => "1 with a follow-up missed: it was due and has not been done.".into(),
+            n => format!("{n} with a follow-up missed: they were due and have not been done."),
+        },
+        rows,
+        show,
+        champion: actor.role == Role::Champion,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+fn connection_id(id: &str) -> Result<ConnectionId, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "connection.html")]
+struct RecordPage {
+    layout: Layout,
+    c: Connection,
+    /// Staff who may open the person's record get a link to it.
+    person_href: String,
+    source: &'static str,
+    made: String,
+    steps: Vec<(String, String, String, String)>,
+    /// (id, due, done, note, missed) of each follow-up.
+    follow_ups: Vec<(String, String, String, String, bool)>,
+    next_steps: Vec<(String, String)>,
+    reasons: Vec<(String, String)>,
+    /// The first follow-up not done: the one the page offers to record.
+    next_follow_up: String,
+    today_hint: String,
+    problem: Problem,
+}
+
+/// One connection whole, if the actor may see it: the policy is asked first (from the facts
+/// alone), so a refusal reads nothing and is audited as refused.
+async fn record(
+    state: &AppState,
+    ctx: &Ctx,
+    id: ConnectionId,
+) -> Result<ConnectionRecord, AppError> {
+    let actor = ctx.actor()?;
+    let Some((practice_id, made_by)) = state.store().connection_scope(actor.pcn_id, id).await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let resource = Resource::Connection {
+        pcn_id: actor.pcn_id,
+        practice_id,
+        made_by_actor: made_by == actor.user_id,
+    };
+    if !authorize(actor, Action::KeepConnection, &resource).is_allowed() {
+        denied(
+            state,
+            ctx,
+            "view_connection",
+            "connection",
+            Some(id.to_string()),
+        )
+        .await;
+        return Err(AppError::NotFound);
+    }
+    let audit = ctx.audit(
+        state,
+        "view_connection",
+        "connection",
+        Some(id.to_string()),
+        Outcome::Allowed,
+    );
+    match state.store().connection(actor.pcn_id, id, &audit).await {
+        Ok(r) => Ok(r),
+        Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    r: ConnectionRecord,
+    problem: Problem,
+) -> Result<Response, AppError> {
+    let actor = ctx.actor()?;
+    let today = state.now().date();
+    let c = r.connection;
+    let person_href = if actor.role == Role::Champion {
+        String::new()
+    } else {
+        format!("/people/{}", c.person_id)
+    };
+    let page = RecordPage {
+        layout: Layout::new(state, ctx, &format!("{} and {}", c.person_label, c.to_name)),
+        person_href,
+        source: c.source.label(),
+        made: date(&c.made_on),
+        steps: r
+            .steps
+            .iter()
+            .map(|s| {
+                (
+                    s.status.label().to_owned(),
+                    date(&s.on),
+                    s.end_reason
+                        .map(|e| e.label().to_owned())
+                        .unwrap_or_default(),
+                    s.note.clone(),
+                )
+            })
+            .collect(),
+        follow_ups: r
+            .follow_ups
+            .iter()
+            .map(|f| {
+                (
+                    f.id.to_string(),
+                    date(&f.due_on),
+                    f.done_on.map(|d| date(&d)).unwrap_or_default(),
+                    f.note.clone(),
+                    c.status.is_open() && is_missed(f.due_on, f.done_on.is_some(), today),
+                )
+            })
+            .collect(),
+        next_steps: Status::ALL
+            .into_iter()
+            .filter(|s| c.status.may_move_to(*s))
+            .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
+            .collect(),
+        reasons: std::iter::once((String::new(), "Only if it has ended".to_owned()))
+            .chain(
+                EndReason::ALL
+                    .into_iter()
+                    .map(|e| (e.as_str().to_owned(), e.label().to_owned())),
+            )
+            .collect(),
+        next_follow_up: r
+            .follow_ups
+            .iter()
+            .find(|f| f.done_on.is_none())
+            .map(|f| f.id.to_string())
+            .unwrap_or_default(),
+        today_hint: format!(
+            "Leave empty for today, {}",
+            together_core::people::uk_date(today)
+        ),
+        c,
+        problem,
+    };
+    let status = form_status(!page.problem.errors.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let r = record(&state, &ctx, connection_id(&id)?).await?;
+    render(&state, &ctx, r, Problem::none()).await
+}
+
+async fn step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<StepForm>,
+) -> Result<Response, AppError> {
+    let id = connection_id(&id)?;
+    let r = record(&state, &ctx, id).await?;
+    let parsed = form.parse(
+        r.connection.status,
+        r.connection.made_on,
+        state.now().date(),
+    );
+    let new = match parsed {
+        Ok(s) => s,
+        Err(errors) => return render(&state, &ctx, r, Problem::of("step", errors)).await,
+    };
+    let audit = ctx.audit(
+        &state,
+        "move_connection",
+        "connection",
+        Some(id.to_string()),
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .move_connection(ctx.actor()?.pcn_id, id, &new, &audit)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/connections/{id}")).into_response()),
+        Err(StoreError::Refused(why)) => {
+            render(
+                &state,
+                &ctx,
+                r,
+                Problem::of("step", one_error("status", why)),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn follow_up(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<FollowUpFormWithConnection>,
+) -> Result<Response, AppError> {
+    let id: FollowUpId = id.parse().map_err(|_| AppError::NotFound)?;
+    let connection = connection_id(&form.connection)?;
+    let r = record(&state, &ctx, connection).await?;
+    if !r.follow_ups.iter().any(|f| f.id == id) {
+        return Err(AppError::NotFound);
+    }
+    let parsed = FollowUpForm {
+        done_on: form.done_on,
+        note: form.follow_up_note,
+    }
+    .parse(r.connection.made_on, state.now().date());
+    let done = match parsed {
+        Ok(d) => d,
+        Err(errors) => {
+            let errors = renamed(errors, &[("note", "follow_up_note")]);
+            return render(&state, &ctx, r, Problem::of("follow_up", errors)).await;
+        }
+    };
+    let audit = ctx.audit(
+        &state,
+        "follow_up_connection",
+        "connection",
+        Some(connection.to_string()),
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .do_follow_up(ctx.actor()?.pcn_id, id, &done, &audit)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/connections/{connection}")).into_response()),
+        Err(StoreError::Refused(why)) => {
+            render(
+                &state,
+                &ctx,
+                r,
+                Problem::of("follow_up", one_error("done_on", why)),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A follow-up's form names its connection, so that the page it came from can be shown again;
+/// its note has its own name beside the step form's.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct FollowUpFormWithConnection {
+    connection: String,
+    done_on: String,
+    follow_up_note: String,
+}
+
+/// A person's connections, for their record, and what they may be connected to.
+pub(crate) struct PersonConnections {
+    pub(crate) rows: Vec<Row>,
+    pub(crate) can_connect: bool,
+    pub(crate) targets: Vec<(String, String)>,
+    pub(crate) sources: Vec<(String, String)>,
+    pub(crate) today_hint: String,
+}
+
+pub(crate) async fn person_connections(
+    state: &AppState,
+    ctx: &Ctx,
+    person: PersonId,
+) -> Result<PersonConnections, AppError> {
+    let actor = ctx.actor()?.clone();
+    let today = state.now().date();
+    let audit = ctx.audit(
+        state,
+        "list_connections",
+        "person",
+        Some(person.to_string()),
+        Outcome::Allowed,
+    );
+    let found = state
+        .store()
+        .connections(
+            actor.pcn_id,
+            &ConnectionFilter {
+                person: Some(person),
+                ..ConnectionFilter::default()
+            },
+            today,
+            &audit,
+        )
+        .await?;
+    let can_connect = matches!(
+        crate::pages::people::decide(state, ctx, person, Action::MakeConnection).await?,
+        Some(together_core::Decision::Allow)
+    );
+    let targets = if can_connect {
+        connection_targets(state, ctx).await?
+    } else {
+        Vec::new()
+    };
+    Ok(PersonConnections {
+        rows: found.iter().map(|c| row(c, today)).collect(),
+        can_connect,
+        targets,
+        sources: std::iter::once((String::new(), "Choose one".to_owned()))
+            .chain(
+                Source::ALL
+                    .into_iter()
+                    .map(|s| (s.as_str().to_owned(), s.label().to_owned())),
+            )
+            .collect(),
+        today_hint: format!(
+            "Leave empty for today, {}",
+            together_core::people::uk_date(today)
+        ),
+    })
+}
+
+/// What a person can be connected to: the PCN's offers that are running or planned, its other
+/// listings that are published, and its active champions.
+async fn connection_targets(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<Vec<(String, String)>, AppError> {
+    use together_core::connections::Target;
+    let pcn = ctx.actor()?.pcn_id;
+    let store = state.store();
+    let mut targets = vec![(String::new(), "Choose one".to_owned())];
+    for o in store.offers(pcn).await? {
+        if matches!(
+            o.status,
+            together_core::offers::OfferStatus::Active
+                | together_core::offers::OfferStatus::Planned
+        ) {
+            targets.push((
+                Target::Service(o.id).key(),
+                format!("{} (our offer)", o.name),
+            ));
+        }
+    }
+    for l in store.listings(pcn, None).await? {
+        if l.published {
+            targets.push((
+                Target::Service(l.id).key(),
+                format!("{} ({})", l.name, l.organization),
+            ));
+        }
+    }
+    let audit = ctx.audit(state, "list_champions", "champion", None, Outcome::Allowed);
+    for c in store.champions(pcn, &audit).await? {
+        if c.stage == together_core::champions::Stage::Active {
+            targets.push((
+                Target::Champion(c.id).key(),
+                format!("{} {} (champion)", c.given_name, c.family_name),
+            ));
+        }
+    }
+    Ok(targets)
+}
+
+async fn make(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<ConnectionForm>,
+) -> Result<Response, AppError> {
+    let person = crate::pages::people::person_id(&id)?;
+    match crate::pages::people::decide(&state, &ctx, person, Action::MakeConnection).await? {
+        Some(together_core::Decision::Allow) => {}
+        None => return Err(AppError::NotFound),
+        Some(_) => {
+            denied(
+                &state,
+                &ctx,
+                "make_connection",
+                "person",
+                Some(person.to_string()),
+            )
+            .await;
+            return Err(AppError::NotFound);
+        }
+    }
+    let fail = |errors| {
+        crate::pages::people::show_with(&state, &ctx, person, Problem::of("connection", errors))
+    };
+    let new = match form.parse(state.now().date()) {
+        Ok(c) => c,
+        Err(errors) => return fail(errors).await,
+    };
+    let actor = ctx.actor()?;
+    let days = follow_up_days(
+        state
+            .store()
+            .setting(actor.pcn_id, FOLLOW_UPS_SETTING)
+            .await?
+            .as_deref(),
+    );
+    let audit = ctx.audit(
+        &state,
+        "make_connection",
+        "person",
+        Some(person.to_string()),
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .make_connection(actor.pcn_id, person, actor.user_id, &new, &days, &audit)
+        .await
+    {
+        Ok(c) => Ok(Redirect::to(&format!("/connections/{c}")).into_response()),
+        Err(StoreError::Refused(why)) => fail(one_error("to", why)).await,
+        Err(StoreError::NotFound(_)) => fail(one_error("to", "Choose one from the list")).await,
+        Err(e) => Err(e.into()),
+    }
+}
