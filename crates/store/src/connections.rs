@@ -234,6 +234,62 @@ macro_rules! impl_connection_store {
             Ok(())
         }
 
+        /// A register of `offer` on `on` marked these people (first name and initial): each
+        /// open connection to the offer of exactly one person with that label moves on by
+        /// itself — a first visit to "went along", a later one (a later day) to "keeps going".
+        /// Two connected people with the same label are left for a worker to move: a register
+        /// cannot tell them apart. Saving the same register again changes nothing.
+        async fn move_on_by_register(tx: &mut Tx<'_>, offer: together_core::ServiceId, on: time::Date, came: &[String], at: i64) -> Result<usize, $crate::StoreError> {
+            use sqlx::Row as _;
+            use together_core::connections::Status;
+            use $crate::queries::{iso_date, parse_iso_date, parsed};
+            let rows = sqlx::query(
+                "SELECT c.id, c.status, c.status_on, c.made_on, p.given_name, p.family_name FROM connection c JOIN person p ON p.id = c.person_id \
+                 WHERE c.service_id = $1 AND c.status <> 'ended' AND c.made_on <= $2",
+            )
+            .bind(offer.to_string())
+            .bind(iso_date(on))
+            .fetch_all(&mut **tx)
+            .await?;
+            let mut open = Vec::new();
+            for r in &rows {
+                let given: String = r.try_get("given_name")?;
+                let family: String = r.try_get("family_name")?;
+                let label = together_core::offers::register_label(&format!("{given} {family}")).unwrap_or(given);
+                let status: Status = parsed("status", &r.try_get::<String, _>("status")?)?;
+                let status_on = parse_iso_date(&r.try_get::<String, _>("status_on")?)?;
+                open.push((label, r.try_get::<String, _>("id")?, status, status_on));
+            }
+            let mut moved = 0;
+            for label in came {
+                let mut theirs = open.iter().filter(|(l, ..)| l == label);
+                let (Some((_, id, status, status_on)), None) = (theirs.next(), theirs.next()) else {
+                    continue;
+                };
+                let next = match status.after_a_visit() {
+                    Some(Status::KeepsGoing) if on <= *status_on => continue,
+                    Some(next) => next,
+                    None => continue,
+                };
+                sqlx::query("UPDATE connection SET status = $2, status_on = $3, updated_at = $4 WHERE id = $1")
+                    .bind(id)
+                    .bind(next.as_str())
+                    .bind(iso_date(on))
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("INSERT INTO connection_step (connection_id, status, on_date, note, recorded_by, recorded_at) VALUES ($1, $2, $3, 'Marked on the register', 'register', $4)")
+                    .bind(id)
+                    .bind(next.as_str())
+                    .bind(iso_date(on))
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                moved += 1;
+            }
+            Ok(moved)
+        }
+
         #[async_trait::async_trait]
         impl $crate::connections::ConnectionStore for $store {
             async fn make_connection(&self, pcn: together_core::PcnId, person: together_core::PersonId, made_by: together_core::UserId, c: &together_core::connections::NewConnection, follow_up_days: &[i64], audit: &$crate::NewAuditEvent) -> Result<together_core::ConnectionId, $crate::StoreError> {

@@ -1208,6 +1208,7 @@ macro_rules! impl_offer_store {
                 .bind($crate::queries::secs(audit.at))
                 .execute(&mut *tx)
                 .await?;
+                move_on_by_register(&mut tx, s.offer_id, s.on, &r.came, $crate::queries::secs(audit.at)).await?;
                 write_audit(&mut tx, &audit.about("register", session)).await?;
                 tx.commit().await?;
                 Ok(())
@@ -1235,14 +1236,37 @@ macro_rules! impl_offer_store {
             }
 
             async fn regulars(&self, pcn: together_core::PcnId, offer: together_core::ServiceId) -> Result<Vec<String>, $crate::StoreError> {
-                Ok(sqlx::query_scalar(
+                use sqlx::Row as _;
+                // The people connected to it and not yet keeping going first (a lead ticks
+                // them, and the connection moves on), if they agreed to champions seeing them;
+                // then those who have come before.
+                let mut labels: Vec<String> = Vec::new();
+                for r in sqlx::query(
+                    "SELECT p.given_name, p.family_name FROM connection c JOIN person p ON p.id = c.person_id \
+                     WHERE c.service_id = $1 AND c.pcn_id = $2 AND c.status IN ('suggested', 'contacted', 'went_along') \
+                     AND EXISTS (SELECT 1 FROM consent k WHERE k.person_id = p.id AND k.purpose = 'share_with_champions' AND k.withdrawn_at IS NULL) ORDER BY c.made_on, c.id",
+                )
+                .bind(offer.to_string())
+                .bind(pcn.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                {
+                    let given: String = r.try_get("given_name")?;
+                    let family: String = r.try_get("family_name")?;
+                    labels.push(together_core::offers::register_label(&format!("{given} {family}")).unwrap_or(given));
+                }
+                let before: Vec<String> = sqlx::query_scalar(
                     "SELECT m.label FROM register_mark m JOIN offer_session s ON s.id = m.session_id JOIN service v ON v.id = s.service_id \
                      WHERE s.service_id = $1 AND v.pcn_id = $2 GROUP BY m.label ORDER BY MAX(s.on_date) DESC, m.label LIMIT 200",
                 )
                 .bind(offer.to_string())
                 .bind(pcn.to_string())
                 .fetch_all(&self.pool)
-                .await?)
+                .await?;
+                labels.extend(before);
+                let mut seen = std::collections::HashSet::new();
+                labels.retain(|l| seen.insert(l.clone()));
+                Ok(labels)
             }
 
             async fn registers_of(&self, pcn: together_core::PcnId, offer: together_core::ServiceId) -> Result<Vec<(time::Date, Vec<String>, i64)>, $crate::StoreError> {

@@ -2950,3 +2950,103 @@ async fn a_connection_moves_on_is_followed_up_and_keeps_the_person_on_a_caseload
         Err(StoreError::NotFound("connection"))
     ));
 }
+
+on_both!(a_register_mark_moves_a_connection_on_by_itself);
+async fn a_register_mark_moves_a_connection_on_by_itself(store: DynStore) {
+    use together_core::connections::{NewConnection, Source, Status, Target};
+    use together_core::offers::{NewRegister, SessionForm};
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let (_, florence) = a_person(
+        &store,
+        pcn,
+        "Florence",
+        &[ConsentPurpose::ShareWithChampions],
+    )
+    .await;
+    let lead = an_active_champion(&store, pcn, "Dave", true).await;
+    let (offer, _) = a_monitor_to_lend(&store, pcn, lead, "BP-9").await;
+    let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
+    let a = audit(pcn, "connection");
+    let made_on = NOW.date() - Duration::days(14);
+    let id = store
+        .make_connection(
+            pcn,
+            florence,
+            lena,
+            &NewConnection {
+                to: Target::Service(offer),
+                source: Source::CohortInvitation,
+                made_on,
+                note: String::new(),
+            },
+            &[14],
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.regulars(pcn, offer).await.unwrap(),
+        ["Florence A."],
+        "the lead sees who is expected, to tick"
+    );
+    let session_on = |days_ago: i64| SessionForm {
+        on: (NOW.date() - Duration::days(days_ago)).to_string(),
+        opens_at: "10:00".into(),
+        closes_at: "11:00".into(),
+        ..Default::default()
+    };
+    let mut sessions = Vec::new();
+    for days_ago in [7, 0] {
+        let form = session_on(days_ago).parse(made_on).unwrap();
+        sessions.push(
+            store
+                .add_offer_session(pcn, offer, &form, &a)
+                .await
+                .unwrap(),
+        );
+    }
+    let came = NewRegister {
+        came: vec!["Florence A.".into(), "Bill T.".into()],
+        others: 2,
+    };
+    let status = || {
+        let store = store.clone();
+        async move {
+            store
+                .connection(pcn, id, &audit(pcn, "connection"))
+                .await
+                .unwrap()
+        }
+    };
+    store
+        .save_register(pcn, sessions[0], Some(lead), &came, &a)
+        .await
+        .unwrap();
+    let first = status().await;
+    assert_eq!(first.connection.status, Status::WentAlong);
+    assert_eq!(first.connection.status_on, NOW.date() - Duration::days(7));
+    assert_eq!(first.steps.last().unwrap().recorded_by, "register");
+    // The same register again (a phone resending it) changes nothing.
+    store
+        .save_register(pcn, sessions[0], Some(lead), &came, &a)
+        .await
+        .unwrap();
+    assert_eq!(status().await.steps.len(), 2);
+    // Coming again on a later day: she keeps going.
+    store
+        .save_register(pcn, sessions[1], Some(lead), &came, &a)
+        .await
+        .unwrap();
+    assert_eq!(status().await.connection.status, Status::KeepsGoing);
+    assert!(
+        store
+            .regulars(pcn, offer)
+            .await
+            .unwrap()
+            .contains(&"Florence A.".to_owned()),
+        "she is among those who came before"
+    );
+}

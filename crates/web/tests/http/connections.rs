@@ -191,10 +191,7 @@ async fn a_link_worker_connects_someone_follows_it_up_and_nobody_else_reaches_it
         );
     }
     let mut champion = app.signed_in(Role::Champion).await;
-    assert_eq!(
-        champion.get(connection).await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(champion.get(connection).await.status, StatusCode::NOT_FOUND);
     let mine = champion.get("/connections").await;
     assert!(mine.body.contains("My connections") && !mine.body.contains("Florence"));
     assert_eq!(
