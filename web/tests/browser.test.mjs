@@ -68,11 +68,11 @@ async function navLinks (page) {
 }
 
 const expectedNav = {
-  pcn_admin: ['/', '/insight', '/people', '/champions', '/offers', '/listings', '/equipment', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
-  clinician: ['/', '/insight', '/people', '/offers', '/safeguarding', '/safeguarding/raise', '/pcn', '/account'],
-  link_worker: ['/', '/people', '/offers', '/safeguarding/raise', '/pcn', '/account'],
+  pcn_admin: ['/', '/insight', '/people', '/champions', '/offers', '/connections', '/listings', '/equipment', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
+  clinician: ['/', '/insight', '/people', '/offers', '/connections', '/safeguarding', '/safeguarding/raise', '/pcn', '/account'],
+  link_worker: ['/', '/people', '/offers', '/connections', '/safeguarding/raise', '/pcn', '/account'],
   analyst: ['/', '/insight', '/offers', '/safeguarding/raise', '/pcn', '/account'],
-  champion: ['/', '/champions/me', '/champions/me/hours', '/offers', '/sessions/rota', '/safeguarding/raise', '/pcn', '/account'],
+  champion: ['/', '/champions/me', '/champions/me/hours', '/offers', '/sessions/rota', '/connections', '/safeguarding/raise', '/pcn', '/account'],
   partner: ['/', '/offers', '/partners/mine', '/partners/mine/listings', '/safeguarding/raise', '/pcn', '/account']
 }
 

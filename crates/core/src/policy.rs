@@ -174,8 +174,10 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (ViewOffers, Resource::Pcn(_)) => true,
         (TakeRotaPlaces | HandleLoans, Resource::Pcn(_)) => actor.role == Champion,
         (ManageEquipment, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        // Someone who looks after the person: their practice's clinician, a link worker with
+        // them on their caseload, the coordinator.
         (
-            LendEquipment,
+            LendEquipment | MakeConnection,
             Resource::Person {
                 practice_id,
                 on_caseload,
@@ -193,19 +195,6 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (ViewConnections, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker | Champion)
         }
-        (
-            MakeConnection,
-            Resource::Person {
-                practice_id,
-                on_caseload,
-                ..
-            },
-        ) => match actor.role {
-            PcnAdmin => true,
-            Clinician => actor.practice_id == Some(*practice_id),
-            LinkWorker => *on_caseload,
-            Champion | Analyst | Partner => false,
-        },
         (
             KeepConnection,
             Resource::Connection {
