@@ -58,14 +58,14 @@ fn status_tag(c: &Connection) -> (String, &'static str) {
     (c.status.label().to_owned(), colour)
 }
 
-fn row(c: &Connection, today: time::Date) -> Row {
+fn row(c: &Connection) -> Row {
     Row {
         href: format!("/connections/{}", c.id),
         person: c.person_label.clone(),
         to: c.to_name.clone(),
         status: status_tag(c),
         next: c.next_follow_up.map(|d| date(&d)).unwrap_or_default(),
-        missed: c.missed > 0 || c.next_follow_up.is_some_and(|d| is_missed(d, false, today)),
+        missed: c.missed > 0,
         made: date(&c.made_on),
         by: c.made_by_name.clone(),
     }
@@ -139,7 +139,7 @@ async fn list(
         .store()
         .connections(actor.pcn_id, &filter, today, &audit)
         .await?;
-    let rows: Vec<Row> = found.iter().map(|c| row(c, today)).collect();
+    let rows: Vec<Row> = found.iter().map(row).collect();
     let page = ListPage {
         layout: Layout::new(
             &state,
@@ -464,7 +464,7 @@ pub(crate) async fn person_connections(
         Vec::new()
     };
     Ok(PersonConnections {
-        rows: found.iter().map(|c| row(c, today)).collect(),
+        rows: found.iter().map(row).collect(),
         can_connect,
         targets,
         sources: std::iter::once((String::new(), "Choose one".to_owned()))
