@@ -169,7 +169,7 @@ macro_rules! impl_connection_store {
                 id: parsed("connection id", &r.try_get::<String, _>("id")?)?,
                 person_id: parsed("person id", &r.try_get::<String, _>("person_id")?)?,
                 practice_id: parsed("practice id", &r.try_get::<String, _>("practice_id")?)?,
-                person_label: together_core::offers::register_label(&format!("{given} {family}")).unwrap_or(given),
+                person_label: $crate::queries::person_label(given, &family),
                 to_name: r.try_get::<Option<String>, _>("to_name")?.unwrap_or_default(),
                 to,
                 made_by: parsed("user id", &r.try_get::<String, _>("made_by")?)?,
@@ -234,6 +234,34 @@ macro_rules! impl_connection_store {
             Ok(())
         }
 
+        /// Keeps one step of a connection with its day and who recorded it.
+        async fn insert_step(tx: &mut Tx<'_>, id: &str, step: &together_core::connections::NewStep, by: &str, at: i64) -> Result<(), $crate::StoreError> {
+            sqlx::query("INSERT INTO connection_step (connection_id, status, on_date, end_reason, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(id)
+                .bind(step.status.as_str())
+                .bind($crate::queries::iso_date(step.on))
+                .bind(step.reason.map(|r| r.as_str()))
+                .bind(&step.note)
+                .bind(by)
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        /// Moves a connection to `step` (already checked by the caller) and keeps the step.
+        async fn move_to(tx: &mut Tx<'_>, id: &str, step: &together_core::connections::NewStep, by: &str, at: i64) -> Result<(), $crate::StoreError> {
+            sqlx::query("UPDATE connection SET status = $2, status_on = $3, end_reason = $4, updated_at = $5 WHERE id = $1")
+                .bind(id)
+                .bind(step.status.as_str())
+                .bind($crate::queries::iso_date(step.on))
+                .bind(step.reason.map(|r| r.as_str()))
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
+            insert_step(tx, id, step, by, at).await
+        }
+
         /// A register of `offer` on `on` marked these people (first name and initial): each
         /// open connection to the offer of exactly one person with that label moves on by
         /// itself — a first visit to "went along", a later one (a later day) to "keeps going".
@@ -255,7 +283,7 @@ macro_rules! impl_connection_store {
             for r in &rows {
                 let given: String = r.try_get("given_name")?;
                 let family: String = r.try_get("family_name")?;
-                let label = together_core::offers::register_label(&format!("{given} {family}")).unwrap_or(given);
+                let label = $crate::queries::person_label(given, &family);
                 let status: Status = parsed("status", &r.try_get::<String, _>("status")?)?;
                 let status_on = parse_iso_date(&r.try_get::<String, _>("status_on")?)?;
                 open.push((label, r.try_get::<String, _>("id")?, status, status_on));
@@ -271,20 +299,13 @@ macro_rules! impl_connection_store {
                     Some(next) => next,
                     None => continue,
                 };
-                sqlx::query("UPDATE connection SET status = $2, status_on = $3, updated_at = $4 WHERE id = $1")
-                    .bind(id)
-                    .bind(next.as_str())
-                    .bind(iso_date(on))
-                    .bind(at)
-                    .execute(&mut **tx)
-                    .await?;
-                sqlx::query("INSERT INTO connection_step (connection_id, status, on_date, note, recorded_by, recorded_at) VALUES ($1, $2, $3, 'Marked on the register', 'register', $4)")
-                    .bind(id)
-                    .bind(next.as_str())
-                    .bind(iso_date(on))
-                    .bind(at)
-                    .execute(&mut **tx)
-                    .await?;
+                let step = together_core::connections::NewStep {
+                    status: next,
+                    on,
+                    reason: None,
+                    note: "Marked on the register".into(),
+                };
+                move_to(tx, id, &step, "register", at).await?;
                 moved += 1;
             }
             Ok(moved)
@@ -364,13 +385,13 @@ macro_rules! impl_connection_store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("INSERT INTO connection_step (connection_id, status, on_date, note, recorded_by, recorded_at) VALUES ($1, 'suggested', $2, '', $3, $4)")
-                    .bind(id.to_string())
-                    .bind(iso_date(c.made_on))
-                    .bind(&audit.actor)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                let suggested = together_core::connections::NewStep {
+                    status: together_core::connections::Status::Suggested,
+                    on: c.made_on,
+                    reason: None,
+                    note: String::new(),
+                };
+                insert_step(&mut tx, &id.to_string(), &suggested, &audit.actor, now).await?;
                 for due in together_core::connections::follow_ups_due(c.made_on, follow_up_days) {
                     sqlx::query("INSERT INTO follow_up (id, connection_id, due_on) VALUES ($1, $2, $3)")
                         .bind(together_core::FollowUpId::new().to_string())
@@ -402,7 +423,7 @@ macro_rules! impl_connection_store {
             async fn move_connection(&self, pcn: together_core::PcnId, id: together_core::ConnectionId, step: &together_core::connections::NewStep, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
                 use sqlx::Row as _;
                 use together_core::connections::Status;
-                use $crate::queries::{iso_date, parse_iso_date, parsed, secs};
+                use $crate::queries::{parse_iso_date, parsed, secs};
                 let mut tx = begin(&self.pool).await?;
                 let Some(r) = sqlx::query("SELECT status, made_on, person_id, made_by FROM connection WHERE id = $1 AND pcn_id = $2")
                     .bind(id.to_string())
@@ -424,24 +445,7 @@ macro_rules! impl_connection_store {
                     return Err($crate::StoreError::Refused("An ending says why, and only an ending".into()));
                 }
                 let at = secs(audit.at);
-                sqlx::query("UPDATE connection SET status = $2, status_on = $3, end_reason = $4, updated_at = $5 WHERE id = $1")
-                    .bind(id.to_string())
-                    .bind(step.status.as_str())
-                    .bind(iso_date(step.on))
-                    .bind(step.reason.map(|r| r.as_str()))
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("INSERT INTO connection_step (connection_id, status, on_date, end_reason, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(id.to_string())
-                    .bind(step.status.as_str())
-                    .bind(iso_date(step.on))
-                    .bind(step.reason.map(|r| r.as_str()))
-                    .bind(&step.note)
-                    .bind(&audit.actor)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
+                move_to(&mut tx, &id.to_string(), step, &audit.actor, at).await?;
                 if step.status == Status::Ended {
                     let person: String = r.try_get("person_id")?;
                     let maker: String = r.try_get("made_by")?;

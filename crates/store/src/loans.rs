@@ -249,7 +249,7 @@ macro_rules! impl_loan_store {
                 item_name: r.try_get("item_name")?,
                 serial: r.try_get("serial")?,
                 person_id: parsed("person id", &r.try_get::<String, _>("person_id")?)?,
-                person_label: together_core::offers::register_label(&format!("{given} {family}")).unwrap_or(given),
+                person_label: $crate::queries::person_label(given, &family),
                 reach: if shared {
                     r.try_get::<Option<String>, _>("phone")?.or(r.try_get::<Option<String>, _>("email")?)
                 } else {

@@ -1253,7 +1253,7 @@ macro_rules! impl_offer_store {
                 {
                     let given: String = r.try_get("given_name")?;
                     let family: String = r.try_get("family_name")?;
-                    labels.push(together_core::offers::register_label(&format!("{given} {family}")).unwrap_or(given));
+                    labels.push($crate::queries::person_label(given, &family));
                 }
                 let before: Vec<String> = sqlx::query_scalar(
                     "SELECT m.label FROM register_mark m JOIN offer_session s ON s.id = m.session_id JOIN service v ON v.id = s.service_id \

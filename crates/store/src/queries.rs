@@ -37,6 +37,11 @@ pub(crate) fn parse_iso_date(s: &str) -> Result<time::Date, StoreError> {
     time::Date::parse(s, f).map_err(|_| StoreError::Corrupt(format!("date '{s}' cannot be read")))
 }
 
+/// A person as a champion or a register sees them: first name and initial ("Florence A.").
+pub(crate) fn person_label(given: String, family: &str) -> String {
+    together_core::offers::register_label(&format!("{given} {family}")).unwrap_or(given)
+}
+
 /// Escapes `%`, `_` and `\` so that a search term is matched literally inside LIKE.
 pub(crate) fn like_pattern(q: &str) -> String {
     let mut s = String::from("%");

@@ -454,10 +454,7 @@ pub(crate) async fn person_connections(
             &audit,
         )
         .await?;
-    let can_connect = matches!(
-        crate::pages::people::decide(state, ctx, person, Action::MakeConnection).await?,
-        Some(together_core::Decision::Allow)
-    );
+    let can_connect = crate::pages::people::may(state, ctx, person, Action::MakeConnection).await?;
     let targets = if can_connect {
         connection_targets(state, ctx).await?
     } else {

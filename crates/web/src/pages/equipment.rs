@@ -7,6 +7,7 @@ use crate::context::{denied, Ctx};
 use crate::error::AppError;
 use crate::layout::{date, form_status, one_error, Layout, Problem};
 use crate::pages::champions::own_record;
+use crate::pages::people::may;
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 use askama::Template;
@@ -17,7 +18,7 @@ use together_core::loans::{
     average, home_threshold, CleaningForm, ItemForm, LoanForm, ReturnForm, CONDITIONS,
     DEFAULT_LOAN_DAYS, ITEM_KINDS,
 };
-use together_core::{authorize, Action, Decision, ItemId, LoanId, PersonId, Resource};
+use together_core::{authorize, Action, ItemId, LoanId, PersonId, Resource};
 use together_store::loans::{Item, Loan, LoanFilter};
 use together_store::{Outcome, StoreError};
 
@@ -549,10 +550,6 @@ pub(crate) struct ReadingRow {
 }
 
 /// How the policy answers this actor about this person for `action`.
-async fn may(state: &AppState, ctx: &Ctx, id: PersonId, action: Action) -> Result<bool, AppError> {
-    Ok(crate::pages::people::decide(state, ctx, id, action).await? == Some(Decision::Allow))
-}
-
 pub(crate) async fn person_equipment(
     state: &AppState,
     ctx: &Ctx,

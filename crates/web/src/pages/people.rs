@@ -230,6 +230,16 @@ pub(crate) async fn decide(
     Ok(Some(authorize(actor, action, &resource)))
 }
 
+/// Whether the actor may do `action` to this person outright (no reason asked).
+pub(crate) async fn may(
+    state: &AppState,
+    ctx: &Ctx,
+    id: PersonId,
+    action: Action,
+) -> Result<bool, AppError> {
+    Ok(decide(state, ctx, id, action).await? == Some(Decision::Allow))
+}
+
 pub(crate) fn person_id(id: &str) -> Result<PersonId, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
