@@ -355,6 +355,72 @@ impl ConnectionForm {
     }
 }
 
+/// The text of a champion's quick form: someone they met (at an offer, a stall, on the street)
+/// and what they are connecting them to, on a phone, in one go.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SomeoneNewForm {
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: String,
+    pub practice_id: String,
+    pub contact_preference: String,
+    pub phone: String,
+    pub email: String,
+    /// As [`ConnectionForm::to`].
+    pub to: String,
+    pub source: String,
+    pub note: String,
+    /// `yes` when the person agreed to the team contacting them and to the champion knowing
+    /// their first name and how to reach them.
+    pub agreed: String,
+}
+
+impl SomeoneNewForm {
+    /// The person and the connection, made today; every problem at once. Without the person's
+    /// agreement nothing can be recorded: a champion keeps no one's details unasked.
+    pub fn parse(
+        &self,
+        now: time::OffsetDateTime,
+    ) -> Result<(crate::people::NewPerson, NewConnection), Vec<FieldError>> {
+        let person = crate::people::PersonForm {
+            given_name: self.given_name.clone(),
+            family_name: self.family_name.clone(),
+            date_of_birth: self.date_of_birth.clone(),
+            practice_id: self.practice_id.clone(),
+            contact_preference: self.contact_preference.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            nhs_number: String::new(),
+        }
+        .parse(now);
+        let connection = ConnectionForm {
+            to: self.to.clone(),
+            source: self.source.clone(),
+            made_on: String::new(),
+            note: self.note.clone(),
+        }
+        .parse(now.date());
+        let mut errors = Vec::new();
+        if let Err(e) = &person {
+            errors.extend(e.iter().cloned());
+        }
+        if let Err(e) = &connection {
+            errors.extend(e.iter().cloned());
+        }
+        if self.agreed != "yes" {
+            errors.push(FieldError {
+                field: "agreed",
+                message: "Ask them first: a connection is recorded only when they agree".into(),
+            });
+        }
+        match (person, connection) {
+            (Ok(p), Ok(c)) if errors.is_empty() => Ok((p, c)),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// The text of a step's form: the connection moved on (or ended) on a day.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -551,6 +617,45 @@ mod tests {
             "due today is not missed"
         );
         assert!(!is_missed(date!(2026 - 11 - 30), true, TODAY));
+    }
+
+    #[test]
+    fn a_champion_records_someone_new_only_with_their_agreement() {
+        let now = time::macros::datetime!(2026-12-01 10:00 UTC);
+        let offer = crate::ServiceId::new();
+        let practice = crate::PracticeId::new();
+        let form = SomeoneNewForm {
+            given_name: "Florence".into(),
+            family_name: "Ashworth".into(),
+            date_of_birth: "27/3/1933".into(),
+            practice_id: practice.to_string(),
+            contact_preference: "phone".into(),
+            phone: "07700 900982".into(),
+            to: Target::Service(offer).key(),
+            source: "community_event".into(),
+            agreed: "yes".into(),
+            ..SomeoneNewForm::default()
+        };
+        let (person, connection) = form.parse(now).unwrap();
+        assert_eq!(
+            (person.given_name.as_str(), person.practice_id),
+            ("Florence", practice)
+        );
+        assert_eq!(person.nhs_number, None, "a champion never asks for it");
+        assert_eq!(
+            (connection.to, connection.source, connection.made_on),
+            (Target::Service(offer), Source::CommunityEvent, TODAY)
+        );
+        let errors = SomeoneNewForm {
+            agreed: String::new(),
+            phone: String::new(),
+            to: String::new(),
+            ..form
+        }
+        .parse(now)
+        .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["phone", "to", "agreed"], "{errors:?}");
     }
 
     #[test]

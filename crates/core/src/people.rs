@@ -151,6 +151,26 @@ pub fn email(v: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     email
 }
 
+/// How to reach someone, in one line a champion or worker can act on ("Phone call: 07700 900
+/// 982"); the number or address their preference needs, when it is known.
+pub fn how_to_reach(
+    preference: ContactPreference,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> String {
+    let detail = match preference {
+        ContactPreference::Phone | ContactPreference::Text => phone,
+        ContactPreference::Email => email,
+        ContactPreference::Letter | ContactPreference::InPerson => None,
+    };
+    let known = |d: Option<&str>| d.filter(|d| !d.trim().is_empty()).map(str::to_owned);
+    match (known(detail), known(phone).or(known(email))) {
+        (Some(d), _) => format!("{}: {d}", preference.label()),
+        (None, Some(other)) => format!("{}; or {other}", preference.label()),
+        (None, None) => preference.label().to_owned(),
+    }
+}
+
 /// A date as people type it in the UK ("15/12/2026"), for examples in messages.
 pub fn uk_date(d: Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year())
@@ -380,6 +400,25 @@ mod tests {
             email: String::new(),
             nhs_number: "999 000 0018".into(),
         }
+    }
+
+    #[test]
+    fn how_to_reach_someone_names_what_their_preference_needs() {
+        use ContactPreference::*;
+        let phone = Some("07700 900982");
+        assert_eq!(
+            how_to_reach(Text, phone, None),
+            "Text message: 07700 900982"
+        );
+        assert_eq!(
+            how_to_reach(Email, phone, Some("f@example.com")),
+            "Email: f@example.com"
+        );
+        assert_eq!(how_to_reach(Letter, phone, None), "Letter; or 07700 900982");
+        assert_eq!(
+            how_to_reach(InPerson, None, Some(" ")),
+            "In person, at the practice or a group"
+        );
     }
 
     #[test]

@@ -95,8 +95,16 @@ pub enum Action {
     /// (their practice's clinician, a link worker with them on their caseload, the coordinator).
     MakeConnection,
     /// See one connection and keep it up to date (move it on, record its follow-ups): whoever
-    /// made it, a clinician of the person's practice, the coordinator.
+    /// made it (a champion only while the person agrees to champions knowing them), a
+    /// clinician of the person's practice, a link worker with the person on their caseload or
+    /// when a champion made it (link workers follow up champions' connections), the coordinator.
     KeepConnection,
+    /// Record a connection for someone new, met at an offer or in the community: a champion,
+    /// who then sees only what the connection needs.
+    ConnectSomeoneNew,
+    /// Take on the person of a champion's connection: a link worker, who then has them on
+    /// their caseload.
+    TakeOnPerson,
 }
 
 /// What the action is about, with the facts the policy needs and nothing more.
@@ -116,6 +124,12 @@ pub enum Resource {
         practice_id: PracticeId,
         /// The actor made it.
         made_by_actor: bool,
+        /// The actor has the person on their caseload.
+        on_caseload: bool,
+        /// A champion made it (an informal connection that link workers follow up).
+        made_by_champion: bool,
+        /// The person agrees to champions knowing their first name and how to reach them.
+        shared_with_champions: bool,
     },
     /// A person's record.
     Person {
@@ -200,14 +214,27 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             Resource::Connection {
                 practice_id,
                 made_by_actor,
+                on_caseload,
+                made_by_champion,
+                shared_with_champions,
                 ..
             },
         ) => match actor.role {
             PcnAdmin => true,
             Clinician => *made_by_actor || actor.practice_id == Some(*practice_id),
-            LinkWorker | Champion => *made_by_actor,
+            LinkWorker => *made_by_actor || *on_caseload || *made_by_champion,
+            Champion => *made_by_actor && *shared_with_champions,
             Analyst | Partner => false,
         },
+        (
+            TakeOnPerson,
+            Resource::Connection {
+                on_caseload,
+                made_by_champion,
+                ..
+            },
+        ) => actor.role == LinkWorker && *made_by_champion && !*on_caseload,
+        (ConnectSomeoneNew, Resource::Pcn(_)) => actor.role == Champion,
         (TakeRegisters, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Champion),
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
@@ -273,6 +300,9 @@ mod tests {
             pcn_id: PcnId::from(uuid::Uuid::nil()),
             practice_id: practice,
             made_by_actor,
+            on_caseload: false,
+            made_by_champion: false,
+            shared_with_champions: true,
         };
         let keep = |role, at, mine| {
             authorize(&actor(role, at), Action::KeepConnection, &connection(mine)).is_allowed()
@@ -290,6 +320,9 @@ mod tests {
             pcn_id: PcnId::new(),
             practice_id: practice,
             made_by_actor: true,
+            on_caseload: true,
+            made_by_champion: true,
+            shared_with_champions: true,
         };
         assert!(!authorize(
             &actor(Role::PcnAdmin, None),
@@ -315,6 +348,79 @@ mod tests {
         assert!(!make(Role::Clinician, Some(other), false));
         assert!(!make(Role::Champion, None, true));
         assert!(!make(Role::Analyst, None, true));
+    }
+
+    #[test]
+    fn champions_connections_are_followed_up_by_link_workers_and_hidden_when_consent_goes() {
+        let practice = PracticeId::new();
+        let connection = |mine, caseload, by_champion, shared| Resource::Connection {
+            pcn_id: PcnId::from(uuid::Uuid::nil()),
+            practice_id: practice,
+            made_by_actor: mine,
+            on_caseload: caseload,
+            made_by_champion: by_champion,
+            shared_with_champions: shared,
+        };
+        let may =
+            |role, action, r: &Resource| authorize(&actor(role, None), action, r).is_allowed();
+        let keep = Action::KeepConnection;
+        // The champion's own, while the person agrees; not once they withdraw.
+        assert!(may(
+            Role::Champion,
+            keep,
+            &connection(true, true, true, true)
+        ));
+        assert!(!may(
+            Role::Champion,
+            keep,
+            &connection(true, true, true, false)
+        ));
+        // Any link worker follows up a champion's connection, and may take the person on.
+        assert!(may(
+            Role::LinkWorker,
+            keep,
+            &connection(false, false, true, false)
+        ));
+        let waiting = connection(false, false, true, true);
+        assert!(may(Role::LinkWorker, Action::TakeOnPerson, &waiting));
+        assert!(
+            !may(
+                Role::LinkWorker,
+                Action::TakeOnPerson,
+                &connection(false, true, true, true)
+            ),
+            "already theirs"
+        );
+        assert!(
+            !may(
+                Role::LinkWorker,
+                Action::TakeOnPerson,
+                &connection(false, false, false, true)
+            ),
+            "a colleague's"
+        );
+        assert!(!may(Role::PcnAdmin, Action::TakeOnPerson, &waiting));
+        assert!(!may(Role::Champion, Action::TakeOnPerson, &waiting));
+        // A link worker sees what others connected for the people on their caseload, not
+        // another worker's connection of someone else.
+        assert!(may(
+            Role::LinkWorker,
+            keep,
+            &connection(false, true, false, true)
+        ));
+        assert!(!may(
+            Role::LinkWorker,
+            keep,
+            &connection(false, false, false, true)
+        ));
+        // Only a champion records a connection for someone new from the quick form.
+        for role in Role::ALL {
+            let pcn = Resource::Pcn(PcnId::from(uuid::Uuid::nil()));
+            assert_eq!(
+                may(role, Action::ConnectSomeoneNew, &pcn),
+                role == Role::Champion
+            );
+        }
     }
 
     #[test]

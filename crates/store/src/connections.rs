@@ -36,6 +36,23 @@ pub struct Connection {
     pub next_follow_up: Option<Date>,
     /// Follow-ups not done by their day (on an open connection).
     pub missed: i64,
+    /// How to reach the person ("Phone call: 07700 900982"), for whoever follows it up.
+    pub reach: String,
+    /// The person agrees to champions knowing their first name and how to reach them.
+    pub shared_with_champions: bool,
+}
+
+/// The facts the policy needs about a connection and the actor asking, read without reading
+/// the connection itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionScope {
+    pub practice_id: together_core::PracticeId,
+    pub made_by: UserId,
+    /// A champion made it.
+    pub made_by_champion: bool,
+    /// The actor has the person on their caseload.
+    pub on_caseload: bool,
+    pub shared_with_champions: bool,
 }
 
 /// One step a connection took.
@@ -68,8 +85,13 @@ pub struct ConnectionRecord {
 /// Which connections a list shows; every part optional.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionFilter {
-    /// Only those this user made (a champion's "my connections", a worker's caseload).
+    /// Only those this user made (a champion's "my connections").
     pub made_by: Option<UserId>,
+    /// What this link worker follows up: the connections they made, those of the people on
+    /// their caseload, and every champion's.
+    pub followed_up_by: Option<UserId>,
+    /// Only people who agree to champions knowing them (what a champion's list may show).
+    pub shared_only: bool,
     pub person: Option<PersonId>,
     /// Only people registered at this practice (a clinician's view).
     pub practice: Option<together_core::PracticeId>,
@@ -110,13 +132,37 @@ pub trait ConnectionStore {
         done: &DoneFollowUp,
         audit: &NewAuditEvent,
     ) -> Result<ConnectionId, StoreError>;
-    /// The facts the policy needs about a connection (the person's practice, who made it),
-    /// without reading or auditing it.
+    /// The facts the policy needs about a connection and `actor`, without reading or auditing
+    /// the connection.
     async fn connection_scope(
         &self,
         pcn: PcnId,
         id: ConnectionId,
-    ) -> Result<Option<(together_core::PracticeId, UserId)>, StoreError>;
+        actor: UserId,
+    ) -> Result<Option<ConnectionScope>, StoreError>;
+    /// A champion's connection for someone new, met at an offer or in the community: the
+    /// person (with the verbal consent they gave the champion to be contacted by the team and
+    /// for the champion to know them) and the connection, in one transaction. Always a new
+    /// record: a champion is never told whether the PCN knows someone already; duplicates are
+    /// for the coordinator to merge.
+    async fn connect_someone_new(
+        &self,
+        pcn: PcnId,
+        person: &together_core::people::NewPerson,
+        made_by: UserId,
+        c: &NewConnection,
+        follow_up_days: &[i64],
+        audit: &NewAuditEvent,
+    ) -> Result<(PersonId, ConnectionId), StoreError>;
+    /// Puts the person of a connection on `user`'s caseload (a link worker taking on someone a
+    /// champion connected).
+    async fn take_on(
+        &self,
+        pcn: PcnId,
+        id: ConnectionId,
+        user: UserId,
+        audit: &NewAuditEvent,
+    ) -> Result<PersonId, StoreError>;
     /// One connection whole; audited.
     async fn connection(
         &self,
@@ -143,7 +189,9 @@ macro_rules! impl_connection_store {
              COALESCE(s.name, ch.given_name || ' ' || ch.family_name, b.given_name || ' ' || b.family_name) AS to_name, \
              c.made_by, u.display_name AS made_by_name, c.source, c.status, c.status_on, c.end_reason, c.made_on, c.note, \
              (SELECT MIN(f.due_on) FROM follow_up f WHERE f.connection_id = c.id AND f.done_on IS NULL) AS next_follow_up, \
-             (SELECT COUNT(*) FROM follow_up f WHERE f.connection_id = c.id AND f.done_on IS NULL AND f.due_on < $2) AS missed \
+             (SELECT COUNT(*) FROM follow_up f WHERE f.connection_id = c.id AND f.done_on IS NULL AND f.due_on < $2) AS missed, \
+             p.contact_preference, p.phone, p.email, \
+             EXISTS (SELECT 1 FROM consent k WHERE k.person_id = c.person_id AND k.purpose = 'share_with_champions' AND k.withdrawn_at IS NULL) AS shared \
              FROM connection c JOIN person p ON p.id = c.person_id JOIN app_user u ON u.id = c.made_by \
              LEFT JOIN service s ON s.id = c.service_id LEFT JOIN champion ch ON ch.id = c.champion_id LEFT JOIN person b ON b.id = c.buddy_id";
 
@@ -186,6 +234,12 @@ macro_rules! impl_connection_store {
                     None
                 },
                 missed: if open { r.try_get("missed")? } else { 0 },
+                reach: together_core::people::how_to_reach(
+                    parsed("contact preference", &r.try_get::<String, _>("contact_preference")?)?,
+                    r.try_get::<Option<String>, _>("phone")?.as_deref(),
+                    r.try_get::<Option<String>, _>("email")?.as_deref(),
+                ),
+                shared_with_champions: r.try_get("shared")?,
             })
         }
 
@@ -196,6 +250,8 @@ macro_rules! impl_connection_store {
                 "{CONNECTION_SELECT} WHERE c.pcn_id = $1 AND ($3 IS NULL OR c.id = $3) AND ($4 IS NULL OR c.made_by = $4) AND ($5 IS NULL OR c.person_id = $5) \
                  AND ($6 IS NULL OR p.practice_id = $6) AND ($7 IS NULL OR c.status = $7) AND ($8 = 0 OR c.status <> 'ended') \
                  AND ($9 IS NULL OR (c.status <> 'ended' AND EXISTS (SELECT 1 FROM follow_up f WHERE f.connection_id = c.id AND f.done_on IS NULL AND f.due_on <= $9))) \
+                 AND ($10 IS NULL OR c.made_by = $10 OR EXISTS (SELECT 1 FROM caseload k WHERE k.person_id = c.person_id AND k.user_id = $10 AND k.closed_at IS NULL) \
+                      OR EXISTS (SELECT 1 FROM role_assignment r WHERE r.user_id = c.made_by AND r.role = 'champion')) \
                  ORDER BY c.made_on DESC, c.id LIMIT 1000"
             ))
             .bind(pcn.to_string())
@@ -207,12 +263,14 @@ macro_rules! impl_connection_store {
             .bind(f.status.map(|s| s.as_str()))
             .bind(i64::from(f.open_only))
             .bind(f.due_by.map(iso_date))
+            .bind(f.followed_up_by.map(|i| i.to_string()))
             .fetch_all(&mut **tx)
             .await?
             .iter()
             .map(connection_row)
             .collect::<Result<Vec<_>, _>>()
             .map(|mut found| {
+                found.retain(|c| c.shared_with_champions || !f.shared_only);
                 // Open ones first, the soonest follow-up first (none last), then the newest.
                 found.sort_by_key(|c| (!c.status.is_open(), c.next_follow_up.is_none(), c.next_follow_up, std::cmp::Reverse(c.made_on)));
                 found
@@ -311,113 +369,152 @@ macro_rules! impl_connection_store {
             Ok(moved)
         }
 
+        /// Makes a connection inside `tx` (the checks, its first step and its follow-ups) and puts
+        /// the person on the maker's caseload; the caller audits and commits.
+        #[allow(clippy::too_many_arguments)]
+        async fn connect_in(tx: &mut Tx<'_>, pcn: together_core::PcnId, person: together_core::PersonId, made_by: together_core::UserId, c: &together_core::connections::NewConnection, follow_up_days: &[i64], now: i64, by: &str) -> Result<together_core::ConnectionId, $crate::StoreError> {
+            use together_core::connections::Target;
+            use $crate::queries::iso_date;
+            let found: Option<String> = sqlx::query_scalar("SELECT id FROM person WHERE id = $1 AND pcn_id = $2")
+                .bind(person.to_string())
+                .bind(pcn.to_string())
+                .fetch_optional(&mut **tx)
+                .await?;
+            if found.is_none() {
+                return Err($crate::StoreError::NotFound("person"));
+            }
+            let (service, champion, buddy) = match c.to {
+                Target::Service(s) => {
+                    // An offer of this PCN, or anything published in the directory.
+                    let ok: Option<String> = sqlx::query_scalar("SELECT id FROM service WHERE id = $1 AND (pcn_id = $2 OR published)")
+                        .bind(s.to_string())
+                        .bind(pcn.to_string())
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    if ok.is_none() {
+                        return Err($crate::StoreError::NotFound("service"));
+                    }
+                    (Some(s.to_string()), None, None)
+                }
+                Target::Champion(ch) => {
+                    let status: Option<String> = sqlx::query_scalar("SELECT stage FROM champion WHERE id = $1 AND pcn_id = $2")
+                        .bind(ch.to_string())
+                        .bind(pcn.to_string())
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    match status.as_deref() {
+                        None => return Err($crate::StoreError::NotFound("champion")),
+                        Some("active") => {}
+                        Some(_) => return Err($crate::StoreError::Refused("That champion is not active just now: choose another".into())),
+                    }
+                    (None, Some(ch.to_string()), None)
+                }
+                Target::Person(b) => {
+                    if b == person {
+                        return Err($crate::StoreError::Refused("Someone cannot be their own buddy: choose another person".into()));
+                    }
+                    let ok: Option<String> = sqlx::query_scalar("SELECT id FROM person WHERE id = $1 AND pcn_id = $2")
+                        .bind(b.to_string())
+                        .bind(pcn.to_string())
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    if ok.is_none() {
+                        return Err($crate::StoreError::NotFound("person"));
+                    }
+                    (None, None, Some(b.to_string()))
+                }
+            };
+            let id = together_core::ConnectionId::new();
+                            sqlx::query(
+                "INSERT INTO connection (id, pcn_id, person_id, service_id, champion_id, buddy_id, made_by, source, status, note, made_on, status_on, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'suggested', $9, $10, $10, $11, $11)",
+            )
+            .bind(id.to_string())
+            .bind(pcn.to_string())
+            .bind(person.to_string())
+            .bind(service)
+            .bind(champion)
+            .bind(buddy)
+            .bind(made_by.to_string())
+            .bind(c.source.as_str())
+            .bind(&c.note)
+            .bind(iso_date(c.made_on))
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            let suggested = together_core::connections::NewStep {
+                status: together_core::connections::Status::Suggested,
+                on: c.made_on,
+                reason: None,
+                note: String::new(),
+            };
+            insert_step(tx, &id.to_string(), &suggested, by, now).await?;
+            for due in together_core::connections::follow_ups_due(c.made_on, follow_up_days) {
+                sqlx::query("INSERT INTO follow_up (id, connection_id, due_on) VALUES ($1, $2, $3)")
+                    .bind(together_core::FollowUpId::new().to_string())
+                    .bind(id.to_string())
+                    .bind(iso_date(due))
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            open_caseload(tx, &person.to_string(), &made_by.to_string(), now).await?;
+            Ok(id)
+        }
+
+        /// Puts `person` on `user`'s caseload, reopening it if it was closed.
+        async fn open_caseload(tx: &mut Tx<'_>, person: &str, user: &str, now: i64) -> Result<(), $crate::StoreError> {
+            let updated = sqlx::query("UPDATE caseload SET closed_at = NULL WHERE person_id = $1 AND user_id = $2")
+                .bind(person)
+                .bind(user)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+            if updated == 0 {
+                sqlx::query("INSERT INTO caseload (person_id, user_id, opened_at) VALUES ($1, $2, $3)")
+                    .bind(person)
+                    .bind(user)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
         #[async_trait::async_trait]
         impl $crate::connections::ConnectionStore for $store {
             async fn make_connection(&self, pcn: together_core::PcnId, person: together_core::PersonId, made_by: together_core::UserId, c: &together_core::connections::NewConnection, follow_up_days: &[i64], audit: &$crate::NewAuditEvent) -> Result<together_core::ConnectionId, $crate::StoreError> {
-                use together_core::connections::Target;
-                use $crate::queries::{iso_date, secs};
                 let mut tx = begin(&self.pool).await?;
-                let found: Option<String> = sqlx::query_scalar("SELECT id FROM person WHERE id = $1 AND pcn_id = $2")
-                    .bind(person.to_string())
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if found.is_none() {
-                    return Err($crate::StoreError::NotFound("person"));
-                }
-                let (service, champion, buddy) = match c.to {
-                    Target::Service(s) => {
-                        // An offer of this PCN, or anything published in the directory.
-                        let ok: Option<String> = sqlx::query_scalar("SELECT id FROM service WHERE id = $1 AND (pcn_id = $2 OR published)")
-                            .bind(s.to_string())
-                            .bind(pcn.to_string())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        if ok.is_none() {
-                            return Err($crate::StoreError::NotFound("service"));
-                        }
-                        (Some(s.to_string()), None, None)
-                    }
-                    Target::Champion(ch) => {
-                        let status: Option<String> = sqlx::query_scalar("SELECT stage FROM champion WHERE id = $1 AND pcn_id = $2")
-                            .bind(ch.to_string())
-                            .bind(pcn.to_string())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        match status.as_deref() {
-                            None => return Err($crate::StoreError::NotFound("champion")),
-                            Some("active") => {}
-                            Some(_) => return Err($crate::StoreError::Refused("That champion is not active just now: choose another".into())),
-                        }
-                        (None, Some(ch.to_string()), None)
-                    }
-                    Target::Person(b) => {
-                        if b == person {
-                            return Err($crate::StoreError::Refused("Someone cannot be their own buddy: choose another person".into()));
-                        }
-                        let ok: Option<String> = sqlx::query_scalar("SELECT id FROM person WHERE id = $1 AND pcn_id = $2")
-                            .bind(b.to_string())
-                            .bind(pcn.to_string())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        if ok.is_none() {
-                            return Err($crate::StoreError::NotFound("person"));
-                        }
-                        (None, None, Some(b.to_string()))
-                    }
-                };
-                let id = together_core::ConnectionId::new();
-                let now = secs(audit.at);
-                sqlx::query(
-                    "INSERT INTO connection (id, pcn_id, person_id, service_id, champion_id, buddy_id, made_by, source, status, note, made_on, status_on, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'suggested', $9, $10, $10, $11, $11)",
-                )
-                .bind(id.to_string())
-                .bind(pcn.to_string())
-                .bind(person.to_string())
-                .bind(service)
-                .bind(champion)
-                .bind(buddy)
-                .bind(made_by.to_string())
-                .bind(c.source.as_str())
-                .bind(&c.note)
-                .bind(iso_date(c.made_on))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let suggested = together_core::connections::NewStep {
-                    status: together_core::connections::Status::Suggested,
-                    on: c.made_on,
-                    reason: None,
-                    note: String::new(),
-                };
-                insert_step(&mut tx, &id.to_string(), &suggested, &audit.actor, now).await?;
-                for due in together_core::connections::follow_ups_due(c.made_on, follow_up_days) {
-                    sqlx::query("INSERT INTO follow_up (id, connection_id, due_on) VALUES ($1, $2, $3)")
-                        .bind(together_core::FollowUpId::new().to_string())
-                        .bind(id.to_string())
-                        .bind(iso_date(due))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                // On the maker's caseload (reopened if it was closed).
-                let updated = sqlx::query("UPDATE caseload SET closed_at = NULL WHERE person_id = $1 AND user_id = $2")
-                    .bind(person.to_string())
-                    .bind(made_by.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if updated == 0 {
-                    sqlx::query("INSERT INTO caseload (person_id, user_id, opened_at) VALUES ($1, $2, $3)")
-                        .bind(person.to_string())
-                        .bind(made_by.to_string())
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                let id = connect_in(&mut tx, pcn, person, made_by, c, follow_up_days, $crate::queries::secs(audit.at), &audit.actor).await?;
                 write_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(id)
+            }
+
+            async fn connect_someone_new(&self, pcn: together_core::PcnId, p: &together_core::people::NewPerson, made_by: together_core::UserId, c: &together_core::connections::NewConnection, follow_up_days: &[i64], audit: &$crate::NewAuditEvent) -> Result<(together_core::PersonId, together_core::ConnectionId), $crate::StoreError> {
+                use together_core::people::{ConsentMethod, ConsentPurpose};
+                let mut tx = begin(&self.pool).await?;
+                let person = insert_person(&mut tx, pcn, p, None, audit).await?;
+                for purpose in [ConsentPurpose::Contact, ConsentPurpose::ShareWithChampions] {
+                    insert_consent(&mut tx, person, purpose, ConsentMethod::Verbal, made_by, audit.at).await?;
+                }
+                let id = connect_in(&mut tx, pcn, person, made_by, c, follow_up_days, $crate::queries::secs(audit.at), &audit.actor).await?;
+                write_audit(&mut tx, &audit.about("person", person)).await?;
+                tx.commit().await?;
+                Ok((person, id))
+            }
+
+            async fn take_on(&self, pcn: together_core::PcnId, id: together_core::ConnectionId, user: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<together_core::PersonId, $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                let person: Option<String> = sqlx::query_scalar("SELECT person_id FROM connection WHERE id = $1 AND pcn_id = $2")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let person = person.ok_or($crate::StoreError::NotFound("connection"))?;
+                open_caseload(&mut tx, &person, &user.to_string(), $crate::queries::secs(audit.at)).await?;
+                write_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                $crate::queries::parsed("person id", &person)
             }
 
             async fn move_connection(&self, pcn: together_core::PcnId, id: together_core::ConnectionId, step: &together_core::connections::NewStep, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
@@ -487,18 +584,31 @@ macro_rules! impl_connection_store {
                 parsed("connection id", &r.try_get::<String, _>("id")?)
             }
 
-            async fn connection_scope(&self, pcn: together_core::PcnId, id: together_core::ConnectionId) -> Result<Option<(together_core::PracticeId, together_core::UserId)>, $crate::StoreError> {
+            async fn connection_scope(&self, pcn: together_core::PcnId, id: together_core::ConnectionId, actor: together_core::UserId) -> Result<Option<$crate::connections::ConnectionScope>, $crate::StoreError> {
                 use sqlx::Row as _;
                 use $crate::queries::parsed;
-                sqlx::query("SELECT p.practice_id, c.made_by FROM connection c JOIN person p ON p.id = c.person_id WHERE c.id = $1 AND c.pcn_id = $2")
-                    .bind(id.to_string())
-                    .bind(pcn.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .map(|r| -> Result<_, $crate::StoreError> {
-                        Ok((parsed("practice id", &r.try_get::<String, _>("practice_id")?)?, parsed("user id", &r.try_get::<String, _>("made_by")?)?))
+                sqlx::query(
+                    "SELECT p.practice_id, c.made_by, \
+                     EXISTS (SELECT 1 FROM role_assignment r WHERE r.user_id = c.made_by AND r.role = 'champion') AS by_champion, \
+                     EXISTS (SELECT 1 FROM caseload k WHERE k.person_id = c.person_id AND k.user_id = $3 AND k.closed_at IS NULL) AS on_caseload, \
+                     EXISTS (SELECT 1 FROM consent k WHERE k.person_id = c.person_id AND k.purpose = 'share_with_champions' AND k.withdrawn_at IS NULL) AS shared \
+                     FROM connection c JOIN person p ON p.id = c.person_id WHERE c.id = $1 AND c.pcn_id = $2",
+                )
+                .bind(id.to_string())
+                .bind(pcn.to_string())
+                .bind(actor.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| -> Result<_, $crate::StoreError> {
+                    Ok($crate::connections::ConnectionScope {
+                        practice_id: parsed("practice id", &r.try_get::<String, _>("practice_id")?)?,
+                        made_by: parsed("user id", &r.try_get::<String, _>("made_by")?)?,
+                        made_by_champion: r.try_get("by_champion")?,
+                        on_caseload: r.try_get("on_caseload")?,
+                        shared_with_champions: r.try_get("shared")?,
                     })
-                    .transpose()
+                })
+                .transpose()
             }
 
             async fn connection(&self, pcn: together_core::PcnId, id: together_core::ConnectionId, audit: &$crate::NewAuditEvent) -> Result<$crate::connections::ConnectionRecord, $crate::StoreError> {

@@ -110,6 +110,49 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        /// Adds a person of `pcn` at one of its practices (`NotFound("practice")` otherwise);
+        /// the caller audits and commits.
+        async fn insert_person(tx: &mut Tx<'_>, pcn: together_core::PcnId, p: &together_core::people::NewPerson, pseudonym: Option<&together_core::Pseudonym>, audit: &$crate::NewAuditEvent) -> Result<together_core::PersonId, $crate::StoreError> {
+            let id = together_core::PersonId::new();
+            let inserted = sqlx::query(
+                "INSERT INTO person (id, pcn_id, practice_id, given_name, family_name, date_of_birth, contact_preference, phone, email, pseudonym, created_at, created_by) \
+                 SELECT $1, pcn_id, id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM practice WHERE id = $11 AND pcn_id = $12",
+            )
+            .bind(id.to_string())
+            .bind(&p.given_name)
+            .bind(&p.family_name)
+            .bind($crate::queries::iso_date(p.date_of_birth))
+            .bind(p.contact_preference.as_str())
+            .bind(&p.phone)
+            .bind(&p.email)
+            .bind(pseudonym.map(|s| s.as_str().to_owned()))
+            .bind($crate::queries::secs(audit.at))
+            .bind(&audit.actor)
+            .bind(p.practice_id.to_string())
+            .bind(pcn.to_string())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Err($crate::StoreError::NotFound("practice"));
+            }
+            Ok(id)
+        }
+
+        /// Records a consent given now; the caller audits and commits.
+        async fn insert_consent(tx: &mut Tx<'_>, person: together_core::PersonId, purpose: together_core::people::ConsentPurpose, method: together_core::people::ConsentMethod, by: together_core::UserId, at: time::OffsetDateTime) -> Result<(), $crate::StoreError> {
+            sqlx::query("INSERT INTO consent (id, person_id, purpose, method, given_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(person.to_string())
+                .bind(purpose.as_str())
+                .bind(method.as_str())
+                .bind($crate::queries::secs(at))
+                .bind(by.to_string())
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
         fn user_row(row: &Row) -> Result<$crate::User, $crate::StoreError> {
             use sqlx::Row as _;
             use $crate::queries::{at, parsed};
@@ -736,37 +779,10 @@ macro_rules! impl_store {
             }
 
             async fn create_person(&self, pcn: together_core::PcnId, p: &together_core::people::NewPerson, pseudonym: Option<&together_core::Pseudonym>, caseload_of: Option<together_core::UserId>, audit: &$crate::NewAuditEvent) -> Result<together_core::PersonId, $crate::StoreError> {
-                let id = together_core::PersonId::new();
                 let mut tx = begin(&self.pool).await?;
-                let inserted = sqlx::query(
-                    "INSERT INTO person (id, pcn_id, practice_id, given_name, family_name, date_of_birth, contact_preference, phone, email, pseudonym, created_at, created_by) \
-                     SELECT $1, pcn_id, id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM practice WHERE id = $11 AND pcn_id = $12",
-                )
-                .bind(id.to_string())
-                .bind(&p.given_name)
-                .bind(&p.family_name)
-                .bind($crate::queries::iso_date(p.date_of_birth))
-                .bind(p.contact_preference.as_str())
-                .bind(&p.phone)
-                .bind(&p.email)
-                .bind(pseudonym.map(|s| s.as_str().to_owned()))
-                .bind($crate::queries::secs(audit.at))
-                .bind(&audit.actor)
-                .bind(p.practice_id.to_string())
-                .bind(pcn.to_string())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if inserted == 0 {
-                    return Err($crate::StoreError::NotFound("practice"));
-                }
+                let id = insert_person(&mut tx, pcn, p, pseudonym, audit).await?;
                 if let Some(user) = caseload_of {
-                    sqlx::query("INSERT INTO caseload (person_id, user_id, opened_at) VALUES ($1, $2, $3)")
-                        .bind(id.to_string())
-                        .bind(user.to_string())
-                        .bind($crate::queries::secs(audit.at))
-                        .execute(&mut *tx)
-                        .await?;
+                    open_caseload(&mut tx, &id.to_string(), &user.to_string(), $crate::queries::secs(audit.at)).await?;
                 }
                 write_audit(&mut tx, &audit.about("person", id)).await?;
                 tx.commit().await?;
@@ -859,15 +875,7 @@ macro_rules! impl_store {
 
             async fn add_consent(&self, person: together_core::PersonId, purpose: together_core::people::ConsentPurpose, method: together_core::people::ConsentMethod, by: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
-                sqlx::query("INSERT INTO consent (id, person_id, purpose, method, given_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(uuid::Uuid::new_v4().to_string())
-                    .bind(person.to_string())
-                    .bind(purpose.as_str())
-                    .bind(method.as_str())
-                    .bind($crate::queries::secs(audit.at))
-                    .bind(by.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                insert_consent(&mut tx, person, purpose, method, by, audit.at).await?;
                 write_audit(&mut tx, &audit.about("person", person)).await?;
                 tx.commit().await?;
                 Ok(())

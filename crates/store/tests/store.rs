@@ -3050,3 +3050,164 @@ async fn a_register_mark_moves_a_connection_on_by_itself(store: DynStore) {
         "she is among those who came before"
     );
 }
+
+on_both!(a_champions_connection_for_someone_new_reaches_the_link_workers_until_consent_goes);
+async fn a_champions_connection_for_someone_new_reaches_the_link_workers_until_consent_goes(
+    store: DynStore,
+) {
+    use together_core::connections::{NewConnection, Source, Target};
+    use together_store::connections::ConnectionFilter;
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let (practice, mabel) = a_person(&store, pcn, "Mabel", &[]).await;
+    let dave = a_user(&store, pcn, "Dave", Role::Champion).await;
+    let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
+    let omar = a_user(&store, pcn, "Omar", Role::LinkWorker).await;
+    let lead = an_active_champion(&store, pcn, "Sue", true).await;
+    let (singing, _) = a_monitor_to_lend(&store, pcn, lead, "BP-7").await;
+    let met = |practice: together_core::PracticeId| {
+        PersonForm {
+            given_name: "Florence".into(),
+            family_name: "Ashworth".into(),
+            date_of_birth: "27/3/1933".into(),
+            practice_id: practice.to_string(),
+            contact_preference: "text".into(),
+            phone: "07700 900983".into(),
+            email: String::new(),
+            nhs_number: String::new(),
+        }
+        .parse(NOW)
+        .unwrap()
+    };
+    let connection = NewConnection {
+        to: Target::Service(singing),
+        source: Source::CommunityEvent,
+        made_on: NOW.date(),
+        note: "Met at the library stall; loves to sing".into(),
+    };
+    let a = audit(pcn, "connect_someone_new");
+    // A practice of another PCN: nothing at all is kept.
+    let elsewhere = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
+    let (far_practice, _) = a_person(&store, elsewhere, "Zed", &[]).await;
+    assert!(matches!(
+        store
+            .connect_someone_new(pcn, &met(far_practice), dave, &connection, &[14, 91], &a)
+            .await,
+        Err(StoreError::NotFound("practice"))
+    ));
+    let people = |store: DynStore| async move {
+        store
+            .find_people(pcn, None, "Florence", &audit(pcn, "find"))
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(people(store.clone()).await, 0, "no half-kept person");
+    let (florence, id) = store
+        .connect_someone_new(pcn, &met(practice), dave, &connection, &[14, 91], &a)
+        .await
+        .unwrap();
+    assert_eq!(people(store.clone()).await, 1);
+    // The consent the champion asked for is kept, given verbally, by the champion.
+    let consents = store.consents(florence).await.unwrap();
+    let mut purposes: Vec<_> = consents.iter().map(|c| c.purpose.as_str()).collect();
+    purposes.sort();
+    assert_eq!(purposes, ["contact", "share_with_champions"]);
+    assert!(consents
+        .iter()
+        .all(|c| c.method == "verbal" && c.withdrawn_at.is_none()));
+    // The policy's facts: the champion made it; it waits for a link worker.
+    let scope = |user| {
+        let store = store.clone();
+        async move {
+            store
+                .connection_scope(pcn, id, user)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let by_dave = scope(dave).await;
+    assert_eq!((by_dave.made_by, by_dave.practice_id), (dave, practice));
+    assert!(by_dave.made_by_champion && by_dave.shared_with_champions);
+    let by_lena = scope(lena).await;
+    assert!(by_lena.made_by_champion && !by_lena.on_caseload);
+    // Every link worker's list holds the champion's connection, due in two weeks.
+    let today = NOW.date();
+    let list = |f: ConnectionFilter, today: time::Date| {
+        let store = store.clone();
+        async move {
+            store
+                .connections(pcn, &f, today, &audit(pcn, "connections"))
+                .await
+                .unwrap()
+        }
+    };
+    let lenas = |due_by| ConnectionFilter {
+        followed_up_by: Some(lena),
+        open_only: true,
+        due_by,
+        ..ConnectionFilter::default()
+    };
+    let found = list(lenas(None), today).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].person_label, "Florence A.");
+    assert_eq!(found[0].reach, "Text message: 07700 900983");
+    assert_eq!(found[0].next_follow_up, Some(today + Duration::days(14)));
+    assert!(
+        list(lenas(Some(today)), today).await.is_empty(),
+        "not due yet"
+    );
+    let later = today + Duration::days(15);
+    let due = list(lenas(Some(later)), later).await;
+    assert_eq!(
+        (due.len(), due[0].missed),
+        (1, 1),
+        "due, and missed a day later"
+    );
+    // A colleague's connection of someone not on Lena's caseload is not on her list, until
+    // she takes that person on.
+    let omars = store
+        .make_connection(pcn, mabel, omar, &connection, &[14], &a)
+        .await
+        .unwrap();
+    let ids = |found: Vec<together_store::connections::Connection>| {
+        found.into_iter().map(|c| c.id).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(list(lenas(None), today).await), [id]);
+    let omar_by_florence = store
+        .make_connection(pcn, florence, omar, &connection, &[14], &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(list(lenas(None), today).await),
+        [id],
+        "Florence is not Lena's yet"
+    );
+    assert_eq!(store.take_on(pcn, id, lena, &a).await.unwrap(), florence);
+    assert!(scope(lena).await.on_caseload);
+    let mut hers = ids(list(lenas(None), today).await);
+    hers.sort();
+    let mut expected = vec![id, omar_by_florence];
+    expected.sort();
+    assert_eq!(
+        hers, expected,
+        "everything open for the people on her caseload"
+    );
+    assert!(!hers.contains(&omars));
+    // Withdrawing consent hides Florence from the champion's list at once.
+    let daves = ConnectionFilter {
+        made_by: Some(dave),
+        shared_only: true,
+        ..ConnectionFilter::default()
+    };
+    assert_eq!(list(daves.clone(), today).await.len(), 1);
+    store
+        .withdraw_consents(florence, lena, &audit(pcn, "withdraw"))
+        .await
+        .unwrap();
+    assert!(list(daves, today).await.is_empty());
+    assert!(!scope(dave).await.shared_with_champions);
+}

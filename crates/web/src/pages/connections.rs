@@ -14,18 +14,25 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use together_core::connections::{
-    follow_up_days, is_missed, ConnectionForm, EndReason, FollowUpForm, Source, Status, StepForm,
-    FOLLOW_UPS_SETTING,
+    follow_up_days, is_missed, ConnectionForm, EndReason, FollowUpForm, SomeoneNewForm, Source,
+    Status, StepForm, FOLLOW_UPS_SETTING,
 };
 use together_core::{authorize, Action, ConnectionId, FollowUpId, PersonId, Resource, Role};
-use together_store::connections::{Connection, ConnectionFilter, ConnectionRecord};
+use together_store::connections::{
+    Connection, ConnectionFilter, ConnectionRecord, ConnectionScope,
+};
 use together_store::{Outcome, StoreError};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     let view = Policy::Allow(Action::ViewConnections);
+    let someone_new = Policy::Allow(Action::ConnectSomeoneNew);
     r.get("/connections", view, list)
+        .get("/connections/new", someone_new, new_page)
+        .post("/connections", someone_new, record_someone_new)
         .get("/connections/{id}", view, show)
         .post("/connections/{id}/steps", view, step)
+        // Whether the actor may take the person on is the policy's, asked in the handler.
+        .post("/connections/{id}/take-on", view, take_on)
         .post("/follow-ups/{id}", view, follow_up)
         // Whether the actor may connect this person is the policy's, asked in the handler.
         .post(
@@ -71,11 +78,21 @@ fn row(c: &Connection) -> Row {
     }
 }
 
-/// What a list may show the actor: a champion or link worker their own, a clinician their
-/// practice's people, the coordinator everyone's.
+/// What a list may show the actor: a champion their own (while the person agrees), a link
+/// worker what they follow up (their own, their caseload's, every champion's), a clinician
+/// their practice's people, the coordinator everyone's.
 fn scope_of(actor: &together_core::Actor) -> ConnectionFilter {
     match actor.role {
         Role::PcnAdmin => ConnectionFilter::default(),
+        Role::LinkWorker => ConnectionFilter {
+            followed_up_by: Some(actor.user_id),
+            ..ConnectionFilter::default()
+        },
+        Role::Champion => ConnectionFilter {
+            made_by: Some(actor.user_id),
+            shared_only: true,
+            ..ConnectionFilter::default()
+        },
         Role::Clinician => match actor.practice_id {
             Some(p) => ConnectionFilter {
                 practice: Some(p),
@@ -177,6 +194,8 @@ struct RecordPage {
     c: Connection,
     /// Staff who may open the person's record get a link to it.
     person_href: String,
+    /// A link worker may take on the person of a champion's connection.
+    may_take_on: bool,
     source: &'static str,
     made: String,
     steps: Vec<(String, String, String, String)>,
@@ -190,23 +209,36 @@ struct RecordPage {
     problem: Problem,
 }
 
+/// The policy's view of a connection for this actor.
+fn resource_of(actor: &together_core::Actor, scope: &ConnectionScope) -> Resource {
+    Resource::Connection {
+        pcn_id: actor.pcn_id,
+        practice_id: scope.practice_id,
+        made_by_actor: scope.made_by == actor.user_id,
+        on_caseload: scope.on_caseload,
+        made_by_champion: scope.made_by_champion,
+        shared_with_champions: scope.shared_with_champions,
+    }
+}
+
+/// A connection the actor may see, and whether they may take its person on.
+struct Seen {
+    record: ConnectionRecord,
+    may_take_on: bool,
+}
+
 /// One connection whole, if the actor may see it: the policy is asked first (from the facts
 /// alone), so a refusal reads nothing and is audited as refused.
-async fn record(
-    state: &AppState,
-    ctx: &Ctx,
-    id: ConnectionId,
-) -> Result<ConnectionRecord, AppError> {
+async fn record(state: &AppState, ctx: &Ctx, id: ConnectionId) -> Result<Seen, AppError> {
     let actor = ctx.actor()?;
-    let Some((practice_id, made_by)) = state.store().connection_scope(actor.pcn_id, id).await?
+    let Some(scope) = state
+        .store()
+        .connection_scope(actor.pcn_id, id, actor.user_id)
+        .await?
     else {
         return Err(AppError::NotFound);
     };
-    let resource = Resource::Connection {
-        pcn_id: actor.pcn_id,
-        practice_id,
-        made_by_actor: made_by == actor.user_id,
-    };
+    let resource = resource_of(actor, &scope);
     if !authorize(actor, Action::KeepConnection, &resource).is_allowed() {
         denied(
             state,
@@ -225,8 +257,12 @@ async fn record(
         Some(id.to_string()),
         Outcome::Allowed,
     );
+    let may_take_on = authorize(actor, Action::TakeOnPerson, &resource).is_allowed();
     match state.store().connection(actor.pcn_id, id, &audit).await {
-        Ok(r) => Ok(r),
+        Ok(record) => Ok(Seen {
+            record,
+            may_take_on,
+        }),
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
@@ -235,11 +271,15 @@ async fn record(
 async fn render(
     state: &AppState,
     ctx: &Ctx,
-    r: ConnectionRecord,
+    seen: Seen,
     problem: Problem,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?;
     let today = state.now().date();
+    let Seen {
+        record: r,
+        may_take_on,
+    } = seen;
     let c = r.connection;
     let person_href = if actor.role == Role::Champion {
         String::new()
@@ -249,6 +289,7 @@ async fn render(
     let page = RecordPage {
         layout: Layout::new(state, ctx, &format!("{} and {}", c.person_label, c.to_name)),
         person_href,
+        may_take_on,
         source: c.source.label(),
         made: date(&c.made_on),
         steps: r
@@ -325,8 +366,8 @@ async fn step(
     let id = connection_id(&id)?;
     let r = record(&state, &ctx, id).await?;
     let parsed = form.parse(
-        r.connection.status,
-        r.connection.made_on,
+        r.record.connection.status,
+        r.record.connection.made_on,
         state.now().date(),
     );
     let new = match parsed {
@@ -368,14 +409,14 @@ async fn follow_up(
     let id: FollowUpId = id.parse().map_err(|_| AppError::NotFound)?;
     let connection = connection_id(&form.connection)?;
     let r = record(&state, &ctx, connection).await?;
-    if !r.follow_ups.iter().any(|f| f.id == id) {
+    if !r.record.follow_ups.iter().any(|f| f.id == id) {
         return Err(AppError::NotFound);
     }
     let parsed = FollowUpForm {
         done_on: form.done_on,
         note: form.follow_up_note,
     }
-    .parse(r.connection.made_on, state.now().date());
+    .parse(r.record.connection.made_on, state.now().date());
     let done = match parsed {
         Ok(d) => d,
         Err(errors) => {
@@ -464,13 +505,7 @@ pub(crate) async fn person_connections(
         rows: found.iter().map(row).collect(),
         can_connect,
         targets,
-        sources: std::iter::once((String::new(), "Choose one".to_owned()))
-            .chain(
-                Source::ALL
-                    .into_iter()
-                    .map(|s| (s.as_str().to_owned(), s.label().to_owned())),
-            )
-            .collect(),
+        sources: source_options(),
         today_hint: format!(
             "Leave empty for today, {}",
             together_core::people::uk_date(today)
@@ -478,8 +513,20 @@ pub(crate) async fn person_connections(
     })
 }
 
+/// Where a connection may come from, for a select.
+fn source_options() -> Vec<(String, String)> {
+    std::iter::once((String::new(), "Choose one".to_owned()))
+        .chain(
+            Source::ALL
+                .into_iter()
+                .map(|s| (s.as_str().to_owned(), s.label().to_owned())),
+        )
+        .collect()
+}
+
 /// What a person can be connected to: the PCN's offers that are running or planned, its other
-/// listings that are published, and its active champions.
+/// listings that are published, and its active champions (for a champion: themselves only,
+/// when they will keep in touch).
 async fn connection_targets(
     state: &AppState,
     ctx: &Ctx,
@@ -507,6 +554,25 @@ async fn connection_targets(
                 format!("{} ({})", l.name, l.organization),
             ));
         }
+    }
+    let actor = ctx.actor()?;
+    if actor.role == Role::Champion {
+        let audit = ctx.audit(
+            state,
+            "view_own_champion",
+            "champion",
+            None,
+            Outcome::Allowed,
+        );
+        if let Some(me) = store.champion_of_user(pcn, actor.user_id, &audit).await? {
+            if me.stage == together_core::champions::Stage::Active {
+                targets.push((
+                    Target::Champion(me.id).key(),
+                    "Me: I will go along with them or keep in touch".to_owned(),
+                ));
+            }
+        }
+        return Ok(targets);
     }
     let audit = ctx.audit(state, "list_champions", "champion", None, Outcome::Allowed);
     for c in store.champions(pcn, &audit).await? {
@@ -574,4 +640,165 @@ async fn make(
         Err(StoreError::NotFound(_)) => fail(one_error("to", "Choose one from the list")).await,
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "connection_new.html")]
+struct SomeoneNewPage {
+    layout: Layout,
+    form: SomeoneNewForm,
+    problem: Problem,
+    practices: Vec<(String, String)>,
+    preferences: Vec<(&'static str, &'static str)>,
+    targets: Vec<(String, String)>,
+    sources: Vec<(String, String)>,
+    agreed_hint: &'static str,
+    agreed: Vec<(&'static str, &'static str, bool)>,
+}
+
+/// The champion's quick form; their home practice is chosen until they choose another.
+async fn render_someone_new(
+    state: &AppState,
+    ctx: &Ctx,
+    mut form: SomeoneNewForm,
+    problem: Problem,
+) -> Result<Response, AppError> {
+    let actor = ctx.actor()?;
+    if form.practice_id.is_empty() {
+        let audit = ctx.audit(
+            state,
+            "view_own_champion",
+            "champion",
+            None,
+            Outcome::Allowed,
+        );
+        if let Some(home) = state
+            .store()
+            .champion_of_user(actor.pcn_id, actor.user_id, &audit)
+            .await?
+            .and_then(|c| c.home_practice_id)
+        {
+            form.practice_id = home.to_string();
+        }
+    }
+    let practices = std::iter::once((String::new(), "Choose one".to_owned()))
+        .chain(
+            state
+                .store()
+                .practices(actor.pcn_id)
+                .await?
+                .into_iter()
+                .map(|p| (p.id.to_string(), p.name)),
+        )
+        .collect();
+    let page = SomeoneNewPage {
+        layout: Layout::new(state, ctx, "Record a connection"),
+        practices,
+        preferences: together_core::people::ContactPreference::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
+        targets: connection_targets(state, ctx).await?,
+        sources: source_options(),
+        agreed_hint: "Ask them first. Both are needed to record a connection, and they can change their mind at any time.",
+        agreed: vec![(
+            "yes",
+            "They are happy for the PCN team to get in touch, and for me to know their first name and how to reach them",
+            form.agreed == "yes",
+        )],
+        form,
+        problem,
+    };
+    let status = form_status(!page.problem.errors.is_empty());
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn new_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_someone_new(&state, &ctx, SomeoneNewForm::default(), Problem::none()).await
+}
+
+/// A champion records a connection for someone new: the person (with the consent they gave)
+/// and the connection together, or nothing.
+async fn record_someone_new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SomeoneNewForm>,
+) -> Result<Response, AppError> {
+    let (person, new) = match form.parse(state.now()) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            return render_someone_new(&state, &ctx, form, Problem::of("new", errors)).await
+        }
+    };
+    let actor = ctx.actor()?;
+    let days = follow_up_days(
+        state
+            .store()
+            .setting(actor.pcn_id, FOLLOW_UPS_SETTING)
+            .await?
+            .as_deref(),
+    );
+    let audit = ctx.audit(
+        &state,
+        "connect_someone_new",
+        "connection",
+        None,
+        Outcome::Allowed,
+    );
+    let fail = |field, why: &str| {
+        render_someone_new(
+            &state,
+            &ctx,
+            form.clone(),
+            Problem::of("new", one_error(field, why)),
+        )
+    };
+    match state
+        .store()
+        .connect_someone_new(actor.pcn_id, &person, actor.user_id, &new, &days, &audit)
+        .await
+    {
+        Ok((_, c)) => Ok(Redirect::to(&format!("/connections/{c}")).into_response()),
+        Err(StoreError::NotFound("practice")) => {
+            fail("practice_id", "Choose their GP practice").await
+        }
+        Err(StoreError::NotFound(_)) => fail("to", "Choose one from the list").await,
+        Err(StoreError::Refused(why)) => fail("to", &why).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A link worker takes on the person of a champion's connection: they join the worker's
+/// caseload, whose record the worker may then open.
+async fn take_on(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = connection_id(&id)?;
+    let seen = record(&state, &ctx, id).await?;
+    if !seen.may_take_on {
+        denied(
+            &state,
+            &ctx,
+            "take_on_person",
+            "connection",
+            Some(id.to_string()),
+        )
+        .await;
+        return Err(AppError::NotFound);
+    }
+    let actor = ctx.actor()?;
+    let audit = ctx.audit(
+        &state,
+        "take_on_person",
+        "person",
+        Some(seen.record.connection.person_id.to_string()),
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .take_on(actor.pcn_id, id, actor.user_id, &audit)
+        .await?;
+    Ok(Redirect::to(&format!("/connections/{id}")).into_response())
 }

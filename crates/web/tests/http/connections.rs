@@ -237,3 +237,156 @@ async fn a_link_worker_connects_someone_follows_it_up_and_nobody_else_reaches_it
         .iter()
         .any(|e| e.actor == champion_user && e.outcome == "denied"));
 }
+
+on_both!(a_champion_records_a_connection_that_link_workers_follow_up_until_consent_goes);
+async fn a_champion_records_a_connection_that_link_workers_follow_up_until_consent_goes(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = audit(app.pcn);
+    let offer = together_core::offers::OfferForm::from_fields(
+        &[
+            ("name", "Harbourview singing group"),
+            ("description", "Sing together on Tuesday mornings."),
+            ("offer_kind", "group"),
+            ("offer_status", "active"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    )
+    .parse()
+    .unwrap();
+    let offer = app.store.add_offer(app.pcn, &offer, &a).await.unwrap();
+    let to = format!("service:{offer}");
+    let practice = app.practices[0].to_string();
+    let florence = [
+        ("given_name", "Florence"),
+        ("family_name", "Ashworth"),
+        ("date_of_birth", "27/3/1933"),
+        ("practice_id", practice.as_str()),
+        ("contact_preference", "text"),
+        ("phone", "07700 900983"),
+        ("to", to.as_str()),
+        ("source", "community_event"),
+        ("note", "Met at the library stall; would love to sing again"),
+    ];
+    let champions_list = |app: &TestApp| {
+        let store = app.store.clone();
+        let pcn = app.pcn;
+        async move {
+            store
+                .connections(
+                    pcn,
+                    &ConnectionFilter::default(),
+                    time::macros::date!(2026 - 11 - 24),
+                    &audit(pcn),
+                )
+                .await
+                .unwrap()
+        }
+    };
+
+    // The champion's form offers the PCN's offers; without the person's agreement nothing is
+    // kept.
+    let mut champion = app.signed_in(Role::Champion).await;
+    let form = champion.get("/connections/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Harbourview singing group (our offer)"));
+    let res = champion.post("/connections", &florence).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(
+        res.body
+            .contains("a connection is recorded only when they agree"),
+        "{}",
+        res.body
+    );
+    assert!(
+        res.body.contains("value=\"Florence\""),
+        "what was typed is kept"
+    );
+    assert!(
+        champions_list(&app).await.is_empty(),
+        "nothing saved half-way"
+    );
+    // Other people may not use the champion's quick form.
+    let mut worker = app.signed_in(Role::LinkWorker).await;
+    assert_eq!(
+        worker.get("/connections/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let agreed = [florence.as_slice(), &[("agreed", "yes")]].concat();
+    let res = champion.post("/connections", &agreed).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let connection = res.location().to_owned();
+    let page = champion.get(&connection).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Florence A.") && page.body.contains("Text message: 07700 900983"));
+    assert!(
+        !page.body.contains("Ashworth") && !page.body.contains("1933"),
+        "only what the connection needs"
+    );
+    assert!(!page.body.contains("/people/"), "no way into the record");
+    let mine = champion.get("/connections").await;
+    assert!(mine.body.contains("Florence A."));
+    let person = champions_list(&app).await[0].person_id;
+    assert_eq!(
+        champion.get(&format!("/people/{person}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Every link worker sees it, its first follow-up in two weeks, and due after that.
+    let open = worker.get("/connections").await;
+    assert!(open.body.contains("Florence A."), "{}", open.body);
+    assert!(!worker
+        .get("/connections?show=due")
+        .await
+        .body
+        .contains("Florence A."));
+    app.clock.advance(Duration::days(14));
+    let mut worker = app.signed_in(Role::LinkWorker).await;
+    let due = worker.get("/connections?show=due").await;
+    assert!(due.body.contains("Florence A."), "{}", due.body);
+    // The link worker takes her on, and then opens her record without giving a reason.
+    let page = worker.get(&connection).await;
+    assert!(page.body.contains("Take them on"));
+    let before = worker.get(&format!("/people/{person}")).await;
+    assert!(
+        before.body.contains("Why do you need to open this record?"),
+        "not hers yet"
+    );
+    let res = worker.post(&format!("{connection}/take-on"), &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(
+        !worker.get(&connection).await.body.contains("Take them on"),
+        "hers now"
+    );
+    let record = worker.get(&format!("/people/{person}")).await;
+    assert_eq!(record.status, StatusCode::OK);
+    assert!(record.body.contains("Ashworth"), "{}", record.body);
+    // A champion cannot take anyone on.
+    let mut champion = app.signed_in(Role::Champion).await;
+    assert_eq!(
+        champion
+            .post(&format!("{connection}/take-on"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // She withdraws her consent: the champion no longer sees her, by list or page.
+    let res = worker
+        .post(&format!("/people/{person}/consents/withdraw"), &[])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(!champion.get("/connections").await.body.contains("Florence"));
+    assert_eq!(
+        champion.get(&connection).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        worker
+            .get("/connections")
+            .await
+            .body
+            .contains("Florence A."),
+        "the worker still follows it up"
+    );
+}
