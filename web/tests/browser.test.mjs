@@ -17,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const binary = process.env.TOGETHER_BIN || join(root, 'target', 'debug', 'together')
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 
-let demo, dataDir, base, browser, creds
+let demo, dataDir, base, browser, creds, answerLink
 let logs = ''
 
 before(async () => {
@@ -29,6 +29,8 @@ before(async () => {
     lines.on('line', (line) => {
       const m = line.match(/^Together demo is running at (\S+)/)
       if (m) resolve(m[1])
+      const a = line.match(/on their own phone \(this link works once\): (\S+)/)
+      if (a) answerLink = a[1]
     })
     demo.on('exit', (code) => reject(new Error(`the demo exited with ${code}`)))
   })
@@ -327,6 +329,46 @@ test('on a phone a champion records a connection, and the link worker sees it to
   await worker.getByRole('button', { name: 'Take them on' }).click()
   await worker.getByRole('link', { name: 'Gwen T.' }).click()
   await worker.getByRole('heading', { name: 'Gwen Tasker' }).waitFor()
+  await context.close()
+})
+
+test('someone answers how they are on their own phone, once, and the change shows as a chart', async () => {
+  assert.ok(answerLink, 'the demo printed a one-time link')
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true })
+  const page = await phone.newPage()
+  await page.goto(answerLink)
+  await page.getByRole('heading', { name: /How are you getting on, / }).waitFor()
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  assert.ok(overflow <= 0, `the questions are ${overflow}px wider than the phone`)
+  await axe(page, 'the wellbeing questions on a phone')
+  await page.getByLabel('Overall, how satisfied are you with your life nowadays?').selectOption('7')
+  await page.getByLabel(/things you do in your life are worthwhile/).selectOption('8')
+  await page.getByRole('button', { name: 'Send my answers' }).click()
+  await page.locator('.nhsuk-error-summary').waitFor()
+  assert.match(await page.locator('.nhsuk-error-summary').innerText(), /answer all four questions, or none of them/)
+  await axe(page, 'the wellbeing questions with errors')
+  await page.getByLabel('Overall, how happy did you feel yesterday?').selectOption('7')
+  await page.getByLabel('Overall, how anxious did you feel yesterday?').selectOption('3')
+  await page.getByLabel('How often do you feel lonely?').selectOption('occasionally')
+  await page.getByRole('button', { name: 'Send my answers' }).click()
+  await page.getByRole('heading', { name: 'Thank you' }).waitFor()
+  await page.goto(answerLink)
+  await page.getByRole('heading', { name: 'This link has been used already' }).waitFor()
+  await axe(page, 'a used link')
+  await phone.close()
+
+  const context = await browser.newContext()
+  const admin = await context.newPage()
+  await signIn(admin, creds.find((c) => c.role === 'pcn_admin'))
+  await admin.goto(base + '/offers')
+  await admin.getByRole('link', { name: 'Singing for wellbeing' }).click()
+  await admin.getByRole('img', { name: /How the people connected to it are getting on/ }).waitFor()
+  assert.match(await admin.getByRole('table', { name: 'Change from first to latest answers' }).innerText(), /Life satisfaction/)
+  await axe(admin, 'an offer with its wellbeing change')
+  await admin.goto(base + '/connections')
+  await admin.getByRole('row', { name: /Singing for wellbeing/ }).first().getByRole('link').first().click()
+  await admin.getByRole('heading', { name: 'How they are' }).waitFor()
+  await axe(admin, 'a connection with its wellbeing answers')
   await context.close()
 })
 

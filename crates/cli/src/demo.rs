@@ -223,6 +223,9 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
     crate::demo_offers::build(store, pcn, now).await?;
     crate::demo_loans::build(store, pcn, now).await?;
     crate::demo_listings::build(store, pcn, now).await?;
+    if let (Some(link_worker), Some(champion)) = (link_worker, champion) {
+        crate::demo_connections::build(store, pcn, link_worker, champion, now).await?;
+    }
     crate::postcodes::demo_table(store).await?;
     // The PCN administrator is the demo's safeguarding lead, with one incident to follow up.
     if let (Some(admin), Some(champion)) = (
@@ -331,6 +334,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         public_url: url.clone(),
         ..WebConfig::default()
     };
+    let answer_link = demo_wellbeing_link(&store, &url).await?;
     let state = app_state(store, &dir, config)?;
     println!("Together demo is running at {url}");
     println!(
@@ -340,7 +344,39 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     for (role, email, pw) in &sign_ins {
         println!("  {:<12} {:<32} {}", role.as_str(), email, pw);
     }
+    if let Some((name, link)) = answer_link {
+        println!("To answer as {name} would on their own phone (this link works once): {link}");
+    }
     println!("Press Ctrl-C to stop.");
     together_web::serve(state, listener).await?;
     Ok(())
+}
+
+/// A fresh one-time link for someone at the singing group, so that whoever tries the demo can
+/// see what a person answers on their own phone. Issued each time the demo starts (a link works
+/// once); the message it would carry waits in the outbox like any other.
+async fn demo_wellbeing_link(store: &DynStore, url: &str) -> Result<Option<(String, String)>> {
+    use together_store::connections::ConnectionFilter;
+    let Some(pcn) = store.pcns().await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let audit = crate::instance::cli_audit("send_wellbeing_link", "connection", Some(pcn.id));
+    let open = ConnectionFilter {
+        open_only: true,
+        ..ConnectionFilter::default()
+    };
+    let connections = store.connections(pcn.id, &open, now.date(), &audit).await?;
+    let Some(c) = connections
+        .iter()
+        .find(|c| c.to_name == "Singing for wellbeing" && c.shared_with_champions)
+    else {
+        return Ok(None);
+    };
+    let (link, new) =
+        together_web::new_wellbeing_link(url, together_core::wellbeing::Occasion::FollowUp, now);
+    store
+        .issue_wellbeing_link(pcn.id, c.id, &new, &audit)
+        .await?;
+    Ok(Some((c.person_label.clone(), link)))
 }

@@ -5,6 +5,7 @@ mod analyse;
 mod champions;
 mod demo;
 mod demo_champions;
+mod demo_connections;
 mod demo_listings;
 mod demo_loans;
 mod demo_offers;

@@ -292,7 +292,7 @@ pub struct NewConnection {
 /// Longest note kept: enough for what matters to someone, not a case file.
 pub const NOTE_MAX: usize = 2000;
 
-fn date_field(raw: &str, today: Date) -> Result<Date, String> {
+pub(crate) fn date_field(raw: &str, today: Date) -> Result<Date, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(today);

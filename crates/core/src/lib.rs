@@ -23,6 +23,7 @@ pub mod recurrence;
 pub mod roles;
 pub mod safeguarding;
 pub mod uk_time;
+pub mod wellbeing;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{

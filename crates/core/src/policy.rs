@@ -99,6 +99,10 @@ pub enum Action {
     /// clinician of the person's practice, a link worker with the person on their caseload or
     /// when a champion made it (link workers follow up champions' connections), the coordinator.
     KeepConnection,
+    /// See and record how the person of a connection is (wellbeing answers), and send them a
+    /// link to answer: whoever may keep the connection, except a champion (how someone feels
+    /// is for the staff looking after them).
+    KeepWellbeing,
     /// Record a connection for someone new, met at an offer or in the community: a champion,
     /// who then sees only what the connection needs.
     ConnectSomeoneNew,
@@ -234,6 +238,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
                 ..
             },
         ) => actor.role == LinkWorker && *made_by_champion && !*on_caseload,
+        (KeepWellbeing, Resource::Connection { .. }) => {
+            actor.role != Champion && authorize(actor, KeepConnection, resource) == Decision::Allow
+        }
         (ConnectSomeoneNew, Resource::Pcn(_)) => actor.role == Champion,
         (TakeRegisters, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Champion),
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
@@ -411,6 +418,16 @@ mod tests {
         assert!(!may(
             Role::LinkWorker,
             keep,
+            &connection(false, false, false, true)
+        ));
+        // How someone is stays with the staff: not even the champion who made the connection.
+        let theirs = connection(true, true, true, true);
+        assert!(may(Role::Champion, keep, &theirs));
+        assert!(!may(Role::Champion, Action::KeepWellbeing, &theirs));
+        assert!(may(Role::LinkWorker, Action::KeepWellbeing, &waiting));
+        assert!(!may(
+            Role::LinkWorker,
+            Action::KeepWellbeing,
             &connection(false, false, false, true)
         ));
         // Only a champion records a connection for someone new from the quick form.

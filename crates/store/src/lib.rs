@@ -18,6 +18,7 @@ pub mod safeguarding;
 pub mod sqlite;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod wellbeing;
 
 pub use champions::ChampionStore;
 pub use connections::ConnectionStore;
@@ -29,6 +30,7 @@ pub use model::*;
 pub use offers::OfferStore;
 pub use partners::PartnerStore;
 pub use safeguarding::SafeguardingStore;
+pub use wellbeing::WellbeingStore;
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -50,6 +52,7 @@ pub trait Store:
     + OfferStore
     + PartnerStore
     + SafeguardingStore
+    + WellbeingStore
     + Send
     + Sync
     + 'static

@@ -183,7 +183,7 @@ async fn list(
     Ok(Html(page.render()?).into_response())
 }
 
-fn connection_id(id: &str) -> Result<ConnectionId, AppError> {
+pub(crate) fn connection_id(id: &str) -> Result<ConnectionId, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
 
@@ -196,6 +196,11 @@ struct RecordPage {
     person_href: String,
     /// A link worker may take on the person of a champion's connection.
     may_take_on: bool,
+    /// How the person is, for the staff who may see it.
+    wellbeing: Option<crate::pages::wellbeing::ConnectionWellbeing>,
+    sent: bool,
+    lonely_question: &'static str,
+    link_days: i64,
     source: &'static str,
     made: String,
     steps: Vec<(String, String, String, String)>,
@@ -221,15 +226,20 @@ fn resource_of(actor: &together_core::Actor, scope: &ConnectionScope) -> Resourc
     }
 }
 
-/// A connection the actor may see, and whether they may take its person on.
-struct Seen {
-    record: ConnectionRecord,
+/// A connection the actor may see, and what else they may do with it.
+pub(crate) struct Seen {
+    pub(crate) record: ConnectionRecord,
     may_take_on: bool,
+    pub(crate) may_keep_wellbeing: bool,
 }
 
 /// One connection whole, if the actor may see it: the policy is asked first (from the facts
 /// alone), so a refusal reads nothing and is audited as refused.
-async fn record(state: &AppState, ctx: &Ctx, id: ConnectionId) -> Result<Seen, AppError> {
+pub(crate) async fn record(
+    state: &AppState,
+    ctx: &Ctx,
+    id: ConnectionId,
+) -> Result<Seen, AppError> {
     let actor = ctx.actor()?;
     let Some(scope) = state
         .store()
@@ -258,29 +268,50 @@ async fn record(state: &AppState, ctx: &Ctx, id: ConnectionId) -> Result<Seen, A
         Outcome::Allowed,
     );
     let may_take_on = authorize(actor, Action::TakeOnPerson, &resource).is_allowed();
+    let may_keep_wellbeing = authorize(actor, Action::KeepWellbeing, &resource).is_allowed();
     match state.store().connection(actor.pcn_id, id, &audit).await {
         Ok(record) => Ok(Seen {
             record,
             may_take_on,
+            may_keep_wellbeing,
         }),
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
 }
 
-async fn render(
+/// The connection's page; `sent` when a wellbeing link has just gone.
+pub(crate) async fn render(
     state: &AppState,
     ctx: &Ctx,
     seen: Seen,
     problem: Problem,
+    sent: bool,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?;
     let today = state.now().date();
     let Seen {
         record: r,
         may_take_on,
+        may_keep_wellbeing,
     } = seen;
     let c = r.connection;
+    let wellbeing = if may_keep_wellbeing {
+        let audit = ctx.audit(
+            state,
+            "view_wellbeing",
+            "person",
+            Some(c.person_id.to_string()),
+            Outcome::Allowed,
+        );
+        let all = state
+            .store()
+            .wellbeing_of(actor.pcn_id, c.person_id, &audit)
+            .await?;
+        Some(crate::pages::wellbeing::connection_wellbeing(&all, c.id))
+    } else {
+        None
+    };
     let person_href = if actor.role == Role::Champion {
         String::new()
     } else {
@@ -290,6 +321,10 @@ async fn render(
         layout: Layout::new(state, ctx, &format!("{} and {}", c.person_label, c.to_name)),
         person_href,
         may_take_on,
+        wellbeing,
+        sent,
+        lonely_question: together_core::wellbeing::Loneliness::QUESTION,
+        link_days: together_core::wellbeing::LINK_DAYS,
         source: c.source.label(),
         made: date(&c.made_on),
         steps: r
@@ -348,13 +383,21 @@ async fn render(
     Ok((status, Html(page.render()?)).into_response())
 }
 
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    /// `1` just after a wellbeing link was sent.
+    sent: String,
+}
+
 async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
     let r = record(&state, &ctx, connection_id(&id)?).await?;
-    render(&state, &ctx, r, Problem::none()).await
+    render(&state, &ctx, r, Problem::none(), q.sent == "1").await
 }
 
 async fn step(
@@ -372,7 +415,7 @@ async fn step(
     );
     let new = match parsed {
         Ok(s) => s,
-        Err(errors) => return render(&state, &ctx, r, Problem::of("step", errors)).await,
+        Err(errors) => return render(&state, &ctx, r, Problem::of("step", errors), false).await,
     };
     let audit = ctx.audit(
         &state,
@@ -393,6 +436,7 @@ async fn step(
                 &ctx,
                 r,
                 Problem::of("step", one_error("status", why)),
+                false,
             )
             .await
         }
@@ -421,7 +465,7 @@ async fn follow_up(
         Ok(d) => d,
         Err(errors) => {
             let errors = renamed(errors, &[("note", "follow_up_note")]);
-            return render(&state, &ctx, r, Problem::of("follow_up", errors)).await;
+            return render(&state, &ctx, r, Problem::of("follow_up", errors), false).await;
         }
     };
     let audit = ctx.audit(
@@ -443,6 +487,7 @@ async fn follow_up(
                 &ctx,
                 r,
                 Problem::of("follow_up", one_error("done_on", why)),
+                false,
             )
             .await
         }

@@ -17,6 +17,7 @@ mod offers;
 mod partners;
 pub(crate) mod people;
 mod safeguarding;
+pub(crate) mod wellbeing;
 
 use crate::policy_router::Routes;
 
@@ -37,5 +38,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = equipment::routes(r);
     let r = connections::routes(r);
     let r = listings::routes(r);
+    let r = wellbeing::routes(r);
     people::routes(r)
 }

@@ -390,3 +390,203 @@ async fn a_champion_records_a_connection_that_link_workers_follow_up_until_conse
         "the worker still follows it up"
     );
 }
+
+on_both!(how_someone_is_is_asked_by_a_worker_and_on_their_own_phone_once);
+async fn how_someone_is_is_asked_by_a_worker_and_on_their_own_phone_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = audit(app.pcn);
+    let offer = together_core::offers::OfferForm::from_fields(
+        &[
+            ("name", "Harbourview singing group"),
+            ("description", "Sing together on Tuesday mornings."),
+            ("offer_kind", "group"),
+            ("offer_status", "active"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    )
+    .parse()
+    .unwrap();
+    let offer = app.store.add_offer(app.pcn, &offer, &a).await.unwrap();
+    let florence = app.add_person(0, "Florence").await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    let res = gp
+        .post(
+            &format!("/people/{florence}/connections"),
+            &[
+                ("to", &format!("service:{offer}")),
+                ("source", "clinician_suggestion"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let connection = res.location().to_owned();
+    let page = gp.get(&connection).await;
+    assert!(page.body.contains("Not asked yet"));
+    assert!(page
+        .body
+        .contains("Overall, how satisfied are you with your life nowadays?"));
+    let kept = |app: &TestApp| {
+        let store = app.store.clone();
+        let pcn = app.pcn;
+        async move {
+            store
+                .wellbeing_of(pcn, florence, &audit(pcn))
+                .await
+                .unwrap()
+        }
+    };
+
+    // At the start: a score out of range, or three ONS4 answers of four, saves nothing.
+    let wellbeing = format!("{connection}/wellbeing");
+    let start = [
+        ("occasion", "baseline"),
+        ("life_satisfaction", "3"),
+        ("worthwhile", "4"),
+        ("happy", "4"),
+        ("anxious", "8"),
+        ("lonely", "often_or_always"),
+    ];
+    let bad = [start.as_slice(), &[("wemwbs", "71")]].concat();
+    let res = gp.post(&wellbeing, &bad).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(
+        res.body
+            .contains("The WEMWBS score is a whole number from 14 to 70"),
+        "{}",
+        res.body
+    );
+    let res = gp.post(&wellbeing, &start[..4]).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res
+        .body
+        .contains("answer all four questions, or none of them"));
+    assert!(kept(&app).await.is_empty(), "nothing saved half-way");
+    let res = gp
+        .post(
+            &wellbeing,
+            &[start.as_slice(), &[("wemwbs", "38")]].concat(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    // A link to answer on her phone needs her agreement to be asked.
+    let link = format!("{connection}/wellbeing-link");
+    let res = gp.post(&link, &[("occasion", "follow_up")]).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(
+        res.body.contains("record their consent first"),
+        "{}",
+        res.body
+    );
+    for purpose in ["contact", "wellbeing_follow_up"] {
+        let res = gp
+            .post(
+                &format!("/people/{florence}/consents"),
+                &[("purpose", purpose), ("method", "verbal")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    let res = gp.post(&link, &[("occasion", "follow_up")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(gp
+        .get(res.location())
+        .await
+        .body
+        .contains("A link has gone to them"));
+    let message = app
+        .store
+        .messages(Some(app.pcn), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.subject == "How are you getting on?")
+        .expect("the link was sent");
+    assert_eq!(
+        (message.channel.as_str(), message.recipient.as_str()),
+        ("sms", "07700 900982")
+    );
+    let url = message
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/wellbeing?token="))
+        .unwrap()
+        .to_owned();
+    let token = url.split("token=").nth(1).unwrap().to_owned();
+
+    // She answers on her phone, without an account; the link works once.
+    let mut phone = app.client();
+    let form = phone.get(&format!("/wellbeing?token={token}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("How are you getting on, Florence?"));
+    assert!(!form.body.contains("Ashworth"));
+    let answers = [
+        ("token", token.as_str()),
+        ("life_satisfaction", "7"),
+        ("worthwhile", "7"),
+        ("happy", "8"),
+        ("anxious", "4"),
+        ("lonely", "occasionally"),
+    ];
+    let res = phone
+        .post(
+            "/wellbeing",
+            &[&answers[..2], &[("worthwhile", "12")]].concat(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert_eq!(kept(&app).await.len(), 1, "a wrong answer spends nothing");
+    let res = phone.post("/wellbeing", &answers).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("Thank you"));
+    let again = phone.post("/wellbeing", &answers).await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert!(again.body.contains("This link has been used already"));
+    assert_eq!(kept(&app).await.len(), 2, "answered once");
+    assert_eq!(
+        phone.get("/wellbeing?token=not-a-token").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The change shows on the connection as a chart, with the table behind it.
+    let page = gp.get(&connection).await;
+    assert!(
+        page.body.contains("Their first and latest answers"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("4, better") && page.body.contains("Themselves, on their phone"));
+    assert!(page.body.contains("WEMWBS score 38"));
+    // The offer's coordinator sees no mean of one person's answers.
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    let offer_page = admin.get(&format!("/offers/{offer}")).await;
+    assert!(
+        offer_page
+            .body
+            .contains("Fewer than 8 people connected to it have answered"),
+        "{}",
+        offer_page.body
+    );
+
+    // A second link not answered within two weeks has expired.
+    let res = gp.post(&link, &[("occasion", "follow_up")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let second = app
+        .store
+        .messages(Some(app.pcn), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| {
+            m.body
+                .split("token=")
+                .nth(1)
+                .map(|t| t.split_whitespace().next().unwrap_or("").to_owned())
+        })
+        .find(|t| *t != token)
+        .unwrap();
+    app.clock.advance(Duration::days(15));
+    let expired = phone.get(&format!("/wellbeing?token={second}")).await;
+    assert_eq!(expired.status, StatusCode::GONE);
+    assert!(expired.body.contains("This link has expired"));
+}

@@ -383,6 +383,9 @@ struct OfferPage {
     can_manage: bool,
     /// Attendance, shown to the people who run the offer.
     figures: Option<Figures>,
+    /// How the people connected to it are getting on, for the same people.
+    wellbeing: Option<crate::pages::wellbeing::OfferWellbeing>,
+    rule: &'static str,
     /// The last sessions held, each with its register: (session id, date, what the register says).
     recent: Vec<(String, String, String)>,
     /// Where the details form posts.
@@ -509,6 +512,14 @@ async fn render_offer(
         lead_choices,
         figures: if can_manage {
             figures(&store.registers_of(pcn, id).await?)
+        } else {
+            None
+        },
+        rule: together_core::disclosure::RULE,
+        wellbeing: if can_manage {
+            Some(crate::pages::wellbeing::offer_wellbeing(
+                &store.offer_wellbeing(pcn, id).await?,
+            ))
         } else {
             None
         },
