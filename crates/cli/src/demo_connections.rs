@@ -2,7 +2,7 @@
 //! offers over the last four months, at every stage — suggested, contacted, went along, keeps
 //! going, ended (one didn't suit) — with follow-ups done, due and missed, and the ONS wellbeing
 //! questions answered at the start and at a follow-up by enough people at the singing group for
-//! its change to be shown.
+//! its change to be shown; the link worker's referrals that led to the first few, to code.
 
 use crate::instance::cli_audit;
 use anyhow::{anyhow, Result};
@@ -11,6 +11,7 @@ use together_core::connections::{
     DoneFollowUp, EndReason, NewConnection, NewStep, Source, Status, Target,
 };
 use together_core::people::{ConsentMethod, ConsentPurpose};
+use together_core::referrals::{Decided, NewReferral, ReferralStatus};
 use together_core::wellbeing::{Answers, Loneliness, NewWellbeing, Occasion};
 use together_core::{PcnId, UserId};
 use together_store::{DynStore, NewAuditEvent};
@@ -111,6 +112,42 @@ pub async fn build(
             store
                 .add_consent(person.id, purpose, ConsentMethod::Verbal, by, &made)
                 .await?;
+        }
+        // The link worker's referrals for the first few: most accepted, one declined, one
+        // waiting, so that the practice has something to code.
+        if i < 6 && !by_champion {
+            let referral = store
+                .add_referral(
+                    pcn,
+                    person.id,
+                    link_worker,
+                    &NewReferral {
+                        referrer: ["Dr Ada Okafor", "Nurse Priya Patel", "Dr Tom Reid"][i % 3]
+                            .into(),
+                        reason: "Lonely and low; would like to meet people".into(),
+                        received_on: made_on - Duration::days(5),
+                    },
+                    &at(pcn, days_ago + 5, now),
+                )
+                .await?;
+            let status = match i {
+                3 => Some(ReferralStatus::Declined),
+                5 => None,
+                _ => Some(ReferralStatus::Accepted),
+            };
+            if let Some(status) = status {
+                store
+                    .decide_referral(
+                        pcn,
+                        referral,
+                        &Decided {
+                            status,
+                            on: made_on - Duration::days(1),
+                        },
+                        &made,
+                    )
+                    .await?;
+            }
         }
         let connection = store
             .make_connection(

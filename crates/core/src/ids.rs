@@ -116,6 +116,10 @@ uuid_id!(
     /// One follow-up due on a connection.
     FollowUpId
 );
+uuid_id!(
+    /// One referral to the social prescribing service.
+    ReferralId
+);
 
 /// An Organisation Data Service code of a GP practice (a letter and five digits, e.g. B82005).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

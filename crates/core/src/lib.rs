@@ -20,6 +20,7 @@ pub mod people;
 pub mod policy;
 pub mod pseudonym;
 pub mod recurrence;
+pub mod referrals;
 pub mod roles;
 pub mod safeguarding;
 pub mod uk_time;
@@ -28,7 +29,7 @@ pub mod wellbeing;
 pub use clock::{Clock, SystemClock};
 pub use ids::{
     ChampionId, ChampionRoleId, ConnectionId, Email, FollowUpId, ItemId, LoanId, PcnId, PersonId,
-    PracticeCode, PracticeId, ServiceId, SessionId, SiteId, UserId,
+    PracticeCode, PracticeId, ReferralId, ServiceId, SessionId, SiteId, UserId,
 };
 pub use nhs::NhsNumber;
 pub use policy::{authorize, Action, Actor, Decision, Resource};

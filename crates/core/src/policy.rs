@@ -109,6 +109,12 @@ pub enum Action {
     /// Take on the person of a champion's connection: a link worker, who then has them on
     /// their caseload.
     TakeOnPerson,
+    /// Record a referral to the social prescribing service for a person, and accept or decline
+    /// it: someone who looks after them (as `MakeConnection`).
+    KeepReferrals,
+    /// Download what to code in the GP record from the practice's referrals (names and dates of
+    /// birth with SNOMED CT codes): the practice's own clinicians, who hold the record already.
+    CodeReferrals,
 }
 
 /// What the action is about, with the facts the policy needs and nothing more.
@@ -195,7 +201,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         // Someone who looks after the person: their practice's clinician, a link worker with
         // them on their caseload, the coordinator.
         (
-            LendEquipment | MakeConnection,
+            LendEquipment | MakeConnection | KeepReferrals,
             Resource::Person {
                 practice_id,
                 on_caseload,
@@ -242,6 +248,8 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             actor.role != Champion && authorize(actor, KeepConnection, resource) == Decision::Allow
         }
         (ConnectSomeoneNew, Resource::Pcn(_)) => actor.role == Champion,
+        // The download itself; which practice's referrals is asked of the practice below.
+        (CodeReferrals, Resource::Pcn(_)) => actor.role == Clinician,
         (TakeRegisters, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Champion),
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
@@ -265,7 +273,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             Analyst | Partner => false,
         },
         // Only the practice's own clinicians, who hold the record already (DESIGN.md section 3).
-        (Reidentify, Resource::Practice { practice_id, .. }) => {
+        (Reidentify | CodeReferrals, Resource::Practice { practice_id, .. }) => {
             actor.role == Clinician && actor.practice_id == Some(*practice_id)
         }
         _ => false,
@@ -537,14 +545,18 @@ mod tests {
             pcn_id: PcnId::from(uuid::Uuid::nil()),
             practice_id,
         };
-        for role in Role::ALL {
-            let a = actor(role, Some(mine));
-            assert_eq!(
-                authorize(&a, Action::Reidentify, &practice(mine)).is_allowed(),
-                role == Role::Clinician,
-                "{role}"
-            );
-            assert!(!authorize(&a, Action::Reidentify, &practice(other)).is_allowed());
+        // Re-identifying a cohort and downloading what to code from referrals alike: they
+        // hold the record already.
+        for action in [Action::Reidentify, Action::CodeReferrals] {
+            for role in Role::ALL {
+                let a = actor(role, Some(mine));
+                assert_eq!(
+                    authorize(&a, action, &practice(mine)).is_allowed(),
+                    role == Role::Clinician,
+                    "{role} {action:?}"
+                );
+                assert!(!authorize(&a, action, &practice(other)).is_allowed());
+            }
         }
         let elsewhere = Resource::Practice {
             pcn_id: PcnId::new(),
@@ -556,6 +568,22 @@ mod tests {
             &elsewhere
         )
         .is_allowed());
+    }
+
+    #[test]
+    fn referrals_are_kept_by_whoever_looks_after_the_person() {
+        let mine = PracticeId::new();
+        // A referral is kept by whoever looks after the person; never by a champion.
+        let person = person(mine, true, true);
+        assert!(authorize(
+            &actor(Role::LinkWorker, None),
+            Action::KeepReferrals,
+            &person
+        )
+        .is_allowed());
+        assert!(
+            !authorize(&actor(Role::Champion, None), Action::KeepReferrals, &person).is_allowed()
+        );
     }
 
     #[test]

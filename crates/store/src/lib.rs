@@ -14,6 +14,7 @@ pub mod offers;
 pub mod partners;
 pub mod postgres;
 mod queries;
+pub mod referrals;
 pub mod safeguarding;
 pub mod sqlite;
 #[cfg(any(test, feature = "testing"))]
@@ -29,6 +30,7 @@ pub use loans::LoanStore;
 pub use model::*;
 pub use offers::OfferStore;
 pub use partners::PartnerStore;
+pub use referrals::ReferralStore;
 pub use safeguarding::SafeguardingStore;
 pub use wellbeing::WellbeingStore;
 
@@ -51,6 +53,7 @@ pub trait Store:
     + LoanStore
     + OfferStore
     + PartnerStore
+    + ReferralStore
     + SafeguardingStore
     + WellbeingStore
     + Send

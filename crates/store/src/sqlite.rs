@@ -211,5 +211,6 @@ crate::directory::impl_directory_store!(
 crate::loans::impl_loan_store!(SqliteStore);
 crate::connections::impl_connection_store!(SqliteStore);
 crate::wellbeing::impl_wellbeing_store!(SqliteStore);
+crate::referrals::impl_referral_store!(SqliteStore);
 crate::listings::impl_listing_store!(SqliteStore);
 queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

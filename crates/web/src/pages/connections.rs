@@ -127,6 +127,8 @@ struct ListPage {
     /// "2 with a follow-up missed …", or empty.
     missed: String,
     champion: bool,
+    /// A clinician downloads what to code from their practice's referrals.
+    can_code: bool,
 }
 
 async fn list(
@@ -179,6 +181,17 @@ async fn list(
         rows,
         show,
         champion: actor.role == Role::Champion,
+        can_code: actor.practice_id.is_some_and(|practice_id| {
+            authorize(
+                &actor,
+                Action::CodeReferrals,
+                &Resource::Practice {
+                    pcn_id: actor.pcn_id,
+                    practice_id,
+                },
+            )
+            .is_allowed()
+        }),
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -558,6 +571,17 @@ pub(crate) async fn person_connections(
     })
 }
 
+/// The days after a connection is made that its follow-ups fall, as the PCN has set them.
+async fn follow_ups(state: &AppState, pcn: together_core::PcnId) -> Result<Vec<i64>, AppError> {
+    Ok(follow_up_days(
+        state
+            .store()
+            .setting(pcn, FOLLOW_UPS_SETTING)
+            .await?
+            .as_deref(),
+    ))
+}
+
 /// Where a connection may come from, for a select.
 fn source_options() -> Vec<(String, String)> {
     std::iter::once((String::new(), "Choose one".to_owned()))
@@ -661,13 +685,7 @@ async fn make(
         Err(errors) => return fail(errors).await,
     };
     let actor = ctx.actor()?;
-    let days = follow_up_days(
-        state
-            .store()
-            .setting(actor.pcn_id, FOLLOW_UPS_SETTING)
-            .await?
-            .as_deref(),
-    );
+    let days = follow_ups(&state, actor.pcn_id).await?;
     let audit = ctx.audit(
         &state,
         "make_connection",
@@ -776,13 +794,7 @@ async fn record_someone_new(
         }
     };
     let actor = ctx.actor()?;
-    let days = follow_up_days(
-        state
-            .store()
-            .setting(actor.pcn_id, FOLLOW_UPS_SETTING)
-            .await?
-            .as_deref(),
-    );
+    let days = follow_ups(&state, actor.pcn_id).await?;
     let audit = ctx.audit(
         &state,
         "connect_someone_new",

@@ -16,6 +16,7 @@ pub(crate) mod listings;
 mod offers;
 mod partners;
 pub(crate) mod people;
+pub(crate) mod referrals;
 mod safeguarding;
 pub(crate) mod wellbeing;
 
@@ -39,5 +40,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = connections::routes(r);
     let r = listings::routes(r);
     let r = wellbeing::routes(r);
+    let r = referrals::routes(r);
     people::routes(r)
 }

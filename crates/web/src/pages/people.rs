@@ -260,6 +260,9 @@ struct PersonPage {
     break_glass: bool,
     equipment: crate::pages::equipment::PersonEquipment,
     connections: crate::pages::connections::PersonConnections,
+    referrals: crate::pages::referrals::PersonReferrals,
+    today_hint: String,
+    decisions: Vec<(String, String)>,
     problem: crate::layout::Problem,
 }
 
@@ -364,6 +367,14 @@ async fn show(
         break_glass: outcome == Outcome::BreakGlass,
         equipment: crate::pages::equipment::person_equipment(state, ctx, id).await?,
         connections: crate::pages::connections::person_connections(state, ctx, id).await?,
+        referrals: crate::pages::referrals::person_referrals(state, ctx, id).await?,
+        today_hint: format!(
+            "Leave empty for today, {}",
+            together_core::people::uk_date(state.now().date())
+        ),
+        decisions: [("accepted", "Accepted"), ("declined", "Declined")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .to_vec(),
         person,
         problem,
     };

@@ -91,6 +91,32 @@ fn dash(v: Option<u8>) -> String {
     v.map_or_else(|| "–".to_owned(), |v| v.to_string())
 }
 
+/// The questions a person is asked (ONS4 and loneliness), with each select's choices.
+pub(crate) struct Questions {
+    pub(crate) questions: Vec<(&'static str, &'static str, &'static str)>,
+    pub(crate) scores: Vec<(String, String)>,
+    pub(crate) lonely: Vec<(String, String)>,
+}
+
+pub(crate) fn questions() -> Questions {
+    Questions {
+        scores: std::iter::once((String::new(), "Not asked".to_owned()))
+            .chain((0..=10).map(|n| (n.to_string(), n.to_string())))
+            .collect(),
+        lonely: std::iter::once((String::new(), "Not asked".to_owned()))
+            .chain(
+                Loneliness::ALL
+                    .into_iter()
+                    .map(|l| (l.as_str().to_owned(), l.label().to_owned())),
+            )
+            .collect(),
+        questions: Ons4::ALL
+            .into_iter()
+            .map(|i| (i.as_str(), i.question(), i.scale()))
+            .collect(),
+    }
+}
+
 pub(crate) fn connection_wellbeing(
     all: &[WellbeingRecord],
     connection: ConnectionId,
@@ -144,6 +170,11 @@ pub(crate) fn connection_wellbeing(
             .collect(),
         _ => Vec::new(),
     };
+    let Questions {
+        questions,
+        scores,
+        lonely,
+    } = questions();
     ConnectionWellbeing {
         rows,
         bars,
@@ -156,20 +187,9 @@ pub(crate) fn connection_wellbeing(
             .into_iter()
             .map(|o| (o.as_str().to_owned(), o.label().to_owned()))
             .collect(),
-        scores: std::iter::once((String::new(), "Not asked".to_owned()))
-            .chain((0..=10).map(|n| (n.to_string(), n.to_string())))
-            .collect(),
-        lonely: std::iter::once((String::new(), "Not asked".to_owned()))
-            .chain(
-                Loneliness::ALL
-                    .into_iter()
-                    .map(|l| (l.as_str().to_owned(), l.label().to_owned())),
-            )
-            .collect(),
-        questions: Ons4::ALL
-            .into_iter()
-            .map(|i| (i.as_str(), i.question(), i.scale()))
-            .collect(),
+        scores,
+        lonely,
+        questions,
         licensed: Licensed::ALL
             .into_iter()
             .map(|l| {
@@ -369,7 +389,7 @@ async fn render_answer(
         LinkState::Expired => ("expired", String::new(), axum::http::StatusCode::GONE),
         LinkState::Unknown => return Err(AppError::NotFound),
     };
-    let shared = connection_wellbeing(&[], ConnectionId::new());
+    let shared = questions();
     let page = AnswerPage {
         layout: Layout::new(state, ctx, "How are you getting on?"),
         state: page_state,

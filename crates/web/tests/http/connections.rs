@@ -11,10 +11,8 @@ use time::Duration;
 use together_core::Role;
 use together_store::connections::ConnectionFilter;
 
-on_both!(a_link_worker_connects_someone_follows_it_up_and_nobody_else_reaches_it);
-async fn a_link_worker_connects_someone_follows_it_up_and_nobody_else_reaches_it(db: Db) {
-    let app = TestApp::spawn(db).await;
-    let a = audit(app.pcn);
+/// An active group offer of the test PCN, "Harbourview singing group".
+async fn a_singing_group(app: &TestApp) -> together_core::ServiceId {
     let offer = together_core::offers::OfferForm::from_fields(
         &[
             ("name", "Harbourview singing group"),
@@ -26,7 +24,17 @@ async fn a_link_worker_connects_someone_follows_it_up_and_nobody_else_reaches_it
     )
     .parse()
     .unwrap();
-    let offer = app.store.add_offer(app.pcn, &offer, &a).await.unwrap();
+    app.store
+        .add_offer(app.pcn, &offer, &audit(app.pcn))
+        .await
+        .unwrap()
+}
+
+on_both!(a_link_worker_connects_someone_follows_it_up_and_nobody_else_reaches_it);
+async fn a_link_worker_connects_someone_follows_it_up_and_nobody_else_reaches_it(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = audit(app.pcn);
+    let offer = a_singing_group(&app).await;
     let worker_id = app.users[&Role::LinkWorker].0;
     // Florence is on the link worker's caseload (they added her); Mabel is not.
     let florence = together_core::people::PersonForm {
@@ -241,19 +249,7 @@ async fn a_link_worker_connects_someone_follows_it_up_and_nobody_else_reaches_it
 on_both!(a_champion_records_a_connection_that_link_workers_follow_up_until_consent_goes);
 async fn a_champion_records_a_connection_that_link_workers_follow_up_until_consent_goes(db: Db) {
     let app = TestApp::spawn(db).await;
-    let a = audit(app.pcn);
-    let offer = together_core::offers::OfferForm::from_fields(
-        &[
-            ("name", "Harbourview singing group"),
-            ("description", "Sing together on Tuesday mornings."),
-            ("offer_kind", "group"),
-            ("offer_status", "active"),
-        ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned())),
-    )
-    .parse()
-    .unwrap();
-    let offer = app.store.add_offer(app.pcn, &offer, &a).await.unwrap();
+    let offer = a_singing_group(&app).await;
     let to = format!("service:{offer}");
     let practice = app.practices[0].to_string();
     let florence = [
@@ -394,19 +390,7 @@ async fn a_champion_records_a_connection_that_link_workers_follow_up_until_conse
 on_both!(how_someone_is_is_asked_by_a_worker_and_on_their_own_phone_once);
 async fn how_someone_is_is_asked_by_a_worker_and_on_their_own_phone_once(db: Db) {
     let app = TestApp::spawn(db).await;
-    let a = audit(app.pcn);
-    let offer = together_core::offers::OfferForm::from_fields(
-        &[
-            ("name", "Harbourview singing group"),
-            ("description", "Sing together on Tuesday mornings."),
-            ("offer_kind", "group"),
-            ("offer_status", "active"),
-        ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned())),
-    )
-    .parse()
-    .unwrap();
-    let offer = app.store.add_offer(app.pcn, &offer, &a).await.unwrap();
+    let offer = a_singing_group(&app).await;
     let florence = app.add_person(0, "Florence").await;
     let mut gp = app.signed_in(Role::Clinician).await;
     let res = gp

@@ -16,6 +16,7 @@ mod offers;
 mod oruk;
 mod partners;
 mod people;
+mod referrals;
 mod safeguarding;
 mod security;
 mod sessions;

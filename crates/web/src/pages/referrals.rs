@@ -1,0 +1,343 @@
+//! Referrals on the web: a person's record lists their referrals to the social prescribing
+//! service and, for someone who looks after them, records one and accepts or declines it; a
+//! practice's clinicians download what to code in the GP record, as CSV or as a FHIR R4 bundle
+//! (a ServiceRequest and a Task for each referral). Only accepted and declined referrals are
+//! coded, each with its SNOMED CT concept; connections never are.
+
+use crate::context::{denied, Ctx};
+use crate::error::AppError;
+use crate::layout::{date, one_error, Problem};
+use crate::policy_router::{Policy, Routes};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use together_core::export::neutralise;
+use together_core::referrals::{
+    code_for, DecisionForm, ReferralForm, ReferralStatus, SNOMED_SYSTEM,
+};
+use together_core::{authorize, Action, Decision, PersonId, ReferralId, Resource};
+use together_store::referrals::{Referral, ReferralFilter};
+use together_store::{Outcome, StoreError};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    // Whether the actor may keep this person's referrals, or code this practice's, is the
+    // policy's, asked again in the handler with the record.
+    let find = Policy::Allow(Action::FindPeople);
+    let code = Policy::Allow(Action::CodeReferrals);
+    r.post("/people/{id}/referrals", find, add)
+        .post("/referrals/{id}/decision", find, decide)
+        .get("/referrals/coding.csv", code, coding_csv)
+        .get("/referrals/coding.json", code, coding_fhir)
+}
+
+/// A person's referrals, for their record.
+pub(crate) struct PersonReferrals {
+    /// (id, referrer, received, status, decided, reason, still to decide)
+    pub(crate) rows: Vec<(String, String, String, &'static str, String, String, bool)>,
+    pub(crate) can_keep: bool,
+}
+
+pub(crate) async fn person_referrals(
+    state: &AppState,
+    ctx: &Ctx,
+    person: PersonId,
+) -> Result<PersonReferrals, AppError> {
+    let actor = ctx.actor()?;
+    let audit = ctx.audit(
+        state,
+        "list_referrals",
+        "person",
+        Some(person.to_string()),
+        Outcome::Allowed,
+    );
+    let found = state
+        .store()
+        .referrals(
+            actor.pcn_id,
+            &ReferralFilter {
+                person: Some(person),
+                ..ReferralFilter::default()
+            },
+            &audit,
+        )
+        .await?;
+    Ok(PersonReferrals {
+        rows: found
+            .iter()
+            .map(|r| {
+                (
+                    r.id.to_string(),
+                    r.referrer.clone(),
+                    date(&r.received_on),
+                    r.status.label(),
+                    r.decided_on.map(|d| date(&d)).unwrap_or_default(),
+                    r.reason.clone(),
+                    r.status == ReferralStatus::Received,
+                )
+            })
+            .collect(),
+        can_keep: crate::pages::people::may(state, ctx, person, Action::KeepReferrals).await?,
+    })
+}
+
+/// Refuses (audited, answered as not found) unless the actor may keep this person's referrals.
+async fn may_keep(
+    state: &AppState,
+    ctx: &Ctx,
+    person: PersonId,
+    action: &str,
+) -> Result<(), AppError> {
+    match crate::pages::people::decide(state, ctx, person, Action::KeepReferrals).await? {
+        Some(Decision::Allow) => Ok(()),
+        None => Err(AppError::NotFound),
+        Some(_) => {
+            denied(state, ctx, action, "person", Some(person.to_string())).await;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+async fn add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<ReferralForm>,
+) -> Result<Response, AppError> {
+    let person = crate::pages::people::person_id(&id)?;
+    may_keep(&state, &ctx, person, "add_referral").await?;
+    let new = match form.parse(state.now().date()) {
+        Ok(r) => r,
+        Err(errors) => {
+            return crate::pages::people::show_with(
+                &state,
+                &ctx,
+                person,
+                Problem::of("referral", errors),
+            )
+            .await
+        }
+    };
+    let actor = ctx.actor()?;
+    let audit = ctx.audit(
+        &state,
+        "add_referral",
+        "person",
+        Some(person.to_string()),
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .add_referral(actor.pcn_id, person, actor.user_id, &new, &audit)
+        .await?;
+    Ok(Redirect::to(&format!("/people/{person}#referrals")).into_response())
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    let id: ReferralId = id.parse().map_err(|_| AppError::NotFound)?;
+    let actor = ctx.actor()?.clone();
+    let person = state
+        .store()
+        .referral_person(actor.pcn_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    may_keep(&state, &ctx, person, "decide_referral").await?;
+    let audit = ctx.audit(
+        &state,
+        "read_referral",
+        "referral",
+        Some(id.to_string()),
+        Outcome::Allowed,
+    );
+    let referral = state
+        .store()
+        .referrals(
+            actor.pcn_id,
+            &ReferralFilter {
+                person: Some(person),
+                ..ReferralFilter::default()
+            },
+            &audit,
+        )
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(AppError::NotFound)?;
+    let fail = |errors| {
+        crate::pages::people::show_with(&state, &ctx, person, Problem::of("decision", errors))
+    };
+    let decided = match form.parse(referral.received_on, state.now().date()) {
+        Ok(d) => d,
+        Err(errors) => return fail(errors).await,
+    };
+    let audit = ctx.audit(
+        &state,
+        "decide_referral",
+        "referral",
+        Some(id.to_string()),
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .decide_referral(actor.pcn_id, id, &decided, &audit)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{person}#referrals")).into_response()),
+        Err(StoreError::Refused(why)) => fail(one_error("decision", why)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The signed-in clinician's practice's accepted and declined referrals, if they may code them.
+async fn to_code(state: &AppState, ctx: &Ctx) -> Result<Vec<Referral>, AppError> {
+    let actor = ctx.actor()?;
+    let Some(practice) = actor.practice_id else {
+        return Err(AppError::Forbidden);
+    };
+    let resource = Resource::Practice {
+        pcn_id: actor.pcn_id,
+        practice_id: practice,
+    };
+    if !authorize(actor, Action::CodeReferrals, &resource).is_allowed() {
+        denied(
+            state,
+            ctx,
+            "code_referrals",
+            "practice",
+            Some(practice.to_string()),
+        )
+        .await;
+        return Err(AppError::Forbidden);
+    }
+    let audit = ctx.audit(
+        state,
+        "code_referrals",
+        "practice",
+        Some(practice.to_string()),
+        Outcome::Allowed,
+    );
+    Ok(state
+        .store()
+        .referrals(
+            actor.pcn_id,
+            &ReferralFilter {
+                practice: Some(practice),
+                decided_only: true,
+                ..ReferralFilter::default()
+            },
+            &audit,
+        )
+        .await?)
+}
+
+/// A date as FHIR and the CSV write it (YYYY-MM-DD).
+fn iso(d: time::Date) -> String {
+    d.to_string()
+}
+
+fn download(content_type: &str, file: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// One row per accepted or declined referral, with its SNOMED CT code and term and the day it
+/// was decided; names are neutralised against spreadsheet formulas.
+async fn coding_csv(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let found = to_code(&state, &ctx).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let internal = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record([
+        "referral_id",
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "snomed_code",
+        "snomed_term",
+        "date",
+        "referrer",
+    ])
+    .map_err(internal)?;
+    for r in &found {
+        let Some(code) = code_for(r.status) else {
+            continue;
+        };
+        w.write_record([
+            r.id.to_string(),
+            neutralise(&r.given_name),
+            neutralise(&r.family_name),
+            iso(r.date_of_birth),
+            code.code.to_owned(),
+            code.term.to_owned(),
+            r.decided_on.map(iso).unwrap_or_default(),
+            neutralise(&r.referrer),
+        ])
+        .map_err(internal)?;
+    }
+    let body = String::from_utf8(
+        w.into_inner()
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        "social-prescribing-to-code.csv",
+        body,
+    ))
+}
+
+/// A FHIR R4 collection bundle: for each accepted or declined referral a ServiceRequest coded
+/// in SNOMED CT (active when accepted, revoked when declined) and the Task that answered it.
+async fn coding_fhir(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let found = to_code(&state, &ctx).await?;
+    let mut entries = Vec::new();
+    for r in &found {
+        let Some(code) = code_for(r.status) else {
+            continue;
+        };
+        let accepted = r.status == ReferralStatus::Accepted;
+        let subject = serde_json::json!({ "display": format!("{} {} (born {})", r.given_name, r.family_name, iso(r.date_of_birth)) });
+        entries.push(serde_json::json!({ "resource": {
+            "resourceType": "ServiceRequest",
+            "id": r.id.to_string(),
+            "status": if accepted { "active" } else { "revoked" },
+            "intent": "order",
+            "code": { "coding": [{ "system": SNOMED_SYSTEM, "code": code.code, "display": code.term }] },
+            "subject": subject,
+            "authoredOn": iso(r.received_on),
+            "requester": { "display": r.referrer },
+        }}));
+        entries.push(serde_json::json!({ "resource": {
+            "resourceType": "Task",
+            "id": format!("{}-task", r.id),
+            "status": if accepted { "accepted" } else { "rejected" },
+            "intent": "order",
+            "focus": { "reference": format!("ServiceRequest/{}", r.id) },
+            "for": subject,
+            "authoredOn": iso(r.received_on),
+            "lastModified": r.decided_on.map(iso),
+        }}));
+    }
+    let bundle =
+        serde_json::json!({ "resourceType": "Bundle", "type": "collection", "entry": entries });
+    Ok(download(
+        "application/fhir+json",
+        "social-prescribing-to-code.json",
+        bundle.to_string(),
+    ))
+}
