@@ -55,12 +55,13 @@ pub trait ReferralStore {
         d: &Decided,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError>;
-    /// The person a referral is about, for the policy, without reading it.
-    async fn referral_person(
+    /// The person a referral is about (for the policy) and the day it arrived (for checking a
+    /// decision's date), without reading the rest of it.
+    async fn referral_scope(
         &self,
         pcn: PcnId,
         id: ReferralId,
-    ) -> Result<Option<PersonId>, StoreError>;
+    ) -> Result<Option<(PersonId, Date)>, StoreError>;
     /// Referrals matching the filter, newest first; audited as one read.
     async fn referrals(
         &self,
@@ -135,13 +136,18 @@ macro_rules! impl_referral_store {
                 Ok(())
             }
 
-            async fn referral_person(&self, pcn: together_core::PcnId, id: together_core::ReferralId) -> Result<Option<together_core::PersonId>, $crate::StoreError> {
-                let person: Option<String> = sqlx::query_scalar("SELECT person_id FROM referral WHERE id = $1 AND pcn_id = $2")
+            async fn referral_scope(&self, pcn: together_core::PcnId, id: together_core::ReferralId) -> Result<Option<(together_core::PersonId, time::Date)>, $crate::StoreError> {
+                use sqlx::Row as _;
+                use $crate::queries::{parse_iso_date, parsed};
+                sqlx::query("SELECT person_id, received_on FROM referral WHERE id = $1 AND pcn_id = $2")
                     .bind(id.to_string())
                     .bind(pcn.to_string())
                     .fetch_optional(&self.pool)
-                    .await?;
-                person.map(|p| $crate::queries::parsed("person id", &p)).transpose()
+                    .await?
+                    .map(|r| -> Result<_, $crate::StoreError> {
+                        Ok((parsed("person id", &r.try_get::<String, _>("person_id")?)?, parse_iso_date(&r.try_get::<String, _>("received_on")?)?))
+                    })
+                    .transpose()
             }
 
             async fn referrals(&self, pcn: together_core::PcnId, f: &$crate::referrals::ReferralFilter, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::referrals::Referral>, $crate::StoreError> {

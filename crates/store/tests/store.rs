@@ -3429,11 +3429,11 @@ async fn a_referral_is_received_then_decided_once_and_opens_a_caseload(store: Dy
             .on_caseload
     );
     assert_eq!(
-        store.referral_person(pcn, id).await.unwrap(),
-        Some(florence)
+        store.referral_scope(pcn, id).await.unwrap(),
+        Some((florence, received_on))
     );
     let elsewhere = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
-    assert_eq!(store.referral_person(elsewhere, id).await.unwrap(), None);
+    assert_eq!(store.referral_scope(elsewhere, id).await.unwrap(), None);
     let coded = |store: DynStore| async move {
         store
             .referrals(

@@ -662,21 +662,14 @@ async fn make(
     Form(form): Form<ConnectionForm>,
 ) -> Result<Response, AppError> {
     let person = crate::pages::people::person_id(&id)?;
-    match crate::pages::people::decide(&state, &ctx, person, Action::MakeConnection).await? {
-        Some(together_core::Decision::Allow) => {}
-        None => return Err(AppError::NotFound),
-        Some(_) => {
-            denied(
-                &state,
-                &ctx,
-                "make_connection",
-                "person",
-                Some(person.to_string()),
-            )
-            .await;
-            return Err(AppError::NotFound);
-        }
-    }
+    crate::pages::people::require(
+        &state,
+        &ctx,
+        person,
+        Action::MakeConnection,
+        "make_connection",
+    )
+    .await?;
     let fail = |errors| {
         crate::pages::people::show_with(&state, &ctx, person, Problem::of("connection", errors))
     };

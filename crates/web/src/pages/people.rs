@@ -240,6 +240,25 @@ pub(crate) async fn may(
     Ok(decide(state, ctx, id, action).await? == Some(Decision::Allow))
 }
 
+/// Goes on only if the actor may do `action` to this person outright; a refusal is audited as
+/// `audit_action` and answered, like a person who does not exist, as not found.
+pub(crate) async fn require(
+    state: &AppState,
+    ctx: &Ctx,
+    id: PersonId,
+    action: Action,
+    audit_action: &str,
+) -> Result<(), AppError> {
+    match decide(state, ctx, id, action).await? {
+        Some(Decision::Allow) => Ok(()),
+        None => Err(AppError::NotFound),
+        Some(_) => {
+            denied(state, ctx, audit_action, "person", Some(id.to_string())).await;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
 pub(crate) fn person_id(id: &str) -> Result<PersonId, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }

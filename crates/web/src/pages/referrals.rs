@@ -17,7 +17,7 @@ use together_core::export::neutralise;
 use together_core::referrals::{
     code_for, DecisionForm, ReferralForm, ReferralStatus, SNOMED_SYSTEM,
 };
-use together_core::{authorize, Action, Decision, PersonId, ReferralId, Resource};
+use together_core::{authorize, Action, PersonId, ReferralId, Resource};
 use together_store::referrals::{Referral, ReferralFilter};
 use together_store::{Outcome, StoreError};
 
@@ -82,23 +82,6 @@ pub(crate) async fn person_referrals(
     })
 }
 
-/// Refuses (audited, answered as not found) unless the actor may keep this person's referrals.
-async fn may_keep(
-    state: &AppState,
-    ctx: &Ctx,
-    person: PersonId,
-    action: &str,
-) -> Result<(), AppError> {
-    match crate::pages::people::decide(state, ctx, person, Action::KeepReferrals).await? {
-        Some(Decision::Allow) => Ok(()),
-        None => Err(AppError::NotFound),
-        Some(_) => {
-            denied(state, ctx, action, "person", Some(person.to_string())).await;
-            Err(AppError::NotFound)
-        }
-    }
-}
-
 async fn add(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -106,7 +89,8 @@ async fn add(
     Form(form): Form<ReferralForm>,
 ) -> Result<Response, AppError> {
     let person = crate::pages::people::person_id(&id)?;
-    may_keep(&state, &ctx, person, "add_referral").await?;
+    crate::pages::people::require(&state, &ctx, person, Action::KeepReferrals, "add_referral")
+        .await?;
     let new = match form.parse(state.now().date()) {
         Ok(r) => r,
         Err(errors) => {
@@ -142,37 +126,23 @@ async fn decide(
 ) -> Result<Response, AppError> {
     let id: ReferralId = id.parse().map_err(|_| AppError::NotFound)?;
     let actor = ctx.actor()?.clone();
-    let person = state
+    let (person, received_on) = state
         .store()
-        .referral_person(actor.pcn_id, id)
+        .referral_scope(actor.pcn_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    may_keep(&state, &ctx, person, "decide_referral").await?;
-    let audit = ctx.audit(
+    crate::pages::people::require(
         &state,
-        "read_referral",
-        "referral",
-        Some(id.to_string()),
-        Outcome::Allowed,
-    );
-    let referral = state
-        .store()
-        .referrals(
-            actor.pcn_id,
-            &ReferralFilter {
-                person: Some(person),
-                ..ReferralFilter::default()
-            },
-            &audit,
-        )
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or(AppError::NotFound)?;
+        &ctx,
+        person,
+        Action::KeepReferrals,
+        "decide_referral",
+    )
+    .await?;
     let fail = |errors| {
         crate::pages::people::show_with(&state, &ctx, person, Problem::of("decision", errors))
     };
-    let decided = match form.parse(referral.received_on, state.now().date()) {
+    let decided = match form.parse(received_on, state.now().date()) {
         Ok(d) => d,
         Err(errors) => return fail(errors).await,
     };
