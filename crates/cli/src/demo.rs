@@ -180,6 +180,7 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
             phone: row[6].into(),
             email: String::new(),
             nhs_number: row[0].into(),
+            what_matters: String::new(),
         };
         let person = form
             .parse(now)

@@ -14,6 +14,7 @@ mod generate;
 mod import;
 mod instance;
 mod offers;
+mod people;
 mod postcodes;
 mod practices;
 mod sql;
@@ -89,6 +90,11 @@ enum Command {
         #[command(subcommand)]
         command: postcodes::PostcodesCommand,
     },
+    /// Import the people the PCN supports from its spreadsheets.
+    People {
+        #[command(subcommand)]
+        command: people::PeopleCommand,
+    },
     /// Import, export and list the PCN's health champions.
     Champions {
         #[command(subcommand)]
@@ -157,6 +163,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::BootstrapAdmin(args) => users::bootstrap(args).await,
         Command::Users { command } => users::run(command).await,
         Command::Champions { command } => champions::run(command).await,
+        Command::People { command } => people::run(command).await,
         Command::Directory { command } => directory::run(command).await,
         Command::Offers { command } => offers::run(command).await,
         Command::Postcodes { command } => postcodes::run(command).await,

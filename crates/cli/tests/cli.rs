@@ -1224,3 +1224,84 @@ fn the_offers_spreadsheet_imports_all_or_nothing_with_each_problem_named_and_onl
         "{said}"
     );
 }
+
+#[test]
+fn people_come_in_from_a_spreadsheet_all_or_nothing_and_only_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    harbourview_pcn(d);
+    let o = together(&[
+        "practices",
+        "add",
+        "--data-dir",
+        d,
+        "B99001",
+        "--name",
+        "Quayside Surgery",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = dir.path().join("people.csv");
+    let header = "First name,Surname,DOB,Practice,Contact preference,Phone,Email,NHS No,What matters,consent_contact,consent_method\n";
+    std::fs::write(
+        &file,
+        format!(
+            "{header}Florence,Ashworth,27/03/1933,B99001,phone,07700 900982,,999 000 0018,Singing again,yes,written\n\
+             Mabel,Price,1950-02-01,B99009,letter,,,999 000 0019,,yes,\n"
+        ),
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let refused = together(&["people", "import", "--data-dir", d, path]);
+    let err = stderr(&refused);
+    assert!(
+        !refused.status.success() && !err.contains("panicked"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 of 2 rows rejected, so nothing was imported"),
+        "{err}"
+    );
+    for said in ["line 3, nhs_number:", "line 3, consent_method:"] {
+        assert!(err.contains(said), "{said}: {err}");
+    }
+    assert!(
+        !err.contains("9990000019"),
+        "an NHS number is never echoed whole: {err}"
+    );
+
+    std::fs::write(
+        &file,
+        format!(
+            "{header}Florence,Ashworth,27/03/1933,B99001,phone,07700 900982,,999 000 0018,Singing again,yes,written\n\
+             Mabel,Price,1950-02-01,B99001,letter,,,,,no,\n"
+        ),
+    )
+    .unwrap();
+    let first = together(&["people", "import", "--data-dir", d, path]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let said = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        said.contains("Imported 2 people") && said.contains("0 already there"),
+        "{said}"
+    );
+    let again = together(&["people", "import", "--data-dir", d, path]);
+    let said = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        said.contains("Imported 0 people") && said.contains("2 already there"),
+        "{said}"
+    );
+
+    let unknown = dir.path().join("other.csv");
+    std::fs::write(&unknown, "name,phone\nDave,07700 900123\n").unwrap();
+    assert_clear_failure(
+        &together(&[
+            "people",
+            "import",
+            "--data-dir",
+            d,
+            unknown.to_str().unwrap(),
+        ]),
+        "found the columns name, phone",
+    );
+}

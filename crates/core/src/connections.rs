@@ -392,6 +392,7 @@ impl SomeoneNewForm {
             phone: self.phone.clone(),
             email: self.email.clone(),
             nhs_number: String::new(),
+            what_matters: self.note.clone(),
         }
         .parse(now);
         let connection = ConnectionForm {

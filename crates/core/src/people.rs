@@ -82,7 +82,12 @@ pub struct PersonForm {
     pub phone: String,
     pub email: String,
     pub nhs_number: String,
+    /// What matters to them, in their own words (optional).
+    pub what_matters: String,
 }
+
+/// The longest "what matters to them" kept: a few sentences in their words, not a case note.
+pub const WHAT_MATTERS_MAX: usize = 1000;
 
 /// A person's details once every field has been checked.
 #[derive(Debug, Clone)]
@@ -95,6 +100,7 @@ pub struct NewPerson {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub nhs_number: Option<NhsNumber>,
+    pub what_matters: String,
 }
 
 /// A required name of at most 100 characters on one line. `label` says whose it is ("the
@@ -269,6 +275,13 @@ impl PersonForm {
             }),
             _ => {}
         }
+        let what_matters = self.what_matters.trim().to_owned();
+        if what_matters.chars().count() > WHAT_MATTERS_MAX {
+            errors.push(FieldError {
+                field: "what_matters",
+                message: format!("Keep what matters to them under {WHAT_MATTERS_MAX} characters"),
+            });
+        }
         let nhs_number = if self.nhs_number.trim().is_empty() {
             None
         } else {
@@ -296,6 +309,7 @@ impl PersonForm {
                     phone,
                     email,
                     nhs_number,
+                    what_matters,
                 })
             }
             _ => Err(errors),
@@ -399,6 +413,7 @@ mod tests {
             phone: "07700 900982".into(),
             email: String::new(),
             nhs_number: "999 000 0018".into(),
+            what_matters: String::new(),
         }
     }
 

@@ -41,6 +41,9 @@ pub enum Action {
     ViewPerson,
     /// Change a person's record or consents.
     UpdatePerson,
+    /// Merge two records of one person (champions record someone new without being told who
+    /// the PCN knows, so duplicates arise on purpose): the coordinator, who sees everyone.
+    MergePeople,
     /// Turn pseudonyms of a practice's registered people back into names and contact details
     /// (the patient index), to invite a cohort.
     Reidentify,
@@ -253,6 +256,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (TakeRegisters, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Champion),
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
+        (MergePeople, Resource::Pcn(_)) => actor.role == PcnAdmin,
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker)
         }
@@ -568,6 +572,28 @@ mod tests {
             &elsewhere
         )
         .is_allowed());
+    }
+
+    #[test]
+    fn only_the_coordinator_merges_two_records_of_one_person() {
+        for role in Role::ALL {
+            let a = actor(role, Some(PracticeId::new()));
+            assert_eq!(
+                authorize(&a, Action::MergePeople, &Resource::Pcn(a.pcn_id)).is_allowed(),
+                role == Role::PcnAdmin,
+                "{role}"
+            );
+        }
+        let coordinator = actor(Role::PcnAdmin, None);
+        assert!(
+            !authorize(
+                &coordinator,
+                Action::MergePeople,
+                &Resource::Pcn(PcnId::new())
+            )
+            .is_allowed(),
+            "another PCN's people are never theirs to merge"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod fuzz;
 pub mod mapping;
 pub mod offers;
 pub mod oruk;
+pub mod people;
 pub mod postcodes;
 pub mod synthea;
 

@@ -375,7 +375,7 @@ macro_rules! impl_connection_store {
         async fn connect_in(tx: &mut Tx<'_>, pcn: together_core::PcnId, person: together_core::PersonId, made_by: together_core::UserId, c: &together_core::connections::NewConnection, follow_up_days: &[i64], now: i64, by: &str) -> Result<together_core::ConnectionId, $crate::StoreError> {
             use together_core::connections::Target;
             use $crate::queries::iso_date;
-            let found: Option<String> = sqlx::query_scalar("SELECT id FROM person WHERE id = $1 AND pcn_id = $2")
+            let found: Option<String> = sqlx::query_scalar("SELECT id FROM person WHERE id = $1 AND pcn_id = $2 AND merged_into IS NULL")
                 .bind(person.to_string())
                 .bind(pcn.to_string())
                 .fetch_optional(&mut **tx)
@@ -413,13 +413,19 @@ macro_rules! impl_connection_store {
                     if b == person {
                         return Err($crate::StoreError::Refused("Someone cannot be their own buddy: choose another person".into()));
                     }
-                    let ok: Option<String> = sqlx::query_scalar("SELECT id FROM person WHERE id = $1 AND pcn_id = $2")
-                        .bind(b.to_string())
-                        .bind(pcn.to_string())
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                    if ok.is_none() {
-                        return Err($crate::StoreError::NotFound("person"));
+                    // A buddy is asked by the team first: only someone who agrees to be contacted.
+                    let agrees: Option<bool> = sqlx::query_scalar(
+                        "SELECT EXISTS (SELECT 1 FROM consent k WHERE k.person_id = p.id AND k.purpose = 'contact' AND k.withdrawn_at IS NULL) \
+                         FROM person p WHERE p.id = $1 AND p.pcn_id = $2 AND p.merged_into IS NULL",
+                    )
+                    .bind(b.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    match agrees {
+                        None => return Err($crate::StoreError::NotFound("person")),
+                        Some(false) => return Err($crate::StoreError::Refused("They have not agreed to the team contacting them, so they cannot be asked to be a buddy: record their consent first".into())),
+                        Some(true) => {}
                     }
                     (None, None, Some(b.to_string()))
                 }
@@ -495,7 +501,7 @@ macro_rules! impl_connection_store {
                 let mut tx = begin(&self.pool).await?;
                 let person = insert_person(&mut tx, pcn, p, None, audit).await?;
                 for purpose in [ConsentPurpose::Contact, ConsentPurpose::ShareWithChampions] {
-                    insert_consent(&mut tx, person, purpose, ConsentMethod::Verbal, made_by, audit.at).await?;
+                    insert_consent(&mut tx, person, purpose, ConsentMethod::Verbal, &made_by.to_string(), audit.at).await?;
                 }
                 let id = connect_in(&mut tx, pcn, person, made_by, c, follow_up_days, $crate::queries::secs(audit.at), &audit.actor).await?;
                 write_audit(&mut tx, &audit.about("person", person)).await?;

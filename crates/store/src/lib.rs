@@ -12,6 +12,7 @@ pub mod loans;
 mod model;
 pub mod offers;
 pub mod partners;
+pub mod people;
 pub mod postgres;
 mod queries;
 pub mod referrals;
@@ -30,6 +31,7 @@ pub use loans::LoanStore;
 pub use model::*;
 pub use offers::OfferStore;
 pub use partners::PartnerStore;
+pub use people::{ImportedPerson, PeopleImported, PeopleStore};
 pub use referrals::ReferralStore;
 pub use safeguarding::SafeguardingStore;
 pub use wellbeing::WellbeingStore;
@@ -53,6 +55,7 @@ pub trait Store:
     + LoanStore
     + OfferStore
     + PartnerStore
+    + PeopleStore
     + ReferralStore
     + SafeguardingStore
     + WellbeingStore

@@ -407,6 +407,7 @@ macro_rules! impl_listing_store {
             for recipient in to {
                 write_message(tx, &$crate::NewMessage {
                     pcn_id: Some(pcn),
+                    person: None,
                     channel: $crate::Channel::Email,
                     recipient: recipient.clone(),
                     subject: subject.into(),

@@ -472,6 +472,7 @@ macro_rules! impl_loan_store {
                         let label = together_core::offers::register_label(&format!("{} {}", who.try_get::<String, _>("given_name")?, who.try_get::<String, _>("family_name")?)).unwrap_or_default();
                         write_message(&mut tx, &$crate::NewMessage {
                             pcn_id: Some(pcn),
+                            person: None,
                             channel,
                             recipient,
                             subject: format!("Please take {} to {label}", item.name),
@@ -629,6 +630,7 @@ macro_rules! impl_loan_store {
                     if let Some((channel, recipient)) = person {
                         write_message(&mut tx, &$crate::NewMessage {
                             pcn_id: Some(pcn),
+                            person: Some(l.person_id),
                             channel,
                             recipient,
                             subject: format!("Your {} is due back", l.item_name),
@@ -654,6 +656,7 @@ macro_rules! impl_loan_store {
                     if let Some(((channel, recipient), where_)) = handler {
                         write_message(&mut tx, &$crate::NewMessage {
                             pcn_id: Some(pcn),
+                            person: None,
                             channel,
                             recipient,
                             subject: format!("Overdue: {}", l.item_name),

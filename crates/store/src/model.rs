@@ -224,6 +224,9 @@ pub struct AuditFilter {
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub pcn_id: Option<PcnId>,
+    /// The person the PCN supports that it goes to, if it goes to one: while it waits, it is
+    /// withheld the moment they withdraw consent to be contacted (hazard H4).
+    pub person: Option<PersonId>,
     pub channel: Channel,
     pub recipient: String,
     pub subject: String,
@@ -258,6 +261,8 @@ pub struct Message {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub delivered: bool,
+    /// Why it was never sent (the person withdrew consent while it waited), if it was not.
+    pub withheld: Option<String>,
 }
 
 /// The facts about a person that the authorisation policy needs.
@@ -279,6 +284,8 @@ pub struct Person {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub pseudonym: Option<Pseudonym>,
+    /// What matters to them, in their own words.
+    pub what_matters: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }

@@ -154,6 +154,7 @@ pub(crate) fn session_change_message(
 ) -> NewMessage {
     NewMessage {
         pcn_id: Some(pcn),
+        person: None,
         channel: to.0,
         recipient: to.1,
         subject: format!("{}: {}", s.offer_name, change_title(change)),
@@ -358,6 +359,7 @@ pub(crate) fn rota_reminder(
         .unwrap_or_default();
     NewMessage {
         pcn_id: Some(pcn),
+        person: None,
         channel: to.0,
         recipient: to.1,
         subject: format!("{}: see you on {}", s.offer_name, s.on),

@@ -63,5 +63,6 @@ crate::loans::impl_loan_store!(PgStore);
 crate::connections::impl_connection_store!(PgStore);
 crate::wellbeing::impl_wellbeing_store!(PgStore);
 crate::referrals::impl_referral_store!(PgStore);
+crate::people::impl_people_store!(PgStore);
 crate::listings::impl_listing_store!(PgStore);
 queries::impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

@@ -76,7 +76,7 @@ macro_rules! impl_store {
         /// Puts a message in the outbox inside a caller's transaction, so that a change and the
         /// message telling people about it are committed together.
         async fn write_message(tx: &mut Tx<'_>, m: &$crate::NewMessage) -> Result<(), $crate::StoreError> {
-            sqlx::query("INSERT INTO outbox (id, pcn_id, channel, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            sqlx::query("INSERT INTO outbox (id, pcn_id, channel, recipient, subject, body, created_at, person_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(uuid::Uuid::new_v4().to_string())
                 .bind(m.pcn_id.map(|p| p.to_string()))
                 .bind(m.channel.as_str())
@@ -84,6 +84,7 @@ macro_rules! impl_store {
                 .bind(&m.subject)
                 .bind(&m.body)
                 .bind($crate::queries::secs(m.now))
+                .bind(m.person.map(|p| p.to_string()))
                 .execute(&mut **tx)
                 .await?;
             Ok(())
@@ -115,8 +116,8 @@ macro_rules! impl_store {
         async fn insert_person(tx: &mut Tx<'_>, pcn: together_core::PcnId, p: &together_core::people::NewPerson, pseudonym: Option<&together_core::Pseudonym>, audit: &$crate::NewAuditEvent) -> Result<together_core::PersonId, $crate::StoreError> {
             let id = together_core::PersonId::new();
             let inserted = sqlx::query(
-                "INSERT INTO person (id, pcn_id, practice_id, given_name, family_name, date_of_birth, contact_preference, phone, email, pseudonym, created_at, created_by) \
-                 SELECT $1, pcn_id, id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM practice WHERE id = $11 AND pcn_id = $12",
+                "INSERT INTO person (id, pcn_id, practice_id, given_name, family_name, date_of_birth, contact_preference, phone, email, pseudonym, created_at, created_by, what_matters) \
+                 SELECT $1, pcn_id, id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13 FROM practice WHERE id = $11 AND pcn_id = $12",
             )
             .bind(id.to_string())
             .bind(&p.given_name)
@@ -130,6 +131,7 @@ macro_rules! impl_store {
             .bind(&audit.actor)
             .bind(p.practice_id.to_string())
             .bind(pcn.to_string())
+            .bind(&p.what_matters)
             .execute(&mut **tx)
             .await?
             .rows_affected();
@@ -139,17 +141,31 @@ macro_rules! impl_store {
             Ok(id)
         }
 
-        /// Records a consent given now; the caller audits and commits.
-        async fn insert_consent(tx: &mut Tx<'_>, person: together_core::PersonId, purpose: together_core::people::ConsentPurpose, method: together_core::people::ConsentMethod, by: together_core::UserId, at: time::OffsetDateTime) -> Result<(), $crate::StoreError> {
+        /// Records a consent given now, recorded by a user's id (or, for an import, the
+        /// audit's actor); the caller audits and commits.
+        async fn insert_consent(tx: &mut Tx<'_>, person: together_core::PersonId, purpose: together_core::people::ConsentPurpose, method: together_core::people::ConsentMethod, by: &str, at: time::OffsetDateTime) -> Result<(), $crate::StoreError> {
             sqlx::query("INSERT INTO consent (id, person_id, purpose, method, given_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(uuid::Uuid::new_v4().to_string())
                 .bind(person.to_string())
                 .bind(purpose.as_str())
                 .bind(method.as_str())
                 .bind($crate::queries::secs(at))
-                .bind(by.to_string())
+                .bind(by)
                 .execute(&mut **tx)
                 .await?;
+            Ok(())
+        }
+
+        /// Withholds every message still waiting for a person who no longer agrees to be
+        /// contacted: it stays in the outbox, marked, and is never sent (hazard H4).
+        async fn withhold_messages(tx: &mut Tx<'_>, person: together_core::PersonId) -> Result<(), $crate::StoreError> {
+            sqlx::query(
+                "UPDATE outbox SET withheld = 'consent withdrawn' WHERE person_id = $1 AND delivered_at IS NULL AND withheld IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM consent k WHERE k.person_id = $1 AND k.purpose = 'contact' AND k.withdrawn_at IS NULL)",
+            )
+            .bind(person.to_string())
+            .execute(&mut **tx)
+            .await?;
             Ok(())
         }
 
@@ -205,6 +221,7 @@ macro_rules! impl_store {
                 body: row.try_get("body")?,
                 created_at: $crate::queries::at(row.try_get("created_at")?)?,
                 delivered: delivered.is_some(),
+                withheld: row.try_get("withheld")?,
             })
         }
 
@@ -733,7 +750,11 @@ macro_rules! impl_store {
             }
 
             async fn undelivered_messages(&self, limit: i64) -> Result<Vec<$crate::Message>, $crate::StoreError> {
-                sqlx::query("SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY created_at LIMIT $1")
+                sqlx::query(
+                    "SELECT o.* FROM outbox o WHERE o.delivered_at IS NULL AND o.withheld IS NULL \
+                     AND (o.person_id IS NULL OR EXISTS (SELECT 1 FROM consent k WHERE k.person_id = o.person_id AND k.purpose = 'contact' AND k.withdrawn_at IS NULL)) \
+                     ORDER BY o.created_at LIMIT $1",
+                )
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?
@@ -837,6 +858,7 @@ macro_rules! impl_store {
                     phone: r.try_get("phone")?,
                     email: r.try_get("email")?,
                     pseudonym: pseudonym.and_then(|p| together_core::Pseudonym::parse(&p)),
+                    what_matters: r.try_get("what_matters")?,
                     created_at: at(r.try_get("created_at")?)?,
                 };
                 tx.commit().await?;
@@ -849,7 +871,7 @@ macro_rules! impl_store {
                 let mut tx = begin(&self.pool).await?;
                 let rows = sqlx::query(
                     "SELECT id, practice_id, given_name, family_name, date_of_birth FROM person \
-                     WHERE pcn_id = $1 AND ($2 IS NULL OR practice_id = $2) \
+                     WHERE pcn_id = $1 AND ($2 IS NULL OR practice_id = $2) AND merged_into IS NULL \
                      AND (LOWER(given_name || ' ' || family_name) LIKE $3 ESCAPE '\\' OR LOWER(family_name) LIKE $3 ESCAPE '\\') \
                      ORDER BY family_name, given_name LIMIT 100",
                 )
@@ -875,7 +897,7 @@ macro_rules! impl_store {
 
             async fn add_consent(&self, person: together_core::PersonId, purpose: together_core::people::ConsentPurpose, method: together_core::people::ConsentMethod, by: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
-                insert_consent(&mut tx, person, purpose, method, by, audit.at).await?;
+                insert_consent(&mut tx, person, purpose, method, &by.to_string(), audit.at).await?;
                 write_audit(&mut tx, &audit.about("person", person)).await?;
                 tx.commit().await?;
                 Ok(())
@@ -890,6 +912,7 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                withhold_messages(&mut tx, person).await?;
                 write_audit(&mut tx, &audit.about("person", person)).await?;
                 tx.commit().await?;
                 Ok(n)

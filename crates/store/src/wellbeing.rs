@@ -199,7 +199,7 @@ macro_rules! impl_wellbeing_store {
                 use sqlx::Row as _;
                 let mut tx = begin(&self.pool).await?;
                 let Some(p) = sqlx::query(
-                    "SELECT p.given_name, p.contact_preference, p.phone, p.email, \
+                    "SELECT p.id, p.given_name, p.contact_preference, p.phone, p.email, \
                      EXISTS (SELECT 1 FROM consent k WHERE k.person_id = p.id AND k.purpose = 'contact' AND k.withdrawn_at IS NULL) AS contact, \
                      EXISTS (SELECT 1 FROM consent k WHERE k.person_id = p.id AND k.purpose = 'wellbeing_follow_up' AND k.withdrawn_at IS NULL) AS asked \
                      FROM connection c JOIN person p ON p.id = c.person_id WHERE c.id = $1 AND c.pcn_id = $2",
@@ -233,6 +233,7 @@ macro_rules! impl_wellbeing_store {
                     .await?;
                 write_message(&mut tx, &$crate::NewMessage {
                     pcn_id: Some(pcn),
+                    person: Some($crate::queries::parsed("person id", &p.try_get::<String, _>("id")?)?),
                     channel,
                     recipient,
                     subject: link.subject.clone(),

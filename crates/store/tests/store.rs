@@ -272,6 +272,7 @@ async fn people_consent_and_audit(store: DynStore) {
         phone: "07700 900982".into(),
         email: String::new(),
         nhs_number: "9990000018".into(),
+        what_matters: String::new(),
     };
     let new = form.parse(NOW).unwrap();
     let key = PseudonymKey::generate(1);
@@ -426,6 +427,7 @@ async fn people_consent_and_audit(store: DynStore) {
     store
         .enqueue_message(&NewMessage {
             pcn_id: Some(pcn),
+            person: None,
             channel: Channel::Email,
             recipient: "lw@pcn.example".into(),
             subject: "Hello".into(),
@@ -1888,6 +1890,7 @@ async fn a_person(
         phone: "07700 900982".into(),
         email: String::new(),
         nhs_number: String::new(),
+        what_matters: String::new(),
     }
     .parse(NOW)
     .unwrap();
@@ -3077,6 +3080,7 @@ async fn a_champions_connection_for_someone_new_reaches_the_link_workers_until_c
             phone: "07700 900983".into(),
             email: String::new(),
             nhs_number: String::new(),
+            what_matters: String::new(),
         }
         .parse(NOW)
         .unwrap()
@@ -3487,3 +3491,6 @@ async fn a_referral_is_received_then_decided_once_and_opens_a_caseload(store: Dy
         ("Florence", "Dr Okafor")
     );
 }
+
+#[path = "store/people.rs"]
+mod people;

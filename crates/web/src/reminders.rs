@@ -72,6 +72,7 @@ pub async fn send_due(state: &AppState) -> Result<usize, StoreError> {
                     store
                         .enqueue_message(&NewMessage {
                             pcn_id: Some(pcn.id),
+                            person: None,
                             channel,
                             recipient,
                             subject: title.clone(),
@@ -96,6 +97,7 @@ pub async fn send_due(state: &AppState) -> Result<usize, StoreError> {
                 store
                     .enqueue_message(&NewMessage {
                         pcn_id: Some(pcn.id),
+                        person: None,
                         channel: Channel::Email,
                         recipient: admin.clone(),
                         subject: title.clone(),

@@ -283,6 +283,7 @@ async fn create_person(
         phone: p.phone,
         email: p.email,
         nhs_number: p.nhs_number,
+        what_matters: String::new(),
     };
     let id = add_person(&state, &ctx, &form)
         .await?

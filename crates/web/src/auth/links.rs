@@ -79,6 +79,7 @@ pub(crate) async fn send_link(
         .store()
         .enqueue_message(&NewMessage {
             pcn_id: Some(user.pcn_id),
+            person: None,
             channel: Channel::Email,
             recipient: user.email.to_string(),
             subject: email.subject.into(),

@@ -601,6 +601,8 @@ async fn reset_two_factor(
 }
 
 pub(crate) struct AuditRow {
+    /// The event's place in the trail (later is greater), for putting trails together.
+    pub seq: i64,
     pub at: String,
     pub who: String,
     pub role: String,
@@ -645,6 +647,7 @@ pub(crate) async fn audit_rows(
         .await?
         .into_iter()
         .map(|e| AuditRow {
+            seq: e.id,
             at: when(&e.at),
             who: names.get(&e.actor).cloned().unwrap_or(e.actor),
             role: e.role,
@@ -687,6 +690,7 @@ pub(crate) struct MessageRow {
     pub subject: String,
     pub body: String,
     pub delivered: bool,
+    pub withheld: bool,
 }
 
 #[derive(Template)]
@@ -727,6 +731,7 @@ async fn outbox(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
             subject: m.subject,
             body: mask_tokens(&m.body),
             delivered: m.delivered,
+            withheld: m.withheld.is_some(),
         })
         .collect();
     Ok(Html(

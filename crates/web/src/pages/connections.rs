@@ -572,7 +572,10 @@ pub(crate) async fn person_connections(
 }
 
 /// The days after a connection is made that its follow-ups fall, as the PCN has set them.
-async fn follow_ups(state: &AppState, pcn: together_core::PcnId) -> Result<Vec<i64>, AppError> {
+pub(crate) async fn follow_ups(
+    state: &AppState,
+    pcn: together_core::PcnId,
+) -> Result<Vec<i64>, AppError> {
     Ok(follow_up_days(
         state
             .store()
@@ -583,7 +586,7 @@ async fn follow_ups(state: &AppState, pcn: together_core::PcnId) -> Result<Vec<i
 }
 
 /// Where a connection may come from, for a select.
-fn source_options() -> Vec<(String, String)> {
+pub(crate) fn source_options() -> Vec<(String, String)> {
     std::iter::once((String::new(), "Choose one".to_owned()))
         .chain(
             Source::ALL

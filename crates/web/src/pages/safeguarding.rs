@@ -160,6 +160,7 @@ async fn raise_submit(
             .store()
             .enqueue_message(&NewMessage {
                 pcn_id: Some(actor.pcn_id),
+                person: None,
                 channel: Channel::Email,
                 recipient: to,
                 subject: format!("{} raised", concern.kind.short()),

@@ -242,3 +242,143 @@ async fn consent_is_recorded_and_withdrawn_in_one_action() {
         .body
         .contains("Withdrawn"));
 }
+
+on_both!(a_person_is_kept_up_to_date_given_a_buddy_and_merged_by_the_coordinator);
+async fn a_person_is_kept_up_to_date_given_a_buddy_and_merged_by_the_coordinator(db: Db) {
+    use together_core::people::{ConsentMethod, ConsentPurpose};
+    let app = TestApp::spawn(db).await;
+    let florence = app.add_person(0, "Florence").await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    let form = gp.get(&format!("/people/{florence}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Save their details") && form.body.contains("value=\"Florence\""));
+    let details = |practice: usize, nhs: &'static str| {
+        vec![
+            ("given_name", "Florence".to_owned()),
+            ("family_name", "Ashworth".to_owned()),
+            ("date_of_birth", "27/03/1933".to_owned()),
+            ("practice_id", app.practices[practice].to_string()),
+            ("contact_preference", "text".to_owned()),
+            ("phone", "07700 900111".to_owned()),
+            (
+                "what_matters",
+                "Singing again, and company on Tuesdays".to_owned(),
+            ),
+            ("nhs_number", nhs.to_owned()),
+        ]
+    };
+    // A clinician keeps people at their own practice; a wrong NHS number is said so.
+    for (fields, said) in [
+        (details(1, ""), "at your own practice only"),
+        (details(0, "999 000 0019"), "Check the NHS number"),
+    ] {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = gp.post(&format!("/people/{florence}/edit"), &f).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+        assert!(res.body.contains(said), "{said}: {}", res.body);
+    }
+    let f = details(0, "999 000 0018");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = gp.post(&format!("/people/{florence}/edit"), &f).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = gp.get(&format!("/people/{florence}")).await;
+    assert!(page.body.contains("Singing again, and company on Tuesdays"));
+    assert!(page.body.contains("Yes, through their NHS number"));
+    assert!(page.body.contains("Text message") && page.body.contains("07700 900111"));
+
+    // A buddy: someone else the practice supports, who agreed to the team asking them.
+    let arthur = app.add_person(0, "Arthur").await;
+    let mabel = app.add_person(0, "Mabel").await;
+    app.store
+        .add_consent(
+            arthur,
+            ConsentPurpose::Contact,
+            ConsentMethod::Verbal,
+            app.users[&Role::Clinician].0,
+            &audit(app.pcn),
+        )
+        .await
+        .unwrap();
+    let choose = gp
+        .get(&format!("/people/{florence}/buddy?q=ashworth"))
+        .await;
+    assert_eq!(choose.status, StatusCode::OK);
+    assert!(
+        choose.body.contains("Arthur Ashworth, born")
+            && choose.body.contains("Mabel Ashworth, born")
+    );
+    assert!(
+        !choose.body.contains("Florence Ashworth, born"),
+        "never their own buddy"
+    );
+    let refused = gp
+        .post(
+            &format!("/people/{florence}/buddy"),
+            &[
+                ("q", "ashworth"),
+                ("chosen", &mabel.to_string()),
+                ("source", "themselves"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused
+        .body
+        .contains("have not agreed to the team contacting them"));
+    let made = gp
+        .post(
+            &format!("/people/{florence}/buddy"),
+            &[
+                ("q", "ashworth"),
+                ("chosen", &arthur.to_string()),
+                ("source", "themselves"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    assert!(made.location().starts_with("/connections/"));
+    assert!(gp
+        .get(&format!("/people/{florence}"))
+        .await
+        .body
+        .contains("Arthur Ashworth"));
+
+    // Only the coordinator merges; a merged record's address leads to the one kept, and its
+    // trail is shown with it.
+    assert_eq!(
+        gp.get(&format!("/people/{florence}/merge")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let flo = app.add_person(0, "Flo").await;
+    let mut coordinator = app.signed_in(Role::PcnAdmin).await;
+    assert_eq!(
+        coordinator.get(&format!("/people/{flo}")).await.status,
+        StatusCode::OK
+    );
+    let buddy_refused = coordinator
+        .post(
+            &format!("/people/{florence}/merge"),
+            &[("q", "ashworth"), ("chosen", &arthur.to_string())],
+        )
+        .await;
+    assert_eq!(buddy_refused.status, StatusCode::BAD_REQUEST);
+    assert!(buddy_refused.body.contains("as a buddy"));
+    let merged = coordinator
+        .post(
+            &format!("/people/{florence}/merge"),
+            &[("q", "ashworth"), ("chosen", &flo.to_string())],
+        )
+        .await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
+    let old = coordinator.get(&format!("/people/{flo}")).await;
+    assert_eq!(old.status, StatusCode::SEE_OTHER);
+    assert_eq!(old.location(), format!("/people/{florence}"));
+    let trail = coordinator.get(&format!("/people/{florence}/access")).await;
+    assert!(
+        trail.body.contains(&format!("person {flo}")) && trail.body.contains("merge people"),
+        "{}",
+        trail.body
+    );
+    let search = coordinator.get("/people?q=flo").await;
+    assert!(search.body.contains("Florence Ashworth") && !search.body.contains("Flo Ashworth"));
+}

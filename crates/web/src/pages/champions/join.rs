@@ -223,6 +223,7 @@ pub(super) async fn join_submit(
                 .store()
                 .enqueue_message(&NewMessage {
                     pcn_id: Some(pcn.id),
+                    person: None,
                     channel: Channel::Email,
                     recipient: admin.email.to_string(),
                     subject: "Someone would like to be a health champion".into(),

@@ -93,6 +93,7 @@ pub(super) async fn my_step(
                 .store()
                 .enqueue_message(&NewMessage {
                     pcn_id: Some(actor.pcn_id),
+                    person: None,
                     channel: Channel::Email,
                     recipient: admin.email.to_string(),
                     subject: what.into(),

@@ -17,8 +17,14 @@ use together_core::people::{ConsentMethod, ConsentPurpose, FieldError, PersonFor
 use together_core::{authorize, Action, Decision, PersonId, PracticeId, Resource, Role};
 use together_store::{AuditFilter, Channel, NewMessage, Outcome, Person, PersonSummary, Practice};
 
+mod buddy;
+mod edit;
+mod merge;
+mod pick;
+
 pub(crate) fn routes(r: Routes) -> Routes {
     let find = Policy::Allow(Action::FindPeople);
+    let merging = Policy::Allow(Action::MergePeople);
     r.get("/people", find, find_page)
         .get("/people/new", Policy::Allow(Action::CreatePerson), new_page)
         .post("/people", Policy::Allow(Action::CreatePerson), create)
@@ -26,6 +32,12 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/people/{id}/open", find, break_glass)
         .post("/people/{id}/consents", find, add_consent)
         .post("/people/{id}/consents/withdraw", find, withdraw)
+        .get("/people/{id}/edit", find, edit::edit_page)
+        .post("/people/{id}/edit", find, edit::save)
+        .get("/people/{id}/buddy", find, buddy::page)
+        .post("/people/{id}/buddy", find, buddy::connect)
+        .get("/people/{id}/merge", merging, merge::page)
+        .post("/people/{id}/merge", merging, merge::merge)
         .get(
             "/people/{id}/access",
             Policy::Allow(Action::ViewAudit),
@@ -108,35 +120,61 @@ async fn find_page(
     Ok(Html(page.render()?).into_response())
 }
 
+/// The person form, adding someone or changing their details.
 #[derive(Template)]
 #[template(path = "person_new.html")]
-struct NewPage {
+struct FormPage {
     layout: Layout,
     form: PersonForm,
     errors: Vec<FieldError>,
     practices: Vec<Practice>,
     preferences: Vec<(&'static str, &'static str)>,
+    /// Where the form goes and what its button says.
+    action: String,
+    button: &'static str,
+    /// Changing someone already linked to the appointment data through their NHS number.
+    linked: bool,
+    back: String,
 }
 
-impl NewPage {
+impl FormPage {
     fn err(&self, field: &str) -> String {
         crate::layout::field_error(&self.errors, field)
     }
 }
 
-async fn render_new(
+/// Renders the person form: a new person when `editing` is `None`, else that person's details
+/// (`linked` when their NHS number's pseudonym is already held).
+pub(crate) async fn render_form(
     state: &AppState,
     ctx: &Ctx,
     form: PersonForm,
     errors: Vec<FieldError>,
+    editing: Option<(PersonId, bool)>,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?;
     let mut practices = state.store().practices(actor.pcn_id).await?;
     if let (Role::Clinician, Some(own)) = (actor.role, actor.practice_id) {
         practices.retain(|p| p.id == own);
     }
-    let page = NewPage {
-        layout: Layout::new(state, ctx, "Add a person"),
+    let (title, action, button, linked, back) = match editing {
+        None => (
+            "Add a person",
+            "/people".to_owned(),
+            "Add person",
+            false,
+            "/people".to_owned(),
+        ),
+        Some((id, linked)) => (
+            "Change their details",
+            format!("/people/{id}/edit"),
+            "Save their details",
+            linked,
+            format!("/people/{id}"),
+        ),
+    };
+    let page = FormPage {
+        layout: Layout::new(state, ctx, title),
         form,
         errors,
         practices,
@@ -144,13 +182,17 @@ async fn render_new(
             .iter()
             .map(|c| (c.as_str(), c.label()))
             .collect(),
+        action,
+        button,
+        linked,
+        back,
     };
     let status = crate::layout::form_status(!page.errors.is_empty());
     Ok((status, Html(page.render()?)).into_response())
 }
 
 async fn new_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_new(&state, &ctx, PersonForm::default(), Vec::new()).await
+    render_form(&state, &ctx, PersonForm::default(), Vec::new(), None).await
 }
 
 /// Adds a person for the signed-in actor: the form is checked, a clinician may add only their
@@ -201,7 +243,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     match add_person(&state, &ctx, &form).await? {
         Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
-        Err(errors) => render_new(&state, &ctx, form, errors).await,
+        Err(errors) => render_form(&state, &ctx, form, errors, None).await,
     }
 }
 
@@ -263,6 +305,17 @@ pub(crate) fn person_id(id: &str) -> Result<PersonId, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
 
+/// A person's full name, for a page about them that the actor may open (an audited read).
+pub(crate) async fn name_of(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<String, AppError> {
+    let audit = ctx.audit(state, "view_person", "person", None, Outcome::Allowed);
+    let p = state
+        .store()
+        .read_person(ctx.actor()?.pcn_id, id, &audit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(format!("{} {}", p.given_name, p.family_name))
+}
+
 #[derive(Template)]
 #[template(path = "person.html")]
 struct PersonPage {
@@ -276,6 +329,8 @@ struct PersonPage {
     purposes: Vec<(&'static str, &'static str)>,
     methods: Vec<(&'static str, &'static str)>,
     can_see_access: bool,
+    can_update: bool,
+    can_merge: bool,
     break_glass: bool,
     equipment: crate::pages::equipment::PersonEquipment,
     connections: crate::pages::connections::PersonConnections,
@@ -383,6 +438,9 @@ async fn show(
             .collect(),
         can_see_access: authorize(&actor, Action::ViewAudit, &Resource::Pcn(actor.pcn_id))
             .is_allowed(),
+        can_update: may(state, ctx, id, Action::UpdatePerson).await?,
+        can_merge: authorize(&actor, Action::MergePeople, &Resource::Pcn(actor.pcn_id))
+            .is_allowed(),
         break_glass: outcome == Outcome::BreakGlass,
         equipment: crate::pages::equipment::person_equipment(state, ctx, id).await?,
         connections: crate::pages::connections::person_connections(state, ctx, id).await?,
@@ -407,6 +465,10 @@ async fn view(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = person_id(&id)?;
+    // A record merged into another leads there (the policy then asks about that one).
+    if let Some(kept) = state.store().merged_into(ctx.actor()?.pcn_id, id).await? {
+        return Ok(Redirect::to(&format!("/people/{kept}")).into_response());
+    }
     match decide(&state, &ctx, id, Action::ViewPerson).await? {
         None => Err(AppError::NotFound),
         Some(Decision::Allow) => {
@@ -492,6 +554,7 @@ async fn alert_administrators(state: &AppState, ctx: &Ctx, id: PersonId) -> Resu
             .store()
             .enqueue_message(&NewMessage {
                 pcn_id: Some(a.actor.pcn_id),
+                person: None,
                 channel: Channel::Email,
                 recipient: admin.email.to_string(),
                 subject: "A record was opened outside a caseload".into(),
@@ -508,15 +571,8 @@ async fn alert_administrators(state: &AppState, ctx: &Ctx, id: PersonId) -> Resu
 }
 
 /// Checks that the actor may change this person, recording a refusal.
-async fn may_update(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<(), AppError> {
-    match decide(state, ctx, id, Action::UpdatePerson).await? {
-        Some(Decision::Allow) => Ok(()),
-        None => Err(AppError::NotFound),
-        Some(_) => {
-            denied(state, ctx, "update_person", "person", Some(id.to_string())).await;
-            Err(AppError::NotFound)
-        }
-    }
+pub(crate) async fn may_update(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<(), AppError> {
+    require(state, ctx, id, Action::UpdatePerson, "update_person").await
 }
 
 #[derive(Deserialize)]
@@ -587,13 +643,18 @@ async fn access_log(
     {
         return Err(AppError::NotFound);
     }
-    let filter = AuditFilter {
-        resource_type: Some("person".into()),
-        resource_id: Some(id.to_string()),
-        actor: None,
-        limit: 500,
-    };
-    let rows = audit_rows(&state, &ctx, &filter).await?;
+    // A merged record's trail is this person's too.
+    let mut rows = Vec::new();
+    for one in std::iter::once(id).chain(state.store().merged_from(actor.pcn_id, id).await?) {
+        let filter = AuditFilter {
+            resource_type: Some("person".into()),
+            resource_id: Some(one.to_string()),
+            actor: None,
+            limit: 500,
+        };
+        rows.extend(audit_rows(&state, &ctx, &filter).await?);
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.seq));
     let page = AccessPage {
         layout: Layout::new(&state, &ctx, "Who has viewed this record"),
         rows,

@@ -1,0 +1,293 @@
+//! People beyond finding and reading them: their details corrected and what matters to them
+//! kept up to date, the PCN's spreadsheets of people brought in, and duplicate records merged
+//! with the history of both kept. Each change is audited in its own transaction.
+
+use crate::{NewAuditEvent, StoreError};
+use async_trait::async_trait;
+use together_core::people::{ConsentMethod, ConsentPurpose, NewPerson};
+use together_core::{PcnId, PersonId, Pseudonym};
+
+/// One person of an imported spreadsheet, checked: their details, the pseudonym of their NHS
+/// number (the number itself never reaches the store) and what they agreed to, and how.
+#[derive(Debug, Clone)]
+pub struct ImportedPerson {
+    pub person: NewPerson,
+    pub pseudonym: Option<Pseudonym>,
+    pub consents: Vec<ConsentPurpose>,
+    pub method: Option<ConsentMethod>,
+}
+
+/// What an import did: people added, and rows for people already there (left as they were).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PeopleImported {
+    pub added: u64,
+    pub already_there: u64,
+}
+
+#[async_trait]
+pub trait PeopleStore {
+    /// Changes a person's details (a practice of the PCN, `NotFound("practice")` otherwise); an
+    /// NHS number given later links them to the appointment data, and one already linked is
+    /// never unlinked or changed to another (`Refused`).
+    async fn update_person(
+        &self,
+        pcn: PcnId,
+        id: PersonId,
+        p: &NewPerson,
+        pseudonym: Option<&Pseudonym>,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Adds every row or none. A row is someone already there, and changes nothing, when a
+    /// person of the PCN has the same NHS number, or (without one) the same names, date of birth
+    /// and practice: the same file imported again adds no one.
+    async fn import_people(
+        &self,
+        pcn: PcnId,
+        rows: &[ImportedPerson],
+        audit: &NewAuditEvent,
+    ) -> Result<PeopleImported, StoreError>;
+    /// Merges `duplicate` into `keep`: everything that was the duplicate's (consents,
+    /// connections, referrals, loans and readings, caseloads, messages waiting) becomes the kept
+    /// record's; the kept record's details stay, its blanks filled from the duplicate's; the
+    /// duplicate stays as it was, marked merged, and its id leads to the kept record. Refused
+    /// for two different NHS numbers, or when one is the other's buddy. A consent given before
+    /// a withdrawal on either record counts as withdrawn by it.
+    async fn merge_people(
+        &self,
+        pcn: PcnId,
+        keep: PersonId,
+        duplicate: PersonId,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// The record a merged person's id now leads to, if it was merged.
+    async fn merged_into(&self, pcn: PcnId, id: PersonId) -> Result<Option<PersonId>, StoreError>;
+    /// The records merged into this one, oldest merge first (whose audit trails are theirs too).
+    async fn merged_from(&self, pcn: PcnId, keep: PersonId) -> Result<Vec<PersonId>, StoreError>;
+}
+
+/// Implements [`PeopleStore`]; expanded beside `impl_store!`, whose helpers (`begin`,
+/// `write_audit`, `insert_person`, `insert_consent`, `withhold_messages`) it uses.
+macro_rules! impl_people_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::people::PeopleStore for $store {
+            async fn update_person(&self, pcn: together_core::PcnId, id: together_core::PersonId, p: &together_core::people::NewPerson, pseudonym: Option<&together_core::Pseudonym>, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                let now: Option<Option<String>> = sqlx::query_scalar("SELECT pseudonym FROM person WHERE id = $1 AND pcn_id = $2 AND merged_into IS NULL")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(linked) = now else {
+                    return Err($crate::StoreError::NotFound("person"));
+                };
+                if let (Some(was), Some(new)) = (&linked, pseudonym) {
+                    if was != new.as_str() {
+                        return Err($crate::StoreError::Refused("That NHS number is not the one already linked to this record: check it, or whether this is someone else".into()));
+                    }
+                }
+                let changed = sqlx::query(
+                    "UPDATE person SET given_name = $1, family_name = $2, date_of_birth = $3, contact_preference = $4, phone = $5, email = $6, \
+                     what_matters = $7, pseudonym = COALESCE(pseudonym, $8), practice_id = (SELECT id FROM practice WHERE id = $9 AND pcn_id = $10) \
+                     WHERE id = $11 AND pcn_id = $10 AND EXISTS (SELECT 1 FROM practice WHERE id = $9 AND pcn_id = $10)",
+                )
+                .bind(&p.given_name)
+                .bind(&p.family_name)
+                .bind($crate::queries::iso_date(p.date_of_birth))
+                .bind(p.contact_preference.as_str())
+                .bind(&p.phone)
+                .bind(&p.email)
+                .bind(&p.what_matters)
+                .bind(pseudonym.map(|s| s.as_str().to_owned()))
+                .bind(p.practice_id.to_string())
+                .bind(pcn.to_string())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err($crate::StoreError::NotFound("practice"));
+                }
+                write_audit(&mut tx, &audit.about("person", id)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn import_people(&self, pcn: together_core::PcnId, rows: &[$crate::people::ImportedPerson], audit: &$crate::NewAuditEvent) -> Result<$crate::people::PeopleImported, $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                let mut done = $crate::people::PeopleImported::default();
+                for row in rows {
+                    let p = &row.person;
+                    let there: Option<String> = sqlx::query_scalar(
+                        "SELECT id FROM person WHERE pcn_id = $1 AND merged_into IS NULL AND \
+                         (($2 IS NOT NULL AND pseudonym = $2) OR (lower(given_name) = lower($3) AND lower(family_name) = lower($4) AND date_of_birth = $5 AND practice_id = $6)) \
+                         LIMIT 1",
+                    )
+                    .bind(pcn.to_string())
+                    .bind(row.pseudonym.as_ref().map(|s| s.as_str().to_owned()))
+                    .bind(&p.given_name)
+                    .bind(&p.family_name)
+                    .bind($crate::queries::iso_date(p.date_of_birth))
+                    .bind(p.practice_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if there.is_some() {
+                        done.already_there += 1;
+                        continue;
+                    }
+                    let id = insert_person(&mut tx, pcn, p, row.pseudonym.as_ref(), audit).await?;
+                    if !row.consents.is_empty() {
+                        let method = row.method.ok_or_else(|| $crate::StoreError::Refused("Say how they agreed (verbal, written or online)".into()))?;
+                        for purpose in &row.consents {
+                            insert_consent(&mut tx, id, *purpose, method, &audit.actor, audit.at).await?;
+                        }
+                    }
+                    write_audit(&mut tx, &audit.about("person", id)).await?;
+                    done.added += 1;
+                }
+                tx.commit().await?;
+                Ok(done)
+            }
+
+            async fn merge_people(&self, pcn: together_core::PcnId, keep: together_core::PersonId, duplicate: together_core::PersonId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                use sqlx::Row as _;
+                if keep == duplicate {
+                    return Err($crate::StoreError::Refused("Choose another record: a record cannot be merged into itself".into()));
+                }
+                let mut tx = begin(&self.pool).await?;
+                let (k, d) = (keep.to_string(), duplicate.to_string());
+                let mut found = Vec::new();
+                for id in [&k, &d] {
+                    let row = sqlx::query("SELECT pseudonym, phone, email, what_matters FROM person WHERE id = $1 AND pcn_id = $2 AND merged_into IS NULL")
+                        .bind(id)
+                        .bind(pcn.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or($crate::StoreError::NotFound("person"))?;
+                    found.push((
+                        row.try_get::<Option<String>, _>("pseudonym")?,
+                        row.try_get::<Option<String>, _>("phone")?,
+                        row.try_get::<Option<String>, _>("email")?,
+                        row.try_get::<String, _>("what_matters")?,
+                    ));
+                }
+                let (kept, dup) = (&found[0], &found[1]);
+                if let (Some(a), Some(b)) = (&kept.0, &dup.0) {
+                    if a != b {
+                        return Err($crate::StoreError::Refused("These records have different NHS numbers: they are two people, not one".into()));
+                    }
+                }
+                let buddies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM connection WHERE (person_id = $1 AND buddy_id = $2) OR (person_id = $2 AND buddy_id = $1)")
+                    .bind(&k)
+                    .bind(&d)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if buddies > 0 {
+                    return Err($crate::StoreError::Refused("One of these records is connected to the other as a buddy: end that connection first if they are one person".into()));
+                }
+                // What matters to them: both, when both say something different.
+                let what_matters = match (kept.3.trim(), dup.3.trim()) {
+                    (a, "") => a.to_owned(),
+                    ("", b) => b.to_owned(),
+                    (a, b) if a == b => a.to_owned(),
+                    (a, b) => format!("{a}\n\n{b}"),
+                };
+                sqlx::query("UPDATE person SET pseudonym = COALESCE(pseudonym, $1), phone = COALESCE(phone, $2), email = COALESCE(email, $3), what_matters = $4 WHERE id = $5")
+                    .bind(&dup.0)
+                    .bind(&dup.1)
+                    .bind(&dup.2)
+                    .bind(&what_matters)
+                    .bind(&k)
+                    .execute(&mut *tx)
+                    .await?;
+                for table in ["consent", "connection", "referral", "equipment_loan", "bp_reading", "outbox"] {
+                    sqlx::query(&format!("UPDATE {table} SET person_id = $1 WHERE person_id = $2"))
+                        .bind(&k)
+                        .bind(&d)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("UPDATE connection SET buddy_id = $1 WHERE buddy_id = $2")
+                    .bind(&k)
+                    .bind(&d)
+                    .execute(&mut *tx)
+                    .await?;
+                // Caseloads: whoever had either record on theirs has the person, open if either was.
+                sqlx::query(
+                    "UPDATE caseload SET closed_at = NULL WHERE person_id = $1 AND closed_at IS NOT NULL \
+                     AND user_id IN (SELECT user_id FROM caseload WHERE person_id = $2 AND closed_at IS NULL)",
+                )
+                .bind(&k)
+                .bind(&d)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO caseload (person_id, user_id, opened_at, closed_at) SELECT $1, user_id, opened_at, closed_at FROM caseload c \
+                     WHERE c.person_id = $2 AND NOT EXISTS (SELECT 1 FROM caseload o WHERE o.person_id = $1 AND o.user_id = c.user_id)",
+                )
+                .bind(&k)
+                .bind(&d)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM caseload WHERE person_id = $1")
+                    .bind(&d)
+                    .execute(&mut *tx)
+                    .await?;
+                // A withdrawal on either record withdraws what was agreed before it on both.
+                if let Some(last) = sqlx::query("SELECT withdrawn_at, withdrawn_by FROM consent WHERE person_id = $1 AND withdrawn_at IS NOT NULL ORDER BY withdrawn_at DESC LIMIT 1")
+                    .bind(&k)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                {
+                    let at: i64 = last.try_get("withdrawn_at")?;
+                    let by: Option<String> = last.try_get("withdrawn_by")?;
+                    sqlx::query("UPDATE consent SET withdrawn_at = $1, withdrawn_by = $2 WHERE person_id = $3 AND withdrawn_at IS NULL AND given_at <= $1")
+                        .bind(at)
+                        .bind(&by)
+                        .bind(&k)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                withhold_messages(&mut tx, keep).await?;
+                sqlx::query("UPDATE person SET merged_into = $1 WHERE id = $2")
+                    .bind(&k)
+                    .bind(&d)
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(&mut tx, &audit.about("person", duplicate)).await?;
+                write_audit(&mut tx, &audit.about("person", keep)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn merged_into(&self, pcn: together_core::PcnId, id: together_core::PersonId) -> Result<Option<together_core::PersonId>, $crate::StoreError> {
+                let into: Option<Option<String>> = sqlx::query_scalar("SELECT merged_into FROM person WHERE id = $1 AND pcn_id = $2")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                into.flatten().map(|s| $crate::queries::parsed("person id", &s)).transpose()
+            }
+
+            async fn merged_from(&self, pcn: together_core::PcnId, keep: together_core::PersonId) -> Result<Vec<together_core::PersonId>, $crate::StoreError> {
+                // Merges chain (a record merged into one later merged itself): follow them all.
+                let mut found = Vec::new();
+                let mut next = vec![keep.to_string()];
+                while let Some(id) = next.pop() {
+                    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM person WHERE merged_into = $1 AND pcn_id = $2 ORDER BY created_at, id")
+                        .bind(&id)
+                        .bind(pcn.to_string())
+                        .fetch_all(&self.pool)
+                        .await?;
+                    for i in ids {
+                        found.push($crate::queries::parsed("person id", &i)?);
+                        next.push(i);
+                    }
+                }
+                Ok(found)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_people_store;

@@ -1,0 +1,373 @@
+//! People: details changed, spreadsheets imported, duplicates merged with both histories kept,
+//! buddies who agreed to be asked, and messages withheld once consent goes. Told to both
+//! backends like the rest of the store's story.
+
+use super::*;
+use together_core::connections::{NewConnection, Source, Target};
+use together_core::people::NewPerson;
+use together_core::referrals::NewReferral;
+use together_store::connections::ConnectionFilter;
+
+fn details(practice: together_core::PracticeId, given: &str, nhs: &str) -> NewPerson {
+    PersonForm {
+        given_name: given.into(),
+        family_name: "Ashworth".into(),
+        date_of_birth: "27/03/1933".into(),
+        practice_id: practice.to_string(),
+        contact_preference: "phone".into(),
+        phone: "07700 900982".into(),
+        nhs_number: nhs.into(),
+        ..PersonForm::default()
+    }
+    .parse(NOW)
+    .unwrap()
+}
+
+fn pseudonym(p: &NewPerson) -> Option<together_core::Pseudonym> {
+    let key = PseudonymKey::new(1, vec![7; 32]).unwrap();
+    p.nhs_number.as_ref().map(|n| key.pseudonymise(n))
+}
+
+on_both!(people_are_changed_imported_and_merged_keeping_both_histories);
+async fn people_are_changed_imported_and_merged_keeping_both_histories(store: DynStore) {
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let (practice, florence) = a_person(&store, pcn, "Florence", &[]).await;
+    let a = audit(pcn, "people");
+
+    // Changing details: what matters is kept, an NHS number given later links the record, and
+    // a different one is refused rather than quietly relinking it.
+    let mut changed = details(practice, "Florence", "999 000 0018");
+    changed.what_matters = "Singing again, and company on Tuesdays".into();
+    changed.phone = Some("07700 900111".into());
+    store
+        .update_person(pcn, florence, &changed, pseudonym(&changed).as_ref(), &a)
+        .await
+        .unwrap();
+    let read = store.read_person(pcn, florence, &a).await.unwrap().unwrap();
+    assert_eq!(read.what_matters, "Singing again, and company on Tuesdays");
+    assert_eq!(read.phone.as_deref(), Some("07700 900111"));
+    assert_eq!(read.pseudonym, pseudonym(&changed));
+    let other = details(practice, "Florence", "999 000 0026");
+    assert!(matches!(
+        store
+            .update_person(pcn, florence, &other, pseudonym(&other).as_ref(), &a)
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    let mut elsewhere = changed.clone();
+    elsewhere.practice_id = together_core::PracticeId::new();
+    assert!(matches!(
+        store
+            .update_person(pcn, florence, &elsewhere, None, &a)
+            .await,
+        Err(StoreError::NotFound("practice"))
+    ));
+    // Left out, the NHS number stays linked.
+    store
+        .update_person(pcn, florence, &changed, None, &a)
+        .await
+        .unwrap();
+    let read = store.read_person(pcn, florence, &a).await.unwrap().unwrap();
+    assert_eq!(read.pseudonym, pseudonym(&changed));
+
+    // Importing: all rows in one go, consents with how they were given; the same file again
+    // adds no one (matched by NHS number, or by name, date of birth and practice).
+    let mabel = details(practice, "Mabel", "");
+    let arthur = details(practice, "Arthur", "999 000 0034");
+    let again_florence = details(practice, "Flo", "999 000 0018");
+    let rows = vec![
+        ImportedPerson {
+            person: mabel.clone(),
+            pseudonym: None,
+            consents: vec![ConsentPurpose::Contact, ConsentPurpose::WellbeingFollowUp],
+            method: Some(ConsentMethod::Written),
+        },
+        ImportedPerson {
+            pseudonym: pseudonym(&arthur),
+            person: arthur.clone(),
+            consents: vec![],
+            method: None,
+        },
+        ImportedPerson {
+            pseudonym: pseudonym(&again_florence),
+            person: again_florence,
+            consents: vec![],
+            method: None,
+        },
+    ];
+    let done = store.import_people(pcn, &rows, &a).await.unwrap();
+    assert_eq!(
+        done,
+        PeopleImported {
+            added: 2,
+            already_there: 1
+        },
+        "Florence is known by her NHS number"
+    );
+    let again = store.import_people(pcn, &rows, &a).await.unwrap();
+    assert_eq!(
+        again,
+        PeopleImported {
+            added: 0,
+            already_there: 3
+        }
+    );
+    let found = store.find_people(pcn, None, "mabel", &a).await.unwrap();
+    assert_eq!(found.len(), 1);
+    let mabel_id = found[0].id;
+    let consents = store.consents(mabel_id).await.unwrap();
+    assert_eq!(consents.len(), 2);
+    assert!(consents.iter().all(|c| c.method == "written"));
+
+    // A duplicate, as a champion makes one: "Flo" with a connection, a referral and a
+    // consent given before Florence withdrew hers.
+    let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
+    let flo = store
+        .create_person(pcn, &details(practice, "Flo", ""), None, Some(lena), &a)
+        .await
+        .unwrap();
+    let early = NewAuditEvent {
+        at: NOW - Duration::days(3),
+        ..a.clone()
+    };
+    store
+        .add_consent(
+            flo,
+            ConsentPurpose::Contact,
+            ConsentMethod::Verbal,
+            lena,
+            &early,
+        )
+        .await
+        .unwrap();
+    store
+        .add_consent(
+            florence,
+            ConsentPurpose::Contact,
+            ConsentMethod::Verbal,
+            lena,
+            &early,
+        )
+        .await
+        .unwrap();
+    store.withdraw_consents(florence, lena, &a).await.unwrap();
+    let lead = an_active_champion(&store, pcn, "Sue", true).await;
+    let (singing, _) = a_monitor_to_lend(&store, pcn, lead, "BP-3").await;
+    let connection = store
+        .make_connection(
+            pcn,
+            flo,
+            lena,
+            &NewConnection {
+                to: Target::Service(singing),
+                source: Source::CommunityEvent,
+                made_on: NOW.date(),
+                note: String::new(),
+            },
+            &[14],
+            &a,
+        )
+        .await
+        .unwrap();
+    store
+        .add_referral(
+            pcn,
+            flo,
+            lena,
+            &NewReferral {
+                referrer: "Dr Okafor".into(),
+                reason: String::new(),
+                received_on: NOW.date(),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+
+    // Two NHS numbers are two people; a record is not merged into itself.
+    let (_, arthur_id) = {
+        let found = store.find_people(pcn, None, "arthur", &a).await.unwrap();
+        (found[0].practice_id, found[0].id)
+    };
+    assert!(matches!(
+        store.merge_people(pcn, florence, arthur_id, &a).await,
+        Err(StoreError::Refused(_))
+    ));
+    assert!(matches!(
+        store.merge_people(pcn, florence, florence, &a).await,
+        Err(StoreError::Refused(_))
+    ));
+
+    store.merge_people(pcn, florence, flo, &a).await.unwrap();
+    assert_eq!(store.merged_into(pcn, flo).await.unwrap(), Some(florence));
+    assert_eq!(store.merged_into(pcn, florence).await.unwrap(), None);
+    assert_eq!(store.merged_from(pcn, florence).await.unwrap(), vec![flo]);
+    // Merged once only, and no longer found on its own.
+    assert!(matches!(
+        store.merge_people(pcn, florence, flo, &a).await,
+        Err(StoreError::NotFound("person"))
+    ));
+    let found = store.find_people(pcn, None, "ashworth", &a).await.unwrap();
+    assert!(found.iter().all(|p| p.id != flo));
+    // Her connection, referral and caseload came across.
+    let hers = store
+        .connections(
+            pcn,
+            &ConnectionFilter {
+                person: Some(florence),
+                ..ConnectionFilter::default()
+            },
+            NOW.date(),
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        hers.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![connection]
+    );
+    let referrals = store
+        .referrals(
+            pcn,
+            &together_store::referrals::ReferralFilter {
+                person: Some(florence),
+                ..Default::default()
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(referrals.len(), 1);
+    assert!(
+        store
+            .person_scope(pcn, florence, lena)
+            .await
+            .unwrap()
+            .unwrap()
+            .on_caseload
+    );
+    // The consent Flo gave before Florence withdrew hers does not bring it back.
+    let consents = store.consents(florence).await.unwrap();
+    assert_eq!(consents.len(), 2);
+    assert!(
+        consents.iter().all(|c| c.withdrawn_at.is_some()),
+        "{consents:?}"
+    );
+    // The kept record's details stay.
+    let read = store.read_person(pcn, florence, &a).await.unwrap().unwrap();
+    assert_eq!(read.given_name, "Florence");
+    assert_eq!(read.phone.as_deref(), Some("07700 900111"));
+}
+
+on_both!(a_buddy_agreed_to_be_asked_and_one_is_never_merged_into_the_other);
+async fn a_buddy_agreed_to_be_asked_and_one_is_never_merged_into_the_other(store: DynStore) {
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let (_, florence) = a_person(&store, pcn, "Florence", &[]).await;
+    let (_, mabel) = a_person(&store, pcn, "Mabel", &[]).await;
+    let (_, arthur) = a_person(&store, pcn, "Arthur", &[ConsentPurpose::Contact]).await;
+    let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
+    let a = audit(pcn, "buddy");
+    let buddy = |b| NewConnection {
+        to: Target::Person(b),
+        source: Source::Themselves,
+        made_on: NOW.date(),
+        note: "Would like someone to walk with".into(),
+    };
+    // Mabel never agreed to the team contacting her: she cannot be asked to be a buddy.
+    assert!(matches!(
+        store
+            .make_connection(pcn, florence, lena, &buddy(mabel), &[14], &a)
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    let c = store
+        .make_connection(pcn, florence, lena, &buddy(arthur), &[14], &a)
+        .await
+        .unwrap();
+    let listed = store
+        .connections(
+            pcn,
+            &ConnectionFilter {
+                person: Some(florence),
+                ..ConnectionFilter::default()
+            },
+            NOW.date(),
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed[0].id, c);
+    assert_eq!(listed[0].to, Target::Person(arthur));
+    assert_eq!(listed[0].to_name, "Arthur Ashworth");
+    // Someone's buddy is someone else.
+    assert!(matches!(
+        store.merge_people(pcn, florence, arthur, &a).await,
+        Err(StoreError::Refused(_))
+    ));
+}
+
+on_both!(a_message_waiting_when_consent_is_withdrawn_is_never_sent);
+async fn a_message_waiting_when_consent_is_withdrawn_is_never_sent(store: DynStore) {
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let (_, florence) = a_person(&store, pcn, "Florence", &[ConsentPurpose::Contact]).await;
+    let (_, mabel) = a_person(&store, pcn, "Mabel", &[]).await;
+    let message = |person, subject: &str| NewMessage {
+        pcn_id: Some(pcn),
+        person: Some(person),
+        channel: Channel::Sms,
+        recipient: "07700 900982".into(),
+        subject: subject.into(),
+        body: "Hello".into(),
+        now: NOW,
+    };
+    store
+        .enqueue_message(&message(florence, "Your monitor is due back"))
+        .await
+        .unwrap();
+    // A message to someone who never agreed to be contacted is not handed on either.
+    store
+        .enqueue_message(&message(mabel, "Never agreed"))
+        .await
+        .unwrap();
+    let waiting = store.undelivered_messages(10).await.unwrap();
+    assert_eq!(
+        waiting
+            .iter()
+            .map(|m| m.subject.as_str())
+            .collect::<Vec<_>>(),
+        ["Your monitor is due back"]
+    );
+    store
+        .withdraw_consents(florence, UserId::new(), &audit(pcn, "withdraw"))
+        .await
+        .unwrap();
+    assert!(store.undelivered_messages(10).await.unwrap().is_empty());
+    let kept = store.messages(Some(pcn), 10).await.unwrap();
+    let hers = kept
+        .iter()
+        .find(|m| m.subject == "Your monitor is due back")
+        .unwrap();
+    assert!(!hers.delivered);
+    assert_eq!(hers.withheld.as_deref(), Some("consent withdrawn"));
+    // Agreeing again later does not send what was withheld.
+    store
+        .add_consent(
+            florence,
+            ConsentPurpose::Contact,
+            ConsentMethod::Verbal,
+            UserId::new(),
+            &audit(pcn, "consent"),
+        )
+        .await
+        .unwrap();
+    assert!(store.undelivered_messages(10).await.unwrap().is_empty());
+}

@@ -1,0 +1,101 @@
+//! A buddy: connecting a person to another person the PCN supports, who will go along with them
+//! or keep in touch (a connection to `Target::Person`, followed up like any other).
+
+use super::pick::{self, Purpose, Typed};
+use super::{person_id, require};
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::layout::Problem;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use together_core::connections::ConnectionForm;
+use together_core::people::FieldError;
+use together_core::{Action, PersonId};
+use together_store::{Outcome, StoreError};
+
+/// The person's name, once the actor may connect them (a refusal audited, answered not found).
+async fn allowed(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<String, AppError> {
+    require(state, ctx, id, Action::MakeConnection, "make_connection").await?;
+    super::name_of(state, ctx, id).await
+}
+
+pub(super) async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(typed): Query<Typed>,
+) -> Result<Response, AppError> {
+    let id = person_id(&id)?;
+    let name = allowed(&state, &ctx, id).await?;
+    pick::render(
+        &state,
+        &ctx,
+        Purpose::Buddy,
+        id,
+        name,
+        typed,
+        Problem::none(),
+    )
+    .await
+}
+
+pub(super) async fn connect(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(typed): Form<Typed>,
+) -> Result<Response, AppError> {
+    let id = person_id(&id)?;
+    let name = allowed(&state, &ctx, id).await?;
+    let again = |typed, field: &'static str, message: String| {
+        let problem = Problem::of("pick", vec![FieldError { field, message }]);
+        pick::render(
+            &state,
+            &ctx,
+            Purpose::Buddy,
+            id,
+            name.clone(),
+            typed,
+            problem,
+        )
+    };
+    let Ok(buddy) = typed.chosen.parse::<PersonId>() else {
+        return again(typed, "chosen", "Choose who will be their buddy".into()).await;
+    };
+    let form = ConnectionForm {
+        to: together_core::connections::Target::Person(buddy).key(),
+        source: typed.source.clone(),
+        made_on: String::new(),
+        note: typed.note.clone(),
+    };
+    let new = match form.parse(state.now().date()) {
+        Ok(c) => c,
+        Err(errors) => {
+            let problem = Problem::of("pick", errors);
+            return pick::render(&state, &ctx, Purpose::Buddy, id, name, typed, problem).await;
+        }
+    };
+    let actor = ctx.actor()?;
+    let days = crate::pages::connections::follow_ups(&state, actor.pcn_id).await?;
+    let audit = ctx.audit(
+        &state,
+        "make_connection",
+        "person",
+        Some(id.to_string()),
+        Outcome::Allowed,
+    );
+    match state
+        .store()
+        .make_connection(actor.pcn_id, id, actor.user_id, &new, &days, &audit)
+        .await
+    {
+        Ok(c) => Ok(Redirect::to(&format!("/connections/{c}")).into_response()),
+        Err(StoreError::Refused(why)) => again(typed, "chosen", why).await,
+        Err(StoreError::NotFound(_)) => {
+            again(typed, "chosen", "Choose one from the list".into()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

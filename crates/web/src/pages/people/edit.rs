@@ -1,0 +1,110 @@
+//! Changing a person's details: a misspelt name, a new phone number, how they now like to be
+//! contacted, what matters to them, or the NHS number that links them to the appointment data.
+
+use super::{may_update, person_id, render_form};
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use together_core::people::{uk_date, FieldError, PersonForm};
+use together_core::Role;
+use together_store::{Outcome, StoreError};
+
+fn one(field: &'static str, message: impl Into<String>) -> Vec<FieldError> {
+    vec![FieldError {
+        field,
+        message: message.into(),
+    }]
+}
+
+pub(super) async fn edit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = person_id(&id)?;
+    may_update(&state, &ctx, id).await?;
+    let audit = ctx.audit(&state, "view_person", "person", None, Outcome::Allowed);
+    let p = state
+        .store()
+        .read_person(ctx.actor()?.pcn_id, id, &audit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = PersonForm {
+        given_name: p.given_name,
+        family_name: p.family_name,
+        date_of_birth: uk_date(p.date_of_birth),
+        practice_id: p.practice_id.to_string(),
+        contact_preference: p.contact_preference.as_str().to_owned(),
+        phone: p.phone.unwrap_or_default(),
+        email: p.email.unwrap_or_default(),
+        nhs_number: String::new(),
+        what_matters: p.what_matters,
+    };
+    render_form(
+        &state,
+        &ctx,
+        form,
+        Vec::new(),
+        Some((id, p.pseudonym.is_some())),
+    )
+    .await
+}
+
+pub(super) async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<PersonForm>,
+) -> Result<Response, AppError> {
+    let id = person_id(&id)?;
+    may_update(&state, &ctx, id).await?;
+    let actor = ctx.actor()?.clone();
+    let linked = {
+        let audit = ctx.audit(&state, "view_person", "person", None, Outcome::Allowed);
+        state
+            .store()
+            .read_person(actor.pcn_id, id, &audit)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .pseudonym
+            .is_some()
+    };
+    let again = |form, errors| render_form(&state, &ctx, form, errors, Some((id, linked)));
+    let person = match form.parse(state.now()) {
+        Ok(p) => p,
+        Err(errors) => return again(form, errors).await,
+    };
+    // A clinician looks after their own practice's people: moving someone to another practice
+    // is for that practice or the coordinator.
+    if actor.role == Role::Clinician && actor.practice_id != Some(person.practice_id) {
+        return again(
+            form,
+            one(
+                "practice_id",
+                "You can keep people at your own practice only",
+            ),
+        )
+        .await;
+    }
+    let pseudonym = person
+        .nhs_number
+        .as_ref()
+        .map(|n| state.0.pseudonym_key.pseudonymise(n));
+    let audit = ctx.audit(&state, "update_person", "person", None, Outcome::Allowed);
+    match state
+        .store()
+        .update_person(actor.pcn_id, id, &person, pseudonym.as_ref(), &audit)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Err(StoreError::NotFound("practice")) => {
+            again(form, one("practice_id", "Choose the person's GP practice")).await
+        }
+        Err(StoreError::Refused(why)) => again(form, one("nhs_number", why)).await,
+        Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
