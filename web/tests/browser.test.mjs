@@ -206,7 +206,31 @@ test('a link worker adds a person and opens their record; the form reports mista
   await axe(page, 'a person record')
   await page.getByRole('button', { name: 'Record consent' }).click()
   await page.getByText('Current').first().waitFor()
+  // What matters to her, kept on the record.
+  await page.getByRole('link', { name: /Change their details/ }).click()
+  await axe(page, 'changing a person\'s details')
+  await page.getByLabel('What matters to them (optional)').fill('Singing again, and company on Tuesdays')
+  await page.getByRole('button', { name: 'Save their details' }).click()
+  await page.getByText('Singing again, and company on Tuesdays').waitFor()
+  // A buddy is chosen by name; choosing no one is explained where it happened.
+  await page.getByRole('link', { name: 'Introduce them to a buddy' }).click()
+  await page.getByLabel('Find them by name').fill('an')
+  await page.getByRole('button', { name: 'Search' }).click()
+  await page.getByRole('group', { name: 'Who will be their buddy?' }).waitFor()
+  await axe(page, 'choosing a buddy')
+  await page.getByRole('button', { name: 'Connect them' }).click()
+  assert.match(await page.locator('.nhsuk-error-summary').innerText(), /Choose who will be their buddy/)
+  await axe(page, 'choosing a buddy, with a mistake')
+  const record = page.url().replace(/\/buddy.*$/, '')
   await context.close()
+  // Only the coordinator merges two records of one person.
+  const coordinator = await browser.newContext()
+  const admin = await coordinator.newPage()
+  await signIn(admin, creds.find((c) => c.role === 'pcn_admin'))
+  await admin.goto(record + '/merge?q=ashworth')
+  await admin.getByRole('heading', { name: /Merge another record into Florence Ashworth/ }).waitFor()
+  await axe(admin, 'merging two records')
+  await coordinator.close()
 })
 
 test('a GP builds a cohort, sees its shape and downloads the invitation list', async () => {
