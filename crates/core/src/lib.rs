@@ -10,6 +10,7 @@ pub mod export;
 pub mod geo;
 pub mod hours_expenses;
 pub mod ids;
+pub mod invitations;
 pub mod listings;
 pub mod loans;
 pub mod nhs;
@@ -28,8 +29,8 @@ pub mod wellbeing;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{
-    ChampionId, ChampionRoleId, ConnectionId, Email, FollowUpId, ItemId, LoanId, PcnId, PersonId,
-    PracticeCode, PracticeId, ReferralId, ServiceId, SessionId, SiteId, UserId,
+    ChampionId, ChampionRoleId, ConnectionId, Email, FollowUpId, InvitationId, ItemId, LoanId,
+    PcnId, PersonId, PracticeCode, PracticeId, ReferralId, ServiceId, SessionId, SiteId, UserId,
 };
 pub use nhs::NhsNumber;
 pub use policy::{authorize, Action, Actor, Decision, Resource};

@@ -7,6 +7,7 @@ pub mod champions;
 pub mod connections;
 pub mod directory;
 mod error;
+pub mod invitations;
 pub mod listings;
 pub mod loans;
 mod model;
@@ -26,6 +27,7 @@ pub use champions::ChampionStore;
 pub use connections::ConnectionStore;
 pub use directory::DirectoryStore;
 pub use error::StoreError;
+pub use invitations::InvitationStore;
 pub use listings::ListingStore;
 pub use loans::LoanStore;
 pub use model::*;
@@ -51,6 +53,7 @@ pub trait Store:
     ChampionStore
     + ConnectionStore
     + DirectoryStore
+    + InvitationStore
     + ListingStore
     + LoanStore
     + OfferStore

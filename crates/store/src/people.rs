@@ -47,7 +47,8 @@ pub trait PeopleStore {
         audit: &NewAuditEvent,
     ) -> Result<PeopleImported, StoreError>;
     /// Merges `duplicate` into `keep`: everything that was the duplicate's (consents,
-    /// connections, referrals, loans and readings, caseloads, messages waiting) becomes the kept
+    /// connections, referrals, loans and readings, caseloads, messages waiting, invitations
+    /// answered) becomes the kept
     /// record's; the kept record's details stay, its blanks filled from the duplicate's; the
     /// duplicate stays as it was, marked merged, and its id leads to the kept record. Refused
     /// for two different NHS numbers, or when one is the other's buddy. A consent given before
@@ -200,7 +201,7 @@ macro_rules! impl_people_store {
                     .bind(&k)
                     .execute(&mut *tx)
                     .await?;
-                for table in ["consent", "connection", "referral", "equipment_loan", "bp_reading", "outbox"] {
+                for table in ["consent", "connection", "referral", "equipment_loan", "bp_reading", "outbox", "invitation"] {
                     sqlx::query(&format!("UPDATE {table} SET person_id = $1 WHERE person_id = $2"))
                         .bind(&k)
                         .bind(&d)

@@ -64,5 +64,6 @@ crate::connections::impl_connection_store!(PgStore);
 crate::wellbeing::impl_wellbeing_store!(PgStore);
 crate::referrals::impl_referral_store!(PgStore);
 crate::people::impl_people_store!(PgStore);
+crate::invitations::impl_invitation_store!(PgStore);
 crate::listings::impl_listing_store!(PgStore);
 queries::impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

@@ -3494,3 +3494,6 @@ async fn a_referral_is_received_then_decided_once_and_opens_a_caseload(store: Dy
 
 #[path = "store/people.rs"]
 mod people;
+
+#[path = "store/invitations.rs"]
+mod invitations;

@@ -20,7 +20,9 @@ use together_core::disclosure::{Audience, Count, RULE};
 use together_core::people::FieldError;
 use together_core::{Action, Role};
 use together_insight::cohort::{evaluate, CohortDefinition};
-use together_insight::patient_index::{invitation_csv, reidentify, IndexError, Request};
+use together_insight::patient_index::{
+    invitation_csv, reidentify, Identified, IndexError, Request,
+};
 use together_insight::profile::{pooled_practices, CountingRule};
 use together_insight::Tables;
 use together_store::{NewCohort, Outcome, StoreError};
@@ -357,7 +359,7 @@ async fn create(
 }
 
 /// The clinician's own practice, if the actor is one.
-async fn own_practice(
+pub(crate) async fn own_practice(
     state: &AppState,
     ctx: &Ctx,
 ) -> Result<Option<together_store::Practice>, AppError> {
@@ -389,10 +391,13 @@ struct CohortPage {
     tables: Vec<(&'static str, Vec<(String, Count)>)>,
     /// (practice name, members there) when the actor may invite them.
     invite: Option<(String, usize)>,
+    /// What they can be invited to, and how.
+    offers: Vec<(String, String)>,
+    channels: Vec<(&'static str, &'static str)>,
 }
 
 /// The cohort's record, its definition and its members now.
-async fn load(
+pub(crate) async fn load(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
@@ -461,9 +466,88 @@ async fn view(
             ("By age", rows(&shown.by_age)),
             ("By sex", rows(&shown.by_sex)),
         ],
+        offers: if invite.is_some() {
+            crate::pages::invitations::offers_to_invite_to(&state, &ctx).await?
+        } else {
+            Vec::new()
+        },
         invite,
+        channels: vec![
+            (
+                "text",
+                "Text message (a letter for anyone without a mobile number)",
+            ),
+            ("letter", "Letter"),
+            ("phone", "Phone call"),
+        ],
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The clinician's own practice, whose people they may name; anyone else is refused, and the
+/// refusal audited.
+pub(crate) async fn practice_to_name(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<together_store::Practice, AppError> {
+    match own_practice(state, ctx).await? {
+        Some(p) => Ok(p),
+        None => {
+            let audit = ctx.audit(state, "reidentify", "patient_index", None, Outcome::Denied);
+            state.store().audit(&audit).await?;
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// The pseudonyms of the cohort's members registered at `practice`.
+pub(crate) fn members_at(
+    cohort: &together_insight::cohort::Cohort,
+    practice: &together_store::Practice,
+) -> HashSet<String> {
+    let code = practice.ods_code.to_string();
+    cohort
+        .members
+        .iter()
+        .filter(|m| m.practice == code)
+        .map(|m| m.pseudonym.clone())
+        .collect()
+}
+
+/// Names the people behind `pseudonyms` at the actor's own `practice`, through the one audited
+/// re-identification (one audit row per person named, with `reason`); anyone else is refused.
+pub(crate) async fn identify(
+    state: &AppState,
+    ctx: &Ctx,
+    practice: &together_store::Practice,
+    pseudonyms: &HashSet<String>,
+    reason: &str,
+) -> Result<Vec<Identified>, AppError> {
+    let actor = ctx.actor()?.clone();
+    let stamp = ctx.audit(state, "reidentify", "patient_index", None, Outcome::Allowed);
+    let request = Request {
+        actor: &actor,
+        actor_label: &stamp.actor,
+        practice,
+        reason,
+        request_id: stamp.request_id.clone(),
+        ip: stamp.ip.clone(),
+        now: stamp.at,
+    };
+    match reidentify(
+        state.store(),
+        &state.0.data_dir,
+        &state.0.index_key,
+        actor.pcn_id,
+        &request,
+        pseudonyms,
+    )
+    .await
+    {
+        Ok(p) => Ok(p),
+        Err(IndexError::Denied(_)) => Err(AppError::Forbidden),
+        Err(e) => Err(AppError::Internal(e.to_string())),
+    }
 }
 
 /// The invitation list for the clinician's own practice's members, as a CSV download; every
@@ -474,50 +558,17 @@ async fn invitations(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let (name, _, cohort) = load(&state, &ctx, &id).await?;
-    let actor = ctx.actor()?.clone();
-    let Some(practice) = own_practice(&state, &ctx).await? else {
-        let audit = ctx.audit(&state, "reidentify", "patient_index", None, Outcome::Denied);
-        state.store().audit(&audit).await?;
-        return Err(AppError::Forbidden);
-    };
+    let practice = practice_to_name(&state, &ctx).await?;
     let code = practice.ods_code.to_string();
-    let members: HashSet<String> = cohort
-        .members
-        .iter()
-        .filter(|m| m.practice == code)
-        .map(|m| m.pseudonym.clone())
-        .collect();
-    let stamp = ctx.audit(
+    let members = members_at(&cohort, &practice);
+    let people = identify(
         &state,
-        "reidentify",
-        "patient_index",
-        None,
-        Outcome::Allowed,
-    );
-    let reason = format!("invitations for cohort {id}");
-    let request = Request {
-        actor: &actor,
-        actor_label: &stamp.actor,
-        practice: &practice,
-        reason: &reason,
-        request_id: stamp.request_id.clone(),
-        ip: stamp.ip.clone(),
-        now: stamp.at,
-    };
-    let people = match reidentify(
-        state.store(),
-        &state.0.data_dir,
-        &state.0.index_key,
-        actor.pcn_id,
-        &request,
+        &ctx,
+        &practice,
         &members,
+        &format!("invitations for cohort {id}"),
     )
-    .await
-    {
-        Ok(p) => p,
-        Err(IndexError::Denied(_)) => return Err(AppError::Forbidden),
-        Err(e) => return Err(AppError::Internal(e.to_string())),
-    };
+    .await?;
     let body =
         invitation_csv(&people, &practice.name).map_err(|e| AppError::Internal(e.to_string()))?;
     let file = format!(

@@ -596,10 +596,9 @@ pub(crate) fn source_options() -> Vec<(String, String)> {
         .collect()
 }
 
-/// What a person can be connected to: the PCN's offers that are running or planned, its other
-/// listings that are published, and its active champions (for a champion: themselves only,
-/// when they will keep in touch).
-async fn connection_targets(
+/// The services a person can be connected to, for a select: the PCN's offers that are running
+/// or planned and its other listings that are published.
+pub(crate) async fn service_targets(
     state: &AppState,
     ctx: &Ctx,
 ) -> Result<Vec<(String, String)>, AppError> {
@@ -627,6 +626,21 @@ async fn connection_targets(
             ));
         }
     }
+    Ok(targets)
+}
+
+/// What a person can be connected to: the PCN's offers that are running or planned, its other
+/// listings that are published, and its active champions (for a champion: themselves only,
+/// when they will keep in touch).
+async fn connection_targets(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<Vec<(String, String)>, AppError> {
+    use together_core::connections::Target;
+    let pcn = ctx.actor()?.pcn_id;
+    let store = state.store();
+    let mut targets = service_targets(state, ctx).await?;
+
     let actor = ctx.actor()?;
     if actor.role == Role::Champion {
         let audit = ctx.audit(

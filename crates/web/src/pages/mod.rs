@@ -12,6 +12,7 @@ mod home;
 pub(crate) mod hours_expenses;
 pub(crate) mod imports;
 pub(crate) mod insight;
+pub(crate) mod invitations;
 pub(crate) mod listings;
 mod offers;
 mod partners;
@@ -28,6 +29,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = admin::routes(r);
     let r = insight::routes(r);
     let r = cohorts::routes(r);
+    let r = invitations::routes(r);
     let r = imports::routes(r);
     let r = counting::routes(r);
     let r = champions::routes(r);

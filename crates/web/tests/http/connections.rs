@@ -11,25 +11,6 @@ use time::Duration;
 use together_core::Role;
 use together_store::connections::ConnectionFilter;
 
-/// An active group offer of the test PCN, "Harbourview singing group".
-async fn a_singing_group(app: &TestApp) -> together_core::ServiceId {
-    let offer = together_core::offers::OfferForm::from_fields(
-        &[
-            ("name", "Harbourview singing group"),
-            ("description", "Sing together on Tuesday mornings."),
-            ("offer_kind", "group"),
-            ("offer_status", "active"),
-        ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned())),
-    )
-    .parse()
-    .unwrap();
-    app.store
-        .add_offer(app.pcn, &offer, &audit(app.pcn))
-        .await
-        .unwrap()
-}
-
 on_both!(a_link_worker_connects_someone_follows_it_up_and_nobody_else_reaches_it);
 async fn a_link_worker_connects_someone_follows_it_up_and_nobody_else_reaches_it(db: Db) {
     let app = TestApp::spawn(db).await;

@@ -385,3 +385,22 @@ macro_rules! on_both {
         }
     };
 }
+
+/// An active group offer of the test PCN, "Harbourview singing group".
+pub async fn a_singing_group(app: &TestApp) -> together_core::ServiceId {
+    let offer = together_core::offers::OfferForm::from_fields(
+        &[
+            ("name", "Harbourview singing group"),
+            ("description", "Sing together on Tuesday mornings."),
+            ("offer_kind", "group"),
+            ("offer_status", "active"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    )
+    .parse()
+    .unwrap();
+    app.store
+        .add_offer(app.pcn, &offer, &audit(app.pcn))
+        .await
+        .unwrap()
+}

@@ -372,3 +372,202 @@ async fn frequent_attenders_and_high_intensity_users_on_the_page_and_in_the_api(
         StatusCode::FORBIDDEN
     );
 }
+
+/// Text messages inviting people, waiting or sent.
+async fn invitations_sent(app: &TestApp) -> usize {
+    app.store
+        .messages(Some(app.pcn), 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.subject.starts_with("An invitation from"))
+        .count()
+}
+
+#[tokio::test]
+async fn a_clinician_invites_a_cohort_and_a_yes_becomes_a_person_with_a_suggested_connection() {
+    use together_core::connections::{Source, Status, Target};
+    use together_core::invitations::{Answer, Channel};
+    let app = TestApp::spawn(Db::Sqlite).await;
+    with_data(&app).await;
+    let singing = a_singing_group(&app).await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    let saved = gp
+        .post(
+            "/insight/cohorts",
+            &[
+                ("name", "Over-65s who see us a lot"),
+                ("practice", "B99001"),
+                ("from", "2025-01-01"),
+                ("to", "2025-12-31"),
+                ("age_min", "65"),
+                ("appointments_min", "3"),
+            ],
+        )
+        .await;
+    let url = saved.location().to_owned();
+    let cohort = url.rsplit('/').next().unwrap().to_owned();
+    let page = gp.get(&url).await;
+    let size: usize = figure(&page.body, "size").parse().unwrap();
+    assert!(page.body.contains("Invite them") && page.body.contains("Harbourview singing group"));
+
+    let how = [
+        ("service", singing.to_string()),
+        ("channel", "text".to_owned()),
+    ];
+    let how: Vec<(&str, &str)> = how.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let invited = gp.post(&format!("{url}/invite"), &how).await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.body);
+    assert_eq!(invited.location(), format!("{url}/invited"));
+    let list = app
+        .store
+        .invitations(app.pcn, &cohort, app.practices[0])
+        .await
+        .unwrap();
+    assert_eq!(list.len(), size, "everyone in the cohort at the practice");
+    let texts = list.iter().filter(|i| i.channel == Channel::Text).count();
+    assert!(texts > 0 && list.iter().all(|i| i.channel != Channel::Phone));
+    assert_eq!(
+        invitations_sent(&app).await,
+        texts,
+        "a text for everyone with a mobile, a letter for the rest"
+    );
+    // Inviting again reaches no one twice.
+    gp.post(&format!("{url}/invite"), &how).await;
+    assert_eq!(
+        app.store
+            .invitations(app.pcn, &cohort, app.practices[0])
+            .await
+            .unwrap()
+            .len(),
+        size
+    );
+    assert_eq!(invitations_sent(&app).await, texts);
+
+    let shown = gp.get(&format!("{url}/invited")).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert_eq!(shown.body.matches("Record their answer").count(), size);
+    assert!(!shown.body.contains("9990"), "no NHS number on the page");
+
+    // A yes: they become a person we support, with what they agreed to and a suggested
+    // connection, linked to their appointment data by the same pseudonym.
+    let (first, second) = (&list[0], &list[1]);
+    let answer_url = format!("/insight/invitations/{}", first.id);
+    let form = gp.get(&answer_url).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let missing = gp
+        .post(
+            &answer_url,
+            &[("answer", "yes"), ("contact_preference", "letter")],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert!(
+        missing.body.contains("Choose how they said yes"),
+        "{}",
+        missing.body
+    );
+    let yes = gp
+        .post(
+            &answer_url,
+            &[
+                ("answer", "yes"),
+                ("to", &Target::Service(singing).key()),
+                ("contact_preference", "letter"),
+                ("method", "verbal"),
+                ("wellbeing_follow_up", "yes"),
+                ("what_matters", "Getting out of the house"),
+            ],
+        )
+        .await;
+    assert_eq!(yes.status, StatusCode::SEE_OTHER, "{}", yes.body);
+    let answered = app
+        .store
+        .invitation(app.pcn, first.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(answered.answer, Some(Answer::Yes));
+    let person = answered.person_id.expect("a yes becomes a person");
+    let record = app
+        .store
+        .read_person(app.pcn, person, &audit(app.pcn))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        record.pseudonym.as_ref().map(|p| p.as_str()),
+        Some(first.pseudonym.as_str())
+    );
+    assert_eq!(record.what_matters, "Getting out of the house");
+    let mut purposes: Vec<String> = app
+        .store
+        .consents(person)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.purpose)
+        .collect();
+    purposes.sort();
+    assert_eq!(purposes, ["contact", "wellbeing_follow_up"]);
+    let connections = app
+        .store
+        .connections(
+            app.pcn,
+            &together_store::connections::ConnectionFilter {
+                person: Some(person),
+                ..Default::default()
+            },
+            time::macros::date!(2026 - 11 - 24),
+            &audit(app.pcn),
+        )
+        .await
+        .unwrap();
+    assert_eq!(connections.len(), 1);
+    assert_eq!(
+        (
+            connections[0].to,
+            connections[0].source,
+            connections[0].status
+        ),
+        (
+            Target::Service(singing),
+            Source::CohortInvitation,
+            Status::Suggested
+        )
+    );
+    assert_eq!(Some(connections[0].id), answered.connection_id);
+    // An answer is recorded once.
+    let twice = gp.post(&answer_url, &[("answer", "no")]).await;
+    assert_eq!(twice.status, StatusCode::BAD_REQUEST);
+    assert!(twice.body.contains("recorded already"));
+    let no = gp
+        .post(
+            &format!("/insight/invitations/{}", second.id),
+            &[("answer", "no")],
+        )
+        .await;
+    assert_eq!(no.status, StatusCode::SEE_OTHER);
+    let shown = gp.get(&format!("{url}/invited")).await;
+    assert!(
+        shown.body.contains(&format!("/people/{person}")) && shown.body.contains("No, thank you")
+    );
+
+    // Nobody but the practice's clinicians sees who was invited or records an answer.
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    assert_eq!(
+        admin.get(&format!("{url}/invited")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin
+            .get(&format!("/insight/invitations/{}", second.id))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin.post(&format!("{url}/invite"), &how).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
