@@ -323,8 +323,14 @@ test('on a phone a champion sees the places they are clear for and takes one', a
   assert.match(await page.locator('#loans + ul').innerText(), /due back/, 'the monitors Dave is looking after')
   const expected = page.locator('h2:has-text("Where you are expected") + ul > li')
   const before = await expected.count()
-  await page.getByRole('button', { name: /I'll help/ }).first().click()
-  await page.waitForURL(base + '/sessions/rota')
+  // The form posts and comes back to the same address, so wait for the page to change rather
+  // than for the address (which matches at once).
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.getByRole('button', { name: /I'll help/ }).first().click()
+  ])
+  await page.waitForLoadState('load')
+  for (let i = 0; i < 50 && await expected.count() !== before + 1; i++) await page.waitForTimeout(100)
   assert.equal(await expected.count(), before + 1, 'the place taken is now theirs')
   await axe(page, 'my sessions after taking a place')
   await phone.close()

@@ -21,6 +21,7 @@ pub mod people;
 pub mod policy;
 pub mod pseudonym;
 pub mod recurrence;
+pub mod referral_letter;
 pub mod referrals;
 pub mod roles;
 pub mod safeguarding;

@@ -44,6 +44,9 @@ pub enum Action {
     /// Merge two records of one person (champions record someone new without being told who
     /// the PCN knows, so duplicates arise on purpose): the coordinator, who sees everyone.
     MergePeople,
+    /// Give a person everything held about them (subject access), or erase their details
+    /// keeping anonymous counts: the coordinator, who holds the information governance role.
+    PersonSubjectAccess,
     /// Turn pseudonyms of a practice's registered people back into names and contact details
     /// (the patient index), to invite a cohort.
     Reidentify,
@@ -256,7 +259,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (TakeRegisters, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Champion),
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
-        (MergePeople, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (MergePeople | PersonSubjectAccess, Resource::Pcn(_)) => actor.role == PcnAdmin,
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker)
         }
@@ -578,11 +581,13 @@ mod tests {
     fn only_the_coordinator_merges_two_records_of_one_person() {
         for role in Role::ALL {
             let a = actor(role, Some(PracticeId::new()));
-            assert_eq!(
-                authorize(&a, Action::MergePeople, &Resource::Pcn(a.pcn_id)).is_allowed(),
-                role == Role::PcnAdmin,
-                "{role}"
-            );
+            for action in [Action::MergePeople, Action::PersonSubjectAccess] {
+                assert_eq!(
+                    authorize(&a, action, &Resource::Pcn(a.pcn_id)).is_allowed(),
+                    role == Role::PcnAdmin,
+                    "{role} {action:?}"
+                );
+            }
         }
         let coordinator = actor(Role::PcnAdmin, None);
         assert!(

@@ -258,7 +258,12 @@ pub struct SarTable {
 }
 
 /// Columns never exported: secrets that are not information about the person.
-pub(crate) const NOT_EXPORTED: [&str; 3] = ["password_hash", "totp_secret", "totp_last_step"];
+pub(crate) const NOT_EXPORTED: [&str; 4] = [
+    "password_hash",
+    "totp_secret",
+    "totp_last_step",
+    "token_hash",
+];
 
 impl DbsCheck {
     /// What clearance depends on.
@@ -1727,21 +1732,10 @@ macro_rules! impl_champion_store {
             }
 
             async fn champion_subject_access(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::SarTable>, $crate::StoreError> {
-                use sqlx::Row as _;
                 let mut tx = begin(&self.pool).await?;
                 let c = champion_in(&mut tx, pcn, id).await?;
-                let (tables_sql, columns_sql) = match $backend {
-                    $crate::Backend::Sqlite => (
-                        "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'champion_id' ORDER BY m.name",
-                        "SELECT name FROM pragma_table_info($1) ORDER BY cid",
-                    ),
-                    $crate::Backend::Postgres => (
-                        "SELECT table_name::text FROM information_schema.columns WHERE column_name = 'champion_id' AND table_schema = current_schema() ORDER BY table_name",
-                        "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position",
-                    ),
-                };
                 let mut wanted: Vec<(String, &str, String)> = vec![("champion".into(), "id", id.to_string())];
-                for t in sqlx::query_scalar::<_, String>(tables_sql).fetch_all(&mut *tx).await? {
+                for t in tables_with(&mut tx, "champion_id").await? {
                     wanted.push((t, "champion_id", id.to_string()));
                 }
                 if let Some(user) = c.user_id {
@@ -1749,45 +1743,9 @@ macro_rules! impl_champion_store {
                 }
                 let mut out = Vec::new();
                 for (table, key, value) in wanted {
-                    // Table and column names come from the schema itself, never from a request.
-                    let columns: Vec<String> = sqlx::query_scalar::<_, String>(columns_sql)
-                        .bind(&table)
-                        .fetch_all(&mut *tx)
-                        .await?
-                        .into_iter()
-                        .filter(|c| !$crate::champions::NOT_EXPORTED.contains(&c.as_str()))
-                        .collect();
-                    let select = columns
-                        .iter()
-                        .map(|c| format!("CAST(\"{c}\" AS TEXT) AS \"{c}\""))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let rows = sqlx::query(&format!("SELECT {select} FROM \"{table}\" WHERE \"{key}\" = $1"))
-                        .bind(&value)
-                        .fetch_all(&mut *tx)
-                        .await?
-                        .iter()
-                        .map(|r| (0..columns.len()).map(|i| r.try_get::<Option<String>, _>(i)).collect::<Result<Vec<_>, _>>())
-                        .collect::<Result<Vec<_>, _>>()?;
-                    out.push($crate::champions::SarTable { table, columns, rows });
+                    out.push(sar_table(&mut tx, &table, key, &value).await?);
                 }
-                let audit_columns = ["at", "actor", "role", "action", "resource_type", "resource_id", "outcome", "reason"];
-                let rows = sqlx::query(&format!(
-                    "SELECT {} FROM audit_event WHERE resource_id = $1 AND pcn_id = $2 ORDER BY id",
-                    audit_columns.iter().map(|c| format!("CAST({c} AS TEXT) AS {c}")).collect::<Vec<_>>().join(", ")
-                ))
-                .bind(id.to_string())
-                .bind(pcn.to_string())
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| (0..audit_columns.len()).map(|i| r.try_get::<Option<String>, _>(i)).collect::<Result<Vec<_>, _>>())
-                .collect::<Result<Vec<_>, _>>()?;
-                out.push($crate::champions::SarTable {
-                    table: "audit_event".into(),
-                    columns: audit_columns.iter().map(|c| (*c).to_owned()).collect(),
-                    rows,
-                });
+                out.push(sar_audit(&mut tx, pcn, &[id.to_string()]).await?);
                 write_audit(&mut tx, &audit.about("champion", id)).await?;
                 tx.commit().await?;
                 Ok(out)

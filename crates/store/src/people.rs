@@ -64,6 +64,28 @@ pub trait PeopleStore {
     async fn merged_into(&self, pcn: PcnId, id: PersonId) -> Result<Option<PersonId>, StoreError>;
     /// The records merged into this one, oldest merge first (whose audit trails are theirs too).
     async fn merged_from(&self, pcn: PcnId, keep: PersonId) -> Result<Vec<PersonId>, StoreError>;
+    /// Everything held about a person, table by table: their record and the records merged
+    /// into it, every table with a `person_id` or `buddy_id` column (found from the schema, so
+    /// a new table cannot be missed), every table with a `connection_id` column for their
+    /// connections (steps, follow-ups, wellbeing), and who viewed or changed any of it (the
+    /// audit trail about their ids and their NHS number's pseudonym). Audited.
+    async fn person_subject_access(
+        &self,
+        pcn: PcnId,
+        id: PersonId,
+        audit: &NewAuditEvent,
+    ) -> Result<Vec<crate::champions::SarTable>, StoreError>;
+    /// Erases a person's details, keeping what the reports count: their practice, year of
+    /// birth, connections (what to, their steps and dates), follow-ups' dates, wellbeing
+    /// scores, referrals' dates and decisions, and loans. Names, contact details, what matters,
+    /// every note, the NHS number's pseudonym, home readings and caseloads go; consents are
+    /// withdrawn and waiting messages withheld. The records merged into theirs are erased too.
+    async fn erase_person(
+        &self,
+        pcn: PcnId,
+        id: PersonId,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
 }
 
 /// Implements [`PeopleStore`]; expanded beside `impl_store!`, whose helpers (`begin`,
@@ -257,6 +279,109 @@ macro_rules! impl_people_store {
                     .await?;
                 write_audit(&mut tx, &audit.about("person", duplicate)).await?;
                 write_audit(&mut tx, &audit.about("person", keep)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn person_subject_access(&self, pcn: together_core::PcnId, id: together_core::PersonId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::SarTable>, $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                let pseudonym: Option<Option<String>> = sqlx::query_scalar("SELECT pseudonym FROM person WHERE id = $1 AND pcn_id = $2 AND merged_into IS NULL")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(pseudonym) = pseudonym else {
+                    return Err($crate::StoreError::NotFound("person"));
+                };
+                let merged: Vec<String> = sqlx::query_scalar("SELECT id FROM person WHERE merged_into = $1 AND pcn_id = $2 ORDER BY id")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let connections: Vec<String> = sqlx::query_scalar("SELECT id FROM connection WHERE person_id = $1 ORDER BY made_on, id")
+                    .bind(id.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let me = id.to_string();
+                let mut wanted: Vec<(String, &str, String)> = vec![("person".into(), "id", me.clone())];
+                for m in &merged {
+                    wanted.push(("person".into(), "id", m.clone()));
+                }
+                for column in ["person_id", "buddy_id"] {
+                    for t in tables_with(&mut tx, column).await? {
+                        wanted.push((t, column, me.clone()));
+                    }
+                }
+                for t in tables_with(&mut tx, "connection_id").await? {
+                    // Invitations are theirs by person already.
+                    if t == "invitation" {
+                        continue;
+                    }
+                    for c in &connections {
+                        wanted.push((t.clone(), "connection_id", c.clone()));
+                    }
+                }
+                // One table each, rows gathered from every key that reaches it.
+                let mut out: Vec<$crate::champions::SarTable> = Vec::new();
+                for (table, key, value) in wanted {
+                    let found = sar_table(&mut tx, &table, key, &value).await?;
+                    match out.iter_mut().find(|t| t.table == found.table) {
+                        Some(t) => t.rows.extend(found.rows),
+                        None => out.push(found),
+                    }
+                }
+                let mut about = vec![me.clone()];
+                about.extend(merged);
+                about.extend(pseudonym);
+                out.push(sar_audit(&mut tx, pcn, &about).await?);
+                write_audit(&mut tx, &audit.about("person", id)).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+
+            async fn erase_person(&self, pcn: together_core::PcnId, id: together_core::PersonId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                let found: Option<String> = sqlx::query_scalar("SELECT id FROM person WHERE id = $1 AND pcn_id = $2 AND merged_into IS NULL")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if found.is_none() {
+                    return Err($crate::StoreError::NotFound("person"));
+                }
+                let mut ids: Vec<String> = sqlx::query_scalar("SELECT id FROM person WHERE merged_into = $1 AND pcn_id = $2")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                ids.push(id.to_string());
+                let at = $crate::queries::secs(audit.at);
+                for p in &ids {
+                    // The year of birth stays, for counting by age.
+                    sqlx::query(
+                        "UPDATE person SET given_name = 'Erased', family_name = '', date_of_birth = SUBSTR(date_of_birth, 1, 4) || '-01-01', \
+                         phone = NULL, email = NULL, what_matters = '', pseudonym = NULL, contact_preference = 'letter', erased_at = $1 WHERE id = $2",
+                    )
+                    .bind(at)
+                    .bind(p)
+                    .execute(&mut *tx)
+                    .await?;
+                    for sql in [
+                        "UPDATE consent SET withdrawn_at = $2, withdrawn_by = 'erased' WHERE person_id = $1 AND withdrawn_at IS NULL",
+                        "UPDATE outbox SET recipient = 'erased', body = '', withheld = COALESCE(withheld, 'erased') WHERE person_id = $1 AND $2 IS NOT NULL",
+                        "UPDATE connection SET note = '' WHERE person_id = $1 AND $2 IS NOT NULL",
+                        "UPDATE connection_step SET note = '' WHERE connection_id IN (SELECT id FROM connection WHERE person_id = $1) AND $2 IS NOT NULL",
+                        "UPDATE follow_up SET note = '' WHERE connection_id IN (SELECT id FROM connection WHERE person_id = $1) AND $2 IS NOT NULL",
+                        "DELETE FROM wellbeing_link WHERE connection_id IN (SELECT id FROM connection WHERE person_id = $1) AND $2 IS NOT NULL",
+                        "UPDATE referral SET reason = '' WHERE person_id = $1 AND $2 IS NOT NULL",
+                        "UPDATE invitation SET pseudonym = 'erased:' || id WHERE person_id = $1 AND $2 IS NOT NULL",
+                        "DELETE FROM bp_reading WHERE person_id = $1 AND $2 IS NOT NULL",
+                        "DELETE FROM caseload WHERE person_id = $1 AND $2 IS NOT NULL",
+                    ] {
+                        sqlx::query(sql).bind(p).bind(at).execute(&mut *tx).await?;
+                    }
+                }
+                write_audit(&mut tx, &audit.about("person", id)).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -169,6 +169,72 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        /// The tables with a column named `column`, read from the schema itself (so that a table
+        /// added later cannot be missed by a subject access export).
+        async fn tables_with(tx: &mut Tx<'_>, column: &str) -> Result<Vec<String>, $crate::StoreError> {
+            let sql = match $backend {
+                $crate::Backend::Sqlite => "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = $1 ORDER BY m.name",
+                $crate::Backend::Postgres => "SELECT table_name::text FROM information_schema.columns WHERE column_name = $1 AND table_schema = current_schema() ORDER BY table_name",
+            };
+            Ok(sqlx::query_scalar::<_, String>(sql).bind(column).fetch_all(&mut **tx).await?)
+        }
+
+        /// Every column (as text, secrets left out) of the rows of `table` whose `key` is
+        /// `value`. Table and column names come from the schema or the code, never a request.
+        async fn sar_table(tx: &mut Tx<'_>, table: &str, key: &str, value: &str) -> Result<$crate::champions::SarTable, $crate::StoreError> {
+            use sqlx::Row as _;
+            let columns_sql = match $backend {
+                $crate::Backend::Sqlite => "SELECT name FROM pragma_table_info($1) ORDER BY cid",
+                $crate::Backend::Postgres => "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position",
+            };
+            let columns: Vec<String> = sqlx::query_scalar::<_, String>(columns_sql)
+                .bind(table)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .filter(|c| !$crate::champions::NOT_EXPORTED.contains(&c.as_str()))
+                .collect();
+            let select = columns
+                .iter()
+                .map(|c| format!("CAST(\"{c}\" AS TEXT) AS \"{c}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let rows = sqlx::query(&format!("SELECT {select} FROM \"{table}\" WHERE \"{key}\" = $1"))
+                .bind(value)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| (0..columns.len()).map(|i| r.try_get::<Option<String>, _>(i)).collect::<Result<Vec<_>, _>>())
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok($crate::champions::SarTable { table: table.to_owned(), columns, rows })
+        }
+
+        /// The audit trail about any of `ids` (who looked, who changed what), oldest first.
+        async fn sar_audit(tx: &mut Tx<'_>, pcn: together_core::PcnId, ids: &[String]) -> Result<$crate::champions::SarTable, $crate::StoreError> {
+            use sqlx::Row as _;
+            let audit_columns = ["at", "actor", "role", "action", "resource_type", "resource_id", "outcome", "reason"];
+            let select = audit_columns.iter().map(|c| format!("CAST({c} AS TEXT) AS {c}")).collect::<Vec<_>>().join(", ");
+            let mut rows = Vec::new();
+            for id in ids {
+                let found = sqlx::query(&format!("SELECT id, {select} FROM audit_event WHERE resource_id = $1 AND pcn_id = $2"))
+                    .bind(id)
+                    .bind(pcn.to_string())
+                    .fetch_all(&mut **tx)
+                    .await?;
+                for r in &found {
+                    let seq: i64 = r.try_get("id")?;
+                    let values = (1..=audit_columns.len()).map(|i| r.try_get::<Option<String>, _>(i)).collect::<Result<Vec<_>, _>>()?;
+                    rows.push((seq, values));
+                }
+            }
+            rows.sort_by_key(|(seq, _)| *seq);
+            Ok($crate::champions::SarTable {
+                table: "audit_event".into(),
+                columns: audit_columns.iter().map(|c| (*c).to_owned()).collect(),
+                rows: rows.into_iter().map(|(_, v)| v).collect(),
+            })
+        }
+
         fn user_row(row: &Row) -> Result<$crate::User, $crate::StoreError> {
             use sqlx::Row as _;
             use $crate::queries::{at, parsed};
@@ -871,7 +937,7 @@ macro_rules! impl_store {
                 let mut tx = begin(&self.pool).await?;
                 let rows = sqlx::query(
                     "SELECT id, practice_id, given_name, family_name, date_of_birth FROM person \
-                     WHERE pcn_id = $1 AND ($2 IS NULL OR practice_id = $2) AND merged_into IS NULL \
+                     WHERE pcn_id = $1 AND ($2 IS NULL OR practice_id = $2) AND merged_into IS NULL AND erased_at IS NULL \
                      AND (LOWER(given_name || ' ' || family_name) LIKE $3 ESCAPE '\\' OR LOWER(family_name) LIKE $3 ESCAPE '\\') \
                      ORDER BY family_name, given_name LIMIT 100",
                 )

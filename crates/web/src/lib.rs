@@ -17,6 +17,7 @@ pub mod reminders;
 pub mod report;
 mod security;
 mod state;
+mod subject_access;
 
 pub use api::oruk::service_full as oruk_service;
 pub use context::Ctx;

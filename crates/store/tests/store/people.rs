@@ -371,3 +371,165 @@ async fn a_message_waiting_when_consent_is_withdrawn_is_never_sent(store: DynSto
         .unwrap();
     assert!(store.undelivered_messages(10).await.unwrap().is_empty());
 }
+
+on_both!(a_person_gets_everything_held_about_them_and_erasure_keeps_only_counts);
+async fn a_person_gets_everything_held_about_them_and_erasure_keeps_only_counts(store: DynStore) {
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let (practice, florence) = a_person(&store, pcn, "Florence", &[ConsentPurpose::Contact]).await;
+    let (_, arthur) = a_person(&store, pcn, "Arthur", &[ConsentPurpose::Contact]).await;
+    let a = audit(pcn, "sar");
+    let mut linked = details(practice, "Florence", "999 000 0018");
+    linked.what_matters = "Company on Tuesdays".into();
+    store
+        .update_person(pcn, florence, &linked, pseudonym(&linked).as_ref(), &a)
+        .await
+        .unwrap();
+    let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
+    let lead = an_active_champion(&store, pcn, "Sue", true).await;
+    let (singing, _) = a_monitor_to_lend(&store, pcn, lead, "BP-5").await;
+    let to = |target| NewConnection {
+        to: target,
+        source: Source::Themselves,
+        made_on: NOW.date(),
+        note: "Lives alone since her husband died".into(),
+    };
+    let hers = store
+        .make_connection(
+            pcn,
+            florence,
+            lena,
+            &to(Target::Service(singing)),
+            &[14],
+            &a,
+        )
+        .await
+        .unwrap();
+    // Arthur's buddy connection names Florence: it is hers to see too.
+    store
+        .make_connection(pcn, arthur, lena, &to(Target::Person(florence)), &[14], &a)
+        .await
+        .unwrap();
+    store
+        .add_referral(
+            pcn,
+            florence,
+            lena,
+            &NewReferral {
+                referrer: "Dr Okafor".into(),
+                reason: "Low since her husband died".into(),
+                received_on: NOW.date(),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    store.read_person(pcn, florence, &a).await.unwrap();
+
+    let tables = store
+        .person_subject_access(pcn, florence, &a)
+        .await
+        .unwrap();
+    let table = |name: &str| {
+        tables
+            .iter()
+            .find(|t| t.table == name)
+            .unwrap_or_else(|| panic!("no {name} in the export"))
+    };
+    let holds = |name: &str, text: &str| {
+        table(name)
+            .rows
+            .iter()
+            .flatten()
+            .flatten()
+            .any(|v| v.contains(text))
+    };
+    assert!(holds("person", "Florence") && holds("person", "Company on Tuesdays"));
+    assert_eq!(
+        table("connection").rows.len(),
+        2,
+        "her own and the one naming her as a buddy"
+    );
+    assert!(holds("connection", &hers.to_string()));
+    assert!(holds("referral", "Low since her husband died"));
+    assert!(!table("consent").rows.is_empty() && !table("follow_up").rows.is_empty());
+    assert!(!table("connection_step").rows.is_empty() && !table("caseload").rows.is_empty());
+    assert!(
+        holds("audit_event", "view_person") || holds("audit_event", "sar"),
+        "who looked at her record"
+    );
+    assert!(
+        tables
+            .iter()
+            .all(|t| !t.columns.iter().any(|c| c == "token_hash")),
+        "no secrets"
+    );
+
+    store.erase_person(pcn, florence, &a).await.unwrap();
+    let erased = store.read_person(pcn, florence, &a).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            erased.given_name.as_str(),
+            erased.family_name.as_str(),
+            erased.date_of_birth.to_string(),
+        ),
+        ("Erased", "", "1933-01-01".to_owned()),
+        "the year of birth stays for counting by age"
+    );
+    assert!(erased.phone.is_none() && erased.pseudonym.is_none() && erased.what_matters.is_empty());
+    assert!(store
+        .find_people(pcn, None, "ashworth", &a)
+        .await
+        .unwrap()
+        .iter()
+        .all(|p| p.id != florence));
+    assert!(store
+        .consents(florence)
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c.withdrawn_at.is_some()));
+    // What the reports count stays: the connection, its steps and dates; its words go.
+    let kept = store
+        .connections(
+            pcn,
+            &ConnectionFilter {
+                person: Some(florence),
+                ..ConnectionFilter::default()
+            },
+            NOW.date(),
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].to, kept[0].note.as_str()),
+        (Target::Service(singing), "")
+    );
+    let referral = &store
+        .referrals(
+            pcn,
+            &together_store::referrals::ReferralFilter {
+                person: Some(florence),
+                ..Default::default()
+            },
+            &a,
+        )
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        (referral.reason.as_str(), referral.received_on),
+        ("", NOW.date())
+    );
+    assert!(
+        !store
+            .person_scope(pcn, florence, lena)
+            .await
+            .unwrap()
+            .unwrap()
+            .on_caseload
+    );
+}

@@ -14,6 +14,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use together_core::export::neutralise;
+use together_core::referral_letter::Letter;
 use together_core::referrals::{
     code_for, DecisionForm, ReferralForm, ReferralStatus, SNOMED_SYSTEM,
 };
@@ -30,6 +31,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/referrals/{id}/decision", find, decide)
         .get("/referrals/coding.csv", code, coding_csv)
         .get("/referrals/coding.json", code, coding_fhir)
+        .get("/referrals/{id}/letter", find, letter_page)
 }
 
 /// A person's referrals, for their record.
@@ -310,4 +312,146 @@ async fn coding_fhir(State(state): State<AppState>, ctx: Ctx) -> Result<Response
         "social-prescribing-to-code.json",
         bundle.to_string(),
     ))
+}
+
+#[derive(askama::Template)]
+#[template(path = "referral_letter.html")]
+struct LetterPage {
+    layout: crate::layout::Layout,
+    letter: Letter,
+    person: PersonId,
+}
+
+impl LetterPage {
+    fn back(&self) -> String {
+        format!("/people/{}#referrals", self.person)
+    }
+}
+
+/// The short summary letter for the GP about one referral, for whoever keeps the person's
+/// referrals: what became of it, what matters to them, the connections it led to (those made
+/// after it was accepted, before any later referral was) and how they are now. Audited.
+async fn letter_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    use askama::Template;
+    use together_core::referral_letter::{led_to, letter, LetterConnection, LetterFacts};
+    use together_core::wellbeing::Ons4;
+    let id: ReferralId = id.parse().map_err(|_| AppError::NotFound)?;
+    let actor = ctx.actor()?.clone();
+    let Some((person, _)) = state.store().referral_scope(actor.pcn_id, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    crate::pages::people::require(
+        &state,
+        &ctx,
+        person,
+        Action::KeepReferrals,
+        "referral_letter",
+    )
+    .await?;
+    let audit = ctx.audit(
+        &state,
+        "referral_letter",
+        "person",
+        Some(person.to_string()),
+        Outcome::Allowed,
+    );
+    let store = state.store();
+    let referrals = store
+        .referrals(
+            actor.pcn_id,
+            &ReferralFilter {
+                person: Some(person),
+                ..ReferralFilter::default()
+            },
+            &audit,
+        )
+        .await?;
+    let referral = referrals
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or(AppError::NotFound)?;
+    let p = store
+        .read_person(actor.pcn_id, person, &audit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let today = state.now().date();
+    let mut connections = Vec::new();
+    let mut led = std::collections::HashSet::new();
+    if let (ReferralStatus::Accepted, Some(accepted_on)) = (referral.status, referral.decided_on) {
+        let next = referrals
+            .iter()
+            .filter(|r| r.status == ReferralStatus::Accepted && r.id != id)
+            .filter_map(|r| r.decided_on)
+            .filter(|d| *d > accepted_on)
+            .min();
+        let filter = together_store::connections::ConnectionFilter {
+            person: Some(person),
+            ..Default::default()
+        };
+        for c in store
+            .connections(actor.pcn_id, &filter, today, &audit)
+            .await?
+            .into_iter()
+            .filter(|c| led_to(accepted_on, next, c.made_on))
+        {
+            led.insert(c.id);
+            connections.push(LetterConnection {
+                to: c.to_name.clone(),
+                made_on: c.made_on,
+                status: c.status.label().to_owned(),
+                ended: c.end_reason.map(|r| r.label().to_owned()),
+            });
+        }
+    }
+    connections.sort_by_key(|c| c.made_on);
+    let mut asked: Vec<_> = store
+        .wellbeing_of(actor.pcn_id, person, &audit)
+        .await?
+        .into_iter()
+        .filter(|w| led.contains(&w.connection_id))
+        .filter_map(|w| Some((w.answered_on, w.answers.ons4(Ons4::LifeSatisfaction)?)))
+        .collect();
+    asked.sort();
+    let life_satisfaction = match (asked.first(), asked.last()) {
+        (Some(first), Some(last)) if asked.len() >= 2 => Some((first.1, last.1)),
+        _ => None,
+    };
+    let practice = store
+        .practices(actor.pcn_id)
+        .await?
+        .into_iter()
+        .find(|x| x.id == p.practice_id)
+        .map(|x| x.name)
+        .unwrap_or_default();
+    let auth = ctx.auth()?;
+    let facts = LetterFacts {
+        service: format!("{} social prescribing", auth.pcn_name),
+        referrer: referral.referrer.clone(),
+        practice,
+        given_name: p.given_name.clone(),
+        family_name: p.family_name.clone(),
+        date_of_birth: p.date_of_birth,
+        received_on: referral.received_on,
+        status: referral.status,
+        decided_on: referral.decided_on,
+        what_matters: if p.what_matters.is_empty() {
+            referral.reason.clone()
+        } else {
+            p.what_matters.clone()
+        },
+        connections,
+        life_satisfaction,
+        writer: auth.user.display_name.clone(),
+        today,
+    };
+    let page = LetterPage {
+        layout: crate::layout::Layout::new(&state, &ctx, "Letter for the GP"),
+        letter: letter(&facts),
+        person,
+    };
+    Ok(axum::response::Html(page.render()?).into_response())
 }

@@ -382,3 +382,60 @@ async fn a_person_is_kept_up_to_date_given_a_buddy_and_merged_by_the_coordinator
     let search = coordinator.get("/people?q=flo").await;
     assert!(search.body.contains("Florence Ashworth") && !search.body.contains("Flo Ashworth"));
 }
+
+on_both!(the_coordinator_gives_someone_everything_held_about_them_then_erases_it);
+async fn the_coordinator_gives_someone_everything_held_about_them_then_erases_it(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let florence = app.add_person(0, "Florence").await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    gp.get(&format!("/people/{florence}")).await;
+    // Only the coordinator answers a subject access request or erases.
+    for path in ["subject-access.json", "subject-access.csv"] {
+        assert_eq!(
+            gp.get(&format!("/people/{florence}/{path}")).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let mut coordinator = app.signed_in(Role::PcnAdmin).await;
+    let json = coordinator
+        .get(&format!("/people/{florence}/subject-access.json"))
+        .await;
+    assert_eq!(json.status, StatusCode::OK);
+    assert_eq!(json.headers["cache-control"], "no-store");
+    let doc: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(doc["person"][0]["given_name"], "Florence");
+    let viewers: Vec<&str> = doc["audit_event"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        viewers.contains(&"view_person"),
+        "who viewed her record: {viewers:?}"
+    );
+    let csv = coordinator
+        .get(&format!("/people/{florence}/subject-access.csv"))
+        .await;
+    assert!(
+        csv.body.starts_with("table,row,column,value")
+            && csv.body.contains("person,1,given_name,Florence")
+    );
+
+    let unconfirmed = coordinator
+        .post(&format!("/people/{florence}/erase"), &[])
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
+    assert!(unconfirmed.body.contains("Tick the box to confirm"));
+    let erased = coordinator
+        .post(&format!("/people/{florence}/erase"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(erased.status, StatusCode::SEE_OTHER);
+    let page = coordinator.get(&format!("/people/{florence}")).await;
+    assert!(page.body.contains("Erased") && !page.body.contains("07700 900982"));
+    assert!(!coordinator
+        .get("/people?q=ashworth")
+        .await
+        .body
+        .contains(&florence.to_string()));
+}

@@ -197,6 +197,57 @@ async fn the_practice_codes_accepted_and_declined_referrals_and_nothing_else(db:
     assert_eq!(tasks.len(), 2);
     assert!(tasks.contains(&"accepted") && tasks.contains(&"rejected"));
 
+    // The summary letter for the GP: what became of each, and for Florence what it led to.
+    let letter_of = |body: &str| {
+        body.split("href=\"/referrals/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .map(|s| format!("/referrals/{s}"))
+            .unwrap()
+    };
+    let florences_letter = letter_of(&gp.get(&format!("/people/{florence}")).await.body);
+    let letter = gp.get(&florences_letter).await;
+    assert_eq!(letter.status, StatusCode::OK, "{}", letter.body);
+    for said in [
+        "Re: Florence Ashworth, born 27 March 1933",
+        "Thank you for referring Florence to Harbourview PCN social prescribing on 20 November 2026",
+        "We accepted the referral on 24 November 2026.",
+        "connected to Chair yoga: suggested.",
+        "SNOMED CT 871731000000106",
+    ] {
+        assert!(letter.body.contains(said), "{said}: {}", letter.body);
+    }
+    let mabels = letter_of(&gp.get(&format!("/people/{mabel}")).await.body);
+    let mabels_letter = gp.get(&mabels).await;
+    assert!(mabels_letter
+        .body
+        .contains("not able to take the referral on"));
+    assert!(
+        mabels_letter.body.contains("871711000000103")
+            && !mabels_letter.body.contains("Chair yoga")
+    );
+    let walters = letter_of(&gp.get(&format!("/people/{walter}")).await.body);
+    let walters_letter = gp.get(&walters).await;
+    assert!(walters_letter
+        .body
+        .contains("will be in touch with Walter soon"));
+    assert!(
+        !walters_letter.body.contains("SNOMED"),
+        "nothing to code while received"
+    );
+    // Only someone who looks after Florence writes to her GP about her: not a link worker
+    // without her on their caseload, nor a champion.
+    let mut lw = app.signed_in(Role::LinkWorker).await;
+    assert_eq!(
+        lw.get(&florences_letter).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut champion = app.signed_in(Role::Champion).await;
+    assert_eq!(
+        champion.get(&florences_letter).await.status,
+        StatusCode::FORBIDDEN
+    );
+
     // Nobody but the practice's clinicians downloads it.
     for role in [
         Role::PcnAdmin,

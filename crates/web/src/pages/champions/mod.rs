@@ -23,6 +23,7 @@ use crate::layout::{date, field_error, form_status, when, Layout};
 use crate::policy_router::{Policy, Routes};
 use crate::security::{form_stamp, stamp_shown};
 use crate::state::AppState;
+use crate::subject_access::download;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -248,19 +249,4 @@ fn first_error(errors: Vec<FieldError>) -> (String, String) {
         .next()
         .map(|e| (e.field.to_owned(), e.message))
         .unwrap_or_default()
-}
-
-fn download(body: Vec<u8>, mime: &str, name: &str) -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, mime.to_owned()),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response()
 }

@@ -32,62 +32,17 @@ pub(super) async fn export_json(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let tables = subject_access(&state, &ctx, &id).await?;
-    let doc: serde_json::Map<String, serde_json::Value> = tables
-        .into_iter()
-        .map(|t| {
-            let rows = t
-                .rows
-                .iter()
-                .map(|r| {
-                    serde_json::Value::Object(
-                        t.columns
-                            .iter()
-                            .cloned()
-                            .zip(r.iter().map(|v| serde_json::json!(v)))
-                            .collect(),
-                    )
-                })
-                .collect();
-            (t.table, serde_json::Value::Array(rows))
-        })
-        .collect();
-    let body = serde_json::to_vec_pretty(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(download(
-        body,
-        "application/json",
-        &format!("champion-{id}.json"),
-    ))
+    crate::subject_access::json(tables, &format!("champion-{id}"))
 }
 
-/// The same as one CSV, a line per value (table, row, column, value), so every table fits in
-/// one file that opens in a spreadsheet.
+/// The same as one CSV, a line per value.
 pub(super) async fn export_csv(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let tables = subject_access(&state, &ctx, &id).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record(["table", "row", "column", "value"])
-        .map_err(fail)?;
-    for t in &tables {
-        for (n, row) in t.rows.iter().enumerate() {
-            for (column, value) in t.columns.iter().zip(row) {
-                let n = (n + 1).to_string();
-                w.write_record([&t.table, &n, column, value.as_deref().unwrap_or("")])
-                    .map_err(fail)?;
-            }
-        }
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(download(
-        body,
-        "text/csv; charset=utf-8",
-        &format!("champion-{id}.csv"),
-    ))
+    crate::subject_access::csv(&tables, &format!("champion-{id}"))
 }
 
 #[derive(Deserialize, Default)]

@@ -21,10 +21,12 @@ mod buddy;
 mod edit;
 mod merge;
 mod pick;
+mod subject_access;
 
 pub(crate) fn routes(r: Routes) -> Routes {
     let find = Policy::Allow(Action::FindPeople);
     let merging = Policy::Allow(Action::MergePeople);
+    let sar = Policy::Allow(Action::PersonSubjectAccess);
     r.get("/people", find, find_page)
         .get("/people/new", Policy::Allow(Action::CreatePerson), new_page)
         .post("/people", Policy::Allow(Action::CreatePerson), create)
@@ -38,6 +40,17 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/people/{id}/buddy", find, buddy::connect)
         .get("/people/{id}/merge", merging, merge::page)
         .post("/people/{id}/merge", merging, merge::merge)
+        .get(
+            "/people/{id}/subject-access.json",
+            sar,
+            subject_access::export_json,
+        )
+        .get(
+            "/people/{id}/subject-access.csv",
+            sar,
+            subject_access::export_csv,
+        )
+        .post("/people/{id}/erase", sar, subject_access::erase)
         .get(
             "/people/{id}/access",
             Policy::Allow(Action::ViewAudit),
@@ -331,6 +344,7 @@ struct PersonPage {
     can_see_access: bool,
     can_update: bool,
     can_merge: bool,
+    can_answer_sar: bool,
     break_glass: bool,
     equipment: crate::pages::equipment::PersonEquipment,
     connections: crate::pages::connections::PersonConnections,
@@ -441,6 +455,12 @@ async fn show(
         can_update: may(state, ctx, id, Action::UpdatePerson).await?,
         can_merge: authorize(&actor, Action::MergePeople, &Resource::Pcn(actor.pcn_id))
             .is_allowed(),
+        can_answer_sar: authorize(
+            &actor,
+            Action::PersonSubjectAccess,
+            &Resource::Pcn(actor.pcn_id),
+        )
+        .is_allowed(),
         break_glass: outcome == Outcome::BreakGlass,
         equipment: crate::pages::equipment::person_equipment(state, ctx, id).await?,
         connections: crate::pages::connections::person_connections(state, ctx, id).await?,
