@@ -160,6 +160,22 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       await page.getByRole('table', { name: 'Loans not yet back' }).getByRole('link').nth(1).click()
       await page.locator('#equipment').waitFor()
       await axe(page, 'a person with a monitor on loan')
+      // A letter for the GP about a referral: found through the connections it led to.
+      await page.goto(base + '/connections?show=all')
+      const connectionPages = await page.locator('table a[href^="/connections/"]').evaluateAll((as) => as.map((a) => a.href))
+      let letters = 0
+      for (const href of connectionPages) {
+        await page.goto(href)
+        const person = page.locator('dd a[href^="/people/"]')
+        if (await person.count() === 0) continue
+        await person.first().click()
+        letters = await page.getByRole('link', { name: /Letter for the GP/ }).count()
+        if (letters > 0) break
+      }
+      assert.ok(letters > 0, 'the demo has a referral to write to the GP about')
+      await page.getByRole('link', { name: /Letter for the GP/ }).first().click()
+      await page.getByText(/Thank you for referring/).waitFor()
+      await axe(page, 'a letter for the GP')
       // A schedule that never happens is explained where it was typed.
       await page.goto(base + '/offers')
       await page.getByRole('link', { name: 'Harbourview walking group' }).click()

@@ -115,8 +115,15 @@ async fn render(state: &AppState, ctx: &Ctx, problem: Problem) -> Result<Respons
                     mine.push(r);
                 }
             }
+            // A lead is expected at their offer's sessions already: a helper's place there is
+            // for someone else.
             let open = open
                 .iter()
+                .filter(|s| {
+                    !offers
+                        .iter()
+                        .any(|o| o.id == s.offer_id && o.leads.contains(&c.id))
+                })
                 .map(|s| row(s, false, today, Vec::new()))
                 .collect();
             (mine, open)
