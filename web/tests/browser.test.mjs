@@ -81,10 +81,23 @@ const expectedNav = {
 test('public pages are accessible', async () => {
   const context = await browser.newContext()
   const page = await context.newPage()
-  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/join', '/directory', '/directory?q=zzzz', '/directory?postcode=HV1+1AA&within=5', '/directory?postcode=ZZ1+1ZZ', '/directory/booklet', '/no-such-page']) {
+  for (const path of ['/', '/sign-in', '/forgot-password', '/privacy', '/join', '/directory', '/directory?q=zzzz', '/directory?postcode=HV1+1AA&within=5', '/directory?postcode=ZZ1+1ZZ', '/directory/booklet', '/pledge', '/pledges/wall', '/no-such-page']) {
     await page.goto(base + path)
     await axe(page, path)
   }
+  // A pledge made on the spot, which joins the count on the wall.
+  await page.goto(base + '/pledges/wall')
+  const before = Number((await page.locator('.nhsuk-lede-text').innerText()).match(/\d+/)[0])
+  assert.match(await page.locator('main').innerText(), /Walk to the shops instead of taking the bus/)
+  await page.getByRole('link', { name: 'Make your own pledge' }).click()
+  await page.getByLabel('I will…').fill('Take the stairs at work')
+  await page.getByLabel('Moving more').check()
+  await page.waitForTimeout(3200)
+  await page.getByRole('button', { name: 'Make my pledge' }).click()
+  await page.getByRole('heading', { name: 'Thank you for your pledge' }).waitFor()
+  await axe(page, 'thanks for a pledge')
+  await page.getByRole('link', { name: 'See what others have pledged' }).click()
+  assert.match(await page.locator('.nhsuk-lede-text').innerText(), new RegExp(`${before + 1} pledges`))
   // The directory: search by words, then a service's own page with its next sessions.
   await page.goto(base + '/directory')
   await page.getByLabel('What are you looking for?').fill('walking')
@@ -127,7 +140,7 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       await axe(page, `add a person as ${who.role}`)
     }
     if (who.role === 'pcn_admin') {
-      for (const path of ['/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite', '/champions/claims', '/champions/workshops', '/champions/import', '/sessions', '/sessions?weeks=8&gaps=1']) {
+      for (const path of ['/pledges', '/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite', '/champions/claims', '/champions/workshops', '/champions/import', '/sessions', '/sessions?weeks=8&gaps=1']) {
         await page.goto(base + path)
         await axe(page, path)
       }

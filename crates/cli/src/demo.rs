@@ -227,6 +227,7 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
     if let (Some(link_worker), Some(champion)) = (link_worker, champion) {
         crate::demo_connections::build(store, pcn, link_worker, champion, now).await?;
     }
+    crate::demo_pledges::build(store, pcn, now).await?;
     crate::postcodes::demo_table(store).await?;
     // The PCN administrator is the demo's safeguarding lead, with one incident to follow up.
     if let (Some(admin), Some(champion)) = (

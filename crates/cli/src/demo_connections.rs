@@ -16,7 +16,7 @@ use together_core::wellbeing::{Answers, Loneliness, NewWellbeing, Occasion};
 use together_core::{PcnId, UserId};
 use together_store::{DynStore, NewAuditEvent};
 
-fn at(pcn: PcnId, days_ago: i64, now: OffsetDateTime) -> NewAuditEvent {
+pub(crate) fn at(pcn: PcnId, days_ago: i64, now: OffsetDateTime) -> NewAuditEvent {
     NewAuditEvent {
         at: now - Duration::days(days_ago),
         ..cli_audit("demo_connections", "connection", Some(pcn))

@@ -9,6 +9,7 @@ mod demo_connections;
 mod demo_listings;
 mod demo_loans;
 mod demo_offers;
+mod demo_pledges;
 mod directory;
 mod generate;
 mod import;

@@ -124,6 +124,10 @@ uuid_id!(
     /// One invitation of one person found in a cohort.
     InvitationId
 );
+uuid_id!(
+    /// One health pledge.
+    PledgeId
+);
 
 /// An Organisation Data Service code of a GP practice (a letter and five digits, e.g. B82005).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

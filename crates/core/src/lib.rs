@@ -18,6 +18,7 @@ pub mod offers;
 pub mod partners;
 pub mod password;
 pub mod people;
+pub mod pledges;
 pub mod policy;
 pub mod pseudonym;
 pub mod recurrence;
@@ -31,7 +32,8 @@ pub mod wellbeing;
 pub use clock::{Clock, SystemClock};
 pub use ids::{
     ChampionId, ChampionRoleId, ConnectionId, Email, FollowUpId, InvitationId, ItemId, LoanId,
-    PcnId, PersonId, PracticeCode, PracticeId, ReferralId, ServiceId, SessionId, SiteId, UserId,
+    PcnId, PersonId, PledgeId, PracticeCode, PracticeId, ReferralId, ServiceId, SessionId, SiteId,
+    UserId,
 };
 pub use nhs::NhsNumber;
 pub use policy::{authorize, Action, Actor, Decision, Resource};

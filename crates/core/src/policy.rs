@@ -47,6 +47,9 @@ pub enum Action {
     /// Give a person everything held about them (subject access), or erase their details
     /// keeping anonymous counts: the coordinator, who holds the information governance role.
     PersonSubjectAccess,
+    /// See the pledges people made, counted by practice and theme; choose which go on the
+    /// public wall; ask a champion to help someone who wanted one: the coordinator.
+    ManagePledges,
     /// Turn pseudonyms of a practice's registered people back into names and contact details
     /// (the patient index), to invite a cohort.
     Reidentify,
@@ -259,7 +262,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (TakeRegisters, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Champion),
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
-        (MergePeople | PersonSubjectAccess, Resource::Pcn(_)) => actor.role == PcnAdmin,
+        (MergePeople | PersonSubjectAccess | ManagePledges, Resource::Pcn(_)) => {
+            actor.role == PcnAdmin
+        }
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
             matches!(actor.role, PcnAdmin | Clinician | LinkWorker)
         }
@@ -581,7 +586,11 @@ mod tests {
     fn only_the_coordinator_merges_two_records_of_one_person() {
         for role in Role::ALL {
             let a = actor(role, Some(PracticeId::new()));
-            for action in [Action::MergePeople, Action::PersonSubjectAccess] {
+            for action in [
+                Action::MergePeople,
+                Action::PersonSubjectAccess,
+                Action::ManagePledges,
+            ] {
                 assert_eq!(
                     authorize(&a, action, &Resource::Pcn(a.pcn_id)).is_allowed(),
                     role == Role::PcnAdmin,

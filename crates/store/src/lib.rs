@@ -14,6 +14,7 @@ mod model;
 pub mod offers;
 pub mod partners;
 pub mod people;
+pub mod pledges;
 pub mod postgres;
 mod queries;
 pub mod referrals;
@@ -34,6 +35,7 @@ pub use model::*;
 pub use offers::OfferStore;
 pub use partners::PartnerStore;
 pub use people::{ImportedPerson, PeopleImported, PeopleStore};
+pub use pledges::PledgeStore;
 pub use referrals::ReferralStore;
 pub use safeguarding::SafeguardingStore;
 pub use wellbeing::WellbeingStore;
@@ -59,6 +61,7 @@ pub trait Store:
     + OfferStore
     + PartnerStore
     + PeopleStore
+    + PledgeStore
     + ReferralStore
     + SafeguardingStore
     + WellbeingStore

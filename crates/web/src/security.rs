@@ -76,6 +76,64 @@ pub(crate) fn stamp_shown(secret: &[u8], stamp: &str) -> Option<OffsetDateTime> 
     OffsetDateTime::from_unix_timestamp(secs).ok()
 }
 
+/// A person faster than this has not read a public form: the post is treated as a bot's.
+pub(crate) const FASTEST_HUMAN: Duration = Duration::seconds(3);
+
+/// A public form older than this is shown again with a fresh stamp.
+pub(crate) const FORM_LIFETIME: Duration = Duration::days(1);
+
+/// What a post of a public form (no account: joining as a champion, making a pledge) is.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum PublicPost {
+    /// Someone who read the form: go on.
+    Person,
+    /// The hidden field was filled in: thank them and keep nothing.
+    Bot,
+    /// Posted too soon after it was shown, or too long after: say so and show it again.
+    Again(&'static str),
+}
+
+/// Tells a person from a bot on a public form without a third-party CAPTCHA: the hidden
+/// `website` field, the signed `stamp` of when the form was shown, and at most `per_hour`
+/// posts of `what` from one address (`TooMany` beyond it).
+pub(crate) fn public_post(
+    state: &AppState,
+    ctx: &Ctx,
+    website: &str,
+    stamp: &str,
+    what: &str,
+    per_hour: usize,
+) -> Result<PublicPost, AppError> {
+    if !website.trim().is_empty() {
+        return Ok(PublicPost::Bot);
+    }
+    let now = state.now();
+    match stamp_shown(&state.0.secret, stamp) {
+        Some(t) if now - t < FASTEST_HUMAN => {
+            return Ok(PublicPost::Again(
+                "That was very quick. Check your answers and send the form again",
+            ))
+        }
+        Some(t) if now - t <= FORM_LIFETIME => {}
+        _ => {
+            return Ok(PublicPost::Again(
+                "This form has expired. Check your answers and send it again",
+            ))
+        }
+    }
+    state
+        .0
+        .limiter
+        .check(
+            &format!("{what}:{}", ctx.ip),
+            now,
+            per_hour,
+            Duration::hours(1),
+        )
+        .map_err(AppError::TooMany)?;
+    Ok(PublicPost::Person)
+}
+
 /// Headers that every response carries, pages and errors alike (security checklist W1).
 pub(crate) async fn headers(req: Request, next: Next) -> Response {
     let is_asset = req.uri().path().starts_with("/assets/");

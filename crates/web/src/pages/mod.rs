@@ -17,6 +17,7 @@ pub(crate) mod listings;
 mod offers;
 mod partners;
 pub(crate) mod people;
+mod pledges;
 pub(crate) mod referrals;
 mod safeguarding;
 pub(crate) mod wellbeing;
@@ -43,5 +44,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = listings::routes(r);
     let r = wellbeing::routes(r);
     let r = referrals::routes(r);
+    let r = pledges::routes(r);
     people::routes(r)
 }

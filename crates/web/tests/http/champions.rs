@@ -8,13 +8,6 @@ use time::Duration;
 use together_core::Role;
 use together_store::AuditFilter;
 
-/// The value of a hidden input in a page.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let at = html.find(&marker).map(|i| i + marker.len()).unwrap_or(0);
-    html[at..].chars().take_while(|c| *c != '"').collect()
-}
-
 /// The first champion id linked from the board.
 fn first_champion(board: &str) -> String {
     board

@@ -404,3 +404,10 @@ pub async fn a_singing_group(app: &TestApp) -> together_core::ServiceId {
         .await
         .unwrap()
 }
+
+/// The value of a hidden field of a form on the page (a public form's stamp, say).
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html.find(&marker).map(|i| i + marker.len()).unwrap_or(0);
+    html[at..].chars().take_while(|c| *c != '"').collect()
+}

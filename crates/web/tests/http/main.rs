@@ -16,6 +16,7 @@ mod offers;
 mod oruk;
 mod partners;
 mod people;
+mod pledges;
 mod referrals;
 mod safeguarding;
 mod security;

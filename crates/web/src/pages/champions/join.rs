@@ -3,12 +3,6 @@
 
 use super::*;
 
-/// A person faster than this has not read the form: the post is treated as a bot's.
-pub(super) const FASTEST_HUMAN: Duration = Duration::seconds(3);
-
-/// A form older than this is shown again with a fresh stamp.
-pub(super) const FORM_LIFETIME: Duration = Duration::days(1);
-
 /// Expressions of interest accepted from one address in an hour.
 pub(super) const JOINS_PER_HOUR: usize = 10;
 
@@ -41,7 +35,7 @@ pub(super) struct JoinQuery {
 }
 
 /// The PCN a public form is for: the one named, or the instance's only one.
-pub(super) async fn public_pcn(
+pub(crate) async fn public_pcn(
     state: &AppState,
     named: &str,
 ) -> Result<(Option<Pcn>, Vec<Pcn>), AppError> {
@@ -150,44 +144,31 @@ pub(super) async fn join_submit(
         given_name,
         how,
     };
-    if !field_value(&fields, "website").trim().is_empty() {
-        let audit = ctx.audit(&state, "join_discarded", "champion", None, Outcome::Denied);
-        state
-            .store()
-            .audit(&together_store::NewAuditEvent {
-                pcn_id: Some(pcn.id),
-                reason: Some("the hidden field was filled in".into()),
-                ..audit
-            })
-            .await?;
-        return Ok(Html(thanks(String::new(), "").render()?).into_response());
-    }
-    let shown = stamp_shown(&state.0.secret, field_value(&fields, "stamp"));
-    let errors = match shown {
-        None => one_error(
-            "given_name",
-            "This form has expired. Check your answers and send it again",
-        ),
-        Some(t) if now - t > FORM_LIFETIME => one_error(
-            "given_name",
-            "This form has expired. Check your answers and send it again",
-        ),
-        Some(t) if now - t < FASTEST_HUMAN => one_error(
-            "given_name",
-            "That was very quick. Check your answers and send the form again",
-        ),
-        Some(_) => Vec::new(),
-    };
-    if !errors.is_empty() {
-        return render_join(&state, &ctx, Some(pcn), Vec::new(), form, errors).await;
-    }
-    if let Err(wait) = state.0.limiter.check(
-        &format!("join:{}", ctx.ip),
-        now,
+    match public_post(
+        &state,
+        &ctx,
+        field_value(&fields, "website"),
+        field_value(&fields, "stamp"),
+        "join",
         JOINS_PER_HOUR,
-        Duration::hours(1),
-    ) {
-        return Err(AppError::TooMany(wait));
+    )? {
+        PublicPost::Person => {}
+        PublicPost::Bot => {
+            let audit = ctx.audit(&state, "join_discarded", "champion", None, Outcome::Denied);
+            state
+                .store()
+                .audit(&together_store::NewAuditEvent {
+                    pcn_id: Some(pcn.id),
+                    reason: Some("the hidden field was filled in".into()),
+                    ..audit
+                })
+                .await?;
+            return Ok(Html(thanks(String::new(), "").render()?).into_response());
+        }
+        PublicPost::Again(why) => {
+            let errors = one_error("given_name", why);
+            return render_join(&state, &ctx, Some(pcn), Vec::new(), form, errors).await;
+        }
     }
     let interest = match form.parse() {
         Ok(i) => i,

@@ -76,6 +76,7 @@ struct FindPage {
     searched: bool,
     results: Vec<(PersonSummary, String, String)>,
     can_create: bool,
+    can_see_pledges: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -128,6 +129,8 @@ async fn find_page(
         searched,
         results,
         can_create: authorize(&actor, Action::CreatePerson, &Resource::Pcn(actor.pcn_id))
+            .is_allowed(),
+        can_see_pledges: authorize(&actor, Action::ManagePledges, &Resource::Pcn(actor.pcn_id))
             .is_allowed(),
     };
     Ok(Html(page.render()?).into_response())
