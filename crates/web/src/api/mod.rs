@@ -3,6 +3,7 @@
 
 mod champions;
 mod claims;
+mod connections;
 mod directory;
 pub(crate) mod oruk;
 
@@ -101,6 +102,11 @@ pub(crate) fn routes(r: Routes) -> Routes {
             directory::equipment,
         )
         .get(
+            "/api/v1/connections",
+            Policy::Allow(Action::ViewConnections),
+            connections::list,
+        )
+        .get(
             "/api/v1/champions/{id}",
             Policy::Allow(Action::ManageChampions),
             champions::one,
@@ -123,8 +129,8 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Together API", version = "1", description = "Collaborative Practice for GP practices and their PCN. Authenticate with a bearer token from `together users token`."),
-    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me, claims::my_claims, claims::log_my_hours, claims::all_claims, claims::compliance, claims::offers, directory::listings, directory::equipment),
-    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::StepOut, champions::ChampionWithSteps, claims::HoursOut, claims::ExpenseOut, claims::ClaimsOut, claims::HoursIn, claims::ClearanceOut, claims::DueOut, claims::ComplianceOut, claims::OfferOut, directory::ListingOut, directory::ItemOut)),
+    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me, claims::my_claims, claims::log_my_hours, claims::all_claims, claims::compliance, claims::offers, directory::listings, directory::equipment, connections::list),
+    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::StepOut, champions::ChampionWithSteps, claims::HoursOut, claims::ExpenseOut, claims::ClaimsOut, claims::HoursIn, claims::ClearanceOut, claims::DueOut, claims::ComplianceOut, claims::OfferOut, directory::ListingOut, directory::ItemOut, connections::ConnectionOut)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -81,7 +81,7 @@ fn row(c: &Connection) -> Row {
 /// What a list may show the actor: a champion their own (while the person agrees), a link
 /// worker what they follow up (their own, their caseload's, every champion's), a clinician
 /// their practice's people, the coordinator everyone's.
-fn scope_of(actor: &together_core::Actor) -> ConnectionFilter {
+pub(crate) fn scope_of(actor: &together_core::Actor) -> ConnectionFilter {
     match actor.role {
         Role::PcnAdmin => ConnectionFilter::default(),
         Role::LinkWorker => ConnectionFilter {

@@ -91,3 +91,70 @@ async fn the_api_ignores_session_cookies() {
     let mut c = app.signed_in(Role::PcnAdmin).await;
     assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn each_role_gets_its_own_connections_from_the_api_and_a_champion_no_record_ids() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let offer = a_singing_group(&app).await;
+    let to = format!("service:{offer}");
+    let practice = app.practices[0].to_string();
+    // A champion records one for someone they met, who agrees to them knowing her.
+    let mut champion = app.signed_in(Role::Champion).await;
+    let made = champion
+        .post(
+            "/connections",
+            &[
+                ("given_name", "Florence"),
+                ("family_name", "Ashworth"),
+                ("date_of_birth", "27/3/1933"),
+                ("practice_id", practice.as_str()),
+                ("contact_preference", "text"),
+                ("phone", "07700 900983"),
+                ("to", to.as_str()),
+                ("source", "community_event"),
+                ("agreed", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let list = |role: Role| {
+        let app = &app;
+        async move {
+            let mut c = app.client();
+            c.bearer = Some(app.api_token(role).await);
+            c.get("/api/v1/connections").await
+        }
+    };
+    let theirs: serde_json::Value = serde_json::from_str(&list(Role::Champion).await.body).unwrap();
+    let theirs = theirs.as_array().unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["person"], "Florence A.");
+    assert_eq!(theirs[0]["reach"], "Text message: 07700 900983");
+    assert_eq!(theirs[0]["status"], "suggested");
+    assert!(
+        theirs[0]["person_id"].is_null(),
+        "no record id for a champion"
+    );
+    assert!(!theirs[0].to_string().contains("Ashworth") && !theirs[0].to_string().contains("1933"));
+    // The link workers follow it up, with the record to open.
+    let followed: serde_json::Value =
+        serde_json::from_str(&list(Role::LinkWorker).await.body).unwrap();
+    assert_eq!(followed.as_array().unwrap().len(), 1);
+    assert!(followed[0]["person_id"].is_string());
+    assert_eq!(followed[0]["next_follow_up"], "2026-12-08");
+    // Nobody without connections in their reach gets any.
+    assert_eq!(list(Role::Analyst).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(list(Role::Partner).await.status, StatusCode::FORBIDDEN);
+    // Consent withdrawn: gone from the champion's list at once.
+    let person: uuid::Uuid = followed[0]["person_id"].as_str().unwrap().parse().unwrap();
+    app.store
+        .withdraw_consents(
+            together_core::PersonId::from(person),
+            app.users[&Role::LinkWorker].0,
+            &audit(app.pcn),
+        )
+        .await
+        .unwrap();
+    let theirs: serde_json::Value = serde_json::from_str(&list(Role::Champion).await.body).unwrap();
+    assert!(theirs.as_array().unwrap().is_empty());
+}
