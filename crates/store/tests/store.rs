@@ -3497,3 +3497,6 @@ mod people;
 
 #[path = "store/invitations.rs"]
 mod invitations;
+
+#[path = "store/champions_reach.rs"]
+mod champions_reach;
