@@ -262,7 +262,7 @@ test('a link worker adds a person and opens their record; the form reports mista
   await coordinator.close()
 })
 
-test('a GP builds a cohort, sees its shape and downloads the invitation list', async () => {
+test('a GP builds a cohort, downloads the list, invites them, and follows a yes to a connection whose wellbeing change shows', async () => {
   const context = await browser.newContext({ acceptDownloads: true })
   const page = await context.newPage()
   await signIn(page, creds.find((c) => c.role === 'clinician'))
@@ -308,6 +308,29 @@ test('a GP builds a cohort, sees its shape and downloads the invitation list', a
   await page.getByRole('button', { name: 'Save their answer' }).click()
   await page.getByRole('table', { name: 'Invitations, in the order they went' }).waitFor()
   assert.match(await page.locator('.nhsuk-summary-list').innerText(), /Yes\s+1/)
+  // The whole journey: the yes is a person with a suggested connection, who goes along, says
+  // how they are at the start and at a follow-up, and the change shows as a chart.
+  await page.getByRole('table', { name: 'Invitations, in the order they went' }).locator('a[href^="/people/"]').first().click()
+  await page.getByRole('table', { name: 'What they are connected to' }).getByRole('link', { name: 'Singing for wellbeing' }).click()
+  assert.match(await page.locator('.nhsuk-summary-list').innerText(), /Suggested/)
+  assert.match(await page.locator('.nhsuk-summary-list').innerText(), /An invitation from the practice|invitation/i)
+  await page.locator('select[name="status"]').selectOption('went_along')
+  await page.getByRole('button', { name: 'Save', exact: true }).click()
+  await page.getByText('Went along').first().waitFor()
+  const answer = async (occasion, scores, lonely) => {
+    await page.locator('select[name="occasion"]').selectOption(occasion)
+    for (const [question, score] of Object.entries(scores)) await page.locator(`select[name="${question}"]`).selectOption(String(score))
+    await page.locator('select[name="lonely"]').selectOption(lonely)
+    await page.getByRole('button', { name: 'Save their answers' }).click()
+    await page.getByRole('table', { name: 'Every time they said how they are' }).waitFor()
+  }
+  await answer('baseline', { life_satisfaction: 4, worthwhile: 5, happy: 4, anxious: 7 }, 'often_or_always')
+  await answer('follow_up', { life_satisfaction: 7, worthwhile: 7, happy: 6, anxious: 4 }, 'some_of_the_time')
+  await page.locator('#wellbeing-chart-heading').waitFor()
+  await page.getByLabel('How they are getting on').fill('Loves the group; has made two friends')
+  await page.getByRole('button', { name: 'Record the follow-up' }).click()
+  await page.getByText(/Loves the group; has made two friends/).waitFor()
+  await axe(page, 'a connection from an invitation, with its wellbeing chart')
   await context.close()
 })
 
