@@ -4,7 +4,7 @@
 use crate::import::pick_pcn;
 use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,6 +42,38 @@ pub enum ChampionsCommand {
     },
 }
 
+/// The refusal of a file with rejected rows, in one message: how many of its `rows` were
+/// rejected and each problem by line and column.
+pub(crate) fn nothing_imported(
+    file: &std::path::Path,
+    rows: u64,
+    errors: &[RowError],
+) -> anyhow::Error {
+    let lines = errors
+        .iter()
+        .map(|e| e.line)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    anyhow::anyhow!(
+        "{}: {lines} of {rows} rows rejected, so nothing was imported:{}",
+        file.display(),
+        report(errors)
+    )
+}
+
+/// The PCN's practices by ODS code, for finding a spreadsheet's practices among them.
+pub(crate) async fn practice_codes(
+    store: &together_store::DynStore,
+    pcn: together_core::PcnId,
+) -> Result<Vec<(together_core::PracticeCode, together_core::PracticeId)>> {
+    Ok(store
+        .practices(pcn)
+        .await?
+        .into_iter()
+        .map(|p| (p.ods_code, p.id))
+        .collect())
+}
+
 pub(crate) fn report(errors: &[RowError]) -> String {
     let mut out = String::new();
     for e in errors.iter().take(50) {
@@ -63,25 +95,9 @@ pub async fn run(cmd: ChampionsCommand) -> Result<()> {
             let read = read_champions(std::io::BufReader::new(input))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let rows = read.summary.rows;
-            let practices: Vec<_> = store
-                .practices(pcn)
-                .await?
-                .into_iter()
-                .map(|p| (p.ods_code, p.id))
-                .collect();
-            let checked = match read.resolve(&practices) {
-                Ok(c) => c,
-                Err(errors) => bail!(
-                    "{}: {} of {rows} rows rejected, so nothing was imported:{}",
-                    file.display(),
-                    errors
-                        .iter()
-                        .map(|e| e.line)
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .len(),
-                    report(&errors)
-                ),
-            };
+            let checked = read
+                .resolve(&practice_codes(&store, pcn).await?)
+                .map_err(|errors| nothing_imported(&file, rows, &errors))?;
             let (added, there) = store
                 .import_champions(
                     pcn,

@@ -3,6 +3,7 @@
 
 mod analyse;
 mod champions;
+mod connections;
 mod demo;
 mod demo_champions;
 mod demo_connections;
@@ -91,6 +92,11 @@ enum Command {
         #[command(subcommand)]
         command: postcodes::PostcodesCommand,
     },
+    /// Count the PCN's connections by what they are to and where they have got to.
+    Connections {
+        #[command(subcommand)]
+        command: connections::ConnectionsCommand,
+    },
     /// Import the people the PCN supports from its spreadsheets.
     People {
         #[command(subcommand)]
@@ -165,6 +171,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Users { command } => users::run(command).await,
         Command::Champions { command } => champions::run(command).await,
         Command::People { command } => people::run(command).await,
+        Command::Connections { command } => connections::run(command).await,
         Command::Directory { command } => directory::run(command).await,
         Command::Offers { command } => offers::run(command).await,
         Command::Postcodes { command } => postcodes::run(command).await,

@@ -2,11 +2,11 @@
 //! worker's caseload, a social prescribing list), NHS numbers pseudonymised before anything is
 //! written.
 
-use crate::champions::report;
+use crate::champions::{nothing_imported, practice_codes};
 use crate::import::pick_pcn;
 use crate::instance::{cli_audit, open_store, FileSettings, Keys};
 use crate::Location;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
 use together_formats::people::read_people;
@@ -39,25 +39,9 @@ pub async fn run(cmd: PeopleCommand) -> Result<()> {
             )
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let rows = read.summary.rows;
-            let practices: Vec<_> = store
-                .practices(pcn)
-                .await?
-                .into_iter()
-                .map(|p| (p.ods_code, p.id))
-                .collect();
-            let checked = match read.resolve(&practices) {
-                Ok(c) => c,
-                Err(errors) => bail!(
-                    "{}: {} of {rows} rows rejected, so nothing was imported:{}",
-                    file.display(),
-                    errors
-                        .iter()
-                        .map(|e| e.line)
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .len(),
-                    report(&errors)
-                ),
-            };
+            let checked = read
+                .resolve(&practice_codes(&store, pcn).await?)
+                .map_err(|errors| nothing_imported(&file, rows, &errors))?;
             let people: Vec<ImportedPerson> = checked
                 .into_iter()
                 .map(|r| ImportedPerson {

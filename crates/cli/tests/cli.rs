@@ -257,6 +257,36 @@ fn the_demo_writes_its_sign_ins_and_serve_refuses_its_database() {
         ]
     );
     assert!(creds.lines().all(|l| l.split(' ').count() == 3));
+    // Its connections, counted by offer and step, name nobody.
+    let summary = together(&[
+        "connections",
+        "summary",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(summary.status.success(), "{}", stderr(&summary));
+    let csv = String::from_utf8_lossy(&summary.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("to,suggested,contacted,went_along,keeps_going,ended,missed_follow_ups")
+    );
+    let singing = lines
+        .find(|l| l.starts_with("Singing for wellbeing,"))
+        .expect("the demo's singing group has connections");
+    let total: u64 = singing
+        .split(',')
+        .skip(1)
+        .take(5)
+        .map(|n| n.parse::<u64>().unwrap())
+        .sum();
+    assert!(total >= 8, "{csv}");
+    assert!(
+        !csv.contains("Ashworth") && !csv.contains(" A."),
+        "nobody named: {csv}"
+    );
     demo.kill().unwrap();
     demo.wait().unwrap();
 

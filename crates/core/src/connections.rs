@@ -257,6 +257,44 @@ pub fn follow_up_days(setting: Option<&str>) -> Vec<i64> {
     }
 }
 
+/// How many connections one offer, service or person has reached at each step, and how many
+/// of their follow-ups were missed: counts only, nobody named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepCounts {
+    pub to: String,
+    /// In the order of [`Status::ALL`].
+    pub at: [u64; 5],
+    pub missed_follow_ups: u64,
+}
+
+/// Counts connections — (what to, where it has got to, follow-ups missed) — by what they are
+/// to, most connections first, then by name.
+pub fn count_by_step(connections: &[(String, Status, i64)]) -> Vec<StepCounts> {
+    let mut rows: Vec<StepCounts> = Vec::new();
+    for (to, status, missed) in connections {
+        let i = match rows.iter().position(|r| &r.to == to) {
+            Some(i) => i,
+            None => {
+                rows.push(StepCounts {
+                    to: to.clone(),
+                    at: [0; 5],
+                    missed_follow_ups: 0,
+                });
+                rows.len() - 1
+            }
+        };
+        if let Some(step) = Status::ALL.iter().position(|s| s == status) {
+            rows[i].at[step] += 1;
+        }
+        rows[i].missed_follow_ups += u64::try_from(*missed).unwrap_or(0);
+    }
+    rows.sort_by(|a, b| {
+        let total = |r: &StepCounts| r.at.iter().sum::<u64>();
+        total(b).cmp(&total(a)).then_with(|| a.to.cmp(&b.to))
+    });
+    rows
+}
+
 /// The follow-ups a connection made on `made_on` is due.
 pub fn follow_ups_due(made_on: Date, days: &[i64]) -> Vec<Date> {
     days.iter().map(|d| made_on + Duration::days(*d)).collect()
@@ -576,6 +614,34 @@ impl FollowUpForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connections_are_counted_by_what_they_are_to_and_where_they_got_to() {
+        let singing = "Singing for wellbeing".to_owned();
+        let walk = "Walking group".to_owned();
+        let rows = count_by_step(&[
+            (walk.clone(), Status::Suggested, 1),
+            (singing.clone(), Status::KeepsGoing, 0),
+            (singing.clone(), Status::WentAlong, 2),
+            (singing.clone(), Status::KeepsGoing, 0),
+        ]);
+        assert_eq!(
+            rows,
+            [
+                StepCounts {
+                    to: singing,
+                    at: [0, 0, 1, 2, 0],
+                    missed_follow_ups: 2
+                },
+                StepCounts {
+                    to: walk,
+                    at: [1, 0, 0, 0, 0],
+                    missed_follow_ups: 1
+                },
+            ]
+        );
+        assert!(count_by_step(&[]).is_empty());
+    }
     use time::macros::date;
 
     const TODAY: Date = date!(2026 - 12 - 01);

@@ -1202,6 +1202,22 @@ async fn a_champion_with_everything(store: &DynStore) -> (PcnId, together_core::
         .make_connection(pcn, mabel, worker, &walk, &[14], &a)
         .await
         .unwrap();
+    // Someone's pledge that the champion was asked to help with.
+    let pledge = together_core::pledges::PledgeForm {
+        goal: "Walk every morning".into(),
+        theme: "moving_more".into(),
+        wants_champion: "yes".into(),
+        given_name: "Edna".into(),
+        phone: "07700 900461".into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    let pledge = store.add_pledge(pcn, &pledge, &a).await.unwrap();
+    store
+        .ask_champion_for_pledge(pcn, pledge, id, &a)
+        .await
+        .unwrap();
     (pcn, id)
 }
 
