@@ -246,8 +246,9 @@ pub trait OfferStore {
     ) -> Result<Vec<Session>, StoreError>;
     async fn offer_session(&self, pcn: PcnId, id: SessionId)
         -> Result<Option<Session>, StoreError>;
-    /// Cancels a session and tells its leads and helpers through the outbox, in one
-    /// transaction; returns how many were told.
+    /// Cancels a session and tells its leads and helpers, and the people who go to the offer
+    /// (when they agree to be contacted), through the outbox, in one transaction; returns how
+    /// many were told.
     async fn cancel_offer_session(
         &self,
         pcn: PcnId,
@@ -255,7 +256,8 @@ pub trait OfferStore {
         reason: &str,
         audit: &NewAuditEvent,
     ) -> Result<usize, StoreError>;
-    /// Moves a session (day, times, venue) and tells its leads and helpers, in one transaction.
+    /// Moves a session (day, times, venue) and tells its leads and helpers and the people who go,
+    /// in one transaction.
     async fn move_offer_session(
         &self,
         pcn: PcnId,
@@ -754,6 +756,28 @@ macro_rules! impl_offer_store {
                 let c = champion_in(tx, pcn, $crate::queries::parsed("champion id", &id)?).await?;
                 if let Some(to) = c.reach() {
                     write_message(tx, &$crate::offers::session_change_message(pcn, to, &c.given_name, s, change, now)).await?;
+                    told += 1;
+                }
+            }
+            // The people who go (a connection to the offer that got as far as going along and is
+            // still open), when they agree to be contacted: nobody makes a wasted journey
+            // (hazard H14). Each message names its person, so a withdrawal withholds it.
+            use sqlx::Row as _;
+            let people = sqlx::query(
+                "SELECT DISTINCT p.id, p.given_name, p.contact_preference, p.phone, p.email FROM connection c JOIN person p ON p.id = c.person_id \
+                 WHERE c.service_id = $1 AND c.status IN ('went_along', 'keeps_going') AND p.merged_into IS NULL AND p.erased_at IS NULL \
+                 AND EXISTS (SELECT 1 FROM consent k WHERE k.person_id = p.id AND k.purpose = 'contact' AND k.withdrawn_at IS NULL)",
+            )
+            .bind(s.offer_id.to_string())
+            .fetch_all(&mut **tx)
+            .await?;
+            for p in &people {
+                let reach = $crate::loans::person_reach(&p.try_get::<String, _>("contact_preference")?, p.try_get("phone")?, p.try_get("email")?);
+                if let Some(to) = reach {
+                    let mut m = $crate::offers::session_change_message(pcn, to, &p.try_get::<String, _>("given_name")?, s, change, now);
+                    m.person = Some($crate::queries::parsed("person id", &p.try_get::<String, _>("id")?)?);
+                    m.body = m.body.replace(" Thank you for all you do.", " Sorry for any trouble: we hope to see you soon.");
+                    write_message(tx, &m).await?;
                     told += 1;
                 }
             }

@@ -533,3 +533,92 @@ async fn a_person_gets_everything_held_about_them_and_erasure_keeps_only_counts(
             .on_caseload
     );
 }
+
+on_both!(the_people_who_go_hear_when_a_session_is_cancelled_or_moved);
+async fn the_people_who_go_hear_when_a_session_is_cancelled_or_moved(store: DynStore) {
+    use together_core::connections::{NewStep, Status};
+    use together_core::offers::SessionForm;
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let a = audit(pcn, "session");
+    let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
+    let lead = an_active_champion(&store, pcn, "Sue", true).await;
+    let (group, _) = a_monitor_to_lend(&store, pcn, lead, "BP-8").await;
+    // Florence goes and agrees to messages; Mabel goes but did not agree; Arthur was only
+    // suggested it.
+    let (_, florence) = a_person(&store, pcn, "Florence", &[ConsentPurpose::Contact]).await;
+    let (_, mabel) = a_person(&store, pcn, "Mabel", &[]).await;
+    let (_, arthur) = a_person(&store, pcn, "Arthur", &[ConsentPurpose::Contact]).await;
+    let made_on = NOW.date() - Duration::days(10);
+    for (who, went) in [(florence, true), (mabel, true), (arthur, false)] {
+        let c = store
+            .make_connection(
+                pcn,
+                who,
+                lena,
+                &NewConnection {
+                    to: Target::Service(group),
+                    source: Source::Themselves,
+                    made_on,
+                    note: String::new(),
+                },
+                &[14],
+                &a,
+            )
+            .await
+            .unwrap();
+        if went {
+            store
+                .move_connection(
+                    pcn,
+                    c,
+                    &NewStep {
+                        status: Status::WentAlong,
+                        on: made_on,
+                        reason: None,
+                        note: String::new(),
+                    },
+                    &a,
+                )
+                .await
+                .unwrap();
+        }
+    }
+    let session = SessionForm {
+        on: (NOW.date() + Duration::days(7)).to_string(),
+        opens_at: "10:00".into(),
+        closes_at: "11:00".into(),
+        ..Default::default()
+    }
+    .parse(NOW.date())
+    .unwrap();
+    let id = store
+        .add_offer_session(pcn, group, &session, &a)
+        .await
+        .unwrap();
+    let told = store
+        .cancel_offer_session(pcn, id, "The hall is flooded", &a)
+        .await
+        .unwrap();
+    let messages = store.messages(Some(pcn), 50).await.unwrap();
+    let to_people: Vec<_> = messages
+        .iter()
+        .filter(|m| m.body.contains("Sorry for any trouble"))
+        .collect();
+    assert_eq!(to_people.len(), 1, "only Florence: {messages:?}");
+    assert!(
+        to_people[0].body.starts_with("Florence,")
+            && to_people[0].body.contains("The hall is flooded")
+    );
+    assert_eq!(told, 2, "the lead and Florence");
+    // Withdrawing her consent withholds what has not gone yet.
+    store.withdraw_consents(florence, lena, &a).await.unwrap();
+    assert!(store
+        .undelivered_messages(50)
+        .await
+        .unwrap()
+        .iter()
+        .all(|m| !m.body.contains("Sorry for any trouble")));
+}
