@@ -262,7 +262,7 @@ test('a link worker adds a person and opens their record; the form reports mista
   await coordinator.close()
 })
 
-test('a GP builds a cohort, downloads the list, invites them, and follows a yes to a connection whose wellbeing change shows', async () => {
+test('the whole journey: a GP builds a cohort and invites it, a yes becomes a connection that a register moves on, and a follow-up shows the wellbeing change', async () => {
   const context = await browser.newContext({ acceptDownloads: true })
   const page = await context.newPage()
   await signIn(page, creds.find((c) => c.role === 'clinician'))
@@ -304,19 +304,32 @@ test('a GP builds a cohort, downloads the list, invites them, and follows a yes 
   await axe(page, 'recording an answer, with a mistake')
   await page.getByLabel('Yes, they would like to join').check()
   await page.getByLabel('Letter', { exact: true }).check()
+  await page.getByLabel('For a champion to know their first name and how to reach them').check()
   await page.getByLabel('On the phone or in person').check()
   await page.getByRole('button', { name: 'Save their answer' }).click()
   await page.getByRole('table', { name: 'Invitations, in the order they went' }).waitFor()
   assert.match(await page.locator('.nhsuk-summary-list').innerText(), /Yes\s+1/)
-  // The whole journey: the yes is a person with a suggested connection, who goes along, says
-  // how they are at the start and at a follow-up, and the change shows as a chart.
-  await page.getByRole('table', { name: 'Invitations, in the order they went' }).locator('a[href^="/people/"]').first().click()
+  // The whole journey: the yes is a person with a suggested connection; they come to today's
+  // session and the register moves the connection on by itself; they say how they are at the
+  // start and at a follow-up, and the change shows as a chart.
+  const joined = page.getByRole('table', { name: 'Invitations, in the order they went' }).locator('a[href^="/people/"]').first()
+  // A register shows first name and initial.
+  const name = (await joined.innerText()).trim()
+  const label = `${name.slice(0, name.lastIndexOf(' '))} ${name[name.lastIndexOf(' ') + 1]}.`
+  const coordinator = await browser.newContext()
+  const register = await coordinator.newPage()
+  await signIn(register, creds.find((c) => c.role === 'pcn_admin'))
+  await register.goto(base + '/offers')
+  await register.getByRole('link', { name: 'Singing for wellbeing' }).click()
+  await register.getByRole('table', { name: 'Recent sessions and their registers' }).getByRole('link').first().click()
+  await register.getByLabel(label, { exact: true }).check()
+  await register.getByRole('button', { name: 'Save the register' }).click()
+  await register.getByText('Register saved.').waitFor()
+  await coordinator.close()
+  await joined.click()
   await page.getByRole('table', { name: 'What they are connected to' }).getByRole('link', { name: 'Singing for wellbeing' }).click()
-  assert.match(await page.locator('.nhsuk-summary-list').innerText(), /Suggested/)
-  assert.match(await page.locator('.nhsuk-summary-list').innerText(), /An invitation from the practice|invitation/i)
-  await page.locator('select[name="status"]').selectOption('went_along')
-  await page.getByRole('button', { name: 'Save', exact: true }).click()
-  await page.getByText('Went along').first().waitFor()
+  assert.match(await page.locator('.nhsuk-summary-list').innerText(), /An invitation from the practice/)
+  assert.match(await page.locator('.nhsuk-summary-list').innerText(), /Went along/, 'the register moved it on')
   const answer = async (occasion, scores, lonely) => {
     await page.locator('select[name="occasion"]').selectOption(occasion)
     for (const [question, score] of Object.entries(scores)) await page.locator(`select[name="${question}"]`).selectOption(String(score))

@@ -352,7 +352,49 @@ pub async fn build(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
     rotas(store, pcn, &helpers_pool, now).await?;
     registers(store, pcn, now).await?;
     leads_time(store, pcn, now).await?;
-    changes(store, pcn, now).await
+    changes(store, pcn, now).await?;
+    taster_today(store, pcn, now).await
+}
+
+/// A taster session of the singing group today, whatever day the demo runs (unless one of its
+/// sessions already falls today), so that a register can be taken for someone connected today.
+async fn taster_today(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<()> {
+    let today = now.date();
+    let Some(singing) = store
+        .offers(pcn)
+        .await?
+        .into_iter()
+        .find(|o| o.name == "Singing for wellbeing")
+    else {
+        return Ok(());
+    };
+    let held_today = store
+        .offer_sessions(
+            pcn,
+            &SessionFilter {
+                offer: Some(singing.id),
+                from: Some(today),
+                to: Some(today),
+                ..SessionFilter::default()
+            },
+        )
+        .await?;
+    if !held_today.is_empty() {
+        return Ok(());
+    }
+    let s: NewSession = SessionForm {
+        on: today.to_string(),
+        opens_at: "14:00".into(),
+        closes_at: "15:30".into(),
+        note: "A taster session: come and try it".into(),
+        ..SessionForm::default()
+    }
+    .parse(today)
+    .map_err(|e| anyhow!("demo taster session: {e:?}"))?;
+    store
+        .add_offer_session(pcn, singing.id, &s, &dated(pcn, "session", now))
+        .await?;
+    Ok(())
 }
 
 /// The next two Saturdays' flu clinics.
