@@ -6,6 +6,7 @@ mod claims;
 mod connections;
 mod directory;
 pub(crate) mod oruk;
+mod referrals;
 
 use crate::context::{denied, Ctx};
 use crate::error::AppError;
@@ -107,6 +108,16 @@ pub(crate) fn routes(r: Routes) -> Routes {
             connections::list,
         )
         .get(
+            "/api/v1/connections/{id}",
+            Policy::Allow(Action::ViewConnections),
+            connections::one,
+        )
+        .get(
+            "/api/v1/people/{id}/referrals",
+            Policy::Allow(Action::FindPeople),
+            referrals::of_person,
+        )
+        .get(
             "/api/v1/champions/{id}",
             Policy::Allow(Action::ManageChampions),
             champions::one,
@@ -129,8 +140,8 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Together API", version = "1", description = "Collaborative Practice for GP practices and their PCN. Authenticate with a bearer token from `together users token`."),
-    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me, claims::my_claims, claims::log_my_hours, claims::all_claims, claims::compliance, claims::offers, directory::listings, directory::equipment, connections::list),
-    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::StepOut, champions::ChampionWithSteps, claims::HoursOut, claims::ExpenseOut, claims::ClaimsOut, claims::HoursIn, claims::ClearanceOut, claims::DueOut, claims::ComplianceOut, claims::OfferOut, directory::ListingOut, directory::ItemOut, connections::ConnectionOut)),
+    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me, claims::my_claims, claims::log_my_hours, claims::all_claims, claims::compliance, claims::offers, directory::listings, directory::equipment, connections::list, connections::one, referrals::of_person),
+    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::StepOut, champions::ChampionWithSteps, claims::HoursOut, claims::ExpenseOut, claims::ClaimsOut, claims::HoursIn, claims::ClearanceOut, claims::DueOut, claims::ComplianceOut, claims::OfferOut, directory::ListingOut, directory::ItemOut, connections::ConnectionOut, connections::ConnectionDetailOut, connections::StepOut, connections::FollowUpOut, connections::WellbeingOut, referrals::ReferralOut)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

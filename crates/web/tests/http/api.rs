@@ -142,6 +142,57 @@ async fn each_role_gets_its_own_connections_from_the_api_and_a_champion_no_recor
     assert_eq!(followed.as_array().unwrap().len(), 1);
     assert!(followed[0]["person_id"].is_string());
     assert_eq!(followed[0]["next_follow_up"], "2026-12-08");
+    // One connection whole: its steps and follow-ups; how they are for the staff only.
+    let one = |role: Role, id: String| {
+        let app = &app;
+        async move {
+            let mut c = app.client();
+            c.bearer = Some(app.api_token(role).await);
+            c.get(&format!("/api/v1/connections/{id}")).await
+        }
+    };
+    let id = followed[0]["id"].as_str().unwrap().to_owned();
+    let whole: serde_json::Value =
+        serde_json::from_str(&one(Role::LinkWorker, id.clone()).await.body).unwrap();
+    assert_eq!(whole["steps"][0]["status"], "suggested");
+    assert_eq!(whole["follow_ups"][0]["due_on"], "2026-12-08");
+    assert!(
+        whole["wellbeing"].is_array(),
+        "the link worker may see how they are"
+    );
+    let champions_view: serde_json::Value =
+        serde_json::from_str(&one(Role::Champion, id.clone()).await.body).unwrap();
+    assert!(
+        champions_view["wellbeing"].is_null()
+            && champions_view["connection"]["person_id"].is_null()
+    );
+    assert_eq!(
+        one(Role::Clinician, uuid::Uuid::new_v4().to_string())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // A person's referrals, with what the practice codes (nothing while only received).
+    let person_id = followed[0]["person_id"].as_str().unwrap().to_owned();
+    let mut coordinator = app.client();
+    coordinator.bearer = Some(app.api_token(Role::PcnAdmin).await);
+    let none: serde_json::Value = serde_json::from_str(
+        &coordinator
+            .get(&format!("/api/v1/people/{person_id}/referrals"))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(none, serde_json::json!([]));
+    let mut champion_api = app.client();
+    champion_api.bearer = Some(app.api_token(Role::Champion).await);
+    assert_eq!(
+        champion_api
+            .get(&format!("/api/v1/people/{person_id}/referrals"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // Nobody without connections in their reach gets any.
     assert_eq!(list(Role::Analyst).await.status, StatusCode::FORBIDDEN);
     assert_eq!(list(Role::Partner).await.status, StatusCode::FORBIDDEN);
