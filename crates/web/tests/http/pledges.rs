@@ -147,3 +147,34 @@ async fn a_pledge_is_made_without_an_account_counted_and_shown_once_checked(db: 
         );
     }
 }
+
+#[tokio::test]
+async fn with_two_pcns_a_public_form_first_asks_which_is_yours() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let other = app
+        .store
+        .create_pcn(
+            "Riverside PCN",
+            None,
+            time::macros::datetime!(2026-11-24 09:00 UTC),
+        )
+        .await
+        .unwrap();
+    let mut public = app.client();
+    for path in ["/join", "/pledge", "/pledges/wall"] {
+        let page = public.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.contains("Choose your Primary Care Network")
+                && page.body.contains(&format!("href=\"{path}?pcn={other}\""))
+                && page
+                    .body
+                    .contains(&format!("href=\"{path}?pcn={}\"", app.pcn)),
+            "{path}: {}",
+            page.body
+        );
+    }
+    // Chosen, the form is that PCN's.
+    let chosen = public.get(&format!("/pledge?pcn={}", app.pcn)).await;
+    assert!(chosen.body.contains("Make my pledge"));
+}
