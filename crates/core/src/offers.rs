@@ -58,6 +58,11 @@ impl OfferStatus {
         }
     }
 
+    /// Whether someone can be connected or invited to it now: it is running, or planned.
+    pub fn welcomes_people(self) -> bool {
+        matches!(self, OfferStatus::Active | OfferStatus::Planned)
+    }
+
     /// The ORUK 3.0 service status it is published as.
     pub fn oruk(self) -> &'static str {
         match self {

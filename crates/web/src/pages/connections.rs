@@ -607,11 +607,7 @@ pub(crate) async fn service_targets(
     let store = state.store();
     let mut targets = vec![(String::new(), "Choose one".to_owned())];
     for o in store.offers(pcn).await? {
-        if matches!(
-            o.status,
-            together_core::offers::OfferStatus::Active
-                | together_core::offers::OfferStatus::Planned
-        ) {
+        if o.status.welcomes_people() {
             targets.push((
                 Target::Service(o.id).key(),
                 format!("{} (our offer)", o.name),

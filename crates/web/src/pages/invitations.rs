@@ -36,10 +36,9 @@ pub(crate) async fn offers_to_invite_to(
     state: &AppState,
     ctx: &Ctx,
 ) -> Result<Vec<(String, String)>, AppError> {
-    use together_core::offers::OfferStatus;
     let mut options = vec![(String::new(), "Choose one".to_owned())];
     for o in state.store().offers(ctx.actor()?.pcn_id).await? {
-        if matches!(o.status, OfferStatus::Active | OfferStatus::Planned) {
+        if o.status.welcomes_people() {
             options.push((o.id.to_string(), o.name));
         }
     }

@@ -53,6 +53,26 @@ pub(super) async fn edit_page(
     .await
 }
 
+/// The form again, with what to correct; whether they are linked to the appointment data is
+/// read (an audited read of the record) only when the form is shown again, not on every save.
+async fn again(
+    state: &AppState,
+    ctx: &Ctx,
+    id: together_core::PersonId,
+    form: PersonForm,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let audit = ctx.audit(state, "view_person", "person", None, Outcome::Allowed);
+    let linked = state
+        .store()
+        .read_person(ctx.actor()?.pcn_id, id, &audit)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .pseudonym
+        .is_some();
+    render_form(state, ctx, form, errors, Some((id, linked))).await
+}
+
 pub(super) async fn save(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -62,17 +82,7 @@ pub(super) async fn save(
     let id = person_id(&id)?;
     may_update(&state, &ctx, id).await?;
     let actor = ctx.actor()?.clone();
-    let linked = {
-        let audit = ctx.audit(&state, "view_person", "person", None, Outcome::Allowed);
-        state
-            .store()
-            .read_person(actor.pcn_id, id, &audit)
-            .await?
-            .ok_or(AppError::NotFound)?
-            .pseudonym
-            .is_some()
-    };
-    let again = |form, errors| render_form(&state, &ctx, form, errors, Some((id, linked)));
+    let again = |form, errors| again(&state, &ctx, id, form, errors);
     let person = match form.parse(state.now()) {
         Ok(p) => p,
         Err(errors) => return again(form, errors).await,
