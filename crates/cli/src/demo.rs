@@ -86,6 +86,7 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
         years: 2,
         end_year: 2025,
         seed,
+        plant: None,
     };
     let source = dir.join("demo-source");
     generate(&params, &source, &mut |_| {}).context("could not generate the demo neighbourhood")?;

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
-use together_generate::{generate_as, Format, Params};
+use together_generate::{generate_as, Format, Params, Plant};
 
 /// What `--format` can ask for.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -42,6 +42,14 @@ pub struct GenerateArgs {
     /// Which files to write.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: OutputFormat,
+    /// Plant connections with this true effect on attendance (−0.2: a fall of a fifth) among
+    /// people with high recent attendance, written to connections.csv — a known answer for
+    /// the impact evaluation. Needs three years or more and the canonical CSVs.
+    #[arg(long, allow_hyphen_values = true)]
+    pub plant_effect: Option<f64>,
+    /// With --plant-effect: the chance that someone with high recent attendance is connected.
+    #[arg(long, default_value_t = 0.5, requires = "plant_effect")]
+    pub plant_share: f64,
 }
 
 pub fn run(args: GenerateArgs) -> Result<()> {
@@ -51,6 +59,10 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         years: args.years,
         end_year: args.end_year,
         seed: args.seed,
+        plant: args.plant_effect.map(|effect| Plant {
+            effect,
+            share: args.plant_share,
+        }),
     };
     params.check()?;
     let bar = ProgressBar::new(params.patients);
@@ -78,5 +90,12 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         params.end_year,
         args.out.display()
     );
+    if params.plant.is_some() {
+        println!(
+            "Planted {} connections ({})",
+            summary.connections,
+            together_generate::PLANTED_CONNECTIONS
+        );
+    }
     Ok(())
 }

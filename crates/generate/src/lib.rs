@@ -18,5 +18,9 @@ mod fhir;
 mod model;
 mod write;
 
-pub use model::{practices, Params, ParamsError, Practice, MAX_PEOPLE};
-pub use write::{generate, generate_as, Format, GenerateError, Summary};
+pub use model::{
+    practices, Appointment, Params, ParamsError, Person, Plant, Planted, Practice, MAX_PEOPLE,
+};
+pub use write::{
+    generate, generate_as, people, Format, GenerateError, Summary, PLANTED_CONNECTIONS,
+};

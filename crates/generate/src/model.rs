@@ -20,6 +20,28 @@ pub struct Params {
     /// The last calendar year generated; the period runs from 1 January of the first year.
     pub end_year: i32,
     pub seed: u64,
+    /// Connections to plant with a known effect, so that an evaluation can be checked against
+    /// the truth; none when not given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plant: Option<Plant>,
+}
+
+/// Connections planted among people with high recent attendance, with a known true effect on
+/// their attendance afterwards. Because they are chosen for a high year, their attendance falls
+/// afterwards by itself too (regression to the mean): the evaluation must tell the two apart.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Plant {
+    /// The true change in GP appointments and A&E attendances from the connection on, as a
+    /// share: −0.2 is a fall of a fifth.
+    pub effect: f64,
+    /// The chance that someone with high recent attendance is connected.
+    pub share: f64,
+}
+
+impl Plant {
+    /// Attended GP appointments in the twelve months before the connection date that make
+    /// someone "high recent attendance", about the top tenth.
+    pub const THRESHOLD: usize = 12;
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -32,6 +54,14 @@ pub enum ParamsError {
     Years,
     #[error("--end-year must be between 2000 and 2100")]
     EndYear,
+    #[error(
+        "planted connections need at least three years (a year before and after each connection)"
+    )]
+    PlantYears,
+    #[error("--plant-effect must be between -1 and 1 (a fall of all to a doubling)")]
+    PlantEffect,
+    #[error("--plant-share must be between 0 and 1")]
+    PlantShare,
 }
 
 impl Params {
@@ -47,6 +77,17 @@ impl Params {
         }
         if !(2000..=2100).contains(&self.end_year) {
             return Err(ParamsError::EndYear);
+        }
+        if let Some(plant) = self.plant {
+            if self.years < 3 {
+                return Err(ParamsError::PlantYears);
+            }
+            if !(-1.0..=1.0).contains(&plant.effect) {
+                return Err(ParamsError::PlantEffect);
+            }
+            if !(0.0..=1.0).contains(&plant.share) {
+                return Err(ParamsError::PlantShare);
+            }
         }
         Ok(())
     }
@@ -213,7 +254,7 @@ const FAMILY: [&str; 24] = [
 ];
 
 /// Everything generated about one person.
-pub(crate) struct Person {
+pub struct Person {
     pub nhs_number: String,
     pub ods_code: String,
     pub given_name: &'static str,
@@ -229,9 +270,21 @@ pub(crate) struct Person {
     pub conditions: Vec<(&'static str, &'static str, Date)>,
     pub appointments: Vec<Appointment>,
     pub ae: Vec<(PrimitiveDateTime, &'static str)>,
+    /// A planted connection, when connections are planted and this person was chosen.
+    pub connected: Option<Planted>,
 }
 
-pub(crate) struct Appointment {
+/// A planted connection: when, and what the person's attendance would have been without it —
+/// the truth an evaluation estimates and never sees.
+#[derive(Debug, Clone)]
+pub struct Planted {
+    pub connected_on: Date,
+    pub untreated_appointments: Vec<Appointment>,
+    pub untreated_ae: Vec<(PrimitiveDateTime, &'static str)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Appointment {
     pub booked_at: PrimitiveDateTime,
     pub starts_at: PrimitiveDateTime,
     pub status: &'static str,
@@ -466,6 +519,17 @@ pub(crate) fn person(
     }
     appointments.sort_by_key(|a| a.starts_at);
     ae.sort_by_key(|a| a.0);
+    let connected = params.plant.and_then(|plant| {
+        let registration = (registered_from, registered_to);
+        planted(
+            params,
+            plant,
+            index,
+            registration,
+            &mut appointments,
+            &mut ae,
+        )
+    });
 
     let names_f = &GIVEN_F;
     let names_m = &GIVEN_M;
@@ -489,7 +553,82 @@ pub(crate) fn person(
         conditions,
         appointments,
         ae,
+        connected,
     }
+}
+
+/// Whether the person came: the statuses the default counting rule counts, of those the
+/// generator makes.
+pub(crate) fn attended(status: &str) -> bool {
+    !status.starts_with("Cancelled") && status != "Did Not Attend"
+}
+
+/// Connects the person on a random day (a year after the period starts to a year before it
+/// ends) if they were registered then, had high attendance in the twelve months before, and
+/// are among the share chosen; from that day on, each appointment and A&E attendance is kept
+/// with probability 1 + effect (a fall), or doubled with probability effect (a rise). Its own
+/// random numbers, so planting changes nobody's data but the connected people's, after the day.
+fn planted(
+    params: &Params,
+    plant: Plant,
+    index: u64,
+    (registered_from, registered_to): (Date, Option<Date>),
+    appointments: &mut Vec<Appointment>,
+    ae: &mut Vec<(PrimitiveDateTime, &'static str)>,
+) -> Option<Planted> {
+    let mut rng = StdRng::seed_from_u64(
+        params.seed.wrapping_mul(0xA24B_AED4_963E_E407)
+            ^ index.wrapping_mul(0x9FB2_1C65_1E98_DF25)
+            ^ 0x706C_616E_7465_64,
+    );
+    let year = Duration::days(365);
+    let on = random_day(
+        &mut rng,
+        params.period_start() + year,
+        params.period_end() - year,
+    );
+    let chosen = rng.gen::<f64>() < plant.share;
+    let registered = registered_from <= on && registered_to.is_none_or(|to| to > on);
+    let recent = appointments
+        .iter()
+        .filter(|a| attended(a.status) && (on - year..on).contains(&a.starts_at.date()))
+        .count();
+    if !chosen || !registered || recent < Plant::THRESHOLD {
+        return None;
+    }
+    let untreated = Planted {
+        connected_on: on,
+        untreated_appointments: appointments.clone(),
+        untreated_ae: ae.clone(),
+    };
+    let after = |t: PrimitiveDateTime| t.date() >= on;
+    if plant.effect < 0.0 {
+        let keep = 1.0 + plant.effect;
+        appointments.retain(|a| !after(a.starts_at) || rng.gen::<f64>() < keep);
+        ae.retain(|(t, _)| !after(*t) || rng.gen::<f64>() < keep);
+    } else {
+        let again = Duration::minutes(30);
+        let mut extra = Vec::new();
+        for a in appointments.iter().filter(|a| after(a.starts_at)) {
+            if rng.gen::<f64>() < plant.effect {
+                extra.push(Appointment {
+                    booked_at: a.booked_at + again,
+                    starts_at: a.starts_at + again,
+                    ..a.clone()
+                });
+            }
+        }
+        appointments.extend(extra);
+        appointments.sort_by_key(|a| a.starts_at);
+        let copies: Vec<_> = ae
+            .iter()
+            .filter(|(t, _)| after(*t) && rng.gen::<f64>() < plant.effect)
+            .map(|(t, d)| (*t + again, *d))
+            .collect();
+        ae.extend(copies);
+        ae.sort_by_key(|a| a.0);
+    }
+    Some(untreated)
 }
 
 fn appointment(rng: &mut StdRng, from: Date, to: Date, age: i32, long_term: bool) -> Appointment {
@@ -621,6 +760,7 @@ mod tests {
             years: 2,
             end_year: 2025,
             seed: 7,
+            plant: None,
         };
         let practices = practices(&p);
         let a = person(&p, &practices, 5, "9990000018".into());

@@ -3,7 +3,7 @@
 //! when complete, so a stopped run never leaves a dataset that looks whole.
 
 use crate::fhir;
-use crate::model::{person, practices, Params, ParamsError, TestNumbers};
+use crate::model::{attended, person, practices, Params, ParamsError, Person, TestNumbers};
 use serde::Serialize;
 use std::fs::File;
 use std::io::BufWriter;
@@ -22,6 +22,25 @@ pub enum GenerateError {
     },
     #[error("cannot write CSV: {0}")]
     Csv(#[from] csv::Error),
+    #[error("planted connections are written only with the canonical CSVs (--format csv)")]
+    PlantFormat,
+}
+
+/// The planted connections' file, written beside the canonical CSVs when connections are
+/// planted: who was connected and on which day (what a practice's team would have recorded).
+pub const PLANTED_CONNECTIONS: &str = "connections.csv";
+const PLANTED_HEADER: [&str; 3] = ["nhs_number", "ods_code", "connected_on"];
+
+/// The people of a neighbourhood, in order, as they are written: for tests that need the
+/// truth behind the files (a planted connection's untreated attendance).
+pub fn people(params: &Params) -> Result<impl Iterator<Item = Person>, ParamsError> {
+    params.check()?;
+    let practices = practices(params);
+    let params = params.clone();
+    Ok(TestNumbers::new()
+        .take(params.patients as usize)
+        .enumerate()
+        .map(move |(index, nhs)| person(&params, &practices, index as u64, nhs)))
 }
 
 /// What was generated.
@@ -31,6 +50,8 @@ pub struct Summary {
     pub appointments: u64,
     pub ae_attendances: u64,
     pub conditions: u64,
+    /// Planted connections (none unless asked for).
+    pub connections: u64,
 }
 
 /// The canonical files and their headers.
@@ -224,6 +245,9 @@ pub fn generate_as(
         Format::Fhir => &FHIR,
     };
     params.check()?;
+    if params.plant.is_some() && format != Format::Canonical {
+        return Err(GenerateError::PlantFormat);
+    }
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| GenerateError::Io { path, source }
@@ -241,12 +265,23 @@ pub fn generate_as(
             Sink::Csv(Box::new(w))
         });
     }
-    let practices = practices(params);
-    let mut numbers = TestNumbers::new();
+    let mut planted = match params.plant {
+        Some(_) => {
+            let path = partial(out, PLANTED_CONNECTIONS);
+            let file = File::create(&path).map_err(io(&path))?;
+            let mut w = csv::Writer::from_writer(BufWriter::new(file));
+            w.write_record(PLANTED_HEADER)?;
+            Some(w)
+        }
+        None => None,
+    };
     let mut summary = Summary::default();
-    for index in 0..params.patients {
-        let Some(nhs) = numbers.next() else { break };
-        let p = person(params, &practices, index, nhs);
+    for (index, p) in people(params)?.enumerate() {
+        let index = index as u64;
+        if let (Some(w), Some(c)) = (&mut planted, &p.connected) {
+            w.write_record([p.nhs_number.as_str(), &p.ods_code, &date(c.connected_on)])?;
+            summary.connections += 1;
+        }
         let appointments_written = match (format, &mut writers[..]) {
             (
                 Format::Canonical,
@@ -304,10 +339,7 @@ pub fn generate_as(
                     cond.write_record([&date(*on), "", id.as_str(), "", code, name])?;
                 }
                 // Synthea records what happened: attended appointments only.
-                let attended = p
-                    .appointments
-                    .iter()
-                    .filter(|a| !a.status.starts_with("Cancelled") && a.status != "Did Not Attend");
+                let attended = p.appointments.iter().filter(|a| attended(a.status));
                 let mut written = 0;
                 for (n, a) in attended.enumerate() {
                     written += 1;
@@ -378,7 +410,12 @@ pub fn generate_as(
     for mut w in writers {
         w.flush().map_err(io(out))?;
     }
-    for (name, _) in files {
+    let mut names: Vec<&str> = files.iter().map(|f| f.0).collect();
+    if let Some(mut w) = planted {
+        w.flush().map_err(io(out))?;
+        names.push(PLANTED_CONNECTIONS);
+    }
+    for name in names {
         let from = partial(out, name);
         std::fs::rename(&from, out.join(name)).map_err(io(&from))?;
     }
@@ -388,12 +425,13 @@ pub fn generate_as(
         "format": match format { Format::Canonical => "canonical-csv", Format::Synthea => "synthea-csv", Format::Fhir => "fhir-r4-ndjson" },
         "parameters": params,
         "period": { "from": date(params.period_start()), "to": date(params.period_end()) },
-        "practices": practices,
+        "practices": practices(params),
         "counts": summary,
         "model": {
             "consultation_rate": "base(age, sex) × (1 + conditions) × deprivation × persistent Gamma(shape 1.5, mean 1) × yearly Gamma(shape 1.8, mean 1); appointments ~ Poisson",
             "ae_rate": "0.22/year × age × deprivation × persistent Gamma(shape 0.3, mean 1) × yearly Gamma(shape 2, mean 1)",
             "nhs_numbers": "the never-issued test range 999 000 0000–999 999 9999",
+            "planted_connections": "when asked for: on a random day between a year after the period starts and a year before it ends, each person registered then with at least 12 attended GP appointments in the 12 months before is connected with probability `share`; from that day their appointments and A&E attendances are kept with probability 1 + effect (or doubled with probability effect)",
             "times": "local Europe/London wall-clock time, YYYY-MM-DDTHH:MM:SS"
         }
     });

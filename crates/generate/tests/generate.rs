@@ -11,6 +11,7 @@ fn params(patients: u64, seed: u64) -> Params {
         years: 2,
         end_year: 2025,
         seed,
+        plant: None,
     }
 }
 
@@ -182,6 +183,7 @@ fn the_same_neighbourhood_as_synthea_csv_reads_back_through_the_synthea_reader()
         years: 1,
         end_year: 2025,
         seed: 11,
+        plant: None,
     };
     let canonical = tempfile::tempdir().unwrap();
     together_generate::generate(&params, canonical.path(), &mut |_| {}).unwrap();
@@ -337,4 +339,135 @@ fn the_same_neighbourhood_as_fhir_ndjson_reads_back_as_the_same_records() {
         assert_eq!(from_csv, from_fhir, "{}", dataset.name());
     }
     assert_eq!(summary.people, 300);
+}
+
+fn planted(patients: u64, seed: u64, effect: f64) -> Params {
+    Params {
+        years: 3,
+        plant: Some(together_generate::Plant { effect, share: 0.5 }),
+        ..params(patients, seed)
+    }
+}
+
+/// Planting touches nobody's data but the connected people's, and theirs only from the day
+/// they were connected: the rest of the neighbourhood is the same as without it.
+#[test]
+fn planted_connections_change_only_the_connected_peoples_attendance_after_the_day() {
+    let p = planted(3000, 17, -0.3);
+    let without = Params {
+        plant: None,
+        ..p.clone()
+    };
+    let mut connected = 0;
+    for (a, b) in together_generate::people(&p)
+        .unwrap()
+        .zip(together_generate::people(&without).unwrap())
+    {
+        assert_eq!(a.nhs_number, b.nhs_number);
+        assert_eq!(a.registered_to, b.registered_to);
+        let starts = |x: &[together_generate::Appointment]| {
+            x.iter().map(|a| a.starts_at).collect::<Vec<_>>()
+        };
+        match &a.connected {
+            None => assert_eq!(starts(&a.appointments), starts(&b.appointments)),
+            Some(c) => {
+                connected += 1;
+                let on = c.connected_on;
+                assert!(a.registered_from <= on && a.registered_to.is_none_or(|to| to > on));
+                assert!((2024..=2024).contains(&on.year()), "a year each side: {on}");
+                let recent = b
+                    .appointments
+                    .iter()
+                    .filter(|x| {
+                        x.status == "Finished"
+                            || x.status == "Arrived"
+                            || x.status == "Patient Walked Out"
+                    })
+                    .filter(|x| {
+                        x.starts_at.date() < on
+                            && x.starts_at.date() >= on - time::Duration::days(365)
+                    })
+                    .count();
+                assert!(
+                    recent >= together_generate::Plant::THRESHOLD,
+                    "chosen for high recent attendance"
+                );
+                let before = |x: &[together_generate::Appointment]| {
+                    x.iter()
+                        .filter(|a| a.starts_at.date() < on)
+                        .map(|a| a.starts_at)
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(before(&a.appointments), before(&b.appointments));
+                assert_eq!(starts(&c.untreated_appointments), starts(&b.appointments));
+            }
+        }
+    }
+    assert!(connected >= 30, "{connected} connected of 3000");
+}
+
+/// Across many people, the planted effect is the effect: after the day, the connected people
+/// have about (1 + effect) times the appointments they would have had.
+#[test]
+fn the_planted_effect_is_the_true_change_in_attendance() {
+    for effect in [-0.4, 0.25] {
+        let (mut treated, mut untreated) = (0usize, 0usize);
+        for person in together_generate::people(&planted(8000, 23, effect)).unwrap() {
+            if let Some(c) = &person.connected {
+                let after = |x: &[together_generate::Appointment]| {
+                    x.iter()
+                        .filter(|a| a.starts_at.date() >= c.connected_on)
+                        .count()
+                };
+                treated += after(&person.appointments);
+                untreated += after(&c.untreated_appointments);
+            }
+        }
+        let ratio = treated as f64 / untreated as f64;
+        assert!(
+            (ratio - (1.0 + effect)).abs() < 0.03,
+            "effect {effect}: ratio {ratio} over {untreated}"
+        );
+    }
+}
+
+#[test]
+fn planted_connections_are_written_with_the_canonical_files_and_explained_otherwise() {
+    let (dir, s) = run(&planted(1500, 5, -0.2));
+    let planted_rows = rows(dir.path(), together_generate::PLANTED_CONNECTIONS);
+    assert_eq!(planted_rows.len() as u64, s.connections);
+    assert!(s.connections > 0);
+    let registered: std::collections::HashSet<String> = rows(dir.path(), "registrations.csv")
+        .iter()
+        .map(|r| r[0].to_owned())
+        .collect();
+    assert!(planted_rows
+        .iter()
+        .all(|r| registered.contains(&r[0]) && r[2].starts_with("2024-")));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["parameters"]["plant"]["effect"], -0.2);
+
+    let other = tempfile::tempdir().unwrap();
+    let err = together_generate::generate_as(
+        &planted(10, 1, -0.2),
+        together_generate::Format::Synthea,
+        other.path(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("canonical"), "{err}");
+    let two_years = Params {
+        years: 2,
+        ..planted(10, 1, -0.2)
+    };
+    assert!(generate(&two_years, other.path(), &mut |_| {})
+        .unwrap_err()
+        .to_string()
+        .contains("three years"));
+    let silly = planted(10, 1, f64::NAN);
+    assert!(generate(&silly, other.path(), &mut |_| {})
+        .unwrap_err()
+        .to_string()
+        .contains("--plant-effect"));
 }

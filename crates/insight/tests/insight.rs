@@ -45,6 +45,7 @@ async fn world(store: DynStore) -> World {
         years: 2,
         end_year: 2025,
         seed: 4,
+        plant: None,
     };
     together_generate::generate(&p, files.path(), &mut |_| {}).unwrap();
     let pcn = store
@@ -557,6 +558,7 @@ mod profile {
             years: 2,
             end_year: 2025,
             seed,
+            plant: None,
         };
         together_generate::generate(&p, w.files.path(), &mut |_| {}).unwrap();
         w.import_all(&[Dataset::Registrations, Dataset::Appointments])
@@ -655,6 +657,7 @@ mod profile {
             years: 2,
             end_year: 2025,
             seed: 21,
+            plant: None,
         };
         together_generate::generate(&p, w.files.path(), &mut |_| {}).unwrap();
         w.import_all(&[

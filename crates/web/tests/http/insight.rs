@@ -15,6 +15,7 @@ async fn with_data(app: &TestApp) -> u64 {
         years: 1,
         end_year: 2025,
         seed: 8,
+        plant: None,
     };
     together_generate::generate(&p, files.path(), &mut |_| {}).unwrap();
     let practices: Vec<PracticeCode> = vec!["B99001".parse().unwrap(), "B99002".parse().unwrap()];
@@ -252,6 +253,7 @@ async fn the_administrator_sets_what_counts_and_every_figure_follows_it() {
             years: 1,
             end_year: 2025,
             seed: 8,
+            plant: None,
         },
         files.path(),
         &mut |_| {},
