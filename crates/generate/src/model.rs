@@ -579,7 +579,7 @@ fn planted(
     let mut rng = StdRng::seed_from_u64(
         params.seed.wrapping_mul(0xA24B_AED4_963E_E407)
             ^ index.wrapping_mul(0x9FB2_1C65_1E98_DF25)
-            ^ 0x706C_616E_7465_64,
+            ^ 0x0070_6C61_6E74_6564,
     );
     let year = Duration::days(365);
     let on = random_day(
