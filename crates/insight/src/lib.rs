@@ -11,6 +11,7 @@ pub mod analyst;
 pub mod cohort;
 pub mod frequent;
 pub mod hiu;
+pub mod impact;
 mod import;
 mod layout;
 mod parquet_out;

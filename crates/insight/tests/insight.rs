@@ -1380,3 +1380,6 @@ mod analysts {
         }
     }
 }
+
+#[path = "insight/impact.rs"]
+mod impact;

@@ -1,0 +1,174 @@
+//! Finding comparison people: never connected, like the connected person on the day they were
+//! connected.
+
+use super::panel::{between, Panel, PanelPerson};
+use super::{Settings, YEAR};
+use crate::profile::AGE_BANDS;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// How comparison people are chosen: a setting, reported with every result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Method {
+    /// Exact on practice, sex and age band; then the `k` nearest on GP appointments, A&E
+    /// attendances (both a year, in the window before) and number of conditions, each measured
+    /// in units of the connected people's spread, and no further than `caliper` of those
+    /// units apart on GP appointments. With replacement: one person may stand in for several.
+    NearestNeighbour { k: usize, caliper: f64 },
+}
+
+impl Default for Method {
+    fn default() -> Self {
+        Method::NearestNeighbour {
+            k: 3,
+            caliper: 0.25,
+        }
+    }
+}
+
+impl Method {
+    pub fn describe(&self) -> String {
+        match self {
+            Method::NearestNeighbour { k, caliper } => format!(
+                "Each connected person is compared with up to {k} people never connected, of the same practice, sex and age band, registered on the day they were connected, who had the nearest numbers of GP appointments, A&E attendances and conditions in the window before (no more than {caliper} standard deviations apart on GP appointments); each comparison person takes that day as their own."
+            ),
+        }
+    }
+}
+
+/// The measures matched on, in the window before a day: GP appointments a year, A&E
+/// attendances a year, conditions, age.
+pub(crate) type Covariates = [f64; 4];
+
+/// What someone looked like in the window before `on`, if they can stand in the evaluation on
+/// that day: registered that day, and for at least the minimum of the window before.
+pub(crate) fn before(person: &PanelPerson, on: i32, settings: &Settings) -> Option<Covariates> {
+    if !person.registered_on(on) {
+        return None;
+    }
+    let from = on - settings.before_days;
+    let observed = person.observed(from, on);
+    if observed < settings.min_observed_days {
+        return None;
+    }
+    let years = observed as f64 / YEAR;
+    Some([
+        between(&person.gp, from, on) as f64 / years,
+        between(&person.ae, from, on) as f64 / years,
+        person.conditions as f64,
+        person.age_on(on) as f64,
+    ])
+}
+
+/// The candidates: people never connected, by practice and sex, in order of birth.
+pub(crate) struct Candidates {
+    cells: HashMap<(u16, u8), Vec<usize>>,
+}
+
+impl Candidates {
+    pub fn new(panel: &Panel, ever_connected: &[bool]) -> Self {
+        let mut cells: HashMap<(u16, u8), Vec<usize>> = HashMap::new();
+        for (i, p) in panel.people.iter().enumerate() {
+            if !ever_connected.get(i).copied().unwrap_or(false) {
+                cells.entry((p.practice, p.sex)).or_default().push(i);
+            }
+        }
+        for v in cells.values_mut() {
+            v.sort_by_key(|&i| (panel.people[i].birth_month, i));
+        }
+        Self { cells }
+    }
+}
+
+/// Sums over the eligible candidates of one connected person (before matching), for balance.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Pool {
+    pub n: usize,
+    pub sum: Covariates,
+    pub sum_sq: Covariates,
+}
+
+/// The connected people's spread of each matched measure, so that a distance weighs them alike.
+pub(crate) type Spread = [f64; 3];
+
+fn mix(a: u64) -> u64 {
+    let mut z = a.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The comparison people for the connected person `who`, connected on `on` with `covariates`
+/// before: the eligible candidates' sums, and the chosen ones (nearest first). Ties are broken
+/// by a hash of the pair, so that no one is always chosen first among equals.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn comparisons(
+    panel: &Panel,
+    candidates: &Candidates,
+    who: usize,
+    on: i32,
+    covariates: &Covariates,
+    spread: &Spread,
+    settings: &Settings,
+) -> (Pool, Vec<usize>) {
+    let Method::NearestNeighbour { k, caliper } = settings.method;
+    let k = k.max(1);
+    let me = &panel.people[who];
+    let age = covariates[3] as i32;
+    let mut pool = Pool::default();
+    let Some(cell) = candidates.cells.get(&(me.practice, me.sex)) else {
+        return (pool, Vec::new());
+    };
+    let Some(&(_, lo, hi)) = AGE_BANDS
+        .iter()
+        .find(|(_, lo, hi)| (*lo..=*hi).contains(&age))
+    else {
+        return (pool, Vec::new());
+    };
+    // Born in these months ⇔ in the age band on the day.
+    let month_of = |d: i32| {
+        let (y, m, _) = time::Date::from_julian_day(d)
+            .map(|d| d.to_calendar_date())
+            .unwrap_or((1970, time::Month::January, 1));
+        y * 12 + m as i32 - 1
+    };
+    let now = month_of(on);
+    let (first, last) = (now - 12 * hi - 11, now - 12 * lo);
+    let start = cell.partition_point(|&i| panel.people[i].birth_month < first);
+    let end = cell.partition_point(|&i| panel.people[i].birth_month <= last);
+    let follow = on + settings.after_days;
+    let mut best: Vec<(f64, u64, usize)> = Vec::with_capacity(k + 1);
+    for &c in &cell[start..end] {
+        let person = &panel.people[c];
+        if person.observed(on, follow) < settings.min_observed_days {
+            continue;
+        }
+        let Some(x) = before(person, on, settings) else {
+            continue;
+        };
+        pool.n += 1;
+        for (j, v) in x.iter().enumerate() {
+            pool.sum[j] += v;
+            pool.sum_sq[j] += v * v;
+        }
+        let gp = (x[0] - covariates[0]).abs() / spread[0];
+        if gp > caliper {
+            continue;
+        }
+        let d = gp
+            + (x[1] - covariates[1]).abs() / spread[1]
+            + (x[2] - covariates[2]).abs() / spread[2];
+        let tie = mix((c as u64) ^ ((who as u64) << 32));
+        if best.len() == k {
+            let worst = best[k - 1];
+            if (d, tie) >= (worst.0, worst.1) {
+                continue;
+            }
+            best.pop();
+        }
+        let at = best.partition_point(|b| (b.0, b.1) < (d, tie));
+        best.insert(at, (d, tie, c));
+    }
+    (pool, best.into_iter().map(|b| b.2).collect())
+}

@@ -1,0 +1,72 @@
+//! What the evaluation reads: each registered person's counted attendance as days, and the
+//! connections as (person, day).
+
+use time::Date;
+
+/// A day as a number (Julian day), so that windows are arithmetic.
+pub fn day(date: Date) -> i32 {
+    date.to_julian_day()
+}
+
+/// One registered person, as the evaluation needs them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelPerson {
+    /// The practice, as a number of the panel's own.
+    pub practice: u16,
+    /// The sex as recorded, as a number of the panel's own.
+    pub sex: u8,
+    /// Year × 12 + month − 1 of birth: age at any day to the month.
+    pub birth_month: i32,
+    /// How many of the conditions the data records they have.
+    pub conditions: u8,
+    /// First day registered.
+    pub registered_from: i32,
+    /// First day no longer registered (moved away or died), if they left.
+    pub registered_until: Option<i32>,
+    /// Days of their counted GP appointments, in order.
+    pub gp: Vec<i32>,
+    /// Days of their A&E attendances, in order.
+    pub ae: Vec<i32>,
+}
+
+impl PanelPerson {
+    /// Age in whole years on a day.
+    pub fn age_on(&self, on: i32) -> i32 {
+        let (y, m, _) = Date::from_julian_day(on)
+            .map(|d| d.to_calendar_date())
+            .unwrap_or((1970, time::Month::January, 1));
+        (y * 12 + m as i32 - 1 - self.birth_month).div_euclid(12)
+    }
+
+    pub(crate) fn registered_on(&self, on: i32) -> bool {
+        self.registered_from <= on && self.registered_until.is_none_or(|u| u > on)
+    }
+
+    /// Days registered within `[from, to)`.
+    pub(crate) fn observed(&self, from: i32, to: i32) -> i32 {
+        let to = self.registered_until.map_or(to, |u| u.min(to));
+        (to - from.max(self.registered_from)).max(0)
+    }
+}
+
+/// How many days of `days` (in order) fall in `[from, to)`.
+pub(crate) fn between(days: &[i32], from: i32, to: i32) -> usize {
+    days.partition_point(|d| *d < to) - days.partition_point(|d| *d < from)
+}
+
+/// Everyone registered in the data, and the days the data covers.
+#[derive(Debug, Clone, Default)]
+pub struct Panel {
+    pub people: Vec<PanelPerson>,
+    /// First and last day of the attendance data (inclusive).
+    pub data_from: i32,
+    pub data_to: i32,
+}
+
+/// A person connected on a day. `person` is their place in the panel, or `None` when they
+/// cannot be linked to the attendance data (no NHS number recorded, or not in the data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Connection {
+    pub person: Option<usize>,
+    pub on: i32,
+}
