@@ -38,7 +38,6 @@ struct World {
 }
 
 async fn world(store: DynStore) -> World {
-    let files = tempfile::tempdir().unwrap();
     let p = together_generate::Params {
         patients: 300,
         practices: 2,
@@ -47,7 +46,13 @@ async fn world(store: DynStore) -> World {
         seed: 4,
         plant: None,
     };
-    together_generate::generate(&p, files.path(), &mut |_| {}).unwrap();
+    world_of(store, &p).await
+}
+
+/// A world of the generated neighbourhood `p` (two practices).
+async fn world_of(store: DynStore, p: &together_generate::Params) -> World {
+    let files = tempfile::tempdir().unwrap();
+    together_generate::generate(p, files.path(), &mut |_| {}).unwrap();
     let pcn = store
         .create_pcn("Harbourview PCN", None, datetime!(2026-11-24 09:00 UTC))
         .await

@@ -12,6 +12,7 @@
 //! everyone connected is counted as evaluated, or under the reason they could not be.
 
 mod estimate;
+mod load;
 mod matching;
 mod panel;
 
@@ -19,6 +20,7 @@ pub use estimate::{
     evaluate, Balance, Counts, Estimate, Evaluation, FrequentAttenders, Month, Outcome,
     OutcomeKind, Unit,
 };
+pub use load::load;
 pub use matching::Method;
 pub use panel::{day, Connection, Panel, PanelPerson};
 

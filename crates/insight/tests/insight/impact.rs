@@ -262,3 +262,70 @@ fn the_difference_in_differences_equals_a_least_squares_fit_with_person_and_peri
         );
     }
 }
+
+/// The panel the evaluation reads from the imported Parquet (through DataFusion) is the panel
+/// of the generated people themselves: the same registrations, the same counted appointment
+/// days (London days of UTC instants), the same A&E days and conditions.
+#[tokio::test]
+async fn the_panel_read_from_the_imported_data_is_the_generated_neighbourhood() {
+    let params = Params {
+        patients: 400,
+        practices: 2,
+        years: 3,
+        end_year: 2025,
+        seed: 12,
+        plant: Some(Plant {
+            effect: -0.2,
+            share: 0.5,
+        }),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = together_store::testing::fresh_sqlite(dir.path())
+        .await
+        .unwrap();
+    let w = super::world_of(store, &params).await;
+    w.import_all(&together_formats::Dataset::ALL).await;
+    let tables = together_insight::Tables::open(&w.store, w.data.path(), w.pcn)
+        .await
+        .unwrap();
+    let practices: Vec<String> = w.practices.iter().map(|p| p.to_string()).collect();
+    let rule = together_insight::profile::CountingRule::default();
+    let (panel, places) = together_insight::impact::load(&tables, &practices, &rule)
+        .await
+        .unwrap();
+
+    let expected = oracle(400, 12, -0.2, 0.5);
+    let mut compared = 0;
+    for (p, want) in people(&params).unwrap().zip(&expected.treated.people) {
+        let pseudonym = w
+            .key
+            .pseudonymise(&p.nhs_number.parse().unwrap())
+            .to_string();
+        let Some(&i) = places.get(&pseudonym) else {
+            assert!(
+                p.opt_out,
+                "only people with an opt-out are left out when pooled"
+            );
+            continue;
+        };
+        let got = &panel.people[i];
+        assert_eq!(got.gp, want.gp, "GP days of {pseudonym}");
+        assert_eq!(got.ae, want.ae);
+        assert_eq!(got.conditions, want.conditions);
+        assert_eq!(
+            (got.registered_from, got.registered_until),
+            (want.registered_from, want.registered_until)
+        );
+        assert_eq!(got.birth_month, want.birth_month);
+        assert_eq!(
+            got.age_on(day(time::macros::date!(2024 - 06 - 30))),
+            want.age_on(day(time::macros::date!(2024 - 06 - 30)))
+        );
+        compared += 1;
+    }
+    assert!(compared > 350, "{compared}");
+    assert!(
+        panel.data_from >= day(params.period_start()) && panel.data_to <= day(params.period_end())
+    );
+    assert!(panel.data_to - panel.data_from > 3 * 360);
+}
