@@ -128,6 +128,10 @@ uuid_id!(
     /// One health pledge.
     PledgeId
 );
+uuid_id!(
+    /// One cost of the programme, as the PCN entered it.
+    ProgrammeCostId
+);
 
 /// An Organisation Data Service code of a GP practice (a letter and five digits, e.g. B82005).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ pub mod export;
 pub mod geo;
 pub mod hours_expenses;
 pub mod ids;
+pub mod impact;
 pub mod invitations;
 pub mod listings;
 pub mod loans;
@@ -32,8 +33,8 @@ pub mod wellbeing;
 pub use clock::{Clock, SystemClock};
 pub use ids::{
     ChampionId, ChampionRoleId, ConnectionId, Email, FollowUpId, InvitationId, ItemId, LoanId,
-    PcnId, PersonId, PledgeId, PracticeCode, PracticeId, ReferralId, ServiceId, SessionId, SiteId,
-    UserId,
+    PcnId, PersonId, PledgeId, PracticeCode, PracticeId, ProgrammeCostId, ReferralId, ServiceId,
+    SessionId, SiteId, UserId,
 };
 pub use nhs::NhsNumber;
 pub use policy::{authorize, Action, Actor, Decision, Resource};

@@ -7,6 +7,7 @@ pub mod champions;
 pub mod connections;
 pub mod directory;
 mod error;
+pub mod impact;
 pub mod invitations;
 pub mod listings;
 pub mod loans;
@@ -28,6 +29,7 @@ pub use champions::ChampionStore;
 pub use connections::ConnectionStore;
 pub use directory::DirectoryStore;
 pub use error::StoreError;
+pub use impact::ImpactStore;
 pub use invitations::InvitationStore;
 pub use listings::ListingStore;
 pub use loans::LoanStore;
@@ -55,6 +57,7 @@ pub trait Store:
     ChampionStore
     + ConnectionStore
     + DirectoryStore
+    + ImpactStore
     + InvitationStore
     + ListingStore
     + LoanStore

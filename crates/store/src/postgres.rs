@@ -66,5 +66,6 @@ crate::referrals::impl_referral_store!(PgStore);
 crate::people::impl_people_store!(PgStore);
 crate::invitations::impl_invitation_store!(PgStore);
 crate::pledges::impl_pledge_store!(PgStore);
+crate::impact::impl_impact_store!(PgStore);
 crate::listings::impl_listing_store!(PgStore);
 queries::impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

@@ -215,5 +215,6 @@ crate::referrals::impl_referral_store!(SqliteStore);
 crate::people::impl_people_store!(SqliteStore);
 crate::invitations::impl_invitation_store!(SqliteStore);
 crate::pledges::impl_pledge_store!(SqliteStore);
+crate::impact::impl_impact_store!(SqliteStore);
 crate::listings::impl_listing_store!(SqliteStore);
 queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

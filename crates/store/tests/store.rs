@@ -3516,3 +3516,6 @@ mod invitations;
 
 #[path = "store/champions_reach.rs"]
 mod champions_reach;
+
+#[path = "store/impact.rs"]
+mod impact;

@@ -1,0 +1,190 @@
+//! What the impact report reads from the operational store: the connections with only the
+//! pseudonym that links a person to the attendance data (never a name), the wellbeing answers
+//! by connection, and the programme's costs as the PCN enters them.
+
+use crate::{NewAuditEvent, StoreError};
+use async_trait::async_trait;
+use serde::Serialize;
+use time::Date;
+use together_core::connections::Source;
+use together_core::impact::{CostCategory, NewProgrammeCost};
+use together_core::{ConnectionId, PcnId, PracticeCode, ProgrammeCostId, Pseudonym, ServiceId};
+
+/// A connection as the evaluation sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluatedConnection {
+    pub id: ConnectionId,
+    /// Links the person to the attendance data; none without an NHS number (or once erased).
+    pub pseudonym: Option<Pseudonym>,
+    /// The person's practice.
+    pub practice: PracticeCode,
+    pub made_on: Date,
+    pub source: Source,
+    /// The offer, when connected to one (not a champion or another person).
+    pub offer: Option<(ServiceId, String)>,
+    /// It got as far as the person going along.
+    pub went_along: bool,
+}
+
+/// A cost of the programme.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProgrammeCost {
+    pub id: ProgrammeCostId,
+    pub category: CostCategory,
+    pub description: String,
+    pub from: Date,
+    pub to: Date,
+    pub pence: i64,
+}
+
+#[async_trait]
+pub trait ImpactStore {
+    /// Every connection of the PCN, by day made; one audited read (pseudonymised: no names).
+    async fn evaluated_connections(
+        &self,
+        pcn: PcnId,
+        audit: &NewAuditEvent,
+    ) -> Result<Vec<EvaluatedConnection>, StoreError>;
+    /// Every wellbeing answer of the PCN, by connection, oldest first (scores only).
+    async fn wellbeing_answers(
+        &self,
+        pcn: PcnId,
+    ) -> Result<Vec<crate::wellbeing::WellbeingRecord>, StoreError>;
+    /// The programme's costs, by first day.
+    async fn programme_costs(&self, pcn: PcnId) -> Result<Vec<ProgrammeCost>, StoreError>;
+    async fn add_programme_cost(
+        &self,
+        pcn: PcnId,
+        cost: &NewProgrammeCost,
+        audit: &NewAuditEvent,
+    ) -> Result<ProgrammeCostId, StoreError>;
+    async fn remove_programme_cost(
+        &self,
+        pcn: PcnId,
+        id: ProgrammeCostId,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError>;
+}
+
+/// Implements [`ImpactStore`]; expanded beside `impl_store!` and `impl_wellbeing_store!`, whose
+/// helpers (`begin`, `write_audit`, `wellbeing_row`, `WELLBEING_COLUMNS`) it uses.
+macro_rules! impl_impact_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::impact::ImpactStore for $store {
+            async fn evaluated_connections(&self, pcn: together_core::PcnId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::impact::EvaluatedConnection>, $crate::StoreError> {
+                use sqlx::Row as _;
+                use $crate::queries::{parse_iso_date, parsed};
+                let mut tx = begin(&self.pool).await?;
+                let rows = sqlx::query(
+                    "SELECT c.id, p.pseudonym, pr.ods_code, c.made_on, c.source, c.service_id, s.name AS offer, \
+                     EXISTS (SELECT 1 FROM connection_step k WHERE k.connection_id = c.id AND k.status IN ('went_along', 'keeps_going')) AS went \
+                     FROM connection c JOIN person p ON p.id = c.person_id JOIN practice pr ON pr.id = p.practice_id \
+                     LEFT JOIN service s ON s.id = c.service_id \
+                     WHERE c.pcn_id = $1 ORDER BY c.made_on, c.id",
+                )
+                .bind(pcn.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+                let out = rows
+                    .iter()
+                    .map(|r| {
+                        let offer = match (r.try_get::<Option<String>, _>("service_id")?, r.try_get::<Option<String>, _>("offer")?) {
+                            (Some(id), Some(name)) => Some((parsed("service id", &id)?, name)),
+                            _ => None,
+                        };
+                        Ok($crate::impact::EvaluatedConnection {
+                            id: parsed("connection id", &r.try_get::<String, _>("id")?)?,
+                            pseudonym: r.try_get::<Option<String>, _>("pseudonym")?.and_then(|p| together_core::Pseudonym::parse(&p)),
+                            practice: parsed("practice", &r.try_get::<String, _>("ods_code")?)?,
+                            made_on: parse_iso_date(&r.try_get::<String, _>("made_on")?)?,
+                            source: parsed("source", &r.try_get::<String, _>("source")?)?,
+                            offer,
+                            went_along: r.try_get("went")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, $crate::StoreError>>()?;
+                write_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+
+            async fn wellbeing_answers(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::wellbeing::WellbeingRecord>, $crate::StoreError> {
+                sqlx::query(&format!(
+                    "SELECT {WELLBEING_COLUMNS} FROM wellbeing w JOIN connection c ON c.id = w.connection_id \
+                     WHERE c.pcn_id = $1 ORDER BY w.connection_id, w.answered_on, w.created_at"
+                ))
+                .bind(pcn.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(wellbeing_row)
+                .collect()
+            }
+
+            async fn programme_costs(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::impact::ProgrammeCost>, $crate::StoreError> {
+                use sqlx::Row as _;
+                use $crate::queries::{parse_iso_date, parsed};
+                sqlx::query("SELECT * FROM programme_cost WHERE pcn_id = $1 ORDER BY from_date, created_at, id")
+                    .bind(pcn.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok($crate::impact::ProgrammeCost {
+                            id: parsed("cost id", &r.try_get::<String, _>("id")?)?,
+                            category: together_core::impact::CostCategory::parse(&r.try_get::<String, _>("category")?)
+                                .ok_or_else(|| $crate::StoreError::Corrupt("cost category".into()))?,
+                            description: r.try_get("description")?,
+                            from: parse_iso_date(&r.try_get::<String, _>("from_date")?)?,
+                            to: parse_iso_date(&r.try_get::<String, _>("to_date")?)?,
+                            pence: r.try_get("pence")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn add_programme_cost(&self, pcn: together_core::PcnId, cost: &together_core::impact::NewProgrammeCost, audit: &$crate::NewAuditEvent) -> Result<together_core::ProgrammeCostId, $crate::StoreError> {
+                use $crate::queries::{iso_date, secs};
+                let mut tx = begin(&self.pool).await?;
+                let id = together_core::ProgrammeCostId::new();
+                sqlx::query(
+                    "INSERT INTO programme_cost (id, pcn_id, category, description, from_date, to_date, pence, recorded_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(id.to_string())
+                .bind(pcn.to_string())
+                .bind(cost.category.as_str())
+                .bind(&cost.description)
+                .bind(iso_date(cost.from))
+                .bind(iso_date(cost.to))
+                .bind(cost.pence)
+                .bind(&audit.actor)
+                .bind(secs(audit.at))
+                .execute(&mut *tx)
+                .await?;
+                write_audit(&mut tx, &audit.about("programme_cost", id)).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn remove_programme_cost(&self, pcn: together_core::PcnId, id: together_core::ProgrammeCostId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
+                let mut tx = begin(&self.pool).await?;
+                let gone = sqlx::query("DELETE FROM programme_cost WHERE id = $1 AND pcn_id = $2")
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if gone == 0 {
+                    return Err($crate::StoreError::NotFound("cost"));
+                }
+                write_audit(&mut tx, &audit.about("programme_cost", id)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_impact_store;
