@@ -185,7 +185,7 @@ impl ProgrammeCostForm {
             (Some(f), Some(t)) if t < f => err("to", "The last day must be on or after the first"),
             _ => {}
         }
-        let pence = parse_pence(&self.amount).filter(|p| (1..=100_000_000_00).contains(p));
+        let pence = parse_pence(&self.amount).filter(|p| (1..=10_000_000_000).contains(p));
         if pence.is_none() {
             err(
                 "amount",
