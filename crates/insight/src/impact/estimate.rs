@@ -154,6 +154,9 @@ pub struct Evaluation {
     pub balance: Vec<Balance>,
     pub months: Vec<Month>,
     pub units: Vec<Unit>,
+    /// The difference in differences of each bootstrap resample, GP then A&E (for intervals of
+    /// what is worked out from both, such as the money saved).
+    pub draws: Vec<[f64; 2]>,
     /// What could not be worked out, and why, in plain words.
     pub not_computed: Vec<String>,
 }
@@ -175,6 +178,18 @@ fn rates(person: &PanelPerson, from: i32, to: i32) -> [f64; 2] {
         between(&person.gp, from, to) as f64 / years,
         between(&person.ae, from, to) as f64 / years,
     ]
+}
+
+/// Everyone's measures in the window before the middle of the data: the scale distances are
+/// measured in, the same whichever connections are evaluated (so a person has the same
+/// comparison people in the whole evaluation and in their offer's).
+fn population(panel: &Panel, settings: &Settings) -> Vec<Covariates> {
+    let middle = panel.data_from + (panel.data_to - panel.data_from) / 2;
+    panel
+        .people
+        .iter()
+        .filter_map(|p| before(p, middle, settings))
+        .collect()
 }
 
 fn spread(xs: &[Covariates]) -> Spread {
@@ -238,7 +253,7 @@ pub fn evaluate(
         out.not_computed.push(nobody(&counts, settings));
         return out;
     }
-    let spread = spread(&ready.iter().map(|r| r.2).collect::<Vec<_>>());
+    let spread = spread(&population(panel, settings));
     let candidates = Candidates::new(panel, ever_connected);
 
     // Matching: each connected person is independent, so the work is shared between cores.
@@ -304,7 +319,7 @@ pub fn evaluate(
         out.not_computed.push(nobody(&counts, settings));
         return out;
     }
-    out.outcomes = outcomes(&out.units, settings);
+    (out.outcomes, out.draws) = outcomes(&out.units, settings);
     out.frequent = Some(frequent(&out.units, settings));
     out.balance = balance(panel, &out.units, &pools, settings);
     out.months = months(panel, &out.units, settings);
@@ -317,10 +332,11 @@ fn nobody(counts: &Counts, settings: &Settings) -> String {
         return "No one has been connected in what was chosen, so there is nothing to evaluate."
             .into();
     }
+    // No numbers here: the counts are shown beside it, disclosed for their audience.
     let mut why = Vec::new();
     let mut say = |n: u64, what: String| {
         if n > 0 {
-            why.push(format!("{n} {what}"));
+            why.push(format!("some {what}"));
         }
     };
     say(
@@ -358,8 +374,7 @@ fn nobody(counts: &Counts, settings: &Settings) -> String {
         "had no one comparable who was never connected".into(),
     );
     format!(
-        "No estimate: of the {} people connected, none could be evaluated — {}.",
-        counts.connected,
+        "No estimate: none of the people connected could be evaluated — {}.",
         why.join("; ")
     )
 }
@@ -375,7 +390,7 @@ fn interval(mut xs: Vec<f64>) -> (f64, f64) {
     (at(0.025), at(0.975))
 }
 
-fn outcomes(units: &[Unit], settings: &Settings) -> Vec<Outcome> {
+fn outcomes(units: &[Unit], settings: &Settings) -> (Vec<Outcome>, Vec<[f64; 2]>) {
     let n = units.len();
     let mean = |f: &dyn Fn(&Unit) -> f64| units.iter().map(f).sum::<f64>() / n as f64;
     // The bootstrap resamples people: the connected people, and apart from them the comparison
@@ -422,7 +437,11 @@ fn outcomes(units: &[Unit], settings: &Settings) -> Vec<Outcome> {
         }
         draws.push([0, 1].map(|o| [t[o][0] / n as f64, change[o] / weight, t[o][1] / n as f64]));
     }
-    OutcomeKind::ALL
+    let dids = draws
+        .iter()
+        .map(|d| [0, 1].map(|o| d[o][0] - d[o][1]))
+        .collect();
+    let outcomes = OutcomeKind::ALL
         .iter()
         .enumerate()
         .map(|(o, &kind)| {
@@ -465,7 +484,8 @@ fn outcomes(units: &[Unit], settings: &Settings) -> Vec<Outcome> {
                 relative,
             }
         })
-        .collect()
+        .collect();
+    (outcomes, dids)
 }
 
 fn frequent(units: &[Unit], settings: &Settings) -> FrequentAttenders {

@@ -20,10 +20,7 @@ pub enum Method {
 
 impl Default for Method {
     fn default() -> Self {
-        Method::NearestNeighbour {
-            k: 3,
-            caliper: 0.25,
-        }
+        Method::NearestNeighbour { k: 3, caliper: 0.5 }
     }
 }
 

@@ -15,6 +15,7 @@ mod estimate;
 mod load;
 mod matching;
 mod panel;
+mod report;
 
 pub use estimate::{
     evaluate, Balance, Counts, Estimate, Evaluation, FrequentAttenders, Month, Outcome,
@@ -23,6 +24,10 @@ pub use estimate::{
 pub use load::load;
 pub use matching::Method;
 pub use panel::{day, Connection, Panel, PanelPerson};
+pub use report::{
+    assemble, build, Gifted, Group, ImpactReport, Inputs, Money, ShownCounts, ShownEvaluation,
+    ShownFrequent, ShownGroup, ShownReport, ShownWellbeing, WellbeingChange, FEWEST_TO_SHOW,
+};
 
 use serde::{Deserialize, Serialize};
 

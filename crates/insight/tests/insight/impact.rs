@@ -329,3 +329,269 @@ async fn the_panel_read_from_the_imported_data_is_the_generated_neighbourhood() 
     );
     assert!(panel.data_to - panel.data_from > 3 * 360);
 }
+
+mod report {
+    use super::*;
+    use together_core::connections::Source;
+    use together_core::disclosure::{Audience, Count};
+    use together_core::impact::{CostCategory, UnitCosts};
+    use together_core::wellbeing::{Answers, Occasion};
+    use together_core::{ConnectionId, ProgrammeCostId, Pseudonym, ServiceId};
+    use together_insight::impact::{assemble, Inputs};
+    use together_insight::profile::CountingRule;
+    use together_store::impact::{EvaluatedConnection, ProgrammeCost};
+    use together_store::wellbeing::WellbeingRecord;
+
+    fn pseudonym(i: usize) -> Pseudonym {
+        Pseudonym::parse(&format!("{i:064x}")).unwrap()
+    }
+
+    /// The oracle's planted connections as the store would hand them over: two offers in turn,
+    /// all from cohort invitations, plus one person with no NHS number.
+    fn inputs(o: &Oracle) -> (HashMap<String, usize>, Inputs) {
+        let places = (0..o.treated.people.len())
+            .map(|i| (pseudonym(i).to_string(), i))
+            .collect();
+        let offers = [
+            (ServiceId::new(), "Singing for the Brain"),
+            (ServiceId::new(), "Walking group"),
+        ];
+        let mut connections: Vec<EvaluatedConnection> = o
+            .connections
+            .iter()
+            .enumerate()
+            .map(|(n, c)| EvaluatedConnection {
+                id: ConnectionId::new(),
+                pseudonym: c.person.map(pseudonym),
+                practice: "B99001".parse().unwrap(),
+                made_on: time::Date::from_julian_day(c.on).unwrap(),
+                source: Source::CohortInvitation,
+                offer: Some((offers[n % 2].0, offers[n % 2].1.to_owned())),
+                went_along: true,
+            })
+            .collect();
+        connections.push(EvaluatedConnection {
+            pseudonym: None,
+            source: Source::Themselves,
+            ..connections[0].clone()
+        });
+        let costs = vec![ProgrammeCost {
+            id: ProgrammeCostId::new(),
+            category: CostCategory::StaffTime,
+            description: "Link worker".into(),
+            from: time::macros::date!(2024 - 01 - 01),
+            to: time::macros::date!(2024 - 12 - 31),
+            pence: 2_000_000,
+        }];
+        (
+            places,
+            Inputs {
+                connections,
+                wellbeing: Vec::new(),
+                costs,
+                expenses_pence: 50_000,
+                hours_minutes: 600,
+                hourly_pence: 1221,
+                unit_costs: UnitCosts::default(),
+            },
+        )
+    }
+
+    #[test]
+    fn the_report_values_the_fall_against_the_costs_and_says_what_it_cannot_work_out() {
+        let o = oracle(5000, 7, -0.3, 0.5);
+        let (places, mut inputs) = inputs(&o);
+        let settings = Settings {
+            resamples: 200,
+            ..Settings::default()
+        };
+        let rule = CountingRule::default();
+        let r = assemble(&o.treated, &places, &rule, &settings, &inputs);
+        let c = r.overall.counts;
+        assert_eq!(c.connected, o.connections.len() as u64 + 1);
+        assert_eq!(
+            c.linkable,
+            o.connections.len() as u64,
+            "the one without an NHS number is counted, not linked"
+        );
+        let gp = r.overall.outcome(OutcomeKind::GpAppointments).unwrap();
+        assert!(
+            gp.did.high < 0.0,
+            "a planted fall of 30% is found: {:?}",
+            gp.did
+        );
+        // The groups: each offer, the practice, and how they came (the unlinkable one apart).
+        let names: Vec<(&str, &str)> = r.groups.iter().map(|g| (g.kind, g.name.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("Offer", "Singing for the Brain"),
+                ("Offer", "Walking group"),
+                ("Practice", "B99001"),
+                ("How they came", "An invitation from the practice"),
+                ("How they came", "They came forward themselves"),
+            ]
+        );
+        let halves: u64 = r.groups[..2]
+            .iter()
+            .map(|g| g.evaluation.counts.evaluated)
+            .sum();
+        assert_eq!(halves, c.evaluated, "the offers split the people evaluated");
+
+        // Money: avoided = −effect × people × years of follow-up; savings at the unit costs; per £1 of cost.
+        let m = &r.money;
+        let avoided = m.avoided_gp.unwrap();
+        let years = 365.0 / 365.25;
+        assert!((avoided.value + gp.did.value * c.evaluated as f64 * years).abs() < 1e-6);
+        let savings = m.savings_pence.unwrap();
+        assert!(savings.low < savings.value && savings.value < savings.high);
+        assert_eq!(
+            m.total_cost_pence, 2_050_000,
+            "staff time and champions' expenses"
+        );
+        let per_pound = m.return_per_pound.unwrap();
+        assert!((per_pound.value - savings.value / 2_050_000.0).abs() < 1e-9);
+        assert_eq!(
+            r.gifted.value_pence, 12_210,
+            "ten hours at £12.21, apart from the savings"
+        );
+        assert!(m.not_computed.is_empty());
+
+        // Without a unit cost or costs, the report says so instead of printing a number.
+        inputs.unit_costs.ae_attendance.pence = None;
+        let r2 = assemble(&o.treated, &places, &rule, &settings, &inputs);
+        assert!(r2.money.savings_pence.is_none() && r2.money.return_per_pound.is_none());
+        assert!(
+            r2.money.not_computed[0].contains("no unit cost is set for an A&E attendance"),
+            "{:?}",
+            r2.money.not_computed
+        );
+        inputs.unit_costs = UnitCosts::default();
+        inputs.costs.clear();
+        inputs.expenses_pence = 0;
+        let r3 = assemble(&o.treated, &places, &rule, &settings, &inputs);
+        assert!(r3.money.savings_pence.is_some() && r3.money.return_per_pound.is_none());
+        assert!(r3.money.not_computed[0].contains("no programme costs"));
+
+        // Shown to a commissioner: counts rounded to 5, the rule stated; the group of one
+        // unlinkable person shows no figures and no number in its words.
+        let shown = r.shown(Audience::Suppressed);
+        assert!(shown.disclosure.is_some());
+        assert!(matches!(shown.overall.counts.connected, Count::Rounded(n) if n % 5 == 0));
+        let alone = &shown.groups[4].evaluation;
+        assert_eq!(alone.counts.connected, Count::Suppressed);
+        assert!(alone.outcomes.is_empty());
+        assert!(
+            alone
+                .not_computed
+                .iter()
+                .all(|w| !w.chars().any(|ch| ch.is_ascii_digit())),
+            "{:?}",
+            alone.not_computed
+        );
+        let exact = r.shown(Audience::Unsuppressed);
+        assert_eq!(exact.overall.counts.connected, Count::Exact(c.connected));
+        let json = serde_json::to_value(&shown).unwrap();
+        assert_eq!(json["data_from"], "2023-01-01");
+        assert!(json["overall"]["outcomes"][0]["did"]["low"].is_number());
+    }
+
+    #[test]
+    fn windows_past_the_end_of_the_data_are_not_followed_up_and_the_report_says_why() {
+        let o = oracle(2000, 5, -0.3, 0.5);
+        let (places, mut inputs) = inputs(&o);
+        for c in &mut inputs.connections {
+            c.made_on = time::macros::date!(2025 - 06 - 01);
+        }
+        let r = assemble(
+            &o.treated,
+            &places,
+            &CountingRule::default(),
+            &Settings::default(),
+            &inputs,
+        );
+        assert_eq!(r.overall.counts.evaluated, 0);
+        assert!(r.overall.counts.follow_up_incomplete > 0);
+        assert!(r.overall.outcomes.is_empty());
+        assert!(
+            r.overall.not_computed[0].contains("follow-up is not complete"),
+            "{:?}",
+            r.overall.not_computed
+        );
+        assert!(r.money.not_computed[0].starts_with("No savings"));
+    }
+
+    #[test]
+    fn wellbeing_changes_from_the_start_to_the_last_follow_up_with_how_many_answered() {
+        let o = oracle(300, 5, 0.0, 0.5);
+        let (places, mut inputs) = inputs(&o);
+        let ons4 = |a: [u8; 4]| Answers {
+            ons4: Some(a),
+            lonely: None,
+            wemwbs: None,
+            swemwbs: None,
+            pam: None,
+        };
+        let record = |id, occasion, day: u8, a| WellbeingRecord {
+            connection_id: id,
+            occasion,
+            answered_on: time::Date::from_calendar_date(2024, time::Month::March, day).unwrap(),
+            answers: a,
+            by_themselves: false,
+        };
+        let (a, b, c) = (
+            ConnectionId::new(),
+            ConnectionId::new(),
+            ConnectionId::new(),
+        );
+        inputs.wellbeing = vec![
+            record(a, Occasion::Baseline, 1, ons4([4, 5, 5, 8])),
+            record(a, Occasion::FollowUp, 10, ons4([5, 5, 5, 8])),
+            record(a, Occasion::FollowUp, 20, ons4([7, 6, 6, 5])),
+            record(b, Occasion::Baseline, 1, ons4([6, 6, 6, 4])),
+            record(b, Occasion::FollowUp, 20, ons4([6, 6, 7, 5])),
+            record(c, Occasion::Baseline, 2, ons4([3, 3, 3, 9])),
+        ];
+        let r = assemble(
+            &o.treated,
+            &places,
+            &CountingRule::default(),
+            &Settings::default(),
+            &inputs,
+        );
+        let life = &r.wellbeing[0];
+        assert!(life.measure.starts_with("Life satisfaction"));
+        assert_eq!(
+            (
+                life.at_start.value(),
+                life.at_follow_up.value(),
+                life.both.value()
+            ),
+            (3, 2, 2)
+        );
+        assert_eq!(
+            (life.mean_start, life.mean_follow_up),
+            (5.0, 6.5),
+            "the last follow-up counts"
+        );
+        assert_eq!(life.improved.value(), 1);
+        let anxiety = &r.wellbeing[3];
+        assert!(!anxiety.higher_is_better);
+        assert_eq!(
+            anxiety.improved.value(),
+            1,
+            "8 to 5 is better; 4 to 5 is not"
+        );
+        assert_eq!(
+            r.wellbeing.len(),
+            4,
+            "measures nobody answered are left out"
+        );
+        let shown = r.shown(Audience::Suppressed);
+        assert_eq!(shown.wellbeing[0].both, Count::Suppressed);
+        assert_eq!(
+            shown.wellbeing[0].mean_start, None,
+            "too few to show a mean"
+        );
+    }
+}

@@ -1,0 +1,615 @@
+//! The impact report: the evaluation of everyone connected and by offer, practice and how they
+//! came, the money, how people are, and the hours champions gave — and, wherever a figure cannot
+//! be worked out, why, instead of a number.
+
+use super::estimate::{evaluate, Estimate, Evaluation, OutcomeKind};
+use super::panel::{day, Connection, Panel};
+use super::{load, Settings, YEAR};
+use crate::profile::CountingRule;
+use crate::tables::Tables;
+use datafusion::error::DataFusionError;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use time::Date;
+use together_core::disclosure::{Audience, Count, RawCount, RULE};
+use together_core::impact::{UnitCost, UnitCosts};
+use together_core::wellbeing::{Licensed, Loneliness, Occasion, Ons4};
+use together_store::impact::{EvaluatedConnection, ProgrammeCost};
+use together_store::wellbeing::WellbeingRecord;
+
+/// What the report reads from the operational store.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub connections: Vec<EvaluatedConnection>,
+    pub wellbeing: Vec<WellbeingRecord>,
+    pub costs: Vec<ProgrammeCost>,
+    /// Champions' approved expenses, in pence.
+    pub expenses_pence: i64,
+    /// Champions' approved hours, in minutes.
+    pub hours_minutes: i64,
+    /// The value given to an hour of a champion's time.
+    pub hourly_pence: i64,
+    pub unit_costs: UnitCosts,
+}
+
+/// The evaluation of one group of connections.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// "Offer", "Practice" or "How they came".
+    pub kind: &'static str,
+    pub name: String,
+    pub evaluation: Evaluation,
+}
+
+/// The money: what the fall in attendance is worth against what the programme cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Money {
+    pub gp_unit: UnitCost,
+    pub ae_unit: UnitCost,
+    /// GP appointments and A&E attendances avoided over the follow-up of everyone evaluated.
+    pub avoided_gp: Option<Estimate>,
+    pub avoided_ae: Option<Estimate>,
+    pub savings_pence: Option<Estimate>,
+    /// (what, pence): the costs entered by category, and champions' expenses.
+    pub costs: Vec<(String, i64)>,
+    pub total_cost_pence: i64,
+    /// The first and last days the costs entered cover (ISO dates).
+    pub costs_cover: Option<(String, String)>,
+    pub return_per_pound: Option<Estimate>,
+    pub not_computed: Vec<String>,
+}
+
+/// Champions' time: shown on its own, never counted as a saving.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gifted {
+    pub hours: f64,
+    pub hourly_pence: i64,
+    pub value_pence: i64,
+}
+
+/// One wellbeing measure from the first answer when connected to the last at a follow-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WellbeingChange {
+    pub measure: &'static str,
+    pub higher_is_better: bool,
+    /// A change of at least this much (in the better direction) counts as improving.
+    pub meaningful: f64,
+    pub at_start: RawCount,
+    pub at_follow_up: RawCount,
+    pub both: RawCount,
+    pub mean_start: f64,
+    pub mean_follow_up: f64,
+    pub improved: RawCount,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImpactReport {
+    pub settings: Settings,
+    pub rule: String,
+    /// First and last day of the attendance data.
+    pub data: Option<(Date, Date)>,
+    pub overall: Evaluation,
+    pub groups: Vec<Group>,
+    pub money: Money,
+    pub wellbeing: Vec<WellbeingChange>,
+    pub gifted: Gifted,
+}
+
+/// Reads the panel of the practices' data and builds the report.
+pub async fn build(
+    tables: &Tables,
+    practices: &[String],
+    rule: &CountingRule,
+    settings: &Settings,
+    inputs: &Inputs,
+) -> Result<ImpactReport, DataFusionError> {
+    let (panel, places) = load(tables, practices, rule).await?;
+    Ok(assemble(&panel, &places, rule, settings, inputs))
+}
+
+fn date_of(d: i32) -> Option<Date> {
+    Date::from_julian_day(d).ok()
+}
+
+/// The report from a panel (pure: what [`build`] does after reading the data).
+pub fn assemble(
+    panel: &Panel,
+    places: &HashMap<String, usize>,
+    rule: &CountingRule,
+    settings: &Settings,
+    inputs: &Inputs,
+) -> ImpactReport {
+    let linked: Vec<(Connection, &EvaluatedConnection)> = inputs
+        .connections
+        .iter()
+        .map(|c| {
+            let person = c
+                .pseudonym
+                .as_ref()
+                .and_then(|p| places.get(p.as_str()).copied());
+            (
+                Connection {
+                    person,
+                    on: day(c.made_on),
+                },
+                c,
+            )
+        })
+        .collect();
+    let mut ever = vec![false; panel.people.len()];
+    for (c, _) in &linked {
+        if let Some(p) = c.person {
+            ever[p] = true;
+        }
+    }
+    let run = |keep: &dyn Fn(&EvaluatedConnection) -> bool| {
+        let chosen: Vec<Connection> = linked
+            .iter()
+            .filter(|(_, e)| keep(e))
+            .map(|(c, _)| *c)
+            .collect();
+        evaluate(panel, &chosen, &ever, settings)
+    };
+    let overall = run(&|_| true);
+
+    let mut groups = Vec::new();
+    let mut offers: BTreeMap<String, together_core::ServiceId> = BTreeMap::new();
+    for (_, e) in &linked {
+        if let Some((id, name)) = &e.offer {
+            offers.entry(name.clone()).or_insert(*id);
+        }
+    }
+    for (name, id) in offers {
+        groups.push(Group {
+            kind: "Offer",
+            name,
+            evaluation: run(&|e| e.offer.as_ref().is_some_and(|o| o.0 == id)),
+        });
+    }
+    let practices: std::collections::BTreeSet<String> =
+        linked.iter().map(|(_, e)| e.practice.to_string()).collect();
+    for practice in practices {
+        groups.push(Group {
+            kind: "Practice",
+            evaluation: run(&|e| e.practice.to_string() == practice),
+            name: practice,
+        });
+    }
+    for source in together_core::connections::Source::ALL {
+        if linked.iter().any(|(_, e)| e.source == source) {
+            groups.push(Group {
+                kind: "How they came",
+                name: source.label().to_owned(),
+                evaluation: run(&|e| e.source == source),
+            });
+        }
+    }
+
+    let money = money(&overall, settings, inputs);
+    let gifted = Gifted {
+        hours: inputs.hours_minutes as f64 / 60.0,
+        hourly_pence: inputs.hourly_pence,
+        value_pence: inputs.hours_minutes * inputs.hourly_pence / 60,
+    };
+    ImpactReport {
+        settings: settings.clone(),
+        rule: rule.describe(),
+        data: (panel.data_from <= panel.data_to && !panel.people.is_empty())
+            .then(|| date_of(panel.data_from).zip(date_of(panel.data_to)))
+            .flatten(),
+        overall,
+        groups,
+        money,
+        wellbeing: wellbeing(&inputs.wellbeing),
+        gifted,
+    }
+}
+
+fn percentiles(mut xs: Vec<f64>) -> Option<(f64, f64)> {
+    if xs.is_empty() || xs.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    xs.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let h = (xs.len() - 1) as f64 * q;
+        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+        xs[lo] + (xs[hi] - xs[lo]) * (h - lo as f64)
+    };
+    Some((at(0.025), at(0.975)))
+}
+
+fn money(overall: &Evaluation, settings: &Settings, inputs: &Inputs) -> Money {
+    let mut not_computed = Vec::new();
+    let n = overall.counts.evaluated as f64;
+    let years = settings.after_days as f64 / YEAR;
+    // A fall is a negative difference: avoided is its opposite, over everyone's follow-up.
+    let avoided = |kind: OutcomeKind| {
+        overall.outcome(kind).map(|o| Estimate {
+            value: -o.did.value * n * years,
+            low: -o.did.high * n * years,
+            high: -o.did.low * n * years,
+        })
+    };
+    let (gp, ae) = (
+        &inputs.unit_costs.gp_appointment,
+        &inputs.unit_costs.ae_attendance,
+    );
+    let mut costs: BTreeMap<&str, i64> = BTreeMap::new();
+    for c in &inputs.costs {
+        *costs.entry(c.category.label()).or_default() += c.pence;
+    }
+    let mut costs: Vec<(String, i64)> = costs.into_iter().map(|(k, v)| (k.into(), v)).collect();
+    if inputs.expenses_pence > 0 {
+        costs.push(("Champions' expenses".into(), inputs.expenses_pence));
+    }
+    let total: i64 = costs.iter().map(|c| c.1).sum();
+    let cover = inputs
+        .costs
+        .iter()
+        .map(|c| c.from)
+        .min()
+        .zip(inputs.costs.iter().map(|c| c.to).max())
+        .map(|(a, b)| (a.to_string(), b.to_string()));
+
+    let savings = match (overall.outcomes.is_empty(), gp.pence, ae.pence) {
+        (true, _, _) => {
+            not_computed.push("No savings: without an estimate of the change in attendance there is nothing to value.".into());
+            None
+        }
+        (false, None, _) | (false, _, None) => {
+            let missing: Vec<&str> = [
+                (gp.pence, "a GP appointment"),
+                (ae.pence, "an A&E attendance"),
+            ]
+            .iter()
+            .filter(|(p, _)| p.is_none())
+            .map(|(_, what)| *what)
+            .collect();
+            not_computed.push(format!(
+                "No savings: no unit cost is set for {}. The PCN lead can set it on the costs page.",
+                missing.join(" or ")
+            ));
+            None
+        }
+        (false, Some(gp_pence), Some(ae_pence)) => {
+            let value = |d_gp: f64, d_ae: f64| {
+                -(d_gp * gp_pence as f64 + d_ae * ae_pence as f64) * n * years
+            };
+            let point = value(
+                overall
+                    .outcome(OutcomeKind::GpAppointments)
+                    .map_or(0.0, |o| o.did.value),
+                overall
+                    .outcome(OutcomeKind::AeAttendances)
+                    .map_or(0.0, |o| o.did.value),
+            );
+            percentiles(overall.draws.iter().map(|d| value(d[0], d[1])).collect()).map(
+                |(low, high)| Estimate {
+                    value: point,
+                    low,
+                    high,
+                },
+            )
+        }
+    };
+    let return_per_pound = match (&savings, total) {
+        (Some(s), t) if t > 0 => Some(Estimate {
+            value: s.value / t as f64,
+            low: s.low / t as f64,
+            high: s.high / t as f64,
+        }),
+        (Some(_), _) => {
+            not_computed.push("No return per £1: no programme costs have been entered. The PCN lead can enter staff time, venues and equipment on the costs page.".into());
+            None
+        }
+        (None, _) => None,
+    };
+    Money {
+        gp_unit: gp.clone(),
+        ae_unit: ae.clone(),
+        avoided_gp: avoided(OutcomeKind::GpAppointments),
+        avoided_ae: avoided(OutcomeKind::AeAttendances),
+        savings_pence: savings,
+        costs,
+        total_cost_pence: total,
+        costs_cover: cover,
+        return_per_pound,
+        not_computed,
+    }
+}
+
+/// One measure's score in an answer, on a scale where its meaningful change is stated.
+struct Measure {
+    name: &'static str,
+    higher_is_better: bool,
+    meaningful: f64,
+    score: fn(&together_core::wellbeing::Answers) -> Option<u8>,
+}
+
+const MEASURES: [Measure; 8] = [
+    Measure {
+        name: "Life satisfaction (0–10)",
+        higher_is_better: true,
+        meaningful: 1.0,
+        score: |a| a.ons4(Ons4::LifeSatisfaction),
+    },
+    Measure {
+        name: "Feeling that life is worthwhile (0–10)",
+        higher_is_better: true,
+        meaningful: 1.0,
+        score: |a| a.ons4(Ons4::Worthwhile),
+    },
+    Measure {
+        name: "Happiness yesterday (0–10)",
+        higher_is_better: true,
+        meaningful: 1.0,
+        score: |a| a.ons4(Ons4::Happy),
+    },
+    Measure {
+        name: "Anxiety yesterday (0–10, lower is better)",
+        higher_is_better: false,
+        meaningful: 1.0,
+        score: |a| a.ons4(Ons4::Anxious),
+    },
+    Measure {
+        name: "Loneliness (0 often or always – 4 never)",
+        higher_is_better: true,
+        meaningful: 1.0,
+        score: |a| {
+            a.lonely
+                .and_then(|l| Loneliness::ALL.iter().position(|x| *x == l))
+                .map(|i| i as u8)
+        },
+    },
+    Measure {
+        name: "WEMWBS (14–70)",
+        higher_is_better: true,
+        meaningful: 3.0,
+        score: |a| a.licensed(Licensed::Wemwbs),
+    },
+    Measure {
+        name: "SWEMWBS (7–35)",
+        higher_is_better: true,
+        meaningful: 1.0,
+        score: |a| a.licensed(Licensed::Swemwbs),
+    },
+    Measure {
+        name: "Patient Activation Measure level (1–4)",
+        higher_is_better: true,
+        meaningful: 1.0,
+        score: |a| a.licensed(Licensed::Pam),
+    },
+];
+
+/// For each measure: the first answer when connected and the last at a follow-up, per
+/// connection; how many answered each and both; the means; and how many improved by at least
+/// the meaningful change.
+fn wellbeing(records: &[WellbeingRecord]) -> Vec<WellbeingChange> {
+    let mut by_connection: BTreeMap<String, Vec<&WellbeingRecord>> = BTreeMap::new();
+    for r in records {
+        by_connection
+            .entry(r.connection_id.to_string())
+            .or_default()
+            .push(r);
+    }
+    MEASURES
+        .iter()
+        .map(|m| {
+            let (mut start_n, mut follow_n) = (0u64, 0u64);
+            let mut pairs = Vec::new();
+            for answers in by_connection.values() {
+                let start = answers
+                    .iter()
+                    .filter(|r| r.occasion == Occasion::Baseline)
+                    .find_map(|r| (m.score)(&r.answers));
+                let follow = answers
+                    .iter()
+                    .rev()
+                    .filter(|r| r.occasion == Occasion::FollowUp)
+                    .find_map(|r| (m.score)(&r.answers));
+                start_n += start.is_some() as u64;
+                follow_n += follow.is_some() as u64;
+                if let (Some(a), Some(b)) = (start, follow) {
+                    pairs.push((a as f64, b as f64));
+                }
+            }
+            let n = pairs.len().max(1) as f64;
+            let better = |(a, b): &(f64, f64)| {
+                let change = if m.higher_is_better { b - a } else { a - b };
+                change >= m.meaningful
+            };
+            WellbeingChange {
+                measure: m.name,
+                higher_is_better: m.higher_is_better,
+                meaningful: m.meaningful,
+                at_start: RawCount::new(start_n),
+                at_follow_up: RawCount::new(follow_n),
+                both: RawCount::new(pairs.len() as u64),
+                mean_start: pairs.iter().map(|p| p.0).sum::<f64>() / n,
+                mean_follow_up: pairs.iter().map(|p| p.1).sum::<f64>() / n,
+                improved: RawCount::new(pairs.iter().filter(|p| better(p)).count() as u64),
+            }
+        })
+        .filter(|w| w.at_start.value() + w.at_follow_up.value() > 0)
+        .collect()
+}
+
+/// Fewer people evaluated than this, and figures (means, intervals) are not shown to anyone
+/// but analysts and the practice's own clinicians: with so few, a mean could point to someone.
+pub const FEWEST_TO_SHOW: u64 = 8;
+
+/// Counts fit for their audience.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownCounts {
+    pub connected: Count,
+    pub linkable: Count,
+    pub not_registered: Count,
+    pub history_short: Count,
+    pub follow_up_incomplete: Count,
+    pub left_early: Count,
+    pub unmatched: Count,
+    pub evaluated: Count,
+    pub censored: Count,
+    pub comparison_people: Count,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownFrequent {
+    pub per_year: f64,
+    pub connected_before: Count,
+    pub connected_after: Count,
+    pub comparison_before: f64,
+    pub comparison_after: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownEvaluation {
+    pub counts: ShownCounts,
+    pub outcomes: Vec<super::Outcome>,
+    pub frequent: Option<ShownFrequent>,
+    pub balance: Vec<super::Balance>,
+    pub months: Vec<super::Month>,
+    pub not_computed: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownGroup {
+    pub kind: &'static str,
+    pub name: String,
+    pub evaluation: ShownEvaluation,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownWellbeing {
+    pub measure: &'static str,
+    pub higher_is_better: bool,
+    pub meaningful: f64,
+    pub at_start: Count,
+    pub at_follow_up: Count,
+    pub both: Count,
+    /// Means and improvers, when enough answered both to show them.
+    pub mean_start: Option<f64>,
+    pub mean_follow_up: Option<f64>,
+    pub improved: Option<Count>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownReport {
+    pub settings: Settings,
+    pub method: String,
+    pub rule: String,
+    /// First and last day of the attendance data (ISO dates).
+    pub data_from: Option<String>,
+    pub data_to: Option<String>,
+    /// The disclosure rule, when it was applied.
+    pub disclosure: Option<&'static str>,
+    pub overall: ShownEvaluation,
+    pub groups: Vec<ShownGroup>,
+    pub money: Money,
+    pub wellbeing: Vec<ShownWellbeing>,
+    pub gifted: Gifted,
+}
+
+fn shown_evaluation(e: &Evaluation, audience: Audience) -> ShownEvaluation {
+    let c = |n: u64| RawCount::new(n).disclose(audience);
+    let k = e.counts;
+    let enough = audience == Audience::Unsuppressed || k.evaluated >= FEWEST_TO_SHOW;
+    let mut not_computed = e.not_computed.clone();
+    if !enough && !e.outcomes.is_empty() {
+        not_computed.push(format!(
+            "Too few people were evaluated to show figures for them (fewer than {FEWEST_TO_SHOW}): with so few, a figure could point to someone."
+        ));
+    }
+    ShownEvaluation {
+        counts: ShownCounts {
+            connected: c(k.connected),
+            linkable: c(k.linkable),
+            not_registered: c(k.not_registered),
+            history_short: c(k.history_short),
+            follow_up_incomplete: c(k.follow_up_incomplete),
+            left_early: c(k.left_early),
+            unmatched: c(k.unmatched),
+            evaluated: c(k.evaluated),
+            censored: c(k.censored),
+            comparison_people: c(k.comparison_people),
+        },
+        outcomes: if enough {
+            e.outcomes.clone()
+        } else {
+            Vec::new()
+        },
+        frequent: e
+            .frequent
+            .as_ref()
+            .filter(|_| enough)
+            .map(|f| ShownFrequent {
+                per_year: f.per_year,
+                connected_before: c(f.connected_before),
+                connected_after: c(f.connected_after),
+                comparison_before: f.comparison_before,
+                comparison_after: f.comparison_after,
+            }),
+        balance: if enough {
+            e.balance.clone()
+        } else {
+            Vec::new()
+        },
+        months: if enough { e.months.clone() } else { Vec::new() },
+        not_computed,
+    }
+}
+
+impl ImpactReport {
+    /// The report for its audience: counts suppressed and rounded, and no figures for groups too
+    /// small, for everyone but analysts and the practice's own clinicians.
+    pub fn shown(&self, audience: Audience) -> ShownReport {
+        let enough_money =
+            audience == Audience::Unsuppressed || self.overall.counts.evaluated >= FEWEST_TO_SHOW;
+        let mut money = self.money.clone();
+        if !enough_money {
+            money.avoided_gp = None;
+            money.avoided_ae = None;
+            money.savings_pence = None;
+            money.return_per_pound = None;
+        }
+        ShownReport {
+            settings: self.settings.clone(),
+            method: self.settings.method.describe(),
+            rule: self.rule.clone(),
+            data_from: self.data.map(|d| d.0.to_string()),
+            data_to: self.data.map(|d| d.1.to_string()),
+            disclosure: (audience == Audience::Suppressed).then_some(RULE),
+            overall: shown_evaluation(&self.overall, audience),
+            groups: self
+                .groups
+                .iter()
+                .map(|g| ShownGroup {
+                    kind: g.kind,
+                    name: g.name.clone(),
+                    evaluation: shown_evaluation(&g.evaluation, audience),
+                })
+                .collect(),
+            money,
+            wellbeing: self
+                .wellbeing
+                .iter()
+                .map(|w| {
+                    let enough =
+                        audience == Audience::Unsuppressed || w.both.value() >= FEWEST_TO_SHOW;
+                    ShownWellbeing {
+                        measure: w.measure,
+                        higher_is_better: w.higher_is_better,
+                        meaningful: w.meaningful,
+                        at_start: w.at_start.disclose(audience),
+                        at_follow_up: w.at_follow_up.disclose(audience),
+                        both: w.both.disclose(audience),
+                        mean_start: enough.then_some(w.mean_start),
+                        mean_follow_up: enough.then_some(w.mean_follow_up),
+                        improved: enough.then(|| w.improved.disclose(audience)),
+                    }
+                })
+                .collect(),
+            gifted: self.gifted.clone(),
+        }
+    }
+}
