@@ -124,6 +124,11 @@ pub enum Action {
     /// Download what to code in the GP record from the practice's referrals (names and dates of
     /// birth with SNOMED CT codes): the practice's own clinicians, who hold the record already.
     CodeReferrals,
+    /// See whether connecting people helped (the impact report: pseudonymised and aggregated,
+    /// never a name): the staff who run and answer for the programme and the analysts.
+    ViewImpact,
+    /// Enter what the programme cost and the unit costs savings are valued at: the PCN lead.
+    ManageProgrammeCosts,
 }
 
 /// What the action is about, with the facts the policy needs and nothing more.
@@ -198,6 +203,10 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             actor.role == PcnAdmin
         }
         (ViewInsight, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician | Analyst),
+        (ViewImpact, Resource::Pcn(_)) => {
+            matches!(actor.role, PcnAdmin | Clinician | LinkWorker | Analyst)
+        }
+        (ManageProgrammeCosts, Resource::Pcn(_)) => actor.role == PcnAdmin,
         (ManageChampions, Resource::Pcn(_)) => actor.role == PcnAdmin,
         (OwnChampionRecord | ClaimOwnHoursAndExpenses, Resource::Pcn(_)) => actor.role == Champion,
         (RaiseConcern, Resource::Pcn(_)) => true,
@@ -547,6 +556,28 @@ mod tests {
                 expect,
                 "{role}"
             );
+        }
+    }
+
+    #[test]
+    fn impact_is_for_the_staff_and_analysts_and_costs_for_the_pcn_lead() {
+        let pcn = Resource::Pcn(PcnId::from(uuid::Uuid::nil()));
+        for role in Role::ALL {
+            let a = actor(role, Some(PracticeId::new()));
+            assert_eq!(
+                authorize(&a, Action::ViewImpact, &pcn).is_allowed(),
+                matches!(
+                    role,
+                    Role::PcnAdmin | Role::Clinician | Role::LinkWorker | Role::Analyst
+                ),
+                "{role}"
+            );
+            assert_eq!(
+                authorize(&a, Action::ManageProgrammeCosts, &pcn).is_allowed(),
+                role == Role::PcnAdmin,
+                "{role}"
+            );
+            assert!(!authorize(&a, Action::ViewImpact, &Resource::Pcn(PcnId::new())).is_allowed());
         }
     }
 

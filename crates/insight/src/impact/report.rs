@@ -25,8 +25,8 @@ pub struct Inputs {
     pub costs: Vec<ProgrammeCost>,
     /// Champions' approved expenses, in pence.
     pub expenses_pence: i64,
-    /// Champions' approved hours, in minutes.
-    pub hours_minutes: i64,
+    /// Champions' approved hours: (day, minutes).
+    pub hours: Vec<(Date, i64)>,
     /// The value given to an hour of a champion's time.
     pub hourly_pence: i64,
     pub unit_costs: UnitCosts,
@@ -65,12 +65,16 @@ pub struct Gifted {
     pub hours: f64,
     pub hourly_pence: i64,
     pub value_pence: i64,
+    /// ("2024-03", hours) for each month with any.
+    pub by_month: Vec<(String, f64)>,
 }
 
 /// One wellbeing measure from the first answer when connected to the last at a follow-up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WellbeingChange {
     pub measure: &'static str,
+    /// The ONS4 question it is, if one.
+    pub ons4: Option<Ons4>,
     pub higher_is_better: bool,
     /// A change of at least this much (in the better direction) counts as improving.
     pub meaningful: f64,
@@ -186,10 +190,21 @@ pub fn assemble(
     }
 
     let money = money(&overall, settings, inputs);
+    let minutes: i64 = inputs.hours.iter().map(|h| h.1).sum();
+    let mut by_month: BTreeMap<String, i64> = BTreeMap::new();
+    for (on, m) in &inputs.hours {
+        *by_month
+            .entry(format!("{}-{:02}", on.year(), on.month() as u8))
+            .or_default() += m;
+    }
     let gifted = Gifted {
-        hours: inputs.hours_minutes as f64 / 60.0,
+        hours: minutes as f64 / 60.0,
         hourly_pence: inputs.hourly_pence,
-        value_pence: inputs.hours_minutes * inputs.hourly_pence / 60,
+        value_pence: minutes * inputs.hourly_pence / 60,
+        by_month: by_month
+            .into_iter()
+            .map(|(m, n)| (m, n as f64 / 60.0))
+            .collect(),
     };
     ImpactReport {
         settings: settings.clone(),
@@ -321,6 +336,7 @@ fn money(overall: &Evaluation, settings: &Settings, inputs: &Inputs) -> Money {
 /// One measure's score in an answer, on a scale where its meaningful change is stated.
 struct Measure {
     name: &'static str,
+    ons4: Option<Ons4>,
     higher_is_better: bool,
     meaningful: f64,
     score: fn(&together_core::wellbeing::Answers) -> Option<u8>,
@@ -332,27 +348,32 @@ const MEASURES: [Measure; 8] = [
         higher_is_better: true,
         meaningful: 1.0,
         score: |a| a.ons4(Ons4::LifeSatisfaction),
+        ons4: Some(Ons4::LifeSatisfaction),
     },
     Measure {
         name: "Feeling that life is worthwhile (0–10)",
         higher_is_better: true,
         meaningful: 1.0,
         score: |a| a.ons4(Ons4::Worthwhile),
+        ons4: Some(Ons4::Worthwhile),
     },
     Measure {
         name: "Happiness yesterday (0–10)",
         higher_is_better: true,
         meaningful: 1.0,
         score: |a| a.ons4(Ons4::Happy),
+        ons4: Some(Ons4::Happy),
     },
     Measure {
         name: "Anxiety yesterday (0–10, lower is better)",
         higher_is_better: false,
         meaningful: 1.0,
         score: |a| a.ons4(Ons4::Anxious),
+        ons4: Some(Ons4::Anxious),
     },
     Measure {
         name: "Loneliness (0 often or always – 4 never)",
+        ons4: None,
         higher_is_better: true,
         meaningful: 1.0,
         score: |a| {
@@ -363,18 +384,21 @@ const MEASURES: [Measure; 8] = [
     },
     Measure {
         name: "WEMWBS (14–70)",
+        ons4: None,
         higher_is_better: true,
         meaningful: 3.0,
         score: |a| a.licensed(Licensed::Wemwbs),
     },
     Measure {
         name: "SWEMWBS (7–35)",
+        ons4: None,
         higher_is_better: true,
         meaningful: 1.0,
         score: |a| a.licensed(Licensed::Swemwbs),
     },
     Measure {
         name: "Patient Activation Measure level (1–4)",
+        ons4: None,
         higher_is_better: true,
         meaningful: 1.0,
         score: |a| a.licensed(Licensed::Pam),
@@ -420,6 +444,7 @@ fn wellbeing(records: &[WellbeingRecord]) -> Vec<WellbeingChange> {
             };
             WellbeingChange {
                 measure: m.name,
+                ons4: m.ons4,
                 higher_is_better: m.higher_is_better,
                 meaningful: m.meaningful,
                 at_start: RawCount::new(start_n),
@@ -482,6 +507,7 @@ pub struct ShownGroup {
 #[derive(Debug, Clone, Serialize)]
 pub struct ShownWellbeing {
     pub measure: &'static str,
+    pub ons4: Option<Ons4>,
     pub higher_is_better: bool,
     pub meaningful: f64,
     pub at_start: Count,
@@ -598,6 +624,7 @@ impl ImpactReport {
                         audience == Audience::Unsuppressed || w.both.value() >= FEWEST_TO_SHOW;
                     ShownWellbeing {
                         measure: w.measure,
+                        ons4: w.ons4,
                         higher_is_better: w.higher_is_better,
                         meaningful: w.meaningful,
                         at_start: w.at_start.disclose(audience),
@@ -612,4 +639,235 @@ impl ImpactReport {
             gifted: self.gifted.clone(),
         }
     }
+}
+
+impl ShownReport {
+    /// The report's figures as CSV (what, group, measure, value, low, high), for a spreadsheet:
+    /// every text cell neutralised so that no offer's name can run as a formula.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        use together_core::export::neutralise;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["section", "group", "measure", "value", "low", "high"])?;
+        let mut row =
+            |section: &str, group: &str, measure: &str, value: String, est: Option<&Estimate>| {
+                let (low, high) = est.map_or((String::new(), String::new()), |e| {
+                    (num(e.low), num(e.high))
+                });
+                w.write_record([
+                    neutralise(section),
+                    neutralise(group),
+                    neutralise(measure),
+                    value,
+                    low,
+                    high,
+                ])
+            };
+        let mut evaluations = vec![("All connected", String::new(), &self.overall)];
+        for g in &self.groups {
+            evaluations.push((g.kind, g.name.clone(), &g.evaluation));
+        }
+        for (kind, name, e) in evaluations {
+            let group = if name.is_empty() {
+                kind.to_owned()
+            } else {
+                format!("{kind}: {name}")
+            };
+            let c = &e.counts;
+            for (what, n) in [
+                ("connected", c.connected),
+                ("linked to the data", c.linkable),
+                ("not registered on the day", c.not_registered),
+                ("too little history before", c.history_short),
+                ("follow-up not complete", c.follow_up_incomplete),
+                ("moved away or died soon after", c.left_early),
+                ("no one comparable", c.unmatched),
+                ("evaluated", c.evaluated),
+                (
+                    "of them censored (moved away or died during follow-up)",
+                    c.censored,
+                ),
+                ("comparison people", c.comparison_people),
+            ] {
+                row("people", &group, what, n.to_string(), None)?;
+            }
+            for o in &e.outcomes {
+                let label = o.kind.label();
+                row(
+                    "a person a year",
+                    &group,
+                    &format!("{label}: connected, before"),
+                    num(o.connected_before),
+                    None,
+                )?;
+                row(
+                    "a person a year",
+                    &group,
+                    &format!("{label}: connected, after"),
+                    num(o.connected_after),
+                    None,
+                )?;
+                row(
+                    "a person a year",
+                    &group,
+                    &format!("{label}: comparison, before"),
+                    num(o.comparison_before),
+                    None,
+                )?;
+                row(
+                    "a person a year",
+                    &group,
+                    &format!("{label}: comparison, after"),
+                    num(o.comparison_after),
+                    None,
+                )?;
+                row(
+                    "change",
+                    &group,
+                    &format!("{label}: before and after (naive)"),
+                    num(o.naive.value),
+                    Some(&o.naive),
+                )?;
+                row(
+                    "change",
+                    &group,
+                    &format!("{label}: against the comparison (difference in differences)"),
+                    num(o.did.value),
+                    Some(&o.did),
+                )?;
+                if let Some(r) = &o.relative {
+                    row(
+                        "change",
+                        &group,
+                        &format!("{label}: as a share of what they would have had"),
+                        num(r.value),
+                        Some(r),
+                    )?;
+                }
+            }
+            for note in &e.not_computed {
+                row("not worked out", &group, note, String::new(), None)?;
+            }
+        }
+        let m = &self.money;
+        let pounds = |p: f64| format!("{:.2}", p / 100.0);
+        let in_pounds = |e: &Estimate| Estimate {
+            value: e.value / 100.0,
+            low: e.low / 100.0,
+            high: e.high / 100.0,
+        };
+        if let Some(a) = &m.avoided_gp {
+            row(
+                "money",
+                "All connected",
+                "GP appointments avoided",
+                num(a.value),
+                Some(a),
+            )?;
+        }
+        if let Some(a) = &m.avoided_ae {
+            row(
+                "money",
+                "All connected",
+                "A&E attendances avoided",
+                num(a.value),
+                Some(a),
+            )?;
+        }
+        if let Some(s) = &m.savings_pence {
+            row(
+                "money",
+                "All connected",
+                "savings (£)",
+                pounds(s.value),
+                Some(&in_pounds(s)),
+            )?;
+        }
+        for (what, p) in &m.costs {
+            row(
+                "money",
+                "costs",
+                &format!("{what} (£)"),
+                pounds(*p as f64),
+                None,
+            )?;
+        }
+        row(
+            "money",
+            "costs",
+            "total (£)",
+            pounds(m.total_cost_pence as f64),
+            None,
+        )?;
+        if let Some(r) = &m.return_per_pound {
+            row(
+                "money",
+                "All connected",
+                "return per £1",
+                num(r.value),
+                Some(r),
+            )?;
+        }
+        for note in &m.not_computed {
+            row("not worked out", "money", note, String::new(), None)?;
+        }
+        row(
+            "champions' time",
+            "gifted",
+            "hours",
+            num(self.gifted.hours),
+            None,
+        )?;
+        row(
+            "champions' time",
+            "gifted",
+            "value (£, not a saving)",
+            pounds(self.gifted.value_pence as f64),
+            None,
+        )?;
+        for wb in &self.wellbeing {
+            row(
+                "wellbeing",
+                wb.measure,
+                "answered when connected",
+                wb.at_start.to_string(),
+                None,
+            )?;
+            row(
+                "wellbeing",
+                wb.measure,
+                "answered at a follow-up",
+                wb.at_follow_up.to_string(),
+                None,
+            )?;
+            row(
+                "wellbeing",
+                wb.measure,
+                "answered both",
+                wb.both.to_string(),
+                None,
+            )?;
+            if let (Some(a), Some(b), Some(i)) = (wb.mean_start, wb.mean_follow_up, wb.improved) {
+                row("wellbeing", wb.measure, "mean when connected", num(a), None)?;
+                row(
+                    "wellbeing",
+                    wb.measure,
+                    "mean at the last follow-up",
+                    num(b),
+                    None,
+                )?;
+                row(
+                    "wellbeing",
+                    wb.measure,
+                    "improved by a meaningful amount",
+                    i.to_string(),
+                    None,
+                )?;
+            }
+        }
+        w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    }
+}
+
+fn num(x: f64) -> String {
+    format!("{x:.3}")
 }

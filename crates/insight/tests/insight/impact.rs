@@ -390,7 +390,10 @@ mod report {
                 wellbeing: Vec::new(),
                 costs,
                 expenses_pence: 50_000,
-                hours_minutes: 600,
+                hours: vec![
+                    (time::macros::date!(2024 - 03 - 02), 240),
+                    (time::macros::date!(2024 - 03 - 20), 360),
+                ],
                 hourly_pence: 1221,
                 unit_costs: UnitCosts::default(),
             },
@@ -491,6 +494,10 @@ mod report {
         );
         let exact = r.shown(Audience::Unsuppressed);
         assert_eq!(exact.overall.counts.connected, Count::Exact(c.connected));
+        let csv = String::from_utf8(shown.csv().unwrap()).unwrap();
+        assert!(csv.starts_with("section,group,measure,value,low,high\n"));
+        assert!(csv.contains("change,All connected,GP appointments: against the comparison (difference in differences),"));
+        assert!(csv.contains("people,Offer: Walking group,connected,"));
         let json = serde_json::to_value(&shown).unwrap();
         assert_eq!(json["data_from"], "2023-01-01");
         assert!(json["overall"]["outcomes"][0]["did"]["low"].is_number());
