@@ -80,13 +80,18 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
     let audit = |action: &str, pcn| cli_audit(action, "demo", Some(pcn));
 
     // The neighbourhood's data, made as a practice would hand it over.
+    // Three years, so that a year before and a year after each connection planted in the
+    // middle one are in the data: the impact page recovers the planted effect.
     let params = Params {
         patients: DEMO_PEOPLE,
         practices: 3,
-        years: 2,
+        years: 3,
         end_year: 2025,
         seed,
-        plant: None,
+        plant: Some(together_generate::Plant {
+            effect: crate::demo_impact::PLANTED_EFFECT,
+            share: 0.5,
+        }),
     };
     let source = dir.join("demo-source");
     generate(&params, &source, &mut |_| {}).context("could not generate the demo neighbourhood")?;
@@ -165,38 +170,12 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
         .find(|(r, _)| *r == Role::LinkWorker)
         .map(|(_, id)| *id);
     let mut registrations = csv::Reader::from_path(source.join("registrations.csv"))?;
+    let mut known = std::collections::HashMap::new();
     for (i, row) in registrations.records().take(24).enumerate() {
         let row = row?;
-        let practice = practices
-            .iter()
-            .find(|p| p.1 == row[1])
-            .map(|p| p.0)
-            .context("a demo person's practice is missing")?;
-        let form = PersonForm {
-            given_name: row[2].into(),
-            family_name: row[3].into(),
-            date_of_birth: row[4].into(),
-            practice_id: practice.to_string(),
-            contact_preference: ["phone", "text", "letter", "in_person"][i % 4].into(),
-            phone: row[6].into(),
-            email: String::new(),
-            nhs_number: row[0].into(),
-            what_matters: String::new(),
-        };
-        let person = form
-            .parse(now)
-            .map_err(|e| anyhow::anyhow!("demo person is invalid: {e:?}"))?;
-        let pseudonym = person.nhs_number.as_ref().map(|n| key.pseudonymise(n));
         let caseload = if i < 6 { link_worker } else { None };
-        let id = store
-            .create_person(
-                pcn,
-                &person,
-                pseudonym.as_ref(),
-                caseload,
-                &audit("create_person", pcn),
-            )
-            .await?;
+        let id = person_from(store, pcn, &key, &practices, &row, i, caseload, now).await?;
+        known.insert(row[0].to_owned(), id);
         if i % 3 != 2 {
             if let Some(by) = link_worker {
                 store
@@ -229,6 +208,14 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
         crate::demo_connections::build(store, pcn, link_worker, champion, now).await?;
     }
     crate::demo_pledges::build(store, pcn, now).await?;
+    if let Some(link_worker) = link_worker {
+        let people = crate::demo_impact::People {
+            key: &key,
+            practices: &practices,
+            known,
+        };
+        crate::demo_impact::build(store, pcn, &source, people, link_worker, now).await?;
+    }
     crate::postcodes::demo_table(store).await?;
     // The PCN administrator is the demo's safeguarding lead, with one incident to follow up.
     if let (Some(admin), Some(champion)) = (
@@ -261,6 +248,50 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
     }
     store.set_meta("demo", "true").await?;
     Ok(sign_ins)
+}
+
+/// A person the PCN's team knows, from a row of the generated registrations.csv: their NHS
+/// number's pseudonym links them to their appointments.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn person_from(
+    store: &DynStore,
+    pcn: together_core::PcnId,
+    key: &together_core::PseudonymKey,
+    practices: &[(PracticeId, String)],
+    row: &csv::StringRecord,
+    i: usize,
+    caseload: Option<UserId>,
+    now: OffsetDateTime,
+) -> Result<together_core::PersonId> {
+    let practice = practices
+        .iter()
+        .find(|p| p.1 == row[1])
+        .map(|p| p.0)
+        .context("a demo person's practice is missing")?;
+    let form = PersonForm {
+        given_name: row[2].into(),
+        family_name: row[3].into(),
+        date_of_birth: row[4].into(),
+        practice_id: practice.to_string(),
+        contact_preference: ["phone", "text", "letter", "in_person"][i % 4].into(),
+        phone: row[6].into(),
+        email: String::new(),
+        nhs_number: row[0].into(),
+        what_matters: String::new(),
+    };
+    let person = form
+        .parse(now)
+        .map_err(|e| anyhow::anyhow!("demo person is invalid: {e:?}"))?;
+    let pseudonym = person.nhs_number.as_ref().map(|n| key.pseudonymise(n));
+    Ok(store
+        .create_person(
+            pcn,
+            &person,
+            pseudonym.as_ref(),
+            caseload,
+            &cli_audit("create_person", "demo", Some(pcn)),
+        )
+        .await?)
 }
 
 fn write_credentials(dir: &Path, sign_ins: &[(Role, String, String)]) -> Result<()> {

@@ -50,7 +50,7 @@ const PLAN: [(&str, i64, Status, bool); 20] = [
 
 /// ONS4 answers at the start and at the three-month follow-up, varied but repeatable: most
 /// feel a little better, some the same, one worse.
-fn answers(i: usize, later: bool) -> Answers {
+pub(crate) fn answers(i: usize, later: bool) -> Answers {
     let i8 = i as u8;
     let start = [3 + i8 % 3, 4 + i8 % 2, 3 + i8 % 4, 7 - i8 % 3];
     let ons4 = if !later {

@@ -7,6 +7,7 @@ mod connections;
 mod demo;
 mod demo_champions;
 mod demo_connections;
+mod demo_impact;
 mod demo_listings;
 mod demo_loans;
 mod demo_offers;
@@ -19,6 +20,7 @@ mod offers;
 mod people;
 mod postcodes;
 mod practices;
+mod report;
 mod sql;
 mod users;
 
@@ -91,6 +93,11 @@ enum Command {
     Postcodes {
         #[command(subcommand)]
         command: postcodes::PostcodesCommand,
+    },
+    /// Reports to share: `together report impact` (did it help?).
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
     },
     /// Count the PCN's connections by what they are to and where they have got to.
     Connections {
@@ -172,6 +179,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Champions { command } => champions::run(command).await,
         Command::People { command } => people::run(command).await,
         Command::Connections { command } => connections::run(command).await,
+        Command::Report { command } => report::run(command).await,
         Command::Directory { command } => directory::run(command).await,
         Command::Offers { command } => offers::run(command).await,
         Command::Postcodes { command } => postcodes::run(command).await,

@@ -37,6 +37,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/offers", "Offers", Action::ViewOffers),
     ("/sessions/rota", "My sessions", Action::TakeRotaPlaces),
     ("/connections", "Connections", Action::ViewConnections),
+    ("/impact", "Did it help?", Action::ViewImpact),
     ("/listings", "Directory", Action::ManageDirectory),
     ("/equipment", "Equipment", Action::ManageEquipment),
     ("/partners", "Partners", Action::ManagePartners),

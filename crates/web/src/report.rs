@@ -35,3 +35,26 @@ pub fn profile_report(
     }
     .render()
 }
+
+#[derive(Template)]
+#[template(path = "impact_report.html")]
+struct ImpactReportFile<'a> {
+    pcn: &'a str,
+    made_on: String,
+    v: crate::pages::impact::View,
+}
+
+/// The impact report as one HTML file for a PCN board or commissioner (print it to PDF from
+/// the browser), disclosed for the audience it was made for.
+pub fn impact_report(
+    shown: &together_insight::impact::ShownReport,
+    pcn: &str,
+    made_on: time::Date,
+) -> Result<String, askama::Error> {
+    ImpactReportFile {
+        pcn,
+        made_on: made_on.to_string(),
+        v: crate::pages::impact::view(shown),
+    }
+    .render()
+}

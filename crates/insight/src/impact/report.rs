@@ -871,3 +871,54 @@ impl ShownReport {
 fn num(x: f64) -> String {
     format!("{x:.3}")
 }
+
+/// Everything the report needs from the operational store, and the PCN's evaluation settings
+/// (the defaults where none are set): one audited read of the connections. Shared by the web
+/// app and the command line.
+pub async fn inputs(
+    store: &together_store::DynStore,
+    pcn: together_core::PcnId,
+    audit: &together_store::NewAuditEvent,
+) -> Result<(Inputs, Settings), together_store::StoreError> {
+    use together_core::hours_expenses::{
+        pence_setting, DEFAULT_HOURLY_VALUE_PENCE, HOURLY_VALUE_SETTING,
+    };
+    use together_store::champions::ClaimStatus;
+    let settings: Settings = store
+        .setting(pcn, super::SETTINGS_KEY)
+        .await?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let unit_costs: UnitCosts = store
+        .setting(pcn, together_core::impact::UNIT_COSTS_SETTING)
+        .await?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let hours = store
+        .hours(pcn, None)
+        .await?
+        .into_iter()
+        .filter(|h| h.status == ClaimStatus::Approved)
+        .map(|h| (h.on, h.minutes))
+        .collect();
+    let expenses_pence = store
+        .expenses(pcn, None, audit)
+        .await?
+        .iter()
+        .filter(|e| e.status == ClaimStatus::Approved)
+        .map(|e| e.pence)
+        .sum();
+    let inputs = Inputs {
+        connections: store.evaluated_connections(pcn, audit).await?,
+        wellbeing: store.wellbeing_answers(pcn).await?,
+        costs: store.programme_costs(pcn).await?,
+        expenses_pence,
+        hours,
+        hourly_pence: pence_setting(
+            store.setting(pcn, HOURLY_VALUE_SETTING).await?.as_deref(),
+            DEFAULT_HOURLY_VALUE_PENCE,
+        ),
+        unit_costs,
+    };
+    Ok((inputs, settings))
+}

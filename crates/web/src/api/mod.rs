@@ -122,6 +122,12 @@ pub(crate) fn routes(r: Routes) -> Routes {
             Policy::Allow(Action::ManageChampions),
             champions::one,
         )
+        .get("/api/v1/impact", Policy::Allow(Action::ViewImpact), impact)
+        .get(
+            "/api/v1/impact.csv",
+            Policy::Allow(Action::ViewImpact),
+            impact_csv,
+        )
 }
 
 struct BearerAuth;
@@ -140,7 +146,7 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Together API", version = "1", description = "Collaborative Practice for GP practices and their PCN. Authenticate with a bearer token from `together users token`."),
-    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me, claims::my_claims, claims::log_my_hours, claims::all_claims, claims::compliance, claims::offers, directory::listings, directory::equipment, connections::list, connections::one, referrals::of_person),
+    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me, claims::my_claims, claims::log_my_hours, claims::all_claims, claims::compliance, claims::offers, directory::listings, directory::equipment, connections::list, connections::one, referrals::of_person, impact, impact_csv),
     components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::StepOut, champions::ChampionWithSteps, claims::HoursOut, claims::ExpenseOut, claims::ClaimsOut, claims::HoursIn, claims::ClearanceOut, claims::DueOut, claims::ComplianceOut, claims::OfferOut, directory::ListingOut, directory::ItemOut, connections::ConnectionOut, connections::ConnectionDetailOut, connections::StepOut, connections::FollowUpOut, connections::WellbeingOut, referrals::ReferralOut)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -357,6 +363,28 @@ async fn insight_profile(
         Some(p) => Ok(Json(p.shown(s.audience))),
         None => Err(AppError::BadRequest(s.notes.join(" "))),
     }
+}
+
+/// Did it help? The impact report: the change in GP appointments and A&E attendances a person
+/// a year against a matched comparison, beside the naive before-and-after, each with its 95%
+/// interval; everyone connected counted; the money, wellbeing and hours gifted; and what could
+/// not be worked out, in words. Counts disclosed for the caller (exact for analysts). Audited.
+#[utoipa::path(get, path = "/api/v1/impact", responses((status = 200, description = "the impact report: counts as {kind, value}, figures a person a year, money in pence", body = Object), (status = 403, body = ApiError)))]
+async fn impact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<together_insight::impact::ShownReport>, AppError> {
+    let (r, audience) = crate::pages::impact::report(&state, &ctx).await?;
+    Ok(Json(r.shown(audience)))
+}
+
+/// The impact report's figures as CSV: section, group, measure, value, low, high.
+#[utoipa::path(get, path = "/api/v1/impact.csv", responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 403, body = ApiError)))]
+async fn impact_csv(
+    state: State<AppState>,
+    ctx: Ctx,
+) -> Result<axum::response::Response, AppError> {
+    crate::pages::impact::report_csv(state, ctx).await
 }
 
 /// The selection's frequent attenders and high intensity users, or why there are none.

@@ -97,7 +97,7 @@ fn pct(x: f64) -> String {
 }
 
 /// Horizontal bars, 18 px apart, scaled to the largest value (chart width 300).
-fn bars(items: &[(String, f64, String)]) -> Vec<Bar> {
+pub(crate) fn bars(items: &[(String, f64, String)]) -> Vec<Bar> {
     let max = items.iter().map(|i| i.1).fold(0.0, f64::max);
     items
         .iter()

@@ -10,6 +10,7 @@ pub(crate) mod equipment;
 mod health;
 mod home;
 pub(crate) mod hours_expenses;
+pub(crate) mod impact;
 pub(crate) mod imports;
 pub(crate) mod insight;
 pub(crate) mod invitations;
@@ -29,6 +30,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = health::routes(r);
     let r = admin::routes(r);
     let r = insight::routes(r);
+    let r = impact::routes(r);
     let r = cohorts::routes(r);
     let r = invitations::routes(r);
     let r = imports::routes(r);
