@@ -70,10 +70,10 @@ async function navLinks (page) {
 }
 
 const expectedNav = {
-  pcn_admin: ['/', '/insight', '/people', '/champions', '/offers', '/connections', '/listings', '/equipment', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
-  clinician: ['/', '/insight', '/people', '/offers', '/connections', '/safeguarding', '/safeguarding/raise', '/pcn', '/account'],
-  link_worker: ['/', '/people', '/offers', '/connections', '/safeguarding/raise', '/pcn', '/account'],
-  analyst: ['/', '/insight', '/offers', '/safeguarding/raise', '/pcn', '/account'],
+  pcn_admin: ['/', '/insight', '/people', '/champions', '/offers', '/connections', '/impact', '/listings', '/equipment', '/partners', '/safeguarding', '/safeguarding/raise', '/pcn', '/admin', '/admin/audit', '/account'],
+  clinician: ['/', '/insight', '/people', '/offers', '/connections', '/impact', '/safeguarding', '/safeguarding/raise', '/pcn', '/account'],
+  link_worker: ['/', '/people', '/offers', '/connections', '/impact', '/safeguarding/raise', '/pcn', '/account'],
+  analyst: ['/', '/insight', '/offers', '/impact', '/safeguarding/raise', '/pcn', '/account'],
   champion: ['/', '/champions/me', '/champions/me/hours', '/offers', '/sessions/rota', '/connections', '/safeguarding/raise', '/pcn', '/account'],
   partner: ['/', '/offers', '/partners/mine', '/partners/mine/listings', '/safeguarding/raise', '/pcn', '/account']
 }
@@ -140,7 +140,7 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       await axe(page, `add a person as ${who.role}`)
     }
     if (who.role === 'pcn_admin') {
-      for (const path of ['/pledges', '/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite', '/champions/claims', '/champions/workshops', '/champions/import', '/sessions', '/sessions?weeks=8&gaps=1']) {
+      for (const path of ['/pledges', '/impact/costs', '/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite', '/champions/claims', '/champions/workshops', '/champions/import', '/sessions', '/sessions?weeks=8&gaps=1']) {
         await page.goto(base + path)
         await axe(page, path)
       }
@@ -360,6 +360,40 @@ test('the shareable HTML report stands alone and is accessible', async () => {
   assert.ok((await page.locator('table').count()) >= 4, 'each chart has its table')
   await axe(page, 'the HTML report')
   await context.close()
+})
+
+test('did it help? the impact page recovers the planted effect beside the naive figure, and its report stands alone', async () => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  await signIn(page, creds.find((c) => c.role === 'analyst'))
+  await page.goto(base + '/impact')
+  const answer = page.locator('.nhsuk-card', { has: page.getByRole('heading', { name: 'GP appointments', exact: true }) })
+  const words = await answer.innerText()
+  // The planted fall is a fifth: the honest share's interval holds it; the naive count claims more.
+  const m = words.match(/That is a change of (−?[\d.]+)% on what they would otherwise have had \(95% interval: (−?[\d.]+)% to (−?[\d.]+)%\)/)
+  assert.ok(m, words)
+  const num = (x) => Number(x.replace('−', '-'))
+  assert.ok(num(m[2]) <= -20 && -20 <= num(m[3]), `the planted fall of 20% is within ${m[2]}% to ${m[3]}%`)
+  assert.match(words, /Counting only the connected people, before and after, would say [\d.]+ fewer a year/)
+  assert.match(await page.locator('main').innerText(), /regression to the mean/)
+  assert.ok(await page.locator('svg[role="img"]').count() >= 3, 'the figures, month by month, hours gifted and wellbeing are charts')
+  await axe(page, 'the impact page')
+  await context.close()
+
+  const out = join(dataDir, 'impact.html')
+  const run = spawnSync(binary, ['report', 'impact', '--data-dir', dataDir, '--out', out], { encoding: 'utf8' })
+  assert.equal(run.status, 0, run.stderr)
+  const html = readFileSync(out, 'utf8')
+  assert.ok(!/<script|<link|src="http/.test(html), 'no scripts and no outside files')
+  const file = await browser.newContext()
+  const report = await file.newPage()
+  await report.goto('file://' + out)
+  assert.match(await report.locator('h1').innerText(), /Did it help\?/)
+  await axe(report, 'the impact report')
+  await report.emulateMedia({ media: 'print' })
+  const pdf = await report.pdf({ format: 'A4' })
+  assert.ok(pdf.length > 10000, 'it prints to a PDF')
+  await file.close()
 })
 
 test('on a 375-pixel phone the pages fit and the menu works', async () => {

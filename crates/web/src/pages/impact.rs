@@ -127,7 +127,7 @@ fn headline(kind: OutcomeKind, e: &ShownEvaluation) -> Option<Headline> {
     }
     if let Some(r) = &o.relative {
         sentence.push_str(&format!(
-            " That is {}% of what they would otherwise have had (95% interval: {}% to {}%).",
+            " That is a change of {}% on what they would otherwise have had (95% interval: {}% to {}%).",
             one(r.value * 100.0),
             one(r.low * 100.0),
             one(r.high * 100.0)
@@ -391,13 +391,13 @@ pub(crate) fn view(r: &ShownReport) -> View {
     if let Some(a) = &m.avoided_gp {
         money_rows.push((
             "GP appointments avoided".into(),
-            format!("{} ({})", one(a.value), interval(a)),
+            format!("{} (95% interval: {})", one(a.value), interval(a)),
         ));
     }
     if let Some(a) = &m.avoided_ae {
         money_rows.push((
             "A&E attendances avoided".into(),
-            format!("{} ({})", one(a.value), interval(a)),
+            format!("{} (95% interval: {})", one(a.value), interval(a)),
         ));
     }
     if let Some(s) = &m.savings_pence {

@@ -9,6 +9,7 @@ mod champions;
 mod connections;
 mod equipment;
 mod hours_expenses;
+mod impact;
 mod imports;
 mod insight;
 mod listings;
