@@ -5,7 +5,7 @@
 use crate::import::pick_pcn;
 use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
 use indicatif::ProgressBar;
 use together_core::disclosure::Audience;
@@ -38,6 +38,18 @@ pub enum ReportCommand {
         /// output is fit for sharing).
         #[arg(long)]
         unsuppressed: bool,
+        /// Days before the first connection to compare (the PCN's setting, or 365).
+        #[arg(long)]
+        before_days: Option<i32>,
+        /// Days after it (the PCN's setting, or 365).
+        #[arg(long)]
+        after_days: Option<i32>,
+        /// Bootstrap resamples for the intervals (the PCN's setting, or 1,000).
+        #[arg(long)]
+        resamples: Option<usize>,
+        /// The bootstrap's seed (the PCN's setting, or 1): the same seed gives the same report.
+        #[arg(long)]
+        seed: Option<u64>,
     },
 }
 
@@ -48,12 +60,28 @@ pub async fn run(cmd: ReportCommand) -> Result<()> {
         format,
         out,
         unsuppressed,
+        before_days,
+        after_days,
+        resamples,
+        seed,
     } = cmd;
+    for (name, days) in [("--before-days", before_days), ("--after-days", after_days)] {
+        if days.is_some_and(|d| !(30..=1830).contains(&d)) {
+            bail!("{name} must be between 30 and 1830 (five years)");
+        }
+    }
+    if resamples.is_some_and(|r| !(10..=100_000).contains(&r)) {
+        bail!("--resamples must be between 10 and 100,000");
+    }
     let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
     let pcn = pick_pcn(&store, pcn.as_deref()).await?;
     let mut audit = cli_audit("report_impact", "impact", Some(pcn));
     audit.reason = unsuppressed.then(|| "unsuppressed".to_owned());
-    let (inputs, settings) = inputs(&store, pcn, &audit).await?;
+    let (inputs, mut settings) = inputs(&store, pcn, &audit).await?;
+    settings.before_days = before_days.unwrap_or(settings.before_days);
+    settings.after_days = after_days.unwrap_or(settings.after_days);
+    settings.resamples = resamples.unwrap_or(settings.resamples);
+    settings.seed = seed.unwrap_or(settings.seed);
     let practices = pooled_practices(&store.practices(pcn).await?);
     let tables = Tables::open(&store, &at.data_dir, pcn).await?;
     let rule = CountingRule::of(&store, pcn).await?;

@@ -1923,6 +1923,37 @@ async fn a_person(
     (practice, person)
 }
 
+/// Links a person to their NHS number's pseudonym (key 7s), as a record whose NHS number was
+/// given later is; returns the pseudonym and the details saved.
+async fn link_pseudonym(
+    store: &DynStore,
+    pcn: PcnId,
+    person: together_core::PersonId,
+    practice: together_core::PracticeId,
+    nhs: &str,
+) -> (together_core::Pseudonym, together_core::people::NewPerson) {
+    let a = audit(pcn, "person");
+    let key = PseudonymKey::new(1, vec![7; 32]).unwrap();
+    let pseudonym = key.pseudonymise(&nhs.parse().unwrap());
+    let details = store.read_person(pcn, person, &a).await.unwrap().unwrap();
+    let known = together_core::people::NewPerson {
+        given_name: details.given_name.clone(),
+        family_name: details.family_name.clone(),
+        date_of_birth: details.date_of_birth,
+        practice_id: practice,
+        contact_preference: details.contact_preference,
+        phone: details.phone.clone(),
+        email: None,
+        nhs_number: None,
+        what_matters: String::new(),
+    };
+    store
+        .update_person(pcn, person, &known, Some(&pseudonym), &a)
+        .await
+        .unwrap();
+    (pseudonym, known)
+}
+
 /// An equipment-loan offer led by `lead`, with one blood-pressure monitor.
 async fn a_monitor_to_lend(
     store: &DynStore,

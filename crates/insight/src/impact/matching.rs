@@ -58,22 +58,60 @@ pub(crate) fn before(person: &PanelPerson, on: i32, settings: &Settings) -> Opti
     ])
 }
 
-/// The candidates: people never connected, by practice and sex, in order of birth.
+/// One practice and sex's people never connected, in order of birth, laid out side by side
+/// (their days one after another) so that scanning an age band reads memory in order: the
+/// matching reads every candidate of a band for every connected person.
+#[derive(Default)]
+struct Cell {
+    person: Vec<usize>,
+    birth_month: Vec<i32>,
+    from: Vec<i32>,
+    /// First day not registered; `i32::MAX` while registered.
+    until: Vec<i32>,
+    conditions: Vec<u8>,
+    gp_at: Vec<usize>,
+    gp: Vec<i32>,
+    ae_at: Vec<usize>,
+    ae: Vec<i32>,
+}
+
+/// The candidates: people never connected, by practice and sex.
 pub(crate) struct Candidates {
-    cells: HashMap<(u16, u8), Vec<usize>>,
+    cells: HashMap<(u16, u8), Cell>,
 }
 
 impl Candidates {
     pub fn new(panel: &Panel, ever_connected: &[bool]) -> Self {
-        let mut cells: HashMap<(u16, u8), Vec<usize>> = HashMap::new();
+        let mut members: HashMap<(u16, u8), Vec<usize>> = HashMap::new();
         for (i, p) in panel.people.iter().enumerate() {
             if !ever_connected.get(i).copied().unwrap_or(false) {
-                cells.entry((p.practice, p.sex)).or_default().push(i);
+                members.entry((p.practice, p.sex)).or_default().push(i);
             }
         }
-        for v in cells.values_mut() {
-            v.sort_by_key(|&i| (panel.people[i].birth_month, i));
-        }
+        let cells = members
+            .into_iter()
+            .map(|(key, mut v)| {
+                v.sort_by_key(|&i| (panel.people[i].birth_month, i));
+                let mut cell = Cell {
+                    gp_at: vec![0],
+                    ae_at: vec![0],
+                    ..Cell::default()
+                };
+                for i in v {
+                    let p = &panel.people[i];
+                    cell.person.push(i);
+                    cell.birth_month.push(p.birth_month);
+                    cell.from.push(p.registered_from);
+                    cell.until.push(p.registered_until.unwrap_or(i32::MAX));
+                    cell.conditions.push(p.conditions);
+                    cell.gp.extend_from_slice(&p.gp);
+                    cell.gp_at.push(cell.gp.len());
+                    cell.ae.extend_from_slice(&p.ae);
+                    cell.ae_at.push(cell.ae.len());
+                }
+                (key, cell)
+            })
+            .collect();
         Self { cells }
     }
 }
@@ -132,22 +170,32 @@ pub(crate) fn comparisons(
     };
     let now = month_of(on);
     let (first, last) = (now - 12 * hi - 11, now - 12 * lo);
-    let start = cell.partition_point(|&i| panel.people[i].birth_month < first);
-    let end = cell.partition_point(|&i| panel.people[i].birth_month <= last);
-    let follow = on + settings.after_days;
+    let start = cell.birth_month.partition_point(|&b| b < first);
+    let end = cell.birth_month.partition_point(|&b| b <= last);
+    let (window, follow) = (on - settings.before_days, on + settings.after_days);
+    let min = settings.min_observed_days;
     let mut best: Vec<(f64, u64, usize)> = Vec::with_capacity(k + 1);
-    for &c in &cell[start..end] {
-        let person = &panel.people[c];
-        if person.observed(on, follow) < settings.min_observed_days {
+    for j in start..end {
+        // What `before` and `PanelPerson::observed` say, read from the cell's columns.
+        let (from, until) = (cell.from[j], cell.until[j]);
+        if from > on || until <= on || until.min(follow) - on < min {
             continue;
         }
-        let Some(x) = before(person, on, settings) else {
+        let observed = on - from.max(window);
+        if observed < min {
             continue;
-        };
+        }
+        let years = observed as f64 / YEAR;
+        let x = [
+            between(&cell.gp[cell.gp_at[j]..cell.gp_at[j + 1]], window, on) as f64 / years,
+            between(&cell.ae[cell.ae_at[j]..cell.ae_at[j + 1]], window, on) as f64 / years,
+            cell.conditions[j] as f64,
+            (now - cell.birth_month[j]).div_euclid(12) as f64,
+        ];
         pool.n += 1;
-        for (j, v) in x.iter().enumerate() {
-            pool.sum[j] += v;
-            pool.sum_sq[j] += v * v;
+        for (i, v) in x.iter().enumerate() {
+            pool.sum[i] += v;
+            pool.sum_sq[i] += v * v;
         }
         let gp = (x[0] - covariates[0]).abs() / spread[0];
         if gp > caliper {
@@ -156,6 +204,7 @@ pub(crate) fn comparisons(
         let d = gp
             + (x[1] - covariates[1]).abs() / spread[1]
             + (x[2] - covariates[2]).abs() / spread[2];
+        let c = cell.person[j];
         let tie = mix((c as u64) ^ ((who as u64) << 32));
         if best.len() == k {
             let worst = best[k - 1];

@@ -25,7 +25,7 @@ pub use load::load;
 pub use matching::Method;
 pub use panel::{day, Connection, Panel, PanelPerson};
 pub use report::{
-    assemble, build, inputs, Gifted, Group, ImpactReport, Inputs, Money, ShownCounts,
+    assemble, build, inputs, unit_costs, Gifted, Group, ImpactReport, Inputs, Money, ShownCounts,
     ShownEvaluation, ShownFrequent, ShownGroup, ShownReport, ShownWellbeing, WellbeingChange,
     FEWEST_TO_SHOW,
 };
@@ -74,3 +74,144 @@ pub const SETTINGS_KEY: &str = "impact.settings";
 
 /// Days in a year, for rates per person per year.
 pub(crate) const YEAR: f64 = 365.25;
+
+/// The evaluation settings as a form: whole numbers and decimals as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SettingsForm {
+    pub before_days: String,
+    pub after_days: String,
+    pub matches: String,
+    pub caliper: String,
+    pub resamples: String,
+    pub seed: String,
+    pub frequent_per_year: String,
+}
+
+impl SettingsForm {
+    pub fn of(s: &Settings) -> Self {
+        let Method::NearestNeighbour { k, caliper } = s.method;
+        Self {
+            before_days: s.before_days.to_string(),
+            after_days: s.after_days.to_string(),
+            matches: k.to_string(),
+            caliper: caliper.to_string(),
+            resamples: s.resamples.to_string(),
+            seed: s.seed.to_string(),
+            frequent_per_year: s.frequent_per_year.to_string(),
+        }
+    }
+
+    pub fn parse(&self) -> Result<Settings, Vec<together_core::people::FieldError>> {
+        let mut errors = Vec::new();
+        fn number<T: std::str::FromStr + PartialOrd + Copy>(
+            errors: &mut Vec<together_core::people::FieldError>,
+            field: &'static str,
+            text: &str,
+            range: std::ops::RangeInclusive<T>,
+            message: &str,
+        ) -> Option<T> {
+            let n = text
+                .trim()
+                .replace(',', "")
+                .parse::<T>()
+                .ok()
+                .filter(|n| range.contains(n));
+            if n.is_none() {
+                errors.push(together_core::people::FieldError {
+                    field,
+                    message: message.into(),
+                });
+            }
+            n
+        }
+        let before = number(
+            &mut errors,
+            "before_days",
+            &self.before_days,
+            30..=1830,
+            "Enter the days before, from 30 to 1830 (five years), like 365",
+        );
+        let after = number(
+            &mut errors,
+            "after_days",
+            &self.after_days,
+            30..=1830,
+            "Enter the days after, from 30 to 1830 (five years), like 365",
+        );
+        let k = number(
+            &mut errors,
+            "matches",
+            &self.matches,
+            1..=10,
+            "Enter how many comparison people for each connected person, from 1 to 10",
+        );
+        let caliper = number(
+            &mut errors,
+            "caliper",
+            &self.caliper,
+            0.01..=5.0,
+            "Enter how far apart, in standard deviations, from 0.01 to 5, like 0.5",
+        );
+        let resamples = number(
+            &mut errors,
+            "resamples",
+            &self.resamples,
+            100..=100_000,
+            "Enter the resamples, from 100 to 100,000, like 1000",
+        );
+        let seed = number(
+            &mut errors,
+            "seed",
+            &self.seed,
+            0..=u64::MAX,
+            "Enter a whole number, like 1",
+        );
+        let frequent = number(
+            &mut errors,
+            "frequent_per_year",
+            &self.frequent_per_year,
+            1.0..=365.0,
+            "Enter the GP appointments a year that make a frequent attender, like 12",
+        );
+        match (before, after, k, caliper, resamples, seed, frequent) {
+            (
+                Some(before_days),
+                Some(after_days),
+                Some(k),
+                Some(caliper),
+                Some(resamples),
+                Some(seed),
+                Some(frequent_per_year),
+            ) if errors.is_empty() => Ok(Settings {
+                before_days,
+                after_days,
+                method: Method::NearestNeighbour { k, caliper },
+                min_observed_days: Settings::default().min_observed_days,
+                resamples,
+                seed,
+                frequent_per_year,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_parsed_from_the_form_or_each_mistake_named() {
+        let d = Settings::default();
+        assert_eq!(SettingsForm::of(&d).parse().unwrap(), d);
+        let wrong = SettingsForm {
+            before_days: "10".into(),
+            caliper: "-1".into(),
+            ..SettingsForm::of(&d)
+        }
+        .parse()
+        .unwrap_err();
+        let fields: Vec<&str> = wrong.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["before_days", "caliper"]);
+    }
+}

@@ -872,6 +872,18 @@ fn num(x: f64) -> String {
     format!("{x:.3}")
 }
 
+/// The PCN's unit costs, the shipped defaults when none are set.
+pub async fn unit_costs(
+    store: &together_store::DynStore,
+    pcn: together_core::PcnId,
+) -> Result<UnitCosts, together_store::StoreError> {
+    Ok(store
+        .setting(pcn, together_core::impact::UNIT_COSTS_SETTING)
+        .await?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default())
+}
+
 /// Everything the report needs from the operational store, and the PCN's evaluation settings
 /// (the defaults where none are set): one audited read of the connections. Shared by the web
 /// app and the command line.
@@ -889,11 +901,7 @@ pub async fn inputs(
         .await?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
-    let unit_costs: UnitCosts = store
-        .setting(pcn, together_core::impact::UNIT_COSTS_SETTING)
-        .await?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default();
+    let unit_costs = unit_costs(store, pcn).await?;
     let hours = store
         .hours(pcn, None)
         .await?

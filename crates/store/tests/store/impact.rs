@@ -17,24 +17,7 @@ async fn the_impact_report_reads_pseudonymised_connections_and_the_programmes_co
     let a = audit(pcn, "impact");
     let (practice, florence) = a_person(&store, pcn, "Florence", &[]).await;
     let (_, arthur) = a_person(&store, pcn, "Arthur", &[]).await;
-    let key = PseudonymKey::new(1, vec![7; 32]).unwrap();
-    let hers = key.pseudonymise(&"999 000 0018".parse().unwrap());
-    let details = store.read_person(pcn, florence, &a).await.unwrap().unwrap();
-    let known = together_core::people::NewPerson {
-        given_name: details.given_name.clone(),
-        family_name: details.family_name.clone(),
-        date_of_birth: details.date_of_birth,
-        practice_id: practice,
-        contact_preference: details.contact_preference,
-        phone: details.phone.clone(),
-        email: None,
-        nhs_number: None,
-        what_matters: String::new(),
-    };
-    store
-        .update_person(pcn, florence, &known, Some(&hers), &a)
-        .await
-        .unwrap();
+    let (hers, _) = link_pseudonym(&store, pcn, florence, practice, "999 000 0018").await;
     let lead = an_active_champion(&store, pcn, "Sue", true).await;
     let (singing, _) = a_monitor_to_lend(&store, pcn, lead, "BP-3").await;
     let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;

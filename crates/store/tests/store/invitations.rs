@@ -30,24 +30,8 @@ async fn a_cohort_is_invited_once_and_each_answer_recorded_once(store: DynStore)
         .await
         .unwrap();
     // Florence is known to the PCN already, through her NHS number's pseudonym.
+    let (hers, known) = link_pseudonym(&store, pcn, florence, practice, "999 000 0018").await;
     let key = PseudonymKey::new(1, vec![7; 32]).unwrap();
-    let hers = key.pseudonymise(&"999 000 0018".parse().unwrap());
-    let mut details = store.read_person(pcn, florence, &a).await.unwrap().unwrap();
-    let known = together_core::people::NewPerson {
-        given_name: details.given_name.clone(),
-        family_name: details.family_name.clone(),
-        date_of_birth: details.date_of_birth,
-        practice_id: practice,
-        contact_preference: details.contact_preference,
-        phone: details.phone.take(),
-        email: None,
-        nhs_number: None,
-        what_matters: String::new(),
-    };
-    store
-        .update_person(pcn, florence, &known, Some(&hers), &a)
-        .await
-        .unwrap();
     let stranger = key.pseudonymise(&"999 000 0026".parse().unwrap());
     let invitee = |p: &together_core::Pseudonym, channel| Invitee {
         pseudonym: p.as_str().to_owned(),

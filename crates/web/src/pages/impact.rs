@@ -17,12 +17,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use together_core::disclosure::{Audience, Count};
 use together_core::hours_expenses::money;
-use together_core::impact::{
-    CostCategory, ProgrammeCostForm, UnitCosts, UnitCostsForm, UNIT_COSTS_SETTING,
-};
-use together_core::{Action, PcnId, ProgrammeCostId, Role};
+use together_core::impact::{CostCategory, ProgrammeCostForm, UnitCostsForm, UNIT_COSTS_SETTING};
+use together_core::{Action, ProgrammeCostId, Role};
 use together_insight::impact::{
-    build, inputs, Estimate, ImpactReport, OutcomeKind, ShownEvaluation, ShownReport,
+    build, inputs, Estimate, ImpactReport, OutcomeKind, SettingsForm, ShownEvaluation, ShownReport,
+    SETTINGS_KEY,
 };
 use together_insight::profile::{pooled_practices, CountingRule};
 use together_insight::Tables;
@@ -38,6 +37,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/impact/costs", costs, add_cost)
         .post("/impact/costs/{id}/remove", costs, remove_cost)
         .post("/impact/unit-costs", costs, set_unit_costs)
+        .post("/impact/settings", costs, set_settings)
 }
 
 /// Exact figures for analysts; disclosure control for everyone else (the report pools the
@@ -48,15 +48,6 @@ fn audience(role: Role) -> Audience {
     } else {
         Audience::Suppressed
     }
-}
-
-async fn unit_costs(state: &AppState, pcn: PcnId) -> Result<UnitCosts, AppError> {
-    Ok(state
-        .store()
-        .setting(pcn, UNIT_COSTS_SETTING)
-        .await?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default())
 }
 
 /// The PCN's impact report: the practices that pool their data, the programme's settings,
@@ -614,6 +605,7 @@ struct CostsPage {
     categories: Vec<(&'static str, &'static str)>,
     form: ProgrammeCostForm,
     units: UnitCostsForm,
+    settings: SettingsForm,
 }
 
 async fn render_costs(
@@ -622,10 +614,11 @@ async fn render_costs(
     problem: Problem,
     form: ProgrammeCostForm,
     units: Option<UnitCostsForm>,
+    settings: Option<SettingsForm>,
 ) -> Result<Response, AppError> {
     let pcn = ctx.actor()?.pcn_id;
     let costs = state.store().programme_costs(pcn).await?;
-    let current = unit_costs(state, pcn).await?;
+    let current = together_insight::impact::unit_costs(state.store(), pcn).await?;
     let pounds =
         |p: Option<i64>| p.map_or_else(String::new, |p| format!("{}.{:02}", p / 100, p % 100));
     let units = units.unwrap_or(UnitCostsForm {
@@ -634,9 +627,25 @@ async fn render_costs(
         ae_pounds: pounds(current.ae_attendance.pence),
         ae_source: current.ae_attendance.source,
     });
+    let settings = match settings {
+        Some(s) => s,
+        None => SettingsForm::of(
+            &state
+                .store()
+                .setting(pcn, SETTINGS_KEY)
+                .await?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+        ),
+    };
     let status = crate::layout::form_status(!problem.errors.is_empty());
     let page = CostsPage {
-        layout: Layout::new(state, ctx, "What the programme cost"),
+        settings,
+        layout: Layout::new(
+            state,
+            ctx,
+            "What the programme cost, and how it is evaluated",
+        ),
         problem,
         total: money(costs.iter().map(|c| c.pence).sum()),
         costs: costs
@@ -672,6 +681,7 @@ async fn costs_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
         Problem::none(),
         ProgrammeCostForm::default(),
         None,
+        None,
     )
     .await
 }
@@ -684,7 +694,7 @@ async fn add_cost(
     let cost = match form.parse() {
         Ok(c) => c,
         Err(errors) => {
-            return render_costs(&state, &ctx, Problem::of("cost", errors), form, None).await
+            return render_costs(&state, &ctx, Problem::of("cost", errors), form, None, None).await
         }
     };
     let pcn = ctx.actor()?.pcn_id;
@@ -731,6 +741,7 @@ async fn set_unit_costs(
                 Problem::of("units", errors),
                 ProgrammeCostForm::default(),
                 Some(form),
+                None,
             )
             .await
         }
@@ -747,6 +758,41 @@ async fn set_unit_costs(
     state
         .store()
         .set_setting(pcn, UNIT_COSTS_SETTING, &json, &audit)
+        .await?;
+    Ok(Redirect::to("/impact/costs").into_response())
+}
+
+async fn set_settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, AppError> {
+    let settings = match form.parse() {
+        Ok(s) => s,
+        Err(errors) => {
+            return render_costs(
+                &state,
+                &ctx,
+                Problem::of("settings", errors),
+                ProgrammeCostForm::default(),
+                None,
+                Some(form),
+            )
+            .await
+        }
+    };
+    let pcn = ctx.actor()?.pcn_id;
+    let json = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
+    let audit = ctx.audit(
+        &state,
+        "set_impact_settings",
+        "setting",
+        Some(SETTINGS_KEY.into()),
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .set_setting(pcn, SETTINGS_KEY, &json, &audit)
         .await?;
     Ok(Redirect::to("/impact/costs").into_response())
 }

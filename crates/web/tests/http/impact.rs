@@ -170,6 +170,35 @@ async fn the_pcn_lead_enters_the_programmes_costs_and_unit_costs(db: Db) {
     assert_eq!(r["money"]["ae_unit"]["pence"], 13000);
     assert_eq!(r["money"]["total_cost_pence"], 180_000);
 
+    // How it is evaluated: each mistake explained; saved, every report uses and states it.
+    let settings = |before: &'static str| {
+        [
+            ("before_days", before),
+            ("after_days", "182"),
+            ("matches", "5"),
+            ("caliper", "0.25"),
+            ("resamples", "500"),
+            ("seed", "7"),
+            ("frequent_per_year", "10"),
+        ]
+    };
+    let bad = lead.post("/impact/settings", &settings("ten")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Enter the days before, from 30 to 1830"));
+    let saved = lead.post("/impact/settings", &settings("365")).await;
+    assert_eq!(saved.location(), "/impact/costs");
+    let r: serde_json::Value =
+        serde_json::from_str(&analyst.get("/api/v1/impact").await.body).unwrap();
+    assert_eq!(r["settings"]["after_days"], 182);
+    assert_eq!(
+        r["settings"]["method"],
+        serde_json::json!({"kind": "nearest_neighbour", "k": 5, "caliper": 0.25})
+    );
+    assert!(r["method"]
+        .as_str()
+        .unwrap()
+        .contains("up to 5 people never connected"));
+
     lead.post(&format!("/impact/costs/{id}/remove"), &[]).await;
     assert!(lead.get("/impact/costs").await.body.contains("None yet."));
     // Nobody else keeps the costs.
