@@ -213,10 +213,40 @@ pub fn evaluate(
     ever_connected: &[bool],
     settings: &Settings,
 ) -> Evaluation {
+    Evaluator::new(panel, ever_connected, settings).run(connections)
+}
+
+/// The candidates and the scale of distances, made once for a panel and used for every group of
+/// connections evaluated on it (the whole, each offer, each practice, each route).
+pub struct Evaluator<'a> {
+    panel: &'a Panel,
+    settings: &'a Settings,
+    candidates: Candidates,
+    spread: Spread,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(panel: &'a Panel, ever_connected: &[bool], settings: &'a Settings) -> Self {
+        Self {
+            panel,
+            settings,
+            candidates: Candidates::new(panel, ever_connected),
+            spread: spread(&population(panel, settings)),
+        }
+    }
+
+    /// Evaluates one group of connections.
+    pub fn run(&self, connections: &[Connection]) -> Evaluation {
+        run(self, connections)
+    }
+}
+
+fn run(ev: &Evaluator<'_>, connections: &[Connection]) -> Evaluation {
+    let (panel, settings) = (ev.panel, ev.settings);
     let mut counts = Counts::default();
     let mut first: HashMap<usize, i32> = HashMap::new();
     for c in connections {
-        match c.person {
+        match c.person.filter(|p| *p < panel.people.len()) {
             None => counts.connected += 1,
             Some(p) => {
                 let on = first.entry(p).or_insert(c.on);
@@ -253,8 +283,7 @@ pub fn evaluate(
         out.not_computed.push(nobody(&counts, settings));
         return out;
     }
-    let spread = spread(&population(panel, settings));
-    let candidates = Candidates::new(panel, ever_connected);
+    let (candidates, spread) = (&ev.candidates, &ev.spread);
 
     // Matching: each connected person is independent, so the work is shared between cores.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -263,8 +292,6 @@ pub fn evaluate(
         let handles: Vec<_> = ready
             .chunks(chunk)
             .map(|part| {
-                let candidates = &candidates;
-                let spread = &spread;
                 s.spawn(move || {
                     part.iter()
                         .map(|(p, on, x)| {

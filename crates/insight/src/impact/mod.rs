@@ -18,7 +18,7 @@ mod panel;
 mod report;
 
 pub use estimate::{
-    evaluate, Balance, Counts, Estimate, Evaluation, FrequentAttenders, Month, Outcome,
+    evaluate, Balance, Counts, Estimate, Evaluation, Evaluator, FrequentAttenders, Month, Outcome,
     OutcomeKind, Unit,
 };
 pub use load::load;

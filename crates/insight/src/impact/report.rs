@@ -2,7 +2,7 @@
 //! came, the money, how people are, and the hours champions gave — and, wherever a figure cannot
 //! be worked out, why, instead of a number.
 
-use super::estimate::{evaluate, Estimate, Evaluation, OutcomeKind};
+use super::estimate::{Estimate, Evaluation, Evaluator, OutcomeKind};
 use super::panel::{day, Connection, Panel};
 use super::{load, Settings, YEAR};
 use crate::profile::CountingRule;
@@ -146,13 +146,14 @@ pub fn assemble(
             ever[p] = true;
         }
     }
+    let evaluator = Evaluator::new(panel, &ever, settings);
     let run = |keep: &dyn Fn(&EvaluatedConnection) -> bool| {
         let chosen: Vec<Connection> = linked
             .iter()
             .filter(|(_, e)| keep(e))
             .map(|(c, _)| *c)
             .collect();
-        evaluate(panel, &chosen, &ever, settings)
+        evaluator.run(&chosen)
     };
     let overall = run(&|_| true);
 
