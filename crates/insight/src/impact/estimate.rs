@@ -171,9 +171,14 @@ impl Evaluation {
     }
 }
 
-/// Rates a year in `[from, to)` over the days registered in it.
+/// Rates a year in `[from, to)` over the days registered in it (what was recorded while they
+/// were registered elsewhere, or after they left, is not theirs to count here).
 fn rates(person: &PanelPerson, from: i32, to: i32) -> [f64; 2] {
     let years = person.observed(from, to).max(1) as f64 / YEAR;
+    let (from, to) = (
+        from.max(person.registered_from),
+        person.registered_until.map_or(to, |u| u.min(to)),
+    );
     [
         between(&person.gp, from, to) as f64 / years,
         between(&person.ae, from, to) as f64 / years,

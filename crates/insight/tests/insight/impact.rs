@@ -602,3 +602,109 @@ mod report {
         );
     }
 }
+
+/// Censoring and the reasons people cannot be evaluated, on a hand-made panel where each case
+/// is known: someone who moves away during the year after is evaluated over the days they were
+/// registered; someone who dies within 91 days is censored and not evaluated; someone who
+/// registered just before, or was connected too near the end of the data, or was not
+/// registered, or has no one like them, is counted under that reason — and nobody is dropped.
+#[test]
+fn censoring_and_every_reason_not_to_evaluate_are_counted() {
+    let start = day(time::macros::date!(2023 - 01 - 01));
+    let end = day(time::macros::date!(2025 - 12 - 31));
+    let on = day(time::macros::date!(2024 - 06 - 01));
+    // Twelve GP appointments in the year before, one a month; n a month after.
+    let busy = |after_each: i32| -> Vec<i32> {
+        let mut days: Vec<i32> = (1..=12).map(|m| on - 30 * m).collect();
+        days.extend(
+            (0..12)
+                .filter(|m| m % after_each == 0)
+                .map(|m| on + 15 + 30 * m),
+        );
+        days.sort();
+        days
+    };
+    let person = |practice: u16, from: i32, until: Option<i32>, gp: Vec<i32>| PanelPerson {
+        practice,
+        sex: 0,
+        birth_month: 1950 * 12,
+        conditions: 1,
+        registered_from: from,
+        registered_until: until,
+        gp,
+        ae: Vec::new(),
+    };
+    let mut panel = Panel {
+        people: Vec::new(),
+        data_from: start,
+        data_to: end,
+    };
+    // 0: moves away 200 days after; 1: dies 30 days after; 2: registered 50 days before;
+    // 3: connected 100 days before the data ends; 4: not registered on the day; 5: the only one
+    // at practice 9, so no one is like them.
+    panel
+        .people
+        .push(person(1, start - 1000, Some(on + 200), busy(1)));
+    panel
+        .people
+        .push(person(1, start - 1000, Some(on + 30), busy(1)));
+    panel.people.push(person(1, on - 50, None, busy(1)));
+    panel.people.push(person(1, start - 1000, None, busy(1)));
+    panel.people.push(person(1, on + 10, None, busy(1)));
+    panel.people.push(person(9, start - 1000, None, busy(1)));
+    // Candidates like them, never connected: half the appointments after.
+    for _ in 0..20 {
+        panel.people.push(person(1, start - 1000, None, busy(2)));
+    }
+    let connections: Vec<Connection> = [on, on, on, end - 100, on, on]
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Connection {
+            person: Some(i),
+            on: *d,
+        })
+        .chain(std::iter::once(Connection { person: None, on }))
+        .collect();
+    let mut ever = vec![false; panel.people.len()];
+    ever[..6].fill(true);
+    let e = evaluate(
+        &panel,
+        &connections,
+        &ever,
+        &Settings {
+            resamples: 50,
+            ..Settings::default()
+        },
+    );
+    let c = e.counts;
+    assert_eq!(
+        (
+            c.connected,
+            c.linkable,
+            c.left_early,
+            c.history_short,
+            c.follow_up_incomplete,
+            c.not_registered,
+            c.unmatched,
+            c.evaluated,
+            c.censored
+        ),
+        (7, 6, 1, 1, 1, 1, 1, 1, 1),
+        "{c:?}"
+    );
+    let unit = &e.units[0];
+    assert_eq!(unit.person, 0);
+    // Registered 200 days after: the appointments in them, over 200 days, a year.
+    let in_200 = panel.people[0]
+        .gp
+        .iter()
+        .filter(|d| (on..on + 200).contains(*d))
+        .count() as f64;
+    assert!(
+        (unit.after[0] - in_200 / (200.0 / 365.25)).abs() < 1e-9,
+        "{:?}",
+        unit.after
+    );
+    assert_eq!(unit.comparisons.len(), 3);
+    assert!(e.not_computed.is_empty());
+}

@@ -746,20 +746,7 @@ async fn set_unit_costs(
             .await
         }
     };
-    let pcn = ctx.actor()?.pcn_id;
-    let json = serde_json::to_string(&costs).map_err(|e| AppError::Internal(e.to_string()))?;
-    let audit = ctx.audit(
-        &state,
-        "set_unit_costs",
-        "setting",
-        Some(UNIT_COSTS_SETTING.into()),
-        Outcome::Allowed,
-    );
-    state
-        .store()
-        .set_setting(pcn, UNIT_COSTS_SETTING, &json, &audit)
-        .await?;
-    Ok(Redirect::to("/impact/costs").into_response())
+    save_setting(&state, &ctx, UNIT_COSTS_SETTING, "set_unit_costs", &costs).await
 }
 
 async fn set_settings(
@@ -781,18 +768,20 @@ async fn set_settings(
             .await
         }
     };
+    save_setting(&state, &ctx, SETTINGS_KEY, "set_impact_settings", &settings).await
+}
+
+/// Keeps a programme setting of the impact report as JSON, audited, and goes back to the page.
+async fn save_setting(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    action: &str,
+    value: &impl serde::Serialize,
+) -> Result<Response, AppError> {
     let pcn = ctx.actor()?.pcn_id;
-    let json = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
-    let audit = ctx.audit(
-        &state,
-        "set_impact_settings",
-        "setting",
-        Some(SETTINGS_KEY.into()),
-        Outcome::Allowed,
-    );
-    state
-        .store()
-        .set_setting(pcn, SETTINGS_KEY, &json, &audit)
-        .await?;
+    let json = serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    let audit = ctx.audit(state, action, "setting", Some(key.into()), Outcome::Allowed);
+    state.store().set_setting(pcn, key, &json, &audit).await?;
     Ok(Redirect::to("/impact/costs").into_response())
 }
