@@ -509,7 +509,19 @@ pub(crate) fn view(r: &ShownReport) -> View {
                     w.both.to_string(),
                     dash(w.mean_start),
                     dash(w.mean_follow_up),
-                    w.improved.map_or_else(|| "–".into(), |n| format!("{n} (by {} or more)", w.meaningful)),
+                    w.improved.map_or_else(
+                        || "–".into(),
+                        |n| {
+                            // The share of those who answered both, from the figures shown.
+                            let share = match (n.shown(), w.both.shown()) {
+                                (Some(a), Some(b)) if b > 0 => {
+                                    format!(", {}%", one(a as f64 / b as f64 * 100.0))
+                                }
+                                _ => String::new(),
+                            };
+                            format!("{n}{share} (by {} or more)", w.meaningful)
+                        },
+                    ),
                 ]
             })
             .collect(),
