@@ -10,8 +10,6 @@ use clap::{Subcommand, ValueEnum};
 use indicatif::ProgressBar;
 use together_core::disclosure::Audience;
 use together_insight::impact::{build, inputs};
-use together_insight::profile::{pooled_practices, CountingRule};
-use together_insight::Tables;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ReportFormat {
@@ -82,9 +80,6 @@ pub async fn run(cmd: ReportCommand) -> Result<()> {
     settings.after_days = after_days.unwrap_or(settings.after_days);
     settings.resamples = resamples.unwrap_or(settings.resamples);
     settings.seed = seed.unwrap_or(settings.seed);
-    let practices = pooled_practices(&store.practices(pcn).await?);
-    let tables = Tables::open(&store, &at.data_dir, pcn).await?;
-    let rule = CountingRule::of(&store, pcn).await?;
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(format!(
         "Matching {} connections and resampling {} times…",
@@ -92,7 +87,7 @@ pub async fn run(cmd: ReportCommand) -> Result<()> {
         settings.resamples
     ));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let report = build(&tables, &practices, &rule, &settings, &inputs)
+    let report = build(&store, &at.data_dir, pcn, &settings, &inputs)
         .await
         .context("the evaluation failed")?;
     spinner.finish_and_clear();

@@ -412,14 +412,17 @@ fn nobody(counts: &Counts, settings: &Settings) -> String {
 }
 
 /// The 2.5th and 97.5th percentiles (linear between order statistics).
-fn interval(mut xs: Vec<f64>) -> (f64, f64) {
+pub(crate) fn interval(mut xs: Vec<f64>) -> Option<(f64, f64)> {
+    if xs.is_empty() || xs.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
     xs.sort_by(f64::total_cmp);
     let at = |q: f64| {
         let h = (xs.len() - 1) as f64 * q;
         let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
         xs[lo] + (xs[hi] - xs[lo]) * (h - lo as f64)
     };
-    (at(0.025), at(0.975))
+    Some((at(0.025), at(0.975)))
 }
 
 fn outcomes(units: &[Unit], settings: &Settings) -> (Vec<Outcome>, Vec<[f64; 2]>) {
@@ -480,8 +483,10 @@ fn outcomes(units: &[Unit], settings: &Settings) -> (Vec<Outcome>, Vec<[f64; 2]>
             let naive_value = mean(&|u| u.change(o));
             let did_value = naive_value - mean(&|u| u.comparison(|c| c.1[o] - c.0[o]));
             let after = mean(&|u| u.after[o]);
-            let naive = interval(draws.iter().map(|d| d[o][0]).collect());
-            let did = interval(draws.iter().map(|d| d[o][0] - d[o][1]).collect());
+            // Means of finite rates: always an interval (NaN would show, not hide, a fault).
+            let nan = (f64::NAN, f64::NAN);
+            let naive = interval(draws.iter().map(|d| d[o][0]).collect()).unwrap_or(nan);
+            let did = interval(draws.iter().map(|d| d[o][0] - d[o][1]).collect()).unwrap_or(nan);
             // Without the connection they would have had (after − effect).
             let share = |effect: f64, after: f64| {
                 let untreated = after - effect;
@@ -492,10 +497,8 @@ fn outcomes(units: &[Unit], settings: &Settings) -> (Vec<Outcome>, Vec<[f64; 2]>
                     .iter()
                     .map(|d| share(d[o][0] - d[o][1], d[o][2]))
                     .collect();
-                all.map(|xs| {
-                    let (low, high) = interval(xs);
-                    Estimate { value, low, high }
-                })
+                let (low, high) = interval(all?)?;
+                Some(Estimate { value, low, high })
             });
             Outcome {
                 kind,

@@ -25,9 +25,9 @@ pub use load::load;
 pub use matching::Method;
 pub use panel::{day, Connection, Panel, PanelPerson};
 pub use report::{
-    assemble, build, inputs, unit_costs, Gifted, Group, ImpactReport, Inputs, Money, ShownCounts,
-    ShownEvaluation, ShownFrequent, ShownGroup, ShownReport, ShownWellbeing, WellbeingChange,
-    FEWEST_TO_SHOW,
+    assemble, build, inputs, unit_costs, Gifted, Group, ImpactReport, Inputs, Money, ReportError,
+    ShownCounts, ShownEvaluation, ShownFrequent, ShownGroup, ShownReport, ShownWellbeing,
+    WellbeingChange, FEWEST_TO_SHOW,
 };
 
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,7 @@
 //! came, the money, how people are, and the hours champions gave — and, wherever a figure cannot
 //! be worked out, why, instead of a number.
 
-use super::estimate::{Estimate, Evaluation, Evaluator, OutcomeKind};
+use super::estimate::{interval, Estimate, Evaluation, Evaluator, OutcomeKind};
 use super::panel::{day, Connection, Panel};
 use super::{load, Settings, YEAR};
 use crate::profile::CountingRule;
@@ -99,16 +99,31 @@ pub struct ImpactReport {
     pub gifted: Gifted,
 }
 
-/// Reads the panel of the practices' data and builds the report.
+/// Why a report could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] together_store::StoreError),
+    #[error(transparent)]
+    Tables(#[from] crate::TablesError),
+    #[error(transparent)]
+    DataFusion(#[from] DataFusionError),
+}
+
+/// Builds the PCN's report from the data of the practices that pool it, by the PCN's counting
+/// rule: the one way the web app and the command line make it.
 pub async fn build(
-    tables: &Tables,
-    practices: &[String],
-    rule: &CountingRule,
+    store: &together_store::DynStore,
+    data_dir: &std::path::Path,
+    pcn: together_core::PcnId,
     settings: &Settings,
     inputs: &Inputs,
-) -> Result<ImpactReport, DataFusionError> {
-    let (panel, places) = load(tables, practices, rule).await?;
-    Ok(assemble(&panel, &places, rule, settings, inputs))
+) -> Result<ImpactReport, ReportError> {
+    let practices = crate::profile::pooled_practices(&store.practices(pcn).await?);
+    let tables = Tables::open(store, data_dir, pcn).await?;
+    let rule = CountingRule::of(store, pcn).await?;
+    let (panel, places) = load(&tables, &practices, &rule).await?;
+    Ok(assemble(&panel, &places, &rule, settings, inputs))
 }
 
 fn date_of(d: i32) -> Option<Date> {
@@ -221,19 +236,6 @@ pub fn assemble(
     }
 }
 
-fn percentiles(mut xs: Vec<f64>) -> Option<(f64, f64)> {
-    if xs.is_empty() || xs.iter().any(|x| !x.is_finite()) {
-        return None;
-    }
-    xs.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        let h = (xs.len() - 1) as f64 * q;
-        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-        xs[lo] + (xs[hi] - xs[lo]) * (h - lo as f64)
-    };
-    Some((at(0.025), at(0.975)))
-}
-
 fn money(overall: &Evaluation, settings: &Settings, inputs: &Inputs) -> Money {
     let mut not_computed = Vec::new();
     let n = overall.counts.evaluated as f64;
@@ -299,7 +301,7 @@ fn money(overall: &Evaluation, settings: &Settings, inputs: &Inputs) -> Money {
                     .outcome(OutcomeKind::AeAttendances)
                     .map_or(0.0, |o| o.did.value),
             );
-            percentiles(overall.draws.iter().map(|d| value(d[0], d[1])).collect()).map(
+            interval(overall.draws.iter().map(|d| value(d[0], d[1])).collect()).map(
                 |(low, high)| Estimate {
                     value: point,
                     low,

@@ -20,11 +20,9 @@ use together_core::hours_expenses::money;
 use together_core::impact::{CostCategory, ProgrammeCostForm, UnitCostsForm, UNIT_COSTS_SETTING};
 use together_core::{Action, ProgrammeCostId, Role};
 use together_insight::impact::{
-    build, inputs, Estimate, ImpactReport, OutcomeKind, SettingsForm, ShownEvaluation, ShownReport,
-    SETTINGS_KEY,
+    build, inputs, Estimate, ImpactReport, OutcomeKind, ReportError, SettingsForm, ShownEvaluation,
+    ShownReport, SETTINGS_KEY,
 };
-use together_insight::profile::{pooled_practices, CountingRule};
-use together_insight::Tables;
 use together_store::Outcome;
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -59,16 +57,13 @@ pub(crate) async fn report(
     let actor = ctx.actor()?.clone();
     let pcn = actor.pcn_id;
     let store = state.store();
-    let practices = pooled_practices(&store.practices(pcn).await?);
     let audit = ctx.audit(state, "view_impact", "impact", None, Outcome::Allowed);
     let (inputs, settings) = inputs(store, pcn, &audit).await?;
-    let tables = Tables::open(store, &state.0.data_dir, pcn)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let rule = CountingRule::of(store, pcn).await?;
-    let report = build(&tables, &practices, &rule, &settings, &inputs)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let report = match build(store, &state.0.data_dir, pcn, &settings, &inputs).await {
+        Ok(r) => r,
+        Err(ReportError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(AppError::Internal(e.to_string())),
+    };
     Ok((report, audience(actor.role)))
 }
 
