@@ -32,15 +32,7 @@ const DAVE: &[(&str, &str)] = &[
 
 /// Fills the form as a person would: open it, wait, send.
 async fn express_interest(app: &TestApp, fields: &[(&str, &str)]) -> Res {
-    let mut person = app.client();
-    let form = person.get("/join").await;
-    assert_eq!(form.status, StatusCode::OK);
-    let stamp = hidden(&form.body, "stamp");
-    let pcn = hidden(&form.body, "pcn");
-    app.clock.advance(Duration::seconds(20));
-    let mut all = vec![("stamp", stamp.as_str()), ("pcn", pcn.as_str())];
-    all.extend_from_slice(fields);
-    person.post("/join", &all).await
+    app.post_public_form("/join", fields).await
 }
 
 on_both!(a_person_expresses_interest_and_the_administrator_takes_them_to_active);

@@ -187,6 +187,20 @@ impl TestApp {
     }
 
     /// A fresh API token for the role's user, valid for a day from the test clock's now.
+    /// Sends a public form (`/join`, `/pledge`) as a person without an account would: the form
+    /// read, a moment taken, its stamp and PCN sent back with `fields`.
+    pub async fn post_public_form(&self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let mut person = self.client();
+        let form = person.get(path).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let stamp = hidden(&form.body, "stamp");
+        let pcn = hidden(&form.body, "pcn");
+        self.clock.advance(time::Duration::seconds(20));
+        let mut all = vec![("stamp", stamp.as_str()), ("pcn", pcn.as_str())];
+        all.extend_from_slice(fields);
+        person.post(path, &all).await
+    }
+
     pub async fn api_token(&self, role: Role) -> String {
         use together_core::Clock as _;
         let token = together_web::random_token();

@@ -7,7 +7,6 @@ use crate::helpers::*;
 use crate::offers::{a_role, active_champion};
 use crate::on_both;
 use reqwest::StatusCode;
-use time::Duration;
 use together_core::champions::DbsLevel;
 use together_core::pledges::Theme;
 use together_core::Role;
@@ -15,15 +14,7 @@ use together_store::pledges::Wall;
 
 /// Makes a pledge as someone without an account would: the form read, a moment taken.
 async fn pledge(app: &TestApp, fields: &[(&str, &str)]) -> Res {
-    let mut person = app.client();
-    let form = person.get("/pledge").await;
-    assert_eq!(form.status, StatusCode::OK);
-    let stamp = hidden(&form.body, "stamp");
-    let pcn = hidden(&form.body, "pcn");
-    app.clock.advance(Duration::seconds(20));
-    let mut all = vec![("stamp", stamp.as_str()), ("pcn", pcn.as_str())];
-    all.extend_from_slice(fields);
-    person.post("/pledge", &all).await
+    app.post_public_form("/pledge", fields).await
 }
 
 on_both!(a_pledge_is_made_without_an_account_counted_and_shown_once_checked);
