@@ -17,6 +17,7 @@ mod layout;
 mod parquet_out;
 pub mod patient_index;
 pub mod profile;
+mod pseudonym_table;
 pub mod synthea_export;
 mod tables;
 

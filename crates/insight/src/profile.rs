@@ -6,6 +6,7 @@
 //! those per-person counts, the breakdowns from the same people.
 
 use crate::parquet_out::words;
+use crate::pseudonym_table::{Key, PseudonymTable};
 use crate::tables::{lit_ts, Tables};
 use datafusion::arrow::array::{Array, ArrayData, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Int32Type};
@@ -13,7 +14,6 @@ use datafusion::error::DataFusionError;
 use datafusion::functions_aggregate::expr_fn::min;
 use datafusion::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use time::{Date, Duration};
 use together_core::disclosure::{Audience, Count, RawCount, RULE};
 
@@ -227,8 +227,7 @@ pub struct Concentration {
 
 /// Top-share, Gini, Lorenz and median figures from per-person counts (any order).
 pub fn concentration(counts: &[u64]) -> Concentration {
-    let mut sorted: Vec<u64> = counts.to_vec();
-    sorted.sort_unstable();
+    let sorted = ascending(counts);
     let n = sorted.len();
     let total: u64 = sorted.iter().sum();
     if n == 0 || total == 0 {
@@ -275,6 +274,31 @@ pub fn concentration(counts: &[u64]) -> Concentration {
     }
 }
 
+/// The counts in ascending order. Appointment counts are small numbers, so they are counted
+/// rather than compared (linear, where a sort of a large denominator was a visible part of the
+/// profile); counts spread wider than the people are sorted.
+fn ascending(counts: &[u64]) -> Vec<u64> {
+    let largest = counts.iter().copied().max().unwrap_or(0);
+    match usize::try_from(largest) {
+        Ok(largest) if largest <= counts.len().saturating_mul(4).max(1024) => {
+            let mut how_many = vec![0usize; largest + 1];
+            for c in counts {
+                how_many[*c as usize] += 1;
+            }
+            let mut sorted = Vec::with_capacity(counts.len());
+            for (value, n) in how_many.into_iter().enumerate() {
+                sorted.extend(std::iter::repeat_n(value as u64, n));
+            }
+            sorted
+        }
+        _ => {
+            let mut sorted = counts.to_vec();
+            sorted.sort_unstable();
+            sorted
+        }
+    }
+}
+
 /// People and their appointments per value of `key`, the labels of `order` first (with zeros).
 pub(crate) fn group<'a>(
     people: impl IntoIterator<Item = &'a PersonCount>,
@@ -289,17 +313,34 @@ pub(crate) fn group<'a>(
             appointments: RawCount::new(0),
         })
         .collect();
+    // Keys are mostly the same few `&'static str`s or shared practice names: each is known by
+    // where it is (alive, unchanged, for all of `'a`) before being compared as text, which a
+    // denominator of hundreds of thousands made a visible part of the profile.
+    let mut seen: Vec<(*const u8, usize, usize)> = Vec::new();
     for p in people {
         let k = key(p);
-        let idx = match out.iter().position(|g| g.label == k) {
-            Some(i) => i,
+        let known = seen
+            .iter()
+            .find(|(at, len, _)| *at == k.as_ptr() && *len == k.len());
+        let idx = match known {
+            Some(&(_, _, idx)) => idx,
             None => {
-                out.push(Group {
-                    label: k.to_owned(),
-                    people: RawCount::new(0),
-                    appointments: RawCount::new(0),
-                });
-                out.len() - 1
+                let idx = match out.iter().position(|g| g.label == k) {
+                    Some(i) => i,
+                    None => {
+                        out.push(Group {
+                            label: k.to_owned(),
+                            people: RawCount::new(0),
+                            appointments: RawCount::new(0),
+                        });
+                        out.len() - 1
+                    }
+                };
+                // A few places are remembered: keys that are all different stay linear.
+                if seen.len() < 64 {
+                    seen.push((k.as_ptr(), k.len(), idx));
+                }
+                idx
             }
         };
         let g = &mut out[idx];
@@ -499,13 +540,8 @@ impl Tally {
         if !known {
             let words = strings(dictionary.values())?;
             let words = words.as_string::<i32>();
-            let places = (0..words.len())
-                .map(|i| {
-                    raw(words.value(i))
-                        .and_then(|key| index.get(&key))
-                        .unwrap_or(NOT_REGISTERED)
-                })
-                .collect();
+            let keys: Vec<Option<Key>> = (0..words.len()).map(|i| raw(words.value(i))).collect();
+            let places = index.places(&keys);
             self.persons = Some((values, places));
         }
         let places = self
@@ -646,16 +682,16 @@ impl Tally {
 }
 
 /// The denominator's people by pseudonym (their place in the list), keyed by the pseudonym's 32
-/// bytes rather than its 64 hex characters (half the hashing, no allocation per person), in
-/// shards by the pseudonym's first byte so that each shard is gathered on a task of its own.
+/// bytes rather than its 64 hex characters (no allocation per person), in shards by the
+/// pseudonym's first byte so that each shard is gathered on a task of its own.
 #[derive(Default)]
 struct PeopleIndex {
     /// Each shard's people follow the shards before it in the list: (where they start, index).
-    shards: Vec<(u32, ShardIndex)>,
+    shards: Vec<(u32, PseudonymTable)>,
 }
 
-/// One shard's people by pseudonym, by their place in the shard.
-type ShardIndex = HashMap<[u8; 32], u32, ahash::RandomState>;
+/// Lookups whose memory is asked for ahead of the one being answered.
+const AHEAD: usize = 8;
 
 /// Shards of the denominator: one per core at least (pseudonyms are uniformly random, so
 /// their first byte shares people out evenly).
@@ -665,21 +701,45 @@ fn shards() -> usize {
         .max(2)
 }
 
-fn shard_of(key: &[u8; 32], shards: usize) -> usize {
+fn shard_of(key: &Key, shards: usize) -> usize {
     usize::from(key[0]) % shards
 }
 
 impl PeopleIndex {
-    fn get(&self, key: &[u8; 32]) -> Option<u32> {
-        let (start, shard) = self.shards.get(shard_of(key, self.shards.len()))?;
-        shard.get(key).map(|at| at + start)
+    fn shard(&self, key: &Key) -> Option<&(u32, PseudonymTable)> {
+        self.shards.get(shard_of(key, self.shards.len()))
+    }
+
+    /// Each key's person: their place in the denominator, or [`NOT_REGISTERED`]. Looked up
+    /// with the memory of the lookups [`AHEAD`] asked for in advance.
+    fn places(&self, keys: &[Option<Key>]) -> Vec<u32> {
+        let prefetch = |key: Option<&Option<Key>>| {
+            if let Some(Some(key)) = key {
+                if let Some((_, table)) = self.shard(key) {
+                    table.prefetch(key);
+                }
+            }
+        };
+        keys.iter().take(AHEAD).for_each(|k| prefetch(Some(k)));
+        keys.iter()
+            .enumerate()
+            .map(|(i, key)| {
+                prefetch(keys.get(i + AHEAD));
+                key.as_ref()
+                    .and_then(|key| {
+                        let (start, table) = self.shard(key)?;
+                        table.get(key).map(|at| at + start)
+                    })
+                    .unwrap_or(NOT_REGISTERED)
+            })
+            .collect()
     }
 }
 
-/// A pseudonym's 32 bytes (`None` for anything that is not 64 hex characters), read through
+/// A pseudonym's 32 bytes (`None` for anything but 64 lower-case hex characters), read through
 /// a table rather than the `hex` crate's checks per character: it runs once per person and
 /// once per person in each row group, and was the dearest step of the profile.
-fn raw(pseudonym: &str) -> Option<[u8; 32]> {
+fn raw(pseudonym: &str) -> Option<Key> {
     const NIBBLES: [u8; 256] = {
         let mut t = [0xffu8; 256];
         let mut c = 0;
@@ -687,7 +747,6 @@ fn raw(pseudonym: &str) -> Option<[u8; 32]> {
             t[c] = match c as u8 {
                 d @ b'0'..=b'9' => d - b'0',
                 l @ b'a'..=b'f' => l - b'a' + 10,
-                u @ b'A'..=b'F' => u - b'A' + 10,
                 _ => 0xff,
             };
             c += 1;
@@ -705,6 +764,20 @@ fn raw(pseudonym: &str) -> Option<[u8; 32]> {
     (invalid < 16).then_some(out)
 }
 
+/// A pseudonym's text from its bytes, as the importer writes it (64 lower-case hex
+/// characters): through a table, once per person of the denominator, where the `hex` crate's
+/// character-by-character encoding was a visible part of the profile.
+fn written_out(key: &Key) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = Vec::with_capacity(64);
+    for b in key {
+        text.push(DIGITS[usize::from(b >> 4)]);
+        text.push(DIGITS[usize::from(b & 15)]);
+    }
+    // Every byte pushed is an ASCII digit or letter.
+    String::from_utf8(text).unwrap_or_default()
+}
+
 /// A registration's sex as one of the words the registrations import allows.
 fn sex_of(sex: &str) -> &'static str {
     together_formats::SEXES
@@ -714,13 +787,14 @@ fn sex_of(sex: &str) -> &'static str {
         .unwrap_or("U")
 }
 
-/// One registration as the denominator takes it.
+/// One registration as the denominator takes it: no text (the pseudonym is written out once
+/// per person, at the end), so that sorting hundreds of thousands of them into shards moves
+/// little memory.
 #[derive(Clone)]
 struct Registration {
-    key: Option<[u8; 32]>,
-    pseudonym: String,
+    key: Key,
     /// Its place in the scope's practices (the scan keeps no other).
-    practice: usize,
+    practice: u32,
     year_of_birth: i32,
     month_of_birth: i32,
     sex: &'static str,
@@ -728,23 +802,26 @@ struct Registration {
 }
 
 /// One shard of the denominator being gathered: a person per pseudonym, indexed as they come.
-#[derive(Default)]
 struct Registered {
+    /// Everyone met, their pseudonym not yet written out.
     people: Vec<PersonCount>,
-    index: ShardIndex,
-    /// Birth year and month, each the lesser of a person's registrations.
-    births: Vec<(i32, i32)>,
+    index: PseudonymTable,
+    /// Each person's pseudonym, and birth year and month (each the lesser of their
+    /// registrations).
+    keys_and_births: Vec<(Key, (i32, i32))>,
 }
 
 impl Registered {
     /// Adds a registration: a new person, or the lesser of each value for someone met before
     /// (as [`denominator`]'s `min` takes them).
-    fn add(&mut self, r: Registration, names: &[std::sync::Arc<str>]) {
-        if let Some(&at) = r.key.as_ref().and_then(|k| self.index.get(k)) {
+    fn add(&mut self, r: &Registration, names: &[std::sync::Arc<str>]) {
+        let place = self.people.len() as u32;
+        let practice = &names[r.practice as usize];
+        if let Some(at) = self.index.get_or_insert(&r.key, place) {
             let at = at as usize;
-            let (p, birth) = (&mut self.people[at], &mut self.births[at]);
-            if names[r.practice] < p.practice {
-                p.practice = names[r.practice].clone();
+            let (p, (_, birth)) = (&mut self.people[at], &mut self.keys_and_births[at]);
+            if *practice < p.practice {
+                p.practice = practice.clone();
             }
             if r.sex < p.sex {
                 p.sex = r.sex;
@@ -756,13 +833,11 @@ impl Registered {
             *birth = (birth.0.min(r.year_of_birth), birth.1.min(r.month_of_birth));
             return;
         }
-        if let Some(k) = r.key {
-            self.index.insert(k, self.people.len() as u32);
-        }
-        self.births.push((r.year_of_birth, r.month_of_birth));
+        self.keys_and_births
+            .push((r.key, (r.year_of_birth, r.month_of_birth)));
         self.people.push(PersonCount {
-            pseudonym: r.pseudonym,
-            practice: names[r.practice].clone(),
+            pseudonym: String::new(),
+            practice: practice.clone(),
             age: 0,
             sex: r.sex,
             imd_quintile: r.imd_quintile,
@@ -791,12 +866,14 @@ fn sort_into_shards(
         let Some(place) = practices.iter().position(|p| p == practice.value(i)) else {
             continue;
         };
-        let key = raw(pseudonym.value(i));
-        let shard = key.as_ref().map_or(0, |k| shard_of(k, out.len()));
-        out[shard].push(Registration {
+        // Only the importer writes pseudonyms, always as [`raw`] reads them; anything else
+        // would be no one's.
+        let Some(key) = raw(pseudonym.value(i)) else {
+            continue;
+        };
+        out[shard_of(&key, out.len())].push(Registration {
             key,
-            pseudonym: pseudonym.value(i).to_owned(),
-            practice: place,
+            practice: place as u32,
             year_of_birth: yob.value(i),
             month_of_birth: mob.value(i),
             sex: sex_of(sex.value(i)),
@@ -837,23 +914,33 @@ async fn registered(
             let names: Vec<std::sync::Arc<str>> =
                 scope.practices.iter().map(|p| p.as_str().into()).collect();
             tokio::spawn(async move {
-                let mut shard = Registered::default();
                 let rows = parts.iter().map(Vec::len).sum();
-                shard.people.reserve(rows);
-                shard.index.reserve(rows);
-                for r in parts.into_iter().flatten() {
-                    shard.add(r, &names);
+                let mut shard = Registered {
+                    people: Vec::with_capacity(rows),
+                    index: PseudonymTable::with_capacity(rows),
+                    keys_and_births: Vec::with_capacity(rows),
+                };
+                for part in parts {
+                    for (i, r) in part.iter().enumerate() {
+                        if let Some(next) = part.get(i + AHEAD) {
+                            shard.index.prefetch(&next.key);
+                        }
+                        shard.add(r, &names);
+                    }
                 }
-                for (p, (year, month)) in shard.people.iter_mut().zip(&shard.births) {
+                for (p, (key, (year, month))) in shard.people.iter_mut().zip(&shard.keys_and_births)
+                {
+                    p.pseudonym = written_out(key);
                     p.age = age_at(*year, *month, from);
                 }
                 shard
             })
         })
         .collect();
-    let mut people = Vec::new();
+    let shards = joined(gathering).await?;
+    let mut people = Vec::with_capacity(shards.iter().map(|s| s.people.len()).sum());
     let mut index = PeopleIndex::default();
-    for shard in joined(gathering).await? {
+    for shard in shards {
         index.shards.push((people.len() as u32, shard.index));
         people.extend(shard.people);
     }
@@ -1135,17 +1222,37 @@ pub async fn vocabulary(tables: &Tables) -> Result<(Vec<String>, Vec<String>), D
 
 #[cfg(test)]
 mod tests {
-    use super::raw;
+    use super::{ascending, raw, written_out};
     use proptest::prelude::*;
 
     proptest! {
-        /// The table-driven reading of a pseudonym agrees with the `hex` crate on anything.
+        /// Written out, a pseudonym's bytes read back as the same text.
+        #[test]
+        fn a_pseudonym_written_out_reads_back_as_itself(s in "[0-9a-f]{64}") {
+            let key = raw(&s);
+            prop_assert_eq!(key.map(|k| written_out(&k)), Some(s));
+        }
+
+        /// Counted or sorted, the counts come out as a sort gives them.
+        #[test]
+        fn counts_come_in_ascending_order_however_spread(
+            counts in proptest::collection::vec(prop_oneof![0u64..30, any::<u64>()], 0..300),
+        ) {
+            let mut sorted = counts.clone();
+            sorted.sort_unstable();
+            prop_assert_eq!(ascending(&counts), sorted);
+        }
+
+        /// The table-driven reading of a pseudonym agrees with the `hex` crate on anything, but
+        /// takes only the lower case the importer writes (so that writing a key out gives back
+        /// the very text read).
         #[test]
         fn a_pseudonym_reads_as_the_hex_crate_reads_it(
             s in prop_oneof!["[0-9a-f]{64}", "[0-9a-fA-F]{64}", "[0-9a-fA-Fg-z]{62,66}", "[0-9a-f]{63}é", "\\PC{0,70}"],
         ) {
             let mut expected = [0u8; 32];
-            let valid = hex::decode_to_slice(&s, &mut expected).is_ok();
+            let valid = hex::decode_to_slice(&s, &mut expected).is_ok()
+                && !s.bytes().any(|c| c.is_ascii_uppercase());
             prop_assert_eq!(raw(&s), valid.then_some(expected));
         }
     }
