@@ -451,14 +451,12 @@ pub(crate) fn read_rows<R: Read, T>(
 /// Rows handed to a parsing thread at a time.
 const CHUNK: usize = 2048;
 
-/// Rows split from the file, or what parsing them gave, numbered in file order.
-type Chunk = (usize, Vec<csv::StringRecord>);
-type ParsedChunk = (
-    usize,
-    Vec<(u64, Result<Record, Vec<RowError>>)>,
-    ReadSummary,
-    Vec<csv::StringRecord>,
-);
+/// What parsing a row gave, with its line.
+type ParsedRow = (u64, Result<Record, Vec<RowError>>);
+/// Rows split from the file (and where their parsed rows go), or what parsing them gave,
+/// numbered in file order.
+type Chunk = (usize, Vec<csv::StringRecord>, Vec<ParsedRow>);
+type ParsedChunk = (usize, Vec<ParsedRow>, ReadSummary, Vec<csv::StringRecord>);
 
 /// [`read_rows`] with the work spread over threads: one splits the file into rows, others (one
 /// per core) parse and check them, and this one gives what each row became to `on_row`, in
@@ -477,10 +475,14 @@ pub(crate) fn read_rows_parallel<R: Read + Send>(
     let (to_parse, chunks) = mpsc::sync_channel::<Chunk>(threads * 2);
     let chunks = std::sync::Mutex::new(chunks);
     let (to_order, parsed) = mpsc::channel::<ParsedChunk>();
-    // Chunks split but not yet given back, at most: memory stays bounded on any file.
-    let (to_split, spare) = mpsc::sync_channel::<Vec<csv::StringRecord>>(threads * 4);
+    // Chunks split but not yet given back, at most: memory stays bounded on any file. Their
+    // buffers go round and round: a chunk's parsed rows are a few hundred kilobytes, which
+    // allocated afresh for every chunk (and freed on another thread) kept the kernel busy
+    // clearing new pages.
+    let (to_split, spare) =
+        mpsc::sync_channel::<(Vec<csv::StringRecord>, Vec<ParsedRow>)>(threads * 4);
     for _ in 0..threads * 4 {
-        let _ = to_split.send(Vec::new());
+        let _ = to_split.send((Vec::new(), Vec::new()));
     }
     let (map, parse, chunks) = (&map, &parse, &chunks);
     std::thread::scope(|scope| {
@@ -488,13 +490,16 @@ pub(crate) fn read_rows_parallel<R: Read + Send>(
             let to_order = to_order.clone();
             scope.spawn(move || loop {
                 let next = chunks.lock().ok().and_then(|c| c.recv().ok());
-                let Some((seq, records)) = next else { return };
+                let Some((seq, records, mut rows)) = next else {
+                    return;
+                };
                 let mut summary = ReadSummary::default();
                 let mut each = |f: &mut Fields<'_>| parse(f);
-                let rows = records
-                    .iter()
-                    .filter_map(|r| parse_row(r, map, width, &mut each, &mut summary))
-                    .collect();
+                rows.extend(
+                    records
+                        .iter()
+                        .filter_map(|r| parse_row(r, map, width, &mut each, &mut summary)),
+                );
                 if to_order.send((seq, rows, summary, records)).is_err() {
                     return;
                 }
@@ -505,7 +510,7 @@ pub(crate) fn read_rows_parallel<R: Read + Send>(
         let splitter = scope.spawn(move || {
             let mut reader = reader;
             let mut seq = 0;
-            while let Ok(mut records) = spare.recv() {
+            while let Ok((mut records, rows)) = spare.recv() {
                 let mut n = 0;
                 let mut end = None;
                 while n < CHUNK {
@@ -526,7 +531,7 @@ pub(crate) fn read_rows_parallel<R: Read + Send>(
                 }
                 records.truncate(n);
                 if n > 0 {
-                    if to_parse.send((seq, records)).is_err() {
+                    if to_parse.send((seq, records, rows)).is_err() {
                         return Err(FileError::Unreadable("the row checkers stopped".into()));
                     }
                     seq += 1;
@@ -542,16 +547,16 @@ pub(crate) fn read_rows_parallel<R: Read + Send>(
         let mut waiting: std::collections::BTreeMap<usize, ParsedChunk> = Default::default();
         for result in parsed.iter() {
             waiting.insert(result.0, result);
-            while let Some((_, rows, part, records)) = waiting.remove(&given) {
+            while let Some((_, mut rows, part, records)) = waiting.remove(&given) {
                 given += 1;
                 summary.rows += part.rows;
                 summary.valid += part.valid;
                 summary.rejected += part.rejected;
                 summary.skipped += part.skipped;
-                for (line, row) in rows {
+                for (line, row) in rows.drain(..) {
                     on_row(line, row);
                 }
-                let _ = to_split.send(records);
+                let _ = to_split.send((records, rows));
             }
         }
         drop(to_split);

@@ -3,7 +3,6 @@
 
 use csv::StringRecord;
 use serde::Serialize;
-use std::collections::HashMap;
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 use together_core::{NhsNumber, PracticeCode};
 
@@ -30,9 +29,42 @@ impl std::fmt::Display for RowError {
     }
 }
 
-/// Where each named column is in this file. Looked up for every field of every row, so hashed
-/// with ahash rather than the standard library's SipHash.
-pub(crate) type ColumnMap = HashMap<&'static str, usize, ahash::RandomState>;
+/// Where each named column is in this file. Looked up for every field of every row: a file
+/// has a dozen columns at most, and the names asked for are the same literals the map was
+/// made from, so they are first found by where they are (a few integer comparisons), then by
+/// their text — cheaper than hashing each name, which an import of millions of rows felt.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ColumnMap {
+    columns: Vec<(&'static str, usize)>,
+}
+
+impl ColumnMap {
+    /// Says where `name` is (the first place given stays).
+    pub fn insert(&mut self, name: &'static str, at: usize) {
+        if !self.contains_key(name) {
+            self.columns.push((name, at));
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&usize> {
+        let same_literal = |(n, _): &&(&'static str, usize)| {
+            n.as_ptr() == name.as_ptr() && n.len() == name.len()
+        };
+        self.columns
+            .iter()
+            .find(same_literal)
+            .or_else(|| self.columns.iter().find(|(n, _)| *n == name))
+            .map(|(_, at)| at)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.columns.len()
+    }
+}
 
 pub(crate) struct Fields<'a> {
     pub rec: &'a StringRecord,

@@ -131,15 +131,17 @@ impl WordsBuilder {
     }
 
     fn finish(&mut self) -> Result<DictionaryArray<Int32Type>, arrow_schema::ArrowError> {
-        let keys = Int32Array::from(std::mem::take(&mut self.keys));
+        // The next batch's keys get their room at once, not by doubling from nothing.
+        let keys = Int32Array::from(std::mem::replace(&mut self.keys, Vec::with_capacity(BATCH)));
         let words = StringArray::from_iter_values(self.words.drain(..));
         self.known.clear();
         DictionaryArray::try_new(keys, Arc::new(words))
     }
 }
 
+/// A timestamp column's builder with room for a whole batch.
 fn tsb() -> TimestampMicrosecondBuilder {
-    TimestampMicrosecondBuilder::new().with_timezone("UTC")
+    TimestampMicrosecondBuilder::with_capacity(BATCH).with_timezone("UTC")
 }
 
 impl Builders {
@@ -229,8 +231,8 @@ impl Builders {
             Builders::Appointments(id, times, words) => vec![
                 Arc::new(id.finish()?),
                 Arc::new(words[0].finish()?),
-                Arc::new(times[0].finish()),
-                Arc::new(times[1].finish()),
+                Arc::new(std::mem::replace(&mut times[0], tsb()).finish()),
+                Arc::new(std::mem::replace(&mut times[1], tsb()).finish()),
                 Arc::new(words[1].finish()?),
                 Arc::new(words[2].finish()?),
                 Arc::new(words[3].finish()?),
@@ -326,13 +328,22 @@ pub(crate) fn open_writer(path: &Path, schema: SchemaRef) -> Result<ArrowWriter<
             props = props.set_column_dictionary_enabled(pseudonym(), false);
         }
     }
-    // Instants are nearly all different: a dictionary of them only costs the writer a hash per
-    // value until it gives up on it.
     for field in schema.fields() {
+        let path = || parquet::schema::types::ColumnPath::from(field.name().as_str());
+        // Instants are nearly all different: a dictionary of them only costs the writer a hash
+        // per value until it gives up on it.
         if matches!(field.data_type(), DataType::Timestamp(..)) {
-            props = props.set_column_dictionary_enabled(
-                parquet::schema::types::ColumnPath::from(field.name().as_str()),
-                false,
+            props = props.set_column_dictionary_enabled(path(), false);
+        }
+        // A status, slot type, role or mode: every row group has most of the few words, so
+        // their minimum and maximum would prune nothing, and the writer would compare every
+        // row's word to work them out. (The practice keeps them: a file is one practice's.)
+        if field.data_type() == &words()
+            && !["pseudonym", "ods_code"].contains(&field.name().as_str())
+        {
+            props = props.set_column_statistics_enabled(
+                path(),
+                parquet::file::properties::EnabledStatistics::None,
             );
         }
     }
