@@ -242,12 +242,22 @@ mod tests {
     #[test]
     fn ods_codes_are_a_letter_and_five_digits() {
         assert_eq!("b82005".parse::<PracticeCode>().unwrap().as_str(), "B82005");
-        assert_eq!(" B82005 ".parse::<PracticeCode>().unwrap().to_string(), "B82005");
+        assert_eq!(
+            " B82005 ".parse::<PracticeCode>().unwrap().to_string(),
+            "B82005"
+        );
         let json = serde_json::to_string(&"B82005".parse::<PracticeCode>().unwrap()).unwrap();
         assert_eq!(json, "\"B82005\"");
-        assert_eq!(serde_json::from_str::<PracticeCode>(&json).unwrap().as_str(), "B82005");
+        assert_eq!(
+            serde_json::from_str::<PracticeCode>(&json)
+                .unwrap()
+                .as_str(),
+            "B82005"
+        );
         assert!(serde_json::from_str::<PracticeCode>("\"B8200\"").is_err());
-        for bad in ["", "B8200", "882005", "B82005X", "B8200X", "é82005", "B8200é", "ÉÉÉ"] {
+        for bad in [
+            "", "B8200", "882005", "B82005X", "B8200X", "é82005", "B8200é", "ÉÉÉ",
+        ] {
             assert!(bad.parse::<PracticeCode>().is_err(), "{bad} accepted");
         }
     }

@@ -2,7 +2,7 @@
 //! appointments, conditions and A&E attendances.
 
 use crate::fields::{ColumnMap, Fields, RowError};
-use crate::FileError;
+use crate::{FileError, Word};
 use std::io::Read;
 use time::{Date, OffsetDateTime};
 use together_core::{NhsNumber, PracticeCode};
@@ -140,9 +140,9 @@ pub struct Appointment {
     pub booked_at: OffsetDateTime,
     pub starts_at: OffsetDateTime,
     pub status: &'static str,
-    pub slot_type: String,
-    pub clinician_role: String,
-    pub mode: String,
+    pub slot_type: Word,
+    pub clinician_role: Word,
+    pub mode: Word,
 }
 
 #[derive(Debug, Clone)]
@@ -274,9 +274,9 @@ fn parse(dataset: Dataset, f: &mut Fields<'_>, today: Date) -> Option<Record> {
             let booked = f.local_datetime("booked_at");
             let starts = f.local_datetime("starts_at");
             let status = f.one_of("status", &STATUSES);
-            let slot = f.required("slot_type").map(text);
-            let role = f.required("clinician_role").map(text);
-            let mode = f.required("mode").map(text);
+            let slot = f.required("slot_type").map(Word::new);
+            let role = f.required("clinician_role").map(Word::new);
+            let mode = f.required("mode").map(Word::new);
             if let (Some(b), Some(s)) = (booked, starts) {
                 if b > s {
                     f.fail("booked_at", "is after starts_at");

@@ -21,7 +21,7 @@ use crate::canonical::{
     AeAttendance, Appointment, Dataset, ReadSummary, Record, Registration, Subject,
 };
 use crate::fields::{RowError, MAX_FIELD};
-use crate::FileError;
+use crate::{FileError, Word};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::cell::Cell;
@@ -546,9 +546,9 @@ impl<F: FnMut(u64, Result<Record, Vec<RowError>>)> FhirReader<'_, F> {
             booked_at: created.flatten().map_or(starts, |b| b.min(starts)),
             starts_at: starts,
             status: status?,
-            slot_type: slot?,
-            clinician_role: role?,
-            mode: mode?,
+            slot_type: slot?.into(),
+            clinician_role: role?.into(),
+            mode: mode?.into(),
         })))
     }
 
@@ -616,14 +616,13 @@ impl<F: FnMut(u64, Result<Record, Vec<RowError>>)> FhirReader<'_, F> {
             booked_at: start,
             starts_at: start,
             status: status?,
-            slot_type: slot?,
-            clinician_role: role?,
-            mode: match class {
+            slot_type: slot?.into(),
+            clinician_role: role?.into(),
+            mode: Word::new(match class {
                 "VR" => "Telephone or video",
                 "HH" => "Home visit",
                 _ => "Face to face",
-            }
-            .to_owned(),
+            }),
         })))
     }
 }

@@ -47,9 +47,8 @@ impl ColumnMap {
     }
 
     pub fn get(&self, name: &str) -> Option<&usize> {
-        let same_literal = |(n, _): &&(&'static str, usize)| {
-            n.as_ptr() == name.as_ptr() && n.len() == name.len()
-        };
+        let same_literal =
+            |(n, _): &&(&'static str, usize)| n.as_ptr() == name.as_ptr() && n.len() == name.len();
         self.columns
             .iter()
             .find(same_literal)

@@ -15,9 +15,11 @@ pub mod oruk;
 pub mod people;
 pub mod postcodes;
 pub mod synthea;
+mod words;
 
 pub use canonical::*;
 pub use fields::RowError;
+pub use words::Word;
 
 use thiserror::Error;
 

@@ -322,9 +322,9 @@ impl Mapping {
             booked_at: together_core::uk_time::london_to_utc(booked),
             starts_at: together_core::uk_time::london_to_utc(starts),
             status: status?,
-            slot_type,
-            clinician_role,
-            mode,
+            slot_type: slot_type.into(),
+            clinician_role: clinician_role.into(),
+            mode: mode.into(),
         })))
     }
 }

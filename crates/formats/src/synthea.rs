@@ -16,7 +16,7 @@ use crate::canonical::{
     Registration, Subject,
 };
 use crate::fields::{ColumnMap, Fields, RowError};
-use crate::FileError;
+use crate::{FileError, Word};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use time::Date;
@@ -367,14 +367,13 @@ fn parse(file: SyntheaFile, f: &mut Fields<'_>, plan: &Plan, today: Date) -> Opt
                     booked_at: start,
                     starts_at: start,
                     status: "Finished",
-                    slot_type: class.clone(),
-                    clinician_role: "GP".to_owned(),
-                    mode: if class == "virtual" {
+                    slot_type: Word::new(&class),
+                    clinician_role: Word::new("GP"),
+                    mode: Word::new(if class == "virtual" {
                         "Video"
                     } else {
                         "Face to face"
-                    }
-                    .to_owned(),
+                    }),
                 })
             } else {
                 Record::AeAttendance(AeAttendance {

@@ -182,9 +182,9 @@ impl Builders {
                 for (b, v) in words.iter_mut().zip([
                     a.ods_code.as_str(),
                     a.status,
-                    &a.slot_type,
-                    &a.clinician_role,
-                    &a.mode,
+                    a.slot_type.as_str(),
+                    a.clinician_role.as_str(),
+                    a.mode.as_str(),
                 ]) {
                     b.append(v);
                 }
