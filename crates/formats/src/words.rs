@@ -1,19 +1,22 @@
 //! The words of an appointment's few-valued columns (slot type, clinician role, mode): a file
-//! of millions of rows holds a few dozen different ones. Each thread remembers the words it has
-//! met for the life of the process, so a row costs a lookup rather than an allocation (and a
+//! of millions of rows holds a few dozen different ones. The process keeps each word it meets
+//! once, for its whole life (an import's threads come and go, the words stay), and each thread
+//! remembers the ones it has used, so a row costs a lookup rather than an allocation (and a
 //! free on whichever thread writes it out) for each of them.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Bytes of words a process keeps for its whole life, at most; past it, words are copied per
 /// row as before. A few dozen words a PCN, so this is never reached in practice, but a file of
 /// nonsense cannot make the process grow without end.
 const REMEMBERED_BYTES: usize = 1 << 20;
 
-static REMEMBERED: AtomicUsize = AtomicUsize::new(0);
+/// Every word the process keeps, and their bytes.
+static KEPT: Mutex<(Option<HashSet<&'static str, ahash::RandomState>>, usize)> =
+    Mutex::new((None, 0));
 
 thread_local! {
     static KNOWN: RefCell<HashSet<&'static str, ahash::RandomState>> = RefCell::default();
@@ -24,21 +27,38 @@ thread_local! {
 pub struct Word(Cow<'static, str>);
 
 impl Word {
-    /// The word for `text`: one this thread has met before, or a new one (remembered while
-    /// there is room).
+    /// The word for `text`: one this thread has used before, one the process keeps, or a
+    /// new one (kept while there is room).
     pub fn new(text: &str) -> Self {
         let known = KNOWN.with(|k| k.borrow().get(text).copied());
         if let Some(word) = known {
             return Self(Cow::Borrowed(word));
         }
-        let before = REMEMBERED.fetch_add(text.len(), Ordering::Relaxed);
-        if before + text.len() > REMEMBERED_BYTES {
-            REMEMBERED.fetch_sub(text.len(), Ordering::Relaxed);
-            return Self(Cow::Owned(text.to_owned()));
+        match Self::kept(text) {
+            Some(word) => {
+                KNOWN.with(|k| k.borrow_mut().insert(word));
+                Self(Cow::Borrowed(word))
+            }
+            None => Self(Cow::Owned(text.to_owned())),
         }
+    }
+
+    /// The process's own copy of `text`, made if there is room; `None` when there is not (or
+    /// another thread panicked while holding the words).
+    fn kept(text: &str) -> Option<&'static str> {
+        let mut kept = KEPT.lock().ok()?;
+        let (words, bytes) = &mut *kept;
+        let words = words.get_or_insert_with(HashSet::default);
+        if let Some(word) = words.get(text) {
+            return Some(*word);
+        }
+        if *bytes + text.len() > REMEMBERED_BYTES {
+            return None;
+        }
+        *bytes += text.len();
         let word: &'static str = Box::leak(text.into());
-        KNOWN.with(|k| k.borrow_mut().insert(word));
-        Self(Cow::Borrowed(word))
+        words.insert(word);
+        Some(word)
     }
 
     pub fn as_str(&self) -> &str {
@@ -97,5 +117,14 @@ mod tests {
         // The second is the very text the first left behind: nothing copied.
         assert_eq!(first.as_ptr(), again.as_ptr());
         assert_ne!(Word::new("Telephone"), Word::new("Video"));
+    }
+
+    #[test]
+    fn another_thread_uses_the_word_the_process_already_keeps() {
+        let here = Word::new("Same Day Extended Access");
+        let there = std::thread::spawn(|| Word::new("Same Day Extended Access").as_ptr() as usize)
+            .join()
+            .unwrap();
+        assert_eq!(here.as_ptr() as usize, there);
     }
 }
