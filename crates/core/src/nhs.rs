@@ -17,19 +17,21 @@ pub enum NhsNumberError {
 /// A syntactically valid NHS number (Modulus 11 check passed).
 ///
 /// Deliberately not `Display`: printing one by accident into a log or a page is the mistake this
-/// type exists to prevent. Use [`NhsNumber::digits`] where the digits are truly needed.
+/// type exists to prevent. Use [`NhsNumber::digits`] where the digits are truly needed. Kept
+/// inline (ten ASCII digits), not on the heap: an import reads one on every row of millions.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct NhsNumber(String);
+pub struct NhsNumber([u8; 10]);
 
 impl NhsNumber {
     /// The ten digits, without spaces, for pseudonymisation and the patient index only.
     pub fn digits(&self) -> &str {
-        &self.0
+        // Only ten ASCII digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// Whether the number lies in 999 000 0000–999 999 9999, the range never issued to anyone.
     pub fn is_test_range(&self) -> bool {
-        self.0.starts_with("999")
+        self.0.starts_with(b"999")
     }
 }
 
@@ -42,15 +44,25 @@ impl fmt::Debug for NhsNumber {
 impl FromStr for NhsNumber {
     type Err = NhsNumberError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let digits: String = s.chars().filter(|c| *c != ' ').collect();
-        if digits.len() != 10 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        // Spaces are left out; anything else must be one of exactly ten digits.
+        let mut digits = [0u8; 10];
+        let mut n = 0;
+        for b in s.bytes().filter(|b| *b != b' ') {
+            if n == digits.len() || !b.is_ascii_digit() {
+                return Err(NhsNumberError::Format);
+            }
+            digits[n] = b;
+            n += 1;
+        }
+        if n != digits.len() {
             return Err(NhsNumberError::Format);
         }
+        let number = Self(digits);
         let parsed =
-            nhs_number::NHSNumber::from_str(&digits).map_err(|_| NhsNumberError::Format)?;
+            nhs_number::NHSNumber::from_str(number.digits()).map_err(|_| NhsNumberError::Format)?;
         // A calculated check digit of 10 can never match a single digit, so it is rejected here too.
         if parsed.validate_check_digit() {
-            Ok(Self(digits))
+            Ok(number)
         } else {
             Err(NhsNumberError::CheckDigit)
         }
@@ -84,13 +96,29 @@ mod tests {
 
     #[test]
     fn wrong_length_and_letters_are_format_errors() {
-        for n in ["", "943476591", "94347659190", "94347659a9", "943-476-5919"] {
+        for n in [
+            "",
+            "943476591",
+            "94347659190",
+            "94347659a9",
+            "943-476-5919",
+            "943476591é",
+            "é9434765919",
+        ] {
             assert_eq!(n.parse::<NhsNumber>(), Err(NhsNumberError::Format), "{n}");
         }
         assert_eq!(
             "9434765918".parse::<NhsNumber>(),
             Err(NhsNumberError::CheckDigit)
         );
+    }
+
+    #[test]
+    fn the_digits_come_back_without_spaces() {
+        let n: NhsNumber = " 999 000 0018 ".parse().unwrap();
+        assert_eq!(n.digits(), "9990000018");
+        assert!(n.is_test_range());
+        assert!(!"9434765919".parse::<NhsNumber>().unwrap().is_test_range());
     }
 
     #[test]

@@ -187,7 +187,12 @@ fn index_entry(r: &together_formats::Registration) -> IndexEntry {
 /// of the file: most people have many rows, and the keyed hash is the dearest step of a row.
 struct Pseudonyms<'k> {
     key: &'k PseudonymKey,
-    by_nhs: HashMap<u64, Pseudonym, ahash::RandomState>,
+    /// Where each NHS number's pseudonym is in `worked_out`.
+    by_nhs: HashMap<u64, u32, ahash::RandomState>,
+    worked_out: Vec<Pseudonym>,
+    /// The last NHS number met and where its pseudonym is: a file usually gives a person's rows
+    /// one after another, and then the row needs no lookup at all.
+    last: Option<(u64, u32)>,
     by_source_id: HashMap<String, Pseudonym, ahash::RandomState>,
     /// The last pseudonym worked out without being remembered.
     uncached: Option<Pseudonym>,
@@ -201,6 +206,8 @@ impl<'k> Pseudonyms<'k> {
         Self {
             key,
             by_nhs: HashMap::default(),
+            worked_out: Vec::new(),
+            last: None,
             by_source_id: HashMap::default(),
             uncached: None,
         }
@@ -218,13 +225,23 @@ impl<'k> Pseudonyms<'k> {
                 let Ok(number) = n.digits().parse::<u64>() else {
                     return self.uncached.insert(self.key.pseudonymise(n));
                 };
-                if self.by_nhs.len() >= REMEMBERED && !self.by_nhs.contains_key(&number) {
-                    self.by_nhs.clear();
-                }
-                let key = self.key;
-                self.by_nhs
-                    .entry(number)
-                    .or_insert_with(|| key.pseudonymise(n))
+                let at = match self.last {
+                    Some((last, at)) if last == number => at,
+                    _ => {
+                        if self.by_nhs.len() >= REMEMBERED && !self.by_nhs.contains_key(&number) {
+                            self.by_nhs.clear();
+                            self.worked_out.clear();
+                        }
+                        let (key, worked_out) = (self.key, &mut self.worked_out);
+                        let at = *self.by_nhs.entry(number).or_insert_with(|| {
+                            worked_out.push(key.pseudonymise(n));
+                            (worked_out.len() - 1) as u32
+                        });
+                        self.last = Some((number, at));
+                        at
+                    }
+                };
+                &self.worked_out[at as usize]
             }
             Subject::Synthea(id) => {
                 if self.by_source_id.contains_key(id) {
