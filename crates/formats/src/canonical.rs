@@ -184,7 +184,7 @@ fn column_map(dataset: Dataset, headers: &csv::StringRecord) -> Result<ColumnMap
             .find(|c| **c == name.as_str())
         {
             Some(c) if !map.contains_key(c) => {
-                map.insert(*c, i);
+                map.insert(c, i);
             }
             _ => unknown = true,
         }

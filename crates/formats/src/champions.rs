@@ -45,7 +45,7 @@ fn column_map(headers: &csv::StringRecord) -> Result<ColumnMap, FileError> {
     for (i, name) in names.iter().enumerate() {
         match CHAMPION_COLUMNS.iter().find(|c| **c == name.as_str()) {
             Some(c) if !map.contains_key(c) => {
-                map.insert(*c, i);
+                map.insert(c, i);
             }
             _ => unknown = true,
         }

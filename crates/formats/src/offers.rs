@@ -66,7 +66,7 @@ fn columns(headers: &csv::StringRecord) -> Result<ColumnMap, FileError> {
     for (i, name) in names.iter().enumerate() {
         match OFFER_COLUMNS.iter().find(|c| **c == name.as_str()) {
             Some(c) if !map.contains_key(c) => {
-                map.insert(*c, i);
+                map.insert(c, i);
             }
             _ => unknown = true,
         }
