@@ -39,10 +39,12 @@ pub(crate) struct ColumnMap {
 }
 
 impl ColumnMap {
-    /// Says where `name` is (the first place given stays).
+    /// Says where `name` is; a later place replaces an earlier one, as a map's `insert` does
+    /// (the map this replaced).
     pub fn insert(&mut self, name: &'static str, at: usize) {
-        if !self.contains_key(name) {
-            self.columns.push((name, at));
+        match self.columns.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, place)) => *place = at,
+            None => self.columns.push((name, at)),
         }
     }
 
