@@ -36,11 +36,22 @@ pub struct Invitation {
     pub connection_id: Option<ConnectionId>,
 }
 
+/// What one round of invitations did, for the clinician to be told.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Invited {
+    /// Invited now.
+    pub invited: u64,
+    /// Not invited: they have an open connection to the offer already, so an invitation would
+    /// only ask them to join what they are in (and a yes would make a second connection).
+    pub already_connected: u64,
+}
+
 #[async_trait]
 pub trait InvitationStore {
     /// Invites each of `invitees` of the cohort at `practice` to `service`, except anyone the
-    /// cohort invited already (inviting again reaches only people new to it); a text message
-    /// is queued in the same transaction as its invitation. Returns how many were invited now.
+    /// cohort invited already (inviting again reaches only people new to it) and anyone with an
+    /// open connection to `service`; a text message is queued in the same transaction as its
+    /// invitation.
     async fn invite(
         &self,
         pcn: PcnId,
@@ -49,7 +60,7 @@ pub trait InvitationStore {
         service: ServiceId,
         invitees: &[Invitee],
         audit: &NewAuditEvent,
-    ) -> Result<u64, StoreError>;
+    ) -> Result<Invited, StoreError>;
     /// The cohort's invitations at one practice, in the order they were made.
     async fn invitations(
         &self,
@@ -65,7 +76,9 @@ pub trait InvitationStore {
     /// Records an answer, once (`Refused` after that). A "yes" needs `person`, the details of
     /// whoever said it: the invitation's pseudonym finds them if the PCN knows them already
     /// (else they are added, linked by it), records what they agreed to and makes the
-    /// suggested connection by `by`, with follow-ups `follow_up_days` after it.
+    /// suggested connection by `by`, with follow-ups `follow_up_days` after it — unless they
+    /// have an open connection to that offer already (made since the invitation went), which
+    /// the invitation then points to instead of a second one.
     #[allow(clippy::too_many_arguments)]
     async fn answer_invitation(
         &self,
@@ -108,9 +121,24 @@ macro_rules! impl_invitation_store {
             })
         }
 
+        /// The open connection to `service` of the PCN's person with `pseudonym`, if any.
+        async fn open_connection(tx: &mut Tx<'_>, pcn: together_core::PcnId, pseudonym: &str, service: together_core::ServiceId) -> Result<Option<together_core::ConnectionId>, $crate::StoreError> {
+            let found: Option<String> = sqlx::query_scalar(
+                "SELECT c.id FROM connection c JOIN person p ON p.id = c.person_id \
+                 WHERE p.pcn_id = $1 AND p.pseudonym = $2 AND p.merged_into IS NULL AND c.service_id = $3 AND c.status <> 'ended' \
+                 ORDER BY c.made_on, c.id LIMIT 1",
+            )
+            .bind(pcn.to_string())
+            .bind(pseudonym)
+            .bind(service.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+            found.map(|c| $crate::queries::parsed("connection id", &c)).transpose()
+        }
+
         #[async_trait::async_trait]
         impl $crate::invitations::InvitationStore for $store {
-            async fn invite(&self, pcn: together_core::PcnId, cohort: &str, practice: together_core::PracticeId, service: together_core::ServiceId, invitees: &[$crate::invitations::Invitee], audit: &$crate::NewAuditEvent) -> Result<u64, $crate::StoreError> {
+            async fn invite(&self, pcn: together_core::PcnId, cohort: &str, practice: together_core::PracticeId, service: together_core::ServiceId, invitees: &[$crate::invitations::Invitee], audit: &$crate::NewAuditEvent) -> Result<$crate::invitations::Invited, $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
                 let ours: Option<String> = sqlx::query_scalar(
                     "SELECT c.id FROM insight_cohort c WHERE c.id = $1 AND c.pcn_id = $2 AND NOT c.deleted \
@@ -126,8 +154,12 @@ macro_rules! impl_invitation_store {
                 if ours.is_none() {
                     return Err($crate::StoreError::NotFound("cohort, practice or service"));
                 }
-                let mut invited = 0;
+                let mut done = $crate::invitations::Invited::default();
                 for i in invitees {
+                    if open_connection(&mut tx, pcn, &i.pseudonym, service).await?.is_some() {
+                        done.already_connected += 1;
+                        continue;
+                    }
                     let added = sqlx::query(
                         "INSERT INTO invitation (id, pcn_id, cohort_id, practice_id, pseudonym, service_id, channel, invited_by, invited_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (cohort_id, pseudonym) DO NOTHING",
@@ -145,7 +177,7 @@ macro_rules! impl_invitation_store {
                     .await?
                     .rows_affected();
                     if added == 1 {
-                        invited += 1;
+                        done.invited += 1;
                         if let Some(m) = &i.message {
                             write_message(&mut tx, m).await?;
                         }
@@ -153,7 +185,7 @@ macro_rules! impl_invitation_store {
                 }
                 write_audit(&mut tx, &audit.about("cohort", cohort)).await?;
                 tx.commit().await?;
-                Ok(invited)
+                Ok(done)
             }
 
             async fn invitations(&self, pcn: together_core::PcnId, cohort: &str, practice: together_core::PracticeId) -> Result<Vec<$crate::invitations::Invitation>, $crate::StoreError> {
@@ -208,7 +240,14 @@ macro_rules! impl_invitation_store {
                         for purpose in &yes.consents {
                             insert_consent(&mut tx, person, *purpose, yes.method, &by.to_string(), audit.at).await?;
                         }
-                        let connection = connect_in(&mut tx, pcn, person, by, &yes.connection, follow_up_days, $crate::queries::secs(audit.at), &audit.actor).await?;
+                        let already = match yes.connection.to {
+                            together_core::connections::Target::Service(s) => open_connection(&mut tx, pcn, pseudonym.as_str(), s).await?,
+                            _ => None,
+                        };
+                        let connection = match already {
+                            Some(c) => c,
+                            None => connect_in(&mut tx, pcn, person, by, &yes.connection, follow_up_days, $crate::queries::secs(audit.at), &audit.actor).await?,
+                        };
                         write_audit(&mut tx, &audit.about("person", person)).await?;
                         Some((person, connection))
                     }

@@ -1,11 +1,12 @@
-//! Invitations from a cohort, told to both backends: invited once each, answered once, and a
-//! "yes" from someone the PCN already knows finds their record rather than making another.
+//! Invitations from a cohort, told to both backends: invited once each, answered once, a "yes"
+//! from someone the PCN already knows finds their record rather than making another, and
+//! someone connected to the offer already is neither invited again nor connected twice.
 
 use super::*;
 use together_core::connections::{ConnectionForm, Source, Status, Target};
 use together_core::invitations::{Answer, Answered, Channel, Yes};
 use together_store::connections::ConnectionFilter;
-use together_store::invitations::Invitee;
+use together_store::invitations::{Invited, Invitee};
 
 on_both!(a_cohort_is_invited_once_and_each_answer_recorded_once);
 async fn a_cohort_is_invited_once_and_each_answer_recorded_once(store: DynStore) {
@@ -18,17 +19,25 @@ async fn a_cohort_is_invited_once_and_each_answer_recorded_once(store: DynStore)
     let lead = an_active_champion(&store, pcn, "Sue", true).await;
     let (singing, _) = a_monitor_to_lend(&store, pcn, lead, "BP-7").await;
     let gp = a_user(&store, pcn, "Okafor", Role::Clinician).await;
-    let cohort = store
-        .save_cohort(
-            &NewCohort {
-                pcn_id: pcn,
-                name: "Over-65s".into(),
-                definition: "{}".into(),
-            },
-            &a,
-        )
-        .await
-        .unwrap();
+    let cohort_named = |name: &'static str| {
+        let store = store.clone();
+        let a = a.clone();
+        async move {
+            store
+                .save_cohort(
+                    &NewCohort {
+                        pcn_id: pcn,
+                        name: name.into(),
+                        definition: "{}".into(),
+                    },
+                    &a,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let cohort = cohort_named("Over-65s").await;
+    let carers = cohort_named("Carers").await;
     // Florence is known to the PCN already, through her NHS number's pseudonym.
     let (hers, known) = link_pseudonym(&store, pcn, florence, practice, "999 000 0018").await;
     let key = PseudonymKey::new(1, vec![7; 32]).unwrap();
@@ -50,22 +59,34 @@ async fn a_cohort_is_invited_once_and_each_answer_recorded_once(store: DynStore)
         invitee(&hers, Channel::Text),
         invitee(&stranger, Channel::Letter),
     ];
+    let invited = |n| Invited {
+        invited: n,
+        already_connected: 0,
+    };
     assert_eq!(
         store
             .invite(pcn, &cohort, practice, singing, &both, &a)
             .await
             .unwrap(),
-        2
+        invited(2)
     );
     assert_eq!(
         store
             .invite(pcn, &cohort, practice, singing, &both, &a)
             .await
             .unwrap(),
-        0,
+        invited(0),
         "nobody is invited twice by one cohort"
     );
-    assert_eq!(store.messages(Some(pcn), 10).await.unwrap().len(), 1);
+    // Another cohort invites them to the same offer before either answers.
+    assert_eq!(
+        store
+            .invite(pcn, &carers, practice, singing, &both, &a)
+            .await
+            .unwrap(),
+        invited(2)
+    );
+    assert_eq!(store.messages(Some(pcn), 10).await.unwrap().len(), 2);
     let list = store.invitations(pcn, &cohort, practice).await.unwrap();
     assert_eq!(list.len(), 2);
     let theirs = list.iter().find(|i| i.pseudonym == hers.as_str()).unwrap();
@@ -131,6 +152,56 @@ async fn a_cohort_is_invited_once_and_each_answer_recorded_once(store: DynStore)
             .await,
         Err(StoreError::Refused(_))
     ));
+    // Her yes to the other cohort's invitation finds the connection she has: not a second one.
+    let from_carers = store.invitations(pcn, &carers, practice).await.unwrap();
+    let second = from_carers
+        .iter()
+        .find(|i| i.pseudonym == hers.as_str())
+        .unwrap();
+    assert_eq!(
+        store
+            .answer_invitation(pcn, second.id, &yes, Some(&known), gp, &[14], &a)
+            .await
+            .unwrap(),
+        Some((florence, made))
+    );
+    let hers_now = |store: DynStore, a: NewAuditEvent| async move {
+        store
+            .connections(
+                pcn,
+                &ConnectionFilter {
+                    person: Some(florence),
+                    ..ConnectionFilter::default()
+                },
+                NOW.date(),
+                &a,
+            )
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(hers_now(store.clone(), a.clone()).await, 1);
+    assert_eq!(
+        store
+            .invitation(pcn, second.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .connection_id,
+        Some(made)
+    );
+    // Now she is connected, a third cohort's invitation to that offer passes her by.
+    let walkers = cohort_named("Walkers").await;
+    assert_eq!(
+        store
+            .invite(pcn, &walkers, practice, singing, &both, &a)
+            .await
+            .unwrap(),
+        Invited {
+            invited: 1,
+            already_connected: 1
+        }
+    );
     let other = list
         .iter()
         .find(|i| i.pseudonym == stranger.as_str())

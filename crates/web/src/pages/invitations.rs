@@ -11,7 +11,7 @@ use crate::pages::cohorts::{identify, load, members_at, practice_to_name};
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use std::collections::{HashMap, HashSet};
@@ -108,11 +108,46 @@ async fn invite(
         })
         .collect();
     let audit = ctx.audit(&state, "invite_cohort", "cohort", None, Outcome::Allowed);
-    state
+    let done = state
         .store()
         .invite(pcn, &id, practice.id, service, &invitees, &audit)
         .await?;
-    Ok(Redirect::to(&format!("/insight/cohorts/{id}/invited")).into_response())
+    Ok(Redirect::to(&format!(
+        "/insight/cohorts/{id}/invited?invited={}&connected={}",
+        done.invited, done.already_connected
+    ))
+    .into_response())
+}
+
+/// What the invitations just made did, carried to the list by its redirect.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct JustInvited {
+    invited: Option<u64>,
+    connected: Option<u64>,
+}
+
+impl JustInvited {
+    /// A sentence for the clinician, or empty when the list was opened on its own.
+    fn told(&self) -> String {
+        let people = |n: u64| match n {
+            1 => "1 person".to_owned(),
+            n => format!("{n} people"),
+        };
+        let Some(invited) = self.invited else {
+            return String::new();
+        };
+        let mut said = format!("Invited {} now.", people(invited));
+        match self.connected.unwrap_or(0) {
+            0 => {}
+            1 => said
+                .push_str(" 1 person was not invited: they are connected to that offer already."),
+            n => said.push_str(&format!(
+                " {n} people were not invited: they are connected to that offer already."
+            )),
+        }
+        said
+    }
 }
 
 /// One row of the list: the invitation and who it is for.
@@ -138,6 +173,8 @@ struct ListPage {
     rows: Vec<Row>,
     /// (what, how many) for the summary.
     counts: Vec<(&'static str, usize)>,
+    /// What the invitations just made did; empty when the list is opened on its own.
+    told: String,
 }
 
 impl ListPage {
@@ -184,6 +221,7 @@ async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    Query(just): Query<JustInvited>,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
     let cohort = match state.store().cohort(actor.pcn_id, &id).await {
@@ -242,6 +280,7 @@ async fn list(
         practice: practice.name,
         rows,
         counts,
+        told: just.told(),
     };
     Ok(Html(page.render()?).into_response())
 }

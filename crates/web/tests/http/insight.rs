@@ -420,7 +420,10 @@ async fn a_clinician_invites_a_cohort_and_a_yes_becomes_a_person_with_a_suggeste
     let how: Vec<(&str, &str)> = how.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let invited = gp.post(&format!("{url}/invite"), &how).await;
     assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.body);
-    assert_eq!(invited.location(), format!("{url}/invited"));
+    assert_eq!(
+        invited.location(),
+        format!("{url}/invited?invited={size}&connected=0")
+    );
     let list = app
         .store
         .invitations(app.pcn, &cohort, app.practices[0])
@@ -435,7 +438,14 @@ async fn a_clinician_invites_a_cohort_and_a_yes_becomes_a_person_with_a_suggeste
         "a text for everyone with a mobile, a letter for the rest"
     );
     // Inviting again reaches no one twice.
-    gp.post(&format!("{url}/invite"), &how).await;
+    let again = gp.post(&format!("{url}/invite"), &how).await;
+    assert!(
+        gp.get(again.location())
+            .await
+            .body
+            .contains("Invited 0 people now."),
+        "the clinician is told nobody new was invited"
+    );
     assert_eq!(
         app.store
             .invitations(app.pcn, &cohort, app.practices[0])
