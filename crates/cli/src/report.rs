@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
 use indicatif::ProgressBar;
 use together_core::disclosure::Audience;
-use together_insight::impact::{build, inputs};
+use together_insight::impact::{build, inputs, RESAMPLES, WINDOW_DAYS};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ReportFormat {
@@ -63,13 +63,14 @@ pub async fn run(cmd: ReportCommand) -> Result<()> {
         resamples,
         seed,
     } = cmd;
+    // The same bounds as the settings form on /impact/costs.
     for (name, days) in [("--before-days", before_days), ("--after-days", after_days)] {
-        if days.is_some_and(|d| !(30..=1830).contains(&d)) {
+        if days.is_some_and(|d| !WINDOW_DAYS.contains(&d)) {
             bail!("{name} must be between 30 and 1830 (five years)");
         }
     }
-    if resamples.is_some_and(|r| !(10..=100_000).contains(&r)) {
-        bail!("--resamples must be between 10 and 100,000");
+    if resamples.is_some_and(|r| !RESAMPLES.contains(&r)) {
+        bail!("--resamples must be between 100 and 100,000");
     }
     let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
     let pcn = pick_pcn(&store, pcn.as_deref()).await?;

@@ -75,6 +75,11 @@ pub const SETTINGS_KEY: &str = "impact.settings";
 /// Days in a year, for rates per person per year.
 pub(crate) const YEAR: f64 = 365.25;
 
+/// The windows a PCN lead or an analyst may choose, in days: a month to five years.
+pub const WINDOW_DAYS: std::ops::RangeInclusive<i32> = 30..=1830;
+/// The bootstrap resamples they may choose: fewer than 100 give intervals too rough to state.
+pub const RESAMPLES: std::ops::RangeInclusive<usize> = 100..=100_000;
+
 /// The evaluation settings as a form: whole numbers and decimals as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SettingsForm {
@@ -128,14 +133,14 @@ impl SettingsForm {
             &mut errors,
             "before_days",
             &self.before_days,
-            30..=1830,
+            WINDOW_DAYS,
             "Enter the days before, from 30 to 1830 (five years), like 365",
         );
         let after = number(
             &mut errors,
             "after_days",
             &self.after_days,
-            30..=1830,
+            WINDOW_DAYS,
             "Enter the days after, from 30 to 1830 (five years), like 365",
         );
         let k = number(
@@ -156,7 +161,7 @@ impl SettingsForm {
             &mut errors,
             "resamples",
             &self.resamples,
-            100..=100_000,
+            RESAMPLES,
             "Enter the resamples, from 100 to 100,000, like 1000",
         );
         let seed = number(
