@@ -44,15 +44,8 @@ pub async fn run(cmd: PeopleCommand) -> Result<()> {
                 .map_err(|errors| nothing_imported(&file, rows, &errors))?;
             let people: Vec<ImportedPerson> = checked
                 .into_iter()
-                .map(|r| ImportedPerson {
-                    pseudonym: r
-                        .person
-                        .nhs_number
-                        .as_ref()
-                        .map(|n| keys.pseudonym.pseudonymise(n)),
-                    person: r.person,
-                    consents: r.consents,
-                    method: r.method,
+                .map(|r| {
+                    ImportedPerson::pseudonymised(r.person, r.consents, r.method, &keys.pseudonym)
                 })
                 .collect();
             let done = store

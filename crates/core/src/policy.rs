@@ -44,6 +44,10 @@ pub enum Action {
     /// Merge two records of one person (champions record someone new without being told who
     /// the PCN knows, so duplicates arise on purpose): the coordinator, who sees everyone.
     MergePeople,
+    /// Bring in the spreadsheet of people the PCN keeps today, many records at once: the
+    /// coordinator, who sees everyone (a link worker could not open the records they added,
+    /// which are on nobody's caseload yet).
+    ImportPeople,
     /// Give a person everything held about them (subject access), or erase their details
     /// keeping anonymous counts: the coordinator, who holds the information governance role.
     PersonSubjectAccess,
@@ -271,7 +275,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
         (TakeRegisters, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Champion),
         (OwnPartnerOrganisation, Resource::Pcn(_)) => actor.role == Partner,
         (HandleSafeguarding, Resource::Pcn(_)) => matches!(actor.role, PcnAdmin | Clinician),
-        (MergePeople | PersonSubjectAccess | ManagePledges, Resource::Pcn(_)) => {
+        (MergePeople | ImportPeople | PersonSubjectAccess | ManagePledges, Resource::Pcn(_)) => {
             actor.role == PcnAdmin
         }
         (FindPeople | CreatePerson, Resource::Pcn(_)) => {
@@ -619,6 +623,7 @@ mod tests {
             let a = actor(role, Some(PracticeId::new()));
             for action in [
                 Action::MergePeople,
+                Action::ImportPeople,
                 Action::PersonSubjectAccess,
                 Action::ManagePledges,
             ] {

@@ -17,6 +17,24 @@ pub struct ImportedPerson {
     pub method: Option<ConsentMethod>,
 }
 
+impl ImportedPerson {
+    /// A checked row of the people spreadsheet, its NHS number pseudonymised by `key` before
+    /// anything is written.
+    pub fn pseudonymised(
+        person: NewPerson,
+        consents: Vec<ConsentPurpose>,
+        method: Option<ConsentMethod>,
+        key: &together_core::PseudonymKey,
+    ) -> Self {
+        Self {
+            pseudonym: person.nhs_number.as_ref().map(|n| key.pseudonymise(n)),
+            person,
+            consents,
+            method,
+        }
+    }
+}
+
 /// What an import did: people added, and rows for people already there (left as they were).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PeopleImported {

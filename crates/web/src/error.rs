@@ -25,6 +25,14 @@ pub enum AppError {
     Internal(String),
 }
 
+/// A form or upload cut short on its way (the connection dropped, or it was too large): the
+/// person is asked to send it again.
+impl From<axum::extract::multipart::MultipartError> for AppError {
+    fn from(e: axum::extract::multipart::MultipartError) -> Self {
+        AppError::BadRequest(format!("The form did not arrive whole ({e}). Try again"))
+    }
+}
+
 /// Carried on an error response so the context layer can render it for a page or the API.
 #[derive(Debug, Clone)]
 pub struct ErrorInfo {

@@ -302,10 +302,6 @@ async fn log_hours(
     }
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
-    AppError::BadRequest(format!("The form did not arrive whole ({e}). Try again"))
-}
-
 /// Reads the form and its receipt (kept in memory: it is at most 5 MB). `Err` in the inner
 /// result is a message about the receipt for the form.
 async fn read_expense(
@@ -313,18 +309,18 @@ async fn read_expense(
 ) -> Result<(ExpenseForm, Result<Option<Vec<u8>>, String>), AppError> {
     let mut form = ExpenseForm::default();
     let mut receipt: Result<Option<Vec<u8>>, String> = Ok(None);
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+    while let Some(mut field) = multipart.next_field().await? {
         let name = field.name().unwrap_or("").to_owned();
         if name == "receipt" {
             let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            while let Some(chunk) = field.chunk().await? {
                 if bytes.len() + chunk.len() > RECEIPT_MAX_BYTES {
                     receipt = Err(format!(
                         "The photo of the receipt must be {} MB or smaller",
                         RECEIPT_MAX_BYTES / (1024 * 1024)
                     ));
                     // Read the rest so the other fields still arrive.
-                    while field.chunk().await.map_err(multipart_error)?.is_some() {}
+                    while field.chunk().await?.is_some() {}
                     break;
                 }
                 bytes.extend_from_slice(&chunk);
@@ -334,7 +330,7 @@ async fn read_expense(
             }
             continue;
         }
-        let value = field.text().await.map_err(multipart_error)?;
+        let value = field.text().await?;
         match name.as_str() {
             "on" => form.on = value,
             "kind" => form.kind = value,

@@ -392,10 +392,6 @@ async fn text(field: Field<'_>) -> Result<String, AppError> {
         .map_err(|_| AppError::BadRequest("The form did not arrive whole. Try again".into()))
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
-    AppError::BadRequest(format!("The upload did not arrive whole ({e}). Try again"))
-}
-
 async fn upload_file(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -407,7 +403,7 @@ async fn upload_file(
     let mut form = FileForm::default();
     let mut file: Option<(PathBuf, u64)> = None;
     let received = async {
-        while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        while let Some(field) = multipart.next_field().await? {
             match field.name().unwrap_or("") {
                 "dataset" => form.dataset = text(field).await?,
                 "layout" => form.layout = text(field).await?,
@@ -709,7 +705,7 @@ async fn upload_synthea(
     let mut sizes: HashMap<&'static str, u64> = HashMap::new();
     let mut accept_valid = false;
     let received = async {
-        while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        while let Some(field) = multipart.next_field().await? {
             let name = match field.name().unwrap_or("") {
                 "patients" => "patients.csv",
                 "encounters" => "encounters.csv",

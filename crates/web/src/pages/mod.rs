@@ -21,6 +21,7 @@ pub(crate) mod people;
 mod pledges;
 pub(crate) mod referrals;
 mod safeguarding;
+pub(crate) mod spreadsheet;
 pub(crate) mod wellbeing;
 
 use crate::policy_router::Routes;

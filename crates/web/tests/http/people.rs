@@ -439,3 +439,123 @@ async fn the_coordinator_gives_someone_everything_held_about_them_then_erases_it
         .body
         .contains(&florence.to_string()));
 }
+
+/// Uploads `file` as the people spreadsheet.
+async fn import_people(client: &mut Client, file: &str) -> Res {
+    use reqwest::multipart::{Form, Part};
+    let token = client.csrf().await;
+    client
+        .post_multipart(
+            "/people/import",
+            Form::new().text("csrf_token", token).part(
+                "file",
+                Part::bytes(file.as_bytes().to_vec()).file_name("people.csv"),
+            ),
+        )
+        .await
+}
+
+on_both!(the_coordinator_imports_the_spreadsheet_of_people_from_the_web);
+async fn the_coordinator_imports_the_spreadsheet_of_people_from_the_web(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let header = "First name,Surname,DOB,Practice code,contact_preference,phone,NHS No,consent_contact,consent_method\n";
+    // Nobody but the coordinator brings in many records at once.
+    let mut lw = app.signed_in(Role::LinkWorker).await;
+    assert_eq!(lw.get("/people/import").await.status, StatusCode::FORBIDDEN);
+    assert!(!lw.get("/people").await.body.contains("/people/import"));
+    let refused = import_people(
+        &mut lw,
+        &format!("{header}Florence,Ashworth,27/03/1933,B99001,phone,07700 900982,,,\n"),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let mut admin = app.signed_in(Role::PcnAdmin).await;
+    assert!(admin.get("/people").await.body.contains("/people/import"));
+    let page = admin.get("/people/import").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Import people"));
+    let none = import_people(&mut admin, "").await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    assert!(none.body.contains("Choose the CSV file to import"));
+    let unknown = import_people(&mut admin, "name,phone\nDave,07700 900123\n").await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(
+        unknown.body.contains("Nothing was imported"),
+        "{}",
+        unknown.body
+    );
+
+    // One good row and two bad ones: nothing comes in, each problem named by line and column.
+    let bad = format!(
+        "{header}Florence,Ashworth,27/03/1933,B99001,phone,07700 900982,999 000 0018,yes,verbal\n\
+         Mabel,Price,01/02/1950,B99001,letter,,999 000 0019,,\n\
+         Arthur,Hale,1/4/1948,Q99999,letter,,,,\n"
+    );
+    let res = import_people(&mut admin, &bad).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert!(res.body.contains("Nothing was imported"));
+    assert!(
+        res.body.contains("<td>3</td><td>nhs_number</td>"),
+        "{}",
+        res.body
+    );
+    assert!(
+        res.body.contains("<td>4</td><td>practice</td>"),
+        "{}",
+        res.body
+    );
+    assert!(
+        !res.body.contains("999 000 001"),
+        "no NHS number shown back"
+    );
+    let a = audit(app.pcn);
+    assert!(app
+        .store
+        .find_people(app.pcn, None, "Ashworth", &a)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let good = format!(
+        "{header}Florence,Ashworth,27/03/1933,B99001,phone,07700 900982,999 000 0018,yes,verbal\n\
+         Arthur,Hale,1/4/1948,B99002,letter,,,,\n"
+    );
+    for expect in [
+        "Imported 2 people; 0 already there",
+        "Imported 0 people; 2 already there",
+    ] {
+        let res = import_people(&mut admin, &good).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert!(res.body.contains(expect), "{expect}: {}", res.body);
+    }
+    // Florence's NHS number is kept only as its pseudonym, which links her to the appointment
+    // data; she agreed to be contacted.
+    let found = app
+        .store
+        .find_people(app.pcn, None, "Ashworth", &a)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    let florence = app
+        .store
+        .read_person(app.pcn, found[0].id, &a)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        florence.pseudonym,
+        Some(
+            together_core::PseudonymKey::new(1, vec![7u8; 32])
+                .unwrap()
+                .pseudonymise(&"9990000018".parse().unwrap())
+        )
+    );
+    let record = admin.get(&format!("/people/{}", florence.id)).await;
+    assert_eq!(record.status, StatusCode::OK);
+    assert!(
+        !record.body.contains("Nothing recorded yet."),
+        "her consent came in with her: {}",
+        record.body
+    );
+}

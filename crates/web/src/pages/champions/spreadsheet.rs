@@ -1,6 +1,7 @@
 //! The champions' spreadsheet: import it (all rows or none) and download everyone as CSV.
 
 use super::*;
+use crate::pages::spreadsheet::{self as sheet, practice_codes, Imported, Spreadsheet};
 
 /// Every champion as the CSV `together champions import` reads, for the download on the board
 /// and `together champions export`.
@@ -38,37 +39,11 @@ pub fn champions_csv(
     Ok(out)
 }
 
-#[derive(Template)]
-#[template(path = "champion_import.html")]
-pub(super) struct ImportPage {
-    layout: Layout,
-    error: String,
-    rejected: Vec<together_formats::RowError>,
-    done: String,
-}
-
-pub(super) fn import_result(
-    state: &AppState,
-    ctx: &Ctx,
-    error: String,
-    rejected: Vec<together_formats::RowError>,
-    done: String,
-) -> Result<Response, AppError> {
-    let page = ImportPage {
-        layout: Layout::new(state, ctx, "Import champions"),
-        error,
-        rejected,
-        done,
-    };
-    let status = form_status(!page.error.is_empty() || !page.rejected.is_empty());
-    Ok((status, Html(page.render()?)).into_response())
-}
-
 pub(super) async fn import_page(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, AppError> {
-    import_result(&state, &ctx, String::new(), Vec::new(), String::new())
+    sheet::page(&state, &ctx, Spreadsheet::Champions, Imported::Nothing)
 }
 
 /// The spreadsheet of champions, uploaded: the same checks and the same all-or-nothing as
@@ -78,44 +53,19 @@ pub(super) async fn import_file(
     ctx: Ctx,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let fail = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("The file did not arrive whole ({e}). Try again"))
-    };
-    let mut bytes = None;
-    while let Some(field) = multipart.next_field().await.map_err(fail)? {
-        if field.name() == Some("file") {
-            bytes = Some(field.bytes().await.map_err(fail)?);
-        }
-    }
-    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
-        return import_result(
-            &state,
-            &ctx,
-            "Choose the CSV file to import".into(),
-            Vec::new(),
-            String::new(),
-        );
+    let show = |imported| sheet::page(&state, &ctx, Spreadsheet::Champions, imported);
+    let bytes = match sheet::uploaded(&mut multipart).await? {
+        Ok(b) => b,
+        Err(refused) => return show(refused),
     };
     let read = match together_formats::champions::read_champions(&bytes[..]) {
         Ok(r) => r,
-        Err(e) => {
-            let message = format!("Nothing was imported: {e}");
-            return import_result(&state, &ctx, message, Vec::new(), String::new());
-        }
+        Err(e) => return show(Imported::Refused(format!("Nothing was imported: {e}"))),
     };
     let pcn = ctx.actor()?.pcn_id;
-    let practices: Vec<_> = state
-        .store()
-        .practices(pcn)
-        .await?
-        .into_iter()
-        .map(|p| (p.ods_code, p.id))
-        .collect();
-    let rows = match read.resolve(&practices) {
+    let rows = match read.resolve(&practice_codes(&state, pcn).await?) {
         Ok(r) => r,
-        Err(rejected) => {
-            return import_result(&state, &ctx, String::new(), rejected, String::new())
-        }
+        Err(rejected) => return show(Imported::Rejected(rejected)),
     };
     let audit = ctx.audit(
         &state,
@@ -125,11 +75,7 @@ pub(super) async fn import_file(
         Outcome::Allowed,
     );
     let (added, there) = state.store().import_champions(pcn, &rows, &audit).await?;
-    let done = format!(
-        "Imported {added} champion{}; {there} already there, left as they were.",
-        if added == 1 { "" } else { "s" }
-    );
-    import_result(&state, &ctx, String::new(), Vec::new(), done)
+    show(sheet::done(added, there, "champion", "champions"))
 }
 
 pub(super) async fn export_all(

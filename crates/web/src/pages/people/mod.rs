@@ -19,6 +19,7 @@ use together_store::{AuditFilter, Channel, NewMessage, Outcome, Person, PersonSu
 
 mod buddy;
 mod edit;
+mod import;
 mod merge;
 mod pick;
 mod subject_access;
@@ -29,6 +30,16 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let sar = Policy::Allow(Action::PersonSubjectAccess);
     r.get("/people", find, find_page)
         .get("/people/new", Policy::Allow(Action::CreatePerson), new_page)
+        .get(
+            "/people/import",
+            Policy::Allow(Action::ImportPeople),
+            import::page,
+        )
+        .upload(
+            "/people/import",
+            Policy::Allow(Action::ImportPeople),
+            import::upload,
+        )
         .post("/people", Policy::Allow(Action::CreatePerson), create)
         .get("/people/{id}", find, view)
         .post("/people/{id}/open", find, break_glass)
@@ -77,6 +88,7 @@ struct FindPage {
     results: Vec<(PersonSummary, String, String)>,
     can_create: bool,
     can_see_pledges: bool,
+    can_import: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -131,6 +143,8 @@ async fn find_page(
         can_create: authorize(&actor, Action::CreatePerson, &Resource::Pcn(actor.pcn_id))
             .is_allowed(),
         can_see_pledges: authorize(&actor, Action::ManagePledges, &Resource::Pcn(actor.pcn_id))
+            .is_allowed(),
+        can_import: authorize(&actor, Action::ImportPeople, &Resource::Pcn(actor.pcn_id))
             .is_allowed(),
     };
     Ok(Html(page.render()?).into_response())
