@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Together, installing what a fresh machine lacks: the npm packages, Debian's
 # Chromium for the browser tests, and a PostgreSQL server when none answers on 127.0.0.1:5432.
-# Then: formatting, clippy, the Rust tests on SQLite and PostgreSQL, and the browser tests.
+# Then: formatting, clippy, the dependencies' licences and sources (cargo-deny, installed when
+# missing), the Rust tests on SQLite and PostgreSQL, and the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +58,10 @@ cargo fmt --all -- --check
 
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "Dependencies: licences, bans and sources (cargo-deny, deny.toml)"
+command -v cargo-deny >/dev/null || cargo install --locked --quiet cargo-deny --version 0.20.2
+cargo deny check --hide-inclusion-graph licenses bans sources
 
 step "Rust tests (SQLite and PostgreSQL)"
 mkdir -p target
