@@ -296,7 +296,7 @@ test('the whole journey: a GP builds a cohort and invites it, a yes becomes a co
   await page.getByLabel('Invite them to').selectOption({ label: 'Singing for wellbeing' })
   await page.getByLabel('Phone call').check()
   await page.getByRole('button', { name: 'Invite them', exact: true }).click()
-  await page.getByRole('table', { name: 'Invitations, in the order they went' }).waitFor()
+  await page.getByRole('table', { name: 'Invitations, by day and name' }).waitFor()
   await axe(page, 'who was invited')
   // A register shows first name and initial, and cannot tell two people with the same apart:
   // the coordinator's register of the group says who it has already, and the answer is
@@ -310,8 +310,11 @@ test('the whole journey: a GP builds a cohort and invites it, a yes becomes a co
   await register.getByRole('table', { name: 'Recent sessions and their registers' }).getByRole('link').first().click()
   const registerUrl = register.url()
   const onRegister = new Set((await register.locator('.nhsuk-checkboxes__label').allInnerTexts()).map((t) => t.trim()))
-  const invited = await page.getByRole('table', { name: 'Invitations, in the order they went' }).locator('tbody tr td:first-child').allInnerTexts()
-  const name = invited.map((t) => t.replace(/^Name\s*/, '').trim()).find((n) => !onRegister.has(labelOf(n)))
+  const invited = await page.getByRole('table', { name: 'Invitations, by day and name' }).locator('tbody tr td:first-child').allInnerTexts()
+  const names = invited.map((t) => t.replace(/^Name\s*/, '').trim())
+  const byFamily = names.map((n) => `${n.slice(n.lastIndexOf(' ') + 1)} ${n.slice(0, n.lastIndexOf(' '))}`.toLowerCase())
+  assert.deepEqual(byFamily, [...byFamily].sort(), 'invitations sent together are listed by family name')
+  const name = names.find((n) => !onRegister.has(labelOf(n)))
   assert.ok(name, 'someone invited is not yet on the register')
   await page.getByRole('link', { name: `Record their answer (${name})` }).first().click()
   await page.getByRole('button', { name: 'Save their answer' }).click()
@@ -322,12 +325,12 @@ test('the whole journey: a GP builds a cohort and invites it, a yes becomes a co
   await page.getByLabel('For a champion to know their first name and how to reach them').check()
   await page.getByLabel('On the phone or in person').check()
   await page.getByRole('button', { name: 'Save their answer' }).click()
-  await page.getByRole('table', { name: 'Invitations, in the order they went' }).waitFor()
+  await page.getByRole('table', { name: 'Invitations, by day and name' }).waitFor()
   assert.match(await page.locator('.nhsuk-summary-list').innerText(), /Yes\s+1/)
   // The whole journey: the yes is a person with a suggested connection; they come to today's
   // session and the register moves the connection on by itself; they say how they are at the
   // start and at a follow-up, and the change shows as a chart.
-  const joined = page.getByRole('table', { name: 'Invitations, in the order they went' }).locator('a[href^="/people/"]').first()
+  const joined = page.getByRole('table', { name: 'Invitations, by day and name' }).locator('a[href^="/people/"]').first()
   assert.equal((await joined.innerText()).trim(), name)
   await register.goto(registerUrl)
   await register.getByLabel(labelOf(name), { exact: true }).check()

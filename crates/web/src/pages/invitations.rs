@@ -254,6 +254,19 @@ async fn list(
         };
         counts.push((label, invitations.iter().filter(|i| i.answer == a).count()));
     }
+    // A day's invitations went together: within a day, by name, as a practice works down a
+    // list (the store keeps no order among them); someone no longer registered comes last.
+    let mut invitations = invitations;
+    invitations.sort_by_cached_key(|i| {
+        let name = known.get(&i.pseudonym).map(|e| {
+            (
+                e.family_name.to_lowercase(),
+                e.given_name.to_lowercase(),
+                e.date_of_birth,
+            )
+        });
+        (i.invited_on, name.is_none(), name)
+    });
     let rows = invitations
         .iter()
         .map(|i| {
