@@ -1881,6 +1881,27 @@ async fn a_workshop_marked_came_then_did_not_come_takes_its_training_back(store:
     assert_eq!(store.training(pcn, Some(champion)).await.unwrap().len(), 1);
 }
 
+/// Every connection of one person, as of `NOW`.
+async fn connections_of(
+    store: &DynStore,
+    pcn: PcnId,
+    person: together_core::PersonId,
+    a: &NewAuditEvent,
+) -> Vec<together_store::connections::Connection> {
+    store
+        .connections(
+            pcn,
+            &together_store::connections::ConnectionFilter {
+                person: Some(person),
+                ..Default::default()
+            },
+            NOW.date(),
+            a,
+        )
+        .await
+        .unwrap()
+}
+
 /// A person at a practice of the PCN, with the consents named.
 async fn a_person(
     store: &DynStore,

@@ -5,7 +5,6 @@
 use super::*;
 use together_core::connections::{ConnectionForm, Source, Status, Target};
 use together_core::invitations::{Answer, Answered, Channel, Yes};
-use together_store::connections::ConnectionFilter;
 use together_store::invitations::{Invited, Invitee};
 
 on_both!(a_cohort_is_invited_once_and_each_answer_recorded_once);
@@ -19,25 +18,16 @@ async fn a_cohort_is_invited_once_and_each_answer_recorded_once(store: DynStore)
     let lead = an_active_champion(&store, pcn, "Sue", true).await;
     let (singing, _) = a_monitor_to_lend(&store, pcn, lead, "BP-7").await;
     let gp = a_user(&store, pcn, "Okafor", Role::Clinician).await;
-    let cohort_named = |name: &'static str| {
-        let store = store.clone();
-        let a = a.clone();
-        async move {
-            store
-                .save_cohort(
-                    &NewCohort {
-                        pcn_id: pcn,
-                        name: name.into(),
-                        definition: "{}".into(),
-                    },
-                    &a,
-                )
-                .await
-                .unwrap()
-        }
-    };
-    let cohort = cohort_named("Over-65s").await;
-    let carers = cohort_named("Carers").await;
+    let mut cohorts = Vec::new();
+    for name in ["Over-65s", "Carers", "Walkers"] {
+        let new = NewCohort {
+            pcn_id: pcn,
+            name: name.into(),
+            definition: "{}".into(),
+        };
+        cohorts.push(store.save_cohort(&new, &a).await.unwrap());
+    }
+    let [cohort, carers, walkers] = <[String; 3]>::try_from(cohorts).unwrap();
     // Florence is known to the PCN already, through her NHS number's pseudonym.
     let (hers, known) = link_pseudonym(&store, pcn, florence, practice, "999 000 0018").await;
     let key = PseudonymKey::new(1, vec![7; 32]).unwrap();
@@ -128,18 +118,7 @@ async fn a_cohort_is_invited_once_and_each_answer_recorded_once(store: DynStore)
         person, florence,
         "someone already known keeps their one record"
     );
-    let connections = store
-        .connections(
-            pcn,
-            &ConnectionFilter {
-                person: Some(florence),
-                ..ConnectionFilter::default()
-            },
-            NOW.date(),
-            &a,
-        )
-        .await
-        .unwrap();
+    let connections = connections_of(&store, pcn, florence, &a).await;
     assert_eq!(connections.len(), 1);
     assert_eq!(connections[0].id, made);
     assert_eq!(
@@ -165,22 +144,7 @@ async fn a_cohort_is_invited_once_and_each_answer_recorded_once(store: DynStore)
             .unwrap(),
         Some((florence, made))
     );
-    let hers_now = |store: DynStore, a: NewAuditEvent| async move {
-        store
-            .connections(
-                pcn,
-                &ConnectionFilter {
-                    person: Some(florence),
-                    ..ConnectionFilter::default()
-                },
-                NOW.date(),
-                &a,
-            )
-            .await
-            .unwrap()
-            .len()
-    };
-    assert_eq!(hers_now(store.clone(), a.clone()).await, 1);
+    assert_eq!(connections_of(&store, pcn, florence, &a).await.len(), 1);
     assert_eq!(
         store
             .invitation(pcn, second.id)
@@ -191,7 +155,6 @@ async fn a_cohort_is_invited_once_and_each_answer_recorded_once(store: DynStore)
         Some(made)
     );
     // Now she is connected, a third cohort's invitation to that offer passes her by.
-    let walkers = cohort_named("Walkers").await;
     assert_eq!(
         store
             .invite(pcn, &walkers, practice, singing, &both, &a)

@@ -6,7 +6,6 @@ use super::*;
 use together_core::connections::{NewConnection, Source, Target};
 use together_core::people::NewPerson;
 use together_core::referrals::NewReferral;
-use together_store::connections::ConnectionFilter;
 
 fn details(practice: together_core::PracticeId, given: &str, nhs: &str) -> NewPerson {
     PersonForm {
@@ -213,18 +212,7 @@ async fn people_are_changed_imported_and_merged_keeping_both_histories(store: Dy
     let found = store.find_people(pcn, None, "ashworth", &a).await.unwrap();
     assert!(found.iter().all(|p| p.id != flo));
     // Her connection, referral and caseload came across.
-    let hers = store
-        .connections(
-            pcn,
-            &ConnectionFilter {
-                person: Some(florence),
-                ..ConnectionFilter::default()
-            },
-            NOW.date(),
-            &a,
-        )
-        .await
-        .unwrap();
+    let hers = connections_of(&store, pcn, florence, &a).await;
     assert_eq!(
         hers.iter().map(|c| c.id).collect::<Vec<_>>(),
         vec![connection]
@@ -290,18 +278,7 @@ async fn a_buddy_agreed_to_be_asked_and_one_is_never_merged_into_the_other(store
         .make_connection(pcn, florence, lena, &buddy(arthur), &[14], &a)
         .await
         .unwrap();
-    let listed = store
-        .connections(
-            pcn,
-            &ConnectionFilter {
-                person: Some(florence),
-                ..ConnectionFilter::default()
-            },
-            NOW.date(),
-            &a,
-        )
-        .await
-        .unwrap();
+    let listed = connections_of(&store, pcn, florence, &a).await;
     assert_eq!(listed[0].id, c);
     assert_eq!(listed[0].to, Target::Person(arthur));
     assert_eq!(listed[0].to_name, "Arthur Ashworth");
@@ -492,18 +469,7 @@ async fn a_person_gets_everything_held_about_them_and_erasure_keeps_only_counts(
         .iter()
         .all(|c| c.withdrawn_at.is_some()));
     // What the reports count stays: the connection, its steps and dates; its words go.
-    let kept = store
-        .connections(
-            pcn,
-            &ConnectionFilter {
-                person: Some(florence),
-                ..ConnectionFilter::default()
-            },
-            NOW.date(),
-            &a,
-        )
-        .await
-        .unwrap();
+    let kept = connections_of(&store, pcn, florence, &a).await;
     assert_eq!(kept.len(), 1);
     assert_eq!(
         (kept[0].to, kept[0].note.as_str()),
