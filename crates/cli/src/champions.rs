@@ -61,19 +61,6 @@ pub(crate) fn nothing_imported(
     )
 }
 
-/// The PCN's practices by ODS code, for finding a spreadsheet's practices among them.
-pub(crate) async fn practice_codes(
-    store: &together_store::DynStore,
-    pcn: together_core::PcnId,
-) -> Result<Vec<(together_core::PracticeCode, together_core::PracticeId)>> {
-    Ok(store
-        .practices(pcn)
-        .await?
-        .into_iter()
-        .map(|p| (p.ods_code, p.id))
-        .collect())
-}
-
 pub(crate) fn report(errors: &[RowError]) -> String {
     let mut out = String::new();
     for e in errors.iter().take(50) {
@@ -96,7 +83,7 @@ pub async fn run(cmd: ChampionsCommand) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let rows = read.summary.rows;
             let checked = read
-                .resolve(&practice_codes(&store, pcn).await?)
+                .resolve(&together_store::practice_codes(&store, pcn).await?)
                 .map_err(|errors| nothing_imported(&file, rows, &errors))?;
             let (added, there) = store
                 .import_champions(

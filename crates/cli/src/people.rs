@@ -2,7 +2,7 @@
 //! worker's caseload, a social prescribing list), NHS numbers pseudonymised before anything is
 //! written.
 
-use crate::champions::{nothing_imported, practice_codes};
+use crate::champions::nothing_imported;
 use crate::import::pick_pcn;
 use crate::instance::{cli_audit, open_store, FileSettings, Keys};
 use crate::Location;
@@ -40,7 +40,7 @@ pub async fn run(cmd: PeopleCommand) -> Result<()> {
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let rows = read.summary.rows;
             let checked = read
-                .resolve(&practice_codes(&store, pcn).await?)
+                .resolve(&together_store::practice_codes(&store, pcn).await?)
                 .map_err(|errors| nothing_imported(&file, rows, &errors))?;
             let people: Vec<ImportedPerson> = checked
                 .into_iter()

@@ -51,6 +51,20 @@ use together_core::{Email, PcnId, PersonId, PracticeCode, PracticeId, Pseudonym,
 /// Shared handle to whichever backend the instance runs on.
 pub type DynStore = Arc<dyn Store>;
 
+/// The PCN's practices by ODS code, for a spreadsheet's `practice` column (the web pages and
+/// the command line import the same spreadsheets).
+pub async fn practice_codes(
+    store: &DynStore,
+    pcn: PcnId,
+) -> Result<Vec<(PracticeCode, PracticeId)>, StoreError> {
+    Ok(store
+        .practices(pcn)
+        .await?
+        .into_iter()
+        .map(|p| (p.ods_code, p.id))
+        .collect())
+}
+
 /// Everything the application asks of its operational database.
 #[async_trait]
 pub trait Store:

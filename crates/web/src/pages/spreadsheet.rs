@@ -114,17 +114,3 @@ pub(crate) fn done(added: u64, there: u64, one: &str, many: &str) -> Imported {
         if added == 1 { one } else { many }
     ))
 }
-
-/// The PCN's practices by ODS code, for a spreadsheet's `practice` column.
-pub(crate) async fn practice_codes(
-    state: &AppState,
-    pcn: together_core::PcnId,
-) -> Result<Vec<(together_core::PracticeCode, together_core::PracticeId)>, AppError> {
-    Ok(state
-        .store()
-        .practices(pcn)
-        .await?
-        .into_iter()
-        .map(|p| (p.ods_code, p.id))
-        .collect())
-}

@@ -1,7 +1,8 @@
 //! The champions' spreadsheet: import it (all rows or none) and download everyone as CSV.
 
 use super::*;
-use crate::pages::spreadsheet::{self as sheet, practice_codes, Imported, Spreadsheet};
+use crate::pages::spreadsheet::{self as sheet, Imported, Spreadsheet};
+use together_store::practice_codes;
 
 /// Every champion as the CSV `together champions import` reads, for the download on the board
 /// and `together champions export`.
@@ -63,7 +64,7 @@ pub(super) async fn import_file(
         Err(e) => return show(Imported::Refused(format!("Nothing was imported: {e}"))),
     };
     let pcn = ctx.actor()?.pcn_id;
-    let rows = match read.resolve(&practice_codes(&state, pcn).await?) {
+    let rows = match read.resolve(&practice_codes(state.store(), pcn).await?) {
         Ok(r) => r,
         Err(rejected) => return show(Imported::Rejected(rejected)),
     };

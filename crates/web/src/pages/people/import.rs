@@ -2,8 +2,9 @@
 //! the same checks, pseudonymisation and all-or-nothing as `together people import`.
 
 use super::*;
-use crate::pages::spreadsheet::{self as sheet, practice_codes, Imported, Spreadsheet};
+use crate::pages::spreadsheet::{self as sheet, Imported, Spreadsheet};
 use together_formats::people::read_people;
+use together_store::practice_codes;
 use together_store::ImportedPerson;
 
 pub(super) async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -25,7 +26,7 @@ pub(super) async fn upload(
         Err(e) => return show(Imported::Refused(format!("Nothing was imported: {e}"))),
     };
     let pcn = ctx.actor()?.pcn_id;
-    let rows = match read.resolve(&practice_codes(&state, pcn).await?) {
+    let rows = match read.resolve(&practice_codes(state.store(), pcn).await?) {
         Ok(r) => r,
         Err(rejected) => return show(Imported::Rejected(rejected)),
     };
