@@ -65,6 +65,14 @@ async function signIn (page, who) {
   await page.waitForURL(base + '/')
 }
 
+// Opens the most recent session's register of an offer, from the offers page; its address.
+async function latestRegister (page, offer) {
+  await page.goto(base + '/offers')
+  await page.getByRole('link', { name: offer }).click()
+  await page.getByRole('table', { name: 'Recent sessions and their registers' }).getByRole('link').first().click()
+  return page.url()
+}
+
 async function navLinks (page) {
   return page.locator('.nhsuk-header__navigation-list a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))
 }
@@ -305,10 +313,7 @@ test('the whole journey: a GP builds a cohort and invites it, a yes becomes a co
   const coordinator = await browser.newContext()
   const register = await coordinator.newPage()
   await signIn(register, creds.find((c) => c.role === 'pcn_admin'))
-  await register.goto(base + '/offers')
-  await register.getByRole('link', { name: 'Singing for wellbeing' }).click()
-  await register.getByRole('table', { name: 'Recent sessions and their registers' }).getByRole('link').first().click()
-  const registerUrl = register.url()
+  const registerUrl = await latestRegister(register, 'Singing for wellbeing')
   const onRegister = new Set((await register.locator('.nhsuk-checkboxes__label').allInnerTexts()).map((t) => t.trim()))
   const invited = await page.getByRole('table', { name: 'Invitations, by day and name' }).locator('tbody tr td:first-child').allInnerTexts()
   const names = invited.map((t) => t.replace(/^Name\s*/, '').trim())
@@ -535,10 +540,7 @@ test('on a phone a register taken with the network cut is kept and sent when it 
   const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true })
   const page = await phone.newPage()
   await signIn(page, creds.find((c) => c.role === 'pcn_admin'))
-  await page.goto(base + '/offers')
-  await page.getByRole('link', { name: 'Harbourview walking group' }).click()
-  await page.getByRole('table', { name: 'Recent sessions and their registers' }).getByRole('link').first().click()
-  const registerUrl = page.url()
+  const registerUrl = await latestRegister(page, 'Harbourview walking group')
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
   assert.ok(overflow <= 0, `the register is ${overflow}px wider than the phone`)
   await axe(page, 'a register on a phone')

@@ -993,22 +993,13 @@ async fn workshops_are_booked_within_their_places_and_coming_records_the_trainin
 
 on_both!(the_coordinator_imports_the_spreadsheet_from_the_web_and_downloads_it_again);
 async fn the_coordinator_imports_the_spreadsheet_from_the_web_and_downloads_it_again(db: Db) {
-    use reqwest::multipart::{Form, Part};
     let app = TestApp::spawn(db).await;
     let mut admin = app.signed_in(Role::PcnAdmin).await;
     let header = "given_name,family_name,contact_preference,phone,email,practice,interests,consent_to_contact,stage\n";
-    let token = admin.csrf().await;
     let res = admin
-        .post_multipart(
+        .post_csv(
             "/champions/import",
-            Form::new().text("csrf_token", token).part(
-                "file",
-                Part::bytes(
-                    format!("{header}Dave,Okafor,text,07700 900123,,B99001,walking,yes,conversation\nAmara,Osei,email,,,B99009,befriending,yes,active\n")
-                        .into_bytes(),
-                )
-                .file_name("champions.csv"),
-            ),
+            &format!("{header}Dave,Okafor,text,07700 900123,,B99001,walking,yes,conversation\nAmara,Osei,email,,,B99009,befriending,yes,active\n"),
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
@@ -1032,16 +1023,7 @@ async fn the_coordinator_imports_the_spreadsheet_from_the_web_and_downloads_it_a
         "Imported 1 champion;",
         "Imported 0 champions; 1 already there",
     ] {
-        let token = admin.csrf().await;
-        let res = admin
-            .post_multipart(
-                "/champions/import",
-                Form::new().text("csrf_token", token).part(
-                    "file",
-                    Part::bytes(good.clone().into_bytes()).file_name("c.csv"),
-                ),
-            )
-            .await;
+        let res = admin.post_csv("/champions/import", &good).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         assert!(res.body.contains(expect), "{expect}: {}", res.body);
     }

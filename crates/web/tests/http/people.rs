@@ -440,21 +440,6 @@ async fn the_coordinator_gives_someone_everything_held_about_them_then_erases_it
         .contains(&florence.to_string()));
 }
 
-/// Uploads `file` as the people spreadsheet.
-async fn import_people(client: &mut Client, file: &str) -> Res {
-    use reqwest::multipart::{Form, Part};
-    let token = client.csrf().await;
-    client
-        .post_multipart(
-            "/people/import",
-            Form::new().text("csrf_token", token).part(
-                "file",
-                Part::bytes(file.as_bytes().to_vec()).file_name("people.csv"),
-            ),
-        )
-        .await
-}
-
 on_both!(the_coordinator_imports_the_spreadsheet_of_people_from_the_web);
 async fn the_coordinator_imports_the_spreadsheet_of_people_from_the_web(db: Db) {
     let app = TestApp::spawn(db).await;
@@ -463,11 +448,12 @@ async fn the_coordinator_imports_the_spreadsheet_of_people_from_the_web(db: Db) 
     let mut lw = app.signed_in(Role::LinkWorker).await;
     assert_eq!(lw.get("/people/import").await.status, StatusCode::FORBIDDEN);
     assert!(!lw.get("/people").await.body.contains("/people/import"));
-    let refused = import_people(
-        &mut lw,
-        &format!("{header}Florence,Ashworth,27/03/1933,B99001,phone,07700 900982,,,\n"),
-    )
-    .await;
+    let refused = lw
+        .post_csv(
+            "/people/import",
+            &format!("{header}Florence,Ashworth,27/03/1933,B99001,phone,07700 900982,,,\n"),
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     let mut admin = app.signed_in(Role::PcnAdmin).await;
@@ -475,10 +461,12 @@ async fn the_coordinator_imports_the_spreadsheet_of_people_from_the_web(db: Db) 
     let page = admin.get("/people/import").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Import people"));
-    let none = import_people(&mut admin, "").await;
+    let none = admin.post_csv("/people/import", "").await;
     assert_eq!(none.status, StatusCode::BAD_REQUEST);
     assert!(none.body.contains("Choose the CSV file to import"));
-    let unknown = import_people(&mut admin, "name,phone\nDave,07700 900123\n").await;
+    let unknown = admin
+        .post_csv("/people/import", "name,phone\nDave,07700 900123\n")
+        .await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     assert!(
         unknown.body.contains("Nothing was imported"),
@@ -492,7 +480,7 @@ async fn the_coordinator_imports_the_spreadsheet_of_people_from_the_web(db: Db) 
          Mabel,Price,01/02/1950,B99001,letter,,999 000 0019,,\n\
          Arthur,Hale,1/4/1948,Q99999,letter,,,,\n"
     );
-    let res = import_people(&mut admin, &bad).await;
+    let res = admin.post_csv("/people/import", &bad).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
     assert!(res.body.contains("Nothing was imported"));
     assert!(
@@ -525,7 +513,7 @@ async fn the_coordinator_imports_the_spreadsheet_of_people_from_the_web(db: Db) 
         "Imported 2 people; 0 already there",
         "Imported 0 people; 2 already there",
     ] {
-        let res = import_people(&mut admin, &good).await;
+        let res = admin.post_csv("/people/import", &good).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         assert!(res.body.contains(expect), "{expect}: {}", res.body);
     }
