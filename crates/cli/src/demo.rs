@@ -90,6 +90,7 @@ async fn build(store: &DynStore, dir: &Path, seed: u64) -> Result<Vec<(Role, Str
         seed,
         plant: Some(together_generate::Plant {
             effect: crate::demo_impact::PLANTED_EFFECT,
+            ae_effect: crate::demo_impact::PLANTED_EFFECT,
             share: 0.5,
         }),
     };

@@ -47,6 +47,10 @@ pub struct GenerateArgs {
     /// the impact evaluation. Needs three years or more and the canonical CSVs.
     #[arg(long, allow_hyphen_values = true)]
     pub plant_effect: Option<f64>,
+    /// With --plant-effect: a different true effect on A&E attendances (the same as on GP
+    /// appointments when not given).
+    #[arg(long, allow_hyphen_values = true, requires = "plant_effect")]
+    pub plant_ae_effect: Option<f64>,
     /// With --plant-effect: the chance that someone with high recent attendance is connected.
     #[arg(long, default_value_t = 0.5, requires = "plant_effect")]
     pub plant_share: f64,
@@ -61,6 +65,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         seed: args.seed,
         plant: args.plant_effect.map(|effect| Plant {
             effect,
+            ae_effect: args.plant_ae_effect.unwrap_or(effect),
             share: args.plant_share,
         }),
     };

@@ -1358,6 +1358,21 @@ fn the_demo_impact_report_recovers_the_planted_effect_beside_the_inflated_naive_
         "--unsuppressed",
     ]);
     assert!(json.status.success(), "{}", stderr(&json));
+    // The same data and settings give the same bytes in another process, whatever order
+    // DataFusion's partitions arrived in: a board can be shown the same report twice.
+    let again = together(&[
+        "report",
+        "impact",
+        "--data-dir",
+        d,
+        "--format",
+        "json",
+        "--unsuppressed",
+    ]);
+    assert!(
+        again.stdout == json.stdout,
+        "two runs on the same data gave different reports"
+    );
     let r: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let overall = &r["overall"];
     let gp = &overall["outcomes"][0];

@@ -31,9 +31,12 @@ pub struct Params {
 /// afterwards by itself too (regression to the mean): the evaluation must tell the two apart.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct Plant {
-    /// The true change in GP appointments and A&E attendances from the connection on, as a
-    /// share: −0.2 is a fall of a fifth.
+    /// The true change in GP appointments from the connection on, as a share: −0.2 is a fall
+    /// of a fifth.
     pub effect: f64,
+    /// The true change in A&E attendances, likewise (the oracle plants effects of different
+    /// sizes and signs on the two, to check each is found on its own).
+    pub ae_effect: f64,
     /// The chance that someone with high recent attendance is connected.
     pub share: f64,
 }
@@ -58,7 +61,7 @@ pub enum ParamsError {
         "planted connections need at least three years (a year before and after each connection)"
     )]
     PlantYears,
-    #[error("--plant-effect must be between -1 and 1 (a fall of all to a doubling)")]
+    #[error("--plant-effect and --plant-ae-effect must be between -1 and 1 (a fall of all to a doubling)")]
     PlantEffect,
     #[error("--plant-share must be between 0 and 1")]
     PlantShare,
@@ -82,7 +85,7 @@ impl Params {
             if self.years < 3 {
                 return Err(ParamsError::PlantYears);
             }
-            if !(-1.0..=1.0).contains(&plant.effect) {
+            if !(-1.0..=1.0).contains(&plant.effect) || !(-1.0..=1.0).contains(&plant.ae_effect) {
                 return Err(ParamsError::PlantEffect);
             }
             if !(0.0..=1.0).contains(&plant.share) {
@@ -565,8 +568,9 @@ pub(crate) fn attended(status: &str) -> bool {
 
 /// Connects the person on a random day (a year after the period starts to a year before it
 /// ends) if they were registered then, had high attendance in the twelve months before, and
-/// are among the share chosen; from that day on, each appointment and A&E attendance is kept
-/// with probability 1 + effect (a fall), or doubled with probability effect (a rise). Its own
+/// are among the share chosen; from that day on, each appointment is kept with probability
+/// 1 + effect (a fall), or doubled with probability effect (a rise), and each A&E attendance
+/// likewise by its own effect. Its own
 /// random numbers, so planting changes nobody's data but the connected people's, after the day.
 fn planted(
     params: &Params,
@@ -602,12 +606,11 @@ fn planted(
         untreated_ae: ae.clone(),
     };
     let after = |t: PrimitiveDateTime| t.date() >= on;
+    let again = Duration::minutes(30);
     if plant.effect < 0.0 {
         let keep = 1.0 + plant.effect;
         appointments.retain(|a| !after(a.starts_at) || rng.gen::<f64>() < keep);
-        ae.retain(|(t, _)| !after(*t) || rng.gen::<f64>() < keep);
     } else {
-        let again = Duration::minutes(30);
         let mut extra = Vec::new();
         for a in appointments.iter().filter(|a| after(a.starts_at)) {
             if rng.gen::<f64>() < plant.effect {
@@ -620,9 +623,14 @@ fn planted(
         }
         appointments.extend(extra);
         appointments.sort_by_key(|a| a.starts_at);
+    }
+    if plant.ae_effect < 0.0 {
+        let keep = 1.0 + plant.ae_effect;
+        ae.retain(|(t, _)| !after(*t) || rng.gen::<f64>() < keep);
+    } else {
         let copies: Vec<_> = ae
             .iter()
-            .filter(|(t, _)| after(*t) && rng.gen::<f64>() < plant.effect)
+            .filter(|(t, _)| after(*t) && rng.gen::<f64>() < plant.ae_effect)
             .map(|(t, d)| (*t + again, *d))
             .collect();
         ae.extend(copies);

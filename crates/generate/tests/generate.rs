@@ -344,7 +344,11 @@ fn the_same_neighbourhood_as_fhir_ndjson_reads_back_as_the_same_records() {
 fn planted(patients: u64, seed: u64, effect: f64) -> Params {
     Params {
         years: 3,
-        plant: Some(together_generate::Plant { effect, share: 0.5 }),
+        plant: Some(together_generate::Plant {
+            effect,
+            ae_effect: effect,
+            share: 0.5,
+        }),
         ..params(patients, seed)
     }
 }

@@ -8,7 +8,7 @@
 use std::time::Instant;
 use together_generate::{people, Params, Plant};
 use together_insight::impact::{
-    day, evaluate, Connection, OutcomeKind, Panel, PanelPerson, Settings,
+    condition_days, day, evaluate, Connection, OutcomeKind, Panel, PanelPerson, Settings,
 };
 
 fn peak_mb() -> String {
@@ -49,6 +49,7 @@ fn main() {
             seed,
             plant: Some(Plant {
                 effect: -0.2,
+                ae_effect: -0.2,
                 share,
             }),
         };
@@ -67,7 +68,7 @@ fn main() {
                 practice,
                 sex: (p.sex == "M") as u8,
                 birth_month: p.date_of_birth.year() * 12 + p.date_of_birth.month() as i32 - 1,
-                conditions: p.conditions.len() as u8,
+                conditions: condition_days(&p.conditions),
                 registered_from: day(p.registered_from),
                 registered_until: p.registered_to.map(|d| day(d) + 1),
                 gp: p

@@ -159,6 +159,9 @@ pub struct Evaluation {
     pub draws: Vec<[f64; 2]>,
     /// What could not be worked out, and why, in plain words.
     pub not_computed: Vec<String>,
+    /// What to be careful of in what was worked out (a measure still unbalanced after
+    /// matching), in plain words.
+    pub cautions: Vec<String>,
 }
 
 impl Evaluation {
@@ -354,6 +357,17 @@ fn run(ev: &Evaluator<'_>, connections: &[Connection]) -> Evaluation {
     (out.outcomes, out.draws) = outcomes(&out.units, settings);
     out.frequent = Some(frequent(&out.units, settings));
     out.balance = balance(panel, &out.units, &pools, settings);
+    out.cautions = out
+        .balance
+        .iter()
+        .filter(|b| b.difference_after.abs() > BALANCED)
+        .map(|b| {
+            format!(
+                "After matching, the comparison people still differ from the connected people in {} by more than a tenth of a standard deviation: the estimates may carry some of that difference.",
+                b.measure.to_lowercase()
+            )
+        })
+        .collect();
     out.months = months(panel, &out.units, settings);
     out
 }
@@ -544,12 +558,18 @@ fn frequent(units: &[Unit], settings: &Settings) -> FrequentAttenders {
     }
 }
 
+/// Every measure matched on (practice and sex are matched exactly, so they balance by
+/// construction).
 const MEASURES: [&str; 4] = [
     "GP appointments a year before",
     "A&E attendances a year before",
-    "Conditions",
+    "Conditions recorded before",
     "Age",
 ];
+
+/// A standardised difference after matching within this is balanced (the usual rule of thumb);
+/// beyond it, the report says so.
+pub const BALANCED: f64 = 0.1;
 
 fn balance(
     panel: &Panel,
@@ -587,7 +607,13 @@ fn balance(
             let second = with.iter().map(|p| p.sum_sq[j] / p.n as f64).sum::<f64>() / k;
             let var_c = (second - candidates * candidates).max(0.0);
             let scale = ((var_t + var_c) / 2.0).sqrt();
-            let std = |d: f64| if scale > 1e-12 { d / scale } else { 0.0 };
+            // Alike within each group but apart between them: a whole standard deviation, so
+            // that it is not taken for balance.
+            let std = |d: f64| match (scale > 1e-12, d.abs() > 1e-12) {
+                (true, _) => d / scale,
+                (false, true) => d.signum(),
+                (false, false) => 0.0,
+            };
             let matched_mean = matched.iter().map(|m| m[j]).sum::<f64>() / n;
             Balance {
                 measure: MEASURES[j],

@@ -5,11 +5,9 @@ use super::panel::{Panel, PanelPerson};
 use crate::profile::CountingRule;
 use crate::tables::Tables;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{
-    DataType, Date32Type, Int32Type, Int64Type, TimestampMicrosecondType,
-};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Int32Type, TimestampMicrosecondType};
 use datafusion::error::DataFusionError;
-use datafusion::functions_aggregate::expr_fn::count_distinct;
+use datafusion::functions_aggregate::expr_fn::min;
 use datafusion::prelude::*;
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -69,12 +67,19 @@ pub async fn load(
         col("registered_to"),
         col("date_of_death"),
     ])?;
-    let mut places: HashMap<String, usize> = HashMap::new();
-    let mut panel = Panel::default();
-    let mut codes: HashMap<String, u16> = HashMap::new();
-    let mut sexes: HashMap<String, u8> = HashMap::new();
-    // The practice of a person's latest registration.
-    let mut latest: Vec<i32> = Vec::new();
+    // Every registration first, then the panel in the order of the pseudonyms' bytes: the same
+    // data gives the same panel whatever order DataFusion's partitions arrive in, so matching
+    // (whose ties are broken by places in the panel) and the bootstrap (which draws people in
+    // that order) give the same figures every time.
+    struct Row {
+        pseudonym: String,
+        ods: String,
+        sex: String,
+        birth_month: i32,
+        registered_from: i32,
+        until: Option<i32>,
+    }
+    let mut rows: Vec<Row> = Vec::new();
     for batch in registrations.collect().await? {
         let (pseudonym, ods, sex) = (text(&batch, 0)?, text(&batch, 1)?, text(&batch, 4)?);
         let yob = batch.column(2).as_primitive::<Int32Type>();
@@ -83,69 +88,99 @@ pub async fn load(
         let to = batch.column(6).as_primitive::<Date32Type>();
         let died = batch.column(7).as_primitive::<Date32Type>();
         for r in 0..batch.num_rows() {
-            let n = codes.len() as u16;
-            let practice = *codes.entry(ods.value(r).to_owned()).or_insert(n);
-            let n = sexes.len() as u8;
-            let sex = *sexes.entry(sex.value(r).to_owned()).or_insert(n);
             let day = |a: &datafusion::arrow::array::Date32Array| {
                 (!a.is_null(r)).then(|| UNIX_EPOCH_DAY + a.value(r))
             };
-            let registered_from = UNIX_EPOCH_DAY + from.value(r);
             // The last day registered is the day they left or died; the next is the first not.
             let until = match (day(to), day(died)) {
                 (Some(a), Some(b)) => Some(a.min(b) + 1),
                 (a, b) => a.or(b).map(|d| d + 1),
             };
-            let person = PanelPerson {
-                practice,
-                sex,
+            rows.push(Row {
+                pseudonym: pseudonym.value(r).to_owned(),
+                ods: ods.value(r).to_owned(),
+                sex: sex.value(r).to_owned(),
                 birth_month: yob.value(r) * 12 + mob.value(r) - 1,
-                conditions: 0,
-                registered_from,
-                registered_until: until,
-                gp: Vec::new(),
-                ae: Vec::new(),
-            };
-            match places.get(pseudonym.value(r)) {
-                None => {
-                    places.insert(pseudonym.value(r).to_owned(), panel.people.len());
-                    panel.people.push(person);
-                    latest.push(registered_from);
-                }
-                // Registered twice (moved between the practices): from the first registration
-                // to the end of the last, at the practice of the latest.
-                Some(&i) => {
-                    let p = &mut panel.people[i];
-                    p.registered_from = p.registered_from.min(registered_from);
-                    p.registered_until = match (p.registered_until, until) {
-                        (Some(a), Some(b)) => Some(a.max(b)),
-                        _ => None,
-                    };
-                    if registered_from > latest[i] {
-                        latest[i] = registered_from;
-                        p.practice = practice;
-                    }
-                }
+                registered_from: UNIX_EPOCH_DAY + from.value(r),
+                until,
+            });
+        }
+    }
+    rows.sort_unstable_by(|a, b| {
+        (a.pseudonym.as_bytes(), a.registered_from, a.ods.as_bytes()).cmp(&(
+            b.pseudonym.as_bytes(),
+            b.registered_from,
+            b.ods.as_bytes(),
+        ))
+    });
+    // Practices and sexes numbered in the order of their codes, for the same reason.
+    let numbered = |of: &dyn Fn(&Row) -> &str| -> HashMap<String, usize> {
+        let codes: std::collections::BTreeSet<&str> = rows.iter().map(of).collect();
+        codes
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| (c.to_owned(), i))
+            .collect()
+    };
+    let codes = numbered(&|r| r.ods.as_str());
+    let sexes = numbered(&|r| r.sex.as_str());
+    let mut places: HashMap<String, usize> = HashMap::new();
+    let mut panel = Panel::default();
+    for row in rows {
+        let practice = codes.get(&row.ods).map_or(0, |&n| n as u16);
+        let sex = sexes.get(&row.sex).map_or(0, |&n| n as u8);
+        match places.get(&row.pseudonym) {
+            None => {
+                places.insert(row.pseudonym, panel.people.len());
+                panel.people.push(PanelPerson {
+                    practice,
+                    sex,
+                    birth_month: row.birth_month,
+                    conditions: Vec::new(),
+                    registered_from: row.registered_from,
+                    registered_until: row.until,
+                    gp: Vec::new(),
+                    ae: Vec::new(),
+                });
+            }
+            // Registered again (moved between the practices; rows come in order of the day they
+            // registered): from the first registration to the end of the last, at the practice
+            // of the latest.
+            Some(&i) => {
+                let p = &mut panel.people[i];
+                p.registered_until = match (p.registered_until, row.until) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                p.practice = practice;
             }
         }
     }
 
-    let conditions = tables.conditions()?.aggregate(
-        vec![utf8("pseudonym")],
-        vec![count_distinct(col("condition")).alias("n")],
-    )?;
+    // Each condition on the day it was first recorded, so that matching counts only what was
+    // known before the index date.
+    let conditions = tables
+        .conditions()?
+        .aggregate(
+            vec![utf8("pseudonym"), col("condition")],
+            vec![min(col("recorded_on")).alias("first")],
+        )?
+        .select(vec![col("pseudonym"), col("first")])?;
     for batch in conditions.collect().await? {
-        let (pseudonym, n) = (
+        let (pseudonym, first) = (
             text(&batch, 0)?,
-            batch.column(1).as_primitive::<Int64Type>(),
+            batch.column(1).as_primitive::<Date32Type>(),
         );
         for r in 0..batch.num_rows() {
             if let Some(&i) = places.get(pseudonym.value(r)) {
-                panel.people[i].conditions = n.value(r).clamp(0, 255) as u8;
+                if !first.is_null(r) {
+                    panel.people[i]
+                        .conditions
+                        .push(UNIX_EPOCH_DAY + first.value(r));
+                }
             }
         }
     }
-
     let appointments = tables
         .appointments()?
         .filter(in_list("ods_code", practices).and(rule.predicate()))?
@@ -167,6 +202,7 @@ pub async fn load(
         .select(vec![utf8("pseudonym"), col("arrived_at")])?;
     days_into(ae, &places, &mut panel, |p| &mut p.ae, |_| {}).await?;
     for p in &mut panel.people {
+        p.conditions.sort_unstable();
         p.gp.sort_unstable();
         p.ae.sort_unstable();
     }

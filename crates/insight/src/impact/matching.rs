@@ -11,10 +11,17 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Method {
-    /// Exact on practice, sex and age band; then the `k` nearest on GP appointments, A&E
-    /// attendances (both a year, in the window before) and number of conditions, each measured
-    /// in units of the connected people's spread, and no further than `caliper` of those
-    /// units apart on GP appointments. With replacement: one person may stand in for several.
+    /// Exact on practice, sex, age band and A&E attendances in the window before (none, one,
+    /// two or more); then the `k` nearest on GP appointments and A&E attendances (both a year,
+    /// in the window before) and conditions recorded before the day, each measured in units of
+    /// everyone's spread, and no further than `caliper` of those units apart on GP
+    /// appointments. With replacement: one person may stand in for several. Ties are broken by
+    /// a hash of the two people's places in the panel, which is in the order of their
+    /// pseudonyms: the same data gives the same comparison people every time.
+    ///
+    /// Why exact on A&E: most people have none in a year, so "nearest" alone filled the second
+    /// and third places of a connected person with one A&E attendance with people who had none,
+    /// whose attendance then rose towards the average — a rise counted as A&E "avoided".
     NearestNeighbour { k: usize, caliper: f64 },
 }
 
@@ -28,14 +35,19 @@ impl Method {
     pub fn describe(&self) -> String {
         match self {
             Method::NearestNeighbour { k, caliper } => format!(
-                "Each connected person is compared with up to {k} people never connected, of the same practice, sex and age band, registered on the day they were connected, who had the nearest numbers of GP appointments, A&E attendances and conditions in the window before (no more than {caliper} standard deviations apart on GP appointments); each comparison person takes that day as their own."
+                "Each connected person is compared with up to {k} people never connected, of the same practice, sex and age band, registered on the day they were connected, with the same number of A&E attendances in the window before (none, one, or two or more), who had the nearest numbers of GP appointments, A&E attendances and conditions before that day (no more than {caliper} standard deviations apart on GP appointments); each comparison person takes that day as their own. Everything matched on is measured before the day of connection."
             ),
         }
     }
 }
 
+/// A&E attendances in the window before, as matched exactly: none, one, two or more.
+pub(crate) fn ae_band(count: usize) -> usize {
+    count.min(2)
+}
+
 /// The measures matched on, in the window before a day: GP appointments a year, A&E
-/// attendances a year, conditions, age.
+/// attendances a year, conditions recorded before the day, age.
 pub(crate) type Covariates = [f64; 4];
 
 /// What someone looked like in the window before `on`, if they can stand in the evaluation on
@@ -53,7 +65,7 @@ pub(crate) fn before(person: &PanelPerson, on: i32, settings: &Settings) -> Opti
     Some([
         between(&person.gp, from, on) as f64 / years,
         between(&person.ae, from, on) as f64 / years,
-        person.conditions as f64,
+        person.conditions_before(on) as f64,
         person.age_on(on) as f64,
     ])
 }
@@ -68,7 +80,9 @@ struct Cell {
     from: Vec<i32>,
     /// First day not registered; `i32::MAX` while registered.
     until: Vec<i32>,
-    conditions: Vec<u8>,
+    /// Days conditions were first recorded, each person's after the last's.
+    cond_at: Vec<usize>,
+    cond: Vec<i32>,
     gp_at: Vec<usize>,
     gp: Vec<i32>,
     ae_at: Vec<usize>,
@@ -93,6 +107,7 @@ impl Candidates {
             .map(|(key, mut v)| {
                 v.sort_by_key(|&i| (panel.people[i].birth_month, i));
                 let mut cell = Cell {
+                    cond_at: vec![0],
                     gp_at: vec![0],
                     ae_at: vec![0],
                     ..Cell::default()
@@ -103,7 +118,8 @@ impl Candidates {
                     cell.birth_month.push(p.birth_month);
                     cell.from.push(p.registered_from);
                     cell.until.push(p.registered_until.unwrap_or(i32::MAX));
-                    cell.conditions.push(p.conditions);
+                    cell.cond.extend_from_slice(&p.conditions);
+                    cell.cond_at.push(cell.cond.len());
                     cell.gp.extend_from_slice(&p.gp);
                     cell.gp_at.push(cell.gp.len());
                     cell.ae.extend_from_slice(&p.ae);
@@ -174,6 +190,7 @@ pub(crate) fn comparisons(
     let end = cell.birth_month.partition_point(|&b| b <= last);
     let (window, follow) = (on - settings.before_days, on + settings.after_days);
     let min = settings.min_observed_days;
+    let band = ae_band(between(&me.ae, window, on));
     let mut best: Vec<(f64, u64, usize)> = Vec::with_capacity(k + 1);
     for j in start..end {
         // What `before` and `PanelPerson::observed` say, read from the cell's columns.
@@ -186,10 +203,11 @@ pub(crate) fn comparisons(
             continue;
         }
         let years = observed as f64 / YEAR;
+        let ae = between(&cell.ae[cell.ae_at[j]..cell.ae_at[j + 1]], window, on);
         let x = [
             between(&cell.gp[cell.gp_at[j]..cell.gp_at[j + 1]], window, on) as f64 / years,
-            between(&cell.ae[cell.ae_at[j]..cell.ae_at[j + 1]], window, on) as f64 / years,
-            cell.conditions[j] as f64,
+            ae as f64 / years,
+            cell.cond[cell.cond_at[j]..cell.cond_at[j + 1]].partition_point(|d| *d < on) as f64,
             (now - cell.birth_month[j]).div_euclid(12) as f64,
         ];
         pool.n += 1;
@@ -198,7 +216,7 @@ pub(crate) fn comparisons(
             pool.sum_sq[i] += v * v;
         }
         let gp = (x[0] - covariates[0]).abs() / spread[0];
-        if gp > caliper {
+        if gp > caliper || ae_band(ae) != band {
             continue;
         }
         let d = gp

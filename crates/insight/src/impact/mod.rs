@@ -19,11 +19,11 @@ mod report;
 
 pub use estimate::{
     evaluate, Balance, Counts, Estimate, Evaluation, Evaluator, FrequentAttenders, Month, Outcome,
-    OutcomeKind, Unit,
+    OutcomeKind, Unit, BALANCED,
 };
 pub use load::load;
 pub use matching::Method;
-pub use panel::{day, Connection, Panel, PanelPerson};
+pub use panel::{condition_days, day, Connection, Panel, PanelPerson};
 pub use report::{
     assemble, build, inputs, unit_costs, Gifted, Group, ImpactReport, Inputs, Money, ReportError,
     ShownCounts, ShownEvaluation, ShownFrequent, ShownGroup, ShownReport, ShownWellbeing,

@@ -8,6 +8,15 @@ pub fn day(date: Date) -> i32 {
     date.to_julian_day()
 }
 
+/// The days of a person's conditions, one date each (the day it was first recorded), in order.
+pub fn condition_days<'a, T: 'a>(
+    conditions: impl IntoIterator<Item = &'a (T, T, Date)>,
+) -> Vec<i32> {
+    let mut days: Vec<i32> = conditions.into_iter().map(|c| day(c.2)).collect();
+    days.sort_unstable();
+    days
+}
+
 /// One registered person, as the evaluation needs them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanelPerson {
@@ -17,8 +26,9 @@ pub struct PanelPerson {
     pub sex: u8,
     /// Year × 12 + month − 1 of birth: age at any day to the month.
     pub birth_month: i32,
-    /// How many of the conditions the data records they have.
-    pub conditions: u8,
+    /// The day each condition the data records for them was first recorded, in order: matching
+    /// counts only those recorded before the index date.
+    pub conditions: Vec<i32>,
     /// First day registered.
     pub registered_from: i32,
     /// First day no longer registered (moved away or died), if they left.
@@ -36,6 +46,11 @@ impl PanelPerson {
             .map(|d| d.to_calendar_date())
             .unwrap_or((1970, time::Month::January, 1));
         (y * 12 + m as i32 - 1 - self.birth_month).div_euclid(12)
+    }
+
+    /// Conditions first recorded before a day.
+    pub fn conditions_before(&self, on: i32) -> usize {
+        self.conditions.partition_point(|d| *d < on)
     }
 
     pub(crate) fn registered_on(&self, on: i32) -> bool {

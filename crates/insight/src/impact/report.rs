@@ -498,6 +498,7 @@ pub struct ShownEvaluation {
     pub balance: Vec<super::Balance>,
     pub months: Vec<super::Month>,
     pub not_computed: Vec<String>,
+    pub cautions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -585,6 +586,11 @@ fn shown_evaluation(e: &Evaluation, audience: Audience) -> ShownEvaluation {
         },
         months: if enough { e.months.clone() } else { Vec::new() },
         not_computed,
+        cautions: if enough {
+            e.cautions.clone()
+        } else {
+            Vec::new()
+        },
     }
 }
 
