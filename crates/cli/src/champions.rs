@@ -49,11 +49,7 @@ pub(crate) fn nothing_imported(
     rows: u64,
     errors: &[RowError],
 ) -> anyhow::Error {
-    let lines = errors
-        .iter()
-        .map(|e| e.line)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
+    let lines = together_formats::rejected_lines(errors);
     anyhow::anyhow!(
         "{}: {lines} of {rows} rows rejected, so nothing was imported:{}",
         file.display(),

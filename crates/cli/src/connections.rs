@@ -1,3 +1,4 @@
+//! `together connections import`: the connections made before Together, for the evaluation.
 //! `together connections summary`: how many connections each offer or service has at each
 //! step, and how many follow-ups were missed — counts only, nobody named — for the PCN's report
 //! or a spreadsheet.
@@ -5,13 +6,23 @@
 use crate::import::pick_pcn;
 use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use together_core::connections::{count_by_step, Status};
 use together_store::connections::ConnectionFilter;
 
 #[derive(Subcommand, Debug)]
 pub enum ConnectionsCommand {
+    /// Bring in the connections the PCN made before it had Together (NHS number, practice, offer
+    /// or service, date connected, date ended; docs/formats.md), so that the impact report
+    /// evaluates them too: all rows or none, and a connection already there is left as it is.
+    Import {
+        #[command(flatten)]
+        at: Location,
+        file: std::path::PathBuf,
+        #[arg(long)]
+        pcn: Option<String>,
+    },
     /// Connections by what they are to and where they have got to, with follow-ups missed.
     Summary {
         #[command(flatten)]
@@ -26,6 +37,38 @@ pub enum ConnectionsCommand {
 
 pub async fn run(cmd: ConnectionsCommand) -> Result<()> {
     match cmd {
+        ConnectionsCommand::Import { at, file, pcn } => {
+            use together_insight::impact::{import_past_connections, PastImportError};
+            let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
+            let pcn = pick_pcn(&store, pcn.as_deref()).await?;
+            let keys = crate::instance::Keys::load(&at.data_dir)?;
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let done = match import_past_connections(
+                &store,
+                pcn,
+                &keys.pseudonym,
+                std::io::BufReader::new(input),
+                time::OffsetDateTime::now_utc(),
+                &cli_audit("import_past_connections", "past_connection", Some(pcn)),
+            )
+            .await
+            {
+                Ok(done) => done,
+                Err(PastImportError::Rows { rows, errors }) => {
+                    return Err(crate::champions::nothing_imported(&file, rows, &errors))
+                }
+                Err(e) => bail!("{}: {e}", file.display()),
+            };
+            println!(
+                "Imported {} past {} from {} ({} to offers of the PCN's by the same name); {} already there, left as they were.",
+                done.added,
+                if done.added == 1 { "connection" } else { "connections" },
+                file.display(),
+                done.to_our_offers,
+                done.already_there
+            );
+        }
         ConnectionsCommand::Summary { at, pcn, format } => {
             if !matches!(format.as_str(), "table" | "csv") {
                 bail!("--format is table or csv, not {format}");

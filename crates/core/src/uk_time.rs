@@ -37,6 +37,15 @@ pub fn is_bst(t: OffsetDateTime) -> bool {
     bounds.is_some_and(|(s, e)| t >= s && t < e)
 }
 
+/// The day it is in London at an instant.
+pub fn london_date(t: OffsetDateTime) -> time::Date {
+    if is_bst(t) {
+        (t + Duration::hours(1)).date()
+    } else {
+        t.date()
+    }
+}
+
 /// Converts a London wall-clock time to UTC. In the hour that does not exist (clocks go
 /// forward) the time is read as GMT, i.e. an hour later in local terms; in the hour that
 /// happens twice (clocks go back) the first, BST, reading is taken. Both are documented in

@@ -29,6 +29,15 @@ impl std::fmt::Display for RowError {
     }
 }
 
+/// How many lines have a problem: what a person is told was rejected.
+pub fn rejected_lines(errors: &[RowError]) -> usize {
+    errors
+        .iter()
+        .map(|e| e.line)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
 /// Where each named column is in this file. Looked up for every field of every row: a file
 /// has a dozen columns at most, and the names asked for are the same literals the map was
 /// made from, so they are first found by where they are (a few integer comparisons), then by
@@ -65,6 +74,47 @@ impl ColumnMap {
     pub fn len(&self) -> usize {
         self.columns.len()
     }
+}
+
+/// Where a spreadsheet's columns are: headers matched whatever their case, with spaces or
+/// hyphens for underscores, and the other names spreadsheets give them (`aliases`); the file is
+/// refused when a header is unknown, given twice, or one of the first `required` is missing.
+pub(crate) fn spreadsheet_columns(
+    headers: &StringRecord,
+    dataset: &'static str,
+    columns: &[&'static str],
+    required: usize,
+    aliases: &[(&str, &str)],
+) -> Result<ColumnMap, crate::FileError> {
+    let normalise = |header: &str| -> String {
+        let h: String = header
+            .trim()
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c == ' ' || c == '-' { '_' } else { c })
+            .collect();
+        aliases
+            .iter()
+            .find(|(alias, _)| *alias == h)
+            .map_or(h, |(_, name)| (*name).to_owned())
+    };
+    let mut map = ColumnMap::default();
+    let mut unknown = false;
+    for (i, header) in headers.iter().enumerate() {
+        let name = normalise(header);
+        match columns.iter().find(|c| **c == name.as_str()) {
+            Some(c) if !map.contains_key(c) => map.insert(c, i),
+            _ => unknown = true,
+        }
+    }
+    if unknown || columns[..required].iter().any(|c| !map.contains_key(c)) {
+        return Err(crate::FileError::UnknownLayout {
+            dataset,
+            found: headers.iter().collect::<Vec<_>>().join(", "),
+            expected: columns.join(", "),
+        });
+    }
+    Ok(map)
 }
 
 pub(crate) struct Fields<'a> {

@@ -6,6 +6,7 @@
 
 mod canonical;
 pub mod champions;
+pub mod connections;
 pub mod fhir;
 mod fields;
 pub mod fuzz;
@@ -18,7 +19,7 @@ pub mod synthea;
 mod words;
 
 pub use canonical::*;
-pub use fields::RowError;
+pub use fields::{rejected_lines, RowError};
 pub use words::Word;
 
 use thiserror::Error;

@@ -6,7 +6,7 @@
 //! ("First name", "Surname", "DOB", "NHS No").
 
 use crate::canonical::{read_rows, Parsed, ReadSummary};
-use crate::fields::{ColumnMap, Fields, RowError};
+use crate::fields::{spreadsheet_columns, ColumnMap, Fields, RowError};
 use crate::FileError;
 use std::io::Read;
 use time::OffsetDateTime;
@@ -52,43 +52,8 @@ pub struct PersonRow {
     pub method: Option<ConsentMethod>,
 }
 
-fn normalise(header: &str) -> String {
-    let h: String = header
-        .trim()
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
-        .collect();
-    ALIASES
-        .iter()
-        .find(|(alias, _)| *alias == h)
-        .map_or(h, |(_, name)| (*name).to_owned())
-}
-
 fn column_map(headers: &csv::StringRecord) -> Result<ColumnMap, FileError> {
-    let names: Vec<String> = headers.iter().map(normalise).collect();
-    let mut map = ColumnMap::default();
-    let mut unknown = false;
-    for (i, name) in names.iter().enumerate() {
-        match PEOPLE_COLUMNS.iter().find(|c| **c == name.as_str()) {
-            Some(c) if !map.contains_key(c) => {
-                map.insert(c, i);
-            }
-            _ => unknown = true,
-        }
-    }
-    if unknown
-        || PEOPLE_COLUMNS[..REQUIRED]
-            .iter()
-            .any(|c| !map.contains_key(c))
-    {
-        return Err(FileError::UnknownLayout {
-            dataset: "people",
-            found: headers.iter().collect::<Vec<_>>().join(", "),
-            expected: PEOPLE_COLUMNS.join(", "),
-        });
-    }
-    Ok(map)
+    spreadsheet_columns(headers, "people", &PEOPLE_COLUMNS, REQUIRED, &ALIASES)
 }
 
 /// The form field a core rule names, as the column of this file.

@@ -23,4 +23,5 @@ pub use model::{
 };
 pub use write::{
     generate, generate_as, people, Format, GenerateError, Summary, PLANTED_CONNECTIONS,
+    PLANTED_OFFER,
 };

@@ -27,9 +27,12 @@ pub enum GenerateError {
 }
 
 /// The planted connections' file, written beside the canonical CSVs when connections are
-/// planted: who was connected and on which day (what a practice's team would have recorded).
+/// planted: who was connected, to what and on which day (what a practice's team would have
+/// recorded) — the layout `together connections import` reads.
 pub const PLANTED_CONNECTIONS: &str = "connections.csv";
-const PLANTED_HEADER: [&str; 3] = ["nhs_number", "ods_code", "connected_on"];
+const PLANTED_HEADER: [&str; 4] = ["nhs_number", "ods_code", "connected_on", "offer"];
+/// What the planted connections were to.
+pub const PLANTED_OFFER: &str = "Social prescribing";
 
 /// The people of a neighbourhood, in order, as they are written: for tests that need the
 /// truth behind the files (a planted connection's untreated attendance).
@@ -279,7 +282,12 @@ pub fn generate_as(
     for (index, p) in people(params)?.enumerate() {
         let index = index as u64;
         if let (Some(w), Some(c)) = (&mut planted, &p.connected) {
-            w.write_record([p.nhs_number.as_str(), &p.ods_code, &date(c.connected_on)])?;
+            w.write_record([
+                p.nhs_number.as_str(),
+                &p.ods_code,
+                &date(c.connected_on),
+                PLANTED_OFFER,
+            ])?;
             summary.connections += 1;
         }
         let appointments_written = match (format, &mut writers[..]) {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::Date;
 use together_core::connections::Source;
 use together_core::impact::{CostCategory, NewProgrammeCost};
-use together_core::{ConnectionId, PcnId, PracticeCode, ProgrammeCostId, Pseudonym, ServiceId};
+use together_core::{ConnectionId, PcnId, PracticeCode, ProgrammeCostId, Pseudonym};
 
 /// A connection as the evaluation sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,9 +19,10 @@ pub struct EvaluatedConnection {
     /// The person's practice.
     pub practice: PracticeCode,
     pub made_on: Date,
-    pub source: Source,
-    /// The offer, when connected to one (not a champion or another person).
-    pub offer: Option<(ServiceId, String)>,
+    /// How they came; not known for a connection brought in from the PCN's earlier records.
+    pub source: Option<Source>,
+    /// The offer's name, when connected to one (not a champion or another person).
+    pub offer: Option<String>,
     /// It got as far as the person going along.
     pub went_along: bool,
 }
@@ -37,8 +38,38 @@ pub struct ProgrammeCost {
     pub pence: i64,
 }
 
+/// A connection made before the PCN had Together, from its own records: who (by pseudonym
+/// only), at which practice, to what, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastConnection {
+    pub pseudonym: Pseudonym,
+    pub practice: PracticeCode,
+    /// The offer or service as the records name it.
+    pub offer: String,
+    pub connected_on: Date,
+    pub ended_on: Option<Date>,
+}
+
+/// What an import of past connections did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PastConnectionsImported {
+    pub added: u64,
+    /// The same person, offer and day were there already (an import run again).
+    pub already_there: u64,
+    /// Of those added, to an offer of the PCN's by the same name.
+    pub to_our_offers: u64,
+}
+
 #[async_trait]
 pub trait ImpactStore {
+    /// Brings in connections from the PCN's earlier records, all or none, in one transaction;
+    /// one that is there already (same person, offer and day) is left as it is.
+    async fn import_past_connections(
+        &self,
+        pcn: PcnId,
+        rows: &[PastConnection],
+        audit: &NewAuditEvent,
+    ) -> Result<PastConnectionsImported, StoreError>;
     /// Every connection of the PCN, by day made; one audited read (pseudonymised: no names).
     async fn evaluated_connections(
         &self,
@@ -76,12 +107,19 @@ macro_rules! impl_impact_store {
                 use sqlx::Row as _;
                 use $crate::queries::{parse_iso_date, parsed};
                 let mut tx = begin(&self.pool).await?;
+                // The connections made in Together, and those brought in from earlier records
+                // (how they came not known; the offer by the name the records gave, or ours).
                 let rows = sqlx::query(
-                    "SELECT c.id, p.pseudonym, pr.ods_code, c.made_on, c.source, c.service_id, s.name AS offer, \
+                    "SELECT c.id, p.pseudonym, pr.ods_code, c.made_on, c.source, s.name AS offer, \
                      EXISTS (SELECT 1 FROM connection_step k WHERE k.connection_id = c.id AND k.status IN ('went_along', 'keeps_going')) AS went \
                      FROM connection c JOIN person p ON p.id = c.person_id JOIN practice pr ON pr.id = p.practice_id \
                      LEFT JOIN service s ON s.id = c.service_id \
-                     WHERE c.pcn_id = $1 ORDER BY c.made_on, c.id",
+                     WHERE c.pcn_id = $1 \
+                     UNION ALL \
+                     SELECT x.id, x.pseudonym, x.practice_code, x.connected_on, CAST(NULL AS TEXT), COALESCE(s.name, x.offer_name), FALSE \
+                     FROM past_connection x LEFT JOIN service s ON s.id = x.service_id \
+                     WHERE x.pcn_id = $1 \
+                     ORDER BY 4, 1",
                 )
                 .bind(pcn.to_string())
                 .fetch_all(&mut *tx)
@@ -89,24 +127,63 @@ macro_rules! impl_impact_store {
                 let out = rows
                     .iter()
                     .map(|r| {
-                        let offer = match (r.try_get::<Option<String>, _>("service_id")?, r.try_get::<Option<String>, _>("offer")?) {
-                            (Some(id), Some(name)) => Some((parsed("service id", &id)?, name)),
-                            _ => None,
-                        };
                         Ok($crate::impact::EvaluatedConnection {
-                            id: parsed("connection id", &r.try_get::<String, _>("id")?)?,
-                            pseudonym: r.try_get::<Option<String>, _>("pseudonym")?.and_then(|p| together_core::Pseudonym::parse(&p)),
-                            practice: parsed("practice", &r.try_get::<String, _>("ods_code")?)?,
-                            made_on: parse_iso_date(&r.try_get::<String, _>("made_on")?)?,
-                            source: parsed("source", &r.try_get::<String, _>("source")?)?,
-                            offer,
-                            went_along: r.try_get("went")?,
+                            id: parsed("connection id", &r.try_get::<String, _>(0)?)?,
+                            pseudonym: r.try_get::<Option<String>, _>(1)?.and_then(|p| together_core::Pseudonym::parse(&p)),
+                            practice: parsed("practice", &r.try_get::<String, _>(2)?)?,
+                            made_on: parse_iso_date(&r.try_get::<String, _>(3)?)?,
+                            source: r.try_get::<Option<String>, _>(4)?.map(|s| parsed("source", &s)).transpose()?,
+                            offer: r.try_get(5)?,
+                            went_along: r.try_get(6)?,
                         })
                     })
                     .collect::<Result<Vec<_>, $crate::StoreError>>()?;
                 write_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(out)
+            }
+
+            async fn import_past_connections(&self, pcn: together_core::PcnId, rows: &[$crate::impact::PastConnection], audit: &$crate::NewAuditEvent) -> Result<$crate::impact::PastConnectionsImported, $crate::StoreError> {
+                use $crate::queries::{iso_date, secs};
+                let mut tx = begin(&self.pool).await?;
+                let mut done = $crate::impact::PastConnectionsImported::default();
+                for row in rows {
+                    let ours: Option<String> = sqlx::query_scalar(
+                        "SELECT id FROM service WHERE pcn_id = $1 AND lower(name) = lower($2) ORDER BY id LIMIT 1",
+                    )
+                    .bind(pcn.to_string())
+                    .bind(&row.offer)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let id = together_core::ConnectionId::new();
+                    let added = sqlx::query(
+                        "INSERT INTO past_connection (id, pcn_id, pseudonym, practice_code, offer_name, service_id, connected_on, ended_on, imported_by, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                         ON CONFLICT (pcn_id, pseudonym, offer_name, connected_on) DO NOTHING",
+                    )
+                    .bind(id.to_string())
+                    .bind(pcn.to_string())
+                    .bind(row.pseudonym.as_str())
+                    .bind(row.practice.to_string())
+                    .bind(&row.offer)
+                    .bind(&ours)
+                    .bind(iso_date(row.connected_on))
+                    .bind(row.ended_on.map(iso_date))
+                    .bind(&audit.actor)
+                    .bind(secs(audit.at))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if added == 0 {
+                        done.already_there += 1;
+                    } else {
+                        done.added += 1;
+                        done.to_our_offers += ours.is_some() as u64;
+                    }
+                }
+                write_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(done)
             }
 
             async fn wellbeing_answers(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::wellbeing::WellbeingRecord>, $crate::StoreError> {

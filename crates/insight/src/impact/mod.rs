@@ -15,6 +15,7 @@ mod estimate;
 mod load;
 mod matching;
 mod panel;
+mod past;
 mod report;
 
 pub use estimate::{
@@ -24,10 +25,11 @@ pub use estimate::{
 pub use load::load;
 pub use matching::Method;
 pub use panel::{condition_days, day, Connection, Panel, PanelPerson};
+pub use past::{import_past_connections, PastImportError};
 pub use report::{
     assemble, build, inputs, unit_costs, Gifted, Group, ImpactReport, Inputs, Money, ReportError,
     ShownCounts, ShownEvaluation, ShownFrequent, ShownGroup, ShownReport, ShownWellbeing,
-    WellbeingChange, FEWEST_TO_SHOW,
+    WellbeingChange, EARLIER_RECORDS, FEWEST_TO_SHOW,
 };
 
 use serde::{Deserialize, Serialize};

@@ -32,6 +32,9 @@ pub struct Inputs {
     pub unit_costs: UnitCosts,
 }
 
+/// How they came, for connections brought in from the PCN's earlier records.
+pub const EARLIER_RECORDS: &str = "Not known: from the PCN's records before Together";
+
 /// The evaluation of one group of connections.
 #[derive(Debug, Clone)]
 pub struct Group {
@@ -173,17 +176,15 @@ pub fn assemble(
     let overall = run(&|_| true);
 
     let mut groups = Vec::new();
-    let mut offers: BTreeMap<String, together_core::ServiceId> = BTreeMap::new();
-    for (_, e) in &linked {
-        if let Some((id, name)) = &e.offer {
-            offers.entry(name.clone()).or_insert(*id);
-        }
-    }
-    for (name, id) in offers {
+    let offers: std::collections::BTreeSet<&String> = linked
+        .iter()
+        .filter_map(|(_, e)| e.offer.as_ref())
+        .collect();
+    for name in offers {
         groups.push(Group {
             kind: "Offer",
-            name,
-            evaluation: run(&|e| e.offer.as_ref().is_some_and(|o| o.0 == id)),
+            name: name.clone(),
+            evaluation: run(&|e| e.offer.as_ref() == Some(name)),
         });
     }
     let practices: std::collections::BTreeSet<String> =
@@ -195,11 +196,12 @@ pub fn assemble(
             name: practice,
         });
     }
-    for source in together_core::connections::Source::ALL {
+    let sources = together_core::connections::Source::ALL.map(Some);
+    for source in sources.into_iter().chain([None]) {
         if linked.iter().any(|(_, e)| e.source == source) {
             groups.push(Group {
                 kind: "How they came",
-                name: source.label().to_owned(),
+                name: source.map_or(EARLIER_RECORDS, |s| s.label()).to_owned(),
                 evaluation: run(&|e| e.source == source),
             });
         }

@@ -377,7 +377,7 @@ mod report {
     use together_core::disclosure::{Audience, Count};
     use together_core::impact::{CostCategory, UnitCosts};
     use together_core::wellbeing::{Answers, Occasion};
-    use together_core::{ConnectionId, ProgrammeCostId, Pseudonym, ServiceId};
+    use together_core::{ConnectionId, ProgrammeCostId, Pseudonym};
     use together_insight::impact::{assemble, Inputs};
     use together_insight::profile::CountingRule;
     use together_store::impact::{EvaluatedConnection, ProgrammeCost};
@@ -393,10 +393,7 @@ mod report {
         let places = (0..o.treated.people.len())
             .map(|i| (pseudonym(i).to_string(), i))
             .collect();
-        let offers = [
-            (ServiceId::new(), "Singing for the Brain"),
-            (ServiceId::new(), "Walking group"),
-        ];
+        let offers = ["Singing for the Brain", "Walking group"];
         let mut connections: Vec<EvaluatedConnection> = o
             .connections
             .iter()
@@ -406,14 +403,14 @@ mod report {
                 pseudonym: c.person.map(pseudonym),
                 practice: "B99001".parse().unwrap(),
                 made_on: time::Date::from_julian_day(c.on).unwrap(),
-                source: Source::CohortInvitation,
-                offer: Some((offers[n % 2].0, offers[n % 2].1.to_owned())),
+                source: Some(Source::CohortInvitation),
+                offer: Some(offers[n % 2].to_owned()),
                 went_along: true,
             })
             .collect();
         connections.push(EvaluatedConnection {
             pseudonym: None,
-            source: Source::Themselves,
+            source: Some(Source::Themselves),
             ..connections[0].clone()
         });
         let costs = vec![ProgrammeCost {

@@ -72,8 +72,8 @@ async fn the_impact_report_reads_pseudonymised_connections_and_the_programmes_co
     assert_eq!(first.id, to_singing);
     assert_eq!(first.pseudonym.as_ref(), Some(&hers));
     assert_eq!(first.made_on, early);
-    assert_eq!(first.source, Source::CohortInvitation);
-    assert_eq!(first.offer.as_ref().map(|o| o.0), Some(singing));
+    assert_eq!(first.source, Some(Source::CohortInvitation));
+    assert_eq!(first.offer.as_deref(), Some("Home blood pressure monitors"));
     assert!(first.went_along);
     assert_eq!(second.pseudonym, None, "no NHS number, so not linkable");
     assert!(second.offer.is_none() && !second.went_along);
@@ -131,4 +131,66 @@ async fn the_impact_report_reads_pseudonymised_connections_and_the_programmes_co
     ));
     store.remove_programme_cost(pcn, later, &a).await.unwrap();
     assert_eq!(store.programme_costs(pcn).await.unwrap().len(), 1);
+}
+
+on_both!(past_connections_come_in_once_with_only_a_pseudonym_beside_those_made_here);
+/// Connections from the PCN's records before Together: brought in all at once, by pseudonym only;
+/// importing the same file again (even twice at the same moment) adds nothing; an offer named
+/// as one of the PCN's is linked to it whatever the case; the evaluation reads them beside the
+/// connections made here, how they came not known.
+async fn past_connections_come_in_once_with_only_a_pseudonym_beside_those_made_here(
+    store: DynStore,
+) {
+    use together_store::impact::PastConnection;
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let lead = an_active_champion(&store, pcn, "Sue", true).await;
+    a_monitor_to_lend(&store, pcn, lead, "BP-9").await;
+    let key = PseudonymKey::new(1, vec![7; 32]).unwrap();
+    let past = |nhs: &str, offer: &str, on: i64| PastConnection {
+        pseudonym: key.pseudonymise(&nhs.parse().unwrap()),
+        practice: "B99001".parse().unwrap(),
+        offer: offer.into(),
+        connected_on: NOW.date() - Duration::days(on),
+        ended_on: Some(NOW.date() - Duration::days(on - 90)),
+    };
+    let rows = vec![
+        past("999 000 0018", "home blood PRESSURE monitors", 700),
+        past("999 000 0026", "Men's shed (Age UK)", 650),
+        past("999 000 0018", "Men's shed (Age UK)", 600),
+    ];
+    let a = audit(pcn, "import_past_connections");
+    let (one, two) = tokio::join!(
+        store.import_past_connections(pcn, &rows, &a),
+        store.import_past_connections(pcn, &rows, &a)
+    );
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert_eq!(one.added + two.added, 3, "{one:?} {two:?}");
+    assert_eq!(one.already_there + two.already_there, 3);
+    assert_eq!(one.to_our_offers + two.to_our_offers, 1);
+    let again = store.import_past_connections(pcn, &rows, &a).await.unwrap();
+    assert_eq!((again.added, again.already_there), (0, 3));
+
+    let read = store
+        .evaluated_connections(pcn, &audit(pcn, "impact_report"))
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 3, "each once");
+    assert!(read.iter().all(|c| c.source.is_none() && !c.went_along));
+    assert_eq!(read[0].made_on, NOW.date() - Duration::days(700));
+    assert_eq!(
+        read[0].offer.as_deref(),
+        Some("Home blood pressure monitors"),
+        "named as the PCN's own offer"
+    );
+    assert_eq!(read[1].offer.as_deref(), Some("Men's shed (Age UK)"));
+    assert_eq!(read[0].pseudonym, read[2].pseudonym);
+    let other = store.create_pcn("Other PCN", None, NOW).await.unwrap();
+    assert!(store
+        .evaluated_connections(other, &audit(other, "impact_report"))
+        .await
+        .unwrap()
+        .is_empty());
 }
