@@ -1438,6 +1438,20 @@ fn the_demo_impact_report_recovers_the_planted_effect_beside_the_inflated_naive_
         "self-contained"
     );
     assert!(!page.contains("Ashworth"), "nobody named");
+    assert!(!page.contains("Not for sharing"));
+    let exact = together(&[
+        "report",
+        "impact",
+        "--data-dir",
+        d,
+        "--unsuppressed",
+        "--format",
+        "html",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&exact.stdout).contains("Not for sharing"),
+        "exact figures say so"
+    );
     let csv = together(&["report", "impact", "--data-dir", d, "--format", "csv"]);
     assert!(
         String::from_utf8_lossy(&csv.stdout).starts_with("section,group,measure,value,low,high")
@@ -1487,7 +1501,13 @@ fn past_connections_come_in_from_a_spreadsheet_and_are_evaluated_the_same_every_
             "--name",
             name,
         ]));
-        ok(together(&["practices", "data-sharing", code, "--data-dir", d]));
+        ok(together(&[
+            "practices",
+            "data-sharing",
+            code,
+            "--data-dir",
+            d,
+        ]));
     }
     for dataset in ["registrations", "appointments", "conditions", "ae"] {
         let file = source.join(if dataset == "ae" {

@@ -29,7 +29,7 @@ pub use past::{import_past_connections, PastImportError};
 pub use report::{
     assemble, build, inputs, unit_costs, Gifted, Group, ImpactReport, Inputs, Money, ReportError,
     ShownCounts, ShownEvaluation, ShownFrequent, ShownGroup, ShownReport, ShownWellbeing,
-    WellbeingChange, EARLIER_RECORDS, FEWEST_TO_SHOW,
+    WellbeingChange, EARLIER_RECORDS, FEWEST_TO_SHOW, NOT_FOR_SHARING,
 };
 
 use serde::{Deserialize, Serialize};

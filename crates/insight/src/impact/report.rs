@@ -464,6 +464,10 @@ fn wellbeing(records: &[WellbeingRecord]) -> Vec<WellbeingChange> {
         .collect()
 }
 
+/// What exact figures say of themselves, wherever they are written.
+pub const NOT_FOR_SHARING: &str =
+    "Not for sharing: exact figures, small numbers included. Share the disclosed report instead.";
+
 /// Fewer people evaluated than this, and figures (means, intervals) are not shown to anyone
 /// but analysts and the practice's own clinicians: with so few, a mean could point to someone.
 pub const FEWEST_TO_SHOW: u64 = 8;
@@ -659,6 +663,15 @@ impl ShownReport {
         use together_core::export::neutralise;
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(["section", "group", "measure", "value", "low", "high"])?;
+        // Whether it may be shared goes with the figures, first.
+        w.write_record([
+            "disclosure",
+            "",
+            self.disclosure.unwrap_or(NOT_FOR_SHARING),
+            "",
+            "",
+            "",
+        ])?;
         let mut row =
             |section: &str, group: &str, measure: &str, value: String, est: Option<&Estimate>| {
                 let (low, high) = est.map_or((String::new(), String::new()), |e| {

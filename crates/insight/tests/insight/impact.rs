@@ -537,6 +537,42 @@ mod report {
         assert!(csv.contains("change,All connected,GP appointments: against the comparison (difference in differences),"));
         assert!(csv.contains("people,Offer: Walking group,connected,"));
         let json = serde_json::to_value(&shown).unwrap();
+        // Nothing shown for sharing is a count from 1 to 7, or exact, anywhere in it.
+        fn counts(v: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+            match v {
+                serde_json::Value::Object(m)
+                    if m.get("kind")
+                        .and_then(|k| k.as_str())
+                        .is_some_and(|k| ["exact", "rounded", "suppressed"].contains(&k)) =>
+                {
+                    out.push(v.clone())
+                }
+                serde_json::Value::Object(m) => m.values().for_each(|x| counts(x, out)),
+                serde_json::Value::Array(a) => a.iter().for_each(|x| counts(x, out)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        counts(&json, &mut found);
+        assert!(found.len() >= 20, "{}", found.len());
+        for c in &found {
+            match c["kind"].as_str().unwrap() {
+                "suppressed" => {}
+                "rounded" => {
+                    let n = c["value"].as_u64().unwrap();
+                    assert!(n >= 10 && n % 5 == 0, "{c}");
+                }
+                "exact" => assert_eq!(c["value"], 0, "only none is shown exactly: {c}"),
+                _ => unreachable!(),
+            }
+        }
+        assert!(csv
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("disclosure,,\"Counts from 1 to 7"));
+        let exact = String::from_utf8(r.shown(Audience::Unsuppressed).csv().unwrap()).unwrap();
+        assert!(exact.lines().nth(1).unwrap().contains("Not for sharing"));
         assert_eq!(json["data_from"], "2023-01-01");
         assert!(json["overall"]["outcomes"][0]["did"]["low"].is_number());
     }

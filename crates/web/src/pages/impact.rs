@@ -250,6 +250,7 @@ fn effect_bars(e: &ShownEvaluation) -> Vec<EffectBar> {
 pub(crate) struct View {
     pub(crate) suppressed: bool,
     pub(crate) disclosure: &'static str,
+    pub(crate) not_for_sharing: &'static str,
     pub(crate) method: String,
     pub(crate) counting: String,
     pub(crate) data: String,
@@ -456,6 +457,7 @@ pub(crate) fn view(r: &ShownReport) -> View {
     View {
         suppressed: r.disclosure.is_some(),
         disclosure: r.disclosure.unwrap_or(""),
+        not_for_sharing: together_insight::impact::NOT_FOR_SHARING,
         method: r.method.clone(),
         counting: r.rule.clone(),
         data: match (&r.data_from, &r.data_to) {
@@ -570,8 +572,10 @@ async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
     Ok(Html(page.render()?).into_response())
 }
 
+/// The report to share: disclosed for everyone, analysts included (exact figures stay in their
+/// own view, the page and the API, marked not for sharing).
 async fn report_html(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let (r, audience) = report(&state, &ctx).await?;
+    let (r, _) = report(&state, &ctx).await?;
     let pcn = ctx.actor()?.pcn_id;
     let name = state
         .store()
@@ -579,7 +583,8 @@ async fn report_html(State(state): State<AppState>, ctx: Ctx) -> Result<Response
         .await?
         .map(|p| p.name)
         .unwrap_or_default();
-    let html = crate::report::impact_report(&r.shown(audience), &name, state.now().date())?;
+    let html =
+        crate::report::impact_report(&r.shown(Audience::Suppressed), &name, state.now().date())?;
     Ok(download(
         html.into_bytes(),
         "text/html; charset=utf-8",
@@ -587,14 +592,15 @@ async fn report_html(State(state): State<AppState>, ctx: Ctx) -> Result<Response
     ))
 }
 
-/// The report's figures as a CSV download: the page's link and the API's alike.
+/// The report's figures as a CSV download, the page's link and the API's alike: a download is
+/// for sharing, so it is disclosed for everyone.
 pub(crate) async fn report_csv(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, AppError> {
-    let (r, audience) = report(&state, &ctx).await?;
+    let (r, _) = report(&state, &ctx).await?;
     let csv = r
-        .shown(audience)
+        .shown(Audience::Suppressed)
         .csv()
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(download(

@@ -23,8 +23,8 @@ async fn the_impact_page_and_its_downloads_say_what_they_cannot_work_out(db: Db)
     );
     assert!(page.body.contains("No savings: without an estimate"));
     assert!(
-        !page.body.contains("Counts from 1 to 7"),
-        "analysts see exact figures"
+        !page.body.contains("Counts from 1 to 7") && page.body.contains("Not for sharing"),
+        "analysts see exact figures, marked not for sharing"
     );
 
     let mut lead = app.signed_in(Role::PcnAdmin).await;
@@ -44,7 +44,13 @@ async fn the_impact_page_and_its_downloads_say_what_they_cannot_work_out(db: Db)
         .to_str()
         .unwrap()
         .starts_with("text/csv"));
-    assert!(csv.body.starts_with("section,group,measure,value,low,high"));
+    assert!(
+        csv.body.starts_with(
+            "section,group,measure,value,low,high\ndisclosure,,\"Counts from 1 to 7 are not shown"
+        ),
+        "a download is for sharing: disclosed, the analyst's too: {}",
+        csv.body
+    );
     assert!(csv
         .body
         .contains("not worked out,All connected,\"No one has been connected"));
@@ -54,6 +60,11 @@ async fn the_impact_page_and_its_downloads_say_what_they_cannot_work_out(db: Db)
         .unwrap()
         .contains("impact-report.html"));
     assert!(html.body.contains("<h1>Did it help?</h1>") && !html.body.contains("<script"));
+    assert!(
+        html.body.contains("Counts from 1 to 7 are not shown")
+            && !html.body.contains("Not for sharing"),
+        "the report to share is disclosed, the analyst's too"
+    );
 
     let mut api = app.client();
     api.bearer = Some(app.api_token(Role::Analyst).await);
