@@ -1416,6 +1416,28 @@ fn the_demo_impact_report_recovers_the_planted_effect_beside_the_inflated_naive_
         "costs were entered, so a return per £1"
     );
     assert!(r["wellbeing"][0]["both"]["value"].as_u64().unwrap() > 50);
+    let practices: Vec<&str> = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["kind"] == "Practice")
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        practices.len() == 3
+            && practices
+                .iter()
+                .all(|p| p.ends_with(')') && p.contains(" (")),
+        "practices by name: {practices:?}"
+    );
+    let (from, to) = (
+        r["money"]["period"][0].as_str().unwrap(),
+        r["money"]["period"][1].as_str().unwrap(),
+    );
+    assert!(
+        from.starts_with("2024") && to.starts_with("2024"),
+        "the costs of the period the evaluated connections were made in: {from} to {to}"
+    );
 
     let out = dir.path().join("impact.html");
     let html = together(&[
@@ -1429,6 +1451,33 @@ fn the_demo_impact_report_recovers_the_planted_effect_beside_the_inflated_naive_
     assert!(html.status.success(), "{}", stderr(&html));
     let page = std::fs::read_to_string(&out).unwrap();
     assert!(page.contains("Did it help?") && page.contains("regression to the mean"));
+    // Answer first: the answer in a sentence, with what it means in appointments and money,
+    // before the naive figure and long before the method and the seed.
+    let at = |s: &str| {
+        page.find(s)
+            .unwrap_or_else(|| panic!("{s} is not in the report"))
+    };
+    let answer = at("Connecting people cut their GP appointments by");
+    assert!(answer < at("Counting only the connected people"));
+    assert!(at("Counting only the connected people") < at("How it was worked out"));
+    assert!(at("How it was worked out") < at("bootstrap resamples of the people (seed"));
+    let sentence = &page[answer..answer + page[answer..].find("</strong>").unwrap()];
+    assert!(
+        sentence.contains("GP appointments freed in the year after")
+            && sentence.contains("worth about £")
+            && sentence.contains("against £"),
+        "{sentence}"
+    );
+    assert!(
+        !sentence.contains(".00"),
+        "no pennies on an estimate: {sentence}"
+    );
+    assert!(
+        ["&amp;", "&#38;"]
+            .iter()
+            .any(|amp| page.contains(&format!("Month by month: A{amp}E attendances"))),
+        "a visible A&E series"
+    );
     assert!(
         page.contains("Counts from 1 to 7 are not shown"),
         "disclosed for sharing by default"

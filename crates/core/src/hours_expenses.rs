@@ -30,15 +30,27 @@ pub fn pence_setting(setting: Option<&str>, default: i64) -> i64 {
 pub fn money(pence: i64) -> String {
     let sign = if pence < 0 { "-" } else { "" };
     let p = pence.unsigned_abs();
-    let pounds = (p / 100).to_string();
+    format!("{sign}£{}.{:02}", thousands(p / 100), p % 100)
+}
+
+/// Whole pounds, as a board reads a sum that is not exact to the penny: "£12,300".
+pub fn whole_pounds(pence: i64) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    let p = pence.unsigned_abs();
+    format!("{sign}£{}", thousands((p + 50) / 100))
+}
+
+/// A whole number with commas between thousands.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
     let mut grouped = String::new();
-    for (i, ch) in pounds.chars().enumerate() {
-        if i > 0 && (pounds.len() - i).is_multiple_of(3) {
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
     }
-    format!("{sign}£{grouped}.{:02}", p % 100)
+    grouped
 }
 
 /// Parses "12", "12.5", "£12.50" into pence; `None` for anything else or more than two decimals.

@@ -17,6 +17,37 @@ pub struct UnitCost {
     pub source: String,
 }
 
+/// A unit cost older than this many years is flagged beside every saving it values.
+pub const UNIT_COST_YEARS: i32 = 3;
+
+impl UnitCost {
+    /// The year of its prices: the first year (1990 to 2099) written in its source.
+    pub fn year(&self) -> Option<i32> {
+        let digits: Vec<char> = self.source.chars().collect();
+        digits.windows(4).enumerate().find_map(|(i, w)| {
+            let before = i.checked_sub(1).and_then(|j| digits.get(j));
+            let after = digits.get(i + 4);
+            let alone = !before.is_some_and(char::is_ascii_digit)
+                && !after.is_some_and(char::is_ascii_digit);
+            let year: i32 = w.iter().collect::<String>().parse().ok()?;
+            (alone && (1990..=2099).contains(&year)).then_some(year)
+        })
+    }
+
+    /// What a reader should know of its age on `today`: a note when it is more than three
+    /// years old (or its year cannot be told).
+    pub fn age_note(&self, today: Date) -> Option<String> {
+        self.pence?;
+        match self.year() {
+            Some(y) if today.year() - y > UNIT_COST_YEARS => Some(format!(
+                "From {y}: more than {UNIT_COST_YEARS} years old, so savings at today's costs would be higher. The PCN lead can set a current figure."
+            )),
+            Some(_) => None,
+            None => Some("The source gives no year: check it is current.".into()),
+        }
+    }
+}
+
 /// What an avoided GP appointment and an avoided A&E attendance are worth.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitCosts {
@@ -271,5 +302,62 @@ mod tests {
         .parse()
         .unwrap_err();
         assert_eq!(unsourced[0].field, "gp_source");
+    }
+}
+
+/// Savings are estimates with an interval: they are given to the nearest £100, never to the
+/// penny.
+pub const SAVINGS_TO_PENCE: f64 = 10_000.0;
+
+/// A sum of money estimated (in pence) as it is given: to the nearest £100.
+pub fn round_savings(pence: f64) -> f64 {
+    (pence / SAVINGS_TO_PENCE).round() * SAVINGS_TO_PENCE
+}
+
+/// A ratio to two significant figures (a return per £1 of £1.43 is "£1.4"): a board should not
+/// read more precision into it than the interval allows.
+pub fn two_significant(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+#[cfg(test)]
+mod board_rounding {
+    use super::*;
+
+    #[test]
+    fn savings_go_to_the_nearest_hundred_pounds_and_returns_to_two_figures() {
+        assert_eq!(round_savings(1_234_567.0), 1_230_000.0);
+        assert_eq!(round_savings(-4_950.0), 0.0);
+        assert_eq!(two_significant(1.4349), 1.4);
+        assert_eq!(two_significant(0.06251), 0.063);
+        assert_eq!(two_significant(-12.6), -13.0);
+        assert_eq!(two_significant(0.0), 0.0);
+        assert_eq!(crate::hours_expenses::whole_pounds(1_230_049), "£12,300");
+    }
+
+    #[test]
+    fn a_unit_cost_more_than_three_years_old_says_so() {
+        let today = time::macros::date!(2026 - 12 - 07);
+        let shipped = UnitCosts::default();
+        assert_eq!(shipped.gp_appointment.year(), Some(2013));
+        assert!(shipped
+            .gp_appointment
+            .age_note(today)
+            .unwrap()
+            .starts_with("From 2013"));
+        let recent = UnitCost {
+            pence: Some(4900),
+            source: "Local tariff 2024/25, table 3".into(),
+        };
+        assert_eq!(recent.age_note(today), None);
+        let unknown = UnitCost {
+            pence: Some(4900),
+            source: "our finance team".into(),
+        };
+        assert!(unknown.age_note(today).is_some());
     }
 }

@@ -54,7 +54,7 @@ pub fn impact_report(
     ImpactReportFile {
         pcn,
         made_on: made_on.to_string(),
-        v: crate::pages::impact::view(shown),
+        v: crate::pages::impact::view(shown, made_on),
     }
     .render()
 }

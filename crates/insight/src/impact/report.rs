@@ -23,13 +23,15 @@ pub struct Inputs {
     pub connections: Vec<EvaluatedConnection>,
     pub wellbeing: Vec<WellbeingRecord>,
     pub costs: Vec<ProgrammeCost>,
-    /// Champions' approved expenses, in pence.
-    pub expenses_pence: i64,
+    /// Champions' approved expenses: (day, pence).
+    pub expenses: Vec<(Date, i64)>,
     /// Champions' approved hours: (day, minutes).
     pub hours: Vec<(Date, i64)>,
     /// The value given to an hour of a champion's time.
     pub hourly_pence: i64,
     pub unit_costs: UnitCosts,
+    /// The practices' names by ODS code, so that a board reads names.
+    pub practice_names: BTreeMap<String, String>,
 }
 
 /// How they came, for connections brought in from the PCN's earlier records.
@@ -56,6 +58,10 @@ pub struct Money {
     /// (what, pence): the costs entered by category, and champions' expenses.
     pub costs: Vec<(String, i64)>,
     pub total_cost_pence: i64,
+    /// The period the evaluated connections were made in (ISO dates): the costs, expenses and
+    /// hours are those of this period, a cost spanning more of it counted pro rata. None when
+    /// nobody was evaluated (then every cost entered is listed).
+    pub period: Option<(String, String)>,
     /// The first and last days the costs entered cover (ISO dates).
     pub costs_cover: Option<(String, String)>,
     pub return_per_pound: Option<Estimate>,
@@ -193,7 +199,10 @@ pub fn assemble(
         groups.push(Group {
             kind: "Practice",
             evaluation: run(&|e| e.practice.to_string() == practice),
-            name: practice,
+            name: match inputs.practice_names.get(&practice) {
+                Some(name) => format!("{name} ({practice})"),
+                None => practice,
+            },
         });
     }
     let sources = together_core::connections::Source::ALL.map(Some);
@@ -207,10 +216,13 @@ pub fn assemble(
         }
     }
 
-    let money = money(&overall, settings, inputs);
-    let minutes: i64 = inputs.hours.iter().map(|h| h.1).sum();
+    let period = period(&overall);
+    let within = |on: &Date| period.is_none_or(|(from, to)| (from..=to).contains(on));
+    let money = money(&overall, settings, inputs, period);
+    let hours: Vec<&(Date, i64)> = inputs.hours.iter().filter(|h| within(&h.0)).collect();
+    let minutes: i64 = hours.iter().map(|h| h.1).sum();
     let mut by_month: BTreeMap<String, i64> = BTreeMap::new();
-    for (on, m) in &inputs.hours {
+    for (on, m) in hours {
         *by_month
             .entry(format!("{}-{:02}", on.year(), on.month() as u8))
             .or_default() += m;
@@ -238,7 +250,33 @@ pub fn assemble(
     }
 }
 
-fn money(overall: &Evaluation, settings: &Settings, inputs: &Inputs) -> Money {
+/// The days the evaluated connections were made in, first to last: what the programme cost to
+/// make them is the cost of this period.
+fn period(overall: &Evaluation) -> Option<(Date, Date)> {
+    let first = overall.units.iter().map(|u| u.on).min()?;
+    let last = overall.units.iter().map(|u| u.on).max()?;
+    date_of(first).zip(date_of(last))
+}
+
+/// The part of a cost entered over `[from, to]` that falls in `period`, by days (pro rata).
+fn pro_rata(cost: &ProgrammeCost, period: Option<(Date, Date)>) -> i64 {
+    let Some((start, end)) = period else {
+        return cost.pence;
+    };
+    let days = (cost.to - cost.from).whole_days() + 1;
+    let overlap = (cost.to.min(end) - cost.from.max(start)).whole_days() + 1;
+    if days <= 0 || overlap <= 0 {
+        return 0;
+    }
+    (cost.pence as i128 * overlap.min(days) as i128 / days as i128) as i64
+}
+
+fn money(
+    overall: &Evaluation,
+    settings: &Settings,
+    inputs: &Inputs,
+    period: Option<(Date, Date)>,
+) -> Money {
     let mut not_computed = Vec::new();
     let n = overall.counts.evaluated as f64;
     let years = settings.after_days as f64 / YEAR;
@@ -256,11 +294,20 @@ fn money(overall: &Evaluation, settings: &Settings, inputs: &Inputs) -> Money {
     );
     let mut costs: BTreeMap<&str, i64> = BTreeMap::new();
     for c in &inputs.costs {
-        *costs.entry(c.category.label()).or_default() += c.pence;
+        let part = pro_rata(c, period);
+        if part > 0 {
+            *costs.entry(c.category.label()).or_default() += part;
+        }
     }
     let mut costs: Vec<(String, i64)> = costs.into_iter().map(|(k, v)| (k.into(), v)).collect();
-    if inputs.expenses_pence > 0 {
-        costs.push(("Champions' expenses".into(), inputs.expenses_pence));
+    let expenses: i64 = inputs
+        .expenses
+        .iter()
+        .filter(|(on, _)| period.is_none_or(|(from, to)| (from..=to).contains(on)))
+        .map(|e| e.1)
+        .sum();
+    if expenses > 0 {
+        costs.push(("Champions' expenses".into(), expenses));
     }
     let total: i64 = costs.iter().map(|c| c.1).sum();
     let cover = inputs
@@ -319,7 +366,7 @@ fn money(overall: &Evaluation, settings: &Settings, inputs: &Inputs) -> Money {
             high: s.high / t as f64,
         }),
         (Some(_), _) => {
-            not_computed.push("No return per £1: no programme costs have been entered. The PCN lead can enter staff time, venues and equipment on the costs page.".into());
+            not_computed.push("No return per £1: no programme costs have been entered for the period the evaluated connections were made in. The PCN lead can enter staff time, venues and equipment on the costs page.".into());
             None
         }
         (None, _) => None,
@@ -332,6 +379,7 @@ fn money(overall: &Evaluation, settings: &Settings, inputs: &Inputs) -> Money {
         savings_pence: savings,
         costs,
         total_cost_pence: total,
+        period: period.map(|(a, b)| (a.to_string(), b.to_string())),
         costs_cover: cover,
         return_per_pound,
         not_computed,
@@ -607,6 +655,19 @@ impl ImpactReport {
         let enough_money =
             audience == Audience::Unsuppressed || self.overall.counts.evaluated >= FEWEST_TO_SHOW;
         let mut money = self.money.clone();
+        // As a board reads money: savings to the nearest £100, the return per £1 to two
+        // significant figures, appointments avoided to whole ones (the same for every
+        // audience: it is about what the figures can bear, not who reads them).
+        let each = |e: Estimate, f: fn(f64) -> f64| Estimate {
+            value: f(e.value),
+            low: f(e.low),
+            high: f(e.high),
+        };
+        use together_core::impact::{round_savings, two_significant};
+        money.savings_pence = money.savings_pence.map(|e| each(e, round_savings));
+        money.return_per_pound = money.return_per_pound.map(|e| each(e, two_significant));
+        money.avoided_gp = money.avoided_gp.map(|e| each(e, f64::round));
+        money.avoided_ae = money.avoided_ae.map(|e| each(e, f64::round));
         if !enough_money {
             money.avoided_gp = None;
             money.avoided_ae = None;
@@ -773,7 +834,7 @@ impl ShownReport {
             }
         }
         let m = &self.money;
-        let pounds = |p: f64| format!("{:.2}", p / 100.0);
+        let pounds = |p: f64| format!("{:.0}", p / 100.0);
         let in_pounds = |e: &Estimate| Estimate {
             value: e.value / 100.0,
             low: e.low / 100.0,
@@ -933,24 +994,55 @@ pub async fn inputs(
         .filter(|h| h.status == ClaimStatus::Approved)
         .map(|h| (h.on, h.minutes))
         .collect();
-    let expenses_pence = store
+    let expenses = store
         .expenses(pcn, None, audit)
         .await?
         .iter()
         .filter(|e| e.status == ClaimStatus::Approved)
-        .map(|e| e.pence)
-        .sum();
+        .map(|e| (e.on, e.pence))
+        .collect();
+    let practice_names = store
+        .practices(pcn)
+        .await?
+        .into_iter()
+        .map(|p| (p.ods_code.to_string(), p.name))
+        .collect();
     let inputs = Inputs {
         connections: store.evaluated_connections(pcn, audit).await?,
         wellbeing: store.wellbeing_answers(pcn).await?,
         costs: store.programme_costs(pcn).await?,
-        expenses_pence,
+        expenses,
         hours,
         hourly_pence: pence_setting(
             store.setting(pcn, HOURLY_VALUE_SETTING).await?.as_deref(),
             DEFAULT_HOURLY_VALUE_PENCE,
         ),
         unit_costs,
+        practice_names,
     };
     Ok((inputs, settings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_cost_spanning_more_than_the_period_counts_for_its_days_in_it() {
+        let cost = ProgrammeCost {
+            id: together_core::ProgrammeCostId::new(),
+            category: together_core::impact::CostCategory::StaffTime,
+            description: "Link worker".into(),
+            from: date!(2023 - 07 - 01),
+            to: date!(2024 - 06 - 29),
+            pence: 3_650_000,
+        };
+        // 365 days entered, 181 of them in 2024's first half.
+        let period = Some((date!(2024 - 01 - 01), date!(2024 - 12 - 31)));
+        assert_eq!(pro_rata(&cost, period), 3_650_000 * 181 / 365);
+        let before = Some((date!(2022 - 01 - 01), date!(2022 - 12 - 31)));
+        assert_eq!(pro_rata(&cost, before), 0);
+        assert_eq!(pro_rata(&cost, None), 3_650_000, "no period: all of it");
+    }
 }

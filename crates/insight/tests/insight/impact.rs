@@ -413,27 +413,45 @@ mod report {
             source: Some(Source::Themselves),
             ..connections[0].clone()
         });
-        let costs = vec![ProgrammeCost {
-            id: ProgrammeCostId::new(),
-            category: CostCategory::StaffTime,
-            description: "Link worker".into(),
-            from: time::macros::date!(2024 - 01 - 01),
-            to: time::macros::date!(2024 - 12 - 31),
-            pence: 2_000_000,
-        }];
+        let costs = vec![
+            ProgrammeCost {
+                id: ProgrammeCostId::new(),
+                category: CostCategory::StaffTime,
+                description: "Link worker".into(),
+                from: time::macros::date!(2024 - 03 - 01),
+                to: time::macros::date!(2024 - 08 - 31),
+                pence: 2_000_000,
+            },
+            // Before anyone evaluated was connected: not this programme's cost.
+            ProgrammeCost {
+                id: ProgrammeCostId::new(),
+                category: CostCategory::Venues,
+                description: "Hall hire".into(),
+                from: time::macros::date!(2021 - 01 - 01),
+                to: time::macros::date!(2021 - 12 - 31),
+                pence: 700_000,
+            },
+        ];
         (
             places,
             Inputs {
                 connections,
                 wellbeing: Vec::new(),
                 costs,
-                expenses_pence: 50_000,
+                expenses: vec![
+                    (time::macros::date!(2024 - 06 - 01), 50_000),
+                    (time::macros::date!(2021 - 06 - 01), 9_000),
+                ],
                 hours: vec![
                     (time::macros::date!(2024 - 03 - 02), 240),
                     (time::macros::date!(2024 - 03 - 20), 360),
+                    (time::macros::date!(2021 - 03 - 20), 600),
                 ],
                 hourly_pence: 1221,
                 unit_costs: UnitCosts::default(),
+                practice_names: [("B99001".to_owned(), "Quayside Surgery".to_owned())]
+                    .into_iter()
+                    .collect(),
             },
         )
     }
@@ -468,7 +486,7 @@ mod report {
             [
                 ("Offer", "Singing for the Brain"),
                 ("Offer", "Walking group"),
-                ("Practice", "B99001"),
+                ("Practice", "Quayside Surgery (B99001)"),
                 ("How they came", "An invitation from the practice"),
                 ("How they came", "They came forward themselves"),
             ]
@@ -486,15 +504,30 @@ mod report {
         assert!((avoided.value + gp.did.value * c.evaluated as f64 * years).abs() < 1e-6);
         let savings = m.savings_pence.unwrap();
         assert!(savings.low < savings.value && savings.value < savings.high);
+        let (from, to) = m.period.clone().unwrap();
+        assert!(
+            from.starts_with("2024") && to.starts_with("2024"),
+            "{from} to {to}"
+        );
         assert_eq!(
             m.total_cost_pence, 2_050_000,
-            "staff time and champions' expenses"
+            "staff time and champions' expenses of the period, not the hall hire of 2021"
         );
         let per_pound = m.return_per_pound.unwrap();
         assert!((per_pound.value - savings.value / 2_050_000.0).abs() < 1e-9);
         assert_eq!(
             r.gifted.value_pence, 12_210,
-            "ten hours at £12.21, apart from the savings"
+            "ten hours at £12.21 in the period, apart from the savings"
+        );
+        // Shown as a board reads it: savings to the nearest £100, the return to two figures.
+        let board = r.shown(Audience::Unsuppressed).money;
+        let shown_savings = board.savings_pence.unwrap();
+        assert_eq!(shown_savings.value % 10_000.0, 0.0, "{shown_savings:?}");
+        assert!((shown_savings.value - savings.value).abs() <= 5_000.0);
+        let shown_return = board.return_per_pound.unwrap().value;
+        assert_eq!(
+            shown_return,
+            together_core::impact::two_significant(per_pound.value)
         );
         assert!(m.not_computed.is_empty());
 
@@ -509,7 +542,7 @@ mod report {
         );
         inputs.unit_costs = UnitCosts::default();
         inputs.costs.clear();
-        inputs.expenses_pence = 0;
+        inputs.expenses.clear();
         let r3 = assemble(&o.treated, &places, &rule, &settings, &inputs);
         assert!(r3.money.savings_pence.is_some() && r3.money.return_per_pound.is_none());
         assert!(r3.money.not_computed[0].contains("no programme costs"));

@@ -16,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use together_core::disclosure::{Audience, Count};
-use together_core::hours_expenses::money;
+use together_core::hours_expenses::{money, whole_pounds};
 use together_core::impact::{CostCategory, ProgrammeCostForm, UnitCostsForm, UNIT_COSTS_SETTING};
 use together_core::{Action, ProgrammeCostId, Role};
 use together_insight::impact::{
@@ -65,6 +65,13 @@ pub(crate) async fn report(
         Err(e) => return Err(AppError::Internal(e.to_string())),
     };
     Ok((report, audience(actor.role)))
+}
+
+/// "31 December 2025" for an ISO date (as written otherwise).
+fn long_date(iso: &str) -> String {
+    together_core::people::parse_date(iso)
+        .map(|d| format!("{} {} {}", d.day(), d.month(), d.year()))
+        .unwrap_or_else(|| iso.to_owned())
 }
 
 fn one(x: f64) -> String {
@@ -148,8 +155,76 @@ fn headline(kind: OutcomeKind, e: &ShownEvaluation) -> Option<Headline> {
     })
 }
 
-/// The month-by-month chart of GP appointments: two lines and the table behind them.
+/// The answer in one sentence with its interval, and what it means in appointments and money:
+/// what a board reads first.
+fn answer(e: &ShownEvaluation, m: &together_insight::impact::Money) -> String {
+    let Some(o) = e
+        .outcomes
+        .iter()
+        .find(|o| o.kind == OutcomeKind::GpAppointments)
+    else {
+        return "There is no answer yet: the reasons are below.".into();
+    };
+    let how = match &o.relative {
+        Some(r) => format!(
+            "{} GP appointments by {}% (95% interval: {}% to {}%)",
+            if r.value < 0.0 {
+                "cut their"
+            } else {
+                "raised their"
+            },
+            one(r.value.abs() * 100.0),
+            one(r.low * 100.0),
+            one(r.high * 100.0)
+        ),
+        None => format!(
+            "changed their GP appointments by {} a year each (95% interval: {})",
+            change(o.did.value),
+            interval(&o.did)
+        ),
+    };
+    let mut s =
+        format!("Connecting people {how}, compared with similar people who were not connected");
+    if let Some(a) = &m.avoided_gp {
+        let whole = |x: f64| format!("{x:.0}").replace('-', "−");
+        s.push_str(&format!(
+            ": about {} GP appointments {} in the year after (95% interval: {} to {})",
+            whole(a.value.abs()),
+            if a.value >= 0.0 { "freed" } else { "added" },
+            whole(a.low),
+            whole(a.high)
+        ));
+    }
+    if let Some(v) = &m.savings_pence {
+        s.push_str(&format!(
+            ", worth about {} at the unit costs (95% interval: {} to {}) with A&E attendances",
+            whole_pounds(v.value.round() as i64),
+            whole_pounds(v.low.round() as i64),
+            whole_pounds(v.high.round() as i64)
+        ));
+        if m.total_cost_pence > 0 {
+            s.push_str(&format!(
+                ", against {} the programme cost in that time",
+                whole_pounds(m.total_cost_pence)
+            ));
+        }
+    }
+    s.push('.');
+    if o.did.low <= 0.0 && 0.0 <= o.did.high {
+        s.push_str(" The interval includes no change: we cannot yet be sure the connections made a difference.");
+    }
+    s
+}
+
+/// The month-by-month chart of one outcome: two lines and the table behind them.
 pub(crate) struct MonthChart {
+    /// "gp" or "ae": the chart's ids.
+    pub(crate) id: &'static str,
+    /// What is counted, as the heading and the axis say it.
+    pub(crate) what: &'static str,
+    /// The ends of the months axis, in words.
+    pub(crate) first: String,
+    pub(crate) last: String,
     pub(crate) connected: String,
     pub(crate) comparison: String,
     pub(crate) top: String,
@@ -157,16 +232,24 @@ pub(crate) struct MonthChart {
     pub(crate) rows: Vec<(String, String, String)>,
 }
 
-fn month_chart(e: &ShownEvaluation) -> Option<MonthChart> {
+fn month_chart(e: &ShownEvaluation, kind: OutcomeKind) -> Option<MonthChart> {
     if e.months.len() < 2 {
         return None;
     }
+    let gp = kind == OutcomeKind::GpAppointments;
+    let pick = |m: &together_insight::impact::Month| {
+        if gp {
+            (m.connected_gp, m.comparison_gp)
+        } else {
+            (m.connected_ae, m.comparison_ae)
+        }
+    };
     let max = e
         .months
         .iter()
-        .map(|m| m.connected_gp.max(m.comparison_gp))
+        .map(|m| pick(m).0.max(pick(m).1))
         .fold(0.0, f64::max)
-        .max(0.1);
+        .max(0.01);
     let n = (e.months.len() - 1) as f64;
     let x = |i: usize| i as f64 / n * 480.0;
     let y = |v: f64| 200.0 - v / max * 200.0;
@@ -180,8 +263,12 @@ fn month_chart(e: &ShownEvaluation) -> Option<MonthChart> {
     };
     let zero = e.months.iter().position(|m| m.offset == 0).unwrap_or(0);
     Some(MonthChart {
-        connected: line(&|m| m.connected_gp),
-        comparison: line(&|m| m.comparison_gp),
+        id: if gp { "gp" } else { "ae" },
+        what: kind.label(),
+        first: format!("{} months before", -e.months[0].offset),
+        last: format!("{} months after", e.months[e.months.len() - 1].offset + 1),
+        connected: line(&|m| pick(m).0),
+        comparison: line(&|m| pick(m).1),
         top: format!("{max:.2}"),
         zero_x: x(zero),
         rows: e
@@ -195,8 +282,8 @@ fn month_chart(e: &ShownEvaluation) -> Option<MonthChart> {
                 };
                 (
                     when,
-                    format!("{:.2}", m.connected_gp),
-                    format!("{:.2}", m.comparison_gp),
+                    format!("{:.2}", pick(m).0),
+                    format!("{:.2}", pick(m).1),
                 )
             })
             .collect(),
@@ -260,7 +347,9 @@ pub(crate) struct View {
     pub(crate) counts: Vec<(&'static str, Count)>,
     pub(crate) not_computed: Vec<String>,
     pub(crate) cautions: Vec<String>,
-    pub(crate) months: Option<MonthChart>,
+    pub(crate) months: Vec<MonthChart>,
+    /// The answer in one sentence, first on the page.
+    pub(crate) answer: String,
     pub(crate) effects: Vec<EffectBar>,
     pub(crate) effects_height: f64,
     pub(crate) frequent: Vec<(&'static str, String, String)>,
@@ -284,7 +373,7 @@ const CANNOT: [&str; 5] = [
     "For a small group (an offer with few people) the interval is wide: read it as \"we cannot tell yet\", not as \"it made no difference\".",
 ];
 
-pub(crate) fn view(r: &ShownReport) -> View {
+pub(crate) fn view(r: &ShownReport, today: time::Date) -> View {
     let e = &r.overall;
     let headlines: Vec<Headline> = [OutcomeKind::GpAppointments, OutcomeKind::AeAttendances]
         .into_iter()
@@ -374,19 +463,31 @@ pub(crate) fn view(r: &ShownReport) -> View {
         })
         .unwrap_or_default();
     let m = &r.money;
-    let pounds = |p: f64| money(p.round() as i64);
+    let pounds = |p: f64| whole_pounds(p.round() as i64);
+    let whole = |x: f64| format!("{x:.0}").replace('-', "−");
     let mut money_rows = Vec::new();
-    if let Some(a) = &m.avoided_gp {
+    if let Some((from, to)) = &m.period {
         money_rows.push((
-            "GP appointments avoided".into(),
-            format!("{} (95% interval: {})", one(a.value), interval(a)),
+            "The period (the evaluated connections were made from the first day to the last)"
+                .into(),
+            format!("{} to {}", long_date(from), long_date(to)),
         ));
     }
-    if let Some(a) = &m.avoided_ae {
-        money_rows.push((
-            "A&E attendances avoided".into(),
-            format!("{} (95% interval: {})", one(a.value), interval(a)),
-        ));
+    for (what, a) in [
+        ("GP appointments avoided", &m.avoided_gp),
+        ("A&E attendances avoided", &m.avoided_ae),
+    ] {
+        if let Some(a) = a {
+            money_rows.push((
+                what.into(),
+                format!(
+                    "{} (95% interval: {} to {})",
+                    whole(a.value),
+                    whole(a.low),
+                    whole(a.high)
+                ),
+            ));
+        }
     }
     if let Some(s) = &m.savings_pence {
         money_rows.push((
@@ -400,18 +501,28 @@ pub(crate) fn view(r: &ShownReport) -> View {
         ));
     }
     for (what, p) in &m.costs {
-        money_rows.push((format!("Cost: {what}"), money(*p)));
+        money_rows.push((format!("Cost in the period: {what}"), whole_pounds(*p)));
     }
-    money_rows.push(("Total cost".into(), money(m.total_cost_pence)));
+    money_rows.push((
+        "Total cost in the period".into(),
+        whole_pounds(m.total_cost_pence),
+    ));
     if let Some((from, to)) = &m.costs_cover {
-        money_rows.push(("Costs entered cover".into(), format!("{from} to {to}")));
+        money_rows.push((
+            "Costs entered cover (a cost spanning more than the period counts for its part in it)"
+                .into(),
+            format!("{} to {}", long_date(from), long_date(to)),
+        ));
     }
     if let Some(x) = &m.return_per_pound {
+        let p = |v: f64| format!("£{v}").replace("£-", "−£");
         money_rows.push((
             "Return per £1 spent".into(),
             format!(
-                "£{:.2} (95% interval: £{:.2} to £{:.2})",
-                x.value, x.low, x.high
+                "{} (95% interval: {} to {})",
+                p(x.value),
+                p(x.low),
+                p(x.high)
             ),
         ));
     }
@@ -473,17 +584,27 @@ pub(crate) fn view(r: &ShownReport) -> View {
         counts,
         not_computed: e.not_computed.clone(),
         cautions: e.cautions.clone(),
-        months: month_chart(e),
+        months: OutcomeKind::ALL
+            .into_iter()
+            .filter_map(|k| month_chart(e, k))
+            .collect(),
+        answer: answer(e, m),
         effects_height: effects.len() as f64 * 34.0 + 10.0,
         effects,
         frequent,
         frequent_words,
         money: money_rows,
         money_notes: m.not_computed.clone(),
-        units: vec![
-            ("A GP appointment", unit(&m.gp_unit), m.gp_unit.source.clone()),
-            ("An A&E attendance", unit(&m.ae_unit), m.ae_unit.source.clone()),
-        ],
+        units: [("A GP appointment", &m.gp_unit), ("An A&E attendance", &m.ae_unit)]
+            .into_iter()
+            .map(|(what, u)| {
+                let source = match u.age_note(today) {
+                    Some(note) => format!("{} {note}", u.source),
+                    None => u.source.clone(),
+                };
+                (what, unit(u), source)
+            })
+            .collect(),
         gifted: format!(
             "Champions gave {} hours, worth {} at {} an hour. This is shown on its own: it is not a saving and is not in the return per £1.",
             one(g.hours),
@@ -567,7 +688,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
         )
         .is_allowed(),
         layout: Layout::new(&state, &ctx, "Did it help?"),
-        v: view(&r.shown(audience)),
+        v: view(&r.shown(audience), state.now().date()),
     };
     Ok(Html(page.render()?).into_response())
 }
