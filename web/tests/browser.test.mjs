@@ -148,7 +148,7 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       await axe(page, `add a person as ${who.role}`)
     }
     if (who.role === 'pcn_admin') {
-      for (const path of ['/pledges', '/impact/costs', '/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite', '/champions/claims', '/champions/workshops', '/champions/import', '/people/import', '/sessions', '/sessions?weeks=8&gaps=1']) {
+      for (const path of ['/pledges', '/impact/costs', '/impact/past-connections', '/admin/users', '/admin/outbox', '/champions/compliance', '/champions/roles', '/champions/invite', '/champions/claims', '/champions/workshops', '/champions/import', '/people/import', '/sessions', '/sessions?weeks=8&gaps=1']) {
         await page.goto(base + path)
         await axe(page, path)
       }

@@ -131,7 +131,8 @@ pub enum Action {
     /// See whether connecting people helped (the impact report: pseudonymised and aggregated,
     /// never a name): the staff who run and answer for the programme and the analysts.
     ViewImpact,
-    /// Enter what the programme cost and the unit costs savings are valued at: the PCN lead.
+    /// Enter what the programme cost, the unit costs savings are valued at, how the evaluation is
+    /// done and the connections made before Together: the PCN lead.
     ManageProgrammeCosts,
 }
 

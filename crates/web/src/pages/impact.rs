@@ -32,6 +32,8 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/impact/report.html", view, report_html)
         .get("/impact/report.csv", view, report_csv)
         .get("/impact/costs", costs, costs_page)
+        .get("/impact/past-connections", costs, past_page)
+        .post("/impact/past-connections", costs, past_upload)
         .post("/impact/costs", costs, add_cost)
         .post("/impact/costs/{id}/remove", costs, remove_cost)
         .post("/impact/unit-costs", costs, set_unit_costs)
@@ -729,6 +731,60 @@ pub(crate) async fn report_csv(
         "text/csv; charset=utf-8",
         "impact-report.csv",
     ))
+}
+
+async fn past_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    use crate::pages::spreadsheet::{page, Imported, Spreadsheet};
+    page(
+        &state,
+        &ctx,
+        Spreadsheet::PastConnections,
+        Imported::Nothing,
+    )
+}
+
+/// The connections made before Together, uploaded by the PCN lead: the command line's use case.
+async fn past_upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    use crate::pages::spreadsheet::{self as sheet, Imported, Spreadsheet};
+    use together_insight::impact::{import_past_connections, PastImportError};
+    let show = |imported| sheet::page(&state, &ctx, Spreadsheet::PastConnections, imported);
+    let bytes = match sheet::uploaded(&mut multipart).await? {
+        Ok(b) => b,
+        Err(refused) => return show(refused),
+    };
+    let audit = ctx.audit(
+        &state,
+        "import_past_connections",
+        "past_connection",
+        None,
+        Outcome::Allowed,
+    );
+    match import_past_connections(
+        state.store(),
+        ctx.actor()?.pcn_id,
+        &state.0.pseudonym_key,
+        &bytes[..],
+        state.now(),
+        &audit,
+    )
+    .await
+    {
+        Ok(done) => show(sheet::done(
+            done.added,
+            done.already_there,
+            "connection",
+            "connections",
+        )),
+        Err(PastImportError::Rows { errors, .. }) => show(Imported::Rejected(errors)),
+        Err(PastImportError::File(e)) => {
+            show(Imported::Refused(format!("Nothing was imported: {e}")))
+        }
+        Err(PastImportError::Store(e)) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]

@@ -1,5 +1,6 @@
 //! Spreadsheet imports from the web: the coordinator uploads the CSV they keep today (of
-//! champions, or of the people the PCN supports), every row is checked, and either all of it
+//! champions, of the people the PCN supports, or of the connections made before Together),
+//! every row is checked, and either all of it
 //! comes in or nothing does, each rejected row named by line, column and reason. One page shape
 //! and one way of reading the upload serve both.
 
@@ -17,6 +18,8 @@ use together_formats::RowError;
 pub(crate) enum Spreadsheet {
     Champions,
     People,
+    /// Connections made before Together, for the evaluation.
+    PastConnections,
 }
 
 impl Spreadsheet {
@@ -24,6 +27,7 @@ impl Spreadsheet {
         match self {
             Spreadsheet::Champions => "Import champions",
             Spreadsheet::People => "Import people",
+            Spreadsheet::PastConnections => "Import connections made before Together",
         }
     }
 
@@ -32,6 +36,7 @@ impl Spreadsheet {
         match self {
             Spreadsheet::Champions => ("/champions/import", "/champions"),
             Spreadsheet::People => ("/people/import", "/people"),
+            Spreadsheet::PastConnections => ("/impact/past-connections", "/impact/costs"),
         }
     }
 }

@@ -217,3 +217,65 @@ async fn the_pcn_lead_enters_the_programmes_costs_and_unit_costs(db: Db) {
     assert_eq!(gp.get("/impact/costs").await.status, StatusCode::FORBIDDEN);
     assert_eq!(gp.get("/impact").await.status, StatusCode::OK);
 }
+
+on_both!(the_pcn_lead_imports_the_connections_made_before_together);
+/// The PCN lead brings in the connections made before Together from the web: a bad row refuses
+/// the file with its line and column, the file imports once, and only the lead may.
+async fn the_pcn_lead_imports_the_connections_made_before_together(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut lw = app.signed_in(Role::LinkWorker).await;
+    assert_eq!(
+        lw.get("/impact/past-connections").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let header = "NHS No,Practice,Service,Date connected,Date ended\n";
+    let good = format!(
+        "{header}999 000 0018,B99001,Walking group,14/03/2024,\n\
+         999 000 0026,B99001,Men's shed,2024-05-01,2024-09-01\n"
+    );
+    assert_eq!(
+        lw.post_csv("/impact/past-connections", &good).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let mut lead = app.signed_in(Role::PcnAdmin).await;
+    assert!(lead
+        .get("/impact/costs")
+        .await
+        .body
+        .contains("href=\"/impact/past-connections\""));
+    let page = lead.get("/impact/past-connections").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page
+        .body
+        .contains("Import connections made before Together"));
+    let bad = format!(
+        "{header}999 000 0018,B99001,Walking group,14/03/2024,\n999 000 0019,B99001,,2024-05-01,\n"
+    );
+    let res = lead.post_csv("/impact/past-connections", &bad).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert!(res.body.contains("Nothing was imported"));
+    assert!(
+        res.body.contains("<td>3</td><td>nhs_number</td>")
+            && res.body.contains("<td>3</td><td>offer</td>"),
+        "{}",
+        res.body
+    );
+    for expect in [
+        "Imported 2 connections; 0 already there",
+        "Imported 0 connections; 2 already there",
+    ] {
+        let res = lead.post_csv("/impact/past-connections", &good).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert!(res.body.contains(expect), "{expect}: {}", res.body);
+    }
+    let read = app
+        .store
+        .evaluated_connections(app.pcn, &audit(app.pcn))
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 2);
+    assert!(read
+        .iter()
+        .all(|c| c.source.is_none() && c.pseudonym.is_some()));
+}
