@@ -5,9 +5,12 @@
 //! - registrations ← Patient (the NHS number identifier; the practice from `generalPractitioner`
 //!   by ODS code; registered over the GP Connect `RegistrationDetails` extension's
 //!   `registrationPeriod`, or from birth when the Patient has none);
-//! - appointments ← Appointment, and ambulatory, virtual and home Encounters that name no
-//!   Appointment (an Encounter of a booked appointment is already counted by it);
-//! - A&E attendances ← emergency Encounters.
+//! - appointments ← Appointment, and the Encounters that name no Appointment (an Encounter of
+//!   a booked appointment is already counted by it) and are GP appointments by the one rule of
+//!   [`crate::encounters`] (ambulatory, virtual and home, but not urgent care or a hospice
+//!   admission);
+//! - A&E attendances ← the Encounters that are A&E attendances by that rule (emergency, and
+//!   urgent care by its type).
 //!
 //! An Appointment or Encounter names its patient by the NHS number on the reference
 //! (`identifier`), or by a reference to a Patient earlier in the same file. Its practice is the
@@ -37,10 +40,6 @@ pub const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
 pub const ODS_SYSTEM: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
 /// The identifier system Synthea gives its people (it has no NHS numbers).
 pub const SYNTHEA_SYSTEM: &str = "https://github.com/synthetichealth/synthea";
-/// Encounter classes (HL7 v3 ActCode) that are GP consultations: ambulatory, virtual, home.
-pub const GP_CLASSES: [&str; 3] = ["AMB", "VR", "HH"];
-/// The Encounter class of an A&E attendance.
-pub const AE_CLASS: &str = "EMER";
 
 /// Longest line of NDJSON taken: a resource this large is a mistake, not an appointment.
 const MAX_LINE: u64 = 16 << 20;
@@ -559,11 +558,18 @@ impl<F: FnMut(u64, Result<Record, Vec<RowError>>)> FhirReader<'_, F> {
             .and_then(Value::as_str)
             .unwrap_or("");
         let status = r.get("status").and_then(Value::as_str).unwrap_or("");
+        let type_code = array(r, "type").first().and_then(|t| {
+            array(t, "coding")
+                .iter()
+                .find_map(|c| c.get("code").and_then(Value::as_str))
+        });
+        let kind = crate::encounters::classify(class, type_code);
         let wanted = match self.dataset {
             Dataset::Appointments => {
-                GP_CLASSES.contains(&class) && array(r, "appointment").is_empty()
+                kind == Some(crate::encounters::EncounterKind::GpAppointment)
+                    && array(r, "appointment").is_empty()
             }
-            _ => class == AE_CLASS,
+            _ => kind == Some(crate::encounters::EncounterKind::AeAttendance),
         };
         if !wanted || status == "entered-in-error" {
             return Some(None);

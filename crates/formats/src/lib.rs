@@ -7,6 +7,7 @@
 mod canonical;
 pub mod champions;
 pub mod connections;
+pub mod encounters;
 pub mod fhir;
 mod fields;
 pub mod fuzz;

@@ -5,9 +5,9 @@
 //!
 //! What becomes what (docs/formats.md says the same for people importing):
 //! - patients → registrations, registered from birth until death;
-//! - ambulatory, wellness and virtual encounters → finished GP appointments;
-//! - emergency and urgentcare encounters → A&E attendances;
-//! - other encounters (inpatient, outpatient, hospice, skilled nursing) are skipped;
+//! - encounters by the one rule of [`crate::encounters`] (the FHIR reader's too): wellness,
+//!   ambulatory, outpatient, virtual and home → finished GP appointments; emergency and urgent
+//!   care → A&E attendances; inpatient, hospice and skilled nursing are skipped;
 //! - conditions whose SNOMED CT code is one Insight tracks ([`CONDITION_CODES`]) → conditions;
 //!   the others (findings such as "Medication review due") are skipped.
 
@@ -22,10 +22,13 @@ use std::io::Read;
 use time::Date;
 use together_core::PracticeCode;
 
-/// Encounter classes that are GP consultations.
-pub const GP_CLASSES: [&str; 3] = ["ambulatory", "wellness", "virtual"];
-/// Encounter classes that are A&E attendances.
-pub const AE_CLASSES: [&str; 2] = ["emergency", "urgentcare"];
+use crate::encounters::{classify, EncounterKind};
+
+/// What a Synthea CSV encounter row counts as, by its class and its type (`CODE`).
+fn kind_of(f: &mut Fields<'_>) -> Option<EncounterKind> {
+    let code = f.text("CODE");
+    classify(f.text("ENCOUNTERCLASS"), (!code.is_empty()).then_some(code))
+}
 
 /// The SNOMED CT codes Synthea's modules record, by the condition Insight tracks. Complications
 /// ("disorder of kidney due to diabetes") count as the condition; findings and acute illnesses
@@ -138,9 +141,14 @@ impl SyntheaFile {
     fn columns(self) -> &'static [&'static str] {
         match self {
             SyntheaFile::Patients => &["Id", "BIRTHDATE", "DEATHDATE", "FIRST", "LAST", "GENDER"],
-            SyntheaFile::GpEncounters | SyntheaFile::AeEncounters => {
-                &["Id", "START", "PATIENT", "ORGANIZATION", "ENCOUNTERCLASS"]
-            }
+            SyntheaFile::GpEncounters | SyntheaFile::AeEncounters => &[
+                "Id",
+                "START",
+                "PATIENT",
+                "ORGANIZATION",
+                "ENCOUNTERCLASS",
+                "CODE",
+            ],
             SyntheaFile::Conditions => &["START", "PATIENT", "CODE", "DESCRIPTION"],
         }
     }
@@ -203,8 +211,7 @@ impl Survey {
             input,
             |h| column_map(file, h),
             |f| {
-                let class = f.text("ENCOUNTERCLASS").to_ascii_lowercase();
-                if GP_CLASSES.contains(&class.as_str()) {
+                if kind_of(f) == Some(EncounterKind::GpAppointment) {
                     let (patient, org) = (f.text("PATIENT"), f.text("ORGANIZATION"));
                     if let Some(orgs) = self.patients.get_mut(patient) {
                         *orgs.entry(org.to_owned()).or_default() += 1;
@@ -348,12 +355,12 @@ fn parse(file: SyntheaFile, f: &mut Fields<'_>, plan: &Plan, today: Date) -> Opt
         }
         SyntheaFile::GpEncounters | SyntheaFile::AeEncounters => {
             let class = f.required("ENCOUNTERCLASS")?.to_ascii_lowercase();
-            let wanted: &[&str] = if file == SyntheaFile::GpEncounters {
-                &GP_CLASSES
+            let wanted = if file == SyntheaFile::GpEncounters {
+                EncounterKind::GpAppointment
             } else {
-                &AE_CLASSES
+                EncounterKind::AeAttendance
             };
-            if !wanted.contains(&class.as_str()) {
+            if kind_of(f) != Some(wanted) {
                 return Some(Parsed::Skip);
             }
             let who = patient(f, plan, "PATIENT");

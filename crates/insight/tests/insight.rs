@@ -919,7 +919,9 @@ mod synthea {
         let mut ae = 0;
         for r in rows("encounters.csv") {
             match &r[7] {
-                "ambulatory" | "wellness" | "virtual" => {
+                // The one rule of docs/formats.md: outpatient counts too (Synthea's FHIR cannot
+                // tell it from ambulatory); urgent care is an A&E attendance.
+                "ambulatory" | "wellness" | "virtual" | "outpatient" | "home" => {
                     *gp_orgs
                         .entry(r[3].to_owned())
                         .or_default()

@@ -6,3 +6,4 @@ mod golden;
 mod many_rows;
 mod mapping;
 mod never_panics;
+mod synthea_fhir;
