@@ -9,6 +9,7 @@
 
 pub mod analyst;
 pub mod cohort;
+pub mod coverage;
 pub mod frequent;
 pub mod hiu;
 pub mod impact;

@@ -271,11 +271,13 @@ fn run(ev: &Evaluator<'_>, connections: &[Connection]) -> Evaluation {
     let mut ready: Vec<(usize, i32, Covariates)> = Vec::new();
     for (p, on) in people {
         let person = &panel.people[p];
+        // Their practice's data, which may begin later or end sooner than the others'.
+        let (data_from, data_to) = panel.span(person.practice);
         if !person.registered_on(on) {
             counts.not_registered += 1;
-        } else if on - settings.before_days < panel.data_from {
+        } else if on - settings.before_days < data_from {
             counts.history_short += 1;
-        } else if on + settings.after_days - 1 > panel.data_to {
+        } else if on + settings.after_days - 1 > data_to {
             counts.follow_up_incomplete += 1;
         } else if person.observed(on, on + settings.after_days) < settings.min_observed_days {
             counts.left_early += 1;

@@ -18,7 +18,7 @@ const UNIX_EPOCH_DAY: i32 = 2_440_588;
 const MICROS_A_DAY: i64 = 86_400_000_000;
 
 /// The London day of a UTC instant in microseconds, as a Julian day.
-fn london_day(micros: i64) -> i32 {
+pub(crate) fn london_day(micros: i64) -> i32 {
     let bst = OffsetDateTime::from_unix_timestamp(micros.div_euclid(1_000_000))
         .map(together_core::uk_time::is_bst)
         .unwrap_or(false);
@@ -209,6 +209,15 @@ pub async fn load(
     if first <= last {
         (panel.data_from, panel.data_to) = (first, last);
     }
+    // Each practice's own span, from its people's appointments.
+    let mut spans: Vec<Option<(i32, i32)>> = vec![None; codes.len()];
+    for p in &panel.people {
+        if let (Some(a), Some(b)) = (p.gp.first(), p.gp.last()) {
+            let s = &mut spans[p.practice as usize];
+            *s = Some(s.map_or((*a, *b), |(x, y)| (x.min(*a), y.max(*b))));
+        }
+    }
+    panel.practice_spans = spans;
     Ok((panel, places))
 }
 

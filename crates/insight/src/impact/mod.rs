@@ -13,6 +13,7 @@
 
 mod estimate;
 mod load;
+pub(crate) use load::london_day;
 mod matching;
 mod panel;
 mod past;

@@ -76,6 +76,20 @@ pub struct Panel {
     /// First and last day of the attendance data (inclusive).
     pub data_from: i32,
     pub data_to: i32,
+    /// Each practice's own first and last day, where they differ (a practice whose data ends
+    /// sooner would otherwise count its people's missing months as no appointments).
+    pub practice_spans: Vec<Option<(i32, i32)>>,
+}
+
+impl Panel {
+    /// The first and last day of the data of a practice (the whole data's when not known).
+    pub fn span(&self, practice: u16) -> (i32, i32) {
+        self.practice_spans
+            .get(practice as usize)
+            .copied()
+            .flatten()
+            .unwrap_or((self.data_from, self.data_to))
+    }
 }
 
 /// A person connected on a day. `person` is their place in the panel, or `None` when they

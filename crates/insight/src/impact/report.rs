@@ -106,6 +106,8 @@ pub struct ImpactReport {
     pub money: Money,
     pub wellbeing: Vec<WellbeingChange>,
     pub gifted: Gifted,
+    /// Where a practice's data or the A&E data begins later or ends sooner than the whole.
+    pub data_notes: Vec<String>,
 }
 
 /// Why a report could not be built.
@@ -132,7 +134,27 @@ pub async fn build(
     let tables = Tables::open(store, data_dir, pcn).await?;
     let rule = CountingRule::of(store, pcn).await?;
     let (panel, places) = load(&tables, &practices, &rule).await?;
-    Ok(assemble(&panel, &places, &rule, settings, inputs))
+    let mut report = assemble(&panel, &places, &rule, settings, inputs);
+    // Where a practice's data, or the A&E data, stops short of the whole: said, not hidden.
+    if let Some((from, to)) = report.data {
+        let held = crate::coverage::coverage(&tables, &practices).await?;
+        let name = |code: &str| {
+            inputs
+                .practice_names
+                .get(code)
+                .cloned()
+                .unwrap_or_else(|| code.to_owned())
+        };
+        let so = |c: &crate::coverage::Coverage| {
+            if c.practice.is_some() {
+                "so its people are evaluated only where their year before and after is in it."
+            } else {
+                "so attendances outside it are not counted, for the connected people and their comparison people alike."
+            }
+        };
+        report.data_notes = crate::coverage::gaps(&held, from, to, &name, &so);
+    }
+    Ok(report)
 }
 
 fn date_of(d: i32) -> Option<Date> {
@@ -247,6 +269,7 @@ pub fn assemble(
         money,
         wellbeing: wellbeing(&inputs.wellbeing),
         gifted,
+        data_notes: Vec::new(),
     }
 }
 
@@ -592,6 +615,8 @@ pub struct ShownReport {
     pub money: Money,
     pub wellbeing: Vec<ShownWellbeing>,
     pub gifted: Gifted,
+    /// Where a practice's data or the A&E data stops short of the whole.
+    pub data_notes: Vec<String>,
 }
 
 fn shown_evaluation(e: &Evaluation, audience: Audience) -> ShownEvaluation {
@@ -713,6 +738,7 @@ impl ImpactReport {
                 })
                 .collect(),
             gifted: self.gifted.clone(),
+            data_notes: self.data_notes.clone(),
         }
     }
 }

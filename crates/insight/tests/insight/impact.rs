@@ -745,6 +745,7 @@ fn censoring_and_every_reason_not_to_evaluate_are_counted() {
         people: Vec::new(),
         data_from: start,
         data_to: end,
+        practice_spans: Vec::new(),
     };
     // 0: moves away 200 days after; 1: dies 30 days after; 2: registered 50 days before;
     // 3: connected 100 days before the data ends; 4: not registered on the day; 5: the only one
@@ -874,6 +875,7 @@ fn a_measure_unbalanced_after_matching_is_named_as_a_caution() {
         people: Vec::new(),
         data_from: start,
         data_to: day(time::macros::date!(2025 - 12 - 31)),
+        practice_spans: Vec::new(),
     };
     // Ten connected people with two or three conditions each; everyone like them has one or
     // none.
@@ -909,4 +911,33 @@ fn a_measure_unbalanced_after_matching_is_named_as_a_caution() {
         "{:?}",
         e.cautions
     );
+}
+
+/// A practice whose data ends sooner than the others' has its own end: its people connected
+/// too near it are not followed up (their missing months are not counted as no appointments),
+/// and nobody else's evaluation changes.
+#[test]
+fn a_practice_whose_data_ends_sooner_is_followed_up_only_to_its_own_end() {
+    let o = oracle(3000, 9, -0.2, 0.5);
+    let settings = Settings {
+        resamples: 100,
+        ..Settings::default()
+    };
+    let whole = evaluate(&o.treated, &o.connections, &o.ever, &settings);
+    let mut short = o.treated.clone();
+    let end = short.data_to - 180;
+    short.practice_spans = vec![Some((short.data_from, end)), None];
+    let cut = evaluate(&short, &o.connections, &o.ever, &settings);
+    assert!(cut.counts.follow_up_incomplete > whole.counts.follow_up_incomplete);
+    assert!(cut.units.iter().all(|u| {
+        short.people[u.person].practice != 0 || u.on + settings.after_days - 1 <= end
+    }));
+    let others = |e: &Evaluation| -> Vec<usize> {
+        e.units
+            .iter()
+            .filter(|u| o.treated.people[u.person].practice == 1)
+            .map(|u| u.person)
+            .collect()
+    };
+    assert_eq!(others(&cut), others(&whole));
 }

@@ -384,6 +384,8 @@ struct CohortPage {
     description: String,
     counting_rule: String,
     rule: Option<&'static str>,
+    /// Where the data covers only part of the window, and how much.
+    data_notes: Vec<String>,
     registered: Count,
     size: Count,
     mean: String,
@@ -417,6 +419,34 @@ pub(crate) async fn load(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((record.name, definition, cohort))
+}
+
+/// What share of the cohort's window the imported data covers, where it is short of all of it.
+async fn window_notes(
+    state: &AppState,
+    ctx: &Ctx,
+    definition: &CohortDefinition,
+) -> Result<Vec<String>, AppError> {
+    let pcn = ctx.actor()?.pcn_id;
+    let tables = Tables::open(state.store(), &state.0.data_dir, pcn)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let held = together_insight::coverage::coverage(&tables, &definition.practices)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let practices = state.store().practices(pcn).await?;
+    let name = |code: &str| {
+        practices
+            .iter()
+            .find(|p| p.ods_code.as_str() == code)
+            .map_or_else(|| code.to_owned(), |p| p.name.clone())
+    };
+    Ok(together_insight::coverage::shares(
+        &held,
+        definition.from,
+        definition.to,
+        &name,
+    ))
 }
 
 async fn view(
@@ -455,6 +485,7 @@ async fn view(
         description: shown.description.clone(),
         counting_rule: shown.counting_rule.clone(),
         rule: (audience == Audience::Suppressed).then_some(RULE),
+        data_notes: window_notes(&state, &ctx, &definition).await?,
         registered: shown.registered,
         size: shown.size,
         mean: shown

@@ -72,7 +72,7 @@ pub(crate) async fn report(
 /// "31 December 2025" for an ISO date (as written otherwise).
 fn long_date(iso: &str) -> String {
     together_core::people::parse_date(iso)
-        .map(|d| format!("{} {} {}", d.day(), d.month(), d.year()))
+        .map(together_insight::coverage::long_date)
         .unwrap_or_else(|| iso.to_owned())
 }
 
@@ -349,6 +349,7 @@ pub(crate) struct View {
     pub(crate) counts: Vec<(&'static str, Count)>,
     pub(crate) not_computed: Vec<String>,
     pub(crate) cautions: Vec<String>,
+    pub(crate) data_notes: Vec<String>,
     pub(crate) months: Vec<MonthChart>,
     /// The answer in one sentence, first on the page.
     pub(crate) answer: String,
@@ -586,6 +587,7 @@ pub(crate) fn view(r: &ShownReport, today: time::Date) -> View {
         counts,
         not_computed: e.not_computed.clone(),
         cautions: e.cautions.clone(),
+        data_notes: r.data_notes.clone(),
         months: OutcomeKind::ALL
             .into_iter()
             .filter_map(|k| month_chart(e, k))

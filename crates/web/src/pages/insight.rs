@@ -61,6 +61,7 @@ struct InsightPage {
     practice: String,
     practices: Vec<(String, String, bool)>,
     notes: Vec<String>,
+    held: Vec<String>,
     figures: Option<Figures>,
     frequent_attenders: Option<ShownFrequent>,
     hiu: Option<ShownHiu>,
@@ -165,6 +166,8 @@ pub(crate) struct Selection {
     pub practices: Vec<together_store::Practice>,
     pub audience: Audience,
     pub notes: Vec<String>,
+    /// What the imported data covers, a sentence for each dataset and practice.
+    pub held: Vec<String>,
     pub profile: Option<Profile>,
     /// The tables and scope the profile came from, for the analyses that build on it.
     pub basis: Option<(Tables, Scope)>,
@@ -239,6 +242,7 @@ pub(crate) async fn select(
         practices: all,
         audience,
         notes,
+        held: Vec::new(),
         profile: None,
         basis: None,
     };
@@ -264,6 +268,38 @@ pub(crate) async fn select(
     let p = profile(&tables, &scope)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    // What the data covers, and where the chosen period runs past it.
+    let held = together_insight::coverage::coverage(&tables, &scope.practices)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let name = |code: &str| {
+        selection
+            .practices
+            .iter()
+            .find(|p| p.ods_code.as_str() == code)
+            .map_or_else(|| code.to_owned(), |p| p.name.clone())
+    };
+    selection.notes.extend(together_insight::coverage::gaps(
+        &held,
+        from,
+        to,
+        &name,
+        &|_| together_insight::coverage::INSIGHT_COUNTS,
+    ));
+    selection.held = held
+        .iter()
+        .map(|c| {
+            format!(
+                "{}{}: {} to {}",
+                c.what,
+                c.practice
+                    .as_deref()
+                    .map_or(String::new(), |p| format!(" for {}", name(p))),
+                together_insight::coverage::long_date(c.from),
+                together_insight::coverage::long_date(c.to)
+            )
+        })
+        .collect();
     let audit = ctx.audit(
         state,
         "view_insight",
@@ -322,6 +358,7 @@ async fn page(
             .collect(),
         figures: s.profile.as_ref().map(|p| figures(p, s.audience)),
         notes: s.notes,
+        held: s.held,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -118,6 +118,24 @@ async fn clinicians_see_their_practice_exactly_and_the_administrator_sees_rounde
         "no person-level rows for the administrator"
     );
 
+    // A period running past the end of the data (2025) is said, with how much of it is held,
+    // rather than shown as a quiet fall.
+    let past = admin
+        .get("/insight?practice=B99001&from=2025-12-01&to=2026-05-31")
+        .await;
+    assert!(
+        past.body.contains("Appointment data for Quayside Surgery ends on 31 December 2025: this period holds 1 month of data")
+            || past.body.contains("Appointment data for Quayside Surgery ends on 30 December 2025: this period holds 1 month of data"),
+        "{}",
+        past.body
+    );
+    assert!(past.body.contains("What the imported data covers"));
+    let said = own
+        .body
+        .find("this period holds")
+        .map(|i| &own.body[i.saturating_sub(200)..i + 80]);
+    assert!(said.is_none(), "a covered period needs no note: {said:?}");
+
     let mut analyst = app.signed_in(Role::Analyst).await;
     let pooled = analyst.get("/insight").await;
     assert!(pooled
@@ -191,6 +209,31 @@ async fn a_clinician_builds_a_cohort_and_downloads_invitations_for_their_practic
     assert!(size > 0, "the cohort finds people");
     assert!(page.body.contains("Download the invitation list"));
     assert!(!page.body.contains("9990"), "no NHS number on the page");
+    assert!(
+        !page.body.contains("of this window"),
+        "the data covers 2025"
+    );
+
+    // A window running half past the end of the data says what share of it has data.
+    let later = gp
+        .post(
+            "/insight/cohorts",
+            &[
+                ("name", "Into 2026"),
+                ("practice", "B99001"),
+                ("from", "2025-07-01"),
+                ("to", "2026-06-30"),
+            ],
+        )
+        .await;
+    let later = gp.get(later.location()).await;
+    assert!(
+        later
+            .body
+            .contains("Appointment data for Quayside Surgery covers 50% of this window"),
+        "{}",
+        later.body
+    );
 
     let list = gp.post(&format!("{url}/invitations"), &[]).await;
     assert_eq!(list.status, StatusCode::OK);
