@@ -4,7 +4,7 @@
 //! line, column and reason.
 
 use crate::canonical::{read_rows, Parsed, ReadSummary};
-use crate::fields::{ColumnMap, Fields, RowError};
+use crate::fields::{resolve_practices, ColumnMap, Fields, RowError};
 use crate::FileError;
 use std::io::Read;
 use together_core::champions::{InterestForm, NewInterest, Stage};
@@ -169,30 +169,15 @@ impl ChampionsFile {
         self,
         practices: &[(PracticeCode, PracticeId)],
     ) -> Result<Vec<(NewInterest, Stage)>, Vec<RowError>> {
-        let mut errors = self.errors;
-        let mut rows = Vec::new();
-        for (line, mut row) in self.rows {
+        resolve_practices(self.rows, self.errors, |mut row| {
             if let Some(code) = &row.practice {
                 match practices.iter().find(|(c, _)| c == code) {
                     Some((_, id)) => row.interest.practice_id = Some(*id),
-                    None => {
-                        errors.push(RowError {
-                            line,
-                            column: "practice".into(),
-                            reason: format!("{code} is not one of this PCN's practices"),
-                        });
-                        continue;
-                    }
+                    None => return Err(code.to_string()),
                 }
             }
-            rows.push((row.interest, row.stage));
-        }
-        if errors.is_empty() {
-            Ok(rows)
-        } else {
-            errors.sort_by_key(|e| e.line);
-            Err(errors)
-        }
+            Ok((row.interest, row.stage))
+        })
     }
 }
 

@@ -6,7 +6,7 @@
 //! before anything is written; every problem is reported with its line and column.
 
 use crate::canonical::{read_rows, Parsed, ReadSummary};
-use crate::fields::{spreadsheet_columns, ColumnMap, Fields, RowError};
+use crate::fields::{resolve_practices, spreadsheet_columns, ColumnMap, Fields, RowError};
 use crate::FileError;
 use std::io::Read;
 use time::{Date, OffsetDateTime};
@@ -170,25 +170,13 @@ impl PastConnectionsFile {
         self,
         practices: &[PracticeCode],
     ) -> Result<Vec<PastConnectionRow>, Vec<RowError>> {
-        let mut errors = self.errors;
-        let mut rows = Vec::new();
-        for (line, row) in self.rows {
+        resolve_practices(self.rows, self.errors, |row| {
             if practices.contains(&row.practice) {
-                rows.push(row);
+                Ok(row)
             } else {
-                errors.push(RowError {
-                    line,
-                    column: "practice".into(),
-                    reason: format!("{} is not one of this PCN's practices", row.practice),
-                });
+                Err(row.practice.to_string())
             }
-        }
-        if errors.is_empty() {
-            Ok(rows)
-        } else {
-            errors.sort_by_key(|e| e.line);
-            Err(errors)
-        }
+        })
     }
 }
 

@@ -29,6 +29,33 @@ impl std::fmt::Display for RowError {
     }
 }
 
+/// A spreadsheet's valid rows with each one's practice found among the PCN's by `place` (which
+/// fills in what it found, or names the code it could not find); every problem of every row
+/// otherwise, in line order. The people, champions and past connections imports share it.
+pub(crate) fn resolve_practices<T, U>(
+    rows: Vec<(u64, T)>,
+    mut errors: Vec<RowError>,
+    mut place: impl FnMut(T) -> Result<U, String>,
+) -> Result<Vec<U>, Vec<RowError>> {
+    let mut out = Vec::new();
+    for (line, row) in rows {
+        match place(row) {
+            Ok(row) => out.push(row),
+            Err(code) => errors.push(RowError {
+                line,
+                column: "practice".into(),
+                reason: format!("{code} is not one of this PCN's practices"),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}
+
 /// How many lines have a problem: what a person is told was rejected.
 pub fn rejected_lines(errors: &[RowError]) -> usize {
     errors

@@ -6,7 +6,7 @@
 //! ("First name", "Surname", "DOB", "NHS No").
 
 use crate::canonical::{read_rows, Parsed, ReadSummary};
-use crate::fields::{spreadsheet_columns, ColumnMap, Fields, RowError};
+use crate::fields::{resolve_practices, spreadsheet_columns, ColumnMap, Fields, RowError};
 use crate::FileError;
 use std::io::Read;
 use time::OffsetDateTime;
@@ -193,27 +193,15 @@ impl PeopleFile {
         self,
         practices: &[(PracticeCode, PracticeId)],
     ) -> Result<Vec<PersonRow>, Vec<RowError>> {
-        let mut errors = self.errors;
-        let mut rows = Vec::new();
-        for (line, mut row) in self.rows {
+        resolve_practices(self.rows, self.errors, |mut row| {
             match practices.iter().find(|(c, _)| *c == row.practice) {
                 Some((_, id)) => {
                     row.person.practice_id = *id;
-                    rows.push(row);
+                    Ok(row)
                 }
-                None => errors.push(RowError {
-                    line,
-                    column: "practice".into(),
-                    reason: format!("{} is not one of this PCN's practices", row.practice),
-                }),
+                None => Err(row.practice.to_string()),
             }
-        }
-        if errors.is_empty() {
-            Ok(rows)
-        } else {
-            errors.sort_by_key(|e| e.line);
-            Err(errors)
-        }
+        })
     }
 }
 

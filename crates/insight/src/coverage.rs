@@ -54,20 +54,35 @@ pub async fn coverage(
     let list: Vec<Expr> = practices.iter().map(|p| lit(p.as_str())).collect();
     let appointments = tables
         .appointments()?
-        .filter(col("ods_code").in_list(list, false))?
-        .aggregate(
-            vec![cast(col("ods_code"), DataType::Utf8).alias("ods_code")],
-            vec![
-                min(col("starts_at")).alias("first"),
-                max(col("starts_at")).alias("last"),
-            ],
-        )?;
+        .filter(col("ods_code").in_list(list, false))?;
+    let mut out = spans(appointments, "Appointment data", "starts_at", true).await?;
+    out.sort_by(|a, b| a.practice.cmp(&b.practice));
+    out.extend(spans(tables.ae_attendances()?, "A&E data", "arrived_at", false).await?);
+    Ok(out)
+}
+
+/// The first and last day of `at` in `df`, by practice or for everyone.
+async fn spans(
+    df: DataFrame,
+    what: &'static str,
+    at: &str,
+    by_practice: bool,
+) -> Result<Vec<Coverage>, DataFusionError> {
+    let group = if by_practice {
+        cast(col("ods_code"), DataType::Utf8)
+    } else {
+        lit("")
+    };
+    let df = df.aggregate(
+        vec![group.alias("practice")],
+        vec![min(col(at)).alias("first"), max(col(at)).alias("last")],
+    )?;
     let mut out = Vec::new();
-    for batch in appointments.collect().await? {
-        let ods = batch
+    for batch in df.collect().await? {
+        let practice = batch
             .column(0)
             .as_string_opt::<i32>()
-            .ok_or_else(|| DataFusionError::Internal("ods_code is not text".into()))?;
+            .ok_or_else(|| DataFusionError::Internal("the practice is not text".into()))?;
         let (first, last) = (
             batch.column(1).as_primitive::<TimestampMicrosecondType>(),
             batch.column(2).as_primitive::<TimestampMicrosecondType>(),
@@ -75,32 +90,8 @@ pub async fn coverage(
         for r in 0..batch.num_rows() {
             if let (Some(from), Some(to)) = (london(first, r), london(last, r)) {
                 out.push(Coverage {
-                    what: "Appointment data",
-                    practice: Some(ods.value(r).to_owned()),
-                    from,
-                    to,
-                });
-            }
-        }
-    }
-    out.sort_by(|a, b| a.practice.cmp(&b.practice));
-    let ae = tables.ae_attendances()?.aggregate(
-        vec![],
-        vec![
-            min(col("arrived_at")).alias("first"),
-            max(col("arrived_at")).alias("last"),
-        ],
-    )?;
-    for batch in ae.collect().await? {
-        let (first, last) = (
-            batch.column(0).as_primitive::<TimestampMicrosecondType>(),
-            batch.column(1).as_primitive::<TimestampMicrosecondType>(),
-        );
-        for r in 0..batch.num_rows() {
-            if let (Some(from), Some(to)) = (london(first, r), london(last, r)) {
-                out.push(Coverage {
-                    what: "A&E data",
-                    practice: None,
+                    what,
+                    practice: by_practice.then(|| practice.value(r).to_owned()),
                     from,
                     to,
                 });

@@ -130,6 +130,10 @@ async fn clinicians_see_their_practice_exactly_and_the_administrator_sees_rounde
         past.body
     );
     assert!(past.body.contains("What the imported data covers"));
+    assert!(
+        past.body.contains("A&#38;E data: ") || past.body.contains("A&amp;E data: "),
+        "A&E data's span is listed too"
+    );
     let said = own
         .body
         .find("this period holds")
