@@ -1463,6 +1463,11 @@ fn the_demo_impact_report_recovers_the_planted_effect_beside_the_inflated_naive_
     assert!(at("How it was worked out") < at("bootstrap resamples of the people (seed"));
     let sentence = &page[answer..answer + page[answer..].find("</strong>").unwrap()];
     assert!(
+        sentence.contains("(95% interval: a cut of")
+            || sentence.contains("(95% interval: from a cut of"),
+        "an interval of shares in words: {sentence}"
+    );
+    assert!(
         sentence.contains("GP appointments freed in the year after")
             && sentence.contains("worth about £")
             && sentence.contains("against £"),

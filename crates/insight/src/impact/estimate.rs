@@ -366,7 +366,7 @@ fn run(ev: &Evaluator<'_>, connections: &[Connection]) -> Evaluation {
         .map(|b| {
             format!(
                 "After matching, the comparison people still differ from the connected people in {} by more than a tenth of a standard deviation: the estimates may carry some of that difference.",
-                b.measure.to_lowercase()
+                in_a_sentence(b.measure)
             )
         })
         .collect();
@@ -568,6 +568,19 @@ const MEASURES: [&str; 4] = [
     "Conditions recorded before",
     "Age",
 ];
+
+/// A measure's name inside a sentence: "Conditions recorded before" becomes "conditions
+/// recorded before", while "GP appointments" and "A&E attendances" keep their capitals.
+fn in_a_sentence(measure: &str) -> String {
+    let mut chars = measure.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if second.is_lowercase() => first
+            .to_lowercase()
+            .chain(measure[first.len_utf8()..].chars())
+            .collect(),
+        _ => measure.to_owned(),
+    }
+}
 
 /// A standardised difference after matching within this is balanced (the usual rule of thumb);
 /// beyond it, the report says so.

@@ -167,17 +167,35 @@ fn answer(e: &ShownEvaluation, m: &together_insight::impact::Money) -> String {
     else {
         return "There is no answer yet: the reasons are below.".into();
     };
+    // "a cut of 1.4% to 25.9%", "from a cut of 25.9% to a rise of 3.0%": an interval of
+    // shares in words, smaller change first.
+    let shares = |low: f64, high: f64| {
+        let word = |x: f64| if x < 0.0 { "a cut" } else { "a rise" };
+        let pct = |x: f64| format!("{}%", one(x.abs() * 100.0));
+        if low < 0.0 && high < 0.0 {
+            format!("a cut of {} to {}", pct(high), pct(low))
+        } else if low >= 0.0 {
+            format!("a rise of {} to {}", pct(low), pct(high))
+        } else {
+            format!(
+                "from {} of {} to {} of {}",
+                word(low),
+                pct(low),
+                word(high),
+                pct(high)
+            )
+        }
+    };
     let how = match &o.relative {
         Some(r) => format!(
-            "{} GP appointments by {}% (95% interval: {}% to {}%)",
+            "{} GP appointments by {}% (95% interval: {})",
             if r.value < 0.0 {
                 "cut their"
             } else {
                 "raised their"
             },
             one(r.value.abs() * 100.0),
-            one(r.low * 100.0),
-            one(r.high * 100.0)
+            shares(r.low, r.high)
         ),
         None => format!(
             "changed their GP appointments by {} a year each (95% interval: {})",
