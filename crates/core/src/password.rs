@@ -186,3 +186,44 @@ mod tests {
         );
     }
 }
+
+/// How an account locks after wrong passwords: the first `free` failures cost nothing, then each
+/// locks it for 1, 2, 4 … minutes, doubling, up to `max_minutes`. The store applies it in the
+/// same statement that counts the failure, so guesses sent at once cannot each read a stale
+/// count and overwrite one another's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    pub free: i64,
+    pub max_minutes: i64,
+}
+
+impl Lockout {
+    /// Five free failures, then locks doubling from a minute to an hour.
+    pub const DEFAULT: Lockout = Lockout {
+        free: 5,
+        max_minutes: 60,
+    };
+
+    /// How long the account locks after its `failures`-th failure in a row (none before the
+    /// free ones are spent).
+    pub fn minutes_after(&self, failures: i64) -> Option<i64> {
+        let past = failures - self.free;
+        (past >= 0).then(|| (1i64 << past.min(6)).min(self.max_minutes))
+    }
+}
+
+#[cfg(test)]
+mod lockout {
+    use super::*;
+
+    #[test]
+    fn five_failures_are_free_then_locks_double_to_an_hour() {
+        let l = Lockout::DEFAULT;
+        assert_eq!(l.minutes_after(4), None);
+        assert_eq!(l.minutes_after(5), Some(1));
+        assert_eq!(l.minutes_after(6), Some(2));
+        assert_eq!(l.minutes_after(10), Some(32));
+        assert_eq!(l.minutes_after(11), Some(60));
+        assert_eq!(l.minutes_after(40), Some(60));
+    }
+}

@@ -158,11 +158,14 @@ pub trait Store:
         status: UserStatus,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError>;
+    /// Counts a wrong password and locks the account by `lockout` from the new count, in one
+    /// statement (never later than a lock already set); the lock now, if any.
     async fn record_failed_sign_in(
         &self,
         id: UserId,
-        locked_until: Option<OffsetDateTime>,
-    ) -> Result<(), StoreError>;
+        now: OffsetDateTime,
+        lockout: together_core::password::Lockout,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
     async fn clear_failed_sign_ins(&self, id: UserId) -> Result<(), StoreError>;
     async fn set_totp(
         &self,

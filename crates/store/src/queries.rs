@@ -596,13 +596,30 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn record_failed_sign_in(&self, id: together_core::UserId, locked_until: Option<time::OffsetDateTime>) -> Result<(), $crate::StoreError> {
-                sqlx::query("UPDATE app_user SET failed_sign_ins = failed_sign_ins + 1, locked_until = $1 WHERE id = $2")
-                    .bind(locked_until.map($crate::queries::secs))
+            async fn record_failed_sign_in(&self, id: together_core::UserId, now: time::OffsetDateTime, lockout: together_core::password::Lockout) -> Result<Option<time::OffsetDateTime>, $crate::StoreError> {
+                // Lockout::minutes_after in SQL, on the count this statement makes: the doubling
+                // spelled out (no shift or power is written alike in both dialects), capped, and
+                // never shortening a lock already set.
+                const MINUTES: &str = "(CASE WHEN failed_sign_ins + 1 - $3 >= 6 THEN 64 ELSE \
+                    CASE failed_sign_ins + 1 - $3 WHEN 0 THEN 1 WHEN 1 THEN 2 WHEN 2 THEN 4 WHEN 3 THEN 8 WHEN 4 THEN 16 ELSE 32 END END)";
+                let sql = format!(
+                    "UPDATE app_user SET failed_sign_ins = failed_sign_ins + 1, locked_until = CASE \
+                     WHEN failed_sign_ins + 1 < $3 THEN locked_until \
+                     WHEN locked_until > $2 + 60 * (CASE WHEN {MINUTES} > $4 THEN $4 ELSE {MINUTES} END) THEN locked_until \
+                     ELSE $2 + 60 * (CASE WHEN {MINUTES} > $4 THEN $4 ELSE {MINUTES} END) END \
+                     WHERE id = $1 RETURNING locked_until"
+                );
+                let locked: Option<Option<i64>> = sqlx::query_scalar(&sql)
                     .bind(id.to_string())
-                    .execute(&self.pool)
+                    .bind($crate::queries::secs(now))
+                    .bind(lockout.free)
+                    .bind(lockout.max_minutes)
+                    .fetch_optional(&self.pool)
                     .await?;
-                Ok(())
+                locked
+                    .flatten()
+                    .map(|s| time::OffsetDateTime::from_unix_timestamp(s).map_err(|e| $crate::StoreError::Corrupt(e.to_string())))
+                    .transpose()
             }
 
             async fn clear_failed_sign_ins(&self, id: together_core::UserId) -> Result<(), $crate::StoreError> {

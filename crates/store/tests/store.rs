@@ -135,14 +135,24 @@ async fn organisations_and_users(store: DynStore) {
     );
     assert_eq!(store.count_users_able_to_sign_in().await.unwrap(), 1);
 
-    store
-        .record_failed_sign_in(id, Some(NOW + Duration::minutes(1)))
+    // Wrong passwords lock the account by the core rule, counted and locked in one statement.
+    let lockout = together_core::password::Lockout::DEFAULT;
+    for n in 1..=12 {
+        let locked = store.record_failed_sign_in(id, NOW, lockout).await.unwrap();
+        let want = lockout.minutes_after(n).map(|m| NOW + Duration::minutes(m));
+        assert_eq!(locked, want, "after {n} failures");
+    }
+    // A lock already set is never shortened by a failure counted with an earlier clock (a
+    // request that started before).
+    let earlier = store
+        .record_failed_sign_in(id, NOW - Duration::minutes(30), lockout)
         .await
         .unwrap();
+    assert_eq!(earlier, Some(NOW + Duration::minutes(60)));
     let u = store.user(id).await.unwrap().unwrap();
     assert_eq!(
         (u.failed_sign_ins, u.locked_until),
-        (1, Some(NOW + Duration::minutes(1)))
+        (13, Some(NOW + Duration::minutes(60)))
     );
     store.clear_failed_sign_ins(id).await.unwrap();
     assert_eq!(store.user(id).await.unwrap().unwrap().failed_sign_ins, 0);

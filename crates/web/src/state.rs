@@ -63,6 +63,9 @@ pub(crate) struct Inner {
     pub index_key: together_insight::patient_index::IndexKey,
     pub config: WebConfig,
     pub limiter: RateLimiter,
+    /// One sign-in at a time for each account, so that each attempt reads the failures counted
+    /// by those before it.
+    pub sign_in_turns: Turns,
     pub delivery: Arc<dyn Delivery>,
     /// Imports started from the web, while they run and a while after.
     pub import_jobs: crate::pages::imports::Jobs,
@@ -86,6 +89,7 @@ impl AppState {
             index_key: keys.index,
             config,
             limiter: RateLimiter::default(),
+            sign_in_turns: Turns::default(),
             delivery,
             import_jobs: Default::default(),
         }))
@@ -101,5 +105,32 @@ impl AppState {
 
     pub(crate) fn config(&self) -> &WebConfig {
         &self.0.config
+    }
+}
+
+/// Attempts on one account wait their turn: 24 wrong passwords sent at once, then the right one,
+/// are checked one after another, so the lock the wrong ones earn is there when the right one is
+/// checked. Accounts nobody is signing in to are forgotten.
+#[derive(Default)]
+pub struct Turns {
+    waiting: std::sync::Mutex<
+        std::collections::HashMap<together_core::UserId, Arc<tokio::sync::Mutex<()>>>,
+    >,
+}
+
+impl Turns {
+    /// Waits for this account's turn; the turn ends when the guard is dropped.
+    pub async fn take(&self, user: together_core::UserId) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = {
+            let mut waiting = self
+                .waiting
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if waiting.len() > 1024 {
+                waiting.retain(|_, t| Arc::strong_count(t) > 1);
+            }
+            waiting.entry(user).or_default().clone()
+        };
+        turn.lock_owned().await
     }
 }

@@ -18,10 +18,6 @@ use together_store::{Outcome, UserStatus};
 /// or is locked.
 pub(crate) const SIGN_IN_FAILED: &str = "Enter a correct email address and password";
 
-/// Failures allowed before the account starts to lock, and the longest lock.
-const FREE_FAILURES: i64 = 5;
-const MAX_LOCK_MINUTES: i64 = 60;
-
 #[derive(Template)]
 #[template(path = "sign_in.html")]
 struct SignInPage {
@@ -83,6 +79,13 @@ pub(crate) async fn submit(
         verify_password(&form.password, dummy_hash());
         return render(&state, &ctx, form.email, SIGN_IN_FAILED.into());
     };
+    // This account's attempts one at a time, each reading the account afresh: what the
+    // attempts before it counted and locked is seen.
+    let _turn = state.0.sign_in_turns.take(user.id).await;
+    let Some(user) = state.store().user(user.id).await? else {
+        return render(&state, &ctx, form.email, SIGN_IN_FAILED.into());
+    };
+    let now = state.now();
     let locked = user.locked_until.is_some_and(|t| t > now);
     let usable = user.status == UserStatus::Active && !locked;
     let matches = verify_password(
@@ -105,13 +108,10 @@ pub(crate) async fn submit(
     };
     if !usable || !matches {
         if usable {
-            let failures = user.failed_sign_ins + 1;
-            let lock = (failures >= FREE_FAILURES).then(|| {
-                now + Duration::minutes(
-                    (1i64 << (failures - FREE_FAILURES).min(6)).min(MAX_LOCK_MINUTES),
-                )
-            });
-            state.store().record_failed_sign_in(user.id, lock).await?;
+            state
+                .store()
+                .record_failed_sign_in(user.id, now, together_core::password::Lockout::DEFAULT)
+                .await?;
         }
         let why = if locked {
             "account locked"

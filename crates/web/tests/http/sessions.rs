@@ -2,8 +2,10 @@
 //! per-address limit.
 
 use crate::helpers::*;
+use crate::on_both;
 use reqwest::StatusCode;
 use time::Duration;
+use together_core::Clock;
 use together_core::Role;
 use together_store::UserStatus;
 
@@ -254,4 +256,44 @@ async fn forgot_password_answers_the_same_and_only_mails_real_accounts() {
     let msgs = app.store.messages(Some(app.pcn), 10).await.unwrap();
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].recipient, app.users[&Role::Analyst].1);
+}
+
+on_both!(the_lockout_holds_when_wrong_passwords_come_all_at_once);
+/// 24 wrong passwords sent at once, then the right one while they are still being checked:
+/// the free failures are counted one after another and lock the account, and the right
+/// password is refused, because the lock the wrong
+/// ones earned is there when it is checked (each attempt on an account waits its turn and reads
+/// the account afresh; the store counts and locks in one statement).
+async fn the_lockout_holds_when_wrong_passwords_come_all_at_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (id, email) = app.users[&Role::Partner].clone();
+    let mut clients: Vec<_> = (0..25).map(|_| app.client()).collect();
+    for c in &mut clients {
+        c.get("/sign-in").await;
+    }
+    let mut right = clients.pop().unwrap();
+    let guess = [("email", email.as_str()), ("password", "a wrong guess")];
+    let wrong = futures::future::join_all(clients.iter_mut().map(|c| c.post("/sign-in", &guess)));
+    let late = async {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        right
+            .post(
+                "/sign-in",
+                &[("email", email.as_str()), ("password", PASSWORD)],
+            )
+            .await
+    };
+    let (wrong, late) = tokio::join!(wrong, late);
+    assert!(wrong.iter().all(|r| r.status == StatusCode::UNAUTHORIZED));
+    assert_eq!(
+        late.status,
+        StatusCode::UNAUTHORIZED,
+        "the right password after 24 wrong ones is refused"
+    );
+    let u = app.store.user(id).await.unwrap().unwrap();
+    assert_eq!(
+        u.failed_sign_ins, 5,
+        "the five free failures counted one after another, then locked: the rest refused unchecked"
+    );
+    assert!(u.locked_until.is_some_and(|t| t > app.clock.now()));
 }
