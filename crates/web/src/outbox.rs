@@ -1,7 +1,8 @@
 //! Delivering the outbox. Messages are written to the store first (so nothing is lost if a
 //! provider is down) and handed to a [`Delivery`] adapter by a background task. The default
-//! adapter records delivery and logs the recipient's domain and subject, never the body (which
-//! may hold a one-time link).
+//! adapter records delivery and logs the channel, the recipient's domain and the message's id —
+//! never its subject (which can name a person: "Please take the monitor to Grace B.") nor its
+//! body (which may hold a one-time link). Staff read the messages themselves on the outbox page.
 
 use crate::state::AppState;
 use async_trait::async_trait;
@@ -28,7 +29,7 @@ impl Delivery for LogDelivery {
             .rsplit_once('@')
             .map(|(_, d)| d)
             .unwrap_or("(phone)");
-        tracing::info!(channel = %m.channel, to_domain = %domain, subject = %m.subject, "message recorded in the outbox");
+        tracing::info!(channel = %m.channel, to_domain = %domain, message = %m.id, "message recorded in the outbox");
         Ok(())
     }
 }
