@@ -102,15 +102,48 @@ fn redact_url(url: &str) -> String {
     }
 }
 
-/// Makes sure the data directory exists and can be written to.
+/// Makes sure the data directory exists, can be written to, and is Together's alone: anything
+/// in it that others could read (left by an older version, or copied in) is made private.
 pub fn prepare_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let repaired = make_private(dir)
+        .with_context(|| format!("cannot restrict the data directory {}", dir.display()))?;
+    if repaired > 0 {
+        tracing::info!(
+            repaired,
+            "made files and folders in the data directory readable by Together alone"
+        );
+    }
     let probe = dir.join(".write-test");
     std::fs::write(&probe, b"ok")
         .with_context(|| format!("cannot write to the data directory {}", dir.display()))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
+}
+
+/// Files 0600 and folders 0700 under `dir` (links are left alone): how many were wider.
+fn make_private(dir: &Path) -> std::io::Result<u64> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut repaired = 0;
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(path) = todo.pop() {
+        let meta = std::fs::symlink_metadata(&path)?;
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        let mode = if meta.is_dir() { 0o700 } else { 0o600 };
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
+            repaired += 1;
+        }
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&path)? {
+                todo.push(entry?.path());
+            }
+        }
+    }
+    Ok(repaired)
 }
 
 fn is_postgres(url: &str) -> bool {

@@ -138,6 +138,12 @@ enum Command {
 }
 
 fn main() {
+    // Everything this process writes — the database, backups, Parquet, uploads, keys — is
+    // readable by Together's own account alone (files 0600, folders 0700).
+    // SAFETY: umask only sets the process's file-creation mask; it cannot fail or touch memory.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("TOGETHER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));

@@ -1719,3 +1719,50 @@ fn the_demos_log_names_nobody() {
     }
     assert!(checked > 5000);
 }
+
+/// Files at rest are Together's alone: what it writes is 0600 in 0700 folders, and anything in
+/// the data directory that others could read is made private the next time it starts.
+#[test]
+fn the_data_directory_is_readable_by_together_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    harbourview_pcn(d);
+    let modes = |root: &Path| -> Vec<(String, u32)> {
+        let mut out = Vec::new();
+        let mut todo = vec![root.to_path_buf()];
+        while let Some(p) = todo.pop() {
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            out.push((p.display().to_string(), meta.permissions().mode() & 0o777));
+            if meta.is_dir() {
+                todo.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            }
+        }
+        out
+    };
+    let open: Vec<_> = modes(&data)
+        .into_iter()
+        .filter(|(_, m)| m & 0o077 != 0)
+        .collect();
+    assert!(open.is_empty(), "readable by others: {open:?}");
+    assert!(data.join("together.sqlite").exists());
+
+    // Left wider by an older version or a copy: repaired at the next start, with a log line.
+    let db = data.join("together.sqlite");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let listed = Command::new(env!("CARGO_BIN_EXE_together"))
+        .args(["practices", "list", "--data-dir", d])
+        .env("TOGETHER_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(
+        stderr(&listed).contains("readable by Together alone"),
+        "{}",
+        stderr(&listed)
+    );
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode(&db), mode(&data)), (0o600, 0o700));
+}
