@@ -122,24 +122,47 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Files 0600 and folders 0700 under `dir` (links are left alone): how many were wider.
+/// Files 0600 and folders 0700 under `dir` (links are left alone): how many were wider. A file
+/// that goes while it is walked (a database's journal closing, a staged import swept) is passed
+/// over.
 fn make_private(dir: &Path) -> std::io::Result<u64> {
+    use std::io::ErrorKind::NotFound;
     use std::os::unix::fs::PermissionsExt;
+    let gone = |r: std::io::Result<()>| match r {
+        Err(e) if e.kind() == NotFound => Ok(()),
+        other => other,
+    };
     let mut repaired = 0;
     let mut todo = vec![dir.to_path_buf()];
     while let Some(path) = todo.pop() {
-        let meta = std::fs::symlink_metadata(&path)?;
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == NotFound => continue,
+            Err(e) => return Err(e),
+        };
         if meta.file_type().is_symlink() {
             continue;
         }
         let mode = if meta.is_dir() { 0o700 } else { 0o600 };
         if meta.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
+            gone(std::fs::set_permissions(
+                &path,
+                std::fs::Permissions::from_mode(mode),
+            ))?;
             repaired += 1;
         }
         if meta.is_dir() {
-            for entry in std::fs::read_dir(&path)? {
-                todo.push(entry?.path());
+            let entries = match std::fs::read_dir(&path) {
+                Ok(e) => e,
+                Err(e) if e.kind() == NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            for entry in entries {
+                match entry {
+                    Ok(e) => todo.push(e.path()),
+                    Err(e) if e.kind() == NotFound => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
     }
