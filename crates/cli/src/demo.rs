@@ -336,6 +336,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             temp.path().to_owned()
         }
     };
+    let _lock = crate::instance::DirLock::take(&dir, "serve it again")?;
     let at = Location {
         data_dir: dir.clone(),
         database_url: None,

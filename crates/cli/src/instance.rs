@@ -306,6 +306,7 @@ pub async fn listen(listen: &str, port: u16) -> Result<tokio::net::TcpListener> 
 }
 
 pub async fn serve(args: ServeArgs) -> Result<()> {
+    let _lock = DirLock::take(&args.at.data_dir, "serve it again")?;
     let settings = FileSettings::load(&args.at.data_dir)?;
     let store = open_store(&args.at, &settings).await?;
     let demo = is_demo(&store).await?;
@@ -372,7 +373,42 @@ pub async fn backup(at: &Location, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// An advisory lock on a data directory (`DIR/.lock`), held by a running server for as long as
+/// it runs and by a command that replaces the server's files while it does so: the operating
+/// system lets it go when the process ends, however it ends.
+pub struct DirLock {
+    _file: std::fs::File,
+}
+
+impl DirLock {
+    /// Takes the lock, or refuses `refused` ("restore into it") in words while another holds it.
+    pub fn take(dir: &Path, refused: &str) -> Result<DirLock> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        let path = dir.join(".lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(DirLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => bail!(
+                "Together is running with the data directory {} (or another command is changing it): stop it before you {refused}",
+                dir.display()
+            ),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("cannot lock {}", path.display()))
+            }
+        }
+    }
+}
+
 pub async fn restore(at: &Location, from: &Path) -> Result<()> {
+    // A server still running would go on writing into the replaced file, and writes it had
+    // confirmed would be lost.
+    let _lock = DirLock::take(&at.data_dir, "restore into it")?;
     let target = sqlite_path(at)?;
     together_store::sqlite::verify_file(from)
         .await

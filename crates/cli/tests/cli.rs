@@ -296,8 +296,23 @@ fn the_demo_writes_its_sign_ins_and_serve_refuses_its_database() {
         !csv.contains("Ashworth") && !csv.contains(" A."),
         "nobody named: {csv}"
     );
+    // A backup may be taken while it runs; a restore, or a second server, may not: the server
+    // would go on writing into the replaced file.
+    let d = dir.path().to_str().unwrap();
+    let copies = tempfile::tempdir().unwrap();
+    let copy = copies.path().join("demo.sqlite");
+    let b = together(&["backup", "--data-dir", d, "--to", copy.to_str().unwrap()]);
+    assert!(b.status.success(), "{}", stderr(&b));
+    let restore = || together(&["restore", "--data-dir", d, "--from", copy.to_str().unwrap()]);
+    assert_clear_failure(&restore(), "stop it before you restore into it");
+    assert_clear_failure(
+        &together(&["serve", "--data-dir", d, "--port", "0", "--allow-demo"]),
+        "stop it before you serve it again",
+    );
     demo.kill().unwrap();
     demo.wait().unwrap();
+    let r = restore();
+    assert!(r.status.success(), "once it has stopped: {}", stderr(&r));
 
     let o = together(&[
         "serve",
