@@ -171,6 +171,22 @@ async fn link_workers_break_glass_with_a_reason_that_is_audited_and_reported() {
     let ask = lw.get(&format!("/people/{id}")).await;
     assert_eq!(ask.status, StatusCode::OK);
     assert!(ask.body.contains("not on your caseload") && !ask.body.contains("Elsie"));
+    // An id that is nobody's gets the same page: it does not tell which ids are people.
+    let unknown = together_core::PersonId::new().to_string();
+    let nobody = lw.get(&format!("/people/{unknown}")).await;
+    assert_eq!(nobody.status, ask.status);
+    let page = |body: &str, id: &str| {
+        body.replace(id, "ID")
+            .lines()
+            .filter(|l| !l.contains("csrf"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        page(&nobody.body, &unknown),
+        page(&ask.body, &id.to_string()),
+        "the same page for an unknown id and one outside the caseload"
+    );
     let short = lw
         .post(&format!("/people/{id}/open"), &[("reason", "because")])
         .await;

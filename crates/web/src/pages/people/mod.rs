@@ -506,7 +506,18 @@ async fn view(
     if let Some(kept) = state.store().merged_into(ctx.actor()?.pcn_id, id).await? {
         return Ok(Redirect::to(&format!("/people/{kept}")).into_response());
     }
+    let ask_reason = || -> Result<Response, AppError> {
+        let page = ReasonPage {
+            layout: Layout::new(&state, &ctx, "This person is not on your caseload"),
+            id,
+            error: String::new(),
+        };
+        Ok(Html(page.render()?).into_response())
+    };
     match decide(&state, &ctx, id, Action::ViewPerson).await? {
+        // A link worker is asked for a reason for a record that does not exist as for one
+        // outside their caseload, so the page does not tell them which ids are people.
+        None if ctx.actor()?.role == Role::LinkWorker => ask_reason(),
         None => Err(AppError::NotFound),
         Some(Decision::Allow) => {
             show(
@@ -519,14 +530,7 @@ async fn view(
             )
             .await
         }
-        Some(Decision::AllowWithReason) => {
-            let page = ReasonPage {
-                layout: Layout::new(&state, &ctx, "This person is not on your caseload"),
-                id,
-                error: String::new(),
-            };
-            Ok(Html(page.render()?).into_response())
-        }
+        Some(Decision::AllowWithReason) => ask_reason(),
         // Outside the actor's reach: the same answer as a record that does not exist.
         Some(Decision::Deny) => {
             denied(&state, &ctx, "view_person", "person", Some(id.to_string())).await;
