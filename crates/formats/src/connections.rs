@@ -63,24 +63,12 @@ fn column_map(headers: &csv::StringRecord) -> Result<ColumnMap, FileError> {
 
 /// A date as spreadsheets write it (2024-03-27 or 27/03/2024), or the reason it is not one.
 fn date(f: &mut Fields<'_>, column: &'static str, required: bool) -> Option<Option<Date>> {
-    let v = if required {
-        f.required(column)?
-    } else {
-        f.text(column)
-    };
-    if v.is_empty() {
-        return Some(None);
-    }
-    match together_core::people::parse_date(v) {
-        Some(d) => Some(Some(d)),
-        None => {
-            f.fail(
-                column,
-                format!("'{v}' is not a date like 2024-03-27 or 27/03/2024"),
-            );
-            None
-        }
-    }
+    f.date_as(
+        column,
+        required,
+        together_core::people::parse_date,
+        "2024-03-27 or 27/03/2024",
+    )
 }
 
 fn parse(f: &mut Fields<'_>, today: Date) -> Option<Parsed<PastConnectionRow>> {

@@ -235,6 +235,21 @@ impl<'a> Fields<'a> {
 
     /// `Some(None)` for an empty optional date; `None` when the value is wrong.
     pub fn date(&mut self, column: &'static str, required: bool) -> Option<Option<Date>> {
+        let iso = |v: &str| {
+            Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")).ok()
+        };
+        self.date_as(column, required, iso, "2025-03-27")
+    }
+
+    /// A date read by `parse` (a spreadsheet's own forms, say), `like` the example the reason
+    /// gives: `Some(None)` when an optional one is empty, `None` when it is wrong.
+    pub fn date_as(
+        &mut self,
+        column: &'static str,
+        required: bool,
+        parse: impl Fn(&str) -> Option<Date>,
+        like: &str,
+    ) -> Option<Option<Date>> {
         let v = if required {
             self.required(column)?
         } else {
@@ -243,11 +258,10 @@ impl<'a> Fields<'a> {
         if v.is_empty() {
             return Some(None);
         }
-        let f = time::macros::format_description!("[year]-[month]-[day]");
-        match Date::parse(v, f) {
-            Ok(d) => Some(Some(d)),
-            Err(_) => {
-                self.fail(column, format!("'{v}' is not a date like 2025-03-27"));
+        match parse(v) {
+            Some(d) => Some(Some(d)),
+            None => {
+                self.fail(column, format!("'{v}' is not a date like {like}"));
                 None
             }
         }

@@ -22,9 +22,19 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// It begins after `from` by more than quiet days.
+    fn begins_after(&self, from: Date) -> bool {
+        (self.from - from).whole_days() >= QUIET_DAYS
+    }
+
+    /// It ends before `to` by more than quiet days.
+    fn ends_before(&self, to: Date) -> bool {
+        (to - self.to).whole_days() >= QUIET_DAYS
+    }
+
     /// Whether it begins after `from` or ends before `to` by more than quiet days.
     pub fn short_of(&self, from: Date, to: Date) -> bool {
-        (self.from - from).whole_days() >= QUIET_DAYS || (to - self.to).whole_days() >= QUIET_DAYS
+        self.begins_after(from) || self.ends_before(to)
     }
 
     /// "Appointment data for Quayside Surgery" (`name` gives a practice's name from its code).
@@ -139,17 +149,16 @@ pub fn gaps(
     name: &dyn Fn(&str) -> String,
     so: &dyn Fn(&Coverage) -> &'static str,
 ) -> Vec<String> {
-    let short = |a: Date, b: Date| (b - a).whole_days() >= QUIET_DAYS;
     coverage
         .iter()
         .filter(|c| c.short_of(from, to))
         .map(|c| {
             let held = (to.min(c.to) - from.max(c.from)).whole_days() + 1;
             let mut what = Vec::new();
-            if short(from, c.from) {
+            if c.begins_after(from) {
                 what.push(format!("begins on {}", long_date(c.from)));
             }
-            if short(c.to, to) {
+            if c.ends_before(to) {
                 what.push(format!("ends on {}", long_date(c.to)));
             }
             format!(

@@ -239,9 +239,12 @@ pub fn assemble(
     }
 
     let period = period(&overall);
-    let within = |on: &Date| period.is_none_or(|(from, to)| (from..=to).contains(on));
     let money = money(&overall, settings, inputs, period);
-    let hours: Vec<&(Date, i64)> = inputs.hours.iter().filter(|h| within(&h.0)).collect();
+    let hours: Vec<&(Date, i64)> = inputs
+        .hours
+        .iter()
+        .filter(|h| in_period(period, h.0))
+        .collect();
     let minutes: i64 = hours.iter().map(|h| h.1).sum();
     let mut by_month: BTreeMap<String, i64> = BTreeMap::new();
     for (on, m) in hours {
@@ -279,6 +282,11 @@ fn period(overall: &Evaluation) -> Option<(Date, Date)> {
     let first = overall.units.iter().map(|u| u.on).min()?;
     let last = overall.units.iter().map(|u| u.on).max()?;
     date_of(first).zip(date_of(last))
+}
+
+/// A claim or an hour dated in the period counts (all of them when there is no period).
+fn in_period(period: Option<(Date, Date)>, on: Date) -> bool {
+    period.is_none_or(|(from, to)| (from..=to).contains(&on))
 }
 
 /// The part of a cost entered over `[from, to]` that falls in `period`, by days (pro rata).
@@ -326,7 +334,7 @@ fn money(
     let expenses: i64 = inputs
         .expenses
         .iter()
-        .filter(|(on, _)| period.is_none_or(|(from, to)| (from..=to).contains(on)))
+        .filter(|(on, _)| in_period(period, *on))
         .map(|e| e.1)
         .sum();
     if expenses > 0 {

@@ -398,12 +398,20 @@ struct CohortPage {
     channels: Vec<(&'static str, &'static str)>,
 }
 
-/// The cohort's record, its definition and its members now.
+/// The cohort's record, its definition, its members now, and the tables they were found in.
 pub(crate) async fn load(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-) -> Result<(String, CohortDefinition, together_insight::cohort::Cohort), AppError> {
+) -> Result<
+    (
+        String,
+        CohortDefinition,
+        together_insight::cohort::Cohort,
+        Tables,
+    ),
+    AppError,
+> {
     let actor = ctx.actor()?;
     let record = match state.store().cohort(actor.pcn_id, id).await {
         Err(StoreError::NotFound(_)) => return Err(AppError::NotFound),
@@ -418,29 +426,21 @@ pub(crate) async fn load(
     let cohort = evaluate(&tables, &definition, &rule)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((record.name, definition, cohort))
+    Ok((record.name, definition, cohort, tables))
 }
 
 /// What share of the cohort's window the imported data covers, where it is short of all of it.
 async fn window_notes(
     state: &AppState,
     ctx: &Ctx,
+    tables: &Tables,
     definition: &CohortDefinition,
 ) -> Result<Vec<String>, AppError> {
-    let pcn = ctx.actor()?.pcn_id;
-    let tables = Tables::open(state.store(), &state.0.data_dir, pcn)
+    let held = together_insight::coverage::coverage(tables, &definition.practices)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let held = together_insight::coverage::coverage(&tables, &definition.practices)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let practices = state.store().practices(pcn).await?;
-    let name = |code: &str| {
-        practices
-            .iter()
-            .find(|p| p.ods_code.as_str() == code)
-            .map_or_else(|| code.to_owned(), |p| p.name.clone())
-    };
+    let practices = state.store().practices(ctx.actor()?.pcn_id).await?;
+    let name = |code: &str| crate::pages::insight::practice_name(&practices, code);
     Ok(together_insight::coverage::shares(
         &held,
         definition.from,
@@ -454,7 +454,7 @@ async fn view(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (name, definition, cohort) = load(&state, &ctx, &id).await?;
+    let (name, definition, cohort, tables) = load(&state, &ctx, &id).await?;
     let actor = ctx.actor()?;
     let own = own_practice(&state, &ctx).await?;
     let own_code = own.as_ref().map(|p| p.ods_code.to_string());
@@ -485,7 +485,7 @@ async fn view(
         description: shown.description.clone(),
         counting_rule: shown.counting_rule.clone(),
         rule: (audience == Audience::Suppressed).then_some(RULE),
-        data_notes: window_notes(&state, &ctx, &definition).await?,
+        data_notes: window_notes(&state, &ctx, &tables, &definition).await?,
         registered: shown.registered,
         size: shown.size,
         mean: shown
@@ -588,7 +588,7 @@ async fn invitations(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (name, _, cohort) = load(&state, &ctx, &id).await?;
+    let (name, _, cohort, _) = load(&state, &ctx, &id).await?;
     let practice = practice_to_name(&state, &ctx).await?;
     let code = practice.ods_code.to_string();
     let members = members_at(&cohort, &practice);

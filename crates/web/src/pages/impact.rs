@@ -76,6 +76,11 @@ fn long_date(iso: &str) -> String {
         .unwrap_or_else(|| iso.to_owned())
 }
 
+/// A whole number as the page writes it, with a true minus sign: estimates of appointments.
+fn whole(x: f64) -> String {
+    format!("{x:.0}").replace('-', "−")
+}
+
 fn one(x: f64) -> String {
     let s = format!("{x:.1}");
     if s == "-0.0" {
@@ -206,7 +211,6 @@ fn answer(e: &ShownEvaluation, m: &together_insight::impact::Money) -> String {
     let mut s =
         format!("Connecting people {how}, compared with similar people who were not connected");
     if let Some(a) = &m.avoided_gp {
-        let whole = |x: f64| format!("{x:.0}").replace('-', "−");
         s.push_str(&format!(
             ": about {} GP appointments {} in the year after (95% interval: {} to {})",
             whole(a.value.abs()),
@@ -485,7 +489,6 @@ pub(crate) fn view(r: &ShownReport, today: time::Date) -> View {
         .unwrap_or_default();
     let m = &r.money;
     let pounds = |p: f64| whole_pounds(p.round() as i64);
-    let whole = |x: f64| format!("{x:.0}").replace('-', "−");
     let mut money_rows = Vec::new();
     if let Some((from, to)) = &m.period {
         money_rows.push((

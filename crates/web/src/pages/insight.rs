@@ -124,6 +124,15 @@ fn parse_date(s: &str) -> Option<Date> {
     together_core::people::parse_date(s)
 }
 
+/// A practice's name from its ODS code (the code itself for one not in `practices`), so that
+/// what is said of the data names practices as people know them.
+pub(crate) fn practice_name(practices: &[together_store::Practice], code: &str) -> String {
+    practices
+        .iter()
+        .find(|p| p.ods_code.as_str() == code)
+        .map_or_else(|| code.to_owned(), |p| p.name.clone())
+}
+
 /// The last day of imported appointments, if any are imported.
 pub(crate) async fn latest_appointment(
     state: &AppState,
@@ -272,13 +281,7 @@ pub(crate) async fn select(
     let held = together_insight::coverage::coverage(&tables, &scope.practices)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let name = |code: &str| {
-        selection
-            .practices
-            .iter()
-            .find(|p| p.ods_code.as_str() == code)
-            .map_or_else(|| code.to_owned(), |p| p.name.clone())
-    };
+    let name = |code: &str| practice_name(&selection.practices, code);
     selection.notes.extend(together_insight::coverage::gaps(
         &held,
         from,
@@ -290,11 +293,8 @@ pub(crate) async fn select(
         .iter()
         .map(|c| {
             format!(
-                "{}{}: {} to {}",
-                c.what,
-                c.practice
-                    .as_deref()
-                    .map_or(String::new(), |p| format!(" for {}", name(p))),
+                "{}: {} to {}",
+                c.label(&name),
                 together_insight::coverage::long_date(c.from),
                 together_insight::coverage::long_date(c.to)
             )

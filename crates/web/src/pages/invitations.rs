@@ -59,7 +59,7 @@ async fn invite(
     Path(id): Path<String>,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, AppError> {
-    let (_, _, cohort) = load(&state, &ctx, &id).await?;
+    let (_, _, cohort, _) = load(&state, &ctx, &id).await?;
     let practice = practice_to_name(&state, &ctx).await?;
     let offers = offers_to_invite_to(&state, &ctx).await?;
     let (Some((service, offer)), Ok(wanted)) = (
