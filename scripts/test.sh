@@ -28,6 +28,8 @@ fi
 export CHROMIUM_PATH
 
 step "PostgreSQL for the store and HTTP tests"
+# pg_dump and pg_restore for the backup drill on PostgreSQL (the server's major version).
+command -v pg_dump >/dev/null && command -v pg_restore >/dev/null || apt_install postgresql-client
 if [ -z "${TOGETHER_TEST_POSTGRES_URL:-}" ]; then
   if port_open; then
     export TOGETHER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"

@@ -4,7 +4,7 @@
 use crate::Location;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use together_core::clock::SharedClock;
 use together_core::{PseudonymKey, SystemClock};
@@ -346,33 +346,6 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-fn sqlite_path(at: &Location) -> Result<PathBuf> {
-    if at.database_url.as_deref().is_some_and(is_postgres) {
-        bail!("a PostgreSQL database is backed up with pg_dump and restored with pg_restore (see docs/operations.md)");
-    }
-    Ok(at.data_dir.join("together.sqlite"))
-}
-
-pub async fn backup(at: &Location, to: &Path) -> Result<()> {
-    let source = sqlite_path(at)?;
-    if !source.is_file() {
-        bail!("there is no database at {}", source.display());
-    }
-    together_store::sqlite::backup_database(&source, to)
-        .await
-        .with_context(|| format!("backup to {} failed", to.display()))?;
-    println!(
-        "Backed up {} to {} and checked it (integrity_check ok).",
-        source.display(),
-        to.display()
-    );
-    println!(
-        "The keys in {} are not in the backup: keep a copy of them somewhere else safe.",
-        at.data_dir.join("keys").display()
-    );
-    Ok(())
-}
-
 /// An advisory lock on a data directory (`DIR/.lock`), held by a running server for as long as
 /// it runs and by a command that replaces the server's files while it does so: the operating
 /// system lets it go when the process ends, however it ends.
@@ -403,33 +376,4 @@ impl DirLock {
             }
         }
     }
-}
-
-pub async fn restore(at: &Location, from: &Path) -> Result<()> {
-    // A server still running would go on writing into the replaced file, and writes it had
-    // confirmed would be lost.
-    let _lock = DirLock::take(&at.data_dir, "restore into it")?;
-    let target = sqlite_path(at)?;
-    together_store::sqlite::verify_file(from)
-        .await
-        .with_context(|| format!("{} cannot be restored", from.display()))?;
-    prepare_dir(&at.data_dir)?;
-    if target.is_file() {
-        let dir = at.data_dir.join("backups");
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let keep = dir.join(format!(
-            "before-restore-{}.sqlite",
-            time::OffsetDateTime::now_utc().unix_timestamp()
-        ));
-        together_store::sqlite::backup_database(&target, &keep)
-            .await
-            .context("could not keep a copy of the current database")?;
-        println!("The current database was kept as {}.", keep.display());
-    }
-    together_store::sqlite::restore_file(from, &target)
-        .await
-        .with_context(|| format!("restore from {} failed", from.display()))?;
-    println!("Restored {} from {}.", target.display(), from.display());
-    Ok(())
 }

@@ -2,6 +2,7 @@
 //! holds the data directory; what it does is audited as `cli:<user>`.
 
 mod analyse;
+mod backup;
 mod champions;
 mod connections;
 mod demo;
@@ -119,19 +120,21 @@ enum Command {
         #[command(subcommand)]
         command: users::UsersCommand,
     },
-    /// Copy the SQLite database to FILE while Together keeps running, and check the copy.
+    /// Back up everything but the keys (database, Insight files, uploads, settings) into a new
+    /// folder, with a manifest of checksums, while Together keeps running.
     Backup {
         #[command(flatten)]
         at: Location,
-        /// Where to write the backup (must not exist yet).
+        /// The folder to write the backup to (must not exist yet).
         #[arg(long)]
         to: PathBuf,
     },
-    /// Replace the SQLite database with a checked backup. Stop the server first.
+    /// Put a checked backup in place of the instance's data (what was there is kept under
+    /// DIR/backups/). Stop the server first.
     Restore {
         #[command(flatten)]
         at: Location,
-        /// The backup file to restore.
+        /// The backup folder to restore (or a database file from an older release).
         #[arg(long)]
         from: PathBuf,
     },
@@ -189,7 +192,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Directory { command } => directory::run(command).await,
         Command::Offers { command } => offers::run(command).await,
         Command::Postcodes { command } => postcodes::run(command).await,
-        Command::Backup { at, to } => instance::backup(&at, &to).await,
-        Command::Restore { at, from } => instance::restore(&at, &from).await,
+        Command::Backup { at, to } => backup::backup(&at, &to).await,
+        Command::Restore { at, from } => backup::restore(&at, &from).await,
     }
 }

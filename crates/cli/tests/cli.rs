@@ -192,7 +192,7 @@ fn bootstrap_prints_a_one_time_link_and_backup_restores() {
     );
     assert!(list(d).contains("data sharing agreed"), "{}", list(d));
 
-    let backup = dir.path().join("backup.sqlite");
+    let backup = dir.path().join("backup");
     let b = together(&["backup", "--data-dir", d, "--to", backup.to_str().unwrap()]);
     assert!(b.status.success(), "{}", stderr(&b));
     assert!(String::from_utf8_lossy(&b.stdout).contains("integrity_check ok"));
@@ -1780,4 +1780,406 @@ fn the_data_directory_is_readable_by_together_alone() {
     );
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!((mode(&db), mode(&data)), (0o600, 0o700));
+}
+
+/// A GET with a bearer token against a server this test started: the status and the body.
+fn get_with_token(base: &str, path: &str, token: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = base
+        .trim_start_matches("http://")
+        .replace("localhost", "127.0.0.1");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// What a restore must give back, read through the command line and the API: the attendance
+/// profile, the impact report, the imports, the users and one person's record.
+fn instance_view(d: &str, base: &str, token: &str, person: &str) -> Vec<String> {
+    let out = |args: &[&str]| {
+        let o = together(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let (status, record) = get_with_token(base, &format!("/api/v1/people/{person}"), token);
+    assert_eq!(status, 200, "{record}");
+    vec![
+        out(&[
+            "analyse",
+            "profile",
+            "--data-dir",
+            d,
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "json",
+            "--unsuppressed",
+        ]),
+        out(&[
+            "report",
+            "impact",
+            "--data-dir",
+            d,
+            "--format",
+            "json",
+            "--unsuppressed",
+        ]),
+        out(&["import", "list", "--data-dir", d]),
+        record,
+    ]
+}
+
+/// A server on an existing data directory, and the address it prints.
+fn start_serving(dir: &Path) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_together"))
+        .args(["serve", "--data-dir", dir.to_str().unwrap(), "--port", "0"])
+        .arg("--allow-demo")
+        .env("TOGETHER_LOG", "warn")
+        .env_remove("TOGETHER_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the server prints its address")
+            .unwrap();
+        if let Some(u) = line.strip_prefix("Together is running at ") {
+            break u.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+/// The restore drill: an instance with people, champions, imports and connections is backed up
+/// while it runs and is written to, restored into a new folder with its keys, and gives back the
+/// same profile, impact report, imports and person's record. A damaged backup is refused whole.
+#[test]
+fn a_whole_backup_taken_under_writes_restores_the_instance_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("original");
+    let d = original.to_str().unwrap();
+    let (mut demo, url) = start_demo(&original);
+    let creds = std::fs::read_to_string(original.join("demo-credentials.txt")).unwrap();
+    let email = creds
+        .lines()
+        .find(|l| l.starts_with("link_worker "))
+        .and_then(|l| l.split(' ').nth(1))
+        .unwrap()
+        .to_owned();
+    let token = together(&["users", "token", "--data-dir", d, "--email", &email]);
+    assert!(token.status.success(), "{}", stderr(&token));
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let person = ["an", "ar", "el", "er", "ia", "ie", "on"]
+        .iter()
+        .find_map(|q| {
+            let (status, body) = get_with_token(&url, &format!("/api/v1/people?q={q}"), &token);
+            assert_eq!(status, 200, "{body}");
+            let found: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+            found
+                .iter()
+                .filter_map(|p| p["id"].as_str())
+                .find(|id| get_with_token(&url, &format!("/api/v1/people/{id}"), &token).0 == 200)
+                .map(str::to_owned)
+        })
+        .expect("the link worker finds someone on their caseload in the demo");
+    let before = instance_view(d, &url, &token, &person);
+
+    // Writes go on while the backup is taken: colleagues are added.
+    let writer = {
+        let d = d.to_owned();
+        std::thread::spawn(move || {
+            for i in 0..6 {
+                let o = together(&[
+                    "users",
+                    "add",
+                    "--data-dir",
+                    &d,
+                    "--email",
+                    &format!("colleague{i}@harbourview.example"),
+                    "--name",
+                    &format!("Colleague {i}"),
+                    "--role",
+                    "analyst",
+                ]);
+                assert!(o.status.success(), "{}", stderr(&o));
+            }
+        })
+    };
+    let backup = dir.path().join("backups").join("monday");
+    let b = together(&["backup", "--data-dir", d, "--to", backup.to_str().unwrap()]);
+    writer.join().unwrap();
+    assert!(b.status.success(), "{}", stderr(&b));
+    let said = String::from_utf8_lossy(&b.stdout).to_string();
+    assert!(said.contains("not in the backup"), "{said}");
+    assert!(
+        !backup.join("keys").exists(),
+        "the keys are never in a backup"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(backup.join("manifest.json")).unwrap()).unwrap();
+    let files: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"together.sqlite"), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with(".parquet"))
+            && files.iter().any(|f| f.ends_with("patient-index.sealed")),
+        "Insight's files and the sealed patient index are in it: {files:?}"
+    );
+    assert!(files.iter().all(|f| !f.starts_with("keys")));
+    demo.kill().unwrap();
+    demo.wait().unwrap();
+
+    // Restored into a new folder, with the keys kept apart from the backup.
+    let restored = dir.path().join("restored");
+    std::fs::create_dir_all(restored.join("keys")).unwrap();
+    for key in std::fs::read_dir(original.join("keys")).unwrap() {
+        let key = key.unwrap();
+        std::fs::copy(key.path(), restored.join("keys").join(key.file_name())).unwrap();
+    }
+    let r_dir = restored.to_str().unwrap();
+    // A backup changed after it was written is refused whole, and nothing is touched.
+    let parquet = files.iter().find(|f| f.ends_with(".parquet")).unwrap();
+    let damaged = dir.path().join("damaged");
+    copy_tree(&backup, &damaged);
+    let mut bytes = std::fs::read(damaged.join(parquet)).unwrap();
+    let last = bytes.len() - 20;
+    bytes[last] ^= 0xff;
+    std::fs::write(damaged.join(parquet), bytes).unwrap();
+    assert_clear_failure(
+        &together(&[
+            "restore",
+            "--data-dir",
+            r_dir,
+            "--from",
+            damaged.to_str().unwrap(),
+        ]),
+        "is damaged",
+    );
+    assert!(!restored.join("together.sqlite").exists());
+
+    let r = together(&[
+        "restore",
+        "--data-dir",
+        r_dir,
+        "--from",
+        backup.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let (mut server, restored_url) = start_serving(&restored);
+    let after = instance_view(r_dir, &restored_url, &token, &person);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let names = [
+        "the profile",
+        "the impact report",
+        "the imports",
+        "the person's record",
+    ];
+    for ((b, a), what) in before.iter().zip(&after).zip(names) {
+        assert!(b == a, "{what} differs after the restore:\n{b}\n---\n{a}");
+    }
+    assert!(
+        before[2].lines().count() > 1,
+        "the demo has imports: {}",
+        before[2]
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// On PostgreSQL a whole backup holds a `pg_dump` of the database beside the Insight files, and
+/// restores into another database and folder: the same profile and imports, and the original
+/// file is known there as already imported.
+#[test]
+fn a_whole_backup_on_postgres_restores_into_another_database() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (src, dst) = rt.block_on(async {
+        let fresh = || async {
+            together_store::testing::fresh_postgres_url()
+                .await
+                .expect("PostgreSQL must answer for these tests (TOGETHER_TEST_POSTGRES_URL)")
+        };
+        (fresh().await, fresh().await)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("neighbourhood");
+    let ok = |args: &[&str]| {
+        let o = together(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    ok(&[
+        "generate",
+        "--patients",
+        "300",
+        "--practices",
+        "1",
+        "--years",
+        "2",
+        "--end-year",
+        "2025",
+        "--seed",
+        "7",
+        "--out",
+        source.to_str().unwrap(),
+    ]);
+    let original = dir.path().join("original");
+    let d = original.to_str().unwrap();
+    ok(&[
+        "bootstrap-admin",
+        "--data-dir",
+        d,
+        "--database-url",
+        &src,
+        "--email",
+        "admin@harbourview.example",
+        "--name",
+        "Priya Shah",
+        "--pcn-name",
+        "Harbourview PCN",
+    ]);
+    ok(&[
+        "practices",
+        "add",
+        "--data-dir",
+        d,
+        "--database-url",
+        &src,
+        "B99001",
+        "--name",
+        "Quayside Surgery",
+    ]);
+    ok(&[
+        "practices",
+        "data-sharing",
+        "B99001",
+        "--data-dir",
+        d,
+        "--database-url",
+        &src,
+    ]);
+    let registrations = source.join("registrations.csv");
+    for file in [registrations.clone(), source.join("appointments.csv")] {
+        let dataset = file.file_stem().unwrap().to_str().unwrap();
+        ok(&[
+            "import",
+            dataset,
+            file.to_str().unwrap(),
+            "--data-dir",
+            d,
+            "--database-url",
+            &src,
+        ]);
+    }
+    let view = |d: &str, url: &str| {
+        vec![
+            ok(&[
+                "analyse",
+                "profile",
+                "--data-dir",
+                d,
+                "--database-url",
+                url,
+                "--from",
+                "2024-01-01",
+                "--to",
+                "2025-12-31",
+                "--format",
+                "json",
+                "--unsuppressed",
+            ]),
+            ok(&["import", "list", "--data-dir", d, "--database-url", url]),
+        ]
+    };
+    let before = view(d, &src);
+    assert!(
+        before[1].contains("registrations") && before[1].contains("appointments"),
+        "{}",
+        before[1]
+    );
+
+    let backup = dir.path().join("backup");
+    ok(&[
+        "backup",
+        "--data-dir",
+        d,
+        "--database-url",
+        &src,
+        "--to",
+        backup.to_str().unwrap(),
+    ]);
+    let manifest = std::fs::read_to_string(backup.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"database.pgdump\"") && manifest.contains("patient-index.sealed"),
+        "{manifest}"
+    );
+
+    let restored = dir.path().join("restored");
+    std::fs::create_dir_all(restored.join("keys")).unwrap();
+    for key in std::fs::read_dir(original.join("keys")).unwrap() {
+        let key = key.unwrap();
+        std::fs::copy(key.path(), restored.join("keys").join(key.file_name())).unwrap();
+    }
+    let r = restored.to_str().unwrap();
+    assert_clear_failure(
+        &together(&[
+            "restore",
+            "--data-dir",
+            r,
+            "--from",
+            backup.to_str().unwrap(),
+        ]),
+        "holds a PostgreSQL dump",
+    );
+    ok(&[
+        "restore",
+        "--data-dir",
+        r,
+        "--database-url",
+        &dst,
+        "--from",
+        backup.to_str().unwrap(),
+    ]);
+    assert_eq!(before, view(r, &dst));
+    let again = ok(&[
+        "import",
+        "registrations",
+        registrations.to_str().unwrap(),
+        "--data-dir",
+        r,
+        "--database-url",
+        &dst,
+    ]);
+    assert!(again.contains("was already imported"), "{again}");
 }
