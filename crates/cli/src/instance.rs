@@ -26,6 +26,15 @@ pub struct FileSettings {
     pub session_absolute_hours: Option<i64>,
     /// The largest file the web import pages take, in megabytes (default 2048).
     pub upload_limit_mb: Option<usize>,
+    /// The reverse proxies (addresses or CIDR ranges) whose Forwarded / X-Forwarded-For headers
+    /// name the client (default: none, so those headers are ignored).
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Failed sign-ins one client address may make in the window (default 50).
+    pub sign_in_failures_per_address: Option<usize>,
+    /// Password reset requests one client address may make in the window (default 10).
+    pub password_resets_per_address: Option<usize>,
+    /// The window those limits count in, in minutes (default 15).
+    pub limit_window_minutes: Option<i64>,
 }
 
 impl FileSettings {
@@ -336,6 +345,20 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     }
     if let Some(h) = settings.session_absolute_hours {
         config.absolute_timeout = time::Duration::hours(h);
+    }
+    if let Some(proxies) = &settings.trusted_proxies {
+        config.trusted_proxies = together_web::parse_trusted(proxies)
+            .map_err(anyhow::Error::msg)
+            .context("together.toml")?;
+    }
+    if let Some(n) = settings.sign_in_failures_per_address {
+        config.sign_in_failures_per_address = n.max(1);
+    }
+    if let Some(n) = settings.password_resets_per_address {
+        config.password_resets_per_address = n.max(1);
+    }
+    if let Some(m) = settings.limit_window_minutes {
+        config.limit_window = time::Duration::minutes(m.max(1));
     }
     if store.count_users_able_to_sign_in().await? == 0 {
         eprintln!("No one can sign in yet: run `together bootstrap-admin --data-dir {}` to create the first administrator.", args.at.data_dir.display());

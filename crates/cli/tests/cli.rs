@@ -105,6 +105,23 @@ fn a_data_directory_that_cannot_be_written_is_explained() {
 }
 
 #[test]
+fn a_mistyped_proxy_setting_is_explained_before_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    harbourview_pcn(d);
+    std::fs::write(
+        dir.path().join("together.toml"),
+        "trusted_proxies = [\"10.0.0.1\", \"10.0.0.0/33\"]\nsign_in_failures_per_address = 20\n",
+    )
+    .unwrap();
+    let o = together(&["serve", "--data-dir", d, "--port", "0"]);
+    assert_clear_failure(
+        &o,
+        "'10.0.0.0/33' in trusted_proxies is not an address or a CIDR range",
+    );
+}
+
+#[test]
 fn a_corrupt_backup_is_refused_and_the_database_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

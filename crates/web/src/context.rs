@@ -217,7 +217,14 @@ pub(crate) async fn load(State(state): State<AppState>, mut req: Request, next: 
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| {
+            crate::client_address::client_address(
+                c.0.ip(),
+                &headers,
+                &state.config().trusted_proxies,
+            )
+            .to_string()
+        })
         .unwrap_or_else(|| "unknown".into());
     let user_agent: String = headers
         .get(header::USER_AGENT)

@@ -4,6 +4,7 @@
 mod api;
 mod assets;
 mod auth;
+mod client_address;
 mod compliance;
 #[cfg(test)]
 mod components_test;
@@ -20,6 +21,7 @@ mod state;
 mod subject_access;
 
 pub use api::oruk::service_full as oruk_service;
+pub use client_address::parse_trusted;
 pub use context::Ctx;
 pub use error::AppError;
 pub use pages::champions::champions_csv;

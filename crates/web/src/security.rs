@@ -384,6 +384,17 @@ impl RateLimiter {
         q.push_back(now);
         Ok(())
     }
+
+    /// Takes back an attempt recorded at `at` that turned out not to count (a sign-in that
+    /// succeeded): counted first, so that attempts sent at once cannot all slip under the limit.
+    pub(crate) fn forgive(&self, key: &str, at: OffsetDateTime) {
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(q) = hits.get_mut(key) {
+            if let Some(i) = q.iter().rposition(|t| *t == at) {
+                q.remove(i);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -426,5 +437,19 @@ mod tests {
         assert!(l
             .check("ip", t0 + Duration::minutes(16), 3, Duration::minutes(15))
             .is_ok());
+    }
+
+    #[test]
+    fn a_forgiven_attempt_no_longer_counts() {
+        let l = RateLimiter::default();
+        let t0 = datetime!(2026-11-24 09:00 UTC);
+        for i in 0..10 {
+            let at = t0 + Duration::seconds(i);
+            assert!(l.check("ip", at, 2, Duration::minutes(15)).is_ok());
+            l.forgive("ip", at);
+        }
+        assert!(l.check("ip", t0, 2, Duration::minutes(15)).is_ok());
+        assert!(l.check("ip", t0, 2, Duration::minutes(15)).is_ok());
+        assert!(l.check("ip", t0, 2, Duration::minutes(15)).is_err());
     }
 }

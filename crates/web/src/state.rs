@@ -19,8 +19,16 @@ pub struct WebConfig {
     pub idle_timeout: Duration,
     /// A session ends this long after sign-in, however active.
     pub absolute_timeout: Duration,
-    /// Sign-in attempts allowed from one address in a quarter of an hour.
-    pub sign_in_attempts_per_ip: usize,
+    /// Failed sign-ins allowed from one client address in `limit_window` (successful ones do
+    /// not count, so a busy morning behind one proxy locks nobody out).
+    pub sign_in_failures_per_address: usize,
+    /// Password reset requests allowed from one client address in `limit_window`.
+    pub password_resets_per_address: usize,
+    /// The window the limits above count in.
+    pub limit_window: Duration,
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` headers name the client; from any
+    /// other peer those headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The largest file the import pages take, in bytes (every other request: 2 MiB).
     pub upload_limit: usize,
 }
@@ -32,7 +40,10 @@ impl Default for WebConfig {
             public_url: "http://localhost:8080".into(),
             idle_timeout: Duration::minutes(30),
             absolute_timeout: Duration::hours(12),
-            sign_in_attempts_per_ip: 50,
+            sign_in_failures_per_address: 50,
+            password_resets_per_address: 10,
+            limit_window: Duration::minutes(15),
+            trusted_proxies: Vec::new(),
             upload_limit: 2 << 30,
         }
     }

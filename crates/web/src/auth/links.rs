@@ -261,11 +261,12 @@ pub(crate) async fn forgot_submit(
     Form(f): Form<ForgotForm>,
 ) -> Result<Response, AppError> {
     let now = state.now();
+    let cfg = state.config();
     if let Err(wait) = state.0.limiter.check(
         &format!("forgot:{}", ctx.ip),
         now,
-        10,
-        Duration::minutes(15),
+        cfg.password_resets_per_address,
+        cfg.limit_window,
     ) {
         return Err(AppError::TooMany(wait));
     }

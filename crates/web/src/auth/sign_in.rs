@@ -9,7 +9,6 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use time::Duration;
 use together_core::password::{dummy_hash, hash_password, needs_rehash, verify_password};
 use together_core::Email;
 use together_store::{Outcome, UserStatus};
@@ -62,14 +61,18 @@ pub(crate) async fn submit(
 ) -> Result<Response, AppError> {
     let now = state.now();
     let cfg = state.config();
+    // Counted before the password is checked (so that guesses sent at once are all counted),
+    // and forgiven once it matches: only failures use up the address's allowance.
+    let limit_key = format!("sign-in:{}", ctx.ip);
     if let Err(wait) = state.0.limiter.check(
-        &format!("sign-in:{}", ctx.ip),
+        &limit_key,
         now,
-        cfg.sign_in_attempts_per_ip,
-        Duration::minutes(15),
+        cfg.sign_in_failures_per_address,
+        cfg.limit_window,
     ) {
         return Err(AppError::TooMany(wait));
     }
+    let counted_at = now;
     let user = match form.email.parse::<Email>() {
         Ok(email) => state.store().user_by_email(&email).await?,
         Err(_) => None,
@@ -123,6 +126,7 @@ pub(crate) async fn submit(
         state.store().audit(&audit(Outcome::Denied, why)).await?;
         return render(&state, &ctx, form.email, SIGN_IN_FAILED.into());
     }
+    state.0.limiter.forgive(&limit_key, counted_at);
     state.store().clear_failed_sign_ins(user.id).await?;
     if user.password_hash.as_deref().is_some_and(needs_rehash) {
         if let Ok(h) = hash_password(&form.password) {

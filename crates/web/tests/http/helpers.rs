@@ -55,8 +55,9 @@ pub fn audit(pcn: PcnId) -> NewAuditEvent {
 pub struct Options {
     pub db: Db,
     pub demo: bool,
-    pub sign_in_attempts_per_ip: usize,
+    pub sign_in_failures_per_address: usize,
     pub upload_limit: usize,
+    pub trusted_proxies: Vec<&'static str>,
 }
 
 impl Default for Options {
@@ -64,8 +65,9 @@ impl Default for Options {
         Self {
             db: Db::Sqlite,
             demo: true,
-            sign_in_attempts_per_ip: 1000,
+            sign_in_failures_per_address: 1000,
             upload_limit: WebConfig::default().upload_limit,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -128,7 +130,14 @@ impl TestApp {
         }
         let config = WebConfig {
             demo: o.demo,
-            sign_in_attempts_per_ip: o.sign_in_attempts_per_ip,
+            sign_in_failures_per_address: o.sign_in_failures_per_address,
+            trusted_proxies: together_web::parse_trusted(
+                &o.trusted_proxies
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap(),
             upload_limit: o.upload_limit,
             ..WebConfig::default()
         };
@@ -263,6 +272,8 @@ pub struct Client {
     pub http: reqwest::Client,
     pub cookies: HashMap<String, String>,
     pub bearer: Option<String>,
+    /// Sent as X-Forwarded-For, as a reverse proxy in front of Together would.
+    pub forwarded_for: Option<String>,
 }
 
 impl Client {
@@ -276,6 +287,7 @@ impl Client {
             http,
             cookies: HashMap::new(),
             bearer: None,
+            forwarded_for: None,
         }
     }
 
@@ -294,6 +306,9 @@ impl Client {
         }
         if let Some(t) = &self.bearer {
             req = req.bearer_auth(t);
+        }
+        if let Some(f) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", f);
         }
         let res = req.send().await.expect("request");
         let status = res.status();

@@ -117,7 +117,7 @@ async fn unknown_wrong_and_locked_get_the_same_answer_and_locks_hold() {
 #[tokio::test]
 async fn too_many_attempts_from_one_address_are_refused_with_retry_after() {
     let app = TestApp::with(Options {
-        sign_in_attempts_per_ip: 3,
+        sign_in_failures_per_address: 3,
         ..Options::default()
     })
     .await;
@@ -125,6 +125,69 @@ async fn too_many_attempts_from_one_address_are_refused_with_retry_after() {
     for _ in 0..3 {
         c.sign_in("nobody@harbourview.example", "x").await;
     }
+    let res = c.sign_in(&app.users[&Role::PcnAdmin].1, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers.get("retry-after").is_some());
+}
+
+/// Behind a trusted reverse proxy each client is limited on its own address, successful
+/// sign-ins use up nothing, and one address over its limit leaves everyone else alone.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_limited_alone_and_success_is_free() {
+    let app = TestApp::with(Options {
+        sign_in_failures_per_address: 3,
+        trusted_proxies: vec!["127.0.0.0/8"],
+        ..Options::default()
+    })
+    .await;
+    let from = |address: &str| {
+        let mut c = app.client();
+        c.forwarded_for = Some(address.to_owned());
+        c
+    };
+    // A busy morning: many colleagues sign in through the proxy, more than the limit.
+    let admin = &app.users[&Role::PcnAdmin].1;
+    for _ in 0..5 {
+        let res = from("203.0.113.20").sign_in(admin, PASSWORD).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "success is not limited");
+    }
+    // One address guessing is stopped, with how long to wait...
+    let mut guesser = from("198.51.100.7");
+    for _ in 0..3 {
+        guesser.sign_in("nobody@harbourview.example", "x").await;
+    }
+    let res = guesser.sign_in(admin, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = res.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    // ...and nobody else is.
+    let res = from("203.0.113.21").sign_in(admin, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let analyst = &app.users[&Role::Analyst].1;
+    let res = from("203.0.113.20").sign_in(analyst, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+}
+
+/// Without a trusted proxy, X-Forwarded-For is ignored: a guesser cannot write a new address
+/// on each request to slip the limit.
+#[tokio::test]
+async fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
+    let app = TestApp::with(Options {
+        sign_in_failures_per_address: 3,
+        ..Options::default()
+    })
+    .await;
+    for i in 0..3 {
+        let mut c = app.client();
+        c.forwarded_for = Some(format!("198.51.100.{i}"));
+        c.sign_in("nobody@harbourview.example", "x").await;
+    }
+    let mut c = app.client();
+    c.forwarded_for = Some("198.51.100.99".into());
     let res = c.sign_in(&app.users[&Role::PcnAdmin].1, PASSWORD).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers.get("retry-after").is_some());
