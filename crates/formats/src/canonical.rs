@@ -108,6 +108,33 @@ pub const STATUSES: [&str; 15] = [
 
 pub const SEXES: [&str; 4] = ["F", "M", "I", "U"];
 
+/// Statuses of an appointment that has not happened yet (booked, or cancelled before it came):
+/// only these may start after the day a file is imported.
+pub const UPCOMING: [&str; 8] = [
+    "Booked",
+    "Requested",
+    "Blocked",
+    "Waiting",
+    "Cancelled by Patient",
+    "Cancelled by Unit",
+    "Cancelled by Other Service",
+    "Cancelled Due To Death",
+];
+
+/// How far ahead an upcoming appointment may be booked.
+const BOOKED_AHEAD_DAYS: i64 = 366;
+
+/// A file cannot hold what happened after it was exported, and it was exported at the latest on
+/// the day it is imported: a date after that (a day's grace for time zones), beyond `ahead`
+/// days for what may be booked ahead, is a mistake in the file — 2099 for 2019, say.
+fn after_export(day: Date, today: Date, ahead: i64) -> bool {
+    day > today + time::Duration::days(1 + ahead)
+}
+
+fn after_export_reason(today: Date) -> String {
+    format!("is after the day of this import ({today}), so after the file was exported")
+}
+
 /// Whose record a row is: an NHS number, or for a source without them (Synthea) that
 /// source's own id. Either way it becomes the same kind of pseudonym at the door.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,6 +272,11 @@ fn parse(dataset: Dataset, f: &mut Fields<'_>, today: Date) -> Option<Record> {
                     f.fail("registered_from", "is before the date of birth");
                 }
             }
+            if let Some(Some(d)) = death {
+                if after_export(d, today, 0) {
+                    f.fail("date_of_death", after_export_reason(today));
+                }
+            }
             if let (Some(r), Some(Some(t))) = (from, to) {
                 if t < r {
                     f.fail("registered_to", "is before registered_from");
@@ -282,6 +314,29 @@ fn parse(dataset: Dataset, f: &mut Fields<'_>, today: Date) -> Option<Record> {
                     f.fail("booked_at", "is after starts_at");
                 }
             }
+            if booked.is_some_and(|b| after_export(b.date(), today, 0)) {
+                f.fail("booked_at", after_export_reason(today));
+            }
+            if let (Some(s), Some(st)) = (starts, status) {
+                let ahead = if UPCOMING.contains(&st) {
+                    BOOKED_AHEAD_DAYS
+                } else {
+                    0
+                };
+                if after_export(s.date(), today, ahead) {
+                    f.fail(
+                        "starts_at",
+                        if ahead == 0 {
+                            format!(
+                                "{}: an appointment marked '{st}' has already happened",
+                                after_export_reason(today)
+                            )
+                        } else {
+                            format!("is more than a year after the day of this import ({today})")
+                        },
+                    );
+                }
+            }
             if !f.errors.is_empty() {
                 return None;
             }
@@ -308,6 +363,9 @@ fn parse(dataset: Dataset, f: &mut Fields<'_>, today: Date) -> Option<Record> {
                 }
             }
             let on = f.date("recorded_on", true).flatten();
+            if on.is_some_and(|d| after_export(d, today, 0)) {
+                f.fail("recorded_on", after_export_reason(today));
+            }
             if !f.errors.is_empty() {
                 return None;
             }
@@ -320,6 +378,9 @@ fn parse(dataset: Dataset, f: &mut Fields<'_>, today: Date) -> Option<Record> {
         }
         Dataset::AeAttendances => {
             let at = f.local_datetime("arrived_at");
+            if at.is_some_and(|a| after_export(a.date(), today, 0)) {
+                f.fail("arrived_at", after_export_reason(today));
+            }
             let destination = f.required("discharge_destination").map(text);
             if !f.errors.is_empty() {
                 return None;
@@ -368,14 +429,65 @@ pub(crate) enum Parsed<T = Record> {
 
 /// Opens a CSV file and reads its header: refused whole when it is empty, not UTF-8, or its
 /// header does not give `columns` what it needs.
+/// The first bytes of a file, read ahead to tell its encoding, then given back in front of the rest.
+type Sniffed<R> = std::io::Chain<std::io::Cursor<Vec<u8>>, R>;
+
+/// Reads up to 4 KiB ahead and refuses UTF-16, with or without a byte-order mark: without one,
+/// its ASCII letters come with a NUL byte beside each, which is valid UTF-8 and would otherwise
+/// be read as a header Together does not know.
+fn sniff<R: Read>(mut input: R) -> Result<Sniffed<R>, FileError> {
+    let mut head = vec![0u8; 4096];
+    let mut n = 0;
+    while n < head.len() {
+        match input.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(FileError::Unreadable(e.to_string())),
+        }
+    }
+    head.truncate(n);
+    if looks_utf16(&head) {
+        return Err(FileError::Utf16);
+    }
+    Ok(std::io::Cursor::new(head).chain(input))
+}
+
+fn looks_utf16(head: &[u8]) -> bool {
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let pairs = head.len() / 2;
+    if pairs < 2 {
+        return false;
+    }
+    // Text in UTF-16 has a NUL in one byte of most pairs, always the same one of the two.
+    let nul_odd = head
+        .chunks_exact(2)
+        .filter(|p| p[1] == 0 && p[0] != 0)
+        .count();
+    let nul_even = head
+        .chunks_exact(2)
+        .filter(|p| p[0] == 0 && p[1] != 0)
+        .count();
+    nul_odd.max(nul_even) * 10 >= pairs * 7
+}
+
+/// A file opened for reading rows: its reader, its header and where each column is.
+type Opened<R> = (
+    csv::Reader<LastByte<Sniffed<R>>>,
+    csv::StringRecord,
+    ColumnMap,
+);
+
 fn open_csv<R: Read>(
     input: R,
     columns: impl FnOnce(&csv::StringRecord) -> Result<ColumnMap, FileError>,
-) -> Result<(csv::Reader<LastByte<R>>, csv::StringRecord, ColumnMap), FileError> {
+) -> Result<Opened<R>, FileError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(LastByte {
-            inner: input,
+            inner: sniff(input)?,
             last: None,
         });
     let headers = match reader.headers() {
@@ -429,10 +541,12 @@ pub(crate) fn read_rows<R: Read, T>(
     let (mut reader, headers, map) = open_csv(input, columns)?;
     let mut summary = ReadSummary::default();
     let mut record = csv::StringRecord::new();
+    let mut last_width = None;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
+                last_width = Some(record.len());
                 if let Some((line, row)) =
                     parse_row(&record, &map, headers.len(), &mut parse, &mut summary)
                 {
@@ -442,17 +556,49 @@ pub(crate) fn read_rows<R: Read, T>(
             Err(e) => return Err(csv_error(e)),
         }
     }
-    if reader.get_ref().last != Some(b'\n') {
+    finished(reader.get_ref().last, last_width, headers.len(), &summary)?;
+    Ok(summary)
+}
+
+/// How a file that was read to its end ended: a last line without its newline is whole when it
+/// has every column (many tools leave the final newline off); one with fewer was cut short.
+/// A header with no rows under it is said to be so, not imported as nothing.
+fn finished(
+    last_byte: Option<u8>,
+    last_width: Option<usize>,
+    width: usize,
+    summary: &ReadSummary,
+) -> Result<(), FileError> {
+    if last_byte != Some(b'\n') && last_width.is_some_and(|w| w < width) {
         return Err(FileError::Truncated);
     }
-    Ok(summary)
+    if summary.rows == 0 && summary.skipped == 0 {
+        return Err(FileError::NoRows);
+    }
+    Ok(())
 }
 
 /// Rows handed to a parsing thread at a time.
 const CHUNK: usize = 2048;
 
-/// What parsing a row gave, with its line.
-type ParsedRow = (u64, Result<Record, Vec<RowError>>);
+/// What parsing a row gave, with its line and the fingerprint of its bytes.
+type ParsedRow = (u64, Result<Record, Vec<RowError>>, u128);
+
+/// A 128-bit fingerprint of a row's fields exactly as written: two rows with the same one are
+/// the same row (a chance match is about one in 10^20 for a file of ten million rows).
+fn fingerprint(record: &csv::StringRecord) -> u128 {
+    use std::hash::Hasher;
+    let mut a = std::hash::DefaultHasher::new();
+    let mut b = std::hash::DefaultHasher::new();
+    b.write_u8(0x5a);
+    for field in record.iter() {
+        for h in [&mut a, &mut b] {
+            h.write(field.as_bytes());
+            h.write_u8(0xff);
+        }
+    }
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
 /// Rows split from the file (and where their parsed rows go), or what parsing them gave,
 /// numbered in file order.
 type Chunk = (usize, Vec<csv::StringRecord>, Vec<ParsedRow>);
@@ -495,11 +641,10 @@ pub(crate) fn read_rows_parallel<R: Read + Send>(
                 };
                 let mut summary = ReadSummary::default();
                 let mut each = |f: &mut Fields<'_>| parse(f);
-                rows.extend(
-                    records
-                        .iter()
-                        .filter_map(|r| parse_row(r, map, width, &mut each, &mut summary)),
-                );
+                rows.extend(records.iter().filter_map(|r| {
+                    parse_row(r, map, width, &mut each, &mut summary)
+                        .map(|(line, row)| (line, row, fingerprint(r)))
+                }));
                 if to_order.send((seq, rows, summary, records)).is_err() {
                     return;
                 }
@@ -510,6 +655,7 @@ pub(crate) fn read_rows_parallel<R: Read + Send>(
         let splitter = scope.spawn(move || {
             let mut reader = reader;
             let mut seq = 0;
+            let mut last_width = None;
             while let Ok((mut records, rows)) = spare.recv() {
                 let mut n = 0;
                 let mut end = None;
@@ -531,19 +677,24 @@ pub(crate) fn read_rows_parallel<R: Read + Send>(
                 }
                 records.truncate(n);
                 if n > 0 {
+                    last_width = Some(records[n - 1].len());
                     if to_parse.send((seq, records, rows)).is_err() {
                         return Err(FileError::Unreadable("the row checkers stopped".into()));
                     }
                     seq += 1;
                 }
                 if let Some(end) = end {
-                    return end.map(|()| (reader.get_ref().last, seq));
+                    return end.map(|()| (reader.get_ref().last, last_width, seq));
                 }
             }
             Err(FileError::Unreadable("the reader stopped".into()))
         });
         let mut summary = ReadSummary::default();
         let mut given = 0usize;
+        // Every valid row's fingerprint and first line: an exact copy of a row is rejected,
+        // naming the line it copies, as a person would call it wrong (it would count twice).
+        let mut seen: std::collections::HashMap<u128, u64> = Default::default();
+        let mut duplicates = 0u64;
         let mut waiting: std::collections::BTreeMap<usize, ParsedChunk> = Default::default();
         for result in parsed.iter() {
             waiting.insert(result.0, result);
@@ -553,14 +704,34 @@ pub(crate) fn read_rows_parallel<R: Read + Send>(
                 summary.valid += part.valid;
                 summary.rejected += part.rejected;
                 summary.skipped += part.skipped;
-                for (line, row) in rows.drain(..) {
+                for (line, row, print) in rows.drain(..) {
+                    let row = match row {
+                        Ok(record) => match seen.entry(print) {
+                            std::collections::hash_map::Entry::Occupied(first) => {
+                                duplicates += 1;
+                                Err(vec![RowError {
+                                    line,
+                                    column: String::new(),
+                                    reason: format!(
+                                        "the same as line {}: the row is in the file twice",
+                                        first.get()
+                                    ),
+                                }])
+                            }
+                            std::collections::hash_map::Entry::Vacant(v) => {
+                                v.insert(line);
+                                Ok(record)
+                            }
+                        },
+                        Err(e) => Err(e),
+                    };
                     on_row(line, row);
                 }
                 let _ = to_split.send((records, rows));
             }
         }
         drop(to_split);
-        let (last, chunks) = splitter
+        let (last, last_width, chunks) = splitter
             .join()
             .unwrap_or_else(|_| Err(FileError::Unreadable("the reader stopped".into())))?;
         if given != chunks {
@@ -568,9 +739,9 @@ pub(crate) fn read_rows_parallel<R: Read + Send>(
                 "rows went missing between threads".into(),
             ));
         }
-        if last != Some(b'\n') {
-            return Err(FileError::Truncated);
-        }
+        summary.valid -= duplicates;
+        summary.rejected += duplicates;
+        finished(last, last_width, width, &summary)?;
         Ok(summary)
     })
 }

@@ -19,6 +19,25 @@ pub struct RowError {
     pub reason: String,
 }
 
+/// The text with control characters (a NUL byte, a stray escape) written as `\0`, `\u{1b}`:
+/// a reason quotes what the row held, and a rejection report or a terminal must show it, not
+/// act on it or stop at it.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\0' => out.push_str("\\0"),
+            '\t' => out.push(c),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.column.is_empty() {
@@ -173,7 +192,7 @@ impl<'a> Fields<'a> {
         self.errors.push(RowError {
             line: self.line,
             column: column.to_owned(),
-            reason: reason.into(),
+            reason: printable(&reason.into()),
         });
     }
 

@@ -20,7 +20,7 @@ pub mod synthea;
 mod words;
 
 pub use canonical::*;
-pub use fields::{rejected_lines, RowError};
+pub use fields::{printable, rejected_lines, RowError};
 pub use words::Word;
 
 use thiserror::Error;
@@ -34,6 +34,12 @@ pub enum FileError {
     Truncated,
     #[error("the file is empty")]
     Empty,
+    #[error(
+        "the file has its header but no rows: nothing to import; export it again with its data"
+    )]
+    NoRows,
+    #[error("the file is UTF-16 text (what some spreadsheets save as \"Unicode text\"); save it as UTF-8 (from a spreadsheet: CSV UTF-8) and try again")]
+    Utf16,
     #[error("Together does not know this layout for {dataset}: found the columns {found}; expected {expected} (see docs/formats.md)")]
     UnknownLayout {
         dataset: &'static str,

@@ -64,6 +64,8 @@ pub struct Staged {
     /// The rejection report (line, column, reason), when any row was rejected.
     pub report: Option<PathBuf>,
     staging: PathBuf,
+    /// Held until the import is committed or thrown away.
+    _lock: crate::layout::StagingLock,
 }
 
 /// What became of an import.
@@ -389,6 +391,12 @@ fn stage_rows(
     let id = uuid::Uuid::new_v4().to_string();
     let file =
         std::fs::File::open(req.path).map_err(|e| ImportError::Read(req.path.to_owned(), e))?;
+    // What an import killed part-way left goes now, not only when the server next starts.
+    let insight_dir = req.data_dir.join(INSIGHT_DIR);
+    crate::layout::clear_unfinished(req.data_dir)
+        .map_err(|e| ImportError::Write(insight_dir.clone(), e))?;
+    let lock = crate::layout::StagingLock::take(req.data_dir, &id)
+        .map_err(|e| ImportError::Write(insight_dir, e))?;
     let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut input = Prefetch::new(file, bytes_read.clone());
     let mut rows_seen = 0u64;
@@ -426,7 +434,11 @@ fn stage_rows(
         }
         if let Some(w) = report.as_mut() {
             for e in errors {
-                w.write_record([e.line.to_string(), e.column.clone(), e.reason.clone()])?;
+                w.write_record([
+                    e.line.to_string(),
+                    together_formats::printable(&e.column),
+                    together_formats::printable(&e.reason),
+                ])?;
             }
         }
         Ok(())
@@ -524,6 +536,7 @@ fn stage_rows(
         practices,
         period,
         staging,
+        _lock: lock,
     })
 }
 

@@ -41,16 +41,86 @@ fn read_dirs(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// Held by an import while it stages and commits (`insight/.staging/<id>.lock`): the next
+/// import clears away what a killed one left (the operating system lets a dead process's lock
+/// go), and passes over what one still running holds.
+pub(crate) struct StagingLock {
+    _file: std::fs::File,
+    path: PathBuf,
+}
+
+impl StagingLock {
+    pub(crate) fn take(data_dir: &Path, id: &str) -> std::io::Result<Self> {
+        let dir = data_dir.join(INSIGHT_DIR).join(STAGING);
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{id}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok(Self { _file: file, path })
+    }
+}
+
+impl Drop for StagingLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl std::fmt::Debug for StagingLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("StagingLock").field(&self.path).finish()
+    }
+}
+
+/// Removes what imports killed part-way left in staging (and their half-written rejection
+/// reports), passing over any import still running. Returns how many were removed.
+pub fn clear_unfinished(data_dir: &Path) -> std::io::Result<usize> {
+    let staging = data_dir.join(INSIGHT_DIR).join(STAGING);
+    let entries = match std::fs::read_dir(&staging) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.is_dir() {
+            continue;
+        }
+        let id = entry.file_name().to_string_lossy().to_string();
+        let lock_path = staging.join(format!("{id}.lock"));
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        match lock.try_lock() {
+            Ok(()) => {
+                std::fs::remove_dir_all(&path)?;
+                let _ = std::fs::remove_file(
+                    data_dir
+                        .join("uploads")
+                        .join(format!("{id}-rejections.csv")),
+                );
+                let _ = std::fs::remove_file(&lock_path);
+                removed += 1;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+    Ok(removed)
+}
+
 /// Removes staging leftovers and every partition whose import is not active. Returns how many
 /// folders were removed.
 pub fn sweep(data_dir: &Path, active: &[String]) -> std::io::Result<usize> {
     let root = data_dir.join(INSIGHT_DIR);
-    let mut removed = 0;
-    let staging = root.join(STAGING);
-    if staging.exists() {
-        removed += std::fs::read_dir(&staging)?.count();
-        std::fs::remove_dir_all(&staging)?;
-    }
+    let mut removed = clear_unfinished(data_dir)?;
     let active: HashSet<String> = active.iter().map(|id| format!("import={id}")).collect();
     for dataset in read_dirs(&root) {
         for practice in read_dirs(&dataset) {

@@ -457,7 +457,9 @@ async fn a_file_refused_whole_leaves_nothing_behind() {
     .await;
     let text = std::fs::read_to_string(w.file("appointments.csv")).unwrap();
     let cut = w.files.path().join("cut.csv");
-    std::fs::write(&cut, &text[..text.len() - 7]).unwrap();
+    // Cut in its last line, which loses its last column.
+    let end = text.trim_end().rfind(',').unwrap() - 2;
+    std::fs::write(&cut, &text[..end]).unwrap();
     let req = StageRequest {
         dataset: Dataset::Appointments,
         path: &cut,
@@ -477,6 +479,59 @@ async fn a_file_refused_whole_leaves_nothing_behind() {
         .read_dir()
         .map(|mut d| d.next().is_some())
         .unwrap_or(false));
+}
+
+/// An import killed part-way (kill -9: no clean-up ran) leaves its staging folder and its
+/// half-written rejection report; the next import clears them away, but not the files of an
+/// import still running in another process, which holds its lock.
+#[tokio::test]
+async fn the_next_import_clears_what_a_killed_one_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = world(
+        together_store::testing::fresh_sqlite(dir.path())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let staging = w.data.path().join("insight/.staging");
+    let killed = staging.join("5b0c6a8e-0000-4000-8000-000000000001");
+    let running = staging.join("5b0c6a8e-0000-4000-8000-000000000002");
+    for d in [&killed, &running] {
+        std::fs::create_dir_all(d.join("appointments/practice=B99001")).unwrap();
+        std::fs::write(
+            d.join("appointments/practice=B99001/part-0.parquet"),
+            b"half",
+        )
+        .unwrap();
+    }
+    let uploads = w.data.path().join("uploads");
+    std::fs::create_dir_all(&uploads).unwrap();
+    let report = uploads.join("5b0c6a8e-0000-4000-8000-000000000001-rejections.csv");
+    std::fs::write(&report, "line,column,reason\n2,sta").unwrap();
+    let held =
+        std::fs::File::create(staging.join("5b0c6a8e-0000-4000-8000-000000000002.lock")).unwrap();
+    held.lock().unwrap();
+
+    let req = StageRequest {
+        dataset: Dataset::Appointments,
+        path: &w.file("appointments.csv"),
+        data_dir: w.data.path(),
+        key: &w.key,
+        practices: &w.practices,
+        today: date!(2026 - 11 - 24),
+        index_key: None,
+    };
+    let staged = stage(&req, &mut |_| {}).unwrap();
+    assert!(
+        !killed.exists() && !report.exists(),
+        "the killed import's files are gone"
+    );
+    assert!(
+        running.exists(),
+        "the running import's files are left alone"
+    );
+    drop(staged);
+    drop(held);
 }
 
 mod profile {
