@@ -74,6 +74,10 @@ pub(crate) struct Inner {
     pub index_key: together_insight::patient_index::IndexKey,
     pub config: WebConfig,
     pub limiter: RateLimiter,
+    /// Turns for CPU-heavy work off the runtime (password hashing): one per core.
+    pub cpu_work: tokio::sync::Semaphore,
+    /// Insight's analyses per import set, settings, filters and audience.
+    pub analyses: crate::analysis_cache::AnalysisCache<crate::pages::insight::Analysis>,
     /// One sign-in at a time for each account, so that each attempt reads the failures counted
     /// by those before it.
     pub sign_in_turns: Turns,
@@ -100,6 +104,10 @@ impl AppState {
             index_key: keys.index,
             config,
             limiter: RateLimiter::default(),
+            cpu_work: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
+            analyses: Default::default(),
             sign_in_turns: Turns::default(),
             delivery,
             import_jobs: Default::default(),

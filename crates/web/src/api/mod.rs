@@ -359,7 +359,7 @@ async fn insight_profile(
     Query(f): Query<crate::pages::insight::Filters>,
 ) -> Result<Json<together_insight::profile::ShownProfile>, AppError> {
     let s = crate::pages::insight::select(&state, &ctx, &f).await?;
-    match s.profile {
+    match s.profile() {
         Some(p) => Ok(Json(p.shown(s.audience))),
         None => Err(AppError::BadRequest(s.notes.join(" "))),
     }
@@ -401,8 +401,8 @@ async fn extras(
     AppError,
 > {
     let s = crate::pages::insight::select(state, ctx, f).await?;
-    match crate::pages::insight::frequent_and_hiu(&s).await? {
-        Some((fa, h)) => Ok((fa, h, s.audience)),
+    match crate::pages::insight::frequent_and_hiu(&s) {
+        Some((fa, h)) => Ok((fa.clone(), h.clone(), s.audience)),
         None => Err(AppError::BadRequest(s.notes.join(" "))),
     }
 }

@@ -1,6 +1,7 @@
 //! One's own account: change password, second factor, and the sessions signed in elsewhere.
 
 use super::clear_session_cookie;
+use super::{hash_password, verify_password};
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::{when, Layout};
@@ -11,7 +12,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use together_core::password::{check_new_password, hash_password, verify_password};
+use together_core::password::check_new_password;
 use together_store::Outcome;
 
 pub(crate) struct SessionRow {
@@ -95,9 +96,12 @@ pub(crate) async fn change_password(
 ) -> Result<Response, AppError> {
     let a = ctx.auth()?;
     if !verify_password(
+        &state,
         &f.current_password,
         a.user.password_hash.as_deref().unwrap_or(""),
-    ) {
+    )
+    .await?
+    {
         return render(
             &state,
             &ctx,
@@ -110,7 +114,7 @@ pub(crate) async fn change_password(
     if let Err(e) = check_new_password(&f.new_password, &[&a.pcn_name, &email]) {
         return render(&state, &ctx, e.to_string(), String::new()).await;
     }
-    let hash = hash_password(&f.new_password).map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = hash_password(&state, &f.new_password).await?;
     state.store().set_password(a.user.id, &hash).await?;
     // Every other session ends: a changed password must lock out whoever knew the old one.
     for s in state.store().user_sessions(a.user.id).await? {

@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 use time::Duration;
-use together_core::password::{check_new_password, hash_password};
+use together_core::password::check_new_password;
 use together_core::Email;
 use together_store::{
     Channel, DynStore, NewMessage, NewToken, Outcome, TokenKind, User, UserStatus,
@@ -170,7 +170,7 @@ async fn set_password(
     if let Err(e) = check_new_password(&f.password, &[]) {
         return set_password_page(&state, &ctx, action, f.token, e.to_string());
     }
-    let hash = hash_password(&f.password).map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = super::hash_password(&state, &f.password).await?;
     let Some(user_id) = state
         .store()
         .take_token(kind, &hash_token(f.token.trim()), state.now())

@@ -18,6 +18,47 @@ use together_store::{NewSession, User};
 
 pub(crate) use links::LinkEmail;
 
+/// Runs CPU-heavy work of a request (argon2 takes tens of milliseconds of a core) on the
+/// blocking pool, at most one at a time per core: twenty clients guessing passwords then wait
+/// their turn there, instead of holding the threads every other request runs on.
+pub(crate) async fn off_runtime<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _turn = state
+        .0
+        .cpu_work
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("password work stopped: {e}")))
+}
+
+/// [`together_core::password::verify_password`], off the runtime.
+pub(crate) async fn verify_password(
+    state: &AppState,
+    password: &str,
+    hash: &str,
+) -> Result<bool, AppError> {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    off_runtime(state, move || {
+        together_core::password::verify_password(&password, &hash)
+    })
+    .await
+}
+
+/// [`together_core::password::hash_password`], off the runtime.
+pub(crate) async fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    off_runtime(state, move || {
+        together_core::password::hash_password(&password)
+    })
+    .await?
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 pub(crate) fn routes(r: Routes) -> Routes {
     let account = Policy::Allow(Action::UseAccount);
     r.get("/sign-in", Policy::Public, sign_in::page)

@@ -1,4 +1,5 @@
 use super::{after_password, clear_session_cookie, start_session};
+use super::{hash_password, verify_password};
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::Layout;
@@ -9,7 +10,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use together_core::password::{dummy_hash, hash_password, needs_rehash, verify_password};
+use together_core::password::{dummy_hash, needs_rehash};
 use together_core::Email;
 use together_store::{Outcome, UserStatus};
 
@@ -79,7 +80,7 @@ pub(crate) async fn submit(
     };
     let Some(user) = user else {
         // Spend the same time as a real check, so timing does not reveal unknown accounts.
-        verify_password(&form.password, dummy_hash());
+        verify_password(&state, &form.password, dummy_hash()).await?;
         return render(&state, &ctx, form.email, SIGN_IN_FAILED.into());
     };
     // This account's attempts one at a time, each reading the account afresh: what the
@@ -92,9 +93,11 @@ pub(crate) async fn submit(
     let locked = user.locked_until.is_some_and(|t| t > now);
     let usable = user.status == UserStatus::Active && !locked;
     let matches = verify_password(
+        &state,
         &form.password,
         user.password_hash.as_deref().unwrap_or(dummy_hash()),
-    );
+    )
+    .await?;
     let audit = |outcome, reason: &str| {
         let mut e = ctx.audit(
             &state,
@@ -129,7 +132,7 @@ pub(crate) async fn submit(
     state.0.limiter.forgive(&limit_key, counted_at);
     state.store().clear_failed_sign_ins(user.id).await?;
     if user.password_hash.as_deref().is_some_and(needs_rehash) {
-        if let Ok(h) = hash_password(&form.password) {
+        if let Ok(h) = hash_password(&state, &form.password).await {
             state.store().set_password(user.id, &h).await?;
         }
     }

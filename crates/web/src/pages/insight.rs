@@ -138,14 +138,15 @@ pub(crate) async fn latest_appointment(
     state: &AppState,
     pcn: together_core::PcnId,
 ) -> Result<Option<Date>, AppError> {
-    Ok(state
-        .store()
-        .imports(pcn)
-        .await?
+    Ok(latest_appointment_of(&state.store().imports(pcn).await?))
+}
+
+fn latest_appointment_of(imports: &[together_store::ImportRecord]) -> Option<Date> {
+    imports
         .iter()
         .filter(|i| i.status == "active" && i.dataset == "appointments")
         .filter_map(|i| i.period_to)
-        .max())
+        .max()
 }
 
 /// The default period: the twelve months ending on the last day of imported appointments (or
@@ -177,24 +178,63 @@ pub(crate) struct Selection {
     pub notes: Vec<String>,
     /// What the imported data covers, a sentence for each dataset and practice.
     pub held: Vec<String>,
-    pub profile: Option<Profile>,
-    /// The tables and scope the profile came from, for the analyses that build on it.
-    pub basis: Option<(Tables, Scope)>,
+    /// The analyses, when there is data to show (kept in the state's cache, so shared).
+    pub analysis: Option<std::sync::Arc<Analysis>>,
+}
+
+/// The analyses of one selection, computed together and kept in [`AnalysisCache`]: the
+/// profile, what the data covers, and the two analyses that build on the profile.
+///
+/// [`AnalysisCache`]: crate::analysis_cache::AnalysisCache
+pub(crate) struct Analysis {
+    pub profile: Profile,
+    pub held: Vec<together_insight::coverage::Coverage>,
+    pub frequent: Frequent,
+    pub hiu: Hiu,
+}
+
+impl Selection {
+    pub(crate) fn profile(&self) -> Option<&Profile> {
+        self.analysis.as_ref().map(|a| &a.profile)
+    }
+}
+
+async fn analyse(
+    state: &AppState,
+    pcn: together_core::PcnId,
+    scope: Scope,
+) -> Result<Analysis, AppError> {
+    let internal = |e: &dyn std::fmt::Display| AppError::Internal(e.to_string());
+    let tables = Tables::open(state.store(), &state.0.data_dir, pcn)
+        .await
+        .map_err(|e| internal(&e))?;
+    let profile = profile(&tables, &scope).await.map_err(|e| internal(&e))?;
+    let held = together_insight::coverage::coverage(&tables, &scope.practices)
+        .await
+        .map_err(|e| internal(&e))?;
+    let frequent = frequent_given(
+        &tables,
+        &scope,
+        Definition::TopPercentWithinAgeSex(10.0),
+        &profile,
+    )
+    .await
+    .map_err(|e| internal(&e))?;
+    let hiu = hiu_given(&tables, &scope, DEFAULT_THRESHOLD, &profile.people)
+        .await
+        .map_err(|e| internal(&e))?;
+    Ok(Analysis {
+        profile,
+        held,
+        frequent,
+        hiu,
+    })
 }
 
 /// Frequent attenders (the top 10% within age band and sex) and high intensity users of A&E
 /// (5 or more attendances) for the selection, reusing its profile.
-pub(crate) async fn frequent_and_hiu(s: &Selection) -> Result<Option<(Frequent, Hiu)>, AppError> {
-    let (Some(p), Some((tables, scope))) = (&s.profile, &s.basis) else {
-        return Ok(None);
-    };
-    let f = frequent_given(tables, scope, Definition::TopPercentWithinAgeSex(10.0), p)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let h = hiu_given(tables, scope, DEFAULT_THRESHOLD, &p.people)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Some((f, h)))
+pub(crate) fn frequent_and_hiu(s: &Selection) -> Option<(&Frequent, &Hiu)> {
+    s.analysis.as_ref().map(|a| (&a.frequent, &a.hiu))
 }
 
 /// Resolves the filters for this actor (a clinician starts at their own practice, everyone else
@@ -206,7 +246,8 @@ pub(crate) async fn select(
 ) -> Result<Selection, AppError> {
     let actor = ctx.actor()?.clone();
     let all = state.store().practices(actor.pcn_id).await?;
-    let latest = latest_appointment(state, actor.pcn_id).await?;
+    let imports = state.store().imports(actor.pcn_id).await?;
+    let latest = latest_appointment_of(&imports);
     let (default_from, default_to) = default_period(state, latest);
     let from = parse_date(&f.from).unwrap_or(default_from);
     let to = parse_date(&f.to).unwrap_or(default_to);
@@ -252,8 +293,7 @@ pub(crate) async fn select(
         audience,
         notes,
         held: Vec::new(),
-        profile: None,
-        basis: None,
+        analysis: None,
     };
     if latest.is_none() {
         selection
@@ -265,25 +305,39 @@ pub(crate) async fn select(
         selection.notes.push("No practice to show: record a data-sharing agreement on the Admin page, or choose one practice.".to_owned());
         return Ok(selection);
     }
-    let tables = Tables::open(state.store(), &state.0.data_dir, actor.pcn_id)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
     let scope = Scope {
         from,
         to,
         practices,
         rule: CountingRule::of(state.store(), actor.pcn_id).await?,
     };
-    let p = profile(&tables, &scope)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    // Everything the figures depend on: a new import, a replace, a deletion or a changed
+    // setting makes a new key; the audience keeps disclosure apart.
+    let mut active: Vec<&str> = imports
+        .iter()
+        .filter(|i| i.status == "active")
+        .map(|i| i.id.as_str())
+        .collect();
+    active.sort_unstable();
+    let key = format!(
+        "{}|{}|{:?}|{from}|{to}|{}|{audience:?}",
+        actor.pcn_id,
+        active.join(","),
+        scope.rule,
+        scope.practices.join(","),
+    );
+    let scope_practices = scope.practices.clone();
+    let analysis = state
+        .0
+        .analyses
+        .get_or_compute(key, || analyse(state, actor.pcn_id, scope))
+        .await?;
+    let p = &analysis.profile;
     // What the data covers, and where the chosen period runs past it.
-    let held = together_insight::coverage::coverage(&tables, &scope.practices)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let held = &analysis.held;
     let name = |code: &str| practice_name(&selection.practices, code);
     selection.notes.extend(together_insight::coverage::gaps(
-        &held,
+        held,
         from,
         to,
         &name,
@@ -304,7 +358,7 @@ pub(crate) async fn select(
         state,
         "view_insight",
         "insight",
-        Some(format!("{from}..{to} {}", scope.practices.join(","))),
+        Some(format!("{from}..{to} {}", scope_practices.join(","))),
         together_store::Outcome::Allowed,
     );
     state.store().audit(&audit).await?;
@@ -313,8 +367,7 @@ pub(crate) async fn select(
             "Too few people are registered in this selection to show figures safely.".to_owned(),
         );
     } else {
-        selection.profile = Some(p);
-        selection.basis = Some((tables, scope));
+        selection.analysis = Some(analysis.clone());
     }
     Ok(selection)
 }
@@ -325,11 +378,12 @@ async fn page(
     Query(f): Query<Filters>,
 ) -> Result<Response, AppError> {
     let s = select(&state, &ctx, &f).await?;
-    let extras = frequent_and_hiu(&s).await?;
+    let extras = frequent_and_hiu(&s);
     let (frequent, hiu) = match extras {
         Some((f, h)) => (Some(f.shown(s.audience)), Some(h.shown(s.audience))),
         None => (None, None),
     };
+    let figures = s.profile().map(|p| figures(p, s.audience));
     let page = InsightPage {
         can_import: ctx.actor().is_ok_and(|a| {
             together_core::authorize(
@@ -356,7 +410,7 @@ async fn page(
                 )
             })
             .collect(),
-        figures: s.profile.as_ref().map(|p| figures(p, s.audience)),
+        figures,
         notes: s.notes,
         held: s.held,
     };

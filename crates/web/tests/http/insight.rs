@@ -151,6 +151,64 @@ async fn clinicians_see_their_practice_exactly_and_the_administrator_sees_rounde
     );
 }
 
+/// Insight's analyses are kept between views, but never past a change: deleting an import
+/// shows at once on the next view, and every view is still audited.
+#[tokio::test]
+async fn insight_figures_follow_a_deleted_import_at_once_and_every_view_is_audited() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let registered = with_data(&app).await;
+    let mut gp = app.signed_in(Role::Clinician).await;
+    for _ in 0..2 {
+        let page = gp.get("/insight").await;
+        assert_eq!(figure(&page.body, "registered"), registered.to_string());
+    }
+    let views = || async {
+        app.store
+            .audit_events(
+                app.pcn,
+                &together_store::AuditFilter {
+                    resource_type: Some("insight".into()),
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "view_insight")
+            .count()
+    };
+    assert_eq!(
+        views().await,
+        2,
+        "a view answered from the kept analysis is audited too"
+    );
+    let registrations = app
+        .store
+        .imports(app.pcn)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.dataset == "registrations")
+        .unwrap();
+    together_insight::delete(
+        &app.store,
+        &app.data_dir,
+        app.pcn,
+        &registrations.id,
+        &audit(app.pcn),
+    )
+    .await
+    .unwrap();
+    let page = gp.get("/insight").await;
+    assert!(
+        !page
+            .body
+            .contains(&format!("id=\"registered\">{registered}<")),
+        "the deleted registrations no longer count"
+    );
+}
+
 /// The audit trail of the patient index: who was named, and who was refused.
 async fn index_trail(app: &TestApp) -> Vec<together_store::AuditEvent> {
     app.store
