@@ -98,3 +98,97 @@ mod tests {
         assert!(err.contains("pcn_admin"), "{err}");
     }
 }
+
+/// Whether a PCN's champions and partners must give a second factor (a programme setting on the
+/// Team page). Champions see the first names and contact details of the people they support and
+/// partners run registers, and the Data Security and Protection Toolkit asks for a second factor
+/// on every account, so it is required unless the PCN decides to only offer it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VolunteerSecondFactor {
+    Required,
+    Offered,
+}
+
+impl VolunteerSecondFactor {
+    /// The programme setting that holds it.
+    pub const SETTING: &'static str = "second_factor_volunteers";
+
+    /// Reads the setting; anything but "offered" (including no setting at all) is required.
+    pub fn from_setting(value: Option<&str>) -> Self {
+        match value {
+            Some("offered") => Self::Offered,
+            _ => Self::Required,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::Offered => "offered",
+        }
+    }
+}
+
+/// Whether someone must give a second factor before using Together: anyone who has set one up;
+/// outside the demo, staff always, and champions and partners unless their PCN only offers it.
+pub fn second_factor_required(
+    role: Role,
+    demo: bool,
+    has_second_factor: bool,
+    volunteers: VolunteerSecondFactor,
+) -> bool {
+    if has_second_factor {
+        return true;
+    }
+    !demo && (role.is_staff() || volunteers == VolunteerSecondFactor::Required)
+}
+
+#[cfg(test)]
+mod second_factor_tests {
+    use super::*;
+
+    #[test]
+    fn everyone_gives_a_second_factor_outside_the_demo_unless_the_pcn_only_offers_it_to_volunteers()
+    {
+        use VolunteerSecondFactor::{Offered, Required};
+        let default = VolunteerSecondFactor::from_setting(None);
+        assert_eq!(default, Required);
+        for role in Role::ALL {
+            assert!(
+                second_factor_required(role, false, false, default),
+                "{role:?}"
+            );
+            assert!(
+                !second_factor_required(role, true, false, default),
+                "{role:?} in the demo"
+            );
+            assert!(
+                second_factor_required(role, true, true, Offered),
+                "set up: always asked"
+            );
+        }
+        assert!(!second_factor_required(
+            Role::Champion,
+            false,
+            false,
+            Offered
+        ));
+        assert!(!second_factor_required(
+            Role::Partner,
+            false,
+            false,
+            Offered
+        ));
+        assert!(second_factor_required(
+            Role::LinkWorker,
+            false,
+            false,
+            Offered
+        ));
+        assert_eq!(
+            VolunteerSecondFactor::from_setting(Some("offered")),
+            Offered
+        );
+        assert_eq!(VolunteerSecondFactor::from_setting(Some("junk")), Required);
+    }
+}

@@ -29,6 +29,9 @@ pub struct Auth {
     pub session_hash: Option<String>,
     /// Whether the second factor has been given (always true for API tokens and when not required).
     pub mfa_done: bool,
+    /// Whether this user must give a second factor at all (staff; champions and partners when
+    /// their PCN requires it; anyone who has set one up).
+    pub mfa_required: bool,
 }
 
 /// Everything a handler needs to know about the request it is serving.
@@ -121,13 +124,25 @@ pub(crate) fn actor_of(user: &User) -> Actor {
     }
 }
 
-/// Whether this user must give a second factor before using the service.
-pub(crate) fn mfa_required(state: &AppState, user: &User) -> bool {
-    if state.config().demo {
-        user.totp_secret.is_some()
+/// Whether this user must give a second factor before using the service (the rule is
+/// [`together_core::roles::second_factor_required`]; the PCN's setting is read only when it
+/// matters, for a champion or partner without one outside the demo).
+pub(crate) async fn mfa_required(state: &AppState, user: &User) -> Result<bool, AppError> {
+    use together_core::roles::{second_factor_required, VolunteerSecondFactor};
+    let demo = state.config().demo;
+    let has = user.totp_secret.is_some();
+    let volunteers = if has || demo || user.role.is_staff() {
+        VolunteerSecondFactor::Required
     } else {
-        user.role.is_staff() || user.totp_secret.is_some()
-    }
+        VolunteerSecondFactor::from_setting(
+            state
+                .store()
+                .setting(user.pcn_id, VolunteerSecondFactor::SETTING)
+                .await?
+                .as_deref(),
+        )
+    };
+    Ok(second_factor_required(user.role, demo, has, volunteers))
 }
 
 async fn from_api_token(state: &AppState, headers: &HeaderMap) -> Result<Option<Auth>, AppError> {
@@ -166,12 +181,14 @@ async fn auth_for(
         .await?
         .map(|p| p.name)
         .unwrap_or_default();
+    let mfa_required = mfa_required(state, &user).await?;
     Ok(Some(Auth {
         actor: actor_of(&user),
         user,
         pcn_name,
         session_hash,
         mfa_done,
+        mfa_required,
     }))
 }
 

@@ -2,7 +2,7 @@
 //! add a route that the authorisation layer does not guard, and the table of (method, path,
 //! policy) is what the authorisation tests walk.
 
-use crate::context::{mfa_required, Ctx};
+use crate::context::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::Request;
@@ -175,8 +175,8 @@ async fn enforce(policy: Policy, req: Request, next: Next) -> Response {
 }
 
 /// Whether the actor's second factor is still owed (for pages reachable before it is given).
-pub(crate) fn owes_second_factor(state: &AppState, ctx: &Ctx) -> bool {
+pub(crate) fn owes_second_factor(ctx: &Ctx) -> bool {
     ctx.auth
         .as_ref()
-        .is_some_and(|a| !a.mfa_done && mfa_required(state, &a.user))
+        .is_some_and(|a| !a.mfa_done && a.mfa_required)
 }

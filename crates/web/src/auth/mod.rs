@@ -152,11 +152,14 @@ pub(crate) async fn start_session(
 }
 
 /// Sends a signed-in user on: to the second factor if they owe one, otherwise home.
-pub(crate) fn after_password(state: &AppState, user: &User) -> (bool, &'static str) {
-    let owes = crate::context::mfa_required(state, user);
-    match (owes, user.totp_secret.is_some()) {
+pub(crate) async fn after_password(
+    state: &AppState,
+    user: &User,
+) -> Result<(bool, &'static str), AppError> {
+    let owes = crate::context::mfa_required(state, user).await?;
+    Ok(match (owes, user.totp_secret.is_some()) {
         (false, _) => (true, "/"),
         (true, true) => (false, "/sign-in/two-factor"),
         (true, false) => (false, "/account/two-factor"),
-    }
+    })
 }

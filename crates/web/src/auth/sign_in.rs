@@ -137,7 +137,7 @@ pub(crate) async fn submit(
         }
     }
     state.store().audit(&audit(Outcome::Allowed, "")).await?;
-    let (mfa_done, to) = after_password(&state, &user);
+    let (mfa_done, to) = after_password(&state, &user).await?;
     start_session(&state, &ctx, &user, mfa_done, to).await
 }
 

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use time::Duration;
 use together_core::people::FieldError;
+use together_core::roles::VolunteerSecondFactor;
 use together_core::{Action, Email, PracticeCode, PracticeId, Role, UserId};
 use together_store::{AuditFilter, NewUser, Outcome, Practice, Site, TokenKind, User, UserStatus};
 
@@ -29,6 +30,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/admin/outbox", org, outbox)
         .get("/admin/users", users, users_page)
         .post("/admin/users", users, invite)
+        .post("/admin/users/second-factor", users, second_factor_setting)
         .post("/admin/users/{id}/disable", users, disable)
         .post("/admin/users/{id}/enable", users, enable)
         .post("/admin/users/{id}/reset-password", users, reset_password)
@@ -291,6 +293,9 @@ struct UsersPage {
     roles: Vec<(&'static str, &'static str)>,
     errors: Vec<FieldError>,
     notice: String,
+    /// Whether champions and partners must give a second factor ("required" or "offered").
+    volunteers_second_factor: &'static str,
+    demo: bool,
 }
 
 impl UsersPage {
@@ -332,6 +337,13 @@ async fn render_users(
             two_factor: u.totp_secret.is_some(),
         })
         .collect();
+    let volunteers = VolunteerSecondFactor::from_setting(
+        state
+            .store()
+            .setting(pcn, VolunteerSecondFactor::SETTING)
+            .await?
+            .as_deref(),
+    );
     let page = UsersPage {
         layout: Layout::new(state, ctx, "Team"),
         users,
@@ -339,6 +351,8 @@ async fn render_users(
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         errors,
         notice,
+        volunteers_second_factor: volunteers.as_str(),
+        demo: state.config().demo,
     };
     let status = crate::layout::form_status(!page.errors.is_empty());
     Ok((status, Html(page.render()?)).into_response())
@@ -346,6 +360,64 @@ async fn render_users(
 
 async fn users_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     render_users(&state, &ctx, Vec::new(), String::new()).await
+}
+
+#[derive(Deserialize)]
+struct SecondFactorForm {
+    volunteers: String,
+}
+
+/// Requires a second factor of champions and partners, or only offers it. When it becomes
+/// required, those without one are signed out, so that their next sign-in asks them to set it up.
+async fn second_factor_setting(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<SecondFactorForm>,
+) -> Result<Response, AppError> {
+    let choice = match f.volunteers.as_str() {
+        "required" => VolunteerSecondFactor::Required,
+        "offered" => VolunteerSecondFactor::Offered,
+        _ => {
+            return render_users(
+                &state,
+                &ctx,
+                field(
+                    "volunteers",
+                    "Choose whether champions and partners must use a second factor",
+                ),
+                String::new(),
+            )
+            .await
+        }
+    };
+    let pcn = ctx.actor()?.pcn_id;
+    let audit = ctx.audit(
+        &state,
+        "set_second_factor_for_volunteers",
+        "setting",
+        Some(choice.as_str().to_owned()),
+        Outcome::Allowed,
+    );
+    state
+        .store()
+        .set_setting(pcn, VolunteerSecondFactor::SETTING, choice.as_str(), &audit)
+        .await?;
+    let mut signed_out = 0;
+    if choice == VolunteerSecondFactor::Required {
+        for u in state.store().users(pcn).await? {
+            if !u.role.is_staff() && u.totp_secret.is_none() && u.status == UserStatus::Active {
+                state.store().delete_user_sessions(u.id).await?;
+                signed_out += 1;
+            }
+        }
+    }
+    let notice = match choice {
+        VolunteerSecondFactor::Required => format!(
+            "Champions and partners now set up a second factor when they next sign in ({signed_out} without one were signed out)."
+        ),
+        VolunteerSecondFactor::Offered => "Champions and partners may now set up a second factor, but need not.".to_owned(),
+    };
+    render_users(&state, &ctx, Vec::new(), notice).await
 }
 
 #[derive(Deserialize)]

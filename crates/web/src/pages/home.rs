@@ -72,7 +72,7 @@ struct HomePage {
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    if owes_second_factor(&state, &ctx) {
+    if owes_second_factor(&ctx) {
         return Ok(Redirect::to(second_factor_page(&ctx)).into_response());
     }
     let cards = ctx
