@@ -67,6 +67,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def summarise(r, ok=("2",)):
+    """p50, p99 (ms), requests, rate and errors from oha's JSON; a status not starting with one
+    of `ok` counts as an error, as does a failed connection."""
+    lat = r.get("latencyPercentiles", {})
+    codes = r.get("statusCodeDistribution", {})
+    errors = sum(v for k, v in codes.items() if not k.startswith(ok)) + sum(r.get("errorDistribution", {}).values())
+    total = r["summary"].get("total")
+    return {"p50_ms": (lat.get("p50") or 0) * 1000, "p99_ms": (lat.get("p99") or 0) * 1000,
+            "requests": total if isinstance(total, int) else sum(codes.values()),
+            "rps": r["summary"].get("requestsPerSec") or 0, "errors": errors}
+
+
 def run(args, **kw):
     out = subprocess.run(list(map(str, args)), capture_output=True, text=True, **kw)
     if out.returncode != 0:
@@ -125,15 +137,9 @@ def main():
             time.sleep(15)
             out = run([a.oha, "-z", f"{a.seconds}s", "-q", str(a.rate), "--latency-correction", "-w",
                        "--no-tui", "--output-format", "json", base + path])
-            r = json.loads(out)
-            lat = r.get("latencyPercentiles", {})
-            codes = r.get("statusCodeDistribution", {})
-            errors = sum(v for k, v in codes.items() if not k.startswith("2")) + sum(r.get("errorDistribution", {}).values())
-            results[what] = {"path": path, "p50_ms": lat.get("p50", 0) * 1000, "p99_ms": lat.get("p99", 0) * 1000,
-                             "requests": r["summary"].get("total") if isinstance(r["summary"].get("total"), int) else sum(codes.values()),
-                             "rps": r["summary"].get("requestsPerSec"), "errors": errors}
+            results[what] = {"path": path, **summarise(json.loads(out))}
             x = results[what]
-            print(f"{what:45} p50 {x['p50_ms']:6.1f} ms  p99 {x['p99_ms']:6.1f} ms  {x['rps']:.0f} req/s  errors {errors}")
+            print(f"{what:45} p50 {x['p50_ms']:6.1f} ms  p99 {x['p99_ms']:6.1f} ms  {x['rps']:.0f} req/s  errors {x['errors']}")
         (WORK.parent / "directory.json").write_text(json.dumps({"services": a.services, "rate": a.rate,
                                                                  "seconds": a.seconds, "import_s": took,
                                                                  "results": results}, indent=2))
