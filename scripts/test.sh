@@ -2,7 +2,8 @@
 # Runs every test of Together, installing what a fresh machine lacks: the npm packages, Debian's
 # Chromium for the browser tests, and a PostgreSQL server when none answers on 127.0.0.1:5432.
 # Then: formatting, clippy, the dependencies' licences and sources (cargo-deny, installed when
-# missing), the Rust tests on SQLite and PostgreSQL, and the browser tests.
+# missing), the Rust tests on SQLite and PostgreSQL, the browser tests, and Schemathesis against
+# the APIs' OpenAPI documents (Python's venv installed when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,3 +77,8 @@ step "Browser tests (Chromium, Playwright, axe-core) on the debug binary"
 cargo build -p together-cli
 TOGETHER_BIN="$PWD/target/debug/together" npm test --prefix web 2>&1 | tee target/browser-tests.log
 echo "Browser tests run: $(grep -E '^# (pass|fail) ' target/browser-tests.log | tr '\n' ' ')"
+
+step "The API against its OpenAPI (Schemathesis, every check; docs/api.md)"
+command -v python3 >/dev/null || apt_install python3
+python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
+bash scripts/api-conformance.sh 2>&1 | tee target/api-conformance.log

@@ -31,7 +31,7 @@ pub(crate) struct ChampionOut {
 
 /// One step of the journey.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct StepOut {
+pub(crate) struct JourneyStepOut {
     from: Option<String>,
     to: String,
     reason: String,
@@ -45,7 +45,7 @@ pub(crate) struct StepOut {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ChampionWithSteps {
     champion: ChampionOut,
-    steps: Vec<StepOut>,
+    steps: Vec<JourneyStepOut>,
 }
 
 fn rfc3339(t: &time::OffsetDateTime) -> String {
@@ -79,7 +79,7 @@ async fn with_steps(
         .champion_steps(ctx.actor()?.pcn_id, c.id)
         .await?
         .into_iter()
-        .map(|s| StepOut {
+        .map(|s| JourneyStepOut {
             from: s.from.map(|f| f.as_str().to_owned()),
             to: s.to.as_str().into(),
             reason: s.reason,

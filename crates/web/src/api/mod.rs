@@ -143,12 +143,63 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The answers every operation can give, in one place so none is left out: 401 without a valid
+/// bearer token, 403 when the token's role may not do this, and 400 when what was sent (a
+/// parameter, a body) cannot be used.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiError")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let takes_input = op.request_body.is_some()
+                    || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let responses = &mut op.responses.responses;
+                for (code, what, applies) in [
+                    ("401", "No valid bearer token was sent", true),
+                    ("403", "The token's role may not do this", true),
+                    (
+                        "400",
+                        "What was sent cannot be used: the error says why",
+                        takes_input,
+                    ),
+                ] {
+                    if applies && !responses.contains_key(code) {
+                        responses.insert(code.to_owned(), error(what).into());
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Together API", version = "1", description = "Collaborative Practice for GP practices and their PCN. Authenticate with a bearer token from `together users token`."),
     paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me, claims::my_claims, claims::log_my_hours, claims::all_claims, claims::compliance, claims::offers, directory::listings, directory::equipment, connections::list, connections::one, referrals::of_person, impact, impact_csv),
-    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::StepOut, champions::ChampionWithSteps, claims::HoursOut, claims::ExpenseOut, claims::ClaimsOut, claims::HoursIn, claims::ClearanceOut, claims::DueOut, claims::ComplianceOut, claims::OfferOut, directory::ListingOut, directory::ItemOut, connections::ConnectionOut, connections::ConnectionDetailOut, connections::StepOut, connections::FollowUpOut, connections::WellbeingOut, referrals::ReferralOut)),
-    modifiers(&BearerAuth),
+    components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::JourneyStepOut, champions::ChampionWithSteps, claims::HoursOut, claims::ExpenseOut, claims::ClaimsOut, claims::HoursIn, claims::ClearanceOut, claims::DueOut, claims::ComplianceOut, claims::OfferOut, directory::ListingOut, directory::ItemOut, connections::ConnectionOut, connections::ConnectionDetailOut, connections::StepOut, connections::FollowUpOut, connections::WellbeingOut, referrals::ReferralOut)),
+    modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -202,8 +253,10 @@ struct PersonSummaryOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FindParams {
     /// At least two letters of a first or last name.
+    #[param(min_length = 2)]
     q: String,
 }
 
@@ -247,13 +300,20 @@ async fn find_people(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewPersonIn {
+    #[schema(min_length = 1, max_length = 100)]
     given_name: String,
+    #[schema(min_length = 1, max_length = 100)]
     family_name: String,
-    /// YYYY-MM-DD or DD/MM/YYYY
+    /// YYYY-MM-DD (DD/MM/YYYY is taken too); not in the future
+    #[schema(format = Date)]
     date_of_birth: String,
+    /// The id of one of the PCN's practices
+    #[schema(
+        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     practice_id: String,
-    /// phone, text, email, letter or in_person
-    contact_preference: String,
+    #[schema(inline)]
+    contact_preference: ContactPreferenceIn,
     #[serde(default)]
     phone: String,
     #[serde(default)]
@@ -261,6 +321,29 @@ struct NewPersonIn {
     /// Optional; never stored, only turned into the shared pseudonym.
     #[serde(default)]
     nhs_number: String,
+}
+
+/// How the person likes to be contacted.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum ContactPreferenceIn {
+    Phone,
+    Text,
+    Email,
+    Letter,
+    InPerson,
+}
+
+impl ContactPreferenceIn {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Text => "text",
+            Self::Email => "email",
+            Self::Letter => "letter",
+            Self::InPerson => "in_person",
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -302,7 +385,7 @@ async fn create_person(
         family_name: p.family_name,
         date_of_birth: p.date_of_birth,
         practice_id: p.practice_id,
-        contact_preference: p.contact_preference,
+        contact_preference: p.contact_preference.as_str().to_owned(),
         phone: p.phone,
         email: p.email,
         nhs_number: p.nhs_number,

@@ -101,15 +101,136 @@ fn rfc3339(t: &time::OffsetDateTime) -> String {
 /// `standards/oruk-3.0/`).
 const OPENAPI: &str = include_str!("../../../../standards/oruk-3.0/openapi.json");
 
+/// The largest page number a client may ask for (past the last page the contents are empty).
+const MAX_PAGE: i64 = 1_000_000;
+
+/// The standard's OpenAPI with what this API adds to it written in, so that a client (or a
+/// fuzzer) can rely on every answer it gets: 400 with `{error}` for a parameter that cannot be
+/// used, 404 for an unknown id, the bounds of `page` and `per_page`, and `modified_after` as an
+/// RFC 3339 date-time (the standard's `datetime` is no OpenAPI format).
+fn served_openapi() -> &'static str {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let Ok(mut doc) = serde_json::from_str::<Value>(OPENAPI) else {
+            return OPENAPI.to_owned();
+        };
+        let error = |description: &str| {
+            json!({
+                "description": description,
+                "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["error"],
+                    "properties": {"error": {"type": "string"}}
+                }}}
+            })
+        };
+        if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+            for (path, item) in paths.iter_mut() {
+                let Some(item) = item.as_object_mut() else {
+                    continue;
+                };
+                for op in item.values_mut().filter_map(Value::as_object_mut) {
+                    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut)
+                    else {
+                        continue;
+                    };
+                    responses
+                        .entry("400")
+                        .or_insert_with(|| error("A parameter cannot be used: the error says why"));
+                    if path.contains('{') {
+                        responses
+                            .entry("404")
+                            .or_insert_with(|| error("Nothing has that id"));
+                    }
+                }
+            }
+        }
+        let bounds = |name: &str| match name {
+            "page" => Some((1, MAX_PAGE)),
+            "per_page" => Some((1, MAX_PER_PAGE)),
+            _ => None,
+        };
+        let mut fix = |param: &mut Value| {
+            let name = param
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) else {
+                return;
+            };
+            if let Some((low, high)) = bounds(&name) {
+                schema.insert("minimum".into(), low.into());
+                schema.insert("maximum".into(), high.into());
+            }
+            if schema.get("format").and_then(Value::as_str) == Some("datetime") {
+                schema.insert("format".into(), "date-time".into());
+            }
+        };
+        if let Some(params) = doc
+            .pointer_mut("/components/parameters")
+            .and_then(Value::as_object_mut)
+        {
+            params.values_mut().for_each(&mut fix);
+        }
+        if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+            for item in paths.values_mut().filter_map(Value::as_object_mut) {
+                for op in item.values_mut() {
+                    let list = if op.is_array() {
+                        op.as_array_mut()
+                    } else {
+                        op.get_mut("parameters").and_then(Value::as_array_mut)
+                    };
+                    list.into_iter().flatten().for_each(&mut fix);
+                }
+            }
+        }
+        serde_json::to_string(&doc).unwrap_or_else(|_| OPENAPI.to_owned())
+    })
+}
+
 async fn openapi() -> Response {
     (
         [
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
             (header::CONTENT_TYPE, "application/json"),
         ],
-        OPENAPI,
+        served_openapi(),
     )
         .into_response()
+}
+
+/// A boolean parameter of the standard: `true` or `false`; anything else is said to be wrong
+/// rather than quietly taken as false.
+fn flag(name: &str, value: Option<&str>) -> Result<bool, AppError> {
+    match value {
+        None => Ok(false),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(AppError::BadRequest(format!(
+            "{name} must be true or false"
+        ))),
+    }
+}
+
+/// The standard's boolean parameters, checked wherever they are sent (Together gives the same
+/// answer whichever is set, so they are only read to refuse a wrong one).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Flags {
+    full: Option<String>,
+    minimal: Option<String>,
+    full_service: Option<String>,
+    top_only: Option<String>,
+}
+
+impl Flags {
+    fn check(&self) -> Result<(), AppError> {
+        flag("full", self.full.as_deref())?;
+        flag("minimal", self.minimal.as_deref())?;
+        flag("full_service", self.full_service.as_deref())?;
+        flag("top_only", self.top_only.as_deref())?;
+        Ok(())
+    }
 }
 
 async fn api_details(State(state): State<AppState>) -> Response {
@@ -305,20 +426,23 @@ struct ListQuery {
     proximity: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
+    #[serde(flatten)]
+    flags: Flags,
 }
 
 /// The page asked for and its size, checked.
 fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(i64, i64), AppError> {
+    // An empty value is not a number: said, like any other, rather than taken as the default.
     let page = match page {
-        None | Some("") => 1,
+        None => 1,
         Some(p) => p
             .parse::<i64>()
             .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| bad("page must be a whole number from 1"))?,
+            .filter(|p| (1..=MAX_PAGE).contains(p))
+            .ok_or_else(|| bad("page must be a whole number from 1 to 1000000"))?,
     };
     let per_page = match per_page {
-        None | Some("") => DEFAULT_PER_PAGE,
+        None => DEFAULT_PER_PAGE,
         Some(p) => p
             .parse::<i64>()
             .ok()
@@ -365,7 +489,7 @@ const DEFAULT_PROXIMITY_M: f64 = 8_000.0;
 /// The filters of a list of services or services at locations, checked.
 async fn list_filter(state: &AppState, q: ListQuery) -> Result<DirectoryFilter, AppError> {
     let modified_after = match q.modified_after.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(t) => Some(
             time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
                 .map_err(|_| {
@@ -413,6 +537,7 @@ async fn services(
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
+    q.flags.check()?;
     let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
     let filter = list_filter(&state, q).await?;
     let (total, rows) = state
@@ -428,6 +553,7 @@ async fn service_at_locations(
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
+    q.flags.check()?;
     let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
     let filter = DirectoryFilter {
         has_location: true,
@@ -486,12 +612,15 @@ struct OrganizationQuery {
     search: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
+    #[serde(flatten)]
+    flags: Flags,
 }
 
 async fn organizations(
     State(state): State<AppState>,
     Query(q): Query<OrganizationQuery>,
 ) -> Result<Response, AppError> {
+    q.flags.check()?;
     let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
     let (total, rows) = state
         .store()
@@ -504,7 +633,9 @@ async fn organizations(
 async fn organization(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(flags): Query<Flags>,
 ) -> Result<Response, AppError> {
+    flags.check()?;
     let o = state
         .store()
         .directory_organization(&id)
@@ -553,9 +684,10 @@ struct TaxonomyQuery {
     search: Option<String>,
     taxonomy_id: Option<String>,
     parent_id: Option<String>,
-    top_only: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
+    #[serde(flatten)]
+    flags: Flags,
 }
 
 fn matches(search: &Option<String>, name: &str, description: &str) -> bool {
@@ -572,6 +704,7 @@ async fn taxonomies(
     State(state): State<AppState>,
     Query(q): Query<TaxonomyQuery>,
 ) -> Result<Response, AppError> {
+    q.flags.check()?;
     let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
     let all = state
         .store()
@@ -613,8 +746,9 @@ async fn taxonomy_terms(
     State(state): State<AppState>,
     Query(q): Query<TaxonomyQuery>,
 ) -> Result<Response, AppError> {
+    q.flags.check()?;
     let (page, per_page) = paging(q.page.as_deref(), q.per_page.as_deref())?;
-    let top_only = matches!(q.top_only.as_deref(), Some("true" | "1"));
+    let top_only = flag("top_only", q.flags.top_only.as_deref())?;
     let all = state
         .store()
         .taxonomy_terms()

@@ -26,6 +26,29 @@ async fn the_openapi_document_lists_every_api_route() {
         assert!(matches!(r.policy, Policy::Allow(_)));
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // What a client meets is documented: every operation says 401 and 403, `q` is a required
+    // query parameter, and a champion's steps have the shape they are sent in.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for code in ["401", "403"] {
+                assert!(
+                    op["responses"][code].is_object(),
+                    "{method} {path} does not document {code}"
+                );
+            }
+        }
+    }
+    let q = &doc["paths"]["/api/v1/people"]["get"]["parameters"][0];
+    assert_eq!(
+        (q["name"].as_str(), q["in"].as_str()),
+        (Some("q"), Some("query"))
+    );
+    assert_eq!(q["required"], true);
+    assert_eq!(q["schema"]["minLength"], 2);
+    let step = &doc["components"]["schemas"]["JourneyStepOut"]["properties"];
+    for key in ["from", "to", "reason", "by", "at"] {
+        assert!(step[key].is_object(), "a champion's step has {key}");
+    }
 }
 
 #[tokio::test]

@@ -195,6 +195,35 @@ async fn the_oruk_api_validates_against_the_standard_and_finds_services(db: Db) 
         anyone.get("/api/oruk/openapi.json").await.status,
         StatusCode::OK
     );
+    // What the API refuses is refused, and documented: junk booleans, a page past any list,
+    // empty numbers; the OpenAPI served says 400 and 404 and the bounds of a page.
+    for junk in [
+        "/api/oruk/organizations?full_service=null",
+        "/api/oruk/services?full=yes",
+        "/api/oruk/taxonomy_terms?top_only=1",
+        "/api/oruk/services?page=92233720368547758",
+        "/api/oruk/services?page=0",
+        "/api/oruk/services?per_page=",
+        "/api/oruk/services?modified_after=",
+    ] {
+        let res = anyone.get(junk).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{junk}: {}", res.body);
+        assert!(res.body.contains("\"error\""), "{junk}: {}", res.body);
+    }
+    assert_eq!(
+        anyone
+            .get("/api/oruk/taxonomy_terms?top_only=true")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let doc = get_json(&mut anyone, "/api/oruk/openapi.json").await;
+    assert!(doc["paths"]["/services"]["get"]["responses"]["400"].is_object());
+    assert!(doc["paths"]["/services/{id}"]["get"]["responses"]["404"].is_object());
+    assert_eq!(
+        doc["components"]["parameters"]["page"]["schema"]["minimum"],
+        1
+    );
 
     // Pages of three: 1 (first), 2 (a middle one) and 3 (the last, with one).
     let mut seen = Vec::new();
