@@ -79,6 +79,16 @@ def summarise(r, ok=("2",)):
             "rps": r["summary"].get("requestsPerSec") or 0, "errors": errors}
 
 
+def wait_healthy(base):
+    """Waits (up to 20 s) for a server just started to answer /healthz."""
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+
+
 def run(args, **kw):
     out = subprocess.run(list(map(str, args)), capture_output=True, text=True, **kw)
     if out.returncode != 0:
@@ -118,12 +128,7 @@ def main():
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_healthy(base)
         targets = {
             "directory search by words": "/directory?q=walking",
             "directory search by distance": f"/directory?postcode={near_pc.replace(' ', '+')}&within=2",

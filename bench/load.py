@@ -27,7 +27,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from directory import free_port, summarise
+from directory import free_port, summarise, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "together"
@@ -147,12 +147,7 @@ def main():
                                str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_healthy(base)
         cookies = {who: sign_in(base, *creds[who]) for who in ("link_worker", "analyst")}
         for what, path, _, who in MIX:
             status, _, _ = fetch(base + path, headers={"Cookie": cookies[who]} if who else {})

@@ -237,13 +237,25 @@ fn start_demo(dir: &Path) -> (std::process::Child, String) {
 
 /// The demo, its log (at info) written to `log` when given.
 fn start_demo_logging(dir: &Path, log: Option<&Path>) -> (std::process::Child, String) {
+    let d = dir.to_str().unwrap();
+    start_server(
+        &["demo", "--data-dir", d, "--port", "0"],
+        log,
+        "Together demo is running at ",
+    )
+}
+
+/// Starts `together ARGS` and waits for the line that gives its address after `said`; its log
+/// (at info) is written to `log` when given.
+fn start_server(args: &[&str], log: Option<&Path>, said: &str) -> (std::process::Child, String) {
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
         None => Stdio::null(),
     };
     let mut child = Command::new(env!("CARGO_BIN_EXE_together"))
-        .args(["demo", "--data-dir", dir.to_str().unwrap(), "--port", "0"])
+        .args(args)
         .env("TOGETHER_LOG", if log.is_some() { "info" } else { "warn" })
+        .env_remove("TOGETHER_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()
@@ -251,8 +263,11 @@ fn start_demo_logging(dir: &Path, log: Option<&Path>) -> (std::process::Child, S
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let url = loop {
-        let line = lines.next().expect("the demo prints its address").unwrap();
-        if let Some(u) = line.strip_prefix("Together demo is running at ") {
+        let line = lines
+            .next()
+            .expect("the server prints its address")
+            .unwrap();
+        if let Some(u) = line.strip_prefix(said) {
             break u.to_owned();
         }
     };
@@ -1859,29 +1874,14 @@ fn instance_view(d: &str, base: &str, token: &str, person: &str) -> Vec<String> 
     ]
 }
 
-/// A server on an existing data directory, and the address it prints.
+/// A server on an existing (demo) data directory, and the address it prints.
 fn start_serving(dir: &Path) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_together"))
-        .args(["serve", "--data-dir", dir.to_str().unwrap(), "--port", "0"])
-        .arg("--allow-demo")
-        .env("TOGETHER_LOG", "warn")
-        .env_remove("TOGETHER_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("the server prints its address")
-            .unwrap();
-        if let Some(u) = line.strip_prefix("Together is running at ") {
-            break u.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
+    let d = dir.to_str().unwrap();
+    start_server(
+        &["serve", "--data-dir", d, "--port", "0", "--allow-demo"],
+        None,
+        "Together is running at ",
+    )
 }
 
 /// The restore drill: an instance with people, champions, imports and connections is backed up

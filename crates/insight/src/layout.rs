@@ -88,10 +88,15 @@ pub fn clear_unfinished(data_dir: &Path) -> std::io::Result<usize> {
     let mut removed = 0;
     for entry in entries.flatten() {
         let path = entry.path();
-        if !path.is_dir() {
-            continue;
-        }
-        let id = entry.file_name().to_string_lossy().to_string();
+        let name = entry.file_name().to_string_lossy().to_string();
+        let id = match name.strip_suffix(".lock") {
+            // A lock left with no folder: an import killed before it wrote anything. Only an old
+            // one, as a new import makes its lock a moment before it takes it.
+            Some(id) if !staging.join(id).exists() && older_than(&path, 600) => id.to_owned(),
+            Some(_) => continue,
+            None if path.is_dir() => name,
+            None => continue,
+        };
         let lock_path = staging.join(format!("{id}.lock"));
         let lock = std::fs::OpenOptions::new()
             .create(true)
@@ -100,7 +105,10 @@ pub fn clear_unfinished(data_dir: &Path) -> std::io::Result<usize> {
             .open(&lock_path)?;
         match lock.try_lock() {
             Ok(()) => {
-                std::fs::remove_dir_all(&path)?;
+                let folder = staging.join(&id);
+                if folder.exists() {
+                    std::fs::remove_dir_all(&folder)?;
+                }
                 let _ = std::fs::remove_file(
                     data_dir
                         .join("uploads")
@@ -114,6 +122,14 @@ pub fn clear_unfinished(data_dir: &Path) -> std::io::Result<usize> {
         }
     }
     Ok(removed)
+}
+
+fn older_than(path: &Path, seconds: u64) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age.as_secs() > seconds)
 }
 
 /// Removes staging leftovers and every partition whose import is not active. Returns how many

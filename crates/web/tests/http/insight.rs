@@ -151,9 +151,9 @@ async fn clinicians_see_their_practice_exactly_and_the_administrator_sees_rounde
     );
 }
 
+crate::on_both!(insight_figures_follow_a_deleted_import_at_once_and_every_view_is_audited);
 /// Insight's analyses are kept between views, but never past a change: deleting an import
 /// shows at once on the next view, and every view is still audited.
-crate::on_both!(insight_figures_follow_a_deleted_import_at_once_and_every_view_is_audited);
 async fn insight_figures_follow_a_deleted_import_at_once_and_every_view_is_audited(db: Db) {
     let app = TestApp::spawn(db).await;
     let registered = with_data(&app).await;

@@ -137,10 +137,10 @@ async fn with_second_factor(app: &TestApp, role: Role) -> Client {
     c
 }
 
+crate::on_both!(champions_and_partners_give_a_second_factor_unless_the_pcn_only_offers_it);
 /// Champions and partners see people's details and run registers: outside the demo they set up
 /// a second factor too, unless the PCN only offers it; required again, those without one are
 /// signed out and asked for it at their next sign-in.
-crate::on_both!(champions_and_partners_give_a_second_factor_unless_the_pcn_only_offers_it);
 async fn champions_and_partners_give_a_second_factor_unless_the_pcn_only_offers_it(db: Db) {
     let app = TestApp::with(Options {
         db,
