@@ -263,23 +263,32 @@ fn bar(total: u64, what: &str) -> ProgressBar {
 
 /// Runs `pg_dump` (custom format, which `pg_restore` reads) into `file`.
 fn pg_dump(url: &str, file: &Path) -> Result<()> {
-    let out = std::process::Command::new("pg_dump")
-        .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
-        .arg(file)
-        .arg("--dbname")
-        .arg(url)
-        .output();
-    match out {
+    let file = file.as_os_str();
+    pg_tool(
+        "pg_dump",
+        &[
+            "--format=custom".as_ref(),
+            "--no-owner".as_ref(),
+            "--no-privileges".as_ref(),
+            "--file".as_ref(),
+            file,
+            "--dbname".as_ref(),
+            url.as_ref(),
+        ],
+        "pg_dump failed",
+    )
+}
+
+/// Runs a PostgreSQL client tool, saying in words what went wrong (its own message, or that it
+/// is not installed).
+fn pg_tool(tool: &str, args: &[&std::ffi::OsStr], failed: &str) -> Result<()> {
+    match std::process::Command::new(tool).args(args).output() {
         Ok(o) if o.status.success() => Ok(()),
-        Ok(o) => bail!(
-            "pg_dump failed: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
+        Ok(o) => bail!("{failed}: {}", String::from_utf8_lossy(&o.stderr).trim()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-            "pg_dump was not found: install the PostgreSQL client tools (the same major version as the server), or dump the database yourself with `pg_dump --format=custom --file {} <database URL>` beside a backup taken with SQLite's files (see docs/operations.md)",
-            file.display()
+            "{tool} was not found: install the PostgreSQL client tools, of the same major version as the server (see docs/operations.md)"
         ),
-        Err(e) => Err(e).context("cannot run pg_dump"),
+        Err(e) => Err(e).with_context(|| format!("cannot run {tool}")),
     }
 }
 
@@ -540,29 +549,20 @@ pub async fn restore(at: &Location, from: &Path) -> Result<()> {
 }
 
 fn pg_restore(url: &str, dump: &Path) -> Result<()> {
-    let out = std::process::Command::new("pg_restore")
-        .args([
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            "--dbname",
-        ])
-        .arg(url)
-        .arg(dump)
-        .output();
-    match out {
-        Ok(o) if o.status.success() => Ok(()),
-        Ok(o) => bail!(
-            "pg_restore failed, and the database was left as it was: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-            "pg_restore was not found: install the PostgreSQL client tools (the same major version as the server)"
-        ),
-        Err(e) => Err(e).context("cannot run pg_restore"),
-    }
+    pg_tool(
+        "pg_restore",
+        &[
+            "--clean".as_ref(),
+            "--if-exists".as_ref(),
+            "--no-owner".as_ref(),
+            "--no-privileges".as_ref(),
+            "--single-transaction".as_ref(),
+            "--dbname".as_ref(),
+            url.as_ref(),
+            dump.as_os_str(),
+        ],
+        "pg_restore failed, and the database was left as it was",
+    )
 }
 
 /// A backup from before whole backups (a single SQLite file, or a copy kept before a migration
