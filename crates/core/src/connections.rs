@@ -2,7 +2,7 @@
 //! service in the directory, or to another person (a buddy, a champion) — "Dave took Florence to
 //! a singing group". The rules here: the steps a connection goes through, where it came from,
 //! why it ended, when it is followed up, and what a valid form looks like. Never "referrals":
-//! a link worker's referral is its own record (DESIGN.md section 5), and a connection is never
+//! a link worker's referral is its own record (docs/design.md, "Formats spoken"), and a connection is never
 //! coded into the GP record.
 
 use crate::people::FieldError;

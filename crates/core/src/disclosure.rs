@@ -1,4 +1,4 @@
-//! Disclosure control on aggregates (DESIGN.md section 3): counts of 1–7 are suppressed and the
+//! Disclosure control on aggregates (docs/design.md, "Data protection by construction"): counts of 1–7 are suppressed and the
 //! rest rounded to the nearest 5, the OpenSAFELY convention, for everyone but analysts and a
 //! practice's own clinicians. It is a type: a [`RawCount`] can be neither displayed nor
 //! serialised, so no page, JSON, CSV or report can show a count without first deciding who it

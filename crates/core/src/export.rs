@@ -1,4 +1,4 @@
-//! Rules for what leaves Together as a file (DESIGN.md section 3: exports are CSV with formula
+//! Rules for what leaves Together as a file (docs/design.md, "Data protection by construction": exports are CSV with formula
 //! injection neutralised).
 
 /// Prefixes a quote to text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or

@@ -59,7 +59,7 @@ pub enum Action {
     Reidentify,
     /// Look after champions: the board, their records and journey, roles and DBS checks (the
     /// PCN administrator is the volunteer coordinator; DBS records are theirs and the
-    /// champion's alone, DESIGN.md section 2).
+    /// champion's alone, docs/design.md, "Who uses it").
     ManageChampions,
     /// A champion's own record: their progress and what they are clear to do, and stepping
     /// back, coming back or leaving.
@@ -298,7 +298,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             Champion => action == ViewPerson && *connected_by_actor,
             Analyst | Partner => false,
         },
-        // Only the practice's own clinicians, who hold the record already (DESIGN.md section 3).
+        // Only the practice's own clinicians, who hold the record already (docs/design.md, "Data protection by construction").
         (Reidentify | CodeReferrals, Resource::Practice { practice_id, .. }) => {
             actor.role == Clinician && actor.practice_id == Some(*practice_id)
         }

@@ -1,5 +1,5 @@
 //! The one pseudonymisation function. Insight, people and evaluation all call it, so a person's
-//! pseudonym is the same wherever it appears (DESIGN.md section 3).
+//! pseudonym is the same wherever it appears (docs/design.md, "Data protection by construction").
 
 use crate::nhs::NhsNumber;
 use hmac::{Hmac, Mac};

@@ -1,7 +1,7 @@
 //! A link worker's referral: a GP, nurse or other professional asks the social prescribing
 //! service to see someone. It is its own record — received, then accepted or declined — beside
 //! the connections it leads to, and it is what goes back to the GP record, coded in SNOMED CT.
-//! Connections, and above all a champion's informal ones, are never coded (DESIGN.md section 5).
+//! Connections, and above all a champion's informal ones, are never coded (docs/design.md, "Formats spoken").
 
 use crate::people::FieldError;
 use serde::{Deserialize, Serialize};

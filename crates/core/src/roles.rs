@@ -1,4 +1,4 @@
-//! The roles of DESIGN.md section 2. A user holds one role within a PCN (and, for clinicians,
+//! The roles of docs/design.md, "Who uses it". A user holds one role within a PCN (and, for clinicians,
 //! a practice); what each role may do is decided in [`crate::policy`] and nowhere else.
 
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,6 @@
 //! Synthea CSV: `patients.csv`, `encounters.csv` and `conditions.csv`, in the older column set
 //! (without FIPS and INCOME) and the newer one. Synthea has no NHS numbers and no practices, so
-//! (DESIGN.md section 5) a person is known by their Synthea `Id` and belongs to the practice
+//! (docs/design.md, "Formats spoken") a person is known by their Synthea `Id` and belongs to the practice
 //! that the organisation of most of their GP consultations is given to ([`Plan`]).
 //!
 //! What becomes what (docs/formats.md says the same for people importing):

@@ -1,4 +1,4 @@
-//! Writing the canonical CSVs of DESIGN.md section 5 (the contract in docs/formats.md), Synthea
+//! Writing the canonical CSVs of docs/design.md, "Formats spoken" (the contract in docs/formats.md), Synthea
 //! CSV or FHIR R4 NDJSON, plus manifest.json with the parameters. Files are written under temporary names and renamed only
 //! when complete, so a stopped run never leaves a dataset that looks whole.
 

@@ -185,7 +185,7 @@ fn index_entry(r: &together_formats::Registration) -> IndexEntry {
     }
 }
 
-/// The one pseudonym of whoever a row is about (DESIGN.md section 3), remembered for the rest
+/// The one pseudonym of whoever a row is about (docs/design.md, "Data protection by construction"), remembered for the rest
 /// of the file: most people have many rows, and the keyed hash is the dearest step of a row.
 struct Pseudonyms<'k> {
     key: &'k PseudonymKey,

@@ -1,4 +1,4 @@
-//! The patient index (DESIGN.md section 3): the only place that maps a pseudonym back to a
+//! The patient index (docs/design.md, "Data protection by construction"): the only place that maps a pseudonym back to a
 //! person. The registrations import writes it beside each practice's registrations partition
 //! as `patient-index.sealed` (Parquet: pseudonym, nonce, sealed), every entry encrypted with
 //! ChaCha20-Poly1305 under a key kept outside the database beside the pseudonym key. The

@@ -1,6 +1,6 @@
 //! Referrals to the social prescribing service: received, then accepted or declined once, never
-//! dated before they arrived; receiving one puts the person on the receiver's caseload (DESIGN.md
-//! section 2: "an open connection or referral with them"). Reads name people, so they are
+//! dated before they arrived; receiving one puts the person on the receiver's caseload (docs/design.md,
+//! "Who uses it": "an open connection or referral with them"). Reads name people, so they are
 //! audited with their event in the same transaction.
 
 use crate::{NewAuditEvent, StoreError};
