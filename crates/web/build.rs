@@ -1,3 +1,5 @@
+// A build script reports a failure by panicking with its message: that is what `expect` is for here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Embeds the NHS.UK frontend (installed by npm under web/node_modules) and Together's own small
 //! assets into the binary, so a deployment is one file.
 

@@ -1,6 +1,9 @@
 //! The `together` binary as an operator meets it: every bad input gets a one-line explanation
 //! and a non-zero exit, never a panic; demo and real data never mix; backups restore.
 
+// Tests and examples stop at the first surprise, with its message: unwrap and expect are how.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,9 @@
 //! The generator is a test oracle for Insight and evaluation, so its properties are tested
 //! from the files it writes, as an importer would read them.
 
+// Tests and examples stop at the first surprise, with its message: unwrap and expect are how.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use together_generate::{generate, Params, Summary};
 

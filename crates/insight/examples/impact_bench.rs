@@ -5,6 +5,9 @@
 //! evaluation itself — matching, the estimates and the bootstrap — which is what grows with the
 //! connected people and the candidates. Run by `bash bench/impact.sh`.
 
+// Tests and examples stop at the first surprise, with its message: unwrap and expect are how.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Instant;
 use together_generate::{people, Params, Plant};
 use together_insight::impact::{

@@ -1,6 +1,9 @@
 //! Imports end to end: generated files in, Parquet out, records in the store (SQLite and
 //! PostgreSQL), and nothing half-done ever visible.
 
+// Tests and examples stop at the first surprise, with its message: unwrap and expect are how.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use arrow_array::{Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,9 @@
 //! One story, told to both backends (the atuin pattern): whatever SQLite does, PostgreSQL must
 //! do the same.
 
+// Tests and examples stop at the first surprise, with its message: unwrap and expect are how.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};

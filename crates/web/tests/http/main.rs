@@ -1,6 +1,9 @@
 //! All HTTP integration tests in one binary (each extra binary costs minutes of linking).
 //! Every test starts the real server on an ephemeral port with its own fresh database.
 
+// Tests and examples stop at the first surprise, with its message: unwrap and expect are how.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod api;
