@@ -66,9 +66,18 @@ step "Dependencies: licences, bans and sources (cargo-deny, deny.toml)"
 command -v cargo-deny >/dev/null || cargo install --locked --quiet cargo-deny --version 0.20.2
 cargo deny check --hide-inclusion-graph licenses bans sources
 
+# Each PostgreSQL test makes a database of its own (together_test_<uuid>); they are dropped before
+# and after the run, when no test is using one, so that runs do not pile them up on the server.
+drop_test_databases() {
+  psql "$TOGETHER_TEST_POSTGRES_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'together\_test\_%'" |
+    while read -r db; do psql "$TOGETHER_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
+}
+
 step "Rust tests (SQLite and PostgreSQL)"
 mkdir -p target
+drop_test_databases
 cargo test --workspace 2>&1 | tee target/rust-tests.log
+drop_test_databases
 pg=$(grep -cE '^test .*postgres.* \.\.\. ok$' target/rust-tests.log || true)
 echo "PostgreSQL tests run and passed: $pg"
 [ "$pg" -gt 0 ] || { echo "no PostgreSQL test ran" >&2; exit 1; }
