@@ -69,6 +69,16 @@ struct Entry {
     sha256: String,
 }
 
+/// The location with its database URL as the server would take it: the flag or variable, else
+/// `database_url` in together.toml.
+fn resolved(at: &Location) -> Result<Location> {
+    let settings = instance::FileSettings::load(&at.data_dir)?;
+    Ok(Location {
+        data_dir: at.data_dir.clone(),
+        database_url: at.database_url.clone().or(settings.database_url),
+    })
+}
+
 fn is_postgres(at: &Location) -> Option<&str> {
     at.database_url
         .as_deref()
@@ -77,6 +87,7 @@ fn is_postgres(at: &Location) -> Option<&str> {
 
 /// `together backup`: everything but the keys, into a new folder `to`, while the server runs.
 pub async fn backup(at: &Location, to: &Path) -> Result<()> {
+    let at = &resolved(at)?;
     if to.exists() {
         bail!("{} already exists: choose a new name", to.display());
     }
@@ -444,6 +455,7 @@ fn check(from: &Path) -> Result<Manifest> {
 /// stopped (the data directory's lock says so).
 pub async fn restore(at: &Location, from: &Path) -> Result<()> {
     let _lock = DirLock::take(&at.data_dir, "restore into it")?;
+    let at = &resolved(at)?;
     if from.is_file() {
         return restore_database_file(at, from).await;
     }

@@ -2182,12 +2182,16 @@ fn a_whole_backup_on_postgres_restores_into_another_database() {
         ]),
         "holds a PostgreSQL dump",
     );
+    // The database to restore into is the one the instance's settings name, as for serve.
+    std::fs::write(
+        restored.join("together.toml"),
+        format!("database_url = \"{dst}\"\n"),
+    )
+    .unwrap();
     ok(&[
         "restore",
         "--data-dir",
         r,
-        "--database-url",
-        &dst,
         "--from",
         backup.to_str().unwrap(),
     ]);
