@@ -17,7 +17,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use together_insight::INSIGHT_DIR;
 
@@ -69,25 +68,26 @@ struct Entry {
     sha256: String,
 }
 
-/// The location with its database URL as the server would take it: the flag or variable, else
-/// `database_url` in together.toml.
-fn resolved(at: &Location) -> Result<Location> {
+/// The location with its database URL as the server takes it ([`instance::database_url`]),
+/// and the settings it was read from.
+fn resolved(at: &Location) -> Result<(Location, instance::FileSettings)> {
     let settings = instance::FileSettings::load(&at.data_dir)?;
-    Ok(Location {
+    let at = Location {
         data_dir: at.data_dir.clone(),
-        database_url: at.database_url.clone().or(settings.database_url),
-    })
+        database_url: instance::database_url(at, &settings),
+    };
+    Ok((at, settings))
 }
 
 fn is_postgres(at: &Location) -> Option<&str> {
     at.database_url
         .as_deref()
-        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+        .filter(|u| instance::is_postgres(u))
 }
 
 /// `together backup`: everything but the keys, into a new folder `to`, while the server runs.
 pub async fn backup(at: &Location, to: &Path) -> Result<()> {
-    let at = &resolved(at)?;
+    let (at, settings) = &resolved(at)?;
     if to.exists() {
         bail!("{} already exists: choose a new name", to.display());
     }
@@ -101,8 +101,7 @@ pub async fn backup(at: &Location, to: &Path) -> Result<()> {
     std::fs::create_dir_all(&parent)
         .with_context(|| format!("cannot create {}", parent.display()))?;
     let partial = parent.join(format!(".{}.partial", name.to_string_lossy()));
-    let settings = instance::FileSettings::load(&at.data_dir)?;
-    let store = instance::open_store(at, &settings).await?;
+    let store = instance::open_store(at, settings).await?;
     let database = if is_postgres(at).is_some() {
         Database::Postgresql
     } else {
@@ -254,8 +253,8 @@ async fn take(
         imports: imports.into_iter().collect(),
         files: sum_folder(partial)?,
     };
-    let text = serde_json::to_vec_pretty(&manifest).map_err(anyhow::Error::new)?;
-    write_synced(&partial.join(MANIFEST), &text)
+    let text = serde_json::to_string_pretty(&manifest).map_err(anyhow::Error::new)?;
+    instance::write_private(&partial.join(MANIFEST), &text)
         .with_context(|| format!("cannot write the {MANIFEST}"))?;
     Ok(manifest)
 }
@@ -341,13 +340,6 @@ fn copy_file(from: &Path, to: &Path, bar: &ProgressBar) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
 fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|f| f.sync_all())
@@ -355,18 +347,8 @@ fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 fn sha256(path: &Path) -> std::io::Result<(u64, String)> {
-    let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        bytes += n as u64;
-    }
+    let bytes = std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
     Ok((bytes, hex::encode(hasher.finalize())))
 }
 
@@ -433,10 +415,11 @@ fn check(from: &Path) -> Result<Manifest> {
             Some(_) => {}
         }
     }
+    let present: BTreeSet<&str> = found.iter().map(|f| f.path.as_str()).collect();
     if let Some(missing) = manifest
         .files
         .iter()
-        .find(|l| !found.iter().any(|f| f.path == l.path))
+        .find(|l| !present.contains(l.path.as_str()))
     {
         bail!("{} is missing from the backup", missing.path);
     }
@@ -455,7 +438,7 @@ fn check(from: &Path) -> Result<Manifest> {
 /// stopped (the data directory's lock says so).
 pub async fn restore(at: &Location, from: &Path) -> Result<()> {
     let _lock = DirLock::take(&at.data_dir, "restore into it")?;
-    let at = &resolved(at)?;
+    let (at, _) = &resolved(at)?;
     if from.is_file() {
         return restore_database_file(at, from).await;
     }
@@ -468,8 +451,8 @@ pub async fn restore(at: &Location, from: &Path) -> Result<()> {
                 .with_context(|| format!("{} cannot be restored", from.display()))?;
         }
         (Database::Postgresql, Some(_)) => {}
-        (Database::Sqlite, Some(_)) => bail!("{} holds a SQLite database: restore it without --database-url (to SQLite), or move it to PostgreSQL by hand", from.display()),
-        (Database::Postgresql, None) => bail!("{} holds a PostgreSQL dump: give the --database-url of the (empty) PostgreSQL database to restore it into", from.display()),
+        (Database::Sqlite, Some(_)) => bail!("{} holds a SQLite database: restore it into an instance without a PostgreSQL database URL, or move it to PostgreSQL by hand", from.display()),
+        (Database::Postgresql, None) => bail!("{} holds a PostgreSQL dump: name the PostgreSQL database to restore it into (--database-url, or database_url in together.toml)", from.display()),
     }
     instance::prepare_dir(&at.data_dir)?;
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();

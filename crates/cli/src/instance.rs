@@ -178,18 +178,22 @@ fn make_private(dir: &Path) -> std::io::Result<u64> {
     Ok(repaired)
 }
 
-fn is_postgres(url: &str) -> bool {
+pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// The database URL the instance uses: the flag or variable, else `database_url` in
+/// together.toml; `None` for the SQLite file in the data directory.
+pub fn database_url(at: &Location, settings: &FileSettings) -> Option<String> {
+    at.database_url
+        .clone()
+        .or_else(|| settings.database_url.clone())
 }
 
 /// Opens (and migrates) the instance's database.
 pub async fn open_store(at: &Location, settings: &FileSettings) -> Result<DynStore> {
     prepare_dir(&at.data_dir)?;
-    let url = at
-        .database_url
-        .clone()
-        .or_else(|| settings.database_url.clone());
-    match url {
+    match database_url(at, settings) {
         Some(url) if is_postgres(&url) => {
             let (store, applied) = PgStore::open(&url).await.with_context(|| format!("cannot open the PostgreSQL database at {}", redact_url(&url)))?;
             if !applied.is_empty() {
@@ -235,7 +239,8 @@ pub fn key(data_dir: &Path, name: &str, env: &str) -> Result<Vec<u8>> {
     }
 }
 
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes a new file (refusing one that exists) readable by Together alone, and syncs it.
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::io::Write;

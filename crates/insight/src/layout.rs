@@ -54,11 +54,7 @@ impl StagingLock {
         let dir = data_dir.join(INSIGHT_DIR).join(STAGING);
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{id}.lock"));
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?;
+        let file = open_lock(&path)?;
         file.lock()?;
         Ok(Self { _file: file, path })
     }
@@ -98,11 +94,7 @@ pub fn clear_unfinished(data_dir: &Path) -> std::io::Result<usize> {
             None => continue,
         };
         let lock_path = staging.join(format!("{id}.lock"));
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)?;
+        let lock = open_lock(&lock_path)?;
         match lock.try_lock() {
             Ok(()) => {
                 let folder = staging.join(&id);
@@ -122,6 +114,15 @@ pub fn clear_unfinished(data_dir: &Path) -> std::io::Result<usize> {
         }
     }
     Ok(removed)
+}
+
+/// Opens (making it if need be) the file an import's lock is taken on.
+fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
 }
 
 fn older_than(path: &Path, seconds: u64) -> bool {
