@@ -12,7 +12,9 @@ use together_formats::{Dataset, FileError};
 use together_insight::synthea_export::{
     commit_export, skipped_because, stage_export, survey, ExportOutcome, SyntheaExport,
 };
-use together_insight::{commit, delete, Commit, ImportError, Outcome, Reading, StageRequest};
+use together_insight::{
+    delete, import_file as import_asked, FileImport, ImportError, Outcome, Reading, StageRequest,
+};
 use together_store::DynStore;
 
 #[derive(clap::Args, Debug)]
@@ -167,13 +169,8 @@ fn bytes_style() -> ProgressStyle {
     .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
-/// Runs `work` away from the async threads with a progress bar over `file`'s bytes.
-async fn with_progress<T: Send + 'static>(
-    label: &str,
-    file: &Path,
-    show: bool,
-    work: impl FnOnce(&mut dyn FnMut(u64)) -> Result<T> + Send + 'static,
-) -> Result<T> {
+/// A progress bar over `file`'s bytes, labelled with what is being read (hidden unless asked).
+fn bytes_bar(label: &str, file: &Path, show: bool) -> Result<ProgressBar> {
     let size = std::fs::metadata(file)
         .with_context(|| format!("cannot read {}", file.display()))?
         .len();
@@ -184,12 +181,7 @@ async fn with_progress<T: Send + 'static>(
     };
     bar.set_style(bytes_style());
     bar.set_message(label.to_owned());
-    let b = bar.clone();
-    let result = tokio::task::spawn_blocking(move || work(&mut |n| b.set_position(n)))
-        .await
-        .context("the import stopped unexpectedly")?;
-    bar.finish_and_clear();
-    result
+    Ok(bar)
 }
 
 fn today() -> time::Date {
@@ -212,47 +204,37 @@ pub async fn import_one(
         show_progress,
         reading,
     } = job;
-    let practices = practices_of(store, pcn).await?;
-    if let Some(p) = reading.practice() {
-        if !practices.contains(p) {
-            bail!("{p} is not a practice of this PCN (add it on the Admin page first)");
-        }
-    }
-    let source = reading.source();
-    let (data, path) = (data_dir.to_owned(), file.to_owned());
-    let (key, index) = (keys.pseudonym.clone(), keys.index.clone());
-    let staged = with_progress(dataset.name(), file, show_progress, move |progress| {
-        let req = StageRequest {
-            dataset,
-            path: &path,
-            data_dir: &data,
-            key: &key,
-            practices: &practices,
-            today: today(),
-            index_key: Some(&index),
-        };
-        reading.stage(&req, progress).map_err(|e| match e {
-            ImportError::File(FileError::UnknownLayout { .. })
-                if matches!(reading, Reading::Canonical) && dataset == Dataset::Appointments =>
-            {
-                anyhow!(
-                    "{} was not imported: {e}. A practice system's own export is read with --mapping: {} (unverified), or a mapping file of your own",
-                    path.display(),
-                    shipped_names()
-                )
-            }
-            e => anyhow!("{} was not imported: {e}", path.display()),
-        })
-    })
-    .await?;
-    let how = Commit {
-        pcn,
+    let canonical = matches!(reading, Reading::Canonical);
+    let bar = bytes_bar(dataset.name(), file, show_progress)?;
+    let b = bar.clone();
+    let asked = FileImport {
+        dataset,
+        path: file,
+        reading,
         accept_valid,
         replaces: replace,
-        source,
+        today: today(),
         audit: cli_audit("import", "import", Some(pcn)),
     };
-    Ok(commit(store, data_dir, staged, how).await?)
+    let keys = (&keys.pseudonym, &keys.index);
+    let outcome = import_asked(store, data_dir, pcn, keys, asked, move |n| {
+        b.set_position(n)
+    })
+    .await;
+    bar.finish_and_clear();
+    outcome.map_err(|e| match e {
+        ImportError::File(FileError::UnknownLayout { .. })
+            if canonical && dataset == Dataset::Appointments =>
+        {
+            anyhow!(
+                "{} was not imported: {e}. A practice system's own export is read with --mapping: {} (unverified), or a mapping file of your own",
+                file.display(),
+                shipped_names()
+            )
+        }
+        ImportError::NotOurPractice(_) => anyhow!("{e}"),
+        e => anyhow!("{} was not imported: {e}", file.display()),
+    })
 }
 
 fn refused(what: &str, valid: u64, rejected: u64, report: Option<&Path>) -> String {

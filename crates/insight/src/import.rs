@@ -33,6 +33,10 @@ pub enum ImportError {
     Store(#[from] StoreError),
     #[error("cannot write the rejection report: {0}")]
     Report(#[from] csv::Error),
+    #[error("{0} is not a practice of this PCN (add it on the Admin page first)")]
+    NotOurPractice(PracticeCode),
+    #[error("the import stopped unexpectedly")]
+    Stopped,
 }
 
 /// What to import.
@@ -549,6 +553,70 @@ pub struct Commit {
     pub replaces: Option<String>,
     pub source: String,
     pub audit: NewAuditEvent,
+}
+
+/// One file a person asks to import for their PCN, and how.
+pub struct FileImport<'a> {
+    pub dataset: Dataset,
+    pub path: &'a Path,
+    pub reading: Reading,
+    /// Import the valid rows even though some were rejected.
+    pub accept_valid: bool,
+    /// The import this file replaces.
+    pub replaces: Option<String>,
+    /// Dates of birth after this are rejected.
+    pub today: Date,
+    pub audit: NewAuditEvent,
+}
+
+/// Imports one file as a person asks for it: checks the practice it is said to be from belongs
+/// to the PCN, stages it away from the async threads (reporting bytes read to `progress`), then
+/// commits. The command line and the demo both import this way.
+pub async fn import_file(
+    store: &DynStore,
+    data_dir: &Path,
+    pcn: PcnId,
+    keys: (&PseudonymKey, &IndexKey),
+    file: FileImport<'_>,
+    mut progress: impl FnMut(u64) + Send + 'static,
+) -> Result<Outcome, ImportError> {
+    let practices: Vec<PracticeCode> = store
+        .practices(pcn)
+        .await?
+        .into_iter()
+        .map(|p| p.ods_code)
+        .collect();
+    if let Some(p) = file.reading.practice() {
+        if !practices.contains(p) {
+            return Err(ImportError::NotOurPractice(p.clone()));
+        }
+    }
+    let source = file.reading.source();
+    let (data, path, reading) = (data_dir.to_owned(), file.path.to_owned(), file.reading);
+    let (key, index) = (keys.0.clone(), keys.1.clone());
+    let (dataset, today) = (file.dataset, file.today);
+    let staged = tokio::task::spawn_blocking(move || {
+        let req = StageRequest {
+            dataset,
+            path: &path,
+            data_dir: &data,
+            key: &key,
+            practices: &practices,
+            today,
+            index_key: Some(&index),
+        };
+        reading.stage(&req, &mut progress)
+    })
+    .await
+    .map_err(|_| ImportError::Stopped)??;
+    let how = Commit {
+        pcn,
+        accept_valid: file.accept_valid,
+        replaces: file.replaces,
+        source,
+        audit: file.audit,
+    };
+    commit(store, data_dir, staged, how).await
 }
 
 /// Throws a staged import away (when another file of the same export was refused, say).

@@ -23,8 +23,8 @@ pub mod synthea_export;
 mod tables;
 
 pub use import::{
-    commit, delete, discard, stage, stage_fhir, stage_mapped, stage_synthea, Commit, ImportError,
-    Outcome, Reading, StageRequest, Staged,
+    commit, delete, discard, import_file, stage, stage_fhir, stage_mapped, stage_synthea, Commit,
+    FileImport, ImportError, Outcome, Reading, StageRequest, Staged,
 };
 pub use layout::{import_dirs, sweep, INSIGHT_DIR};
 pub use tables::{lit_ts, Tables, TablesError};
