@@ -3,8 +3,7 @@
 //! 30 and 60 days and something overdue. Each step is dated in the past, as it would have been
 //! taken, so the records read like a real programme's.
 
-use crate::instance::cli_audit;
-use anyhow::Result;
+use crate::Result;
 use time::{Duration, OffsetDateTime};
 use together_core::champions::{years_after, DbsLevel, DbsResult, NewInterest, NewRole, Stage};
 use together_core::people::ContactPreference;
@@ -380,7 +379,7 @@ pub async fn partners(
     now: OffsetDateTime,
 ) -> Result<()> {
     use together_core::partners::{NewDated, NewPartner, NewVenue};
-    let a = cli_audit("demo_partners", "partner", Some(pcn));
+    let a = crate::audit("demo_partners", "partner", Some(pcn));
     let today = now.date();
     let orgs = [
         (
@@ -499,7 +498,7 @@ pub async fn build(
     let at = |days_ago: i64| -> NewAuditEvent {
         NewAuditEvent {
             at: now - Duration::days(days_ago),
-            ..cli_audit("demo_champions", "champion", Some(pcn))
+            ..crate::audit("demo_champions", "champion", Some(pcn))
         }
     };
     let mut roles: Vec<ChampionRoleId> = Vec::new();

@@ -4,8 +4,7 @@
 //! questions answered at the start and at a follow-up by enough people at the singing group for
 //! its change to be shown; the link worker's referrals that led to the first few, to code.
 
-use crate::instance::cli_audit;
-use anyhow::{anyhow, Result};
+use crate::{wrong, Result};
 use time::{Duration, OffsetDateTime};
 use together_core::connections::{
     DoneFollowUp, EndReason, NewConnection, NewStep, Source, Status, Target,
@@ -19,7 +18,7 @@ use together_store::{DynStore, NewAuditEvent};
 pub(crate) fn at(pcn: PcnId, days_ago: i64, now: OffsetDateTime) -> NewAuditEvent {
     NewAuditEvent {
         at: now - Duration::days(days_ago),
-        ..cli_audit("demo_connections", "connection", Some(pcn))
+        ..crate::audit("demo_connections", "connection", Some(pcn))
     }
 }
 
@@ -92,7 +91,7 @@ pub async fn build(
     let offers = store.offers(pcn).await?;
     let people = store.find_people(pcn, None, "", &at(pcn, 0, now)).await?;
     if people.len() < PLAN.len() {
-        return Err(anyhow!("the demo needs {} people to connect", PLAN.len()));
+        return Err(wrong!("the demo needs {} people to connect", PLAN.len()));
     }
     for (i, ((offer, days_ago, status, by_champion), person)) in
         PLAN.iter().zip(&people).enumerate()
@@ -100,7 +99,7 @@ pub async fn build(
         let offer = offers
             .iter()
             .find(|o| o.name == *offer)
-            .ok_or_else(|| anyhow!("the demo has no offer called {offer}"))?;
+            .ok_or_else(|| wrong!("the demo has no offer called {offer}"))?;
         let made = at(pcn, *days_ago, now);
         let made_on = made.at.date();
         let by = if *by_champion { champion } else { link_worker };

@@ -5,8 +5,8 @@
 //! what the programme cost. The impact page must find the planted fall within its interval,
 //! beside the bigger naive figure that regression to the mean gives.
 
-use crate::demo_connections::{answers, at};
-use anyhow::{Context, Result};
+use crate::connections::{answers, at};
+use crate::{wrong, Missing, Result};
 use std::collections::HashMap;
 use std::path::Path;
 use time::{Duration, OffsetDateTime};
@@ -18,7 +18,7 @@ use together_core::{PcnId, PersonId, PracticeId, PseudonymKey, UserId};
 use together_store::DynStore;
 
 /// The true change in attendance the demo's connections have: a fall of a fifth.
-pub(crate) const PLANTED_EFFECT: f64 = -0.2;
+pub const PLANTED_EFFECT: f64 = -0.2;
 
 /// The offers the planted connections were to, in turn.
 const OFFERS: [&str; 3] = [
@@ -29,13 +29,13 @@ const OFFERS: [&str; 3] = [
 
 /// What the demo knows of its people: the key, the practices, and the records made already
 /// (by NHS number).
-pub(crate) struct People<'a> {
+pub struct People<'a> {
     pub key: &'a PseudonymKey,
     pub practices: &'a [(PracticeId, String)],
     pub known: HashMap<String, PersonId>,
 }
 
-pub(crate) async fn build(
+pub async fn build(
     store: &DynStore,
     pcn: PcnId,
     source: &Path,
@@ -61,17 +61,9 @@ pub(crate) async fn build(
                 let reg = rows
                     .get(&row[0])
                     .context("a planted connection's person is not registered")?;
-                let id = crate::demo::person_from(
-                    store,
-                    pcn,
-                    people.key,
-                    people.practices,
-                    reg,
-                    i,
-                    None,
-                    now,
-                )
-                .await?;
+                let id =
+                    crate::person_from(store, pcn, people.key, people.practices, reg, i, None, now)
+                        .await?;
                 people.known.insert(row[0].to_owned(), id);
                 id
             }
@@ -161,7 +153,7 @@ pub(crate) async fn build(
             amount: amount.into(),
         }
         .parse()
-        .map_err(|e| anyhow::anyhow!("a demo cost is invalid: {e:?}"))?;
+        .map_err(|e| wrong!("a demo cost is invalid: {e:?}"))?;
         store
             .add_programme_cost(pcn, &cost, &at(pcn, 0, now))
             .await?;

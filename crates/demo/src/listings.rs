@@ -2,8 +2,7 @@
 //! signposts to every week, some kept by the PCN's team and some by a partner, checked at
 //! different times, so that two are overdue for checking and one partner's change is waiting.
 
-use crate::instance::cli_audit;
-use anyhow::{anyhow, Result};
+use crate::{wrong, Result};
 use time::{Duration, OffsetDateTime};
 use together_core::listings::ListingForm;
 use together_core::PcnId;
@@ -122,7 +121,7 @@ const LISTINGS: &[DemoListing] = &[
 fn at(pcn: PcnId, days_ago: i64, now: OffsetDateTime) -> NewAuditEvent {
     NewAuditEvent {
         at: now - Duration::days(days_ago),
-        ..cli_audit("demo_listings", "listing", Some(pcn))
+        ..crate::audit("demo_listings", "listing", Some(pcn))
     }
 }
 
@@ -147,19 +146,19 @@ pub async fn build(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
             let t = terms
                 .iter()
                 .find(|t| t.code == *code)
-                .ok_or_else(|| anyhow!("the demo has no category {code}"))?;
+                .ok_or_else(|| wrong!("the demo has no category {code}"))?;
             fields.push(("taxonomy".into(), t.id.clone()));
         }
         let listing = ListingForm::from_fields(&fields)
             .parse()
-            .map_err(|e| anyhow!("demo listing {}: {e:?}", d.name))?;
+            .map_err(|e| wrong!("demo listing {}: {e:?}", d.name))?;
         let owner = match d.kept_by {
             Some(name) => Some(
                 partners
                     .iter()
                     .find(|p| p.name == name)
                     .map(|p| p.id.clone())
-                    .ok_or_else(|| anyhow!("the demo has no partner called {name}"))?,
+                    .ok_or_else(|| wrong!("the demo has no partner called {name}"))?,
             ),
             None => None,
         };

@@ -3,8 +3,7 @@
 //! the person's clinician), four out now (one overdue), one waiting to be cleaned and one
 //! needing repair.
 
-use crate::instance::cli_audit;
-use anyhow::{anyhow, Result};
+use crate::{wrong, Result};
 use time::{Duration, OffsetDateTime};
 use together_core::loans::{BpReading, NewCleaning, NewItem, NewLoan, NewReadings, NewReturn};
 use together_core::PcnId;
@@ -15,7 +14,7 @@ const OFFER: &str = "Home blood-pressure monitor loans";
 fn at(pcn: PcnId, days_ago: i64, now: OffsetDateTime) -> NewAuditEvent {
     NewAuditEvent {
         at: now - Duration::days(days_ago),
-        ..cli_audit("demo_loans", "equipment", Some(pcn))
+        ..crate::audit("demo_loans", "equipment", Some(pcn))
     }
 }
 
@@ -41,7 +40,7 @@ pub async fn build(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
         .await?
         .into_iter()
         .find(|o| o.name == OFFER)
-        .ok_or_else(|| anyhow!("the demo has no offer called {OFFER}"))?;
+        .ok_or_else(|| wrong!("the demo has no offer called {OFFER}"))?;
     // Gareth takes most monitors round; Dave (the demo's champion sign-in) the ones out now.
     let champions = store.champions(pcn, &at(pcn, 0, now)).await?;
     let named = |given: &str| {
@@ -49,12 +48,12 @@ pub async fn build(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
             .iter()
             .find(|c| c.given_name == given && offer.leads.contains(&c.id))
             .map(|c| c.id)
-            .ok_or_else(|| anyhow!("{given} does not lead {OFFER} in the demo"))
+            .ok_or_else(|| wrong!("{given} does not lead {OFFER} in the demo"))
     };
     let (lead, dave) = (Some(named("Gareth")?), Some(named("Dave")?));
     let people = store.find_people(pcn, None, "", &at(pcn, 0, now)).await?;
     if people.len() < 10 {
-        return Err(anyhow!("the demo needs ten people to lend monitors to"));
+        return Err(wrong!("the demo needs ten people to lend monitors to"));
     }
     let mut items = Vec::new();
     for n in 1..=8 {

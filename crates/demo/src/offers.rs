@@ -3,8 +3,7 @@
 //! leads who are clear for the role, helpers on the rotas and some places still to fill, the
 //! Saturday flu clinics, one session moved and one cancelled.
 
-use crate::instance::cli_audit;
-use anyhow::{anyhow, Result};
+use crate::{wrong, Result};
 use time::{Duration, OffsetDateTime};
 use together_core::offers::{NewOffer, NewSession, OfferForm, SessionForm};
 use together_core::recurrence::ScheduleForm;
@@ -258,7 +257,7 @@ pub async fn build(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
             .iter()
             .find(|c| c.given_name == given)
             .map(|c| c.id)
-            .ok_or_else(|| anyhow!("the demo has no champion called {given}"))
+            .ok_or_else(|| wrong!("the demo has no champion called {given}"))
     };
     let mut helpers_pool = Vec::new();
     for given in ["Dave", "Helen", "Gareth", "Amara", "Susan"] {
@@ -279,7 +278,7 @@ pub async fn build(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
             ("phone".into(), "01632 960 123".into()),
         ];
         let find = |what: &str, id: Option<String>| {
-            id.ok_or_else(|| anyhow!("the demo has no {what} for {}", d.name))
+            id.ok_or_else(|| wrong!("the demo has no {what} for {}", d.name))
         };
         if !d.venue.is_empty() {
             let v = venues
@@ -314,7 +313,7 @@ pub async fn build(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
         }
         let offer: NewOffer = OfferForm::from_fields(&fields)
             .parse()
-            .map_err(|e| anyhow!("demo offer {}: {e:?}", d.name))?;
+            .map_err(|e| wrong!("demo offer {}: {e:?}", d.name))?;
         let id = store.add_offer(pcn, &offer, &at(SEASON_DAYS + 7)).await?;
         for lead in d.leads {
             store
@@ -333,7 +332,7 @@ pub async fn build(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
                     ..ScheduleForm::default()
                 }
                 .parse()
-                .map_err(|e| anyhow!("demo schedule of {}: {e:?}", d.name))?;
+                .map_err(|e| wrong!("demo schedule of {}: {e:?}", d.name))?;
                 store
                     .add_schedule(
                         pcn,
@@ -390,7 +389,7 @@ async fn taster_today(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Resu
         ..SessionForm::default()
     }
     .parse(today)
-    .map_err(|e| anyhow!("demo taster session: {e:?}"))?;
+    .map_err(|e| wrong!("demo taster session: {e:?}"))?;
     store
         .add_offer_session(pcn, singing.id, &s, &dated(pcn, "session", now))
         .await?;
@@ -422,7 +421,7 @@ async fn flu_clinics(
             ..SessionForm::default()
         }
         .parse(today)
-        .map_err(|e| anyhow!("demo flu clinic: {e:?}"))?;
+        .map_err(|e| wrong!("demo flu clinic: {e:?}"))?;
         store.add_offer_session(pcn, flu, &s, &a).await?;
     }
     Ok(())
@@ -432,7 +431,7 @@ async fn flu_clinics(
 fn dated(pcn: PcnId, resource: &str, at: OffsetDateTime) -> NewAuditEvent {
     NewAuditEvent {
         at,
-        ..cli_audit("demo_offers", resource, Some(pcn))
+        ..crate::audit("demo_offers", resource, Some(pcn))
     }
 }
 
@@ -591,7 +590,7 @@ async fn registers(store: &DynStore, pcn: PcnId, now: OffsetDateTime) -> Result<
         fields.push(("others".into(), ((n * 7) % 4).to_string()));
         let register = RegisterForm::from_fields(&fields)
             .parse()
-            .map_err(|e| anyhow!("demo register: {e:?}"))?;
+            .map_err(|e| wrong!("demo register: {e:?}"))?;
         let at = s.on.midnight().assume_utc() + Duration::hours(12);
         store
             .save_register(pcn, s.id, None, &register, &dated(pcn, "register", at))

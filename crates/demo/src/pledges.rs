@@ -2,8 +2,8 @@
 //! month, most on the wall, one waiting to be checked, and one from someone who would like a
 //! champion's help.
 
-use crate::demo_connections::at;
-use anyhow::Result;
+use crate::connections::at;
+use crate::Result;
 use time::OffsetDateTime;
 use together_core::pledges::{Contact, NewPledge, Place, Theme};
 use together_core::PcnId;

@@ -12,22 +12,11 @@ use together_core::{PcnId, PracticeCode, PseudonymKey};
 use together_formats::Dataset;
 use together_insight::patient_index::IndexKey;
 use together_insight::{commit, delete, import_dirs, stage, sweep, Commit, Outcome, StageRequest};
-use together_store::{DynStore, NewAuditEvent, Outcome as AuditOutcome};
+use together_store::{DynStore, NewAuditEvent};
 
+/// What the importer records for a test's import.
 fn audit(pcn: PcnId) -> NewAuditEvent {
-    NewAuditEvent {
-        at: datetime!(2026-11-24 09:00 UTC),
-        actor: "cli:test".into(),
-        role: "operator".into(),
-        pcn_id: Some(pcn),
-        action: "import".into(),
-        resource_type: "import".into(),
-        resource_id: None,
-        outcome: AuditOutcome::Allowed,
-        reason: None,
-        request_id: None,
-        ip: None,
-    }
+    together_store::testing::audit(pcn, "import")
 }
 
 struct World {
@@ -194,31 +183,7 @@ fn rows_and_pseudonyms(files: &[PathBuf]) -> (usize, Vec<String>) {
     (n, pseudonyms)
 }
 
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                super::$name(
-                    together_store::testing::fresh_sqlite(dir.path())
-                        .await
-                        .unwrap(),
-                )
-                .await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                super::$name(
-                    together_store::testing::fresh_postgres()
-                        .await
-                        .expect("PostgreSQL must answer"),
-                )
-                .await;
-            }
-        }
-    };
-}
+use together_store::on_both;
 
 on_both!(appointments_land_as_pseudonymised_parquet_once);
 async fn appointments_land_as_pseudonymised_parquet_once(store: DynStore) {

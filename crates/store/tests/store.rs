@@ -5,52 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use together_core::people::{ConsentMethod, ConsentPurpose, PersonForm};
 use together_core::{PcnId, PseudonymKey, Role, UserId};
+use together_store::on_both;
 use together_store::sqlite::SqliteStore;
-use together_store::testing::{fresh_postgres, fresh_postgres_url, fresh_sqlite};
+use together_store::testing::{audit, fresh_postgres_url, fresh_sqlite};
 use together_store::*;
 
-const NOW: OffsetDateTime = datetime!(2026-11-24 09:00 UTC);
-
-fn audit(pcn: PcnId, action: &str) -> NewAuditEvent {
-    NewAuditEvent {
-        at: NOW,
-        actor: "cli:test".into(),
-        role: "operator".into(),
-        pcn_id: Some(pcn),
-        action: action.into(),
-        resource_type: "pcn".into(),
-        resource_id: Some(pcn.to_string()),
-        outcome: Outcome::Allowed,
-        reason: None,
-        request_id: None,
-        ip: None,
-    }
-}
-
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                super::$name(super::fresh_sqlite(dir.path()).await.unwrap()).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                super::$name(
-                    super::fresh_postgres().await.expect(
-                        "PostgreSQL must answer for these tests (TOGETHER_TEST_POSTGRES_URL)",
-                    ),
-                )
-                .await;
-            }
-        }
-    };
-}
+const NOW: OffsetDateTime = together_store::testing::FIXTURE_TIME;
 
 on_both!(organisations_and_users);
 async fn organisations_and_users(store: DynStore) {

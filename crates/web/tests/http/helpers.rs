@@ -11,17 +11,14 @@ use together_core::password::hash_password;
 use together_core::people::PersonForm;
 use together_core::{PcnId, PersonId, PracticeId, PseudonymKey, Role, UserId};
 use together_insight::patient_index::IndexKey;
-use together_store::{DynStore, NewAuditEvent, NewToken, NewUser, Outcome, TokenKind, UserStatus};
+use together_store::{DynStore, NewAuditEvent, NewToken, NewUser, TokenKind, UserStatus};
 use together_web::outbox::LogDelivery;
 use together_web::{AppState, InstanceKeys, WebConfig};
 
 pub const PASSWORD: &str = "kettle violin orchard";
 
-#[derive(Clone, Copy, Debug)]
-pub enum Db {
-    Sqlite,
-    Postgres,
-}
+/// The database a test application runs on.
+pub use together_store::testing::Backend as Db;
 
 pub struct TestApp {
     pub base: String,
@@ -36,19 +33,45 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// What the tests' own set-up records in the audit trail.
 pub fn audit(pcn: PcnId) -> NewAuditEvent {
-    NewAuditEvent {
-        at: datetime!(2026-11-24 09:00 UTC),
-        actor: "cli:test".into(),
-        role: "operator".into(),
-        pcn_id: Some(pcn),
-        action: "setup".into(),
-        resource_type: "test".into(),
-        resource_id: None,
-        outcome: Outcome::Allowed,
-        reason: None,
-        request_id: None,
-        ip: None,
+    together_store::testing::audit(pcn, "setup")
+}
+
+/// A fresh store of the backend, in (or beside) a fresh data folder.
+async fn fresh_store(db: Db) -> (tempfile::TempDir, DynStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = match db {
+        Db::Sqlite => together_store::testing::fresh_sqlite(dir.path())
+            .await
+            .expect("sqlite"),
+        Db::Postgres => together_store::testing::fresh_postgres()
+            .await
+            .expect("PostgreSQL must answer for these tests (TOGETHER_TEST_POSTGRES_URL)"),
+    };
+    (dir, store)
+}
+
+/// What a test application is served with: its PCN, practices and users, and its clock.
+struct World {
+    pcn: PcnId,
+    practices: Vec<PracticeId>,
+    users: HashMap<Role, (UserId, String)>,
+    clock: FakeClock,
+}
+
+/// The keys every test application uses (fixed, so tests can pseudonymise as the app does).
+trait TestKeys {
+    fn for_tests() -> Self;
+}
+
+impl TestKeys for InstanceKeys {
+    fn for_tests() -> Self {
+        InstanceKeys {
+            secret: vec![42u8; 32],
+            pseudonym: PseudonymKey::new(1, vec![7u8; 32]).unwrap(),
+            index: IndexKey::new(&[5u8; 32]).unwrap(),
+        }
     }
 }
 
@@ -83,17 +106,8 @@ impl TestApp {
 
     /// One PCN with two practices and one active user per role (the clinician at practice 0).
     pub async fn with(o: Options) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = match o.db {
-            Db::Sqlite => together_store::testing::fresh_sqlite(dir.path())
-                .await
-                .expect("sqlite"),
-            Db::Postgres => together_store::testing::fresh_postgres()
-                .await
-                .expect("PostgreSQL must answer for these tests (TOGETHER_TEST_POSTGRES_URL)"),
-        };
+        let (dir, store) = fresh_store(o.db).await;
         let now = datetime!(2026-11-24 09:00 UTC);
-        let clock = FakeClock::at(now);
         let pcn = store
             .create_pcn("Harbourview PCN", None, now)
             .await
@@ -128,6 +142,67 @@ impl TestApp {
                 ),
             );
         }
+        let world = World {
+            pcn,
+            practices,
+            users,
+            clock: FakeClock::at(now),
+        };
+        Self::serve(dir, store, world, o).await
+    }
+
+    /// Harbourview PCN as `together demo` builds it (`people` registered people), served as the
+    /// demo serves it, with the sign-ins the demo made; the clock reads the real time, as the
+    /// demo's does.
+    pub async fn demo_world(db: Db, people: u64) -> (Self, Vec<together_demo::SignIn>) {
+        let (dir, store) = fresh_store(db).await;
+        let keys = InstanceKeys::for_tests();
+        let sign_ins = together_demo::build(
+            &store,
+            dir.path(),
+            together_demo::Keys {
+                pseudonym: &keys.pseudonym,
+                index: &keys.index,
+            },
+            together_demo::Size { people, seed: 1 },
+        )
+        .await
+        .expect("the demo builds");
+        let pcn = store.pcns().await.unwrap()[0].id;
+        let practices = store
+            .practices(pcn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        let mut users = HashMap::new();
+        for (role, email, _) in &sign_ins {
+            let user = store
+                .user_by_email(&email.parse().unwrap())
+                .await
+                .unwrap()
+                .expect("a demo user");
+            users.insert(*role, (user.id, email.clone()));
+        }
+        let world = World {
+            pcn,
+            practices,
+            users,
+            clock: FakeClock::at(time::OffsetDateTime::now_utc()),
+        };
+        let app = Self::serve(dir, store, world, Options::default()).await;
+        (app, sign_ins)
+    }
+
+    /// Serves `store` on a free port with the test keys and `o`'s settings.
+    async fn serve(dir: tempfile::TempDir, store: DynStore, world: World, o: Options) -> Self {
+        let World {
+            pcn,
+            practices,
+            users,
+            clock,
+        } = world;
         let config = WebConfig {
             demo: o.demo,
             sign_in_failures_per_address: o.sign_in_failures_per_address,
@@ -151,11 +226,7 @@ impl TestApp {
             store.clone(),
             dir.path().to_owned(),
             Arc::new(clock.clone()),
-            InstanceKeys {
-                secret: vec![42u8; 32],
-                pseudonym: PseudonymKey::new(1, vec![7u8; 32]).unwrap(),
-                index: IndexKey::new(&[5u8; 32]).unwrap(),
-            },
+            InstanceKeys::for_tests(),
             config,
             Arc::new(LogDelivery),
         );
@@ -410,20 +481,12 @@ pub fn csrf_from(html: &str) -> Option<String> {
     Some(html[at..].chars().take_while(|c| *c != '"').collect())
 }
 
-/// Runs a test body against SQLite and PostgreSQL.
+/// Runs a test body against SQLite and PostgreSQL: each builds a whole application on its
+/// [`Db`].
 #[macro_export]
 macro_rules! on_both {
     ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name($crate::helpers::Db::Sqlite).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                super::$name($crate::helpers::Db::Postgres).await;
-            }
-        }
+        together_store::on_both!($name, backend);
     };
 }
 

@@ -10,6 +10,7 @@ mod api;
 mod authorisation;
 mod champions;
 mod connections;
+mod demo;
 mod equipment;
 mod hours_expenses;
 mod impact;
