@@ -1,6 +1,6 @@
-//! People: details changed, spreadsheets imported, duplicates merged with both histories kept,
-//! buddies who agreed to be asked, and messages withheld once consent goes. Told to both
-//! backends like the rest of the store's story.
+//! People: consent recorded and every read audited, details changed, spreadsheets imported,
+//! duplicates merged with both histories kept, buddies who agreed to be asked, and messages
+//! withheld once consent goes. Told to both backends like the rest of the store's story.
 
 use super::*;
 use together_core::connections::{NewConnection, Source, Target};
@@ -587,4 +587,214 @@ async fn the_people_who_go_hear_when_a_session_is_cancelled_or_moved(store: DynS
         .unwrap()
         .iter()
         .all(|m| !m.body.contains("Sorry for any trouble")));
+}
+
+on_both!(people_consent_and_audit);
+async fn people_consent_and_audit(store: DynStore) {
+    let pcn = store
+        .create_pcn("Harbourview PCN", None, NOW)
+        .await
+        .unwrap();
+    let a = audit(pcn, "setup");
+    let practice = store
+        .add_practice(pcn, &"B82006".parse().unwrap(), "Harbour Lane", &a, NOW)
+        .await
+        .unwrap();
+    let lw = store
+        .create_user(
+            &NewUser {
+                pcn_id: pcn,
+                email: "lw@pcn.example".parse().unwrap(),
+                display_name: "Sam".into(),
+                role: Role::LinkWorker,
+                practice_id: None,
+                status: UserStatus::Active,
+                password_hash: None,
+            },
+            &a,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let form = PersonForm {
+        given_name: "Florence".into(),
+        family_name: "Ashworth".into(),
+        date_of_birth: "1933-03-27".into(),
+        practice_id: practice.to_string(),
+        contact_preference: "phone".into(),
+        phone: "07700 900982".into(),
+        email: String::new(),
+        nhs_number: "9990000018".into(),
+        what_matters: String::new(),
+    };
+    let new = form.parse(NOW).unwrap();
+    let key = PseudonymKey::generate(1);
+    let pseudonym = key.pseudonymise(new.nhs_number.as_ref().unwrap());
+    let create = NewAuditEvent {
+        actor: format!("user:{lw}"),
+        role: "link_worker".into(),
+        action: "create_person".into(),
+        ..a.clone()
+    };
+    let person = store
+        .create_person(pcn, &new, Some(&pseudonym), Some(lw), &create)
+        .await
+        .unwrap();
+
+    let scope = store.person_scope(pcn, person, lw).await.unwrap().unwrap();
+    assert!(scope.on_caseload && scope.practice_id == practice);
+    assert!(
+        !store
+            .person_scope(pcn, person, UserId::new())
+            .await
+            .unwrap()
+            .unwrap()
+            .on_caseload
+    );
+    let other_pcn = store.create_pcn("Elsewhere", None, NOW).await.unwrap();
+    assert!(
+        store
+            .person_scope(other_pcn, person, lw)
+            .await
+            .unwrap()
+            .is_none(),
+        "another PCN must not see the person"
+    );
+
+    let read = NewAuditEvent {
+        action: "view_person".into(),
+        ..create.clone()
+    };
+    let p = store
+        .read_person(pcn, person, &read)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (p.given_name.as_str(), p.pseudonym.as_ref()),
+        ("Florence", Some(&pseudonym))
+    );
+    assert!(store
+        .read_person(other_pcn, person, &read)
+        .await
+        .unwrap()
+        .is_none());
+
+    let found = store
+        .find_people(
+            pcn,
+            None,
+            "ashw",
+            &NewAuditEvent {
+                action: "find_people".into(),
+                ..create.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(
+        store
+            .find_people(pcn, None, "%", &create)
+            .await
+            .unwrap()
+            .is_empty(),
+        "wildcards are matched literally"
+    );
+    assert!(store
+        .find_people(pcn, Some(together_core::PracticeId::new()), "ash", &create)
+        .await
+        .unwrap()
+        .is_empty());
+
+    store
+        .add_consent(
+            person,
+            ConsentPurpose::Contact,
+            ConsentMethod::Verbal,
+            lw,
+            &create,
+        )
+        .await
+        .unwrap();
+    store
+        .add_consent(
+            person,
+            ConsentPurpose::ShareWithChampions,
+            ConsentMethod::Written,
+            lw,
+            &create,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.withdraw_consents(person, lw, &create).await.unwrap(),
+        2
+    );
+    let consents = store.consents(person).await.unwrap();
+    assert_eq!(consents.len(), 2);
+    assert!(consents.iter().all(|c| c.withdrawn_at.is_some()));
+    assert_eq!(consents[0].recorded_by, "Sam");
+
+    // Who viewed this record: the read above is there, with no name in any field.
+    let viewed = store
+        .audit_events(
+            pcn,
+            &AuditFilter {
+                resource_type: Some("person".into()),
+                resource_id: Some(person.to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(viewed
+        .iter()
+        .any(|e| e.action == "view_person" && e.actor == format!("user:{lw}")));
+    for e in &viewed {
+        let all = format!("{e:?}");
+        assert!(
+            !all.contains("Florence") && !all.contains("Ashworth") && !all.contains("07700"),
+            "{all}"
+        );
+    }
+    assert!(store
+        .audit_events(other_pcn, &AuditFilter::default())
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Settings are audited; the outbox keeps what it was given.
+    store
+        .set_setting(pcn, "unit_cost_gp_appointment", "42.00", &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .setting(pcn, "unit_cost_gp_appointment")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("42.00")
+    );
+    store
+        .enqueue_message(&NewMessage {
+            pcn_id: Some(pcn),
+            person: None,
+            channel: Channel::Email,
+            recipient: "lw@pcn.example".into(),
+            subject: "Hello".into(),
+            body: "Body".into(),
+            now: NOW,
+        })
+        .await
+        .unwrap();
+    let pending = store.undelivered_messages(10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    store
+        .mark_delivered(&pending[0].id, "log", NOW)
+        .await
+        .unwrap();
+    assert!(store.undelivered_messages(10).await.unwrap().is_empty());
+    assert!(store.messages(Some(pcn), 10).await.unwrap()[0].delivered);
 }
