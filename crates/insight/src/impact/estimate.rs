@@ -4,7 +4,7 @@
 
 use super::matching::{before, comparisons, Candidates, Covariates, Pool, Spread};
 use super::panel::{between, Connection, Panel, PanelPerson};
-use super::{Settings, YEAR};
+use super::settings::{Settings, YEAR};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;

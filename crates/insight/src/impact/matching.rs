@@ -2,44 +2,9 @@
 //! connected.
 
 use super::panel::{between, Panel, PanelPerson};
-use super::{Settings, YEAR};
+use super::settings::{Method, Settings, YEAR};
 use crate::profile::AGE_BANDS;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-
-/// How comparison people are chosen: a setting, reported with every result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Method {
-    /// Exact on practice, sex, age band and A&E attendances in the window before (none, one,
-    /// two or more); then the `k` nearest on GP appointments and A&E attendances (both a year,
-    /// in the window before) and conditions recorded before the day, each measured in units of
-    /// everyone's spread, and no further than `caliper` of those units apart on GP
-    /// appointments. With replacement: one person may stand in for several. Ties are broken by
-    /// a hash of the two people's places in the panel, which is in the order of their
-    /// pseudonyms: the same data gives the same comparison people every time.
-    ///
-    /// Why exact on A&E: most people have none in a year, so "nearest" alone filled the second
-    /// and third places of a connected person with one A&E attendance with people who had none,
-    /// whose attendance then rose towards the average — a rise counted as A&E "avoided".
-    NearestNeighbour { k: usize, caliper: f64 },
-}
-
-impl Default for Method {
-    fn default() -> Self {
-        Method::NearestNeighbour { k: 3, caliper: 0.5 }
-    }
-}
-
-impl Method {
-    pub fn describe(&self) -> String {
-        match self {
-            Method::NearestNeighbour { k, caliper } => format!(
-                "Each connected person is compared with up to {k} people never connected, of the same practice, sex and age band, registered on the day they were connected, with the same number of A&E attendances in the window before (none, one, or two or more), who had the nearest numbers of GP appointments, A&E attendances and conditions before that day (no more than {caliper} standard deviations apart on GP appointments); each comparison person takes that day as their own. Everything matched on is measured before the day of connection."
-            ),
-        }
-    }
-}
 
 /// A&E attendances in the window before, as matched exactly: none, one, two or more.
 pub(crate) fn ae_band(count: usize) -> usize {

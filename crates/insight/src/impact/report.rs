@@ -3,8 +3,9 @@
 //! be worked out, why, instead of a number.
 
 use super::estimate::{interval, Estimate, Evaluation, Evaluator, OutcomeKind};
+use super::load;
 use super::panel::{day, Connection, Panel};
-use super::{load, Settings, YEAR};
+use super::settings::{Settings, YEAR};
 use crate::profile::CountingRule;
 use crate::tables::Tables;
 use datafusion::error::DataFusionError;
@@ -1016,7 +1017,7 @@ pub async fn inputs(
     };
     use together_store::champions::ClaimStatus;
     let settings: Settings = store
-        .setting(pcn, super::SETTINGS_KEY)
+        .setting(pcn, super::settings::SETTINGS_KEY)
         .await?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
