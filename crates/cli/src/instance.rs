@@ -11,7 +11,7 @@ use together_core::{PseudonymKey, SystemClock};
 use together_store::postgres::PgStore;
 use together_store::sqlite::SqliteStore;
 use together_store::{DynStore, NewAuditEvent, Outcome};
-use together_web::outbox::LogDelivery;
+use together_web::delivery::LogDelivery;
 use together_web::{AppState, InstanceKeys, WebConfig};
 
 /// Settings read from DIR/together.toml; flags and TOGETHER_* variables win over them.

@@ -7,9 +7,9 @@ use crate::Location;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use time::{Duration, OffsetDateTime};
+use together_core::tokens::hash_token as sha256_hex;
 use together_core::{Email, PracticeCode, Role};
 use together_store::{DynStore, NewToken, NewUser, TokenKind, User, UserStatus};
-use together_web::token_hash as sha256_hex;
 
 #[derive(clap::Args, Debug)]
 pub struct BootstrapArgs {
@@ -111,7 +111,7 @@ async fn token(
     valid: Duration,
     label: &str,
 ) -> Result<String> {
-    let secret = together_web::random_token();
+    let secret = together_core::tokens::random_token();
     let now = OffsetDateTime::now_utc();
     store
         .create_token(&NewToken {

@@ -13,7 +13,20 @@ use crate::error::AppError;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use together_insight::frequent::Frequent;
+use together_insight::hiu::Hiu;
+use together_insight::profile::Profile;
 use tokio::sync::OnceCell;
+
+/// The analyses of one selection, computed together and kept in an [`AnalysisCache`]: the
+/// profile, what the data covers, and the two analyses that build on the profile.
+///
+pub(crate) struct Analysis {
+    pub profile: Profile,
+    pub held: Vec<together_insight::coverage::Coverage>,
+    pub frequent: Frequent,
+    pub hiu: Hiu,
+}
 
 /// Entries kept at most; past that the map starts again (each entry is one selection's figures).
 const BOUND: usize = 128;

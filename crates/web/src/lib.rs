@@ -10,16 +10,22 @@ mod compliance;
 #[cfg(test)]
 mod components_test;
 mod context;
+pub mod delivery;
 mod error;
+mod import_jobs;
 mod layout;
 pub mod outbox;
 mod pages;
+mod paths;
 pub mod policy_router;
+mod rate_limit;
 pub mod reminders;
 pub mod report;
+mod request;
 mod security;
 mod state;
 mod subject_access;
+mod tokens;
 
 pub use api::oruk::service_full as oruk_service;
 pub use client_address::parse_trusted;
@@ -29,10 +35,6 @@ pub use pages::champions::champions_csv;
 pub use pages::wellbeing::new_link as new_wellbeing_link;
 pub use policy_router::{Policy, RouteInfo};
 pub use state::{AppState, InstanceKeys, WebConfig};
-
-/// How tokens (session, link, API) are made and stored. The command line issues links and API
-/// tokens too, so it must make and store them the same way.
-pub use security::{hash_token as token_hash, random_token};
 
 use axum::Router;
 use std::net::SocketAddr;
@@ -48,7 +50,7 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            context::load,
+            request::load,
         ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn_with_state(

@@ -1,86 +1,16 @@
-//! Security headers on every response, CSRF protection on every state change, random tokens and
-//! their hashes, and the in-memory rate limiter for sign-in.
+//! Security headers on every response, CSRF protection on every state change, the body limit,
+//! and telling a person from a bot on a public form.
 
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::tokens::{csrf_valid, stamp_shown, FASTEST_HUMAN, FORM_LIFETIME};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use hmac::{Hmac, Mac};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use time::{Duration, OffsetDateTime};
-
-/// 256 random bits, hex-encoded: session tokens, links and API tokens.
-pub fn random_token() -> String {
-    let mut b = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    hex::encode(b)
-}
-
-/// What the store keeps instead of a token: a leaked database cannot be replayed as sessions.
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn mac(secret: &[u8], message: &str) -> Hmac<Sha256> {
-    let mut m = match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(m) => m,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
-    };
-    m.update(message.as_bytes());
-    m
-}
-
-/// The CSRF token for a session (or anonymous visitor): a MAC of its binding, so it changes
-/// when the session rotates and cannot be made by anyone without the server's secret.
-pub(crate) fn csrf_token(secret: &[u8], binding: &str) -> String {
-    hex::encode(
-        mac(secret, &format!("csrf:{binding}"))
-            .finalize()
-            .into_bytes(),
-    )
-}
-
-fn csrf_valid(secret: &[u8], expected_for: &str, provided: &str) -> bool {
-    match hex::decode(provided) {
-        Ok(bytes) => mac(secret, &format!("csrf:{expected_for}"))
-            .verify_slice(&bytes)
-            .is_ok(),
-        Err(_) => false,
-    }
-}
-
-/// A signed "this form was shown at" stamp for a public form: a bot that posts the moment it
-/// has the page, or replays an old one, can be told from a person without a third-party
-/// CAPTCHA (the honeypot field and the rate limit do the rest).
-pub(crate) fn form_stamp(secret: &[u8], shown: OffsetDateTime) -> String {
-    let t = shown.unix_timestamp();
-    let sig = mac(secret, &format!("form:{t}")).finalize().into_bytes();
-    format!("{t}.{}", hex::encode(sig))
-}
-
-/// When the form carrying this stamp was shown, if the stamp is genuine.
-pub(crate) fn stamp_shown(secret: &[u8], stamp: &str) -> Option<OffsetDateTime> {
-    let (t, sig) = stamp.split_once('.')?;
-    let secs: i64 = t.parse().ok()?;
-    let sig = hex::decode(sig).ok()?;
-    mac(secret, &format!("form:{secs}"))
-        .verify_slice(&sig)
-        .ok()?;
-    OffsetDateTime::from_unix_timestamp(secs).ok()
-}
-
-/// A person faster than this has not read a public form: the post is treated as a bot's.
-pub(crate) const FASTEST_HUMAN: Duration = Duration::seconds(3);
-
-/// A public form older than this is shown again with a fresh stamp.
-pub(crate) const FORM_LIFETIME: Duration = Duration::days(1);
+use time::Duration;
 
 /// What a post of a public form (no account: joining as a champion, making a pledge) is.
 #[derive(Debug, PartialEq, Eq)]
@@ -182,9 +112,9 @@ pub(crate) async fn body_limit(
     next: Next,
 ) -> Response {
     let path = req.uri().path();
-    let limit = if crate::pages::imports::UPLOAD_PATHS.contains(&path) {
+    let limit = if crate::paths::UPLOAD_PATHS.contains(&path) {
         state.config().upload_limit
-    } else if path == crate::pages::hours_expenses::EXPENSE_PATH {
+    } else if path == crate::paths::EXPENSE_PATH {
         // A receipt image and the few fields beside it; a photo up to three times too big still
         // arrives, so the form can say what is wrong instead of the bare refusal.
         together_core::hours_expenses::RECEIPT_MAX_BYTES * 3
@@ -350,106 +280,5 @@ fn binding_of(ctx: &Ctx, parts: &axum::http::request::Parts) -> String {
         None => crate::context::cookie(&parts.headers, crate::context::ANON_COOKIE)
             .unwrap_or_default()
             .to_owned(),
-    }
-}
-
-/// Counts attempts per key (an IP address) in a sliding window, in memory: enough for one
-/// server process, and forgotten on restart, which only ever loosens the limit.
-#[derive(Default)]
-pub(crate) struct RateLimiter {
-    hits: Mutex<HashMap<String, VecDeque<OffsetDateTime>>>,
-}
-
-impl RateLimiter {
-    /// Records an attempt; `Err(seconds)` when the key is over `limit` in `window`.
-    pub(crate) fn check(
-        &self,
-        key: &str,
-        now: OffsetDateTime,
-        limit: usize,
-        window: Duration,
-    ) -> Result<(), u64> {
-        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        if hits.len() > 10_000 {
-            hits.retain(|_, q| q.back().is_some_and(|t| now - *t < window));
-        }
-        let q = hits.entry(key.to_owned()).or_default();
-        while q.front().is_some_and(|t| now - *t >= window) {
-            q.pop_front();
-        }
-        if q.len() >= limit {
-            let oldest = q.front().copied().unwrap_or(now);
-            return Err((window - (now - oldest)).whole_seconds().max(1) as u64);
-        }
-        q.push_back(now);
-        Ok(())
-    }
-
-    /// Takes back an attempt recorded at `at` that turned out not to count (a sign-in that
-    /// succeeded): counted first, so that attempts sent at once cannot all slip under the limit.
-    pub(crate) fn forgive(&self, key: &str, at: OffsetDateTime) {
-        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(q) = hits.get_mut(key) {
-            if let Some(i) = q.iter().rposition(|t| *t == at) {
-                q.remove(i);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn form_stamps_say_when_the_form_was_shown_and_cannot_be_made_without_the_secret() {
-        let t = datetime!(2026-11-24 09:00 UTC);
-        let s = form_stamp(b"secret", t);
-        assert_eq!(stamp_shown(b"secret", &s), Some(t));
-        assert_eq!(stamp_shown(b"other", &s), None);
-        let forged = format!("{}{}", t.unix_timestamp() - 60, &s[s.find('.').unwrap()..]);
-        assert_eq!(stamp_shown(b"secret", &forged), None);
-        assert_eq!(stamp_shown(b"secret", "nonsense"), None);
-    }
-
-    #[test]
-    fn csrf_tokens_are_bound_to_their_session() {
-        let t = csrf_token(b"secret", "session-a");
-        assert!(csrf_valid(b"secret", "session-a", &t));
-        assert!(!csrf_valid(b"secret", "session-b", &t));
-        assert!(!csrf_valid(b"other", "session-a", &t));
-        assert!(!csrf_valid(b"secret", "session-a", "zz"));
-    }
-
-    #[test]
-    fn the_limiter_refuses_past_the_limit_and_forgets_after_the_window() {
-        let l = RateLimiter::default();
-        let t0 = datetime!(2026-11-24 09:00 UTC);
-        for _ in 0..3 {
-            assert!(l.check("ip", t0, 3, Duration::minutes(15)).is_ok());
-        }
-        assert_eq!(
-            l.check("ip", t0 + Duration::minutes(5), 3, Duration::minutes(15)),
-            Err(600)
-        );
-        assert!(l.check("other", t0, 3, Duration::minutes(15)).is_ok());
-        assert!(l
-            .check("ip", t0 + Duration::minutes(16), 3, Duration::minutes(15))
-            .is_ok());
-    }
-
-    #[test]
-    fn a_forgiven_attempt_no_longer_counts() {
-        let l = RateLimiter::default();
-        let t0 = datetime!(2026-11-24 09:00 UTC);
-        for i in 0..10 {
-            let at = t0 + Duration::seconds(i);
-            assert!(l.check("ip", at, 2, Duration::minutes(15)).is_ok());
-            l.forgive("ip", at);
-        }
-        assert!(l.check("ip", t0, 2, Duration::minutes(15)).is_ok());
-        assert!(l.check("ip", t0, 2, Duration::minutes(15)).is_ok());
-        assert!(l.check("ip", t0, 2, Duration::minutes(15)).is_err());
     }
 }

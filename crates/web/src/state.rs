@@ -1,7 +1,7 @@
 //! What every request can reach: the store, the clock, the keys and the deployment settings.
 
-use crate::outbox::Delivery;
-use crate::security::RateLimiter;
+use crate::delivery::Delivery;
+use crate::rate_limit::RateLimiter;
 use std::sync::Arc;
 use time::Duration;
 use together_core::clock::SharedClock;
@@ -77,13 +77,13 @@ pub(crate) struct Inner {
     /// Turns for CPU-heavy work off the runtime (password hashing): one per core.
     pub cpu_work: tokio::sync::Semaphore,
     /// Insight's analyses per import set, settings, filters and audience.
-    pub analyses: crate::analysis_cache::AnalysisCache<crate::pages::insight::Analysis>,
+    pub analyses: crate::analysis_cache::AnalysisCache<crate::analysis_cache::Analysis>,
     /// One sign-in at a time for each account, so that each attempt reads the failures counted
     /// by those before it.
     pub sign_in_turns: Turns,
     pub delivery: Arc<dyn Delivery>,
     /// Imports started from the web, while they run and a while after.
-    pub import_jobs: crate::pages::imports::Jobs,
+    pub import_jobs: crate::import_jobs::Jobs,
 }
 
 impl AppState {

@@ -1,6 +1,7 @@
 //! The JSON API under /api/v1: bearer tokens from `together users token`, the same policy as the
 //! pages, and an OpenAPI document generated from the handlers themselves.
 
+mod answers;
 mod champions;
 mod claims;
 mod connections;
@@ -13,6 +14,7 @@ use crate::error::AppError;
 use crate::pages::people::{add_person, decide, person_id, search_scope};
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
+pub(crate) use answers::{field_messages, ApiError, Created};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -214,11 +216,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 }
 
 #[derive(Serialize, ToSchema)]
-pub(crate) struct ApiError {
-    error: String,
-}
-
-#[derive(Serialize, ToSchema)]
 struct Me {
     id: String,
     name: String,
@@ -357,20 +354,6 @@ struct PersonOut {
     phone: Option<String>,
     email: Option<String>,
     linked_to_appointment_data: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub(crate) struct Created {
-    pub(crate) id: String,
-}
-
-/// A form's errors as one line for an API client ("field: message; field: message").
-pub(crate) fn field_messages(errors: &[together_core::people::FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("{}: {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Adds a person. Link workers who add someone have them on their caseload.

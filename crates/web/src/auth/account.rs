@@ -1,7 +1,7 @@
 //! One's own account: change password, second factor, and the sessions signed in elsewhere.
 
-use super::clear_session_cookie;
-use super::{hash_password, verify_password};
+use super::session::clear_session_cookie;
+use super::session::{hash_password, verify_password};
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::{when, Layout};

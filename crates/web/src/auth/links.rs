@@ -5,7 +5,6 @@
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::security::{hash_token, random_token};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -14,6 +13,7 @@ use axum::Form;
 use serde::Deserialize;
 use time::Duration;
 use together_core::password::check_new_password;
+use together_core::tokens::{hash_token, random_token};
 use together_core::Email;
 use together_store::{
     Channel, DynStore, NewMessage, NewToken, Outcome, TokenKind, User, UserStatus,
@@ -170,7 +170,7 @@ async fn set_password(
     if let Err(e) = check_new_password(&f.password, &[]) {
         return set_password_page(&state, &ctx, action, f.token, e.to_string());
     }
-    let hash = super::hash_password(&state, &f.password).await?;
+    let hash = super::session::hash_password(&state, &f.password).await?;
     let Some(user_id) = state
         .store()
         .take_token(kind, &hash_token(f.token.trim()), state.now())

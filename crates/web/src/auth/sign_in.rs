@@ -1,5 +1,5 @@
-use super::{after_password, clear_session_cookie, start_session};
-use super::{hash_password, verify_password};
+use super::session::{after_password, clear_session_cookie, start_session};
+use super::session::{hash_password, verify_password};
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::Layout;

@@ -1,11 +1,10 @@
 //! The second factor: a time-based one-time code (TOTP, RFC 6238) from an authenticator app,
 //! each code usable once, with single-use recovery codes for a lost phone.
 
-use super::{new_session, start_session};
+use super::session::{new_session, start_session};
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::security::{hash_token, random_token};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -15,6 +14,7 @@ use axum::Form;
 use rand::RngCore;
 use serde::Deserialize;
 use time::Duration;
+use together_core::tokens::{hash_token, random_token};
 use together_store::{Outcome, User};
 use totp_rs::{Algorithm, Secret, TOTP};
 

@@ -7,6 +7,7 @@ use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::{date, field_error, form_status, Layout};
 use crate::pages::champions::own_record;
+use crate::paths::EXPENSE_PATH;
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 use askama::Template;
@@ -24,9 +25,6 @@ use together_core::people::FieldError;
 use together_core::{Action, PcnId};
 use together_store::champions::{Claim, ClaimStatus, ExpenseEntry, HoursEntry};
 use together_store::{Outcome, StoreError};
-
-/// Where a champion's expense (with its receipt) is posted: it has a body limit of its own.
-pub(crate) const EXPENSE_PATH: &str = "/champions/me/expenses";
 
 pub(crate) fn routes(r: Routes) -> Routes {
     let own = Policy::Allow(Action::ClaimOwnHoursAndExpenses);

@@ -6,7 +6,9 @@
 
 use crate::context::Ctx;
 use crate::error::AppError;
+use crate::import_jobs::{Finished, Job};
 use crate::layout::{date, form_status, when, Layout};
+use crate::paths::UPLOAD_PATHS;
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 use askama::Template;
@@ -16,8 +18,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use time::OffsetDateTime;
+use std::sync::Arc;
 use together_core::people::FieldError;
 use together_core::{Action, PcnId, PracticeCode};
 use together_formats::mapping::{Mapping, SHIPPED};
@@ -29,9 +30,6 @@ use together_insight::synthea_export::{
 use together_insight::{commit, delete as delete_import, Commit, Outcome, Reading, StageRequest};
 use together_store::NewAuditEvent;
 
-/// The pages that take uploads (the body limit is raised for these alone).
-pub(crate) const UPLOAD_PATHS: [&str; 2] = ["/insight/imports", "/insight/imports/synthea"];
-
 pub(crate) fn routes(r: Routes) -> Routes {
     let import = Policy::Allow(Action::ImportData);
     r.get("/insight/imports", import, page)
@@ -40,31 +38,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/insight/imports/jobs/{id}", import, job_page)
         .get("/insight/imports/reports/{id}", import, report)
         .post("/insight/imports/{id}/delete", import, delete)
-}
-
-/// Imports running or recently finished, by job id. Kept in memory: the imports themselves are
-/// recorded in the store; a job only says how one is going.
-pub(crate) type Jobs = Arc<Mutex<HashMap<String, Job>>>;
-
-/// How far one import has got.
-#[derive(Clone)]
-pub(crate) struct Job {
-    pcn: PcnId,
-    title: String,
-    started: OffsetDateTime,
-    step: String,
-    done: u64,
-    total: u64,
-    finished: Option<Finished>,
-}
-
-/// What became of an import, in sentences, with the rejection reports to download.
-#[derive(Clone)]
-pub(crate) struct Finished {
-    imported: bool,
-    lines: Vec<String>,
-    /// (what it is of, the report's id)
-    reports: Vec<(String, String)>,
 }
 
 /// Finished jobs are forgotten after this long.

@@ -2,6 +2,7 @@
 //! practices that agreed to pool their data), as SVG charts each with its table, with
 //! disclosure control for everyone but analysts and a practice's own clinicians.
 
+use crate::analysis_cache::Analysis;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::Layout;
@@ -180,17 +181,6 @@ pub(crate) struct Selection {
     pub held: Vec<String>,
     /// The analyses, when there is data to show (kept in the state's cache, so shared).
     pub analysis: Option<std::sync::Arc<Analysis>>,
-}
-
-/// The analyses of one selection, computed together and kept in [`AnalysisCache`]: the
-/// profile, what the data covers, and the two analyses that build on the profile.
-///
-/// [`AnalysisCache`]: crate::analysis_cache::AnalysisCache
-pub(crate) struct Analysis {
-    pub profile: Profile,
-    pub held: Vec<together_insight::coverage::Coverage>,
-    pub frequent: Frequent,
-    pub hiu: Hiu,
 }
 
 impl Selection {

@@ -270,13 +270,13 @@ pub fn new_link(
     occasion: Occasion,
     now: time::OffsetDateTime,
 ) -> (String, NewLink) {
-    let token = crate::security::random_token();
+    let token = together_core::tokens::random_token();
     let url = format!(
         "{}/wellbeing?token={token}",
         public_url.trim_end_matches('/')
     );
     let link = NewLink {
-        token_hash: crate::security::hash_token(&token),
+        token_hash: together_core::tokens::hash_token(&token),
         occasion,
         expires_at: now + time::Duration::days(LINK_DAYS),
         subject: "How are you getting on?".into(),
@@ -379,7 +379,7 @@ async fn render_answer(
 ) -> Result<Response, AppError> {
     let link = state
         .store()
-        .wellbeing_link(&crate::security::hash_token(token), state.now())
+        .wellbeing_link(&together_core::tokens::hash_token(token), state.now())
         .await?;
     let (page_state, given_name, status) = match link {
         LinkState::Open { given_name, .. } => {
@@ -439,7 +439,7 @@ async fn answer(
     ctx: Ctx,
     Form(f): Form<AnswerForm>,
 ) -> Result<Response, AppError> {
-    let hash = crate::security::hash_token(&f.token);
+    let hash = together_core::tokens::hash_token(&f.token);
     let now = state.now();
     let LinkState::Open {
         since, occasion, ..

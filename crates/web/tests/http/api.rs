@@ -101,7 +101,7 @@ async fn a_link_worker_uses_the_api_with_a_token() {
         StatusCode::FORBIDDEN
     );
     let mut nobody = app.client();
-    nobody.bearer = Some(together_web::random_token());
+    nobody.bearer = Some(together_core::tokens::random_token());
     assert_eq!(
         nobody.get("/api/v1/me").await.status,
         StatusCode::UNAUTHORIZED

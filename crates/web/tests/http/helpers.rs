@@ -12,7 +12,7 @@ use together_core::people::PersonForm;
 use together_core::{PcnId, PersonId, PracticeId, PseudonymKey, Role, UserId};
 use together_insight::patient_index::IndexKey;
 use together_store::{DynStore, NewAuditEvent, NewToken, NewUser, TokenKind, UserStatus};
-use together_web::outbox::LogDelivery;
+use together_web::delivery::LogDelivery;
 use together_web::{AppState, InstanceKeys, WebConfig};
 
 pub const PASSWORD: &str = "kettle violin orchard";
@@ -283,11 +283,11 @@ impl TestApp {
 
     pub async fn api_token(&self, role: Role) -> String {
         use together_core::Clock as _;
-        let token = together_web::random_token();
+        let token = together_core::tokens::random_token();
         let now = self.clock.now();
         self.store
             .create_token(&NewToken {
-                token_hash: together_web::token_hash(&token),
+                token_hash: together_core::tokens::hash_token(&token),
                 user_id: self.users[&role].0,
                 kind: TokenKind::Api,
                 label: "test".into(),

@@ -1,6 +1,6 @@
 //! The journey board: a column for each step, a card for each champion.
 
-use super::*;
+use super::common::*;
 
 pub(super) struct Card {
     id: ChampionId,

@@ -1,7 +1,7 @@
 //! The compliance dashboard: who is clear for which role, and what comes due (DBS checks,
 //! badges, training, agreements, insurance, risk reviews); the DBS renewal policy.
 
-use super::*;
+use super::common::*;
 
 pub(super) struct ClearanceRow {
     id: ChampionId,

@@ -1,6 +1,6 @@
 //! The printable invitation and the text-message invitation to become a champion.
 
-use super::*;
+use super::common::*;
 
 #[derive(Template)]
 #[template(path = "champion_invite.html")]

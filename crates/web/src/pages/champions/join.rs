@@ -1,7 +1,7 @@
 //! The public expression-of-interest form (`/join`): phone-first, no account, and told apart
 //! from a bot without a third-party CAPTCHA.
 
-use super::*;
+use super::common::*;
 
 /// Expressions of interest accepted from one address in an hour.
 pub(super) const JOINS_PER_HOUR: usize = 10;

@@ -1,7 +1,7 @@
 //! A champion's own page: their progress, what they are clear to do, their details, and
 //! stepping back, coming back or leaving.
 
-use super::*;
+use super::common::*;
 
 /// How many of their next sessions "My progress" lists (the rest are on My sessions).
 const UPCOMING_SESSIONS: usize = 5;

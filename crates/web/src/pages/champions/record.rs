@@ -1,7 +1,7 @@
 //! One champion's record: moving them on (and inviting them to an account when they become
 //! active), roles, DBS checks and their results, ID badges, training and emergency contacts.
 
-use super::*;
+use super::common::*;
 
 pub(super) struct CheckRow {
     id: String,

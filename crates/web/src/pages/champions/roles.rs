@@ -1,6 +1,6 @@
 //! Champion roles with the DBS level each needs, and the roles' risk assessments.
 
-use super::*;
+use super::common::*;
 
 #[derive(Template)]
 #[template(path = "champion_roles.html")]

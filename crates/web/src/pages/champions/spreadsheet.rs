@@ -1,6 +1,6 @@
 //! The champions' spreadsheet: import it (all rows or none) and download everyone as CSV.
 
-use super::*;
+use super::common::*;
 use crate::pages::spreadsheet::{self as sheet, Imported, Spreadsheet};
 use together_store::practice_codes;
 

@@ -1,6 +1,7 @@
 //! Subject access (everything held about a champion, as JSON or CSV) and erasure.
 
-use super::*;
+use super::common::*;
+use super::record::render_record;
 
 pub(super) async fn subject_access(
     state: &AppState,

@@ -1,7 +1,7 @@
 //! Workshops: scheduled with their places, booked, and attendance marked (which records the
 //! training a workshop gives).
 
-use super::*;
+use super::common::*;
 
 pub(super) struct WorkshopRow {
     id: String,
