@@ -3,6 +3,7 @@
 //! active) come from `together_core::champions` and are applied here, inside the transaction
 //! that writes, so no page or import can get round them.
 
+use crate::subject_access::SarTable;
 use crate::{NewAuditEvent, StoreError};
 use async_trait::async_trait;
 use serde::Serialize;
@@ -247,23 +248,6 @@ pub struct Workshop {
     /// (champion, "booked", "attended" or "absent")
     pub attendance: Vec<(ChampionId, String)>,
 }
-
-/// One table of a subject access export: its columns and the rows about the champion, every
-/// value as text (`None` for an empty value).
-#[derive(Debug, Clone, Serialize)]
-pub struct SarTable {
-    pub table: String,
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<Option<String>>>,
-}
-
-/// Columns never exported: secrets that are not information about the person.
-pub(crate) const NOT_EXPORTED: [&str; 4] = [
-    "password_hash",
-    "totp_secret",
-    "totp_last_step",
-    "token_hash",
-];
 
 impl DbsCheck {
     /// What clearance depends on.
@@ -1731,7 +1715,7 @@ macro_rules! impl_champion_store {
                 Ok((added, there))
             }
 
-            async fn champion_subject_access(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::SarTable>, $crate::StoreError> {
+            async fn champion_subject_access(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::subject_access::SarTable>, $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
                 let c = champion_in(&mut tx, pcn, id).await?;
                 let mut wanted: Vec<(String, &str, String)> = vec![("champion".into(), "id", id.to_string())];

@@ -21,6 +21,7 @@ mod queries;
 pub mod referrals;
 pub mod safeguarding;
 pub mod sqlite;
+pub mod subject_access;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod wellbeing;

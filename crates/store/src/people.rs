@@ -92,7 +92,7 @@ pub trait PeopleStore {
         pcn: PcnId,
         id: PersonId,
         audit: &NewAuditEvent,
-    ) -> Result<Vec<crate::champions::SarTable>, StoreError>;
+    ) -> Result<Vec<crate::subject_access::SarTable>, StoreError>;
     /// Erases a person's details, keeping what the reports count: their practice, year of
     /// birth, connections (what to, their steps and dates), follow-ups' dates, wellbeing
     /// scores, referrals' dates and decisions, and loans. Names, contact details, what matters,
@@ -301,7 +301,7 @@ macro_rules! impl_people_store {
                 Ok(())
             }
 
-            async fn person_subject_access(&self, pcn: together_core::PcnId, id: together_core::PersonId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::SarTable>, $crate::StoreError> {
+            async fn person_subject_access(&self, pcn: together_core::PcnId, id: together_core::PersonId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::subject_access::SarTable>, $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
                 let pseudonym: Option<Option<String>> = sqlx::query_scalar("SELECT pseudonym FROM person WHERE id = $1 AND pcn_id = $2 AND merged_into IS NULL")
                     .bind(id.to_string())
@@ -340,7 +340,7 @@ macro_rules! impl_people_store {
                     }
                 }
                 // One table each, rows gathered from every key that reaches it.
-                let mut out: Vec<$crate::champions::SarTable> = Vec::new();
+                let mut out: Vec<$crate::subject_access::SarTable> = Vec::new();
                 for (table, key, value) in wanted {
                     let found = sar_table(&mut tx, &table, key, &value).await?;
                     match out.iter_mut().find(|t| t.table == found.table) {

@@ -181,7 +181,7 @@ macro_rules! impl_store {
 
         /// Every column (as text, secrets left out) of the rows of `table` whose `key` is
         /// `value`. Table and column names come from the schema or the code, never a request.
-        async fn sar_table(tx: &mut Tx<'_>, table: &str, key: &str, value: &str) -> Result<$crate::champions::SarTable, $crate::StoreError> {
+        async fn sar_table(tx: &mut Tx<'_>, table: &str, key: &str, value: &str) -> Result<$crate::subject_access::SarTable, $crate::StoreError> {
             use sqlx::Row as _;
             let columns_sql = match $backend {
                 $crate::Backend::Sqlite => "SELECT name FROM pragma_table_info($1) ORDER BY cid",
@@ -192,7 +192,7 @@ macro_rules! impl_store {
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()
-                .filter(|c| !$crate::champions::NOT_EXPORTED.contains(&c.as_str()))
+                .filter(|c| !$crate::subject_access::NOT_EXPORTED.contains(&c.as_str()))
                 .collect();
             let select = columns
                 .iter()
@@ -206,11 +206,11 @@ macro_rules! impl_store {
                 .iter()
                 .map(|r| (0..columns.len()).map(|i| r.try_get::<Option<String>, _>(i)).collect::<Result<Vec<_>, _>>())
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok($crate::champions::SarTable { table: table.to_owned(), columns, rows })
+            Ok($crate::subject_access::SarTable { table: table.to_owned(), columns, rows })
         }
 
         /// The audit trail about any of `ids` (who looked, who changed what), oldest first.
-        async fn sar_audit(tx: &mut Tx<'_>, pcn: together_core::PcnId, ids: &[String]) -> Result<$crate::champions::SarTable, $crate::StoreError> {
+        async fn sar_audit(tx: &mut Tx<'_>, pcn: together_core::PcnId, ids: &[String]) -> Result<$crate::subject_access::SarTable, $crate::StoreError> {
             use sqlx::Row as _;
             let audit_columns = ["at", "actor", "role", "action", "resource_type", "resource_id", "outcome", "reason"];
             let select = audit_columns.iter().map(|c| format!("CAST({c} AS TEXT) AS {c}")).collect::<Vec<_>>().join(", ");
@@ -228,7 +228,7 @@ macro_rules! impl_store {
                 }
             }
             rows.sort_by_key(|(seq, _)| *seq);
-            Ok($crate::champions::SarTable {
+            Ok($crate::subject_access::SarTable {
                 table: "audit_event".into(),
                 columns: audit_columns.iter().map(|c| (*c).to_owned()).collect(),
                 rows: rows.into_iter().map(|(_, v)| v).collect(),

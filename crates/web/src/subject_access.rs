@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use axum::response::{IntoResponse, Response};
-use together_store::champions::SarTable;
+use together_store::subject_access::SarTable;
 
 /// A file to download, never kept by a browser or proxy.
 pub(crate) fn download(body: Vec<u8>, mime: &str, name: &str) -> Response {

@@ -2,13 +2,14 @@
 
 use super::common::*;
 use super::record::render_record;
+use crate::error::path_id;
 
 pub(super) async fn subject_access(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-) -> Result<Vec<together_store::champions::SarTable>, AppError> {
-    let id = champion_id(id)?;
+) -> Result<Vec<together_store::subject_access::SarTable>, AppError> {
+    let id = path_id(id)?;
     let audit = ctx.audit(
         state,
         "subject_access_export",
@@ -58,7 +59,7 @@ pub(super) async fn erase(
     Path(id): Path<String>,
     Form(f): Form<EraseForm>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     if f.confirm != "yes" {
         let e = (
             "confirm".to_owned(),

@@ -1,19 +1,20 @@
 //! A person's subject access (everything held about them, and who viewed it, as JSON or CSV)
 //! and erasure (their details go, anonymous counts stay): the coordinator's.
 
-use super::{person_id, show_with};
+use super::record::show_with;
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::{one_error, Problem};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use together_store::champions::SarTable;
+use together_store::subject_access::SarTable;
 use together_store::{Outcome, StoreError};
 
 async fn tables(state: &AppState, ctx: &Ctx, id: &str) -> Result<Vec<SarTable>, AppError> {
-    let id = person_id(id)?;
+    let id = path_id(id)?;
     let audit = ctx.audit(
         state,
         "subject_access_export",
@@ -61,7 +62,7 @@ pub(super) async fn erase(
     Path(id): Path<String>,
     Form(f): Form<EraseForm>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
+    let id = path_id(&id)?;
     if f.confirm != "yes" {
         let problem = Problem::of(
             "erase",
