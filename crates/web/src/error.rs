@@ -91,3 +91,9 @@ impl From<askama::Error> for AppError {
 pub(crate) async fn not_found() -> AppError {
     AppError::NotFound
 }
+
+/// An id taken from the path: one that does not even parse names nothing, so it is answered as
+/// not found, like an id of something that does not exist (or that the reader may not know of).
+pub(crate) fn path_id<T: std::str::FromStr>(id: &str) -> Result<T, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}

@@ -2,6 +2,7 @@
 //! coordinator), one champion with their journey, and a champion's own record.
 
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -117,7 +118,7 @@ pub(crate) async fn one(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<ChampionWithSteps>, AppError> {
-    let id = id.parse().map_err(|_| AppError::NotFound)?;
+    let id = path_id(&id)?;
     let audit = ctx.audit(&state, "view_champion", "champion", None, Outcome::Allowed);
     let c = state
         .store()

@@ -4,6 +4,7 @@
 //! initial and how to reach them, never the person's record id.
 
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -165,7 +166,7 @@ pub(crate) async fn one(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<ConnectionDetailOut>, AppError> {
-    let id = crate::pages::connections::connection_id(&id)?;
+    let id = path_id(&id)?;
     let seen = crate::pages::connections::record(&state, &ctx, id).await?;
     let actor = ctx.actor()?.clone();
     let champion = actor.role == Role::Champion;

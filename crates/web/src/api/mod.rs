@@ -10,8 +10,9 @@ pub(crate) mod oruk;
 mod referrals;
 
 use crate::context::{denied, Ctx};
+use crate::error::path_id;
 use crate::error::AppError;
-use crate::pages::people::{add_person, decide, person_id, search_scope};
+use crate::pages::people::{add_person, decide, search_scope};
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 pub(crate) use answers::{field_messages, ApiError, Created};
@@ -388,7 +389,7 @@ async fn get_person(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<PersonOut>, AppError> {
-    let id = person_id(&id)?;
+    let id = path_id(&id)?;
     match decide(&state, &ctx, id, Action::ViewPerson).await? {
         Some(Decision::Allow) => {}
         Some(_) => {

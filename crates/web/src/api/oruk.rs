@@ -4,6 +4,7 @@
 //! derived from what they belong to, so the same record has the same id every time. Empty
 //! optional fields are left out. Every answer carries `Access-Control-Allow-Origin: *`.
 
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
@@ -648,7 +649,7 @@ async fn service(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = id.parse().map_err(|_| AppError::NotFound)?;
+    let id = path_id(&id)?;
     let s = state
         .store()
         .directory_service(id)

@@ -3,6 +3,7 @@
 //! with what the practice codes for it (nothing while it is only received).
 
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -38,7 +39,7 @@ pub(crate) async fn of_person(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ReferralOut>>, AppError> {
-    let person = crate::pages::people::person_id(&id)?;
+    let person = path_id(&id)?;
     crate::pages::people::require(
         &state,
         &ctx,

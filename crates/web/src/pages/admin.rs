@@ -3,6 +3,7 @@
 
 use crate::auth::{links, LinkEmail};
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::{when, Layout};
 use crate::policy_router::{Policy, Routes};
@@ -210,7 +211,7 @@ async fn data_sharing(
     Path(id): Path<String>,
     Form(f): Form<SharingForm>,
 ) -> Result<Response, AppError> {
-    let practice: PracticeId = id.parse().map_err(|_| AppError::NotFound)?;
+    let practice: PracticeId = path_id(&id)?;
     let agreed = f.agreed == "yes";
     let pcn = ctx.actor()?.pcn_id;
     let action = if agreed {
@@ -544,7 +545,7 @@ async fn invite(
 
 /// The user named in the path, if they belong to the administrator's PCN.
 async fn own_user(state: &AppState, ctx: &Ctx, id: &str) -> Result<User, AppError> {
-    let id: UserId = id.parse().map_err(|_| AppError::NotFound)?;
+    let id: UserId = path_id(id)?;
     let pcn = ctx.actor()?.pcn_id;
     state
         .store()

@@ -498,7 +498,7 @@ async fn view(
             ("By sex", rows(&shown.by_sex)),
         ],
         offers: if invite.is_some() {
-            crate::pages::invitations::offers_to_invite_to(&state, &ctx).await?
+            offers_to_invite_to(&state, &ctx).await?
         } else {
             Vec::new()
         },
@@ -543,6 +543,20 @@ pub(crate) fn members_at(
         .filter(|m| m.practice == code)
         .map(|m| m.pseudonym.clone())
         .collect()
+}
+
+/// What a cohort can be invited to: the PCN's offers that are running or planned.
+pub(crate) async fn offers_to_invite_to(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut options = vec![(String::new(), "Choose one".to_owned())];
+    for o in state.store().offers(ctx.actor()?.pcn_id).await? {
+        if o.status.welcomes_people() {
+            options.push((o.id.to_string(), o.name));
+        }
+    }
+    Ok(options)
 }
 
 /// Names the people behind `pseudonyms` at the actor's own `practice`, through the one audited

@@ -3,6 +3,7 @@
 //! sessions and how to join. No sign-in; readable on a phone and by a screen reader.
 
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::{date, Layout};
 use crate::policy_router::{Policy, Routes};
@@ -250,7 +251,7 @@ async fn listing(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = id.parse().map_err(|_| AppError::NotFound)?;
+    let id = path_id(&id)?;
     let s = state
         .store()
         .directory_service(id)
@@ -311,7 +312,7 @@ async fn listing(
 
 /// A published service, or not found.
 async fn published(state: &AppState, id: &str) -> Result<DirectoryService, AppError> {
-    let id = id.parse().map_err(|_| AppError::NotFound)?;
+    let id = path_id(id)?;
     state
         .store()
         .directory_service(id)

@@ -5,9 +5,10 @@
 //! Names come back through the audited re-identification every time; only pseudonyms are kept.
 
 use crate::context::{denied, Ctx};
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::{date, form_status, Layout, Problem};
-use crate::pages::cohorts::{identify, load, members_at, practice_to_name};
+use crate::pages::cohorts::{identify, load, members_at, offers_to_invite_to, practice_to_name};
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 use askama::Template;
@@ -29,20 +30,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/insight/cohorts/{id}/invited", insight, list)
         .get("/insight/invitations/{id}", insight, answer_page)
         .post("/insight/invitations/{id}", insight, answer)
-}
-
-/// What a cohort can be invited to: the PCN's offers that are running or planned.
-pub(crate) async fn offers_to_invite_to(
-    state: &AppState,
-    ctx: &Ctx,
-) -> Result<Vec<(String, String)>, AppError> {
-    let mut options = vec![(String::new(), "Choose one".to_owned())];
-    for o in state.store().offers(ctx.actor()?.pcn_id).await? {
-        if o.status.welcomes_people() {
-            options.push((o.id.to_string(), o.name));
-        }
-    }
-    Ok(options)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -323,7 +310,7 @@ async fn invitation_for(
     id: &str,
 ) -> Result<(Invitation, together_store::Practice, IndexEntry), AppError> {
     let actor = ctx.actor()?.clone();
-    let id: InvitationId = id.parse().map_err(|_| AppError::NotFound)?;
+    let id: InvitationId = path_id(id)?;
     let invitation = state
         .store()
         .invitation(actor.pcn_id, id)

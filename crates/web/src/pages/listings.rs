@@ -4,6 +4,7 @@
 //! approval; proposes changes; confirms they are still right when asked).
 
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::{date, form_status, one_error, when, Layout, Problem};
 use crate::policy_router::{Policy, Routes};
@@ -68,10 +69,6 @@ async fn partner(state: &AppState, ctx: &Ctx) -> Result<Keeper, AppError> {
         Some(p) => Ok(Keeper::Partner(p)),
         None => Err(AppError::NotFound),
     }
-}
-
-fn service_id(id: &str) -> Result<ServiceId, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
 }
 
 /// A PCN's verification cycle: (months between checks, days of grace).
@@ -489,7 +486,7 @@ async fn staff_view(
         &state,
         &ctx,
         Keeper::Staff,
-        service_id(&id)?,
+        path_id(&id)?,
         None,
         Problem::none(),
     )
@@ -502,15 +499,7 @@ async fn partner_view(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let keeper = partner(&state, &ctx).await?;
-    render_one(
-        &state,
-        &ctx,
-        keeper,
-        service_id(&id)?,
-        None,
-        Problem::none(),
-    )
-    .await
+    render_one(&state, &ctx, keeper, path_id(&id)?, None, Problem::none()).await
 }
 
 /// The coordinator's change, or a partner's proposal: the same form, checked the same way.
@@ -521,7 +510,7 @@ async fn change(
     id: &str,
     fields: &[(String, String)],
 ) -> Result<Response, AppError> {
-    let id = service_id(id)?;
+    let id = path_id(id)?;
     let form = ListingForm::from_fields(fields);
     let listing = match form.parse() {
         Ok(l) => l,
@@ -607,7 +596,7 @@ async fn confirm(
     keeper: Keeper,
     id: &str,
 ) -> Result<Response, AppError> {
-    let id = service_id(id)?;
+    let id: ServiceId = path_id(id)?;
     let audit = ctx.audit(
         state,
         "confirm_listing",
@@ -660,7 +649,7 @@ async fn staff_publish(
     Path(id): Path<String>,
     Form(f): Form<PublishForm>,
 ) -> Result<Response, AppError> {
-    let id = service_id(&id)?;
+    let id: ServiceId = path_id(&id)?;
     let audit = ctx.audit(
         &state,
         "publish_listing",
@@ -692,7 +681,7 @@ async fn staff_decide(
     Path((id, change)): Path<(String, String)>,
     Form(f): Form<DecideForm>,
 ) -> Result<Response, AppError> {
-    let id = service_id(&id)?;
+    let id = path_id(&id)?;
     let refuse = |field: &'static str, message: &str| {
         render_one(
             &state,

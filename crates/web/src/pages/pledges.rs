@@ -4,6 +4,7 @@
 //! checks what goes on the wall, and asks a champion to help those who wanted one.
 
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::{field_error, form_status, one_error, when, Layout};
 use crate::policy_router::{Policy, Routes};
@@ -17,7 +18,7 @@ use axum::Form;
 use std::collections::BTreeMap;
 use together_core::people::FieldError;
 use together_core::pledges::{Place, PledgeForm, Theme};
-use together_core::{Action, PledgeId};
+use together_core::Action;
 use together_store::pledges::Wall;
 use together_store::{Outcome, Pcn, Practice, StoreError};
 
@@ -353,10 +354,6 @@ async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
     render_overview(&state, &ctx, crate::layout::Problem::none()).await
 }
 
-fn pledge_id(id: &str) -> Result<PledgeId, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
-}
-
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct WallForm {
@@ -369,7 +366,7 @@ async fn set_wall(
     Path(id): Path<String>,
     Form(f): Form<WallForm>,
 ) -> Result<Response, AppError> {
-    let id = pledge_id(&id)?;
+    let id = path_id(&id)?;
     let audit = ctx.audit(&state, "pledge_wall", "pledge", None, Outcome::Allowed);
     match state
         .store()
@@ -395,7 +392,7 @@ async fn ask_champion(
     Path(id): Path<String>,
     Form(f): Form<ChampionForm>,
 ) -> Result<Response, AppError> {
-    let id = pledge_id(&id)?;
+    let id = path_id(&id)?;
     let fail = |why: &str| {
         let problem = crate::layout::Problem::of("champion", one_error("champion", why));
         render_overview(&state, &ctx, problem)

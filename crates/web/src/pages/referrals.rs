@@ -4,9 +4,11 @@
 //! (a ServiceRequest and a Task for each referral). Only accepted and declined referrals are
 //! coded, each with its SNOMED CT concept; connections never are.
 
+mod view;
 use crate::context::{denied, Ctx};
+use crate::error::path_id;
 use crate::error::AppError;
-use crate::layout::{date, one_error, Problem};
+use crate::layout::{one_error, Problem};
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -21,6 +23,7 @@ use together_core::referrals::{
 use together_core::{authorize, Action, PersonId, ReferralId, Resource};
 use together_store::referrals::{Referral, ReferralFilter};
 use together_store::{Outcome, StoreError};
+pub(crate) use view::{person_referrals, PersonReferrals};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     // Whether the actor may keep this person's referrals, or code this practice's, is the
@@ -34,63 +37,13 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/referrals/{id}/letter", find, letter_page)
 }
 
-/// A person's referrals, for their record.
-pub(crate) struct PersonReferrals {
-    /// (id, referrer, received, status, decided, reason, still to decide)
-    pub(crate) rows: Vec<(String, String, String, &'static str, String, String, bool)>,
-    pub(crate) can_keep: bool,
-}
-
-pub(crate) async fn person_referrals(
-    state: &AppState,
-    ctx: &Ctx,
-    person: PersonId,
-) -> Result<PersonReferrals, AppError> {
-    let actor = ctx.actor()?;
-    let audit = ctx.audit(
-        state,
-        "list_referrals",
-        "person",
-        Some(person.to_string()),
-        Outcome::Allowed,
-    );
-    let found = state
-        .store()
-        .referrals(
-            actor.pcn_id,
-            &ReferralFilter {
-                person: Some(person),
-                ..ReferralFilter::default()
-            },
-            &audit,
-        )
-        .await?;
-    Ok(PersonReferrals {
-        rows: found
-            .iter()
-            .map(|r| {
-                (
-                    r.id.to_string(),
-                    r.referrer.clone(),
-                    date(&r.received_on),
-                    r.status.label(),
-                    r.decided_on.map(|d| date(&d)).unwrap_or_default(),
-                    r.reason.clone(),
-                    r.status == ReferralStatus::Received,
-                )
-            })
-            .collect(),
-        can_keep: crate::pages::people::may(state, ctx, person, Action::KeepReferrals).await?,
-    })
-}
-
 async fn add(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Form(form): Form<ReferralForm>,
 ) -> Result<Response, AppError> {
-    let person = crate::pages::people::person_id(&id)?;
+    let person = path_id(&id)?;
     crate::pages::people::require(&state, &ctx, person, Action::KeepReferrals, "add_referral")
         .await?;
     let new = match form.parse(state.now().date()) {
@@ -126,7 +79,7 @@ async fn decide(
     Path(id): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let id: ReferralId = id.parse().map_err(|_| AppError::NotFound)?;
+    let id: ReferralId = path_id(&id)?;
     let actor = ctx.actor()?.clone();
     let (person, received_on) = state
         .store()
@@ -339,7 +292,7 @@ async fn letter_page(
     use askama::Template;
     use together_core::referral_letter::{led_to, letter, LetterConnection, LetterFacts};
     use together_core::wellbeing::Ons4;
-    let id: ReferralId = id.parse().map_err(|_| AppError::NotFound)?;
+    let id: ReferralId = path_id(&id)?;
     let actor = ctx.actor()?.clone();
     let Some((person, _)) = state.store().referral_scope(actor.pcn_id, id).await? else {
         return Err(AppError::NotFound);

@@ -49,10 +49,6 @@ pub(crate) async fn own_record(
         .await?)
 }
 
-pub(super) fn champion_id(id: &str) -> Result<ChampionId, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
-}
-
 pub(super) async fn practice_names(
     state: &AppState,
     pcn: PcnId,

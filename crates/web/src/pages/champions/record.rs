@@ -2,6 +2,7 @@
 //! active), roles, DBS checks and their results, ID badges, training and emergency contacts.
 
 use super::common::*;
+use crate::error::path_id;
 
 pub(super) struct CheckRow {
     id: String,
@@ -168,7 +169,7 @@ pub(super) async fn record(
     render_record(
         &state,
         &ctx,
-        champion_id(&id)?,
+        path_id(&id)?,
         (String::new(), String::new()),
         notice.into(),
     )
@@ -188,7 +189,7 @@ pub(super) async fn move_champion(
     Path(id): Path<String>,
     Form(f): Form<MoveForm>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     let pcn = ctx.actor()?.pcn_id;
     let refused = |m: String| ("to".to_owned(), m);
     let Ok(to) = f.to.parse::<Stage>() else {
@@ -300,7 +301,7 @@ pub(super) async fn give_role(
     Path(id): Path<String>,
     Form(f): Form<GiveRoleForm>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     let pcn = ctx.actor()?.pcn_id;
     let Ok(role) = f.role_id.parse::<ChampionRoleId>() else {
         return render_record(
@@ -345,7 +346,7 @@ pub(super) async fn request_dbs(
     Path(id): Path<String>,
     Form(f): Form<DbsRequestForm>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     let pcn = ctx.actor()?.pcn_id;
     let (Ok(role), Ok(level)) = (
         f.role_id.parse::<ChampionRoleId>(),
@@ -383,7 +384,7 @@ pub(super) async fn record_dbs_result(
     Path((id, check)): Path<(String, String)>,
     Form(f): Form<DbsResultForm>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     let pcn = ctx.actor()?.pcn_id;
     let result = match f.parse(state.now().date()) {
         Ok(r) => r,
@@ -431,7 +432,7 @@ pub(super) async fn renewal_in_progress(
     Path((id, check)): Path<(String, String)>,
     Form(f): Form<RenewalForm>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     let audit = ctx.audit(
         &state,
         "dbs_renewal_in_progress",
@@ -458,7 +459,7 @@ pub(super) async fn issue_badge(
     Path(id): Path<String>,
     Form(f): Form<BadgeForm>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     let badge = match f.parse(state.now().date()) {
         Ok(b) => b,
         Err(errors) => {
@@ -490,7 +491,7 @@ pub(super) async fn return_badge(
     ctx: Ctx,
     Path((id, badge)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     let audit = ctx.audit(
         &state,
         "return_badge",
@@ -511,7 +512,7 @@ pub(super) async fn record_training(
     Path(id): Path<String>,
     Form(f): Form<TrainingForm>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     let training = match f.parse(state.now().date()) {
         Ok(t) => t,
         Err(errors) => {
@@ -538,7 +539,7 @@ pub(super) async fn add_emergency_contact(
     Path(id): Path<String>,
     Form(f): Form<EmergencyContactForm>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     let contact = match f.parse() {
         Ok(c) => c,
         Err(errors) => {
@@ -566,7 +567,7 @@ pub(super) async fn update_profile(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let id = champion_id(&id)?;
+    let id = path_id(&id)?;
     let profile = match ProfileForm::from_fields(&fields).parse() {
         Ok(p) => p,
         Err(errors) => {

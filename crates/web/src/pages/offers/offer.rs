@@ -1,9 +1,11 @@
 //! The offers list, adding an offer, and an offer's own page: its details, schedules, one-off
 //! sessions, leads and the sessions coming up.
 
-use super::{form_of, kind_label, offer_id, one_error, status_colour, status_options};
+use super::common::{form_of, kind_label, status_colour, status_options};
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
+use crate::layout::one_error;
 use crate::layout::Problem;
 use crate::layout::{date, form_status, renamed, Layout};
 use crate::state::AppState;
@@ -587,7 +589,7 @@ pub(super) async fn view(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    render_offer(&state, &ctx, offer_id(&id)?, Edits::none()).await
+    render_offer(&state, &ctx, path_id(&id)?, Edits::none()).await
 }
 
 pub(super) async fn update(
@@ -596,7 +598,7 @@ pub(super) async fn update(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let id = offer_id(&id)?;
+    let id = path_id(&id)?;
     let form = OfferForm::from_fields(&fields);
     let again = |form: OfferForm, errors: Vec<FieldError>| Edits {
         form: Some(form),
@@ -634,7 +636,7 @@ pub(super) async fn add_schedule(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let id = offer_id(&id)?;
+    let id = path_id(&id)?;
     let schedule = ScheduleFields::from_fields(&fields);
     let again = |schedule: ScheduleFields, errors: Vec<FieldError>| Edits {
         schedule,
@@ -697,7 +699,7 @@ pub(super) async fn add_session(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let id = offer_id(&id)?;
+    let id = path_id(&id)?;
     let value = |name: &str| {
         fields
             .iter()
@@ -758,7 +760,7 @@ pub(super) async fn add_lead(
     Path(id): Path<String>,
     Form(form): Form<LeadForm>,
 ) -> Result<Response, AppError> {
-    let id = offer_id(&id)?;
+    let id = path_id(&id)?;
     let lead_error = |message: String| Edits {
         problem: Problem::of("lead", one_error("champion_id", message)),
         ..Edits::none()
@@ -793,8 +795,8 @@ pub(super) async fn remove_lead(
     ctx: Ctx,
     Path((id, champion)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let id = offer_id(&id)?;
-    let champion: ChampionId = champion.parse().map_err(|_| AppError::NotFound)?;
+    let id: ServiceId = path_id(&id)?;
+    let champion: ChampionId = path_id(&champion)?;
     let audit = ctx.audit(
         &state,
         "remove_offer_lead",

@@ -3,8 +3,8 @@
 //! server has it (assets/together.js), so a dropped connection loses nothing; saving the same
 //! register again changes nothing.
 
-use super::session_id;
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::{date, form_status, Layout, Problem};
 use crate::state::AppState;
@@ -129,7 +129,7 @@ pub(super) async fn page(
     render(
         &state,
         &ctx,
-        session_id(&id)?,
+        path_id(&id)?,
         None,
         q.saved == "1",
         Problem::none(),
@@ -143,7 +143,7 @@ pub(super) async fn save(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let id = session_id(&id)?;
+    let id = path_id(&id)?;
     let form = RegisterForm::from_fields(&fields);
     let register = match form.parse() {
         Ok(r) => r,

@@ -2,8 +2,8 @@
 //! are clear to take, and signing up, swapping and dropping out. The store checks every rule
 //! again (active, clear for the offer's role, not full, not past).
 
-use super::session_id;
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::Problem;
 use crate::layout::{date, form_status, Layout};
@@ -162,7 +162,7 @@ async fn change(
         &together_store::NewAuditEvent,
     ) -> Result<(), StoreError>,
 ) -> Result<Response, AppError> {
-    let id = session_id(session)?;
+    let id: together_core::SessionId = path_id(session)?;
     let Some(me) = own_record(state, ctx).await? else {
         // An account not yet linked to a champion's record: the page says so.
         return Ok(Redirect::to("/sessions/rota").into_response());
@@ -203,7 +203,7 @@ pub(super) async fn take(
 ) -> Result<Response, AppError> {
     let pcn = ctx.actor()?.pcn_id;
     let store = state.store();
-    let session = session_id(&id)?;
+    let session = path_id(&id)?;
     change(&state, &ctx, "take_rota_place", &id, async |me, audit| {
         store.take_rota_place(pcn, session, me, audit).await
     })
@@ -217,7 +217,7 @@ pub(super) async fn leave(
 ) -> Result<Response, AppError> {
     let pcn = ctx.actor()?.pcn_id;
     let store = state.store();
-    let session = session_id(&id)?;
+    let session = path_id(&id)?;
     change(&state, &ctx, "leave_rota_place", &id, async |me, audit| {
         store.leave_rota_place(pcn, session, me, audit).await
     })
@@ -238,8 +238,8 @@ pub(super) async fn swap(
 ) -> Result<Response, AppError> {
     let pcn = ctx.actor()?.pcn_id;
     let store = state.store();
-    let from = session_id(&id)?;
-    let to = session_id(&form.to)?;
+    let from = path_id(&id)?;
+    let to = path_id(&form.to)?;
     change(&state, &ctx, "swap_rota_place", &id, async |me, audit| {
         store.swap_rota_place(pcn, from, to, me, audit).await
     })

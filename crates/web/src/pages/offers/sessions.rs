@@ -2,9 +2,10 @@
 //! page: when and where, its rota, and moving or cancelling it (the leads and helpers are told).
 
 use super::offer::{session_rows, SessionRow};
-use super::{one_error, session_id};
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
+use crate::layout::one_error;
 use crate::layout::Problem;
 use crate::layout::{date, form_status, when, Layout};
 use crate::state::AppState;
@@ -195,7 +196,7 @@ pub(super) async fn view(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    render_session(&state, &ctx, session_id(&id)?, None, Problem::none()).await
+    render_session(&state, &ctx, path_id(&id)?, None, Problem::none()).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -210,7 +211,7 @@ pub(super) async fn cancel(
     Path(id): Path<String>,
     Form(form): Form<CancelForm>,
 ) -> Result<Response, AppError> {
-    let id = session_id(&id)?;
+    let id = path_id(&id)?;
     let reason = form.reason.trim();
     if reason.chars().count() > 300 {
         let e = one_error("reason", "Keep the reason to 300 characters");
@@ -241,7 +242,7 @@ pub(super) async fn move_session(
     Path(id): Path<String>,
     Form(form): Form<SessionForm>,
 ) -> Result<Response, AppError> {
-    let id = session_id(&id)?;
+    let id = path_id(&id)?;
     let to = match form.parse(state.now().date()) {
         Ok(t) => t,
         Err(e) => {
@@ -292,7 +293,7 @@ pub(super) async fn place_champion(
     Path(id): Path<String>,
     Form(form): Form<PlaceForm>,
 ) -> Result<Response, AppError> {
-    let id = session_id(&id)?;
+    let id = path_id(&id)?;
     let refused = |why: String| Problem::of("rota", one_error("champion_id", why));
     let Ok(champion) = form.champion_id.parse::<ChampionId>() else {
         return render_session(&state, &ctx, id, None, refused("Choose a champion".into())).await;

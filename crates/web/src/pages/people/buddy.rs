@@ -1,9 +1,10 @@
 //! A buddy: connecting a person to another person the PCN supports, who will go along with them
 //! or keep in touch (a connection to `Target::Person`, followed up like any other).
 
+use super::access::require;
 use super::pick::{self, Purpose, Typed};
-use super::{person_id, require};
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::Problem;
 use crate::state::AppState;
@@ -18,7 +19,7 @@ use together_store::{Outcome, StoreError};
 /// The person's name, once the actor may connect them (a refusal audited, answered not found).
 async fn allowed(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<String, AppError> {
     require(state, ctx, id, Action::MakeConnection, "make_connection").await?;
-    super::name_of(state, ctx, id).await
+    super::access::name_of(state, ctx, id).await
 }
 
 pub(super) async fn page(
@@ -27,7 +28,7 @@ pub(super) async fn page(
     Path(id): Path<String>,
     Query(typed): Query<Typed>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
+    let id = path_id(&id)?;
     let name = allowed(&state, &ctx, id).await?;
     pick::render(
         &state,
@@ -47,7 +48,7 @@ pub(super) async fn connect(
     Path(id): Path<String>,
     Form(typed): Form<Typed>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
+    let id = path_id(&id)?;
     let name = allowed(&state, &ctx, id).await?;
     let again = |typed, field: &'static str, message: String| {
         let problem = Problem::of("pick", vec![FieldError { field, message }]);

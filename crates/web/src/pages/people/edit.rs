@@ -1,8 +1,10 @@
 //! Changing a person's details: a misspelt name, a new phone number, how they now like to be
 //! contacted, what matters to them, or the NHS number that links them to the appointment data.
 
-use super::{may_update, person_id, render_form};
+use super::access::may_update;
+use super::add::render_form;
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -24,7 +26,7 @@ pub(super) async fn edit_page(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
+    let id = path_id(&id)?;
     may_update(&state, &ctx, id).await?;
     let audit = ctx.audit(&state, "view_person", "person", None, Outcome::Allowed);
     let p = state
@@ -79,7 +81,7 @@ pub(super) async fn save(
     Path(id): Path<String>,
     Form(form): Form<PersonForm>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
+    let id = path_id(&id)?;
     may_update(&state, &ctx, id).await?;
     let actor = ctx.actor()?.clone();
     let again = |form, errors| again(&state, &ctx, id, form, errors);

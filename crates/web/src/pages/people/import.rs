@@ -1,11 +1,16 @@
 //! The people spreadsheet from the web: the coordinator uploads the CSV the PCN keeps today, with
 //! the same checks, pseudonymisation and all-or-nothing as `together people import`.
 
-use super::*;
+use crate::context::Ctx;
+use crate::error::AppError;
 use crate::pages::spreadsheet::{self as sheet, Imported, Spreadsheet};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::Response;
 use together_formats::people::read_people;
 use together_store::practice_codes;
 use together_store::ImportedPerson;
+use together_store::Outcome;
 
 pub(super) async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     sheet::page(&state, &ctx, Spreadsheet::People, Imported::Nothing)

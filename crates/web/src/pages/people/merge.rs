@@ -1,9 +1,9 @@
 //! Merging two records of one person into the one kept: the coordinator's, since champions
 //! record someone new without being told whom the PCN already knows.
 
-use super::person_id;
 use super::pick::{self, Purpose, Typed};
 use crate::context::Ctx;
+use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::Problem;
 use crate::state::AppState;
@@ -20,8 +20,8 @@ pub(super) async fn page(
     Path(id): Path<String>,
     Query(typed): Query<Typed>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
-    let name = super::name_of(&state, &ctx, id).await?;
+    let id = path_id(&id)?;
+    let name = super::access::name_of(&state, &ctx, id).await?;
     pick::render(
         &state,
         &ctx,
@@ -40,8 +40,8 @@ pub(super) async fn merge(
     Path(id): Path<String>,
     Form(typed): Form<Typed>,
 ) -> Result<Response, AppError> {
-    let id = person_id(&id)?;
-    let name = super::name_of(&state, &ctx, id).await?;
+    let id = path_id(&id)?;
+    let name = super::access::name_of(&state, &ctx, id).await?;
     let again = |typed, message: String| {
         let problem = Problem::of(
             "pick",

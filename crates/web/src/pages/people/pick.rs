@@ -1,7 +1,8 @@
 //! Choosing a second person for a first: a buddy to introduce them to, or a duplicate record to
 //! merge into theirs. One page serves both: find by name, choose one, say what happens.
 
-use super::{practice_names, search_scope};
+use super::access::practice_names;
+use super::access::search_scope;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::{date, Layout, Problem};

@@ -1,0 +1,102 @@
+//! Who may see or change a person, asked of the policy with what the store knows of them; and the
+//! names a page about a person shows.
+
+use crate::context::{denied, Ctx};
+use crate::error::AppError;
+use crate::state::AppState;
+use std::collections::HashMap;
+use together_core::{authorize, Action, Decision, PersonId, PracticeId, Resource, Role};
+use together_store::Outcome;
+
+/// Clinicians see their own practice's people; everyone else who may search sees the PCN's.
+pub(crate) fn search_scope(ctx: &Ctx) -> Result<Option<PracticeId>, AppError> {
+    let a = ctx.actor()?;
+    Ok(if a.role == Role::Clinician {
+        a.practice_id.or(Some(PracticeId::from(uuid::Uuid::nil())))
+    } else {
+        None
+    })
+}
+
+pub(super) async fn practice_names(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<HashMap<PracticeId, String>, AppError> {
+    Ok(state
+        .store()
+        .practices(ctx.actor()?.pcn_id)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
+}
+
+/// How the policy answers for this actor and this person; `None` when the person does not
+/// exist in the actor's PCN.
+pub(crate) async fn decide(
+    state: &AppState,
+    ctx: &Ctx,
+    id: PersonId,
+    action: Action,
+) -> Result<Option<Decision>, AppError> {
+    let actor = ctx.actor()?;
+    let Some(scope) = state
+        .store()
+        .person_scope(actor.pcn_id, id, actor.user_id)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let resource = Resource::Person {
+        pcn_id: actor.pcn_id,
+        practice_id: scope.practice_id,
+        on_caseload: scope.on_caseload,
+        connected_by_actor: false,
+    };
+    Ok(Some(authorize(actor, action, &resource)))
+}
+
+/// Whether the actor may do `action` to this person outright (no reason asked).
+pub(crate) async fn may(
+    state: &AppState,
+    ctx: &Ctx,
+    id: PersonId,
+    action: Action,
+) -> Result<bool, AppError> {
+    Ok(decide(state, ctx, id, action).await? == Some(Decision::Allow))
+}
+
+/// Goes on only if the actor may do `action` to this person outright; a refusal is audited as
+/// `audit_action` and answered, like a person who does not exist, as not found.
+pub(crate) async fn require(
+    state: &AppState,
+    ctx: &Ctx,
+    id: PersonId,
+    action: Action,
+    audit_action: &str,
+) -> Result<(), AppError> {
+    match decide(state, ctx, id, action).await? {
+        Some(Decision::Allow) => Ok(()),
+        None => Err(AppError::NotFound),
+        Some(_) => {
+            denied(state, ctx, audit_action, "person", Some(id.to_string())).await;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+/// A person's full name, for a page about them that the actor may open (an audited read).
+pub(crate) async fn name_of(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<String, AppError> {
+    let audit = ctx.audit(state, "view_person", "person", None, Outcome::Allowed);
+    let p = state
+        .store()
+        .read_person(ctx.actor()?.pcn_id, id, &audit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(format!("{} {}", p.given_name, p.family_name))
+}
+
+/// Checks that the actor may change this person, recording a refusal.
+pub(crate) async fn may_update(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<(), AppError> {
+    require(state, ctx, id, Action::UpdatePerson, "update_person").await
+}
