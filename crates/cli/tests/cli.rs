@@ -2207,3 +2207,6 @@ fn a_whole_backup_on_postgres_restores_into_another_database() {
     ]);
     assert!(again.contains("was already imported"), "{again}");
 }
+
+#[path = "cli/architecture.rs"]
+mod architecture;
