@@ -9,6 +9,7 @@ use clap::{Subcommand, ValueEnum};
 use together_core::disclosure::Audience;
 use together_core::export::neutralise;
 use together_core::people::parse_date;
+use together_core::Clock as _;
 use together_core::PcnId;
 use together_insight::frequent::{frequent, Definition};
 use together_insight::profile::{pooled_practices, profile, CountingRule, Scope, ShownProfile};
@@ -279,7 +280,7 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
                     together_web::report::profile_report(
                         &p,
                         audience(unsuppressed),
-                        time::OffsetDateTime::now_utc().date()
+                        together_core::clock::SystemClock.now().date()
                     )?
                 ),
             }

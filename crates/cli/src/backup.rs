@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use together_core::Clock as _;
 use together_insight::INSIGHT_DIR;
 
 /// The file that lists everything in a backup.
@@ -246,7 +247,8 @@ async fn take(
         format: FORMAT.into(),
         version: VERSION,
         written_by: env!("CARGO_PKG_VERSION").into(),
-        made_at: time::OffsetDateTime::now_utc()
+        made_at: together_core::clock::SystemClock
+            .now()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
         database,
@@ -455,7 +457,7 @@ pub async fn restore(at: &Location, from: &Path) -> Result<()> {
         (Database::Postgresql, None) => bail!("{} holds a PostgreSQL dump: name the PostgreSQL database to restore it into (--database-url, or database_url in together.toml)", from.display()),
     }
     instance::prepare_dir(&at.data_dir)?;
-    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let stamp = together_core::clock::SystemClock.now().unix_timestamp();
     // The files go into the data directory beside their places first, then are swapped in.
     let incoming = at.data_dir.join(format!(".restoring-{stamp}"));
     let _ = std::fs::remove_dir_all(&incoming);
@@ -577,7 +579,7 @@ async fn restore_database_file(at: &Location, from: &Path) -> Result<()> {
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let keep = dir.join(format!(
             "before-restore-{}.sqlite",
-            time::OffsetDateTime::now_utc().unix_timestamp()
+            together_core::clock::SystemClock.now().unix_timestamp()
         ));
         together_store::sqlite::backup_database(&target, &keep)
             .await

@@ -9,6 +9,7 @@ use crate::Location;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use together_core::connections::{count_by_step, Status};
+use together_core::Clock as _;
 use together_store::connections::ConnectionFilter;
 
 #[derive(Subcommand, Debug)]
@@ -49,7 +50,7 @@ pub async fn run(cmd: ConnectionsCommand) -> Result<()> {
                 pcn,
                 &keys.pseudonym,
                 std::io::BufReader::new(input),
-                time::OffsetDateTime::now_utc(),
+                together_core::clock::SystemClock.now(),
                 &cli_audit("import_past_connections", "past_connection", Some(pcn)),
             )
             .await
@@ -75,7 +76,7 @@ pub async fn run(cmd: ConnectionsCommand) -> Result<()> {
             }
             let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
             let pcn = pick_pcn(&store, pcn.as_deref()).await?;
-            let today = time::OffsetDateTime::now_utc().date();
+            let today = together_core::clock::SystemClock.now().date();
             let found = store
                 .connections(
                     pcn,

@@ -6,6 +6,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
+use together_core::Clock as _;
 use together_core::{PcnId, PracticeCode};
 use together_formats::mapping::{Mapping, SHIPPED};
 use together_formats::{Dataset, FileError};
@@ -185,7 +186,7 @@ fn bytes_bar(label: &str, file: &Path, show: bool) -> Result<ProgressBar> {
 }
 
 fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+    together_core::clock::SystemClock.now().date()
 }
 
 /// Imports one file (with a progress bar if asked); returns the outcome for the caller to report.

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
 use together_core::clock::SharedClock;
+use together_core::Clock as _;
 use together_core::{PseudonymKey, SystemClock};
 use together_store::postgres::PgStore;
 use together_store::sqlite::SqliteStore;
@@ -90,7 +91,7 @@ pub fn cli_audit(
     pcn: Option<together_core::PcnId>,
 ) -> NewAuditEvent {
     NewAuditEvent {
-        at: time::OffsetDateTime::now_utc(),
+        at: together_core::clock::SystemClock.now(),
         actor: cli_actor(),
         role: "operator".into(),
         pcn_id: pcn,

@@ -12,6 +12,7 @@ use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use together_core::offers::{NewOffer, OfferForm};
 use together_core::recurrence::{Recurrence, ScheduleForm};
+use together_core::Clock as _;
 use together_formats::offers::{read_offers, OfferRow};
 use together_formats::RowError;
 
@@ -292,7 +293,7 @@ pub async fn run(cmd: OffersCommand) -> Result<()> {
                     .map(|r| (r.id.to_string(), r.name))
                     .collect(),
             };
-            let today = time::OffsetDateTime::now_utc().date();
+            let today = together_core::clock::SystemClock.now().date();
             let mut checked = Vec::new();
             for row in &rows {
                 match check(row, &names, today) {

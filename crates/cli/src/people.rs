@@ -9,6 +9,7 @@ use crate::Location;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
+use together_core::Clock as _;
 use together_formats::people::read_people;
 use together_store::ImportedPerson;
 
@@ -35,7 +36,7 @@ pub async fn run(cmd: PeopleCommand) -> Result<()> {
                 .with_context(|| format!("cannot open {}", file.display()))?;
             let read = read_people(
                 std::io::BufReader::new(input),
-                time::OffsetDateTime::now_utc(),
+                together_core::clock::SystemClock.now(),
             )
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let rows = read.summary.rows;

@@ -6,6 +6,7 @@ use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
 use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
+use together_core::Clock as _;
 use together_core::PracticeCode;
 
 #[derive(Subcommand, Debug)]
@@ -64,7 +65,7 @@ pub async fn run(cmd: PracticesCommand) -> Result<()> {
                     &code,
                     &name,
                     &cli_audit("add_practice", "practice", Some(pcn)),
-                    time::OffsetDateTime::now_utc(),
+                    together_core::clock::SystemClock.now(),
                 )
                 .await
                 .with_context(|| format!("{code} was not added"))?;

@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
 use indicatif::ProgressBar;
 use together_core::disclosure::Audience;
+use together_core::Clock as _;
 use together_insight::impact::{build, inputs, RESAMPLES, WINDOW_DAYS};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -103,7 +104,7 @@ pub async fn run(cmd: ReportCommand) -> Result<()> {
         ReportFormat::Html => together_web::report::impact_report(
             &shown,
             &name,
-            time::OffsetDateTime::now_utc().date(),
+            together_core::clock::SystemClock.now().date(),
         )?
         .into_bytes(),
         ReportFormat::Json => serde_json::to_vec_pretty(&shown)?,

@@ -6,8 +6,9 @@ use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 use together_core::tokens::hash_token as sha256_hex;
+use together_core::Clock as _;
 use together_core::{Email, PracticeCode, Role};
 use together_store::{DynStore, NewToken, NewUser, TokenKind, User, UserStatus};
 
@@ -112,7 +113,7 @@ async fn token(
     label: &str,
 ) -> Result<String> {
     let secret = together_core::tokens::random_token();
-    let now = OffsetDateTime::now_utc();
+    let now = together_core::clock::SystemClock.now();
     store
         .create_token(&NewToken {
             token_hash: sha256_hex(&secret),
@@ -164,7 +165,11 @@ pub async fn bootstrap(args: BootstrapArgs) -> Result<()> {
         Some(p) => p.id,
         None => {
             store
-                .create_pcn(args.pcn_name.trim(), None, OffsetDateTime::now_utc())
+                .create_pcn(
+                    args.pcn_name.trim(),
+                    None,
+                    together_core::clock::SystemClock.now(),
+                )
                 .await?
         }
     };
@@ -181,7 +186,7 @@ pub async fn bootstrap(args: BootstrapArgs) -> Result<()> {
         .create_user(
             &new,
             &cli_audit("bootstrap_admin", "user", Some(pcn)),
-            OffsetDateTime::now_utc(),
+            together_core::clock::SystemClock.now(),
         )
         .await?;
     let user = store.user(id).await?.context("the new user vanished")?;
@@ -248,7 +253,7 @@ pub async fn run(cmd: UsersCommand) -> Result<()> {
                 .create_user(
                     &new,
                     &cli_audit("add_user", "user", Some(pcn)),
-                    OffsetDateTime::now_utc(),
+                    together_core::clock::SystemClock.now(),
                 )
                 .await?;
             let user = store.user(id).await?.context("the new user vanished")?;

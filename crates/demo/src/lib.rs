@@ -23,6 +23,7 @@ use thiserror::Error;
 use time::OffsetDateTime;
 use together_core::password::hash_password;
 use together_core::people::{ConsentMethod, ConsentPurpose, PersonForm};
+use together_core::Clock as _;
 use together_core::{PcnId, PracticeId, PseudonymKey, Role, UserId};
 use together_formats::Dataset;
 use together_generate::{generate, Params};
@@ -70,7 +71,7 @@ impl<T> Missing<T> for Option<T> {
 /// What the demo records in the audit trail as it builds.
 pub(crate) fn audit(action: &str, resource_type: &str, pcn: Option<PcnId>) -> NewAuditEvent {
     NewAuditEvent {
-        at: OffsetDateTime::now_utc(),
+        at: together_core::clock::SystemClock.now(),
         actor: "cli:demo".into(),
         role: "operator".into(),
         pcn_id: pcn,
@@ -154,7 +155,7 @@ pub async fn build(
     keys: Keys<'_>,
     size: Size,
 ) -> Result<Vec<SignIn>> {
-    let now = OffsetDateTime::now_utc();
+    let now = together_core::clock::SystemClock.now();
     let audit = |action: &str, pcn| audit(action, "demo", Some(pcn));
 
     // The neighbourhood's data, made as a practice would hand it over.

@@ -9,6 +9,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use together_core::Clock as _;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -76,7 +77,7 @@ impl SqliteStore {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
                 })?;
-                let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+                let stamp = together_core::clock::SystemClock.now().unix_timestamp();
                 let target = dir.join(format!("before-migration-{stamp}.sqlite"));
                 store.backup_file(&target).await?;
                 opened.backup = Some(target);

@@ -189,7 +189,7 @@ impl TestApp {
             pcn,
             practices,
             users,
-            clock: FakeClock::at(time::OffsetDateTime::now_utc()),
+            clock: FakeClock::at(together_core::Clock::now(&together_core::SystemClock)),
         };
         let app = Self::serve(dir, store, world, Options::default()).await;
         (app, sign_ins)
