@@ -9,9 +9,8 @@ use crate::Location;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
+use together_app::people::{import_spreadsheet, SpreadsheetRefused};
 use together_core::Clock as _;
-use together_formats::people::read_people;
-use together_store::ImportedPerson;
 
 #[derive(Subcommand, Debug)]
 pub enum PeopleCommand {
@@ -34,28 +33,17 @@ pub async fn run(cmd: PeopleCommand) -> Result<()> {
             let keys = Keys::load(&at.data_dir)?;
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
-            let read = read_people(
-                std::io::BufReader::new(input),
-                together_core::clock::SystemClock.now(),
-            )
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let rows = read.summary.rows;
-            let checked = read
-                .resolve(&together_store::practice_codes(&store, pcn).await?)
-                .map_err(|errors| nothing_imported(&file, rows, &errors))?;
-            let people: Vec<ImportedPerson> = checked
-                .into_iter()
-                .map(|r| {
-                    ImportedPerson::pseudonymised(r.person, r.consents, r.method, &keys.pseudonym)
-                })
-                .collect();
-            let done = store
-                .import_people(
-                    pcn,
-                    &people,
-                    &cli_audit("import_people", "person", Some(pcn)),
-                )
-                .await?;
+            let audit = cli_audit("import_people", "person", Some(pcn));
+            let now = together_core::clock::SystemClock.now();
+            let input = std::io::BufReader::new(input);
+            let done = import_spreadsheet(&store, pcn, &keys.pseudonym, input, now, &audit)
+                .await
+                .map_err(|e| match e {
+                    SpreadsheetRefused::Rows { rows, errors } => {
+                        nothing_imported(&file, rows, &errors)
+                    }
+                    other => anyhow::anyhow!("{}: {other}", file.display()),
+                })?;
             println!(
                 "Imported {} {} from {}; {} already there, left as they were.",
                 done.added,

@@ -7,9 +7,7 @@ use crate::pages::spreadsheet::{self as sheet, Imported, Spreadsheet};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
-use together_formats::people::read_people;
-use together_store::practice_codes;
-use together_store::ImportedPerson;
+use together_app::people::{import_spreadsheet, SpreadsheetRefused};
 use together_store::Outcome;
 
 pub(super) async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -26,23 +24,19 @@ pub(super) async fn upload(
         Ok(b) => b,
         Err(refused) => return show(refused),
     };
-    let read = match read_people(&bytes[..], state.now()) {
-        Ok(r) => r,
-        Err(e) => return show(Imported::Refused(format!("Nothing was imported: {e}"))),
-    };
     let pcn = ctx.actor()?.pcn_id;
-    let rows = match read.resolve(&practice_codes(state.store(), pcn).await?) {
-        Ok(r) => r,
-        Err(rejected) => return show(Imported::Rejected(rejected)),
-    };
-    let people: Vec<ImportedPerson> = rows
-        .into_iter()
-        .map(|r| {
-            ImportedPerson::pseudonymised(r.person, r.consents, r.method, &state.0.pseudonym_key)
-        })
-        .collect();
     let audit = ctx.audit(&state, "import_people", "person", None, Outcome::Allowed);
-    let done = state.store().import_people(pcn, &people, &audit).await?;
+    let key = &state.0.pseudonym_key;
+    let done = match import_spreadsheet(state.store(), pcn, key, &bytes[..], state.now(), &audit)
+        .await
+    {
+        Ok(done) => done,
+        Err(SpreadsheetRefused::File(e)) => {
+            return show(Imported::Refused(format!("Nothing was imported: {e}")))
+        }
+        Err(SpreadsheetRefused::Rows { errors, .. }) => return show(Imported::Rejected(errors)),
+        Err(SpreadsheetRefused::Store(e)) => return Err(e.into()),
+    };
     show(sheet::done(
         done.added,
         done.already_there,
