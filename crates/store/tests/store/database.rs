@@ -211,3 +211,94 @@ async fn pending_migrations_on_a_database_with_data_are_preceded_by_a_backup() {
     let (_, first) = SqliteStore::open(&fresh, Some(&backups)).await.unwrap();
     assert!(first.backup.is_none(), "a new database needs no backup");
 }
+
+/// Every table and column the migrations leave, with whether the column may be empty.
+type Schema = std::collections::BTreeSet<(String, String, bool)>;
+
+async fn sqlite_schema(path: &std::path::Path) -> Schema {
+    use sqlx::Row;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let tables: Vec<String> = sqlx::query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         AND name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<String, _>(0))
+    .collect();
+    let mut schema = Schema::new();
+    for table in tables {
+        let columns = sqlx::query(&format!(
+            "SELECT name, \"notnull\", pk FROM pragma_table_info('{table}')"
+        ))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        for c in columns {
+            // SQLite lets a primary key column be empty unless it says NOT NULL; PostgreSQL never
+            // does, and Together never leaves one empty.
+            let required = c.get::<i64, _>(1) == 1 || c.get::<i64, _>(2) > 0;
+            schema.insert((table.clone(), c.get::<String, _>(0), !required));
+        }
+    }
+    schema
+}
+
+async fn postgres_schema(url: &str) -> Schema {
+    use sqlx::Row;
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    sqlx::query(
+        "SELECT c.table_name::text, c.column_name::text, c.is_nullable = 'YES' \
+         FROM information_schema.columns c JOIN information_schema.tables t \
+           ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+         WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' \
+           AND c.table_name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
+/// The two migration sets describe one schema: the same tables, the same columns, the same
+/// columns required. What each backend keeps for full-text search is its own and named here.
+#[tokio::test]
+async fn both_backends_end_up_with_the_same_tables_and_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.sqlite");
+    SqliteStore::open(&path, None).await.unwrap();
+    let url = fresh_postgres_url().await.unwrap();
+    together_store::postgres::PgStore::open(&url).await.unwrap();
+    let (sqlite, postgres) = (sqlite_schema(&path).await, postgres_schema(&url).await);
+    // Full-text search is each backend's own: SQLite's FTS5 index of the directory
+    // (`service_words` and its shadow tables) with the rowid map `service_search_row`;
+    // PostgreSQL's tsvector column `service.words`.
+    let own_search = |(table, column, _): &(String, String, bool)| {
+        table.starts_with("service_words")
+            || table == "service_search_row"
+            || (table == "service" && column == "words")
+    };
+    let only_sqlite: Vec<_> = sqlite
+        .difference(&postgres)
+        .filter(|c| !own_search(c))
+        .collect();
+    let only_postgres: Vec<_> = postgres
+        .difference(&sqlite)
+        .filter(|c| !own_search(c))
+        .collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "the migrations differ\nonly SQLite: {only_sqlite:?}\nonly PostgreSQL: {only_postgres:?}"
+    );
+    assert!(
+        sqlite.len() > 100,
+        "the schema was read: {} columns",
+        sqlite.len()
+    );
+}
