@@ -27,6 +27,7 @@ pub mod referral_letter;
 pub mod referrals;
 pub mod roles;
 pub mod safeguarding;
+pub mod settings;
 pub mod tokens;
 pub mod uk_time;
 pub mod wellbeing;

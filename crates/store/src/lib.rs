@@ -52,6 +52,22 @@ use together_core::{Email, PcnId, PersonId, PracticeCode, PracticeId, Pseudonym,
 /// Shared handle to whichever backend the instance runs on.
 pub type DynStore = Arc<dyn Store>;
 
+/// The PCN's programme settings, each parsed once with its default (together_core::settings).
+pub async fn programme_settings(
+    store: &DynStore,
+    pcn: PcnId,
+) -> Result<together_core::settings::ProgrammeSettings, StoreError> {
+    let mut stored = std::collections::HashMap::new();
+    for key in together_core::settings::ProgrammeSettings::KEYS {
+        if let Some(value) = store.setting(pcn, key).await? {
+            stored.insert(key, value);
+        }
+    }
+    Ok(together_core::settings::ProgrammeSettings::from_stored(
+        |key| stored.get(key).map(String::as_str),
+    ))
+}
+
 /// The PCN's practices by ODS code, for a spreadsheet's `practice` column (the web pages and
 /// the command line import the same spreadsheets).
 pub async fn practice_codes(

@@ -8,8 +8,7 @@ use time::OffsetDateTime;
 use together_core::safeguarding::NewConcern;
 use together_core::{PcnId, UserId};
 
-/// The programme setting naming the PCN's safeguarding lead (a user id).
-pub const SAFEGUARDING_LEAD_SETTING: &str = "safeguarding.lead_user";
+pub use together_core::settings::SAFEGUARDING_LEAD_SETTING;
 
 /// A concern as the lead reads it.
 #[derive(Debug, Clone, Serialize)]

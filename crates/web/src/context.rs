@@ -129,13 +129,10 @@ pub(crate) async fn mfa_required(state: &AppState, user: &User) -> Result<bool, 
     let volunteers = if has || demo || user.role.is_staff() {
         VolunteerSecondFactor::Required
     } else {
-        VolunteerSecondFactor::from_setting(
-            state
-                .store()
-                .setting(user.pcn_id, VolunteerSecondFactor::SETTING)
-                .await?
-                .as_deref(),
-        )
+        state
+            .programme_settings(user.pcn_id)
+            .await?
+            .second_factor_volunteers
     };
     Ok(second_factor_required(user.role, demo, has, volunteers))
 }

@@ -5,7 +5,7 @@
 //! renewal is in progress.
 
 use crate::state::AppState;
-use together_core::champions::{renewal_years, Due, DBS_RENEWAL_SETTING};
+use together_core::champions::Due;
 use together_core::Role;
 use together_store::{Channel, NewAuditEvent, NewMessage, Outcome, StoreError, UserStatus};
 
@@ -33,7 +33,7 @@ pub async fn send_due(state: &AppState) -> Result<usize, StoreError> {
     let mut reminded = 0;
     for pcn in store.pcns().await? {
         let audit = system_audit(state, pcn.id);
-        let years = renewal_years(store.setting(pcn.id, DBS_RENEWAL_SETTING).await?.as_deref());
+        let years = state.programme_settings(pcn.id).await?.dbs_renewal_years;
         let champions = store.champions(pcn.id, &audit).await?;
         let checks = store.pcn_dbs_checks(pcn.id, &audit).await?;
         let admins: Vec<String> = store

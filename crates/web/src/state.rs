@@ -118,6 +118,14 @@ impl AppState {
         &self.0.store
     }
 
+    /// The PCN's programme settings, parsed once with their defaults.
+    pub(crate) async fn programme_settings(
+        &self,
+        pcn: together_core::PcnId,
+    ) -> Result<together_core::settings::ProgrammeSettings, together_store::StoreError> {
+        together_store::programme_settings(&self.0.store, pcn).await
+    }
+
     pub(crate) fn now(&self) -> time::OffsetDateTime {
         self.0.clock.now()
     }

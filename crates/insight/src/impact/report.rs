@@ -997,11 +997,9 @@ pub async fn unit_costs(
     store: &together_store::DynStore,
     pcn: together_core::PcnId,
 ) -> Result<UnitCosts, together_store::StoreError> {
-    Ok(store
-        .setting(pcn, together_core::impact::UNIT_COSTS_SETTING)
+    Ok(together_store::programme_settings(store, pcn)
         .await?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default())
+        .unit_costs)
 }
 
 /// Everything the report needs from the operational store, and the PCN's evaluation settings
@@ -1012,16 +1010,9 @@ pub async fn inputs(
     pcn: together_core::PcnId,
     audit: &together_store::NewAuditEvent,
 ) -> Result<(Inputs, Settings), together_store::StoreError> {
-    use together_core::hours_expenses::{
-        pence_setting, DEFAULT_HOURLY_VALUE_PENCE, HOURLY_VALUE_SETTING,
-    };
     use together_store::champions::ClaimStatus;
-    let settings: Settings = store
-        .setting(pcn, super::settings::SETTINGS_KEY)
-        .await?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default();
-    let unit_costs = unit_costs(store, pcn).await?;
+    let settings = Settings::load(store, pcn).await?;
+    let programme = together_store::programme_settings(store, pcn).await?;
     let hours = store
         .hours(pcn, None)
         .await?
@@ -1048,11 +1039,8 @@ pub async fn inputs(
         costs: store.programme_costs(pcn).await?,
         expenses,
         hours,
-        hourly_pence: pence_setting(
-            store.setting(pcn, HOURLY_VALUE_SETTING).await?.as_deref(),
-            DEFAULT_HOURLY_VALUE_PENCE,
-        ),
-        unit_costs,
+        hourly_pence: programme.hourly_value_pence,
+        unit_costs: programme.unit_costs,
         practice_names,
     };
     Ok((inputs, settings))

@@ -58,6 +58,20 @@ pub struct Settings {
     pub frequent_per_year: f64,
 }
 
+impl Settings {
+    /// The PCN's evaluation settings, the defaults where none are saved (or they cannot be read).
+    pub async fn load(
+        store: &together_store::DynStore,
+        pcn: together_core::PcnId,
+    ) -> Result<Self, together_store::StoreError> {
+        Ok(store
+            .setting(pcn, SETTINGS_KEY)
+            .await?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+}
+
 impl Default for Settings {
     /// Twelve months each side, three nearest comparison people each, intervals from 1,000
     /// resamples, frequent attendance at 12 appointments a year.

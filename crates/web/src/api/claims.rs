@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use together_core::champions::{renewal_years, Clearance, Due, DBS_RENEWAL_SETTING};
+use together_core::champions::{Clearance, Due};
 use together_core::hours_expenses::HoursForm;
 use together_store::champions::{ExpenseEntry, HoursEntry};
 use together_store::{Outcome, StoreError};
@@ -233,7 +233,7 @@ pub(crate) async fn compliance(
     let pcn = ctx.actor()?.pcn_id;
     let store = state.store();
     let today = state.now().date();
-    let years = renewal_years(store.setting(pcn, DBS_RENEWAL_SETTING).await?.as_deref());
+    let years = state.programme_settings(pcn).await?.dbs_renewal_years;
     let audit = ctx.audit(
         &state,
         "view_compliance",

@@ -338,13 +338,10 @@ async fn render_users(
             two_factor: u.totp_secret.is_some(),
         })
         .collect();
-    let volunteers = VolunteerSecondFactor::from_setting(
-        state
-            .store()
-            .setting(pcn, VolunteerSecondFactor::SETTING)
-            .await?
-            .as_deref(),
-    );
+    let volunteers = state
+        .programme_settings(pcn)
+        .await?
+        .second_factor_volunteers;
     let page = UsersPage {
         layout: Layout::new(state, ctx, "Team"),
         users,

@@ -18,8 +18,8 @@ use axum::Form;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use together_core::hours_expenses::{
-    money, pence_setting, receipt_type, ExpenseForm, HoursForm, DEFAULT_HOURLY_VALUE_PENCE,
-    DEFAULT_MILEAGE_PENCE, HOURLY_VALUE_SETTING, MILEAGE_RATE_SETTING, RECEIPT_MAX_BYTES,
+    money, receipt_type, ExpenseForm, HoursForm, HOURLY_VALUE_SETTING, MILEAGE_RATE_SETTING,
+    RECEIPT_MAX_BYTES,
 };
 use together_core::people::FieldError;
 use together_core::{Action, PcnId};
@@ -53,25 +53,11 @@ fn hours_text(minutes: i64) -> String {
 }
 
 async fn mileage_rate(state: &AppState, pcn: PcnId) -> Result<i64, AppError> {
-    Ok(pence_setting(
-        state
-            .store()
-            .setting(pcn, MILEAGE_RATE_SETTING)
-            .await?
-            .as_deref(),
-        DEFAULT_MILEAGE_PENCE,
-    ))
+    Ok(state.programme_settings(pcn).await?.mileage_pence_per_mile)
 }
 
 async fn hourly_value(state: &AppState, pcn: PcnId) -> Result<i64, AppError> {
-    Ok(pence_setting(
-        state
-            .store()
-            .setting(pcn, HOURLY_VALUE_SETTING)
-            .await?
-            .as_deref(),
-        DEFAULT_HOURLY_VALUE_PENCE,
-    ))
+    Ok(state.programme_settings(pcn).await?.hourly_value_pence)
 }
 
 struct HoursRow {

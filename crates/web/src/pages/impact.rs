@@ -219,14 +219,9 @@ async fn render_costs(
     });
     let settings = match settings {
         Some(s) => s,
-        None => SettingsForm::of(
-            &state
-                .store()
-                .setting(pcn, SETTINGS_KEY)
-                .await?
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or_default(),
-        ),
+        None => {
+            SettingsForm::of(&together_insight::impact::Settings::load(state.store(), pcn).await?)
+        }
     };
     let status = crate::layout::form_status(!problem.errors.is_empty());
     let page = CostsPage {

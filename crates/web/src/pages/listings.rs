@@ -15,8 +15,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use std::collections::HashMap;
 use together_core::listings::{
-    differences, months_after, setting_number, Difference, ListingForm, Verification,
-    DEFAULT_GRACE_DAYS, DEFAULT_VERIFY_MONTHS, GRACE_DAYS_SETTING, VERIFY_MONTHS_SETTING,
+    differences, months_after, Difference, ListingForm, Verification, GRACE_DAYS_SETTING,
+    VERIFY_MONTHS_SETTING,
 };
 use together_core::{Action, ServiceId};
 use together_store::listings::ListingSummary;
@@ -76,18 +76,8 @@ pub(crate) async fn cycle_of(
     store: &together_store::DynStore,
     pcn: together_core::PcnId,
 ) -> Result<(u32, i64), StoreError> {
-    Ok((
-        setting_number(
-            store.setting(pcn, VERIFY_MONTHS_SETTING).await?.as_deref(),
-            1..=60,
-            DEFAULT_VERIFY_MONTHS,
-        ),
-        setting_number(
-            store.setting(pcn, GRACE_DAYS_SETTING).await?.as_deref(),
-            0..=365,
-            DEFAULT_GRACE_DAYS,
-        ),
-    ))
+    let settings = together_store::programme_settings(store, pcn).await?;
+    Ok((settings.verify_months, settings.grace_days))
 }
 
 async fn cycle(state: &AppState, ctx: &Ctx) -> Result<(u32, i64), AppError> {

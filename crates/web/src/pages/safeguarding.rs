@@ -35,14 +35,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
 
 /// The named lead, if one is named and their account is active.
 async fn lead(state: &AppState, pcn: PcnId) -> Result<Option<User>, AppError> {
-    let Some(id) = state
-        .store()
-        .setting(pcn, SAFEGUARDING_LEAD_SETTING)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Ok(id) = id.parse::<UserId>() else {
+    let Some(id) = state.programme_settings(pcn).await?.safeguarding_lead else {
         return Ok(None);
     };
     Ok(state

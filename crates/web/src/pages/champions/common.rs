@@ -17,9 +17,9 @@ pub(super) use serde::Deserialize;
 pub(super) use std::collections::HashMap;
 pub(super) use time::Duration;
 pub(super) use together_core::champions::{
-    label_of, renewal_years, training_label, BadgeForm, Clearance, ContactForm, DbsLevel,
-    DbsResultForm, Due, EmergencyContactForm, InterestForm, ProfileForm, RoleForm, Stage,
-    TrainingForm, WorkshopForm, AVAILABILITY, DBS_RENEWAL_SETTING, INTERESTS, TRAINING,
+    label_of, training_label, BadgeForm, Clearance, ContactForm, DbsLevel, DbsResultForm, Due,
+    EmergencyContactForm, InterestForm, ProfileForm, RoleForm, Stage, TrainingForm, WorkshopForm,
+    AVAILABILITY, DBS_RENEWAL_SETTING, INTERESTS, TRAINING,
 };
 pub(super) use together_core::people::FieldError;
 pub(super) use together_core::{ChampionId, ChampionRoleId, PcnId, Role};

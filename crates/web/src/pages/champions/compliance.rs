@@ -48,7 +48,7 @@ pub(super) async fn render_compliance(
     let pcn = ctx.actor()?.pcn_id;
     let store = state.store();
     let today = state.now().date();
-    let years = renewal_years(store.setting(pcn, DBS_RENEWAL_SETTING).await?.as_deref());
+    let years = state.programme_settings(pcn).await?.dbs_renewal_years;
     let audit = ctx.audit(
         state,
         "view_compliance",

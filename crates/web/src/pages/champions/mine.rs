@@ -239,12 +239,10 @@ pub(super) async fn render_mine(
                 .iter()
                 .map(DbsCheck::facts)
                 .collect();
-            let years = renewal_years(
-                store
-                    .setting(actor.pcn_id, DBS_RENEWAL_SETTING)
-                    .await?
-                    .as_deref(),
-            );
+            let years = state
+                .programme_settings(actor.pcn_id)
+                .await?
+                .dbs_renewal_years;
             let today = state.now().date();
             let held = store
                 .roles_of_champion(actor.pcn_id, c.id)

@@ -8,9 +8,7 @@ use crate::layout::{date, form_status, Layout, Problem};
 use crate::state::AppState;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
-use together_core::connections::{
-    follow_up_days, is_missed, EndReason, Source, Status, FOLLOW_UPS_SETTING,
-};
+use together_core::connections::{is_missed, EndReason, Source, Status};
 use together_core::{authorize, Action, ConnectionId, PersonId, Resource, Role};
 use together_store::connections::{
     Connection, ConnectionFilter, ConnectionRecord, ConnectionScope,
@@ -339,13 +337,7 @@ pub(crate) async fn follow_ups(
     state: &AppState,
     pcn: together_core::PcnId,
 ) -> Result<Vec<i64>, AppError> {
-    Ok(follow_up_days(
-        state
-            .store()
-            .setting(pcn, FOLLOW_UPS_SETTING)
-            .await?
-            .as_deref(),
-    ))
+    Ok(state.programme_settings(pcn).await?.follow_up_days)
 }
 
 /// Where a connection may come from, for a select.
