@@ -14,7 +14,8 @@ use together_insight::synthea_export::{
     commit_export, skipped_because, stage_export, survey, ExportOutcome, SyntheaExport,
 };
 use together_insight::{
-    delete, import_file as import_asked, FileImport, ImportError, Outcome, Reading, StageRequest,
+    delete, import_file as import_asked, FileImport, ImportError, Layout, Outcome, Reading,
+    ReadingRefused, StageRequest,
 };
 use together_store::DynStore;
 
@@ -363,45 +364,34 @@ async fn import_file(dataset: Dataset, args: ImportFile) -> Result<()> {
     let store = open_store(&args.at, &FileSettings::load(&args.at.data_dir)?).await?;
     let pcn = pick_pcn(&store, args.pcn.as_deref()).await?;
     let keys = Keys::load(&args.at.data_dir)?;
-    let reading = match (&args.mapping, args.format, dataset) {
-        (Some(_), FileFormat::Fhir, _) => {
+    let layout = match (&args.mapping, args.format) {
+        (Some(_), FileFormat::Fhir) => {
             bail!("--mapping reads a practice system's CSV export; FHIR needs no mapping")
         }
-        (None, FileFormat::Fhir, Dataset::Conditions) => bail!(
-            "conditions are imported in the canonical layout of docs/formats.md; FHIR brings Patient, Appointment and Encounter"
-        ),
-        (None, FileFormat::Fhir, _) => Reading::Fhir {
-            practice: parse_practice(args.practice.as_ref())?,
-        },
-        (None, FileFormat::Canonical, _) => {
-            if args.practice.is_some() {
-                bail!("--practice goes with --mapping or --format fhir, for a file that does not say whose its rows are");
-            }
-            Reading::Canonical
-        }
-        (Some(m), FileFormat::Canonical, Dataset::Appointments) => {
+        (None, FileFormat::Fhir) => Layout::Fhir,
+        (None, FileFormat::Canonical) => Layout::Canonical,
+        (Some(m), FileFormat::Canonical) => {
             let mapping = load_mapping(m)?;
-            let practice = match (&args.practice, &mapping.columns.ods_code) {
-                (Some(p), _) => parse_practice(Some(p))?,
-                (None, Some(_)) => None,
-                (None, None) => bail!(
-                    "the export has no practice column in the mapping '{}': say whose it is with --practice ODS",
-                    mapping.name
-                ),
-            };
             if !mapping.verified {
-                eprintln!("Note: the mapping '{}' is unverified. {}", mapping.name, mapping.note);
+                eprintln!(
+                    "Note: the mapping '{}' is unverified. {}",
+                    mapping.name, mapping.note
+                );
             }
-            Reading::Mapped {
-                mapping: Box::new(mapping),
-                practice,
-            }
+            Layout::Mapped(Box::new(mapping))
         }
-        (Some(_), FileFormat::Canonical, other) => bail!(
-            "--mapping reads appointment exports; {} are imported in the canonical layout of docs/formats.md",
-            other.name()
-        ),
     };
+    let practice = parse_practice(args.practice.as_ref())?;
+    let reading = Reading::choose(layout, dataset, practice).map_err(|refused| {
+        let flag = match refused {
+            ReadingRefused::PracticeNotWanted => {
+                " (--practice goes with --mapping or --format fhir)"
+            }
+            ReadingRefused::PracticeNeeded(_) => " (--practice ODS)",
+            _ => "",
+        };
+        anyhow!("{refused}{flag}")
+    })?;
     let job = Job {
         dataset,
         file: &args.file,

@@ -34,6 +34,16 @@ impl Dataset {
         }
     }
 
+    /// What the file holds, in words: "long-term conditions".
+    pub fn label(self) -> &'static str {
+        match self {
+            Dataset::Registrations => "registered people",
+            Dataset::Appointments => "appointments",
+            Dataset::Conditions => "long-term conditions",
+            Dataset::AeAttendances => "A&E attendances",
+        }
+    }
+
     /// (required columns, optional columns)
     pub fn columns(self) -> (&'static [&'static str], &'static [&'static str]) {
         match self {

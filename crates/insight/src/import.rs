@@ -343,7 +343,65 @@ pub enum Reading {
     Fhir { practice: Option<PracticeCode> },
 }
 
+/// The layout a person says a file is in.
+#[derive(Debug)]
+pub enum Layout {
+    /// Together's own CSV (docs/formats.md).
+    Canonical,
+    /// FHIR R4.
+    Fhir,
+    /// A practice system's export, read through this mapping.
+    Mapped(Box<Mapping>),
+}
+
+/// Why a layout, a dataset and a practice do not go together: the words are the same at every
+/// door (the Import data page, `together import`).
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ReadingRefused {
+    #[error("Together's CSV says each row's practice: leave the practice out")]
+    PracticeNotWanted,
+    #[error("Long-term conditions come in Together's CSV (conditions are imported in the canonical layout of docs/formats.md): FHIR brings registered people, appointments and A&E")]
+    ConditionsNotInFhir,
+    #[error(
+        "A practice system's export is read for appointments only; {0} come in Together's CSV"
+    )]
+    AppointmentsOnly(&'static str),
+    #[error("An export read through the mapping '{0}' does not say whose it is: say which practice it is from")]
+    PracticeNeeded(String),
+}
+
+impl ReadingRefused {
+    /// Whether the practice given (or not given) is what is wrong, rather than the layout.
+    pub fn is_about_practice(&self) -> bool {
+        matches!(self, Self::PracticeNotWanted | Self::PracticeNeeded(_))
+    }
+}
+
 impl Reading {
+    /// How a file of `dataset` in `layout` is read, with the practice of every row when the
+    /// file does not say it; refused when they do not go together.
+    pub fn choose(
+        layout: Layout,
+        dataset: Dataset,
+        practice: Option<PracticeCode>,
+    ) -> Result<Reading, ReadingRefused> {
+        match layout {
+            Layout::Canonical if practice.is_some() => Err(ReadingRefused::PracticeNotWanted),
+            Layout::Canonical => Ok(Reading::Canonical),
+            Layout::Fhir if dataset == Dataset::Conditions => {
+                Err(ReadingRefused::ConditionsNotInFhir)
+            }
+            Layout::Fhir => Ok(Reading::Fhir { practice }),
+            Layout::Mapped(_) if dataset != Dataset::Appointments => {
+                Err(ReadingRefused::AppointmentsOnly(dataset.label()))
+            }
+            Layout::Mapped(mapping) if practice.is_none() && mapping.columns.ods_code.is_none() => {
+                Err(ReadingRefused::PracticeNeeded(mapping.name.clone()))
+            }
+            Layout::Mapped(mapping) => Ok(Reading::Mapped { mapping, practice }),
+        }
+    }
+
     /// What the imports list says of the file's source.
     pub fn source(&self) -> String {
         match self {
@@ -716,4 +774,47 @@ pub async fn delete(
         std::fs::remove_dir_all(dir).map_err(|e| ImportError::Write(dir.clone(), e))?;
     }
     Ok(dirs.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_layout_a_dataset_and_a_practice_go_together_or_are_refused_with_the_reason() {
+        let q: PracticeCode = "B82005".parse().unwrap();
+        let emis = || Layout::Mapped(Box::new(Mapping::shipped("emis-web").unwrap().unwrap()));
+        let choose = |l, d, p| Reading::choose(l, d, p).map(|r| r.source());
+        assert_eq!(
+            choose(Layout::Canonical, Dataset::Conditions, None),
+            Ok("canonical".into())
+        );
+        assert_eq!(
+            choose(Layout::Canonical, Dataset::Appointments, Some(q.clone())),
+            Err(ReadingRefused::PracticeNotWanted)
+        );
+        assert_eq!(
+            choose(Layout::Fhir, Dataset::Conditions, None),
+            Err(ReadingRefused::ConditionsNotInFhir)
+        );
+        assert!(
+            Reading::choose(Layout::Fhir, Dataset::Registrations, Some(q.clone()))
+                .is_ok_and(|r| r.practice() == Some(&q))
+        );
+        assert_eq!(
+            choose(emis(), Dataset::Registrations, Some(q.clone())),
+            Err(ReadingRefused::AppointmentsOnly("registered people"))
+        );
+        let whose = Reading::choose(emis(), Dataset::Appointments, None);
+        match Mapping::shipped("emis-web")
+            .unwrap()
+            .unwrap()
+            .columns
+            .ods_code
+        {
+            Some(_) => assert!(whose.is_ok()),
+            None => assert!(whose.is_err_and(|e| e.is_about_practice())),
+        }
+        assert!(Reading::choose(emis(), Dataset::Appointments, Some(q)).is_ok());
+    }
 }

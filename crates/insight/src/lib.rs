@@ -24,7 +24,7 @@ mod tables;
 
 pub use import::{
     commit, delete, discard, import_file, stage, stage_fhir, stage_mapped, stage_synthea, Commit,
-    FileImport, ImportError, Outcome, Reading, StageRequest, Staged,
+    FileImport, ImportError, Layout, Outcome, Reading, ReadingRefused, StageRequest, Staged,
 };
 pub use layout::{import_dirs, sweep, INSIGHT_DIR};
 pub use tables::{lit_ts, Tables, TablesError};

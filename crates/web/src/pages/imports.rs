@@ -27,7 +27,9 @@ use together_formats::Dataset;
 use together_insight::synthea_export::{
     commit_export, skipped_because, stage_export, survey, ExportOutcome, SyntheaExport,
 };
-use together_insight::{commit, delete as delete_import, Commit, Outcome, Reading, StageRequest};
+use together_insight::{
+    commit, delete as delete_import, Commit, Layout as FileLayout, Outcome, Reading, StageRequest,
+};
 use together_store::NewAuditEvent;
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -412,51 +414,12 @@ async fn upload_file(
             }
         },
     };
-    let reading = match (form.layout.as_str(), dataset) {
-        ("canonical", _) => {
-            if practice.is_some() {
-                errors.push(FieldError {
-                    field: "practice",
-                    message: "Together's CSV says each row's practice: leave the practice empty"
-                        .into(),
-                });
-            }
-            Some(Reading::Canonical)
-        }
-        ("fhir", Some(Dataset::Conditions)) => {
-            errors.push(FieldError {
-                field: "layout",
-                message: "Long-term conditions come in Together's CSV: FHIR brings registered people, appointments and A&E".into(),
-            });
-            None
-        }
-        ("fhir", _) => Some(Reading::Fhir {
-            practice: practice.clone(),
-        }),
-        (name, d) => match Mapping::shipped(name) {
-            Some(Ok(mapping)) if d == Some(Dataset::Appointments) || d.is_none() => {
-                if practice.is_none() && mapping.columns.ods_code.is_none() {
-                    errors.push(FieldError {
-                        field: "practice",
-                        message: format!(
-                            "A {} export does not say whose it is: choose the practice",
-                            mapping_label(name)
-                        ),
-                    });
-                }
-                Some(Reading::Mapped {
-                    mapping: Box::new(mapping),
-                    practice: practice.clone(),
-                })
-            }
-            Some(_) => {
-                errors.push(FieldError {
-                    field: "layout",
-                    message: "A practice system's export is read for appointments only".into(),
-                });
-                None
-            }
-            None => {
+    let layout = match form.layout.as_str() {
+        "canonical" => Some(FileLayout::Canonical),
+        "fhir" => Some(FileLayout::Fhir),
+        name => match Mapping::shipped(name) {
+            Some(Ok(mapping)) => Some(FileLayout::Mapped(Box::new(mapping))),
+            _ => {
                 errors.push(FieldError {
                     field: "layout",
                     message: "Choose the file's layout".into(),
@@ -464,6 +427,23 @@ async fn upload_file(
                 None
             }
         },
+    };
+    let reading = match (layout, dataset) {
+        (Some(layout), Some(dataset)) => match Reading::choose(layout, dataset, practice) {
+            Ok(reading) => Some(reading),
+            Err(refused) => {
+                errors.push(FieldError {
+                    field: if refused.is_about_practice() {
+                        "practice"
+                    } else {
+                        "layout"
+                    },
+                    message: refused.to_string(),
+                });
+                None
+            }
+        },
+        _ => None,
     };
     match &file {
         Some((_, size)) if *size > 0 => {}
