@@ -7,4 +7,6 @@
 //! The layer is being filled area by area (docs/architecture.md, "Adding a use case"); an area
 //! not here yet still has its steps in its page and command.
 
+pub mod champions;
 pub mod people;
+pub mod wellbeing;

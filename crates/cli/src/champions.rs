@@ -109,7 +109,9 @@ pub async fn run(cmd: ChampionsCommand) -> Result<()> {
                 None => Box::new(std::io::stdout()),
             };
             let mut sink = sink;
-            sink.write_all(&together_web::champions_csv(&champions, &practices)?)?;
+            sink.write_all(&together_app::champions::spreadsheet(
+                &champions, &practices,
+            )?)?;
             sink.flush()?;
 
             if let Some(path) = out {

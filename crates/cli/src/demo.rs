@@ -154,7 +154,7 @@ async fn demo_wellbeing_link(store: &DynStore, url: &str) -> Result<Option<(Stri
         return Ok(None);
     };
     let (link, new) =
-        together_web::new_wellbeing_link(url, together_core::wellbeing::Occasion::FollowUp, now);
+        together_app::wellbeing::new_link(url, together_core::wellbeing::Occasion::FollowUp, now);
     store
         .issue_wellbeing_link(pcn.id, c.id, &new, &audit)
         .await?;

@@ -31,8 +31,6 @@ pub use api::oruk::service_full as oruk_service;
 pub use client_address::parse_trusted;
 pub use context::Ctx;
 pub use error::AppError;
-pub use pages::champions::champions_csv;
-pub use pages::wellbeing::new_link as new_wellbeing_link;
 pub use policy_router::{Policy, RouteInfo};
 pub use state::{AppState, InstanceKeys, WebConfig};
 

@@ -17,7 +17,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use together_core::wellbeing::{Loneliness, Occasion, WellbeingForm, LINK_DAYS};
 use together_core::{Action, ConnectionId};
-use together_store::wellbeing::{LinkState, NewLink};
+use together_store::wellbeing::LinkState;
 use together_store::{Outcome, StoreError};
 use view::*;
 pub(crate) use view::{
@@ -90,30 +90,6 @@ async fn record(
     }
 }
 
-/// A fresh one-time link to answer on one's own phone, and the text message that carries it
-/// (`{name}` is filled by the store): the address, for the demo to print, and what to keep.
-pub fn new_link(
-    public_url: &str,
-    occasion: Occasion,
-    now: time::OffsetDateTime,
-) -> (String, NewLink) {
-    let token = together_core::tokens::random_token();
-    let url = format!(
-        "{}/wellbeing?token={token}",
-        public_url.trim_end_matches('/')
-    );
-    let link = NewLink {
-        token_hash: together_core::tokens::hash_token(&token),
-        occasion,
-        expires_at: now + time::Duration::days(LINK_DAYS),
-        subject: "How are you getting on?".into(),
-        body: format!(
-            "Hello {{name}}, it's your PCN team. How are you getting on? Five short questions, on your phone: {url} The link works once, for {LINK_DAYS} days. You do not have to answer."
-        ),
-    };
-    (url, link)
-}
-
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct LinkForm {
@@ -132,7 +108,8 @@ async fn send_link(
         .occasion
         .parse::<Occasion>()
         .unwrap_or(Occasion::FollowUp);
-    let (_, link) = new_link(&state.config().public_url, occasion, state.now());
+    let (_, link) =
+        together_app::wellbeing::new_link(&state.config().public_url, occasion, state.now());
     let audit = ctx.audit(
         &state,
         "send_wellbeing_link",

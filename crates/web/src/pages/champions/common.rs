@@ -23,7 +23,6 @@ pub(super) use together_core::champions::{
 };
 pub(super) use together_core::people::FieldError;
 pub(super) use together_core::{ChampionId, ChampionRoleId, PcnId, Role};
-pub(super) use together_formats::champions::{write_champions, ChampionLine};
 pub(super) use together_store::champions::{Champion, ChampionRole, ChampionStep, DbsCheck};
 pub(super) use together_store::{
     Channel, NewMessage, NewUser, Outcome, Pcn, Practice, StoreError, TokenKind, UserStatus,

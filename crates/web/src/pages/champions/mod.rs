@@ -27,7 +27,6 @@ use join::*;
 use mine::*;
 use record::*;
 use roles::*;
-pub use spreadsheet::champions_csv;
 use spreadsheet::*;
 use subject_access::*;
 use together_core::Action;

@@ -4,42 +4,6 @@ use super::common::*;
 use crate::pages::spreadsheet::{self as sheet, Imported, Spreadsheet};
 use together_store::practice_codes;
 
-/// Every champion as the CSV `together champions import` reads, for the download on the board
-/// and `together champions export`.
-pub fn champions_csv(
-    champions: &[Champion],
-    practices: &[Practice],
-) -> Result<Vec<u8>, csv::Error> {
-    let codes: Vec<String> = champions
-        .iter()
-        .map(|c| {
-            c.home_practice_id
-                .and_then(|id| practices.iter().find(|p| p.id == id))
-                .map(|p| p.ods_code.to_string())
-                .unwrap_or_default()
-        })
-        .collect();
-    let lines: Vec<ChampionLine<'_>> = champions
-        .iter()
-        .zip(&codes)
-        .map(|(c, practice)| ChampionLine {
-            given_name: &c.given_name,
-            family_name: &c.family_name,
-            contact_preference: c.contact_preference.as_str(),
-            phone: c.phone.as_deref().unwrap_or(""),
-            email: c.email.as_deref().unwrap_or(""),
-            practice,
-            interests: &c.interests,
-            availability: &c.availability,
-            skills: &c.skills,
-            stage: c.stage.as_str(),
-        })
-        .collect();
-    let mut out = Vec::new();
-    write_champions(&mut out, &lines)?;
-    Ok(out)
-}
-
 pub(super) async fn import_page(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -93,7 +57,7 @@ pub(super) async fn export_all(
     );
     let champions = state.store().champions(pcn, &audit).await?;
     let practices = state.store().practices(pcn).await?;
-    let body =
-        champions_csv(&champions, &practices).map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = together_app::champions::spreadsheet(&champions, &practices)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(download(body, "text/csv; charset=utf-8", "champions.csv"))
 }
