@@ -8,5 +8,6 @@
 //! not here yet still has its steps in its page and command.
 
 pub mod champions;
+pub mod connections;
 pub mod people;
 pub mod wellbeing;

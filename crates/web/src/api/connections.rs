@@ -63,7 +63,7 @@ pub(crate) async fn list(
     let filter = ConnectionFilter {
         open_only: p.show != "all",
         due_by: (p.show == "due").then_some(today),
-        ..crate::pages::connections::scope_of(&actor)
+        ..together_app::connections::scope_of(&actor)
     };
     let audit = ctx.audit(
         &state,

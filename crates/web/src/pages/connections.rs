@@ -21,7 +21,7 @@ use together_store::connections::ConnectionFilter;
 use together_store::{Outcome, StoreError};
 use view::*;
 pub(crate) use view::{
-    follow_ups, person_connections, record, render, scope_of, service_targets, source_options,
+    follow_ups, person_connections, record, render, service_targets, source_options,
     PersonConnections, Seen,
 };
 
@@ -79,7 +79,7 @@ async fn list(
     let filter = ConnectionFilter {
         open_only: show != "all",
         due_by: (show == "due").then_some(today),
-        ..scope_of(&actor)
+        ..together_app::connections::scope_of(&actor)
     };
     let audit = ctx.audit(
         &state,

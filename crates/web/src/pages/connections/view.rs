@@ -51,38 +51,6 @@ pub(super) fn row(c: &Connection) -> Row {
     }
 }
 
-/// What a list may show the actor: a champion their own (while the person agrees), a link
-/// worker what they follow up (their own, their caseload's, every champion's), a clinician
-/// their practice's people, the coordinator everyone's.
-pub(crate) fn scope_of(actor: &together_core::Actor) -> ConnectionFilter {
-    match actor.role {
-        Role::PcnAdmin => ConnectionFilter::default(),
-        Role::LinkWorker => ConnectionFilter {
-            followed_up_by: Some(actor.user_id),
-            ..ConnectionFilter::default()
-        },
-        Role::Champion => ConnectionFilter {
-            made_by: Some(actor.user_id),
-            shared_only: true,
-            ..ConnectionFilter::default()
-        },
-        Role::Clinician => match actor.practice_id {
-            Some(p) => ConnectionFilter {
-                practice: Some(p),
-                ..ConnectionFilter::default()
-            },
-            None => ConnectionFilter {
-                made_by: Some(actor.user_id),
-                ..ConnectionFilter::default()
-            },
-        },
-        _ => ConnectionFilter {
-            made_by: Some(actor.user_id),
-            ..ConnectionFilter::default()
-        },
-    }
-}
-
 #[derive(Template)]
 #[template(path = "connection.html")]
 pub(super) struct RecordPage {
