@@ -5,17 +5,12 @@ use crate::context::{denied, Ctx};
 use crate::error::AppError;
 use crate::state::AppState;
 use std::collections::HashMap;
-use together_core::{authorize, Action, Decision, PersonId, PracticeId, Resource, Role};
+use together_core::{Action, Decision, PersonId, PracticeId};
 use together_store::Outcome;
 
 /// Clinicians see their own practice's people; everyone else who may search sees the PCN's.
 pub(crate) fn search_scope(ctx: &Ctx) -> Result<Option<PracticeId>, AppError> {
-    let a = ctx.actor()?;
-    Ok(if a.role == Role::Clinician {
-        a.practice_id.or(Some(PracticeId::from(uuid::Uuid::nil())))
-    } else {
-        None
-    })
+    Ok(together_app::people::search_scope(ctx.actor()?))
 }
 
 pub(super) async fn practice_names(
@@ -39,21 +34,7 @@ pub(crate) async fn decide(
     id: PersonId,
     action: Action,
 ) -> Result<Option<Decision>, AppError> {
-    let actor = ctx.actor()?;
-    let Some(scope) = state
-        .store()
-        .person_scope(actor.pcn_id, id, actor.user_id)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let resource = Resource::Person {
-        pcn_id: actor.pcn_id,
-        practice_id: scope.practice_id,
-        on_caseload: scope.on_caseload,
-        connected_by_actor: false,
-    };
-    Ok(Some(authorize(actor, action, &resource)))
+    Ok(together_app::people::decide(state.store(), ctx.actor()?, id, action).await?)
 }
 
 /// Whether the actor may do `action` to this person outright (no reason asked).

@@ -98,37 +98,17 @@ pub(crate) async fn add_person(
     ctx: &Ctx,
     form: &PersonForm,
 ) -> Result<Result<PersonId, Vec<FieldError>>, AppError> {
-    let actor = ctx.actor()?.clone();
-    let person = match form.parse(state.now()) {
-        Ok(p) => p,
-        Err(errors) => return Ok(Err(errors)),
-    };
-    let practice_error = |message: &str| {
-        Ok(Err(vec![FieldError {
-            field: "practice_id",
-            message: message.to_owned(),
-        }]))
-    };
-    if actor.role == Role::Clinician && actor.practice_id != Some(person.practice_id) {
-        return practice_error("You can add people registered at your own practice");
-    }
-    let pseudonym = person
-        .nhs_number
-        .as_ref()
-        .map(|n| state.0.pseudonym_key.pseudonymise(n));
-    let caseload = (actor.role == Role::LinkWorker).then_some(actor.user_id);
     let audit = ctx.audit(state, "create_person", "person", None, Outcome::Allowed);
-    match state
-        .store()
-        .create_person(actor.pcn_id, &person, pseudonym.as_ref(), caseload, &audit)
-        .await
-    {
-        Ok(id) => Ok(Ok(id)),
-        Err(together_store::StoreError::NotFound(_)) => {
-            practice_error("Choose the person's GP practice")
-        }
-        Err(e) => Err(e.into()),
-    }
+    let key = &state.0.pseudonym_key;
+    let added = together_app::people::add_person(
+        state.store(),
+        ctx.actor()?,
+        key,
+        form,
+        state.now(),
+        &audit,
+    );
+    Ok(added.await?)
 }
 
 pub(super) async fn create(
