@@ -45,19 +45,6 @@ pub struct ProgrammeSettings {
 }
 
 impl ProgrammeSettings {
-    /// The keys the settings are stored under.
-    pub const KEYS: [&'static str; 9] = [
-        SAFEGUARDING_LEAD_SETTING,
-        VERIFY_MONTHS_SETTING,
-        GRACE_DAYS_SETTING,
-        MILEAGE_RATE_SETTING,
-        HOURLY_VALUE_SETTING,
-        DBS_RENEWAL_SETTING,
-        FOLLOW_UPS_SETTING,
-        UNIT_COSTS_SETTING,
-        VolunteerSecondFactor::SETTING,
-    ];
-
     /// Parses the stored text of each setting (`stored(key)`), defaults where missing or wrong.
     pub fn from_stored<'a>(stored: impl Fn(&str) -> Option<&'a str>) -> Self {
         Self {
@@ -126,6 +113,5 @@ mod tests {
         assert_eq!(s.dbs_renewal_years, 5);
         assert_eq!(s.follow_up_days, vec![7, 30]);
         assert_eq!(s.second_factor_volunteers, VolunteerSecondFactor::Offered);
-        assert_eq!(ProgrammeSettings::KEYS.len(), 9);
     }
 }

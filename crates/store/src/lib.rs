@@ -57,12 +57,8 @@ pub async fn programme_settings(
     store: &DynStore,
     pcn: PcnId,
 ) -> Result<together_core::settings::ProgrammeSettings, StoreError> {
-    let mut stored = std::collections::HashMap::new();
-    for key in together_core::settings::ProgrammeSettings::KEYS {
-        if let Some(value) = store.setting(pcn, key).await? {
-            stored.insert(key, value);
-        }
-    }
+    let stored: std::collections::HashMap<String, String> =
+        store.settings(pcn).await?.into_iter().collect();
     Ok(together_core::settings::ProgrammeSettings::from_stored(
         |key| stored.get(key).map(String::as_str),
     ))
@@ -254,6 +250,8 @@ pub trait Store:
 
     // Programme settings.
     async fn setting(&self, pcn: PcnId, key: &str) -> Result<Option<String>, StoreError>;
+    /// Every setting the PCN has saved, (key, value): one read for all of them.
+    async fn settings(&self, pcn: PcnId) -> Result<Vec<(String, String)>, StoreError>;
     async fn set_setting(
         &self,
         pcn: PcnId,

@@ -864,6 +864,13 @@ macro_rules! impl_store {
                     .await?)
             }
 
+            async fn settings(&self, pcn: together_core::PcnId) -> Result<Vec<(String, String)>, $crate::StoreError> {
+                Ok(sqlx::query_as("SELECT key, value FROM programme_setting WHERE pcn_id = $1")
+                    .bind(pcn.to_string())
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
             async fn set_setting(&self, pcn: together_core::PcnId, key: &str, value: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
                 let mut tx = begin(&self.pool).await?;
                 sqlx::query(

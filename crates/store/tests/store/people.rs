@@ -777,6 +777,12 @@ async fn people_consent_and_audit(store: DynStore) {
             .as_deref(),
         Some("42.00")
     );
+    assert_eq!(
+        store.settings(pcn).await.unwrap(),
+        vec![("unit_cost_gp_appointment".to_owned(), "42.00".to_owned())],
+        "every saved setting in one read"
+    );
+    assert!(store.settings(other_pcn).await.unwrap().is_empty());
     store
         .enqueue_message(&NewMessage {
             pcn_id: Some(pcn),
