@@ -627,17 +627,31 @@ pub struct FileImport<'a> {
     pub audit: NewAuditEvent,
 }
 
-/// Imports one file as a person asks for it: checks the practice it is said to be from belongs
-/// to the PCN, stages it away from the async threads (reporting bytes read to `progress`), then
-/// commits. The command line and the demo both import this way.
+/// Imports one file as a person asks for it: [`stage_file`], then [`commit`]. The command line
+/// and the demo import this way.
 pub async fn import_file(
     store: &DynStore,
     data_dir: &Path,
     pcn: PcnId,
     keys: (&PseudonymKey, &IndexKey),
     file: FileImport<'_>,
-    mut progress: impl FnMut(u64) + Send + 'static,
+    progress: impl FnMut(u64) + Send + 'static,
 ) -> Result<Outcome, ImportError> {
+    let (staged, how) = stage_file(store, data_dir, pcn, keys, file, progress).await?;
+    commit(store, data_dir, staged, how).await
+}
+
+/// The first half of [`import_file`], for a caller that shows the step between: checks the
+/// practice the file is said to be from belongs to the PCN and stages it away from the async
+/// threads (reporting bytes read to `progress`); answers the staged import and how to commit it.
+pub async fn stage_file(
+    store: &DynStore,
+    data_dir: &Path,
+    pcn: PcnId,
+    keys: (&PseudonymKey, &IndexKey),
+    file: FileImport<'_>,
+    mut progress: impl FnMut(u64) + Send + 'static,
+) -> Result<(Staged, Commit), ImportError> {
     let practices: Vec<PracticeCode> = store
         .practices(pcn)
         .await?
@@ -674,7 +688,7 @@ pub async fn import_file(
         source,
         audit: file.audit,
     };
-    commit(store, data_dir, staged, how).await
+    Ok((staged, how))
 }
 
 /// Throws a staged import away (when another file of the same export was refused, say).

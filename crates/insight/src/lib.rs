@@ -23,8 +23,9 @@ pub mod synthea_export;
 mod tables;
 
 pub use import::{
-    commit, delete, discard, import_file, stage, stage_fhir, stage_mapped, stage_synthea, Commit,
-    FileImport, ImportError, Layout, Outcome, Reading, ReadingRefused, StageRequest, Staged,
+    commit, delete, discard, import_file, stage, stage_fhir, stage_file, stage_mapped,
+    stage_synthea, Commit, FileImport, ImportError, Layout, Outcome, Reading, ReadingRefused,
+    StageRequest, Staged,
 };
 pub use layout::{import_dirs, sweep, INSIGHT_DIR};
 pub use tables::{lit_ts, Tables, TablesError};

@@ -28,7 +28,8 @@ use together_insight::synthea_export::{
     commit_export, skipped_because, stage_export, survey, ExportOutcome, SyntheaExport,
 };
 use together_insight::{
-    commit, delete as delete_import, Commit, Layout as FileLayout, Outcome, Reading, StageRequest,
+    commit, delete as delete_import, stage_file, FileImport, ImportError, Layout as FileLayout,
+    Outcome, Reading, StageRequest,
 };
 use together_store::NewAuditEvent;
 
@@ -599,42 +600,31 @@ struct Run {
 }
 
 async fn run_file(run: Arc<Run>, dataset: Dataset, reading: Reading, path: PathBuf) -> Finished {
-    let (state, job, practices) = (&run.state, run.job.as_str(), run.practices.clone());
-    let (data, key, index) = (
-        state.0.data_dir.clone(),
-        state.0.pseudonym_key.clone(),
-        state.0.index_key.clone(),
-    );
-    let (file, today) = (path.to_owned(), state.now().date());
+    let (state, job) = (&run.state, run.job.as_str());
     let mut progress = progress_of(state, job);
-    let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let source = reading.source();
-    let staged = tokio::task::spawn_blocking(move || {
-        let req = StageRequest {
-            dataset,
-            path: &file,
-            data_dir: &data,
-            key: &key,
-            practices: &practices,
-            today,
-            index_key: Some(&index),
-        };
-        reading.stage(&req, &mut |n| progress("file", n, total))
-    })
-    .await;
-    let staged = match staged {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return failed(format!("Nothing was imported: {e}.")),
-        Err(_) => return failed("The import stopped unexpectedly; nothing was imported.".into()),
-    };
-    update(state, job, |j| j.step = "Saving".into());
-    let how = Commit {
-        pcn: run.pcn,
+    let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let asked = FileImport {
+        dataset,
+        path: &path,
+        reading,
         accept_valid: run.accept_valid,
         replaces: None,
-        source,
+        today: state.now().date(),
         audit: run.audit.clone(),
     };
+    let keys = (&state.0.pseudonym_key, &state.0.index_key);
+    let data = &state.0.data_dir;
+    let staged = stage_file(state.store(), data, run.pcn, keys, asked, move |n| {
+        progress("file", n, total)
+    });
+    let (staged, how) = match staged.await {
+        Ok(s) => s,
+        Err(ImportError::Stopped) => {
+            return failed("The import stopped unexpectedly; nothing was imported.".into())
+        }
+        Err(e) => return failed(format!("Nothing was imported: {e}.")),
+    };
+    update(state, job, |j| j.step = "Saving".into());
     let mut finished = Finished {
         imported: true,
         lines: Vec::new(),
