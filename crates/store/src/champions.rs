@@ -3,6 +3,7 @@
 //! active) come from `together_core::champions` and are applied here, inside the transaction
 //! that writes, so no page or import can get round them.
 
+use crate::sql::{Db, Pooled, RowsAffected as _, Sql, Tx};
 use crate::subject_access::SarTable;
 use crate::{NewAuditEvent, StoreError};
 use async_trait::async_trait;
@@ -646,1145 +647,1707 @@ pub(crate) fn refuse_uncleared(uncleared: &[&ChampionRole]) -> Result<(), StoreE
     )))
 }
 
-/// Implements [`ChampionStore`] for a backend; expanded beside `impl_store!`, whose `Row`,
-/// `Tx` and `write_audit` it uses.
-macro_rules! impl_champion_store {
-    ($store:ty, $backend:expr) => {
-        const CHAMPION_COLUMNS: &str = "id, pcn_id, given_name, family_name, phone, email, contact_preference, home_practice_id, interests, availability, skills, contact_consent_at, stage, paused_from, stage_since, user_id, created_at";
+// The SQL below is shared by both backends: see crate::sql for the bounds.
+pub(crate) const CHAMPION_COLUMNS: &str = "id, pcn_id, given_name, family_name, phone, email, \
+    contact_preference, home_practice_id, interests, availability, \
+    skills, contact_consent_at, stage, paused_from, stage_since, \
+    user_id, created_at";
 
-        fn champion_row(r: &Row) -> Result<$crate::champions::Champion, $crate::StoreError> {
-            use sqlx::Row as _;
-            use $crate::queries::{at, parsed};
-            let practice: Option<String> = r.try_get("home_practice_id")?;
-            let paused: Option<String> = r.try_get("paused_from")?;
-            let user: Option<String> = r.try_get("user_id")?;
-            Ok($crate::champions::Champion {
-                id: parsed("champion id", &r.try_get::<String, _>("id")?)?,
-                pcn_id: parsed("pcn id", &r.try_get::<String, _>("pcn_id")?)?,
-                given_name: r.try_get("given_name")?,
-                family_name: r.try_get("family_name")?,
-                phone: r.try_get("phone")?,
-                email: r.try_get("email")?,
-                contact_preference: r
-                    .try_get::<String, _>("contact_preference")?
-                    .parse()
-                    .map_err(|_| $crate::StoreError::Corrupt("contact preference".into()))?,
-                home_practice_id: practice.map(|p| parsed("practice id", &p)).transpose()?,
-                interests: $crate::champions::split_keys(&r.try_get::<String, _>("interests")?),
-                availability: $crate::champions::split_keys(&r.try_get::<String, _>("availability")?),
-                skills: r.try_get("skills")?,
-                contact_consent_at: at(r.try_get("contact_consent_at")?)?,
-                stage: $crate::champions::stage(&r.try_get::<String, _>("stage")?)?,
-                paused_from: paused.map(|p| $crate::champions::stage(&p)).transpose()?,
-                stage_since: at(r.try_get("stage_since")?)?,
-                user_id: user.map(|u| parsed("user id", &u)).transpose()?,
-                created_at: at(r.try_get("created_at")?)?,
-            })
-        }
+impl<DB> Sql<DB>
+where
+    DB: Db,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB>,
+    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<f64>: sqlx::Encode<'q, DB>,
+    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i32>: sqlx::Encode<'q, DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    pub(crate) fn champion_row(
+        r: &DB::Row,
+    ) -> Result<crate::champions::Champion, crate::StoreError> {
+        use crate::values::{at, parsed};
+        use sqlx::Row as _;
+        let practice: Option<String> = r.try_get("home_practice_id")?;
+        let paused: Option<String> = r.try_get("paused_from")?;
+        let user: Option<String> = r.try_get("user_id")?;
+        Ok(crate::champions::Champion {
+            id: parsed("champion id", &r.try_get::<String, _>("id")?)?,
+            pcn_id: parsed("pcn id", &r.try_get::<String, _>("pcn_id")?)?,
+            given_name: r.try_get("given_name")?,
+            family_name: r.try_get("family_name")?,
+            phone: r.try_get("phone")?,
+            email: r.try_get("email")?,
+            contact_preference: r
+                .try_get::<String, _>("contact_preference")?
+                .parse()
+                .map_err(|_| crate::StoreError::Corrupt("contact preference".into()))?,
+            home_practice_id: practice.map(|p| parsed("practice id", &p)).transpose()?,
+            interests: crate::champions::split_keys(&r.try_get::<String, _>("interests")?),
+            availability: crate::champions::split_keys(&r.try_get::<String, _>("availability")?),
+            skills: r.try_get("skills")?,
+            contact_consent_at: at(r.try_get("contact_consent_at")?)?,
+            stage: crate::champions::stage(&r.try_get::<String, _>("stage")?)?,
+            paused_from: paused.map(|p| crate::champions::stage(&p)).transpose()?,
+            stage_since: at(r.try_get("stage_since")?)?,
+            user_id: user.map(|u| parsed("user id", &u)).transpose()?,
+            created_at: at(r.try_get("created_at")?)?,
+        })
+    }
 
-        fn champion_role_row(r: &Row) -> Result<$crate::champions::ChampionRole, $crate::StoreError> {
-            use sqlx::Row as _;
-            Ok($crate::champions::ChampionRole {
-                id: $crate::queries::parsed("role id", &r.try_get::<String, _>("id")?)?,
-                name: r.try_get("name")?,
-                description: r.try_get("description")?,
-                dbs_level: $crate::champions::level(&r.try_get::<String, _>("dbs_level")?)?,
-                regulated_activity: r.try_get("regulated_activity")?,
-            })
-        }
+    pub(crate) fn champion_role_row(
+        r: &DB::Row,
+    ) -> Result<crate::champions::ChampionRole, crate::StoreError> {
+        use sqlx::Row as _;
+        Ok(crate::champions::ChampionRole {
+            id: crate::values::parsed("role id", &r.try_get::<String, _>("id")?)?,
+            name: r.try_get("name")?,
+            description: r.try_get("description")?,
+            dbs_level: crate::champions::level(&r.try_get::<String, _>("dbs_level")?)?,
+            regulated_activity: r.try_get("regulated_activity")?,
+        })
+    }
 
-        fn dbs_row(r: &Row) -> Result<$crate::champions::DbsCheck, $crate::StoreError> {
-            use sqlx::Row as _;
-            use $crate::queries::{at, parse_iso_date, parsed};
-            let date = |c: &str| -> Result<Option<time::Date>, $crate::StoreError> {
-                r.try_get::<Option<String>, _>(c)?.map(|d| parse_iso_date(&d)).transpose()
-            };
-            let outcome: Option<String> = r.try_get("outcome")?;
-            Ok($crate::champions::DbsCheck {
-                id: r.try_get("id")?,
-                champion_id: parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
-                role_id: parsed("role id", &r.try_get::<String, _>("role_id")?)?,
-                level: $crate::champions::level(&r.try_get::<String, _>("level")?)?,
-                requested_at: at(r.try_get("requested_at")?)?,
-                requested_by: r.try_get("requested_by")?,
-                issued_on: date("issued_on")?,
-                certificate_ref: r.try_get("certificate_ref")?,
-                clear: outcome.map(|o| o == "clear"),
-                update_service: r.try_get("update_service")?,
-                last_status_check: date("last_status_check")?,
-                renewal_in_progress: r.try_get("renewal_in_progress")?,
-            })
-        }
+    pub(crate) fn dbs_row(r: &DB::Row) -> Result<crate::champions::DbsCheck, crate::StoreError> {
+        use crate::values::{at, parse_iso_date, parsed};
+        use sqlx::Row as _;
+        let date = |c: &str| -> Result<Option<time::Date>, crate::StoreError> {
+            r.try_get::<Option<String>, _>(c)?
+                .map(|d| parse_iso_date(&d))
+                .transpose()
+        };
+        let outcome: Option<String> = r.try_get("outcome")?;
+        Ok(crate::champions::DbsCheck {
+            id: r.try_get("id")?,
+            champion_id: parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+            role_id: parsed("role id", &r.try_get::<String, _>("role_id")?)?,
+            level: crate::champions::level(&r.try_get::<String, _>("level")?)?,
+            requested_at: at(r.try_get("requested_at")?)?,
+            requested_by: r.try_get("requested_by")?,
+            issued_on: date("issued_on")?,
+            certificate_ref: r.try_get("certificate_ref")?,
+            clear: outcome.map(|o| o == "clear"),
+            update_service: r.try_get("update_service")?,
+            last_status_check: date("last_status_check")?,
+            renewal_in_progress: r.try_get("renewal_in_progress")?,
+        })
+    }
 
-        fn hours_row(r: &Row) -> Result<$crate::champions::HoursEntry, $crate::StoreError> {
-            use sqlx::Row as _;
-            Ok($crate::champions::HoursEntry {
-                id: r.try_get("id")?,
-                champion_id: $crate::queries::parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
-                on: $crate::queries::parse_iso_date(&r.try_get::<String, _>("on_date")?)?,
-                minutes: r.try_get("minutes")?,
-                activity: r.try_get("activity")?,
-                offer_id: r.try_get::<Option<String>, _>("service_id")?.map(|s| $crate::queries::parsed("service id", &s)).transpose()?,
-                status: $crate::champions::ClaimStatus::parse(&r.try_get::<String, _>("status")?)?,
-                reason: r.try_get("reason")?,
-            })
-        }
+    pub(crate) fn hours_row(
+        r: &DB::Row,
+    ) -> Result<crate::champions::HoursEntry, crate::StoreError> {
+        use sqlx::Row as _;
+        Ok(crate::champions::HoursEntry {
+            id: r.try_get("id")?,
+            champion_id: crate::values::parsed(
+                "champion id",
+                &r.try_get::<String, _>("champion_id")?,
+            )?,
+            on: crate::values::parse_iso_date(&r.try_get::<String, _>("on_date")?)?,
+            minutes: r.try_get("minutes")?,
+            activity: r.try_get("activity")?,
+            offer_id: r
+                .try_get::<Option<String>, _>("service_id")?
+                .map(|s| crate::values::parsed("service id", &s))
+                .transpose()?,
+            status: crate::champions::ClaimStatus::parse(&r.try_get::<String, _>("status")?)?,
+            reason: r.try_get("reason")?,
+        })
+    }
 
-        fn expense_row(r: &Row) -> Result<$crate::champions::ExpenseEntry, $crate::StoreError> {
-            use sqlx::Row as _;
-            Ok($crate::champions::ExpenseEntry {
-                id: r.try_get("id")?,
-                champion_id: $crate::queries::parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
-                on: $crate::queries::parse_iso_date(&r.try_get::<String, _>("on_date")?)?,
-                kind: r.try_get("kind")?,
-                description: r.try_get("description")?,
-                pence: r.try_get("pence")?,
-                tenths_of_miles: r.try_get("tenths_of_miles")?,
-                pence_per_mile: r.try_get("pence_per_mile")?,
-                receipt_type: r.try_get("receipt_type")?,
-                offer_id: r.try_get::<Option<String>, _>("service_id")?.map(|s| $crate::queries::parsed("service id", &s)).transpose()?,
-                status: $crate::champions::ClaimStatus::parse(&r.try_get::<String, _>("status")?)?,
-                reason: r.try_get("reason")?,
-            })
-        }
+    pub(crate) fn expense_row(
+        r: &DB::Row,
+    ) -> Result<crate::champions::ExpenseEntry, crate::StoreError> {
+        use sqlx::Row as _;
+        Ok(crate::champions::ExpenseEntry {
+            id: r.try_get("id")?,
+            champion_id: crate::values::parsed(
+                "champion id",
+                &r.try_get::<String, _>("champion_id")?,
+            )?,
+            on: crate::values::parse_iso_date(&r.try_get::<String, _>("on_date")?)?,
+            kind: r.try_get("kind")?,
+            description: r.try_get("description")?,
+            pence: r.try_get("pence")?,
+            tenths_of_miles: r.try_get("tenths_of_miles")?,
+            pence_per_mile: r.try_get("pence_per_mile")?,
+            receipt_type: r.try_get("receipt_type")?,
+            offer_id: r
+                .try_get::<Option<String>, _>("service_id")?
+                .map(|s| crate::values::parsed("service id", &s))
+                .transpose()?,
+            status: crate::champions::ClaimStatus::parse(&r.try_get::<String, _>("status")?)?,
+            reason: r.try_get("reason")?,
+        })
+    }
 
-        fn badge_row(r: &Row) -> Result<$crate::champions::Badge, $crate::StoreError> {
-            use sqlx::Row as _;
-            use $crate::queries::{parse_iso_date, parsed};
-            let returned: Option<String> = r.try_get("returned_on")?;
-            Ok($crate::champions::Badge {
-                id: r.try_get("id")?,
-                champion_id: parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
-                number: r.try_get("number")?,
-                issued_on: parse_iso_date(&r.try_get::<String, _>("issued_on")?)?,
-                expires_on: parse_iso_date(&r.try_get::<String, _>("expires_on")?)?,
-                returned_on: returned.map(|d| parse_iso_date(&d)).transpose()?,
-            })
-        }
+    pub(crate) fn badge_row(r: &DB::Row) -> Result<crate::champions::Badge, crate::StoreError> {
+        use crate::values::{parse_iso_date, parsed};
+        use sqlx::Row as _;
+        let returned: Option<String> = r.try_get("returned_on")?;
+        Ok(crate::champions::Badge {
+            id: r.try_get("id")?,
+            champion_id: parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+            number: r.try_get("number")?,
+            issued_on: parse_iso_date(&r.try_get::<String, _>("issued_on")?)?,
+            expires_on: parse_iso_date(&r.try_get::<String, _>("expires_on")?)?,
+            returned_on: returned.map(|d| parse_iso_date(&d)).transpose()?,
+        })
+    }
 
-        fn training_row(r: &Row) -> Result<$crate::champions::Training, $crate::StoreError> {
-            use sqlx::Row as _;
-            use $crate::queries::{parse_iso_date, parsed};
-            let expires: Option<String> = r.try_get("expires_on")?;
-            Ok($crate::champions::Training {
-                id: r.try_get("id")?,
-                champion_id: parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
-                module: r.try_get("module")?,
-                completed_on: parse_iso_date(&r.try_get::<String, _>("completed_on")?)?,
-                expires_on: expires.map(|d| parse_iso_date(&d)).transpose()?,
-            })
-        }
+    pub(crate) fn training_row(
+        r: &DB::Row,
+    ) -> Result<crate::champions::Training, crate::StoreError> {
+        use crate::values::{parse_iso_date, parsed};
+        use sqlx::Row as _;
+        let expires: Option<String> = r.try_get("expires_on")?;
+        Ok(crate::champions::Training {
+            id: r.try_get("id")?,
+            champion_id: parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+            module: r.try_get("module")?,
+            completed_on: parse_iso_date(&r.try_get::<String, _>("completed_on")?)?,
+            expires_on: expires.map(|d| parse_iso_date(&d)).transpose()?,
+        })
+    }
 
-        async fn champion_in(tx: &mut Tx<'_>, pcn: together_core::PcnId, id: together_core::ChampionId) -> Result<$crate::champions::Champion, $crate::StoreError> {
-            sqlx::query(&format!("SELECT {CHAMPION_COLUMNS} FROM champion WHERE id = $1 AND pcn_id = $2"))
-                .bind(id.to_string())
-                .bind(pcn.to_string())
-                .fetch_optional(&mut **tx)
-                .await?
-                .as_ref()
-                .map(champion_row)
-                .transpose()?
-                .ok_or($crate::StoreError::NotFound("champion"))
-        }
+    pub(crate) async fn champion_in(
+        tx: &mut Tx<'_, DB>,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+    ) -> Result<crate::champions::Champion, crate::StoreError> {
+        sqlx::query(&format!(
+            "SELECT {CHAMPION_COLUMNS} FROM champion WHERE id = $1 AND pcn_id = $2"
+        ))
+        .bind(id.to_string())
+        .bind(pcn.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(Sql::<DB>::champion_row)
+        .transpose()?
+        .ok_or(crate::StoreError::NotFound("champion"))
+    }
 
-        async fn role_in(tx: &mut Tx<'_>, pcn: together_core::PcnId, role: together_core::ChampionRoleId) -> Result<$crate::champions::ChampionRole, $crate::StoreError> {
-            sqlx::query("SELECT id, name, description, dbs_level, regulated_activity FROM champion_role WHERE id = $1 AND pcn_id = $2")
-                .bind(role.to_string())
-                .bind(pcn.to_string())
-                .fetch_optional(&mut **tx)
-                .await?
-                .as_ref()
-                .map(champion_role_row)
-                .transpose()?
-                .ok_or($crate::StoreError::NotFound("role"))
-        }
+    pub(crate) async fn role_in(
+        tx: &mut Tx<'_, DB>,
+        pcn: together_core::PcnId,
+        role: together_core::ChampionRoleId,
+    ) -> Result<crate::champions::ChampionRole, crate::StoreError> {
+        sqlx::query(
+            "SELECT id, name, description, dbs_level, regulated_activity FROM \
+            champion_role WHERE id = $1 AND pcn_id = $2",
+        )
+        .bind(role.to_string())
+        .bind(pcn.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(Sql::<DB>::champion_role_row)
+        .transpose()?
+        .ok_or(crate::StoreError::NotFound("role"))
+    }
 
-        /// A home practice must be one of the PCN's (none is fine).
-        async fn practice_is_ours(tx: &mut Tx<'_>, pcn: together_core::PcnId, practice: Option<together_core::PracticeId>) -> Result<(), $crate::StoreError> {
-            let Some(practice) = practice else {
-                return Ok(());
-            };
-            let ours: Option<String> = sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
+    /// A home practice must be one of the PCN's (none is fine).
+    pub(crate) async fn practice_is_ours(
+        tx: &mut Tx<'_, DB>,
+        pcn: together_core::PcnId,
+        practice: Option<together_core::PracticeId>,
+    ) -> Result<(), crate::StoreError> {
+        let Some(practice) = practice else {
+            return Ok(());
+        };
+        let ours: Option<String> =
+            sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
                 .bind(practice.to_string())
                 .bind(pcn.to_string())
                 .fetch_optional(&mut **tx)
                 .await?;
-            if ours.is_none() {
-                return Err($crate::StoreError::NotFound("practice"));
-            }
-            Ok(())
+        if ours.is_none() {
+            return Err(crate::StoreError::NotFound("practice"));
         }
+        Ok(())
+    }
 
-        async fn roles_in(tx: &mut Tx<'_>, id: together_core::ChampionId) -> Result<Vec<$crate::champions::ChampionRole>, $crate::StoreError> {
-            sqlx::query("SELECT r.id, r.name, r.description, r.dbs_level, r.regulated_activity FROM champion_role r JOIN champion_role_holder h ON h.role_id = r.id WHERE h.champion_id = $1 ORDER BY r.name")
-                .bind(id.to_string())
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(champion_role_row)
-                .collect()
-        }
+    pub(crate) async fn roles_in(
+        tx: &mut Tx<'_, DB>,
+        id: together_core::ChampionId,
+    ) -> Result<Vec<crate::champions::ChampionRole>, crate::StoreError> {
+        sqlx::query(
+            "SELECT r.id, r.name, r.description, r.dbs_level, \
+            r.regulated_activity FROM champion_role r JOIN champion_role_holder \
+            h ON h.role_id = r.id WHERE h.champion_id = $1 ORDER BY r.name",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(Sql::<DB>::champion_role_row)
+        .collect()
+    }
 
-        async fn checks_in(tx: &mut Tx<'_>, id: together_core::ChampionId) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {
-            sqlx::query("SELECT * FROM dbs_check WHERE champion_id = $1 ORDER BY requested_at DESC, id")
-                .bind(id.to_string())
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(dbs_row)
-                .collect()
-        }
+    pub(crate) async fn checks_in(
+        tx: &mut Tx<'_, DB>,
+        id: together_core::ChampionId,
+    ) -> Result<Vec<crate::champions::DbsCheck>, crate::StoreError> {
+        sqlx::query("SELECT * FROM dbs_check WHERE champion_id = $1 ORDER BY requested_at DESC, id")
+            .bind(id.to_string())
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(Sql::<DB>::dbs_row)
+            .collect()
+    }
 
-        async fn renewal_years_in(tx: &mut Tx<'_>, pcn: together_core::PcnId) -> Result<i32, $crate::StoreError> {
-            let v: Option<String> = sqlx::query_scalar("SELECT value FROM programme_setting WHERE pcn_id = $1 AND key = $2")
-                .bind(pcn.to_string())
-                .bind(together_core::champions::DBS_RENEWAL_SETTING)
-                .fetch_optional(&mut **tx)
-                .await?;
-            Ok(together_core::champions::renewal_years(v.as_deref()))
-        }
+    pub(crate) async fn renewal_years_in(
+        tx: &mut Tx<'_, DB>,
+        pcn: together_core::PcnId,
+    ) -> Result<i32, crate::StoreError> {
+        let v: Option<String> = sqlx::query_scalar(
+            "SELECT value FROM programme_setting WHERE pcn_id = $1 AND key = $2",
+        )
+        .bind(pcn.to_string())
+        .bind(together_core::champions::DBS_RENEWAL_SETTING)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(together_core::champions::renewal_years(v.as_deref()))
+    }
 
-        async fn write_step(tx: &mut Tx<'_>, id: together_core::ChampionId, from: Option<together_core::champions::Stage>, to: together_core::champions::Stage, reason: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-            sqlx::query("INSERT INTO champion_step (champion_id, from_stage, to_stage, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(id.to_string())
-                .bind(from.map(|s| s.as_str()))
-                .bind(to.as_str())
-                .bind(reason)
-                .bind(&audit.actor)
-                .bind($crate::queries::secs(audit.at))
-                .execute(&mut **tx)
-                .await?;
-            Ok(())
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::champions::ChampionStore for $store {
-            async fn record_interest(&self, pcn: together_core::PcnId, i: &together_core::champions::NewInterest, audit: &$crate::NewAuditEvent) -> Result<together_core::ChampionId, $crate::StoreError> {
-                use together_core::champions::Stage;
-                let id = together_core::ChampionId::new();
-                let now = $crate::queries::secs(audit.at);
-                let mut tx = begin(&self.pool).await?;
-                practice_is_ours(&mut tx, pcn, i.practice_id).await?;
-                sqlx::query(
-                    "INSERT INTO champion (id, pcn_id, given_name, family_name, phone, email, contact_preference, home_practice_id, interests, availability, skills, contact_consent_at, stage, stage_since, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12)",
-                )
-                .bind(id.to_string())
-                .bind(pcn.to_string())
-                .bind(&i.given_name)
-                .bind(&i.family_name)
-                .bind(&i.phone)
-                .bind(&i.email)
-                .bind(i.contact_preference.as_str())
-                .bind(i.practice_id.map(|p| p.to_string()))
-                .bind($crate::champions::join_keys(&i.interests))
-                .bind($crate::champions::join_keys(&i.availability))
-                .bind(&i.skills)
-                .bind(now)
-                .bind(Stage::Interest.as_str())
-                .execute(&mut *tx)
-                .await?;
-                write_step(&mut tx, id, None, Stage::Interest, "", audit).await?;
-                let event = $crate::NewAuditEvent { pcn_id: Some(pcn), ..audit.about("champion", id) };
-                write_audit(&mut tx, &event).await?;
-                tx.commit().await?;
-                Ok(id)
-            }
-
-            async fn champions(&self, pcn: together_core::PcnId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::Champion>, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let list = sqlx::query(&format!("SELECT {CHAMPION_COLUMNS} FROM champion WHERE pcn_id = $1 ORDER BY stage_since, family_name, given_name"))
-                    .bind(pcn.to_string())
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(champion_row)
-                    .collect::<Result<Vec<_>, _>>()?;
-                write_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(list)
-            }
-
-            async fn read_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Option<$crate::champions::Champion>, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let found = match champion_in(&mut tx, pcn, id).await {
-                    Ok(c) => c,
-                    Err($crate::StoreError::NotFound(_)) => return Ok(None),
-                    Err(e) => return Err(e),
-                };
-                write_audit(&mut tx, &audit.about("champion", id)).await?;
-                tx.commit().await?;
-                Ok(Some(found))
-            }
-
-            async fn champion_of_user(&self, pcn: together_core::PcnId, user: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<Option<$crate::champions::Champion>, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let found = sqlx::query(&format!("SELECT {CHAMPION_COLUMNS} FROM champion WHERE user_id = $1 AND pcn_id = $2"))
-                    .bind(user.to_string())
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .as_ref()
-                    .map(champion_row)
-                    .transpose()?;
-                if let Some(c) = &found {
-                    write_audit(&mut tx, &audit.about("champion", c.id)).await?;
-                }
-                tx.commit().await?;
-                Ok(found)
-            }
-
-            async fn champion_steps(&self, pcn: together_core::PcnId, id: together_core::ChampionId) -> Result<Vec<$crate::champions::ChampionStep>, $crate::StoreError> {
-                use sqlx::Row as _;
-                sqlx::query("SELECT s.from_stage, s.to_stage, s.reason, s.actor, s.at FROM champion_step s JOIN champion c ON c.id = s.champion_id WHERE s.champion_id = $1 AND c.pcn_id = $2 ORDER BY s.id")
-                    .bind(id.to_string())
-                    .bind(pcn.to_string())
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        let from: Option<String> = r.try_get("from_stage")?;
-                        Ok($crate::champions::ChampionStep {
-                            from: from.map(|s| $crate::champions::stage(&s)).transpose()?,
-                            to: $crate::champions::stage(&r.try_get::<String, _>("to_stage")?)?,
-                            reason: r.try_get("reason")?,
-                            actor: r.try_get("actor")?,
-                            at: $crate::queries::at(r.try_get("at")?)?,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn move_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId, to: together_core::champions::Stage, reason: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                use together_core::champions::Stage;
-                let mut tx = begin(&self.pool).await?;
-                let c = champion_in(&mut tx, pcn, id).await?;
-                c.stage.check_move(to, c.paused_from, reason).map_err($crate::StoreError::Refused)?;
-                if to == Stage::Active {
-                    let roles = roles_in(&mut tx, id).await?;
-                    let checks = checks_in(&mut tx, id).await?;
-                    let years = renewal_years_in(&mut tx, pcn).await?;
-                    $crate::champions::refuse_uncleared(&$crate::champions::uncleared(&roles, &checks, years, audit.at.date()))?;
-                }
-                let paused_from = (to == Stage::Paused).then(|| c.stage.as_str());
-                let changed = sqlx::query("UPDATE champion SET stage = $1, paused_from = $2, stage_since = $3 WHERE id = $4 AND stage = $5")
-                    .bind(to.as_str())
-                    .bind(paused_from)
-                    .bind($crate::queries::secs(audit.at))
-                    .bind(id.to_string())
-                    .bind(c.stage.as_str())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed != 1 {
-                    return Err($crate::StoreError::Refused("Someone else moved this champion at the same moment: look again and try once more".into()));
-                }
-                write_step(&mut tx, id, Some(c.stage), to, reason.trim(), audit).await?;
-                write_audit(&mut tx, &audit.about("champion", id)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn link_champion_user(&self, pcn: together_core::PcnId, id: together_core::ChampionId, user: together_core::UserId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let changed = sqlx::query("UPDATE champion SET user_id = $1 WHERE id = $2 AND pcn_id = $3")
-                    .bind(user.to_string())
-                    .bind(id.to_string())
-                    .bind(pcn.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed != 1 {
-                    return Err($crate::StoreError::NotFound("champion"));
-                }
-                write_audit(&mut tx, &audit.about("champion", id)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn add_champion_role(&self, pcn: together_core::PcnId, role: &together_core::champions::NewRole, audit: &$crate::NewAuditEvent) -> Result<together_core::ChampionRoleId, $crate::StoreError> {
-                let id = together_core::ChampionRoleId::new();
-                let mut tx = begin(&self.pool).await?;
-                sqlx::query("INSERT INTO champion_role (id, pcn_id, name, description, dbs_level, regulated_activity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(id.to_string())
-                    .bind(pcn.to_string())
-                    .bind(&role.name)
-                    .bind(&role.description)
-                    .bind(role.dbs_level.as_str())
-                    .bind(role.regulated_activity)
-                    .bind($crate::queries::secs(audit.at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| match $crate::StoreError::from(e) {
-                        $crate::StoreError::Conflict(_) => $crate::StoreError::Conflict("a role with this name"),
-                        other => other,
-                    })?;
-                write_audit(&mut tx, &audit.about("champion_role", id)).await?;
-                tx.commit().await?;
-                Ok(id)
-            }
-
-            async fn champion_roles(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::champions::ChampionRole>, $crate::StoreError> {
-                sqlx::query("SELECT id, name, description, dbs_level, regulated_activity FROM champion_role WHERE pcn_id = $1 ORDER BY name")
-                    .bind(pcn.to_string())
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(champion_role_row)
-                    .collect()
-            }
-
-            async fn give_champion_role(&self, pcn: together_core::PcnId, id: together_core::ChampionId, role: together_core::ChampionRoleId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let c = champion_in(&mut tx, pcn, id).await?;
-                let found = role_in(&mut tx, pcn, role).await?;
-                if c.stage == together_core::champions::Stage::Active {
-                    let checks = checks_in(&mut tx, id).await?;
-                    let years = renewal_years_in(&mut tx, pcn).await?;
-                    $crate::champions::refuse_uncleared(&$crate::champions::uncleared(std::slice::from_ref(&found), &checks, years, audit.at.date()))?;
-                }
-                let held: Option<String> = sqlx::query_scalar("SELECT role_id FROM champion_role_holder WHERE champion_id = $1 AND role_id = $2")
-                    .bind(id.to_string())
-                    .bind(role.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if held.is_none() {
-                    sqlx::query("INSERT INTO champion_role_holder (champion_id, role_id, since) VALUES ($1, $2, $3)")
-                        .bind(id.to_string())
-                        .bind(role.to_string())
-                        .bind($crate::queries::secs(audit.at))
-                        .execute(&mut *tx)
-                        .await?;
-                    write_audit(&mut tx, &audit.about("champion", id)).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn roles_of_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId) -> Result<Vec<$crate::champions::ChampionRole>, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                let roles = roles_in(&mut tx, id).await?;
-                tx.commit().await?;
-                Ok(roles)
-            }
-
-            async fn request_dbs_check(&self, pcn: together_core::PcnId, id: together_core::ChampionId, role: together_core::ChampionRoleId, level: together_core::champions::DbsLevel, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                let found = role_in(&mut tx, pcn, role).await?;
-                together_core::champions::DbsLevel::check_request(&found.name, found.dbs_level, level)
-                    .map_err($crate::StoreError::Refused)?;
-                let check = uuid::Uuid::new_v4().to_string();
-                sqlx::query("INSERT INTO dbs_check (id, champion_id, role_id, level, requested_at, requested_by) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(&check)
-                    .bind(id.to_string())
-                    .bind(role.to_string())
-                    .bind(level.as_str())
-                    .bind($crate::queries::secs(audit.at))
-                    .bind(&audit.actor)
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("dbs_check", &check)).await?;
-                tx.commit().await?;
-                Ok(check)
-            }
-
-            async fn record_dbs_result(&self, pcn: together_core::PcnId, id: together_core::ChampionId, check: &str, r: &together_core::champions::DbsResult, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                let existing = checks_in(&mut tx, id).await?;
-                let Some(found) = existing.iter().find(|c| c.id == check) else {
-                    return Err($crate::StoreError::NotFound("DBS check"));
-                };
-                if found.clear.is_some() {
-                    return Err($crate::StoreError::Refused("This check has its result already; ask for a new check to record another certificate".into()));
-                }
-                let elsewhere: Option<String> = sqlx::query_scalar("SELECT champion_id FROM dbs_check WHERE certificate_ref = $1 AND champion_id <> $2")
-                    .bind(&r.certificate_ref)
-                    .bind(id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if elsewhere.is_some() {
-                    return Err($crate::StoreError::Refused("This certificate number is recorded for another champion: check the number".into()));
-                }
-                sqlx::query("UPDATE dbs_check SET issued_on = $1, certificate_ref = $2, outcome = $3, update_service = $4, last_status_check = $5, recorded_at = $6 WHERE id = $7 AND champion_id = $8")
-                    .bind($crate::queries::iso_date(r.issued_on))
-                    .bind(&r.certificate_ref)
-                    .bind(if r.clear { "clear" } else { "not_clear" })
-                    .bind(r.update_service)
-                    .bind(r.last_status_check.map($crate::queries::iso_date))
-                    .bind($crate::queries::secs(audit.at))
-                    .bind(check)
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("dbs_check", check)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn set_renewal_in_progress(&self, pcn: together_core::PcnId, id: together_core::ChampionId, check: &str, in_progress: bool, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                let changed = sqlx::query("UPDATE dbs_check SET renewal_in_progress = $1 WHERE id = $2 AND champion_id = $3")
-                    .bind(in_progress)
-                    .bind(check)
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed != 1 {
-                    return Err($crate::StoreError::NotFound("DBS check"));
-                }
-                write_audit(&mut tx, &audit.about("dbs_check", check)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn pcn_dbs_checks(&self, pcn: together_core::PcnId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let checks = sqlx::query("SELECT d.* FROM dbs_check d JOIN champion c ON c.id = d.champion_id WHERE c.pcn_id = $1 ORDER BY d.requested_at DESC, d.id")
-                    .bind(pcn.to_string())
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(dbs_row)
-                    .collect::<Result<Vec<_>, _>>()?;
-                write_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(checks)
-            }
-
-            async fn role_holders(&self, pcn: together_core::PcnId) -> Result<Vec<(together_core::ChampionId, together_core::ChampionRoleId)>, $crate::StoreError> {
-                use sqlx::Row as _;
-                use $crate::queries::parsed;
-                sqlx::query("SELECT h.champion_id, h.role_id FROM champion_role_holder h JOIN champion c ON c.id = h.champion_id WHERE c.pcn_id = $1")
-                    .bind(pcn.to_string())
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| Ok((parsed("champion id", &r.try_get::<String, _>("champion_id")?)?, parsed("role id", &r.try_get::<String, _>("role_id")?)?)))
-                    .collect()
-            }
-
-            async fn note_reminder(&self, pcn: together_core::PcnId, subject: &str, band: &str, at: time::OffsetDateTime) -> Result<bool, $crate::StoreError> {
-                let inserted = sqlx::query("INSERT INTO compliance_reminder (pcn_id, subject, band, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT (subject, band) DO NOTHING")
-                    .bind(pcn.to_string())
-                    .bind(subject)
-                    .bind(band)
-                    .bind($crate::queries::secs(at))
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                Ok(inserted == 1)
-            }
-
-            async fn log_hours(&self, pcn: together_core::PcnId, id: together_core::ChampionId, h: &together_core::hours_expenses::NewHours, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                if let Some(offer) = h.offer {
-                    offer_in(&mut tx, pcn, offer).await?;
-                }
-                let entry = uuid::Uuid::new_v4().to_string();
-                sqlx::query("INSERT INTO champion_hours (id, champion_id, on_date, minutes, activity, status, created_at, service_id) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)")
-                    .bind(&entry)
-                    .bind(id.to_string())
-                    .bind($crate::queries::iso_date(h.on))
-                    .bind(h.minutes)
-                    .bind(&h.activity)
-                    .bind($crate::queries::secs(audit.at))
-                    .bind(h.offer.map(|o| o.to_string()))
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("champion_hours", &entry)).await?;
-                tx.commit().await?;
-                Ok(entry)
-            }
-
-            async fn claim_expense(&self, pcn: together_core::PcnId, id: together_core::ChampionId, e: &together_core::hours_expenses::NewExpense, receipt: Option<(&str, &str)>, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                if let Some(offer) = e.offer {
-                    offer_in(&mut tx, pcn, offer).await?;
-                }
-                let entry = uuid::Uuid::new_v4().to_string();
-                sqlx::query("INSERT INTO champion_expense (id, champion_id, on_date, kind, description, pence, tenths_of_miles, pence_per_mile, receipt_file, receipt_type, status, created_at, service_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12)")
-                    .bind(&entry)
-                    .bind(id.to_string())
-                    .bind($crate::queries::iso_date(e.on))
-                    .bind(e.kind.as_str())
-                    .bind(&e.description)
-                    .bind(e.pence)
-                    .bind(e.tenths_of_miles)
-                    .bind(e.pence_per_mile)
-                    .bind(receipt.map(|r| r.0))
-                    .bind(receipt.map(|r| r.1))
-                    .bind($crate::queries::secs(audit.at))
-                    .bind(e.offer.map(|o| o.to_string()))
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("champion_expense", &entry)).await?;
-                tx.commit().await?;
-                Ok(entry)
-            }
-
-            async fn hours(&self, pcn: together_core::PcnId, champion: Option<together_core::ChampionId>) -> Result<Vec<$crate::champions::HoursEntry>, $crate::StoreError> {
-                sqlx::query("SELECT h.* FROM champion_hours h JOIN champion c ON c.id = h.champion_id WHERE c.pcn_id = $1 AND ($2 IS NULL OR c.id = $2) ORDER BY h.on_date DESC, h.created_at DESC")
-                    .bind(pcn.to_string())
-                    .bind(champion.map(|c| c.to_string()))
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(hours_row)
-                    .collect()
-            }
-
-            async fn expenses(&self, pcn: together_core::PcnId, champion: Option<together_core::ChampionId>, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::ExpenseEntry>, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let list = sqlx::query("SELECT e.* FROM champion_expense e JOIN champion c ON c.id = e.champion_id WHERE c.pcn_id = $1 AND ($2 IS NULL OR c.id = $2) ORDER BY e.on_date DESC, e.created_at DESC")
-                    .bind(pcn.to_string())
-                    .bind(champion.map(|c| c.to_string()))
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(expense_row)
-                    .collect::<Result<Vec<_>, _>>()?;
-                write_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(list)
-            }
-
-            async fn decide_claim(&self, pcn: together_core::PcnId, claim: $crate::champions::Claim, id: &str, approve: bool, reason: &str, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let table = claim.table();
-                let mut tx = begin(&self.pool).await?;
-                let status: Option<String> = sqlx::query_scalar(&format!("SELECT t.status FROM {table} t JOIN champion c ON c.id = t.champion_id WHERE t.id = $1 AND c.pcn_id = $2"))
-                    .bind(id)
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                match status.as_deref() {
-                    None => return Err($crate::StoreError::NotFound("claim")),
-                    Some("pending") => {}
-                    Some(_) => return Err($crate::StoreError::Refused("This was decided already".into())),
-                }
-                if !approve && reason.trim().is_empty() {
-                    return Err($crate::StoreError::Refused("Say why it is not approved, so that the champion knows".into()));
-                }
-                sqlx::query(&format!("UPDATE {table} SET status = $1, reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'"))
-                    .bind(if approve { "approved" } else { "rejected" })
-                    .bind(reason.trim())
-                    .bind(&audit.actor)
-                    .bind($crate::queries::secs(audit.at))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about(table, id)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn receipt(&self, pcn: together_core::PcnId, expense: &str, audit: &$crate::NewAuditEvent) -> Result<Option<$crate::champions::Receipt>, $crate::StoreError> {
-                use sqlx::Row as _;
-                let mut tx = begin(&self.pool).await?;
-                let row = sqlx::query("SELECT e.champion_id, e.receipt_file, e.receipt_type FROM champion_expense e JOIN champion c ON c.id = e.champion_id WHERE e.id = $1 AND c.pcn_id = $2 AND e.receipt_file IS NOT NULL")
-                    .bind(expense)
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(r) = row else {
-                    return Ok(None);
-                };
-                let receipt = $crate::champions::Receipt {
-                    champion_id: $crate::queries::parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
-                    file: r.try_get("receipt_file")?,
-                    mime: r.try_get("receipt_type")?,
-                };
-                write_audit(&mut tx, &audit.about("champion_expense", expense)).await?;
-                tx.commit().await?;
-                Ok(Some(receipt))
-            }
-
-            async fn issue_badge(&self, pcn: together_core::PcnId, id: together_core::ChampionId, b: &together_core::champions::NewBadge, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                let badge = uuid::Uuid::new_v4().to_string();
-                sqlx::query("INSERT INTO champion_badge (id, pcn_id, champion_id, number, issued_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(&badge)
-                    .bind(pcn.to_string())
-                    .bind(id.to_string())
-                    .bind(&b.number)
-                    .bind($crate::queries::iso_date(b.issued_on))
-                    .bind($crate::queries::iso_date(b.expires_on))
-                    .bind($crate::queries::secs(audit.at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| match $crate::StoreError::from(e) {
-                        $crate::StoreError::Conflict(_) => $crate::StoreError::Refused(format!("Badge number {} has been given before: each badge has its own number", b.number)),
-                        other => other,
-                    })?;
-                write_audit(&mut tx, &audit.about("champion_badge", &badge)).await?;
-                tx.commit().await?;
-                Ok(badge)
-            }
-
-            async fn return_badge(&self, pcn: together_core::PcnId, id: together_core::ChampionId, badge: &str, on: time::Date, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let changed = sqlx::query("UPDATE champion_badge SET returned_on = $1 WHERE id = $2 AND champion_id = $3 AND pcn_id = $4 AND returned_on IS NULL")
-                    .bind($crate::queries::iso_date(on))
-                    .bind(badge)
-                    .bind(id.to_string())
-                    .bind(pcn.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed != 1 {
-                    return Err($crate::StoreError::NotFound("badge not yet returned"));
-                }
-                write_audit(&mut tx, &audit.about("champion_badge", badge)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn badges(&self, pcn: together_core::PcnId, champion: Option<together_core::ChampionId>) -> Result<Vec<$crate::champions::Badge>, $crate::StoreError> {
-                sqlx::query("SELECT * FROM champion_badge WHERE pcn_id = $1 AND ($2 IS NULL OR champion_id = $2) ORDER BY issued_on DESC, created_at DESC")
-                    .bind(pcn.to_string())
-                    .bind(champion.map(|c| c.to_string()))
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(badge_row)
-                    .collect()
-            }
-
-            async fn record_training(&self, pcn: together_core::PcnId, id: together_core::ChampionId, t: &together_core::champions::NewTraining, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                let entry = uuid::Uuid::new_v4().to_string();
-                sqlx::query("INSERT INTO champion_training (id, champion_id, module, completed_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(&entry)
-                    .bind(id.to_string())
-                    .bind(&t.module)
-                    .bind($crate::queries::iso_date(t.completed_on))
-                    .bind(t.expires_on.map($crate::queries::iso_date))
-                    .bind($crate::queries::secs(audit.at))
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("champion_training", &entry)).await?;
-                tx.commit().await?;
-                Ok(entry)
-            }
-
-            async fn training(&self, pcn: together_core::PcnId, champion: Option<together_core::ChampionId>) -> Result<Vec<$crate::champions::Training>, $crate::StoreError> {
-                sqlx::query("SELECT t.* FROM champion_training t JOIN champion c ON c.id = t.champion_id WHERE c.pcn_id = $1 AND ($2 IS NULL OR c.id = $2) ORDER BY t.completed_on DESC, t.created_at DESC")
-                    .bind(pcn.to_string())
-                    .bind(champion.map(|c| c.to_string()))
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(training_row)
-                    .collect()
-            }
-
-            async fn update_champion_profile(&self, pcn: together_core::PcnId, id: together_core::ChampionId, p: &together_core::champions::NewProfile, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                practice_is_ours(&mut tx, pcn, p.practice_id).await?;
-                sqlx::query("UPDATE champion SET interests = $1, availability = $2, skills = $3, home_practice_id = $4 WHERE id = $5 AND pcn_id = $6")
-                    .bind($crate::champions::join_keys(&p.interests))
-                    .bind($crate::champions::join_keys(&p.availability))
-                    .bind(&p.skills)
-                    .bind(p.practice_id.map(|x| x.to_string()))
-                    .bind(id.to_string())
-                    .bind(pcn.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("champion", id)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn update_champion_contact(&self, pcn: together_core::PcnId, id: together_core::ChampionId, c: &together_core::champions::NewContact, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let changed = sqlx::query("UPDATE champion SET phone = $1, email = $2, contact_preference = $3 WHERE id = $4 AND pcn_id = $5")
-                    .bind(&c.phone)
-                    .bind(&c.email)
-                    .bind(c.contact_preference.as_str())
-                    .bind(id.to_string())
-                    .bind(pcn.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed != 1 {
-                    return Err($crate::StoreError::NotFound("champion"));
-                }
-                write_audit(&mut tx, &audit.about("champion", id)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn add_emergency_contact(&self, pcn: together_core::PcnId, id: together_core::ChampionId, c: &together_core::champions::NewEmergencyContact, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                let contact = uuid::Uuid::new_v4().to_string();
-                sqlx::query("INSERT INTO champion_emergency_contact (id, champion_id, name, relationship, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(&contact)
-                    .bind(id.to_string())
-                    .bind(&c.name)
-                    .bind(&c.relationship)
-                    .bind(&c.phone)
-                    .bind($crate::queries::secs(audit.at))
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("champion", id)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn emergency_contacts(&self, pcn: together_core::PcnId, id: together_core::ChampionId) -> Result<Vec<$crate::champions::EmergencyContact>, $crate::StoreError> {
-                use sqlx::Row as _;
-                sqlx::query("SELECT e.id, e.name, e.relationship, e.phone FROM champion_emergency_contact e JOIN champion c ON c.id = e.champion_id WHERE c.pcn_id = $1 AND c.id = $2 ORDER BY e.created_at")
-                    .bind(pcn.to_string())
-                    .bind(id.to_string())
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| Ok($crate::champions::EmergencyContact { id: r.try_get("id")?, name: r.try_get("name")?, relationship: r.try_get("relationship")?, phone: r.try_get("phone")? }))
-                    .collect()
-            }
-
-            async fn add_risk_assessment(&self, pcn: together_core::PcnId, subject: $crate::champions::RiskSubject<'_>, a: &together_core::partners::NewDated, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let (role, venue, table, key) = match subject {
-                    $crate::champions::RiskSubject::Role(r) => (Some(r.to_string()), None, "champion_role", r.to_string()),
-                    $crate::champions::RiskSubject::Venue(v) => (None, Some(v.to_owned()), "venue", v.to_owned()),
-                };
-                let ours: Option<String> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = $1 AND pcn_id = $2"))
-                    .bind(&key)
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if ours.is_none() {
-                    return Err($crate::StoreError::NotFound("role or venue"));
-                }
-                let id = uuid::Uuid::new_v4().to_string();
-                sqlx::query("INSERT INTO risk_assessment (id, pcn_id, role_id, venue_id, title, assessed_on, review_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(&id)
-                    .bind(pcn.to_string())
-                    .bind(role)
-                    .bind(venue)
-                    .bind(&a.title)
-                    .bind($crate::queries::iso_date(a.from))
-                    .bind($crate::queries::iso_date(a.due))
-                    .bind($crate::queries::secs(audit.at))
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("risk_assessment", &id)).await?;
-                tx.commit().await?;
-                Ok(id)
-            }
-
-            async fn risk_assessments(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::champions::RiskAssessment>, $crate::StoreError> {
-                use sqlx::Row as _;
-                use $crate::queries::{parse_iso_date, parsed};
-                sqlx::query("SELECT * FROM risk_assessment WHERE pcn_id = $1 ORDER BY review_on")
-                    .bind(pcn.to_string())
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        let role: Option<String> = r.try_get("role_id")?;
-                        Ok($crate::champions::RiskAssessment {
-                            id: r.try_get("id")?,
-                            role_id: role.map(|x| parsed("role id", &x)).transpose()?,
-                            venue_id: r.try_get("venue_id")?,
-                            title: r.try_get("title")?,
-                            assessed_on: parse_iso_date(&r.try_get::<String, _>("assessed_on")?)?,
-                            review_on: parse_iso_date(&r.try_get::<String, _>("review_on")?)?,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn add_workshop(&self, pcn: together_core::PcnId, w: &together_core::champions::NewWorkshop, audit: &$crate::NewAuditEvent) -> Result<String, $crate::StoreError> {
-                let id = uuid::Uuid::new_v4().to_string();
-                let mut tx = begin(&self.pool).await?;
-                sqlx::query("INSERT INTO champion_workshop (id, pcn_id, title, module, on_date, starts, capacity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(&id)
-                    .bind(pcn.to_string())
-                    .bind(&w.title)
-                    .bind(&w.module)
-                    .bind($crate::queries::iso_date(w.on))
-                    .bind(&w.starts)
-                    .bind(w.capacity)
-                    .bind($crate::queries::secs(audit.at))
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("champion_workshop", &id)).await?;
-                tx.commit().await?;
-                Ok(id)
-            }
-
-            async fn workshops(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::champions::Workshop>, $crate::StoreError> {
-                use sqlx::Row as _;
-                use $crate::queries::{parse_iso_date, parsed};
-                let mut list: Vec<$crate::champions::Workshop> = sqlx::query("SELECT * FROM champion_workshop WHERE pcn_id = $1 ORDER BY on_date, starts")
-                    .bind(pcn.to_string())
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        Ok($crate::champions::Workshop {
-                            id: r.try_get("id")?,
-                            title: r.try_get("title")?,
-                            module: r.try_get("module")?,
-                            on: parse_iso_date(&r.try_get::<String, _>("on_date")?)?,
-                            starts: r.try_get("starts")?,
-                            capacity: r.try_get("capacity")?,
-                            attendance: Vec::new(),
-                        })
-                    })
-                    .collect::<Result<_, $crate::StoreError>>()?;
-                let rows = sqlx::query("SELECT a.workshop_id, a.champion_id, a.status FROM workshop_attendance a JOIN champion_workshop w ON w.id = a.workshop_id WHERE w.pcn_id = $1")
-                    .bind(pcn.to_string())
-                    .fetch_all(&self.pool)
-                    .await?;
-                for r in rows {
-                    let w: String = r.try_get("workshop_id")?;
-                    if let Some(ws) = list.iter_mut().find(|x| x.id == w) {
-                        ws.attendance.push((parsed("champion id", &r.try_get::<String, _>("champion_id")?)?, r.try_get("status")?));
-                    }
-                }
-                Ok(list)
-            }
-
-            async fn book_workshop(&self, pcn: together_core::PcnId, workshop: &str, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                let capacity: Option<Option<i64>> = sqlx::query_scalar("SELECT capacity FROM champion_workshop WHERE id = $1 AND pcn_id = $2")
-                    .bind(workshop)
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(capacity) = capacity else {
-                    return Err($crate::StoreError::NotFound("workshop"));
-                };
-                let booked: Option<String> = sqlx::query_scalar("SELECT status FROM workshop_attendance WHERE workshop_id = $1 AND champion_id = $2")
-                    .bind(workshop)
-                    .bind(id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if booked.is_some() {
-                    return Ok(());
-                }
-                let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workshop_attendance WHERE workshop_id = $1")
-                    .bind(workshop)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if capacity.is_some_and(|c| taken >= c) {
-                    return Err($crate::StoreError::Refused("The workshop is full".into()));
-                }
-                sqlx::query("INSERT INTO workshop_attendance (workshop_id, champion_id, status) VALUES ($1, $2, 'booked')")
-                    .bind(workshop)
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("champion", id)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn mark_attendance(&self, pcn: together_core::PcnId, workshop: &str, id: together_core::ChampionId, attended: bool, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                use sqlx::Row as _;
-                let mut tx = begin(&self.pool).await?;
-                let Some(w) = sqlx::query("SELECT on_date, module FROM champion_workshop WHERE id = $1 AND pcn_id = $2")
-                    .bind(workshop)
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                else {
-                    return Err($crate::StoreError::NotFound("workshop"));
-                };
-                let on = $crate::queries::parse_iso_date(&w.try_get::<String, _>("on_date")?)?;
-                let module: Option<String> = w.try_get("module")?;
-                if on > audit.at.date() {
-                    return Err($crate::StoreError::Refused("The workshop has not happened yet".into()));
-                }
-                let before: Option<String> = sqlx::query_scalar("SELECT status FROM workshop_attendance WHERE workshop_id = $1 AND champion_id = $2")
-                    .bind(workshop)
-                    .bind(id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                match before.as_deref() {
-                    None => return Err($crate::StoreError::Refused("They were not booked on this workshop".into())),
-                    Some("attended") if attended => return Ok(()),
-                    _ => {}
-                }
-                sqlx::query("UPDATE workshop_attendance SET status = $1 WHERE workshop_id = $2 AND champion_id = $3")
-                    .bind(if attended { "attended" } else { "absent" })
-                    .bind(workshop)
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                // "Did not come" correcting "came": the training the workshop recorded goes too.
-                if let (false, Some("attended"), Some(module)) = (attended, before.as_deref(), &module) {
-                    sqlx::query("DELETE FROM champion_training WHERE champion_id = $1 AND module = $2 AND completed_on = $3")
-                        .bind(id.to_string())
-                        .bind(module)
-                        .bind($crate::queries::iso_date(on))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                if let (true, Some(module)) = (attended, module) {
-                    let years = together_core::champions::TRAINING
-                        .iter()
-                        .find(|(k, _, _)| *k == module)
-                        .and_then(|(_, _, y)| *y);
-                    sqlx::query("INSERT INTO champion_training (id, champion_id, module, completed_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(uuid::Uuid::new_v4().to_string())
-                        .bind(id.to_string())
-                        .bind(&module)
-                        .bind($crate::queries::iso_date(on))
-                        .bind(years.map(|y| $crate::queries::iso_date(together_core::champions::years_after(on, y))))
-                        .bind($crate::queries::secs(audit.at))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                write_audit(&mut tx, &audit.about("champion", id)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn import_champions(&self, pcn: together_core::PcnId, rows: &[(together_core::champions::NewInterest, together_core::champions::Stage)], audit: &$crate::NewAuditEvent) -> Result<(u64, u64), $crate::StoreError> {
-                use together_core::champions::Stage;
-                let mut tx = begin(&self.pool).await?;
-                let (mut added, mut there) = (0u64, 0u64);
-                if let Some((_, late)) = rows.iter().find(|(_, s)| !Stage::IMPORTABLE.contains(s)) {
-                    return Err($crate::StoreError::Refused(format!(
-                        "Champions are imported at interest, conversation or references, not '{}': record their DBS check in Together, then move them on",
-                        late.label()
-                    )));
-                }
-                for (i, stage) in rows {
-                    let existing: Option<String> = sqlx::query_scalar(
-                        "SELECT id FROM champion WHERE pcn_id = $1 AND lower(given_name) = lower($2) AND lower(family_name) = lower($3) \
-                         AND ((phone IS NOT NULL AND phone = $4) OR (email IS NOT NULL AND email = $5))",
-                    )
-                    .bind(pcn.to_string())
-                    .bind(&i.given_name)
-                    .bind(&i.family_name)
-                    .bind(&i.phone)
-                    .bind(&i.email)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if existing.is_some() {
-                        there += 1;
-                        continue;
-                    }
-                    practice_is_ours(&mut tx, pcn, i.practice_id).await?;
-                    let id = together_core::ChampionId::new();
-                    let now = $crate::queries::secs(audit.at);
-                    sqlx::query(
-                        "INSERT INTO champion (id, pcn_id, given_name, family_name, phone, email, contact_preference, home_practice_id, interests, availability, skills, contact_consent_at, stage, stage_since, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12)",
-                    )
-                    .bind(id.to_string())
-                    .bind(pcn.to_string())
-                    .bind(&i.given_name)
-                    .bind(&i.family_name)
-                    .bind(&i.phone)
-                    .bind(&i.email)
-                    .bind(i.contact_preference.as_str())
-                    .bind(i.practice_id.map(|p| p.to_string()))
-                    .bind($crate::champions::join_keys(&i.interests))
-                    .bind($crate::champions::join_keys(&i.availability))
-                    .bind(&i.skills)
-                    .bind(now)
-                    .bind(stage.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                    write_step(&mut tx, id, None, Stage::Interest, "imported", audit).await?;
-                    let reached = Stage::WAY_IN.iter().position(|s| s == stage).unwrap_or(0);
-                    for pair in Stage::WAY_IN[..=reached].windows(2) {
-                        write_step(&mut tx, id, Some(pair[0]), pair[1], "imported", audit).await?;
-                    }
-                    write_audit(&mut tx, &audit.about("champion", id)).await?;
-                    added += 1;
-                }
-                tx.commit().await?;
-                Ok((added, there))
-            }
-
-            async fn champion_subject_access(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::subject_access::SarTable>, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let c = champion_in(&mut tx, pcn, id).await?;
-                let mut wanted: Vec<(String, &str, String)> = vec![("champion".into(), "id", id.to_string())];
-                for t in tables_with(&mut tx, "champion_id").await? {
-                    wanted.push((t, "champion_id", id.to_string()));
-                }
-                if let Some(user) = c.user_id {
-                    wanted.push(("app_user".into(), "id", user.to_string()));
-                }
-                let mut out = Vec::new();
-                for (table, key, value) in wanted {
-                    out.push(sar_table(&mut tx, &table, key, &value).await?);
-                }
-                out.push(sar_audit(&mut tx, pcn, &[id.to_string()]).await?);
-                write_audit(&mut tx, &audit.about("champion", id)).await?;
-                tx.commit().await?;
-                Ok(out)
-            }
-
-            async fn erase_champion(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<String>, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let c = champion_in(&mut tx, pcn, id).await?;
-                let id_text = id.to_string();
-                let files: Vec<String> = sqlx::query_scalar("SELECT receipt_file FROM champion_expense WHERE champion_id = $1 AND receipt_file IS NOT NULL")
-                    .bind(&id_text)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                for sql in [
-                    "UPDATE champion SET given_name = 'Erased', family_name = '', phone = NULL, email = NULL, interests = '', availability = '', skills = '', stage = 'left', paused_from = NULL WHERE id = $1",
-                    "UPDATE champion_step SET reason = '' WHERE champion_id = $1",
-                    "DELETE FROM dbs_check WHERE champion_id = $1",
-                    "DELETE FROM champion_badge WHERE champion_id = $1",
-                    "DELETE FROM champion_emergency_contact WHERE champion_id = $1",
-                    "UPDATE champion_expense SET description = '', receipt_file = NULL, receipt_type = NULL, reason = '' WHERE champion_id = $1",
-                    "UPDATE champion_hours SET reason = '' WHERE champion_id = $1",
-                    // Someone erased leads nothing and is expected at nothing.
-                    "DELETE FROM offer_lead WHERE champion_id = $1",
-                    "DELETE FROM rota_place WHERE champion_id = $1",
-                ] {
-                    sqlx::query(sql).bind(&id_text).execute(&mut *tx).await?;
-                }
-                if c.stage != together_core::champions::Stage::Left {
-                    write_step(&mut tx, id, Some(c.stage), together_core::champions::Stage::Left, "", audit).await?;
-                }
-                if let Some(user) = c.user_id {
-                    let u = user.to_string();
-                    sqlx::query("UPDATE app_user SET email = $1, display_name = 'Erased', status = 'disabled', password_hash = NULL, totp_secret = NULL WHERE id = $2")
-                        .bind(format!("erased-{u}@invalid.example"))
-                        .bind(&u)
-                        .execute(&mut *tx)
-                        .await?;
-                    for sql in ["DELETE FROM user_session WHERE user_id = $1", "DELETE FROM user_token WHERE user_id = $1", "DELETE FROM recovery_code WHERE user_id = $1"] {
-                        sqlx::query(sql).bind(&u).execute(&mut *tx).await?;
-                    }
-                }
-                write_audit(&mut tx, &audit.about("champion", id)).await?;
-                tx.commit().await?;
-                Ok(files)
-            }
-
-            async fn dbs_checks(&self, pcn: together_core::PcnId, id: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::champions::DbsCheck>, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                champion_in(&mut tx, pcn, id).await?;
-                let checks = checks_in(&mut tx, id).await?;
-                write_audit(&mut tx, &audit.about("champion_dbs", id)).await?;
-                tx.commit().await?;
-                Ok(checks)
-            }
-        }
-    };
+    pub(crate) async fn write_step(
+        tx: &mut Tx<'_, DB>,
+        id: together_core::ChampionId,
+        from: Option<together_core::champions::Stage>,
+        to: together_core::champions::Stage,
+        reason: &str,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        sqlx::query(
+            "INSERT INTO champion_step (champion_id, from_stage, to_stage, \
+            reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(from.map(|s| s.as_str()))
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(&audit.actor)
+        .bind(crate::values::secs(audit.at))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
 }
-pub(crate) use impl_champion_store;
+
+#[async_trait::async_trait]
+impl<S, DB> crate::champions::ChampionStore for S
+where
+    S: Pooled<Db = DB>,
+    DB: Db,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB>,
+    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<f64>: sqlx::Encode<'q, DB>,
+    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i32>: sqlx::Encode<'q, DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    async fn record_interest(
+        &self,
+        pcn: together_core::PcnId,
+        i: &together_core::champions::NewInterest,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<together_core::ChampionId, crate::StoreError> {
+        use together_core::champions::Stage;
+        let id = together_core::ChampionId::new();
+        let now = crate::values::secs(audit.at);
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::practice_is_ours(&mut tx, pcn, i.practice_id).await?;
+        sqlx::query(
+            "INSERT INTO champion (id, pcn_id, given_name, family_name, phone, email, \
+                     contact_preference, home_practice_id, interests, availability, skills, \
+                     contact_consent_at, stage, stage_since, created_at) VALUES ($1, $2, $3, \
+                     $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12)",
+        )
+        .bind(id.to_string())
+        .bind(pcn.to_string())
+        .bind(&i.given_name)
+        .bind(&i.family_name)
+        .bind(&i.phone)
+        .bind(&i.email)
+        .bind(i.contact_preference.as_str())
+        .bind(i.practice_id.map(|p| p.to_string()))
+        .bind(crate::champions::join_keys(&i.interests))
+        .bind(crate::champions::join_keys(&i.availability))
+        .bind(&i.skills)
+        .bind(now)
+        .bind(Stage::Interest.as_str())
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_step(&mut tx, id, None, Stage::Interest, "", audit).await?;
+        let event = crate::NewAuditEvent {
+            pcn_id: Some(pcn),
+            ..audit.about("champion", id)
+        };
+        Sql::<DB>::write_audit(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn champions(
+        &self,
+        pcn: together_core::PcnId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<Vec<crate::champions::Champion>, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let list = sqlx::query(&format!(
+            "SELECT {CHAMPION_COLUMNS} FROM champion WHERE pcn_id = $1 ORDER BY \
+            stage_since, family_name, given_name"
+        ))
+        .bind(pcn.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(Sql::<DB>::champion_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        Sql::<DB>::write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(list)
+    }
+
+    async fn read_champion(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<Option<crate::champions::Champion>, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let found = match Sql::<DB>::champion_in(&mut tx, pcn, id).await {
+            Ok(c) => c,
+            Err(crate::StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        tx.commit().await?;
+        Ok(Some(found))
+    }
+
+    async fn champion_of_user(
+        &self,
+        pcn: together_core::PcnId,
+        user: together_core::UserId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<Option<crate::champions::Champion>, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let found = sqlx::query(&format!(
+            "SELECT {CHAMPION_COLUMNS} FROM champion WHERE user_id = $1 AND pcn_id = $2"
+        ))
+        .bind(user.to_string())
+        .bind(pcn.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(Sql::<DB>::champion_row)
+        .transpose()?;
+        if let Some(c) = &found {
+            Sql::<DB>::write_audit(&mut tx, &audit.about("champion", c.id)).await?;
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn champion_steps(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+    ) -> Result<Vec<crate::champions::ChampionStep>, crate::StoreError> {
+        use sqlx::Row as _;
+        sqlx::query(
+            "SELECT s.from_stage, s.to_stage, s.reason, s.actor, s.at FROM \
+            champion_step s JOIN champion c ON c.id = s.champion_id WHERE \
+            s.champion_id = $1 AND c.pcn_id = $2 ORDER BY s.id",
+        )
+        .bind(id.to_string())
+        .bind(pcn.to_string())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            let from: Option<String> = r.try_get("from_stage")?;
+            Ok(crate::champions::ChampionStep {
+                from: from.map(|s| crate::champions::stage(&s)).transpose()?,
+                to: crate::champions::stage(&r.try_get::<String, _>("to_stage")?)?,
+                reason: r.try_get("reason")?,
+                actor: r.try_get("actor")?,
+                at: crate::values::at(r.try_get("at")?)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn move_champion(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        to: together_core::champions::Stage,
+        reason: &str,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        use together_core::champions::Stage;
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let c = Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        c.stage
+            .check_move(to, c.paused_from, reason)
+            .map_err(crate::StoreError::Refused)?;
+        if to == Stage::Active {
+            let roles = Sql::<DB>::roles_in(&mut tx, id).await?;
+            let checks = Sql::<DB>::checks_in(&mut tx, id).await?;
+            let years = Sql::<DB>::renewal_years_in(&mut tx, pcn).await?;
+            crate::champions::refuse_uncleared(&crate::champions::uncleared(
+                &roles,
+                &checks,
+                years,
+                audit.at.date(),
+            ))?;
+        }
+        let paused_from = (to == Stage::Paused).then(|| c.stage.as_str());
+        let changed = sqlx::query(
+            "UPDATE champion SET stage = $1, paused_from = $2, stage_since = $3 \
+            WHERE id = $4 AND stage = $5",
+        )
+        .bind(to.as_str())
+        .bind(paused_from)
+        .bind(crate::values::secs(audit.at))
+        .bind(id.to_string())
+        .bind(c.stage.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(crate::StoreError::Refused(
+                "Someone else moved this champion at the same moment: look again and try \
+                once more"
+                    .into(),
+            ));
+        }
+        Sql::<DB>::write_step(&mut tx, id, Some(c.stage), to, reason.trim(), audit).await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn link_champion_user(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        user: together_core::UserId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let changed = sqlx::query("UPDATE champion SET user_id = $1 WHERE id = $2 AND pcn_id = $3")
+            .bind(user.to_string())
+            .bind(id.to_string())
+            .bind(pcn.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed != 1 {
+            return Err(crate::StoreError::NotFound("champion"));
+        }
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_champion_role(
+        &self,
+        pcn: together_core::PcnId,
+        role: &together_core::champions::NewRole,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<together_core::ChampionRoleId, crate::StoreError> {
+        let id = together_core::ChampionRoleId::new();
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        sqlx::query(
+            "INSERT INTO champion_role (id, pcn_id, name, description, dbs_level, \
+            regulated_activity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.to_string())
+        .bind(pcn.to_string())
+        .bind(&role.name)
+        .bind(&role.description)
+        .bind(role.dbs_level.as_str())
+        .bind(role.regulated_activity)
+        .bind(crate::values::secs(audit.at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match crate::StoreError::from(e) {
+            crate::StoreError::Conflict(_) => crate::StoreError::Conflict("a role with this name"),
+            other => other,
+        })?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion_role", id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn champion_roles(
+        &self,
+        pcn: together_core::PcnId,
+    ) -> Result<Vec<crate::champions::ChampionRole>, crate::StoreError> {
+        sqlx::query(
+            "SELECT id, name, description, dbs_level, regulated_activity FROM \
+            champion_role WHERE pcn_id = $1 ORDER BY name",
+        )
+        .bind(pcn.to_string())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(Sql::<DB>::champion_role_row)
+        .collect()
+    }
+
+    async fn give_champion_role(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        role: together_core::ChampionRoleId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let c = Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let found = Sql::<DB>::role_in(&mut tx, pcn, role).await?;
+        if c.stage == together_core::champions::Stage::Active {
+            let checks = Sql::<DB>::checks_in(&mut tx, id).await?;
+            let years = Sql::<DB>::renewal_years_in(&mut tx, pcn).await?;
+            crate::champions::refuse_uncleared(&crate::champions::uncleared(
+                std::slice::from_ref(&found),
+                &checks,
+                years,
+                audit.at.date(),
+            ))?;
+        }
+        let held: Option<String> = sqlx::query_scalar(
+            "SELECT role_id FROM champion_role_holder WHERE champion_id = $1 AND role_id = $2",
+        )
+        .bind(id.to_string())
+        .bind(role.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if held.is_none() {
+            sqlx::query(
+                "INSERT INTO champion_role_holder (champion_id, role_id, since) \
+                VALUES ($1, $2, $3)",
+            )
+            .bind(id.to_string())
+            .bind(role.to_string())
+            .bind(crate::values::secs(audit.at))
+            .execute(&mut *tx)
+            .await?;
+            Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn roles_of_champion(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+    ) -> Result<Vec<crate::champions::ChampionRole>, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let roles = Sql::<DB>::roles_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(roles)
+    }
+
+    async fn request_dbs_check(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        role: together_core::ChampionRoleId,
+        level: together_core::champions::DbsLevel,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<String, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let found = Sql::<DB>::role_in(&mut tx, pcn, role).await?;
+        together_core::champions::DbsLevel::check_request(&found.name, found.dbs_level, level)
+            .map_err(crate::StoreError::Refused)?;
+        let check = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO dbs_check (id, champion_id, role_id, level, \
+            requested_at, requested_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&check)
+        .bind(id.to_string())
+        .bind(role.to_string())
+        .bind(level.as_str())
+        .bind(crate::values::secs(audit.at))
+        .bind(&audit.actor)
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("dbs_check", &check)).await?;
+        tx.commit().await?;
+        Ok(check)
+    }
+
+    async fn record_dbs_result(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        check: &str,
+        r: &together_core::champions::DbsResult,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let existing = Sql::<DB>::checks_in(&mut tx, id).await?;
+        let Some(found) = existing.iter().find(|c| c.id == check) else {
+            return Err(crate::StoreError::NotFound("DBS check"));
+        };
+        if found.clear.is_some() {
+            return Err(crate::StoreError::Refused(
+                "This check has its result already; ask for a new check to record another \
+                certificate"
+                    .into(),
+            ));
+        }
+        let elsewhere: Option<String> = sqlx::query_scalar(
+            "SELECT champion_id FROM dbs_check WHERE certificate_ref = $1 AND champion_id <> $2",
+        )
+        .bind(&r.certificate_ref)
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if elsewhere.is_some() {
+            return Err(crate::StoreError::Refused(
+                "This certificate number is recorded for another champion: check the \
+                number"
+                    .into(),
+            ));
+        }
+        sqlx::query(
+            "UPDATE dbs_check SET issued_on = $1, certificate_ref = $2, outcome = \
+            $3, update_service = $4, last_status_check = $5, recorded_at = $6 \
+            WHERE id = $7 AND champion_id = $8",
+        )
+        .bind(crate::values::iso_date(r.issued_on))
+        .bind(&r.certificate_ref)
+        .bind(if r.clear { "clear" } else { "not_clear" })
+        .bind(r.update_service)
+        .bind(r.last_status_check.map(crate::values::iso_date))
+        .bind(crate::values::secs(audit.at))
+        .bind(check)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("dbs_check", check)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_renewal_in_progress(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        check: &str,
+        in_progress: bool,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let changed = sqlx::query(
+            "UPDATE dbs_check SET renewal_in_progress = $1 WHERE id = $2 AND champion_id = $3",
+        )
+        .bind(in_progress)
+        .bind(check)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(crate::StoreError::NotFound("DBS check"));
+        }
+        Sql::<DB>::write_audit(&mut tx, &audit.about("dbs_check", check)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn pcn_dbs_checks(
+        &self,
+        pcn: together_core::PcnId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<Vec<crate::champions::DbsCheck>, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let checks = sqlx::query(
+            "SELECT d.* FROM dbs_check d JOIN champion c ON c.id = d.champion_id \
+            WHERE c.pcn_id = $1 ORDER BY d.requested_at DESC, d.id",
+        )
+        .bind(pcn.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(Sql::<DB>::dbs_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        Sql::<DB>::write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(checks)
+    }
+
+    async fn role_holders(
+        &self,
+        pcn: together_core::PcnId,
+    ) -> Result<Vec<(together_core::ChampionId, together_core::ChampionRoleId)>, crate::StoreError>
+    {
+        use crate::values::parsed;
+        use sqlx::Row as _;
+        sqlx::query(
+            "SELECT h.champion_id, h.role_id FROM champion_role_holder h JOIN \
+            champion c ON c.id = h.champion_id WHERE c.pcn_id = $1",
+        )
+        .bind(pcn.to_string())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+                parsed("role id", &r.try_get::<String, _>("role_id")?)?,
+            ))
+        })
+        .collect()
+    }
+
+    async fn note_reminder(
+        &self,
+        pcn: together_core::PcnId,
+        subject: &str,
+        band: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<bool, crate::StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO compliance_reminder (pcn_id, subject, band, sent_at) \
+            VALUES ($1, $2, $3, $4) ON CONFLICT (subject, band) DO NOTHING",
+        )
+        .bind(pcn.to_string())
+        .bind(subject)
+        .bind(band)
+        .bind(crate::values::secs(at))
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    async fn log_hours(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        h: &together_core::hours_expenses::NewHours,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<String, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        if let Some(offer) = h.offer {
+            Sql::<DB>::offer_in(&mut tx, pcn, offer).await?;
+        }
+        let entry = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO champion_hours (id, champion_id, on_date, minutes, \
+            activity, status, created_at, service_id) VALUES ($1, $2, $3, $4, \
+            $5, 'pending', $6, $7)",
+        )
+        .bind(&entry)
+        .bind(id.to_string())
+        .bind(crate::values::iso_date(h.on))
+        .bind(h.minutes)
+        .bind(&h.activity)
+        .bind(crate::values::secs(audit.at))
+        .bind(h.offer.map(|o| o.to_string()))
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion_hours", &entry)).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    async fn claim_expense(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        e: &together_core::hours_expenses::NewExpense,
+        receipt: Option<(&str, &str)>,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<String, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        if let Some(offer) = e.offer {
+            Sql::<DB>::offer_in(&mut tx, pcn, offer).await?;
+        }
+        let entry = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO champion_expense (id, champion_id, on_date, kind, \
+            description, pence, tenths_of_miles, pence_per_mile, receipt_file, \
+            receipt_type, status, created_at, service_id) VALUES ($1, $2, $3, \
+            $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12)",
+        )
+        .bind(&entry)
+        .bind(id.to_string())
+        .bind(crate::values::iso_date(e.on))
+        .bind(e.kind.as_str())
+        .bind(&e.description)
+        .bind(e.pence)
+        .bind(e.tenths_of_miles)
+        .bind(e.pence_per_mile)
+        .bind(receipt.map(|r| r.0))
+        .bind(receipt.map(|r| r.1))
+        .bind(crate::values::secs(audit.at))
+        .bind(e.offer.map(|o| o.to_string()))
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion_expense", &entry)).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    async fn hours(
+        &self,
+        pcn: together_core::PcnId,
+        champion: Option<together_core::ChampionId>,
+    ) -> Result<Vec<crate::champions::HoursEntry>, crate::StoreError> {
+        sqlx::query(
+            "SELECT h.* FROM champion_hours h JOIN champion c ON c.id = \
+            h.champion_id WHERE c.pcn_id = $1 AND ($2 IS NULL OR c.id = $2) \
+            ORDER BY h.on_date DESC, h.created_at DESC",
+        )
+        .bind(pcn.to_string())
+        .bind(champion.map(|c| c.to_string()))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(Sql::<DB>::hours_row)
+        .collect()
+    }
+
+    async fn expenses(
+        &self,
+        pcn: together_core::PcnId,
+        champion: Option<together_core::ChampionId>,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<Vec<crate::champions::ExpenseEntry>, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let list = sqlx::query(
+            "SELECT e.* FROM champion_expense e JOIN champion c ON c.id = \
+            e.champion_id WHERE c.pcn_id = $1 AND ($2 IS NULL OR c.id = $2) \
+            ORDER BY e.on_date DESC, e.created_at DESC",
+        )
+        .bind(pcn.to_string())
+        .bind(champion.map(|c| c.to_string()))
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(Sql::<DB>::expense_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        Sql::<DB>::write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(list)
+    }
+
+    async fn decide_claim(
+        &self,
+        pcn: together_core::PcnId,
+        claim: crate::champions::Claim,
+        id: &str,
+        approve: bool,
+        reason: &str,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let table = claim.table();
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let status: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT t.status FROM {table} t JOIN champion c ON c.id = \
+            t.champion_id WHERE t.id = $1 AND c.pcn_id = $2"
+        ))
+        .bind(id)
+        .bind(pcn.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        match status.as_deref() {
+            None => return Err(crate::StoreError::NotFound("claim")),
+            Some("pending") => {}
+            Some(_) => {
+                return Err(crate::StoreError::Refused(
+                    "This was decided already".into(),
+                ))
+            }
+        }
+        if !approve && reason.trim().is_empty() {
+            return Err(crate::StoreError::Refused(
+                "Say why it is not approved, so that the champion knows".into(),
+            ));
+        }
+        sqlx::query(&format!(
+            "UPDATE {table} SET status = $1, reason = $2, decided_by = $3, \
+            decided_at = $4 WHERE id = $5 AND status = 'pending'"
+        ))
+        .bind(if approve { "approved" } else { "rejected" })
+        .bind(reason.trim())
+        .bind(&audit.actor)
+        .bind(crate::values::secs(audit.at))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about(table, id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn receipt(
+        &self,
+        pcn: together_core::PcnId,
+        expense: &str,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<Option<crate::champions::Receipt>, crate::StoreError> {
+        use sqlx::Row as _;
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let row = sqlx::query(
+            "SELECT e.champion_id, e.receipt_file, e.receipt_type FROM \
+            champion_expense e JOIN champion c ON c.id = e.champion_id WHERE \
+            e.id = $1 AND c.pcn_id = $2 AND e.receipt_file IS NOT NULL",
+        )
+        .bind(expense)
+        .bind(pcn.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let receipt = crate::champions::Receipt {
+            champion_id: crate::values::parsed(
+                "champion id",
+                &r.try_get::<String, _>("champion_id")?,
+            )?,
+            file: r.try_get("receipt_file")?,
+            mime: r.try_get("receipt_type")?,
+        };
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion_expense", expense)).await?;
+        tx.commit().await?;
+        Ok(Some(receipt))
+    }
+
+    async fn issue_badge(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        b: &together_core::champions::NewBadge,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<String, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let badge = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO champion_badge (id, pcn_id, champion_id, number, \
+            issued_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, \
+            $7)",
+        )
+        .bind(&badge)
+        .bind(pcn.to_string())
+        .bind(id.to_string())
+        .bind(&b.number)
+        .bind(crate::values::iso_date(b.issued_on))
+        .bind(crate::values::iso_date(b.expires_on))
+        .bind(crate::values::secs(audit.at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match crate::StoreError::from(e) {
+            crate::StoreError::Conflict(_) => crate::StoreError::Refused(format!(
+                "Badge number {} has been given before: each badge has its own number",
+                b.number
+            )),
+            other => other,
+        })?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion_badge", &badge)).await?;
+        tx.commit().await?;
+        Ok(badge)
+    }
+
+    async fn return_badge(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        badge: &str,
+        on: time::Date,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let changed = sqlx::query(
+            "UPDATE champion_badge SET returned_on = $1 WHERE id = $2 AND \
+            champion_id = $3 AND pcn_id = $4 AND returned_on IS NULL",
+        )
+        .bind(crate::values::iso_date(on))
+        .bind(badge)
+        .bind(id.to_string())
+        .bind(pcn.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(crate::StoreError::NotFound("badge not yet returned"));
+        }
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion_badge", badge)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn badges(
+        &self,
+        pcn: together_core::PcnId,
+        champion: Option<together_core::ChampionId>,
+    ) -> Result<Vec<crate::champions::Badge>, crate::StoreError> {
+        sqlx::query(
+            "SELECT * FROM champion_badge WHERE pcn_id = $1 AND ($2 IS NULL OR \
+            champion_id = $2) ORDER BY issued_on DESC, created_at DESC",
+        )
+        .bind(pcn.to_string())
+        .bind(champion.map(|c| c.to_string()))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(Sql::<DB>::badge_row)
+        .collect()
+    }
+
+    async fn record_training(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        t: &together_core::champions::NewTraining,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<String, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let entry = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO champion_training (id, champion_id, module, \
+            completed_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, \
+            $6)",
+        )
+        .bind(&entry)
+        .bind(id.to_string())
+        .bind(&t.module)
+        .bind(crate::values::iso_date(t.completed_on))
+        .bind(t.expires_on.map(crate::values::iso_date))
+        .bind(crate::values::secs(audit.at))
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion_training", &entry)).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    async fn training(
+        &self,
+        pcn: together_core::PcnId,
+        champion: Option<together_core::ChampionId>,
+    ) -> Result<Vec<crate::champions::Training>, crate::StoreError> {
+        sqlx::query(
+            "SELECT t.* FROM champion_training t JOIN champion c ON c.id = \
+            t.champion_id WHERE c.pcn_id = $1 AND ($2 IS NULL OR c.id = $2) \
+            ORDER BY t.completed_on DESC, t.created_at DESC",
+        )
+        .bind(pcn.to_string())
+        .bind(champion.map(|c| c.to_string()))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(Sql::<DB>::training_row)
+        .collect()
+    }
+
+    async fn update_champion_profile(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        p: &together_core::champions::NewProfile,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        Sql::<DB>::practice_is_ours(&mut tx, pcn, p.practice_id).await?;
+        sqlx::query(
+            "UPDATE champion SET interests = $1, availability = $2, skills = $3, \
+            home_practice_id = $4 WHERE id = $5 AND pcn_id = $6",
+        )
+        .bind(crate::champions::join_keys(&p.interests))
+        .bind(crate::champions::join_keys(&p.availability))
+        .bind(&p.skills)
+        .bind(p.practice_id.map(|x| x.to_string()))
+        .bind(id.to_string())
+        .bind(pcn.to_string())
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_champion_contact(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        c: &together_core::champions::NewContact,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let changed = sqlx::query(
+            "UPDATE champion SET phone = $1, email = $2, contact_preference = $3 \
+            WHERE id = $4 AND pcn_id = $5",
+        )
+        .bind(&c.phone)
+        .bind(&c.email)
+        .bind(c.contact_preference.as_str())
+        .bind(id.to_string())
+        .bind(pcn.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(crate::StoreError::NotFound("champion"));
+        }
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_emergency_contact(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        c: &together_core::champions::NewEmergencyContact,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let contact = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO champion_emergency_contact (id, champion_id, name, \
+            relationship, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&contact)
+        .bind(id.to_string())
+        .bind(&c.name)
+        .bind(&c.relationship)
+        .bind(&c.phone)
+        .bind(crate::values::secs(audit.at))
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn emergency_contacts(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+    ) -> Result<Vec<crate::champions::EmergencyContact>, crate::StoreError> {
+        use sqlx::Row as _;
+        sqlx::query(
+            "SELECT e.id, e.name, e.relationship, e.phone FROM \
+            champion_emergency_contact e JOIN champion c ON c.id = e.champion_id \
+            WHERE c.pcn_id = $1 AND c.id = $2 ORDER BY e.created_at",
+        )
+        .bind(pcn.to_string())
+        .bind(id.to_string())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(crate::champions::EmergencyContact {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                relationship: r.try_get("relationship")?,
+                phone: r.try_get("phone")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn add_risk_assessment(
+        &self,
+        pcn: together_core::PcnId,
+        subject: crate::champions::RiskSubject<'_>,
+        a: &together_core::partners::NewDated,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<String, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let (role, venue, table, key) = match subject {
+            crate::champions::RiskSubject::Role(r) => {
+                (Some(r.to_string()), None, "champion_role", r.to_string())
+            }
+            crate::champions::RiskSubject::Venue(v) => {
+                (None, Some(v.to_owned()), "venue", v.to_owned())
+            }
+        };
+        let ours: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT id FROM {table} WHERE id = $1 AND pcn_id = $2"
+        ))
+        .bind(&key)
+        .bind(pcn.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if ours.is_none() {
+            return Err(crate::StoreError::NotFound("role or venue"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO risk_assessment (id, pcn_id, role_id, venue_id, title, \
+            assessed_on, review_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, \
+            $7, $8)",
+        )
+        .bind(&id)
+        .bind(pcn.to_string())
+        .bind(role)
+        .bind(venue)
+        .bind(&a.title)
+        .bind(crate::values::iso_date(a.from))
+        .bind(crate::values::iso_date(a.due))
+        .bind(crate::values::secs(audit.at))
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("risk_assessment", &id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn risk_assessments(
+        &self,
+        pcn: together_core::PcnId,
+    ) -> Result<Vec<crate::champions::RiskAssessment>, crate::StoreError> {
+        use crate::values::{parse_iso_date, parsed};
+        use sqlx::Row as _;
+        sqlx::query("SELECT * FROM risk_assessment WHERE pcn_id = $1 ORDER BY review_on")
+            .bind(pcn.to_string())
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                let role: Option<String> = r.try_get("role_id")?;
+                Ok(crate::champions::RiskAssessment {
+                    id: r.try_get("id")?,
+                    role_id: role.map(|x| parsed("role id", &x)).transpose()?,
+                    venue_id: r.try_get("venue_id")?,
+                    title: r.try_get("title")?,
+                    assessed_on: parse_iso_date(&r.try_get::<String, _>("assessed_on")?)?,
+                    review_on: parse_iso_date(&r.try_get::<String, _>("review_on")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_workshop(
+        &self,
+        pcn: together_core::PcnId,
+        w: &together_core::champions::NewWorkshop,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<String, crate::StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        sqlx::query(
+            "INSERT INTO champion_workshop (id, pcn_id, title, module, on_date, \
+            starts, capacity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+            $8)",
+        )
+        .bind(&id)
+        .bind(pcn.to_string())
+        .bind(&w.title)
+        .bind(&w.module)
+        .bind(crate::values::iso_date(w.on))
+        .bind(&w.starts)
+        .bind(w.capacity)
+        .bind(crate::values::secs(audit.at))
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion_workshop", &id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn workshops(
+        &self,
+        pcn: together_core::PcnId,
+    ) -> Result<Vec<crate::champions::Workshop>, crate::StoreError> {
+        use crate::values::{parse_iso_date, parsed};
+        use sqlx::Row as _;
+        let mut list: Vec<crate::champions::Workshop> = sqlx::query(
+            "SELECT * FROM champion_workshop WHERE pcn_id = $1 ORDER BY on_date, starts",
+        )
+        .bind(pcn.to_string())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(crate::champions::Workshop {
+                id: r.try_get("id")?,
+                title: r.try_get("title")?,
+                module: r.try_get("module")?,
+                on: parse_iso_date(&r.try_get::<String, _>("on_date")?)?,
+                starts: r.try_get("starts")?,
+                capacity: r.try_get("capacity")?,
+                attendance: Vec::new(),
+            })
+        })
+        .collect::<Result<_, crate::StoreError>>()?;
+        let rows = sqlx::query(
+            "SELECT a.workshop_id, a.champion_id, a.status FROM \
+            workshop_attendance a JOIN champion_workshop w ON w.id = \
+            a.workshop_id WHERE w.pcn_id = $1",
+        )
+        .bind(pcn.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        for r in rows {
+            let w: String = r.try_get("workshop_id")?;
+            if let Some(ws) = list.iter_mut().find(|x| x.id == w) {
+                ws.attendance.push((
+                    parsed("champion id", &r.try_get::<String, _>("champion_id")?)?,
+                    r.try_get("status")?,
+                ));
+            }
+        }
+        Ok(list)
+    }
+
+    async fn book_workshop(
+        &self,
+        pcn: together_core::PcnId,
+        workshop: &str,
+        id: together_core::ChampionId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let capacity: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT capacity FROM champion_workshop WHERE id = $1 AND pcn_id = $2",
+        )
+        .bind(workshop)
+        .bind(pcn.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(capacity) = capacity else {
+            return Err(crate::StoreError::NotFound("workshop"));
+        };
+        let booked: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM workshop_attendance WHERE workshop_id = $1 AND champion_id = $2",
+        )
+        .bind(workshop)
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if booked.is_some() {
+            return Ok(());
+        }
+        let taken: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM workshop_attendance WHERE workshop_id = $1")
+                .bind(workshop)
+                .fetch_one(&mut *tx)
+                .await?;
+        if capacity.is_some_and(|c| taken >= c) {
+            return Err(crate::StoreError::Refused("The workshop is full".into()));
+        }
+        sqlx::query(
+            "INSERT INTO workshop_attendance (workshop_id, champion_id, status) \
+            VALUES ($1, $2, 'booked')",
+        )
+        .bind(workshop)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn mark_attendance(
+        &self,
+        pcn: together_core::PcnId,
+        workshop: &str,
+        id: together_core::ChampionId,
+        attended: bool,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        use sqlx::Row as _;
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let Some(w) = sqlx::query(
+            "SELECT on_date, module FROM champion_workshop WHERE id = $1 AND pcn_id = $2",
+        )
+        .bind(workshop)
+        .bind(pcn.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Err(crate::StoreError::NotFound("workshop"));
+        };
+        let on = crate::values::parse_iso_date(&w.try_get::<String, _>("on_date")?)?;
+        let module: Option<String> = w.try_get("module")?;
+        if on > audit.at.date() {
+            return Err(crate::StoreError::Refused(
+                "The workshop has not happened yet".into(),
+            ));
+        }
+        let before: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM workshop_attendance WHERE workshop_id = $1 AND champion_id = $2",
+        )
+        .bind(workshop)
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        match before.as_deref() {
+            None => {
+                return Err(crate::StoreError::Refused(
+                    "They were not booked on this workshop".into(),
+                ))
+            }
+            Some("attended") if attended => return Ok(()),
+            _ => {}
+        }
+        sqlx::query(
+            "UPDATE workshop_attendance SET status = $1 WHERE workshop_id = $2 \
+            AND champion_id = $3",
+        )
+        .bind(if attended { "attended" } else { "absent" })
+        .bind(workshop)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        // "Did not come" correcting "came": the training the workshop recorded goes too.
+        if let (false, Some("attended"), Some(module)) = (attended, before.as_deref(), &module) {
+            sqlx::query(
+                "DELETE FROM champion_training WHERE champion_id = $1 AND module = $2 \
+                AND completed_on = $3",
+            )
+            .bind(id.to_string())
+            .bind(module)
+            .bind(crate::values::iso_date(on))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let (true, Some(module)) = (attended, module) {
+            let years = together_core::champions::TRAINING
+                .iter()
+                .find(|(k, _, _)| *k == module)
+                .and_then(|(_, _, y)| *y);
+            sqlx::query(
+                "INSERT INTO champion_training (id, champion_id, module, \
+                completed_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, \
+                $6)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(id.to_string())
+            .bind(&module)
+            .bind(crate::values::iso_date(on))
+            .bind(
+                years
+                    .map(|y| crate::values::iso_date(together_core::champions::years_after(on, y))),
+            )
+            .bind(crate::values::secs(audit.at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn import_champions(
+        &self,
+        pcn: together_core::PcnId,
+        rows: &[(
+            together_core::champions::NewInterest,
+            together_core::champions::Stage,
+        )],
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(u64, u64), crate::StoreError> {
+        use together_core::champions::Stage;
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let (mut added, mut there) = (0u64, 0u64);
+        if let Some((_, late)) = rows.iter().find(|(_, s)| !Stage::IMPORTABLE.contains(s)) {
+            return Err(crate::StoreError::Refused(format!(
+                "Champions are imported at interest, conversation or references, not \
+                         '{}': record their DBS check in Together, then move them on",
+                late.label()
+            )));
+        }
+        for (i, stage) in rows {
+            let existing: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM champion WHERE pcn_id = $1 AND lower(given_name) = \
+                         lower($2) AND lower(family_name) = lower($3) AND ((phone IS NOT NULL AND \
+                         phone = $4) OR (email IS NOT NULL AND email = $5))",
+            )
+            .bind(pcn.to_string())
+            .bind(&i.given_name)
+            .bind(&i.family_name)
+            .bind(&i.phone)
+            .bind(&i.email)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if existing.is_some() {
+                there += 1;
+                continue;
+            }
+            Sql::<DB>::practice_is_ours(&mut tx, pcn, i.practice_id).await?;
+            let id = together_core::ChampionId::new();
+            let now = crate::values::secs(audit.at);
+            sqlx::query(
+                "INSERT INTO champion (id, pcn_id, given_name, family_name, phone, email, \
+                         contact_preference, home_practice_id, interests, availability, skills, \
+                         contact_consent_at, stage, stage_since, created_at) VALUES ($1, $2, $3, \
+                         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12)",
+            )
+            .bind(id.to_string())
+            .bind(pcn.to_string())
+            .bind(&i.given_name)
+            .bind(&i.family_name)
+            .bind(&i.phone)
+            .bind(&i.email)
+            .bind(i.contact_preference.as_str())
+            .bind(i.practice_id.map(|p| p.to_string()))
+            .bind(crate::champions::join_keys(&i.interests))
+            .bind(crate::champions::join_keys(&i.availability))
+            .bind(&i.skills)
+            .bind(now)
+            .bind(stage.as_str())
+            .execute(&mut *tx)
+            .await?;
+            Sql::<DB>::write_step(&mut tx, id, None, Stage::Interest, "imported", audit).await?;
+            let reached = Stage::WAY_IN.iter().position(|s| s == stage).unwrap_or(0);
+            for pair in Stage::WAY_IN[..=reached].windows(2) {
+                Sql::<DB>::write_step(&mut tx, id, Some(pair[0]), pair[1], "imported", audit)
+                    .await?;
+            }
+            Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+            added += 1;
+        }
+        tx.commit().await?;
+        Ok((added, there))
+    }
+
+    async fn champion_subject_access(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<Vec<crate::subject_access::SarTable>, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let c = Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let mut wanted: Vec<(String, &str, String)> =
+            vec![("champion".into(), "id", id.to_string())];
+        for t in Sql::<DB>::tables_with(&mut tx, "champion_id").await? {
+            wanted.push((t, "champion_id", id.to_string()));
+        }
+        if let Some(user) = c.user_id {
+            wanted.push(("app_user".into(), "id", user.to_string()));
+        }
+        let mut out = Vec::new();
+        for (table, key, value) in wanted {
+            out.push(Sql::<DB>::sar_table(&mut tx, &table, key, &value).await?);
+        }
+        out.push(Sql::<DB>::sar_audit(&mut tx, pcn, &[id.to_string()]).await?);
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn erase_champion(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<Vec<String>, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let c = Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let id_text = id.to_string();
+        let files: Vec<String> = sqlx::query_scalar(
+            "SELECT receipt_file FROM champion_expense WHERE champion_id = $1 AND \
+            receipt_file IS NOT NULL",
+        )
+        .bind(&id_text)
+        .fetch_all(&mut *tx)
+        .await?;
+        for sql in [
+            "UPDATE champion SET given_name = 'Erased', family_name = '', phone = \
+                        NULL, email = NULL, interests = '', availability = '', skills = '', \
+                        stage = 'left', paused_from = NULL WHERE id = $1",
+            "UPDATE champion_step SET reason = '' WHERE champion_id = $1",
+            "DELETE FROM dbs_check WHERE champion_id = $1",
+            "DELETE FROM champion_badge WHERE champion_id = $1",
+            "DELETE FROM champion_emergency_contact WHERE champion_id = $1",
+            "UPDATE champion_expense SET description = '', receipt_file = NULL, \
+                        receipt_type = NULL, reason = '' WHERE champion_id = $1",
+            "UPDATE champion_hours SET reason = '' WHERE champion_id = $1",
+            // Someone erased leads nothing and is expected at nothing.
+            "DELETE FROM offer_lead WHERE champion_id = $1",
+            "DELETE FROM rota_place WHERE champion_id = $1",
+        ] {
+            sqlx::query(sql).bind(&id_text).execute(&mut *tx).await?;
+        }
+        if c.stage != together_core::champions::Stage::Left {
+            Sql::<DB>::write_step(
+                &mut tx,
+                id,
+                Some(c.stage),
+                together_core::champions::Stage::Left,
+                "",
+                audit,
+            )
+            .await?;
+        }
+        if let Some(user) = c.user_id {
+            let u = user.to_string();
+            sqlx::query(
+                "UPDATE app_user SET email = $1, display_name = 'Erased', status = \
+                'disabled', password_hash = NULL, totp_secret = NULL WHERE id = $2",
+            )
+            .bind(format!("erased-{u}@invalid.example"))
+            .bind(&u)
+            .execute(&mut *tx)
+            .await?;
+            for sql in [
+                "DELETE FROM user_session WHERE user_id = $1",
+                "DELETE FROM user_token WHERE user_id = $1",
+                "DELETE FROM recovery_code WHERE user_id = $1",
+            ] {
+                sqlx::query(sql).bind(&u).execute(&mut *tx).await?;
+            }
+        }
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion", id)).await?;
+        tx.commit().await?;
+        Ok(files)
+    }
+
+    async fn dbs_checks(
+        &self,
+        pcn: together_core::PcnId,
+        id: together_core::ChampionId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<Vec<crate::champions::DbsCheck>, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
+        let checks = Sql::<DB>::checks_in(&mut tx, id).await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("champion_dbs", id)).await?;
+        tx.commit().await?;
+        Ok(checks)
+    }
+}

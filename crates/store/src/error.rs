@@ -7,7 +7,10 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("{0} was not found")]
     NotFound(&'static str),
-    #[error("this database was written by a newer version of Together (migration {0}); install that version or newer to use it")]
+    #[error(
+        "this database was written by a newer version of Together (migration \
+        {0}); install that version or newer to use it"
+    )]
     SchemaNewer(i64),
     #[error("the database is not a Together database or is damaged: {0}")]
     Corrupt(String),

@@ -7,6 +7,7 @@ pub mod champions;
 pub mod connections;
 pub mod directory;
 mod error;
+mod foundation;
 pub mod impact;
 pub mod invitations;
 pub mod listings;
@@ -17,13 +18,14 @@ pub mod partners;
 pub mod people;
 pub mod pledges;
 pub mod postgres;
-mod queries;
 pub mod referrals;
 pub mod safeguarding;
+mod sql;
 pub mod sqlite;
 pub mod subject_access;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod values;
 pub mod wellbeing;
 
 pub use champions::ChampionStore;

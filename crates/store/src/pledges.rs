@@ -2,7 +2,9 @@
 //! the person agreed and the coordinator checked the words, and passed to a champion when the
 //! person asked for one (the champion told through the outbox in the same transaction).
 
-use crate::{NewAuditEvent, StoreError};
+use crate::sql::{Db, Pooled, Sql};
+use crate::values::{at, parsed, secs};
+use crate::{NewAuditEvent, NewMessage, StoreError};
 use async_trait::async_trait;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -98,167 +100,254 @@ pub trait PledgeStore {
     ) -> Result<(), StoreError>;
 }
 
-/// Implements [`PledgeStore`]; expanded beside `impl_store!` and `impl_champion_store!`, whose
-/// helpers (`begin`, `write_audit`, `write_message`, `champion_in`) it uses.
-macro_rules! impl_pledge_store {
-    ($store:ty) => {
-        fn pledge_row(r: &Row) -> Result<$crate::pledges::Pledge, $crate::StoreError> {
-            use sqlx::Row as _;
-            use $crate::queries::parsed;
-            Ok($crate::pledges::Pledge {
-                id: parsed("pledge id", &r.try_get::<String, _>("id")?)?,
-                goal: r.try_get("goal")?,
-                theme: r.try_get::<String, _>("theme")?.parse().map_err(|_| $crate::StoreError::Corrupt("pledge theme".into()))?,
-                practice_id: r.try_get::<Option<String>, _>("practice_id")?.map(|p| parsed("practice id", &p)).transpose()?,
-                place: r.try_get::<String, _>("place")?.parse().map_err(|_| $crate::StoreError::Corrupt("pledge place".into()))?,
-                given_name: r.try_get("given_name")?,
-                phone: r.try_get("phone")?,
-                email: r.try_get("email")?,
-                wants_champion: r.try_get("wants_champion")?,
-                wall: $crate::pledges::Wall::parse(&r.try_get::<String, _>("wall")?)?,
-                champion_id: r.try_get::<Option<String>, _>("champion_id")?.map(|c| parsed("champion id", &c)).transpose()?,
-                made_at: $crate::queries::at(r.try_get("made_at")?)?,
-            })
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::pledges::PledgeStore for $store {
-            async fn add_pledge(&self, pcn: together_core::PcnId, p: &together_core::pledges::NewPledge, audit: &$crate::NewAuditEvent) -> Result<together_core::PledgeId, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                if let Some(practice) = p.practice_id {
-                    let ours: Option<String> = sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
-                        .bind(practice.to_string())
-                        .bind(pcn.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if ours.is_none() {
-                        return Err($crate::StoreError::NotFound("practice"));
-                    }
-                }
-                let id = together_core::PledgeId::new();
-                let wall = if p.on_wall { $crate::pledges::Wall::Waiting } else { $crate::pledges::Wall::NotAsked };
-                sqlx::query(
-                    "INSERT INTO pledge (id, pcn_id, goal, theme, practice_id, place, given_name, phone, email, wants_champion, wall, made_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(id.to_string())
-                .bind(pcn.to_string())
-                .bind(&p.goal)
-                .bind(p.theme.as_str())
-                .bind(p.practice_id.map(|x| x.to_string()))
-                .bind(p.place.as_str())
-                .bind(p.contact.as_ref().map(|c| c.given_name.clone()))
-                .bind(p.contact.as_ref().and_then(|c| c.phone.clone()))
-                .bind(p.contact.as_ref().and_then(|c| c.email.clone()))
-                .bind(p.contact.is_some())
-                .bind(wall.as_str())
-                .bind($crate::queries::secs(audit.at))
-                .execute(&mut *tx)
-                .await?;
-                write_audit(&mut tx, &audit.about("pledge", id)).await?;
-                tx.commit().await?;
-                Ok(id)
-            }
-
-            async fn pledges(&self, pcn: together_core::PcnId) -> Result<Vec<$crate::pledges::Pledge>, $crate::StoreError> {
-                sqlx::query("SELECT * FROM pledge WHERE pcn_id = $1 ORDER BY made_at DESC, id")
-                    .bind(pcn.to_string())
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(pledge_row)
-                    .collect()
-            }
-
-            async fn pledge_wall(&self, pcn: together_core::PcnId, limit: i64) -> Result<(Vec<(String, together_core::pledges::Theme)>, i64), $crate::StoreError> {
-                use sqlx::Row as _;
-                let shown = sqlx::query("SELECT goal, theme FROM pledge WHERE pcn_id = $1 AND wall = 'shown' ORDER BY made_at DESC, id LIMIT $2")
-                    .bind(pcn.to_string())
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        let theme = r.try_get::<String, _>("theme")?.parse().map_err(|_| $crate::StoreError::Corrupt("pledge theme".into()))?;
-                        Ok((r.try_get("goal")?, theme))
-                    })
-                    .collect::<Result<Vec<_>, $crate::StoreError>>()?;
-                let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pledge WHERE pcn_id = $1")
-                    .bind(pcn.to_string())
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok((shown, made))
-            }
-
-            async fn set_pledge_wall(&self, pcn: together_core::PcnId, id: together_core::PledgeId, shown: bool, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let wall: Option<String> = sqlx::query_scalar("SELECT wall FROM pledge WHERE id = $1 AND pcn_id = $2")
-                    .bind(id.to_string())
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                match wall.as_deref() {
-                    None => return Err($crate::StoreError::NotFound("pledge")),
-                    Some("not_asked") => return Err($crate::StoreError::Refused("They did not agree to their pledge being shown".into())),
-                    Some(_) => {}
-                }
-                sqlx::query("UPDATE pledge SET wall = $1 WHERE id = $2")
-                    .bind(if shown { "shown" } else { "kept_off" })
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                write_audit(&mut tx, &audit.about("pledge", id)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn ask_champion_for_pledge(&self, pcn: together_core::PcnId, id: together_core::PledgeId, champion: together_core::ChampionId, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let Some(p) = sqlx::query("SELECT * FROM pledge WHERE id = $1 AND pcn_id = $2")
-                    .bind(id.to_string())
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                else {
-                    return Err($crate::StoreError::NotFound("pledge"));
-                };
-                let p = pledge_row(&p)?;
-                if !p.wants_champion {
-                    return Err($crate::StoreError::Refused("They did not ask for a champion".into()));
-                }
-                let c = champion_in(&mut tx, pcn, champion).await?;
-                if c.stage != together_core::champions::Stage::Active {
-                    return Err($crate::StoreError::Refused("That champion is not active just now: choose another".into()));
-                }
-                sqlx::query("UPDATE pledge SET champion_id = $1 WHERE id = $2")
-                    .bind(champion.to_string())
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                if let Some((channel, recipient)) = c.reach() {
-                    let reach = [p.phone.as_deref(), p.email.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" or ");
-                    write_message(&mut tx, &$crate::NewMessage {
-                        pcn_id: Some(pcn),
-                        person: None,
-                        channel,
-                        recipient,
-                        subject: "Someone would like a champion's help with their pledge".into(),
-                        body: format!(
-                            "{}, {} made a health pledge and would like a champion to help them keep it: \"{}\". They asked to be contacted on {reach}. Thank you.",
-                            c.given_name,
-                            p.given_name.as_deref().unwrap_or("someone"),
-                            p.goal
-                        ),
-                        now: audit.at,
-                    })
-                    .await?;
-                }
-                write_audit(&mut tx, &audit.about("pledge", id)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-        }
-    };
+impl<DB> Sql<DB>
+where
+    DB: Db,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB>,
+    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<f64>: sqlx::Encode<'q, DB>,
+    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i32>: sqlx::Encode<'q, DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    fn pledge_row(r: &DB::Row) -> Result<Pledge, StoreError> {
+        use sqlx::Row as _;
+        Ok(Pledge {
+            id: parsed("pledge id", &r.try_get::<String, _>("id")?)?,
+            goal: r.try_get("goal")?,
+            theme: r
+                .try_get::<String, _>("theme")?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("pledge theme".into()))?,
+            practice_id: r
+                .try_get::<Option<String>, _>("practice_id")?
+                .map(|p| parsed("practice id", &p))
+                .transpose()?,
+            place: r
+                .try_get::<String, _>("place")?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("pledge place".into()))?,
+            given_name: r.try_get("given_name")?,
+            phone: r.try_get("phone")?,
+            email: r.try_get("email")?,
+            wants_champion: r.try_get("wants_champion")?,
+            wall: Wall::parse(&r.try_get::<String, _>("wall")?)?,
+            champion_id: r
+                .try_get::<Option<String>, _>("champion_id")?
+                .map(|c| parsed("champion id", &c))
+                .transpose()?,
+            made_at: at(r.try_get("made_at")?)?,
+        })
+    }
 }
 
-pub(crate) use impl_pledge_store;
+#[async_trait]
+impl<S, DB> PledgeStore for S
+where
+    S: Pooled<Db = DB>,
+    DB: Db,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB>,
+    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<f64>: sqlx::Encode<'q, DB>,
+    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i32>: sqlx::Encode<'q, DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    async fn add_pledge(
+        &self,
+        pcn: PcnId,
+        p: &NewPledge,
+        audit: &NewAuditEvent,
+    ) -> Result<PledgeId, StoreError> {
+        let mut tx = Sql::begin(self.pool()).await?;
+        if let Some(practice) = p.practice_id {
+            let ours: Option<String> =
+                sqlx::query_scalar("SELECT id FROM practice WHERE id = $1 AND pcn_id = $2")
+                    .bind(practice.to_string())
+                    .bind(pcn.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if ours.is_none() {
+                return Err(StoreError::NotFound("practice"));
+            }
+        }
+        let id = PledgeId::new();
+        let wall = if p.on_wall {
+            Wall::Waiting
+        } else {
+            Wall::NotAsked
+        };
+        sqlx::query(
+            "INSERT INTO pledge (id, pcn_id, goal, theme, practice_id, place, given_name, phone, \
+             email, wants_champion, wall, made_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(id.to_string())
+        .bind(pcn.to_string())
+        .bind(p.goal.clone())
+        .bind(p.theme.as_str())
+        .bind(p.practice_id.map(|x| x.to_string()))
+        .bind(p.place.as_str())
+        .bind(p.contact.as_ref().map(|c| c.given_name.clone()))
+        .bind(p.contact.as_ref().and_then(|c| c.phone.clone()))
+        .bind(p.contact.as_ref().and_then(|c| c.email.clone()))
+        .bind(p.contact.is_some())
+        .bind(wall.as_str())
+        .bind(secs(audit.at))
+        .execute(&mut *tx)
+        .await?;
+        Sql::write_audit(&mut tx, &audit.about("pledge", id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn pledges(&self, pcn: PcnId) -> Result<Vec<Pledge>, StoreError> {
+        sqlx::query("SELECT * FROM pledge WHERE pcn_id = $1 ORDER BY made_at DESC, id")
+            .bind(pcn.to_string())
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(Sql::<DB>::pledge_row)
+            .collect()
+    }
+
+    async fn pledge_wall(
+        &self,
+        pcn: PcnId,
+        limit: i64,
+    ) -> Result<(Vec<(String, Theme)>, i64), StoreError> {
+        use sqlx::Row as _;
+        let shown = sqlx::query(
+            "SELECT goal, theme FROM pledge WHERE pcn_id = $1 AND wall = 'shown' \
+             ORDER BY made_at DESC, id LIMIT $2",
+        )
+        .bind(pcn.to_string())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            let theme = r
+                .try_get::<String, _>("theme")?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("pledge theme".into()))?;
+            Ok((r.try_get("goal")?, theme))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pledge WHERE pcn_id = $1")
+            .bind(pcn.to_string())
+            .fetch_one(self.pool())
+            .await?;
+        Ok((shown, made))
+    }
+
+    async fn set_pledge_wall(
+        &self,
+        pcn: PcnId,
+        id: PledgeId,
+        shown: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = Sql::begin(self.pool()).await?;
+        let wall: Option<String> =
+            sqlx::query_scalar("SELECT wall FROM pledge WHERE id = $1 AND pcn_id = $2")
+                .bind(id.to_string())
+                .bind(pcn.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        match wall.as_deref() {
+            None => return Err(StoreError::NotFound("pledge")),
+            Some("not_asked") => {
+                return Err(StoreError::Refused(
+                    "They did not agree to their pledge being shown".into(),
+                ))
+            }
+            Some(_) => {}
+        }
+        sqlx::query("UPDATE pledge SET wall = $1 WHERE id = $2")
+            .bind(if shown { "shown" } else { "kept_off" })
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Sql::write_audit(&mut tx, &audit.about("pledge", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn ask_champion_for_pledge(
+        &self,
+        pcn: PcnId,
+        id: PledgeId,
+        champion: ChampionId,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = Sql::begin(self.pool()).await?;
+        let Some(p) = sqlx::query("SELECT * FROM pledge WHERE id = $1 AND pcn_id = $2")
+            .bind(id.to_string())
+            .bind(pcn.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Err(StoreError::NotFound("pledge"));
+        };
+        let p = Sql::<DB>::pledge_row(&p)?;
+        if !p.wants_champion {
+            return Err(StoreError::Refused(
+                "They did not ask for a champion".into(),
+            ));
+        }
+        let c = Sql::<DB>::champion_in(&mut tx, pcn, champion).await?;
+        if c.stage != together_core::champions::Stage::Active {
+            return Err(StoreError::Refused(
+                "That champion is not active just now: choose another".into(),
+            ));
+        }
+        sqlx::query("UPDATE pledge SET champion_id = $1 WHERE id = $2")
+            .bind(champion.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if let Some((channel, recipient)) = c.reach() {
+            let reach = [p.phone.as_deref(), p.email.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let message = NewMessage {
+                pcn_id: Some(pcn),
+                person: None,
+                channel,
+                recipient,
+                subject: "Someone would like a champion's help with their pledge".into(),
+                body: format!(
+                    "{}, {} made a health pledge and would like a champion to help them keep \
+                     it: \"{}\". They asked to be contacted on {reach}. Thank you.",
+                    c.given_name,
+                    p.given_name.as_deref().unwrap_or("someone"),
+                    p.goal
+                ),
+                now: audit.at,
+            };
+            Sql::write_message(&mut tx, &message).await?;
+        }
+        Sql::write_audit(&mut tx, &audit.about("pledge", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,6 +1,6 @@
 //! PostgreSQL, for a deployment serving several practices or PCNs. Backed up with `pg_dump`.
 
-use crate::{queries, Backend, StoreError};
+use crate::StoreError;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
@@ -41,31 +41,17 @@ impl PgStore {
         MIGRATOR.run(&pool).await?;
         Ok((Self { pool }, pending))
     }
+}
 
+#[async_trait::async_trait]
+impl crate::sql::Pooled for PgStore {
+    type Db = sqlx::Postgres;
+    fn pool(&self) -> &sqlx::Pool<sqlx::Postgres> {
+        &self.pool
+    }
     async fn backup_file(&self, _target: &std::path::Path) -> Result<(), StoreError> {
         Err(StoreError::Unsupported(
             "a PostgreSQL database is backed up with pg_dump (see docs/operations.md)",
         ))
     }
 }
-
-crate::champions::impl_champion_store!(PgStore, Backend::Postgres);
-crate::safeguarding::impl_safeguarding_store!(PgStore);
-crate::partners::impl_partner_store!(PgStore);
-crate::offers::impl_offer_store!(PgStore);
-crate::directory::impl_directory_store!(
-    PgStore,
-    "v.words @@ to_tsquery('simple', ${n})",
-    crate::directory::tsquery,
-    "service v"
-);
-crate::loans::impl_loan_store!(PgStore);
-crate::connections::impl_connection_store!(PgStore);
-crate::wellbeing::impl_wellbeing_store!(PgStore);
-crate::referrals::impl_referral_store!(PgStore);
-crate::people::impl_people_store!(PgStore);
-crate::invitations::impl_invitation_store!(PgStore);
-crate::pledges::impl_pledge_store!(PgStore);
-crate::impact::impl_impact_store!(PgStore);
-crate::listings::impl_listing_store!(PgStore);
-queries::impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

@@ -1,7 +1,7 @@
 //! The embedded default: one SQLite file in the data directory, in WAL mode with
 //! `synchronous=FULL` (a commit survives power loss), foreign keys on and a busy timeout.
 
-use crate::{queries, Backend, StoreError};
+use crate::StoreError;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -103,6 +103,17 @@ impl SqliteStore {
     }
 }
 
+#[async_trait::async_trait]
+impl crate::sql::Pooled for SqliteStore {
+    type Db = sqlx::Sqlite;
+    fn pool(&self) -> &sqlx::Pool<sqlx::Sqlite> {
+        &self.pool
+    }
+    async fn backup_file(&self, target: &Path) -> Result<(), StoreError> {
+        backup_database(&self.path, target).await
+    }
+}
+
 /// Writes a consistent copy with `VACUUM INTO` (safe while others write, and it never changes
 /// the source), checks it, and moves it into place only when it passes `integrity_check`.
 pub async fn backup_database(source: &Path, target: &Path) -> Result<(), StoreError> {
@@ -198,24 +209,3 @@ pub async fn restore_file(backup: &Path, target: &Path) -> Result<(), StoreError
     std::fs::rename(&tmp, target).map_err(io)?;
     Ok(())
 }
-
-crate::champions::impl_champion_store!(SqliteStore, Backend::Sqlite);
-crate::safeguarding::impl_safeguarding_store!(SqliteStore);
-crate::partners::impl_partner_store!(SqliteStore);
-crate::offers::impl_offer_store!(SqliteStore);
-crate::directory::impl_directory_store!(
-    SqliteStore,
-    "v.id IN (SELECT r.service_id FROM service_words JOIN service_search_row r ON r.row = service_words.rowid WHERE service_words MATCH ${n})",
-    crate::directory::fts5_query,
-    "service v INDEXED BY service_found"
-);
-crate::loans::impl_loan_store!(SqliteStore);
-crate::connections::impl_connection_store!(SqliteStore);
-crate::wellbeing::impl_wellbeing_store!(SqliteStore);
-crate::referrals::impl_referral_store!(SqliteStore);
-crate::people::impl_people_store!(SqliteStore);
-crate::invitations::impl_invitation_store!(SqliteStore);
-crate::pledges::impl_pledge_store!(SqliteStore);
-crate::impact::impl_impact_store!(SqliteStore);
-crate::listings::impl_listing_store!(SqliteStore);
-queries::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

@@ -3,6 +3,7 @@
 //! connection of the PCN and are never dated before it; a link is used once, before it expires,
 //! and only sent to someone who agreed to be contacted and asked how they are.
 
+use crate::sql::{Db, Pooled, Sql, Tx};
 use crate::{NewAuditEvent, StoreError};
 use async_trait::async_trait;
 use serde::Serialize;
@@ -100,234 +101,392 @@ pub trait WellbeingStore {
     ) -> Result<Vec<(Answers, Answers)>, StoreError>;
 }
 
-/// Implements [`WellbeingStore`]; expanded beside `impl_store!`, whose helpers (`begin`,
-/// `write_audit`, `write_message`) it uses.
-macro_rules! impl_wellbeing_store {
-    ($store:ty) => {
-        const WELLBEING_COLUMNS: &str = "w.connection_id, w.occasion, w.answered_on, w.life_satisfaction, w.worthwhile, w.happy, w.anxious, w.lonely, w.wemwbs, w.swemwbs, w.pam, w.answered_by";
+// The SQL below is shared by both backends: see crate::sql for the bounds.
+pub(crate) const WELLBEING_COLUMNS: &str =
+    "w.connection_id, w.occasion, w.answered_on, w.life_satisfaction, \
+    w.worthwhile, w.happy, w.anxious, w.lonely, w.wemwbs, w.swemwbs, \
+    w.pam, w.answered_by";
 
-        fn wellbeing_row(r: &Row) -> Result<$crate::wellbeing::WellbeingRecord, $crate::StoreError> {
-            use sqlx::Row as _;
-            use $crate::queries::{parse_iso_date, parsed};
-            let small = |c: &str| -> Result<Option<u8>, $crate::StoreError> {
-                r.try_get::<Option<i32>, _>(c)?
-                    .map(|v| u8::try_from(v).map_err(|_| $crate::StoreError::Corrupt(format!("{c} {v} cannot be read"))))
-                    .transpose()
-            };
-            let ons4 = match (small("life_satisfaction")?, small("worthwhile")?, small("happy")?, small("anxious")?) {
-                (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
-                _ => None,
-            };
-            Ok($crate::wellbeing::WellbeingRecord {
-                connection_id: parsed("connection id", &r.try_get::<String, _>("connection_id")?)?,
-                occasion: parsed("occasion", &r.try_get::<String, _>("occasion")?)?,
-                answered_on: parse_iso_date(&r.try_get::<String, _>("answered_on")?)?,
-                answers: together_core::wellbeing::Answers {
-                    ons4,
-                    lonely: r.try_get::<Option<String>, _>("lonely")?.map(|s| parsed("loneliness", &s)).transpose()?,
-                    wemwbs: small("wemwbs")?,
-                    swemwbs: small("swemwbs")?,
-                    pam: small("pam")?,
-                },
-                by_themselves: r.try_get::<String, _>("answered_by")? == "self",
-            })
-        }
+impl<DB> Sql<DB>
+where
+    DB: Db,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB>,
+    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<f64>: sqlx::Encode<'q, DB>,
+    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i32>: sqlx::Encode<'q, DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    pub(crate) fn wellbeing_row(
+        r: &DB::Row,
+    ) -> Result<crate::wellbeing::WellbeingRecord, crate::StoreError> {
+        use crate::values::{parse_iso_date, parsed};
+        use sqlx::Row as _;
+        let small = |c: &str| -> Result<Option<u8>, crate::StoreError> {
+            r.try_get::<Option<i32>, _>(c)?
+                .map(|v| {
+                    u8::try_from(v)
+                        .map_err(|_| crate::StoreError::Corrupt(format!("{c} {v} cannot be read")))
+                })
+                .transpose()
+        };
+        let ons4 = match (
+            small("life_satisfaction")?,
+            small("worthwhile")?,
+            small("happy")?,
+            small("anxious")?,
+        ) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+            _ => None,
+        };
+        Ok(crate::wellbeing::WellbeingRecord {
+            connection_id: parsed("connection id", &r.try_get::<String, _>("connection_id")?)?,
+            occasion: parsed("occasion", &r.try_get::<String, _>("occasion")?)?,
+            answered_on: parse_iso_date(&r.try_get::<String, _>("answered_on")?)?,
+            answers: together_core::wellbeing::Answers {
+                ons4,
+                lonely: r
+                    .try_get::<Option<String>, _>("lonely")?
+                    .map(|s| parsed("loneliness", &s))
+                    .transpose()?,
+                wemwbs: small("wemwbs")?,
+                swemwbs: small("swemwbs")?,
+                pam: small("pam")?,
+            },
+            by_themselves: r.try_get::<String, _>("answered_by")? == "self",
+        })
+    }
 
-        /// Keeps one set of answers; the caller has checked the connection and the date.
-        async fn insert_wellbeing(tx: &mut Tx<'_>, connection: &str, occasion: together_core::wellbeing::Occasion, on: time::Date, a: &together_core::wellbeing::Answers, by: &str, at: i64) -> Result<(), $crate::StoreError> {
-            use together_core::wellbeing::Ons4;
-            let item = |i: Ons4| a.ons4(i).map(i32::from);
-            sqlx::query(
-                "INSERT INTO wellbeing (id, connection_id, occasion, answered_on, life_satisfaction, worthwhile, happy, anxious, lonely, wemwbs, swemwbs, pam, answered_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(connection)
-            .bind(occasion.as_str())
-            .bind($crate::queries::iso_date(on))
-            .bind(item(Ons4::LifeSatisfaction))
-            .bind(item(Ons4::Worthwhile))
-            .bind(item(Ons4::Happy))
-            .bind(item(Ons4::Anxious))
-            .bind(a.lonely.map(|l| l.as_str()))
-            .bind(a.wemwbs.map(i32::from))
-            .bind(a.swemwbs.map(i32::from))
-            .bind(a.pam.map(i32::from))
-            .bind(by)
-            .bind(at)
-            .execute(&mut **tx)
-            .await?;
-            Ok(())
-        }
+    /// Keeps one set of answers; the caller has checked the connection and the date.
+    pub(crate) async fn insert_wellbeing(
+        tx: &mut Tx<'_, DB>,
+        connection: &str,
+        occasion: together_core::wellbeing::Occasion,
+        on: time::Date,
+        a: &together_core::wellbeing::Answers,
+        by: &str,
+        at: i64,
+    ) -> Result<(), crate::StoreError> {
+        use together_core::wellbeing::Ons4;
+        let item = |i: Ons4| a.ons4(i).map(i32::from);
+        sqlx::query(
+            "INSERT INTO wellbeing (id, connection_id, occasion, answered_on, \
+                 life_satisfaction, worthwhile, happy, anxious, lonely, wemwbs, swemwbs, \
+                 pam, answered_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                 $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(connection)
+        .bind(occasion.as_str())
+        .bind(crate::values::iso_date(on))
+        .bind(item(Ons4::LifeSatisfaction))
+        .bind(item(Ons4::Worthwhile))
+        .bind(item(Ons4::Happy))
+        .bind(item(Ons4::Anxious))
+        .bind(a.lonely.map(|l| l.as_str()))
+        .bind(a.wemwbs.map(i32::from))
+        .bind(a.swemwbs.map(i32::from))
+        .bind(a.pam.map(i32::from))
+        .bind(by)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
 
-        #[async_trait::async_trait]
-        impl $crate::wellbeing::WellbeingStore for $store {
-            async fn record_wellbeing(&self, pcn: together_core::PcnId, connection: together_core::ConnectionId, w: &together_core::wellbeing::NewWellbeing, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let made_on: Option<String> = sqlx::query_scalar("SELECT made_on FROM connection WHERE id = $1 AND pcn_id = $2")
-                    .bind(connection.to_string())
-                    .bind(pcn.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let made_on = $crate::queries::parse_iso_date(&made_on.ok_or($crate::StoreError::NotFound("connection"))?)?;
-                if w.answered_on < made_on {
-                    return Err($crate::StoreError::Refused(format!("That is before the connection was made ({})", together_core::people::uk_date(made_on))));
-                }
-                insert_wellbeing(&mut tx, &connection.to_string(), w.occasion, w.answered_on, &w.answers, &audit.actor, $crate::queries::secs(audit.at)).await?;
-                write_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn wellbeing_of(&self, pcn: together_core::PcnId, person: together_core::PersonId, audit: &$crate::NewAuditEvent) -> Result<Vec<$crate::wellbeing::WellbeingRecord>, $crate::StoreError> {
-                let mut tx = begin(&self.pool).await?;
-                let rows = sqlx::query(&format!(
-                    "SELECT {WELLBEING_COLUMNS} FROM wellbeing w JOIN connection c ON c.id = w.connection_id \
-                     WHERE c.person_id = $1 AND c.pcn_id = $2 ORDER BY w.answered_on, w.created_at"
-                ))
-                .bind(person.to_string())
-                .bind(pcn.to_string())
-                .fetch_all(&mut *tx)
-                .await?;
-                let found = rows.iter().map(wellbeing_row).collect::<Result<Vec<_>, _>>()?;
-                write_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(found)
-            }
-
-            async fn issue_wellbeing_link(&self, pcn: together_core::PcnId, connection: together_core::ConnectionId, link: &$crate::wellbeing::NewLink, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                use sqlx::Row as _;
-                let mut tx = begin(&self.pool).await?;
-                let Some(p) = sqlx::query(
-                    "SELECT p.id, p.given_name, p.contact_preference, p.phone, p.email, \
-                     EXISTS (SELECT 1 FROM consent k WHERE k.person_id = p.id AND k.purpose = 'contact' AND k.withdrawn_at IS NULL) AS contact, \
-                     EXISTS (SELECT 1 FROM consent k WHERE k.person_id = p.id AND k.purpose = 'wellbeing_follow_up' AND k.withdrawn_at IS NULL) AS asked \
-                     FROM connection c JOIN person p ON p.id = c.person_id WHERE c.id = $1 AND c.pcn_id = $2",
-                )
+#[async_trait::async_trait]
+impl<S, DB> crate::wellbeing::WellbeingStore for S
+where
+    S: Pooled<Db = DB>,
+    DB: Db,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB>,
+    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<f64>: sqlx::Encode<'q, DB>,
+    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i32>: sqlx::Encode<'q, DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    async fn record_wellbeing(
+        &self,
+        pcn: together_core::PcnId,
+        connection: together_core::ConnectionId,
+        w: &together_core::wellbeing::NewWellbeing,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let made_on: Option<String> =
+            sqlx::query_scalar("SELECT made_on FROM connection WHERE id = $1 AND pcn_id = $2")
                 .bind(connection.to_string())
                 .bind(pcn.to_string())
                 .fetch_optional(&mut *tx)
-                .await?
-                else {
-                    return Err($crate::StoreError::NotFound("connection"));
-                };
-                if !(p.try_get::<bool, _>("contact")? && p.try_get::<bool, _>("asked")?) {
-                    return Err($crate::StoreError::Refused("They have not agreed to be contacted and asked how they are: record their consent first".into()));
-                }
-                let phone: Option<String> = p.try_get("phone")?;
-                let email: Option<String> = p.try_get("email")?;
-                let prefers_email = p.try_get::<String, _>("contact_preference")? == "email";
-                let (channel, recipient) = match (prefers_email, email, phone) {
-                    (true, Some(e), _) | (false, Some(e), None) => ($crate::Channel::Email, e),
-                    (_, _, Some(ph)) => ($crate::Channel::Sms, ph),
-                    _ => return Err($crate::StoreError::Refused("There is no mobile number or email address to send a link to".into())),
-                };
-                sqlx::query("INSERT INTO wellbeing_link (token_hash, connection_id, occasion, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(&link.token_hash)
-                    .bind(connection.to_string())
-                    .bind(link.occasion.as_str())
-                    .bind(&audit.actor)
-                    .bind($crate::queries::secs(audit.at))
-                    .bind($crate::queries::secs(link.expires_at))
-                    .execute(&mut *tx)
-                    .await?;
-                write_message(&mut tx, &$crate::NewMessage {
-                    pcn_id: Some(pcn),
-                    person: Some($crate::queries::parsed("person id", &p.try_get::<String, _>("id")?)?),
-                    channel,
-                    recipient,
-                    subject: link.subject.clone(),
-                    body: link.body.replace("{name}", &p.try_get::<String, _>("given_name")?),
-                    now: audit.at,
-                })
                 .await?;
-                write_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
-            }
+        let made_on = crate::values::parse_iso_date(
+            &made_on.ok_or(crate::StoreError::NotFound("connection"))?,
+        )?;
+        if w.answered_on < made_on {
+            return Err(crate::StoreError::Refused(format!(
+                "That is before the connection was made ({})",
+                together_core::people::uk_date(made_on)
+            )));
+        }
+        Sql::<DB>::insert_wellbeing(
+            &mut tx,
+            &connection.to_string(),
+            w.occasion,
+            w.answered_on,
+            &w.answers,
+            &audit.actor,
+            crate::values::secs(audit.at),
+        )
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn wellbeing_link(&self, token_hash: &str, now: time::OffsetDateTime) -> Result<$crate::wellbeing::LinkState, $crate::StoreError> {
-                use sqlx::Row as _;
-                use $crate::queries::{parse_iso_date, parsed, secs};
-                use $crate::wellbeing::LinkState;
-                let Some(r) = sqlx::query(
-                    "SELECT l.connection_id, l.occasion, l.expires_at, l.used_at, c.pcn_id, c.made_on, p.given_name \
-                     FROM wellbeing_link l JOIN connection c ON c.id = l.connection_id JOIN person p ON p.id = c.person_id WHERE l.token_hash = $1",
-                )
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await?
-                else {
-                    return Ok(LinkState::Unknown);
-                };
-                if r.try_get::<Option<i64>, _>("used_at")?.is_some() {
-                    return Ok(LinkState::Used);
-                }
-                if r.try_get::<i64, _>("expires_at")? <= secs(now) {
-                    return Ok(LinkState::Expired);
-                }
-                Ok(LinkState::Open {
-                    pcn: parsed("pcn id", &r.try_get::<String, _>("pcn_id")?)?,
-                    connection: parsed("connection id", &r.try_get::<String, _>("connection_id")?)?,
-                    given_name: r.try_get("given_name")?,
-                    occasion: parsed("occasion", &r.try_get::<String, _>("occasion")?)?,
-                    since: parse_iso_date(&r.try_get::<String, _>("made_on")?)?,
-                })
-            }
+    async fn wellbeing_of(
+        &self,
+        pcn: together_core::PcnId,
+        person: together_core::PersonId,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<Vec<crate::wellbeing::WellbeingRecord>, crate::StoreError> {
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {WELLBEING_COLUMNS} FROM wellbeing w JOIN connection c ON c.id = \
+                     w.connection_id WHERE c.person_id = $1 AND c.pcn_id = $2 ORDER BY \
+                     w.answered_on, w.created_at"
+        ))
+        .bind(person.to_string())
+        .bind(pcn.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let found = rows
+            .iter()
+            .map(Sql::<DB>::wellbeing_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Sql::<DB>::write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
 
-            async fn answer_by_link(&self, token_hash: &str, answers: &together_core::wellbeing::Answers, answered_on: time::Date, audit: &$crate::NewAuditEvent) -> Result<(), $crate::StoreError> {
-                use sqlx::Row as _;
-                use $crate::queries::{parsed, secs};
-                let mut tx = begin(&self.pool).await?;
-                let at = secs(audit.at);
-                // Spent first, so that two answers sent at once keep only one.
-                let Some(r) = sqlx::query("UPDATE wellbeing_link SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING connection_id, occasion")
-                    .bind(token_hash)
-                    .bind(at)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                else {
-                    return Err($crate::StoreError::Refused("This link has been used already or has expired".into()));
-                };
-                let connection: String = r.try_get("connection_id")?;
-                let occasion: together_core::wellbeing::Occasion = parsed("occasion", &r.try_get::<String, _>("occasion")?)?;
-                insert_wellbeing(&mut tx, &connection, occasion, answered_on, answers, "self", at).await?;
-                write_audit(&mut tx, &audit.about("connection", &connection)).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn offer_wellbeing(&self, pcn: together_core::PcnId, offer: together_core::ServiceId) -> Result<Vec<(together_core::wellbeing::Answers, together_core::wellbeing::Answers)>, $crate::StoreError> {
-                use sqlx::Row as _;
-                let rows = sqlx::query(&format!(
-                    "SELECT c.person_id, {WELLBEING_COLUMNS} FROM wellbeing w JOIN connection c ON c.id = w.connection_id \
-                     WHERE c.service_id = $1 AND c.pcn_id = $2 AND w.life_satisfaction IS NOT NULL ORDER BY c.person_id, w.answered_on, w.created_at"
+    async fn issue_wellbeing_link(
+        &self,
+        pcn: together_core::PcnId,
+        connection: together_core::ConnectionId,
+        link: &crate::wellbeing::NewLink,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        use sqlx::Row as _;
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let Some(p) = sqlx::query(
+            "SELECT p.id, p.given_name, p.contact_preference, p.phone, p.email, \
+                     EXISTS (SELECT 1 FROM consent k WHERE k.person_id = p.id AND k.purpose = \
+                     'contact' AND k.withdrawn_at IS NULL) AS contact, EXISTS (SELECT 1 FROM \
+                     consent k WHERE k.person_id = p.id AND k.purpose = 'wellbeing_follow_up' \
+                     AND k.withdrawn_at IS NULL) AS asked FROM connection c JOIN person p ON \
+                     p.id = c.person_id WHERE c.id = $1 AND c.pcn_id = $2",
+        )
+        .bind(connection.to_string())
+        .bind(pcn.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Err(crate::StoreError::NotFound("connection"));
+        };
+        if !(p.try_get::<bool, _>("contact")? && p.try_get::<bool, _>("asked")?) {
+            return Err(crate::StoreError::Refused(
+                "They have not agreed to be contacted and asked how they are: record \
+                their consent first"
+                    .into(),
+            ));
+        }
+        let phone: Option<String> = p.try_get("phone")?;
+        let email: Option<String> = p.try_get("email")?;
+        let prefers_email = p.try_get::<String, _>("contact_preference")? == "email";
+        let (channel, recipient) = match (prefers_email, email, phone) {
+            (true, Some(e), _) | (false, Some(e), None) => (crate::Channel::Email, e),
+            (_, _, Some(ph)) => (crate::Channel::Sms, ph),
+            _ => {
+                return Err(crate::StoreError::Refused(
+                    "There is no mobile number or email address to send a link to".into(),
                 ))
-                .bind(offer.to_string())
-                .bind(pcn.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-                let mut pairs = Vec::new();
-                let mut current: Option<(String, together_core::wellbeing::Answers, Option<together_core::wellbeing::Answers>)> = None;
-                for r in &rows {
-                    let person: String = r.try_get("person_id")?;
-                    let answers = wellbeing_row(r)?.answers;
-                    match &mut current {
-                        Some((p, _, latest)) if *p == person => *latest = Some(answers),
-                        _ => {
-                            if let Some((_, first, Some(latest))) = current.take() {
-                                pairs.push((first, latest));
-                            }
-                            current = Some((person, answers, None));
-                        }
+            }
+        };
+        sqlx::query(
+            "INSERT INTO wellbeing_link (token_hash, connection_id, occasion, \
+            created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&link.token_hash)
+        .bind(connection.to_string())
+        .bind(link.occasion.as_str())
+        .bind(&audit.actor)
+        .bind(crate::values::secs(audit.at))
+        .bind(crate::values::secs(link.expires_at))
+        .execute(&mut *tx)
+        .await?;
+        Sql::<DB>::write_message(
+            &mut tx,
+            &crate::NewMessage {
+                pcn_id: Some(pcn),
+                person: Some(crate::values::parsed(
+                    "person id",
+                    &p.try_get::<String, _>("id")?,
+                )?),
+                channel,
+                recipient,
+                subject: link.subject.clone(),
+                body: link
+                    .body
+                    .replace("{name}", &p.try_get::<String, _>("given_name")?),
+                now: audit.at,
+            },
+        )
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn wellbeing_link(
+        &self,
+        token_hash: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<crate::wellbeing::LinkState, crate::StoreError> {
+        use crate::values::{parse_iso_date, parsed, secs};
+        use crate::wellbeing::LinkState;
+        use sqlx::Row as _;
+        let Some(r) = sqlx::query(
+            "SELECT l.connection_id, l.occasion, l.expires_at, l.used_at, c.pcn_id, \
+                     c.made_on, p.given_name FROM wellbeing_link l JOIN connection c ON c.id \
+                     = l.connection_id JOIN person p ON p.id = c.person_id WHERE l.token_hash \
+                     = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?
+        else {
+            return Ok(LinkState::Unknown);
+        };
+        if r.try_get::<Option<i64>, _>("used_at")?.is_some() {
+            return Ok(LinkState::Used);
+        }
+        if r.try_get::<i64, _>("expires_at")? <= secs(now) {
+            return Ok(LinkState::Expired);
+        }
+        Ok(LinkState::Open {
+            pcn: parsed("pcn id", &r.try_get::<String, _>("pcn_id")?)?,
+            connection: parsed("connection id", &r.try_get::<String, _>("connection_id")?)?,
+            given_name: r.try_get("given_name")?,
+            occasion: parsed("occasion", &r.try_get::<String, _>("occasion")?)?,
+            since: parse_iso_date(&r.try_get::<String, _>("made_on")?)?,
+        })
+    }
+
+    async fn answer_by_link(
+        &self,
+        token_hash: &str,
+        answers: &together_core::wellbeing::Answers,
+        answered_on: time::Date,
+        audit: &crate::NewAuditEvent,
+    ) -> Result<(), crate::StoreError> {
+        use crate::values::{parsed, secs};
+        use sqlx::Row as _;
+        let mut tx = Sql::<DB>::begin(self.pool()).await?;
+        let at = secs(audit.at);
+        // Spent first, so that two answers sent at once keep only one.
+        let Some(r) = sqlx::query(
+            "UPDATE wellbeing_link SET used_at = $2 WHERE token_hash = $1 AND \
+            used_at IS NULL AND expires_at > $2 RETURNING connection_id, \
+            occasion",
+        )
+        .bind(token_hash)
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Err(crate::StoreError::Refused(
+                "This link has been used already or has expired".into(),
+            ));
+        };
+        let connection: String = r.try_get("connection_id")?;
+        let occasion: together_core::wellbeing::Occasion =
+            parsed("occasion", &r.try_get::<String, _>("occasion")?)?;
+        Sql::<DB>::insert_wellbeing(
+            &mut tx,
+            &connection,
+            occasion,
+            answered_on,
+            answers,
+            "self",
+            at,
+        )
+        .await?;
+        Sql::<DB>::write_audit(&mut tx, &audit.about("connection", &connection)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn offer_wellbeing(
+        &self,
+        pcn: together_core::PcnId,
+        offer: together_core::ServiceId,
+    ) -> Result<
+        Vec<(
+            together_core::wellbeing::Answers,
+            together_core::wellbeing::Answers,
+        )>,
+        crate::StoreError,
+    > {
+        use sqlx::Row as _;
+        let rows = sqlx::query(&format!(
+            "SELECT c.person_id, {WELLBEING_COLUMNS} FROM wellbeing w JOIN connection \
+                     c ON c.id = w.connection_id WHERE c.service_id = $1 AND c.pcn_id = $2 \
+                     AND w.life_satisfaction IS NOT NULL ORDER BY c.person_id, w.answered_on, \
+                     w.created_at"
+        ))
+        .bind(offer.to_string())
+        .bind(pcn.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut pairs = Vec::new();
+        let mut current: Option<(
+            String,
+            together_core::wellbeing::Answers,
+            Option<together_core::wellbeing::Answers>,
+        )> = None;
+        for r in &rows {
+            let person: String = r.try_get("person_id")?;
+            let answers = Sql::<DB>::wellbeing_row(r)?.answers;
+            match &mut current {
+                Some((p, _, latest)) if *p == person => *latest = Some(answers),
+                _ => {
+                    if let Some((_, first, Some(latest))) = current.take() {
+                        pairs.push((first, latest));
                     }
+                    current = Some((person, answers, None));
                 }
-                if let Some((_, first, Some(latest))) = current {
-                    pairs.push((first, latest));
-                }
-                Ok(pairs)
             }
         }
-    };
+        if let Some((_, first, Some(latest))) = current {
+            pairs.push((first, latest));
+        }
+        Ok(pairs)
+    }
 }
-pub(crate) use impl_wellbeing_store;
