@@ -25,6 +25,7 @@ pub mod pseudonym;
 pub mod recurrence;
 pub mod referral_letter;
 pub mod referrals;
+pub mod refusal;
 pub mod roles;
 pub mod safeguarding;
 pub mod settings;

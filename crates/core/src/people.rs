@@ -182,6 +182,12 @@ pub fn uk_date(d: Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year())
 }
 
+/// "24 December 2026", for messages people read.
+pub fn long_date(d: Date) -> String {
+    let f = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
+    d.format(f).unwrap_or_else(|_| d.to_string())
+}
+
 /// Parses a date typed as YYYY-MM-DD or D/M/YYYY (the UK way, with or without leading zeros:
 /// people type "1/12/2026" as often as "01/12/2026").
 pub fn parse_date(s: &str) -> Option<Date> {

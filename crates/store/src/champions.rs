@@ -641,10 +641,9 @@ pub(crate) fn refuse_uncleared(uncleared: &[&ChampionRole]) -> Result<(), StoreE
         .iter()
         .map(|r| format!("'{}' ({})", r.name, r.dbs_level.label()))
         .collect();
-    Err(StoreError::Refused(format!(
-        "Not yet clear for {}: record a clear, current DBS check at that level first",
-        names.join(", ")
-    )))
+    Err(StoreError::Refused(
+        together_core::refusal::Refusal::NotClearFor(names.join(", ")),
+    ))
 }
 
 // The SQL below is shared by both backends: see crate::sql for the bounds.
@@ -1110,7 +1109,9 @@ where
         let c = Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
         c.stage
             .check_move(to, c.paused_from, reason)
-            .map_err(crate::StoreError::Refused)?;
+            .map_err(|why| {
+                crate::StoreError::Refused(together_core::refusal::Refusal::Rule(why))
+            })?;
         if to == Stage::Active {
             let roles = Sql::<DB>::roles_in(&mut tx, id).await?;
             let checks = Sql::<DB>::checks_in(&mut tx, id).await?;
@@ -1137,9 +1138,7 @@ where
         .rows_affected();
         if changed != 1 {
             return Err(crate::StoreError::Refused(
-                "Someone else moved this champion at the same moment: look again and try \
-                once more"
-                    .into(),
+                together_core::refusal::Refusal::ChampionMovedMeanwhile,
             ));
         }
         Sql::<DB>::write_step(&mut tx, id, Some(c.stage), to, reason.trim(), audit).await?;
@@ -1284,7 +1283,9 @@ where
         Sql::<DB>::champion_in(&mut tx, pcn, id).await?;
         let found = Sql::<DB>::role_in(&mut tx, pcn, role).await?;
         together_core::champions::DbsLevel::check_request(&found.name, found.dbs_level, level)
-            .map_err(crate::StoreError::Refused)?;
+            .map_err(|why| {
+                crate::StoreError::Refused(together_core::refusal::Refusal::Rule(why))
+            })?;
         let check = uuid::Uuid::new_v4().to_string();
         sqlx::query(
             "INSERT INTO dbs_check (id, champion_id, role_id, level, \
@@ -1319,9 +1320,7 @@ where
         };
         if found.clear.is_some() {
             return Err(crate::StoreError::Refused(
-                "This check has its result already; ask for a new check to record another \
-                certificate"
-                    .into(),
+                together_core::refusal::Refusal::CheckHasResult,
             ));
         }
         let elsewhere: Option<String> = sqlx::query_scalar(
@@ -1333,9 +1332,7 @@ where
         .await?;
         if elsewhere.is_some() {
             return Err(crate::StoreError::Refused(
-                "This certificate number is recorded for another champion: check the \
-                number"
-                    .into(),
+                together_core::refusal::Refusal::CertificateElsewhere,
             ));
         }
         sqlx::query(
@@ -1589,13 +1586,13 @@ where
             Some("pending") => {}
             Some(_) => {
                 return Err(crate::StoreError::Refused(
-                    "This was decided already".into(),
+                    together_core::refusal::Refusal::DecidedAlready,
                 ))
             }
         }
         if !approve && reason.trim().is_empty() {
             return Err(crate::StoreError::Refused(
-                "Say why it is not approved, so that the champion knows".into(),
+                together_core::refusal::Refusal::SayWhyNotApproved,
             ));
         }
         sqlx::query(&format!(
@@ -1672,10 +1669,9 @@ where
         .execute(&mut *tx)
         .await
         .map_err(|e| match crate::StoreError::from(e) {
-            crate::StoreError::Conflict(_) => crate::StoreError::Refused(format!(
-                "Badge number {} has been given before: each badge has its own number",
-                b.number
-            )),
+            crate::StoreError::Conflict(_) => crate::StoreError::Refused(
+                together_core::refusal::Refusal::BadgeNumberUsed(b.number.clone()),
+            ),
             other => other,
         })?;
         Sql::<DB>::write_audit(&mut tx, &audit.about("champion_badge", &badge)).await?;
@@ -2065,7 +2061,9 @@ where
                 .fetch_one(&mut *tx)
                 .await?;
         if capacity.is_some_and(|c| taken >= c) {
-            return Err(crate::StoreError::Refused("The workshop is full".into()));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::WorkshopFull,
+            ));
         }
         sqlx::query(
             "INSERT INTO workshop_attendance (workshop_id, champion_id, status) \
@@ -2104,7 +2102,7 @@ where
         let module: Option<String> = w.try_get("module")?;
         if on > audit.at.date() {
             return Err(crate::StoreError::Refused(
-                "The workshop has not happened yet".into(),
+                together_core::refusal::Refusal::WorkshopNotYet,
             ));
         }
         let before: Option<String> = sqlx::query_scalar(
@@ -2117,7 +2115,7 @@ where
         match before.as_deref() {
             None => {
                 return Err(crate::StoreError::Refused(
-                    "They were not booked on this workshop".into(),
+                    together_core::refusal::Refusal::NotBookedOnWorkshop,
                 ))
             }
             Some("attended") if attended => return Ok(()),
@@ -2184,11 +2182,9 @@ where
         let mut tx = Sql::<DB>::begin(self.pool()).await?;
         let (mut added, mut there) = (0u64, 0u64);
         if let Some((_, late)) = rows.iter().find(|(_, s)| !Stage::IMPORTABLE.contains(s)) {
-            return Err(crate::StoreError::Refused(format!(
-                "Champions are imported at interest, conversation or references, not \
-                         '{}': record their DBS check in Together, then move them on",
-                late.label()
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::ImportedTooLate(late.label().to_string()),
+            ));
         }
         for (i, stage) in rows {
             let existing: Option<String> = sqlx::query_scalar(

@@ -505,7 +505,7 @@ where
                     Some("active") => {}
                     Some(_) => {
                         return Err(crate::StoreError::Refused(
-                            "That champion is not active just now: choose another".into(),
+                            together_core::refusal::Refusal::ChampionNotActive,
                         ))
                     }
                 }
@@ -514,7 +514,7 @@ where
             Target::Person(b) => {
                 if b == person {
                     return Err(crate::StoreError::Refused(
-                        "Someone cannot be their own buddy: choose another person".into(),
+                        together_core::refusal::Refusal::OwnBuddy,
                     ));
                 }
                 // A buddy is asked by the team first: only someone who agrees to be contacted.
@@ -531,9 +531,7 @@ where
                     None => return Err(crate::StoreError::NotFound("person")),
                     Some(false) => {
                         return Err(crate::StoreError::Refused(
-                            "They have not agreed to the team contacting them, so they cannot be \
-                            asked to be a buddy: record their consent first"
-                                .into(),
+                            together_core::refusal::Refusal::BuddyWithoutConsent,
                         ))
                     }
                     Some(true) => {}
@@ -744,21 +742,21 @@ where
         let now: Status = parsed("status", &r.try_get::<String, _>("status")?)?;
         let made_on = parse_iso_date(&r.try_get::<String, _>("made_on")?)?;
         if !now.may_move_to(step.status) {
-            return Err(crate::StoreError::Refused(format!(
-                "This connection is at '{}' now: it cannot move to '{}'",
-                now.label(),
-                step.status.label()
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::ConnectionCannotMove {
+                    now: now.label().to_string(),
+                    to: step.status.label().to_string(),
+                },
+            ));
         }
         if step.on < made_on {
-            return Err(crate::StoreError::Refused(format!(
-                "That is before the connection was made ({})",
-                together_core::people::uk_date(made_on)
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::BeforeConnection(made_on),
+            ));
         }
         if (step.status == Status::Ended) != step.reason.is_some() {
             return Err(crate::StoreError::Refused(
-                "An ending says why, and only an ending".into(),
+                together_core::refusal::Refusal::EndingSaysWhy,
             ));
         }
         let at = secs(audit.at);
@@ -796,14 +794,13 @@ where
         };
         let made_on = parse_iso_date(&r.try_get::<String, _>("made_on")?)?;
         if done.done_on < made_on {
-            return Err(crate::StoreError::Refused(format!(
-                "A follow-up cannot be before the connection ({})",
-                together_core::people::uk_date(made_on)
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::FollowUpBeforeConnection(made_on),
+            ));
         }
         if r.try_get::<Option<String>, _>("done_on")?.is_some() {
             return Err(crate::StoreError::Refused(
-                "This follow-up is already done".into(),
+                together_core::refusal::Refusal::FollowUpDone,
             ));
         }
         sqlx::query("UPDATE follow_up SET done_on = $2, note = $3, done_by = $4 WHERE id = $1")

@@ -19,7 +19,7 @@ pub enum StoreError {
     /// A rule of the domain said no (a move the champion journey does not allow, a DBS check
     /// the role does not justify): the message says why, for the person who asked.
     #[error("{0}")]
-    Refused(String),
+    Refused(together_core::refusal::Refusal),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
     #[error("could not update the database schema: {0}")]

@@ -324,7 +324,7 @@ where
                 .ok_or(crate::StoreError::NotFound("invitation"))?;
         if state.try_get::<Option<String>, _>("answer")?.is_some() {
             return Err(crate::StoreError::Refused(
-                "Their answer is recorded already".into(),
+                together_core::refusal::Refusal::AnswerRecordedAlready,
             ));
         }
         let pseudonym = together_core::Pseudonym::parse(&state.try_get::<String, _>("pseudonym")?)
@@ -383,7 +383,7 @@ where
             }
             (Answer::Yes, _, _) => {
                 return Err(crate::StoreError::Refused(
-                    "A yes needs who said it and what they agreed to".into(),
+                    together_core::refusal::Refusal::YesNeedsWhoAndWhat,
                 ))
             }
             _ => None,

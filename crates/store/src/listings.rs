@@ -737,9 +737,7 @@ where
         let current = Sql::<DB>::listing_in(&mut tx, pcn, id, Some(partner)).await?;
         if current.listing == *l {
             return Err(crate::StoreError::Refused(
-                "That is how it reads already: change something, or confirm it is still \
-                right"
-                    .into(),
+                together_core::refusal::Refusal::ReadsAlready,
             ));
         }
         let proposed =

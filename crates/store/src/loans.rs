@@ -382,9 +382,7 @@ where
                 Some("equipment_loan") => {}
                 Some(_) => {
                     return Err(crate::StoreError::Refused(
-                        "Items are lent through an equipment-loan offer: choose one of those, or \
-                    none"
-                            .into(),
+                        together_core::refusal::Refusal::LentThroughEquipmentOffer,
                     ))
                 }
             }
@@ -407,10 +405,9 @@ where
         .execute(&mut *tx)
         .await
         .map_err(|e| match crate::StoreError::from(e) {
-            crate::StoreError::Conflict(_) => crate::StoreError::Refused(format!(
-                "An item with serial number {} is already in the inventory",
-                item.serial
-            )),
+            crate::StoreError::Conflict(_) => crate::StoreError::Refused(
+                together_core::refusal::Refusal::SerialInInventory(item.serial.clone()),
+            ),
             other => other,
         })?;
         Sql::<DB>::write_audit(&mut tx, &audit.about("equipment_item", id)).await?;
@@ -430,7 +427,7 @@ where
             .any(|(k, _)| *k == condition)
         {
             return Err(crate::StoreError::Refused(
-                "Choose a condition from the list".into(),
+                together_core::refusal::Refusal::ChooseCondition,
             ));
         }
         let mut tx = Sql::<DB>::begin(self.pool()).await?;
@@ -536,10 +533,12 @@ where
         let mut tx = Sql::<DB>::begin(self.pool()).await?;
         let item = Sql::<DB>::item_in(&mut tx, pcn, loan.item).await?;
         if let Some(why) = item.not_lendable() {
-            return Err(crate::StoreError::Refused(format!(
-                "{} cannot be lent: {why}",
-                item.name
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::CannotBeLent {
+                    item: item.name.clone(),
+                    why,
+                },
+            ));
         }
         let who =
             sqlx::query("SELECT given_name, family_name FROM person WHERE id = $1 AND pcn_id = $2")
@@ -553,10 +552,11 @@ where
             Some(c) => {
                 let champion = Sql::<DB>::champion_in(&mut tx, pcn, c).await?;
                 if champion.stage != together_core::champions::Stage::Active {
-                    return Err(crate::StoreError::Refused(format!(
-                        "{} is not an active champion just now",
-                        champion.given_name
-                    )));
+                    return Err(crate::StoreError::Refused(
+                        together_core::refusal::Refusal::NotActiveToLend(
+                            champion.given_name.clone(),
+                        ),
+                    ));
                 }
                 if let Some(offer) = item.offer_id {
                     let leads: Option<String> = sqlx::query_scalar(
@@ -568,11 +568,12 @@ where
                     .fetch_optional(&mut *tx)
                     .await?;
                     if leads.is_none() {
-                        return Err(crate::StoreError::Refused(format!(
-                            "{} does not lead {}: only its leads handle its loans",
-                            champion.given_name,
-                            item.offer_name.clone().unwrap_or_default()
-                        )));
+                        return Err(crate::StoreError::Refused(
+                            together_core::refusal::Refusal::NotALead {
+                                champion: champion.given_name.clone(),
+                                offer: item.offer_name.clone().unwrap_or_default(),
+                            },
+                        ));
                     }
                 }
                 Some(champion)
@@ -597,10 +598,9 @@ where
         .execute(&mut *tx)
         .await
         .map_err(|e| match crate::StoreError::from(e) {
-            crate::StoreError::Conflict(_) => crate::StoreError::Refused(format!(
-                "{} was lent to someone else a moment ago",
-                item.name
-            )),
+            crate::StoreError::Conflict(_) => crate::StoreError::Refused(
+                together_core::refusal::Refusal::LentMeanwhile(item.name.clone()),
+            ),
             other => other,
         })?;
         Sql::<DB>::write_audit(&mut tx, &audit.about("equipment_loan", id)).await?;
@@ -666,17 +666,17 @@ where
             return Err(crate::StoreError::NotFound("loan"));
         }
         if let Some(back) = l.returned_on {
-            return Err(crate::StoreError::Refused(format!(
-                "{} came back on {} already",
-                l.item_name,
-                crate::values::long_date(back)
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::CameBackAlready {
+                    item: l.item_name.clone(),
+                    on: back,
+                },
+            ));
         }
         if r.returned_on < l.lent_on {
-            return Err(crate::StoreError::Refused(format!(
-                "It was lent on {}: it cannot have come back before then",
-                crate::values::long_date(l.lent_on)
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::BackBeforeLent(l.lent_on),
+            ));
         }
         let back = crate::values::iso_date(r.returned_on);
         sqlx::query(

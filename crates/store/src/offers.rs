@@ -564,13 +564,15 @@ where
         let o = Sql::<DB>::offer_in(tx, pcn, offer).await?;
         if let Some(why) = together_core::offers::outside_season(o.starts_on, o.ends_on, r.dtstart)
         {
-            return Err(crate::StoreError::Refused(why));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::Rule(why),
+            ));
         }
         if let (Some(end), Some(last)) = (o.ends_on, r.valid_to) {
             if last > end {
-                return Err(crate::StoreError::Refused(format!(
-                    "The schedule runs to {last}, after the offer ends ({end}): end it by {end}"
-                )));
+                return Err(crate::StoreError::Refused(
+                    together_core::refusal::Refusal::ScheduleAfterEnd { last, end },
+                ));
             }
         }
         // Without a last date of its own, a schedule ends with the offer's season.
@@ -874,12 +876,12 @@ where
     ) -> Result<crate::champions::Champion, crate::StoreError> {
         let c = Sql::<DB>::champion_in(tx, pcn, champion).await?;
         if c.stage != together_core::champions::Stage::Active {
-            return Err(crate::StoreError::Refused(format!(
-                "{} is not an active champion yet ({}): only active champions lead \
-                     sessions or take rota places",
-                c.given_name,
-                c.stage.label()
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::NotActiveToLead {
+                    name: c.given_name.clone(),
+                    stage: c.stage.label().to_string(),
+                },
+            ));
         }
         if let Some(role) = role {
             let role = Sql::<DB>::role_in(tx, pcn, role).await?;
@@ -1016,7 +1018,9 @@ where
         if let Some(why) =
             together_core::offers::outside_season(offer.starts_on, offer.ends_on, s.on)
         {
-            return Err(crate::StoreError::Refused(why));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::Rule(why),
+            ));
         }
         if let Some(v) = &s.venue_id {
             let found: Option<String> =
@@ -1063,12 +1067,12 @@ where
         let today = audit.at.date();
         if s.cancelled {
             return Err(crate::StoreError::Refused(
-                "This session is cancelled".into(),
+                together_core::refusal::Refusal::SessionCancelled,
             ));
         }
         if s.on < today {
             return Err(crate::StoreError::Refused(
-                "This session has already happened".into(),
+                together_core::refusal::Refusal::SessionHappened,
             ));
         }
         Sql::<DB>::refuse_unless_clear(tx, pcn, champion, s.lead_role_id, today).await?;
@@ -1086,12 +1090,9 @@ where
         }
         if s.helpers >= s.helpers_needed {
             return Err(crate::StoreError::Refused(if s.helpers_needed == 0 {
-                "This session has no rota".into()
+                together_core::refusal::Refusal::NoRota
             } else {
-                format!(
-                    "The rota is full: all {} places are taken",
-                    s.helpers_needed
-                )
+                together_core::refusal::Refusal::RotaFull(s.helpers_needed)
             }));
         }
         let sql = if existing.is_some() {
@@ -1211,10 +1212,9 @@ where
         .fetch_one(&mut *tx)
         .await?;
         if let Some(day) = outside {
-            return Err(crate::StoreError::Refused(format!(
-                "A session on {day} would fall outside the new dates: cancel it first, or \
-                         keep the dates"
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::SessionOutsideDates(day),
+            ));
         }
         Sql::<DB>::write_offer_fields(&mut tx, id, o, audit.at).await?;
         Sql::<DB>::write_offer_links(&mut tx, &id.to_string(), o).await?;
@@ -1555,7 +1555,7 @@ where
         let s = Sql::<DB>::session_in(&mut tx, pcn, id).await?;
         if s.cancelled {
             return Err(crate::StoreError::Refused(
-                "This session is cancelled; add a new one instead".into(),
+                together_core::refusal::Refusal::SessionCancelledAddNew,
             ));
         }
         let o = Sql::<DB>::offer_in(&mut tx, pcn, s.offer_id).await?;
@@ -1682,14 +1682,13 @@ where
         }
         if s.cancelled {
             return Err(crate::StoreError::Refused(
-                "This session was cancelled: it has no register".into(),
+                together_core::refusal::Refusal::CancelledNoRegister,
             ));
         }
         if s.on > audit.at.date() {
-            return Err(crate::StoreError::Refused(format!(
-                "This session is on {}: take its register on the day",
-                s.on
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::RegisterOnTheDay(s.on),
+            ));
         }
         let id = session.to_string();
         sqlx::query("DELETE FROM register_mark WHERE session_id = $1")

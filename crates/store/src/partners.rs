@@ -442,7 +442,7 @@ where
     ) -> Result<String, crate::StoreError> {
         if !matches!(kind, "agreement" | "insurance") {
             return Err(crate::StoreError::Refused(
-                "An agreement or an insurance policy".into(),
+                together_core::refusal::Refusal::AgreementOrInsurance,
             ));
         }
         let id = uuid::Uuid::new_v4().to_string();
@@ -512,7 +512,7 @@ where
         .await?;
         if role.as_deref() != Some("partner") {
             return Err(crate::StoreError::Refused(
-                "Only a community partner's account can keep an organisation's details".into(),
+                together_core::refusal::Refusal::OnlyPartnerKeepsDetails,
             ));
         }
         sqlx::query("DELETE FROM partner_user WHERE user_id = $1")

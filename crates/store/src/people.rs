@@ -150,9 +150,7 @@ where
         if let (Some(was), Some(new)) = (&linked, pseudonym) {
             if was != new.as_str() {
                 return Err(crate::StoreError::Refused(
-                    "That NHS number is not the one already linked to this record: check it, \
-                    or whether this is someone else"
-                        .into(),
+                    together_core::refusal::Refusal::NhsNumberDiffers,
                 ));
             }
         }
@@ -217,9 +215,7 @@ where
                 Sql::<DB>::insert_person(&mut tx, pcn, p, row.pseudonym.as_ref(), audit).await?;
             if !row.consents.is_empty() {
                 let method = row.method.ok_or_else(|| {
-                    crate::StoreError::Refused(
-                        "Say how they agreed (verbal, written or online)".into(),
-                    )
+                    crate::StoreError::Refused(together_core::refusal::Refusal::SayHowAgreed)
                 })?;
                 for purpose in &row.consents {
                     Sql::<DB>::insert_consent(
@@ -250,7 +246,7 @@ where
         use sqlx::Row as _;
         if keep == duplicate {
             return Err(crate::StoreError::Refused(
-                "Choose another record: a record cannot be merged into itself".into(),
+                together_core::refusal::Refusal::MergeIntoItself,
             ));
         }
         let mut tx = Sql::<DB>::begin(self.pool()).await?;
@@ -277,7 +273,7 @@ where
         if let (Some(a), Some(b)) = (&kept.0, &dup.0) {
             if a != b {
                 return Err(crate::StoreError::Refused(
-                    "These records have different NHS numbers: they are two people, not one".into(),
+                    together_core::refusal::Refusal::DifferentNhsNumbers,
                 ));
             }
         }
@@ -291,9 +287,7 @@ where
         .await?;
         if buddies > 0 {
             return Err(crate::StoreError::Refused(
-                "One of these records is connected to the other as a buddy: end that \
-                connection first if they are one person"
-                    .into(),
+                together_core::refusal::Refusal::BuddiesOfEachOther,
             ));
         }
         // What matters to them: both, when both say something different.

@@ -275,7 +275,7 @@ where
             None => return Err(StoreError::NotFound("pledge")),
             Some("not_asked") => {
                 return Err(StoreError::Refused(
-                    "They did not agree to their pledge being shown".into(),
+                    together_core::refusal::Refusal::NotAgreedToWall,
                 ))
             }
             Some(_) => {}
@@ -309,13 +309,13 @@ where
         let p = Sql::<DB>::pledge_row(&p)?;
         if !p.wants_champion {
             return Err(StoreError::Refused(
-                "They did not ask for a champion".into(),
+                together_core::refusal::Refusal::DidNotAskForChampion,
             ));
         }
         let c = Sql::<DB>::champion_in(&mut tx, pcn, champion).await?;
         if c.stage != together_core::champions::Stage::Active {
             return Err(StoreError::Refused(
-                "That champion is not active just now: choose another".into(),
+                together_core::refusal::Refusal::ChampionNotActive,
             ));
         }
         sqlx::query("UPDATE pledge SET champion_id = $1 WHERE id = $2")

@@ -156,15 +156,14 @@ where
         };
         if r.try_get::<String, _>("status")? != "received" {
             return Err(crate::StoreError::Refused(
-                "This referral has been decided already".into(),
+                together_core::refusal::Refusal::ReferralDecided,
             ));
         }
         let received_on = parse_iso_date(&r.try_get::<String, _>("received_on")?)?;
         if d.on < received_on || d.status == together_core::referrals::ReferralStatus::Received {
-            return Err(crate::StoreError::Refused(format!(
-                "A referral is accepted or declined on or after the day it arrived ({})",
-                together_core::people::uk_date(received_on)
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::DecidedBeforeArrival(received_on),
+            ));
         }
         sqlx::query(
             "UPDATE referral SET status = $2, decided_on = $3, decided_by = $4 WHERE id = $1",

@@ -246,14 +246,16 @@ where
         match status.as_deref() {
             None => return Err(crate::StoreError::NotFound("concern")),
             Some("closed") => {
-                return Err(crate::StoreError::Refused("This concern is closed".into()))
+                return Err(crate::StoreError::Refused(
+                    together_core::refusal::Refusal::ConcernClosed,
+                ))
             }
             Some(_) => {}
         }
         let note = note.trim();
         if note.is_empty() || note.chars().count() > 5000 {
             return Err(crate::StoreError::Refused(
-                "Write what was done or decided (up to 5,000 characters)".into(),
+                together_core::refusal::Refusal::WriteWhatWasDone,
             ));
         }
         sqlx::query(

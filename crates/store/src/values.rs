@@ -22,11 +22,7 @@ pub(crate) fn iso_date(d: time::Date) -> String {
     d.format(f).unwrap_or_default()
 }
 
-/// "24 December 2026", for messages people read.
-pub(crate) fn long_date(d: time::Date) -> String {
-    let f = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
-    d.format(f).unwrap_or_else(|_| iso_date(d))
-}
+pub(crate) use together_core::people::long_date;
 
 pub(crate) fn parse_iso_date(s: &str) -> Result<time::Date, StoreError> {
     let f = time::macros::format_description!("[year]-[month]-[day]");

@@ -241,10 +241,9 @@ where
             &made_on.ok_or(crate::StoreError::NotFound("connection"))?,
         )?;
         if w.answered_on < made_on {
-            return Err(crate::StoreError::Refused(format!(
-                "That is before the connection was made ({})",
-                together_core::people::uk_date(made_on)
-            )));
+            return Err(crate::StoreError::Refused(
+                together_core::refusal::Refusal::BeforeConnection(made_on),
+            ));
         }
         Sql::<DB>::insert_wellbeing(
             &mut tx,
@@ -312,9 +311,7 @@ where
         };
         if !(p.try_get::<bool, _>("contact")? && p.try_get::<bool, _>("asked")?) {
             return Err(crate::StoreError::Refused(
-                "They have not agreed to be contacted and asked how they are: record \
-                their consent first"
-                    .into(),
+                together_core::refusal::Refusal::NoConsentToAsk,
             ));
         }
         let phone: Option<String> = p.try_get("phone")?;
@@ -325,7 +322,7 @@ where
             (_, _, Some(ph)) => (crate::Channel::Sms, ph),
             _ => {
                 return Err(crate::StoreError::Refused(
-                    "There is no mobile number or email address to send a link to".into(),
+                    together_core::refusal::Refusal::NoWayToSendLink,
                 ))
             }
         };
@@ -422,7 +419,7 @@ where
         .await?
         else {
             return Err(crate::StoreError::Refused(
-                "This link has been used already or has expired".into(),
+                together_core::refusal::Refusal::LinkUsedOrExpired,
             ));
         };
         let connection: String = r.try_get("connection_id")?;

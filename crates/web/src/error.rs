@@ -76,7 +76,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(_) => AppError::NotFound,
             StoreError::Conflict(what) => AppError::Conflict(what.to_owned()),
-            StoreError::Refused(why) => AppError::BadRequest(why),
+            StoreError::Refused(why) => AppError::BadRequest(why.to_string()),
             other => AppError::Internal(other.to_string()),
         }
     }

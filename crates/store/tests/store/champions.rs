@@ -107,7 +107,9 @@ async fn champions_journey_roles_and_dbs_rules_hold_in_the_store(store: DynStore
         .unwrap();
     assert_eq!(store.roles_of_champion(pcn, dave).await.unwrap().len(), 1);
     match store.move_champion(pcn, dave, Stage::Active, "", &a).await {
-        Err(StoreError::Refused(why)) => assert!(why.contains("Home visit befriender"), "{why}"),
+        Err(StoreError::Refused(why)) => {
+            assert!(why.to_string().contains("Home visit befriender"), "{why}")
+        }
         other => panic!("active without a clear check: {other:?}"),
     }
     assert!(matches!(

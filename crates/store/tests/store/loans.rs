@@ -29,7 +29,7 @@ async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore
     };
     let dup = store.add_item(pcn, &item.parse().unwrap(), &a).await;
     assert!(
-        matches!(&dup, Err(StoreError::Refused(m)) if m.contains("20231104LG")),
+        matches!(&dup, Err(StoreError::Refused(m)) if m.to_string().contains("20231104LG")),
         "{dup:?}"
     );
     assert!(matches!(
@@ -62,7 +62,7 @@ async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore
     };
     let refused = store.lend(pcn, florence, &loan(Some(bea), ""), &a).await;
     assert!(
-        matches!(&refused, Err(StoreError::Refused(m)) if m.contains("does not lead")),
+        matches!(&refused, Err(StoreError::Refused(m)) if m.to_string().contains("does not lead")),
         "{refused:?}"
     );
     let before = store.messages(Some(pcn), 100).await.unwrap().len();
@@ -78,7 +78,7 @@ async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore
     // One person at a time.
     let twice = store.lend(pcn, florence, &loan(None, ""), &a).await;
     assert!(
-        matches!(&twice, Err(StoreError::Refused(m)) if m.contains("out on loan")),
+        matches!(&twice, Err(StoreError::Refused(m)) if m.to_string().contains("out on loan")),
         "{twice:?}"
     );
     assert_eq!(
@@ -195,7 +195,7 @@ async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore
     // Not lent again until it is cleaned.
     let dirty = store.lend(pcn, florence, &loan(None, ""), &a).await;
     assert!(
-        matches!(&dirty, Err(StoreError::Refused(m)) if m.contains("cleaned")),
+        matches!(&dirty, Err(StoreError::Refused(m)) if m.to_string().contains("cleaned")),
         "{dirty:?}"
     );
     let cleaning = CleaningForm {

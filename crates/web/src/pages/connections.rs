@@ -182,7 +182,7 @@ async fn step(
                 &state,
                 &ctx,
                 r,
-                Problem::of("step", one_error("status", why)),
+                Problem::of("step", one_error("status", why.to_string())),
                 false,
             )
             .await
@@ -233,7 +233,7 @@ async fn follow_up(
                 &state,
                 &ctx,
                 r,
-                Problem::of("follow_up", one_error("done_on", why)),
+                Problem::of("follow_up", one_error("done_on", why.to_string())),
                 false,
             )
             .await
@@ -289,7 +289,7 @@ async fn make(
         .await
     {
         Ok(c) => Ok(Redirect::to(&format!("/connections/{c}")).into_response()),
-        Err(StoreError::Refused(why)) => fail(one_error("to", why)).await,
+        Err(StoreError::Refused(why)) => fail(one_error("to", why.to_string())).await,
         Err(StoreError::NotFound(_)) => fail(one_error("to", "Choose one from the list")).await,
         Err(e) => Err(e.into()),
     }
@@ -410,7 +410,7 @@ async fn record_someone_new(
             fail("practice_id", "Choose their GP practice").await
         }
         Err(StoreError::NotFound(_)) => fail("to", "Choose one from the list").await,
-        Err(StoreError::Refused(why)) => fail("to", &why).await,
+        Err(StoreError::Refused(why)) => fail("to", &why.to_string()).await,
         Err(e) => Err(e.into()),
     }
 }

@@ -181,7 +181,7 @@ async fn add_item(
                 &state,
                 &ctx,
                 form,
-                Problem::of("item", one_error("serial", why)),
+                Problem::of("item", one_error("serial", why.to_string())),
             )
             .await
         }
@@ -293,7 +293,7 @@ async fn set_condition(
                 &state,
                 &ctx,
                 id,
-                Problem::of("condition", one_error("condition", why)),
+                Problem::of("condition", one_error("condition", why.to_string())),
             )
             .await
         }
@@ -458,7 +458,7 @@ async fn record_return(
                 &ctx,
                 id,
                 form,
-                Problem::of("return", one_error("returned_on", why)),
+                Problem::of("return", one_error("returned_on", why.to_string())),
             )
             .await
         }
@@ -497,7 +497,7 @@ async fn lend(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/people/{person}#equipment")).into_response()),
-        Err(StoreError::Refused(why)) => fail(one_error("item_id", why)).await,
+        Err(StoreError::Refused(why)) => fail(one_error("item_id", why.to_string())).await,
         Err(StoreError::NotFound("champion")) => {
             fail(one_error("handled_by", "Choose a champion from the list")).await
         }

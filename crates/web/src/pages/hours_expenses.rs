@@ -641,7 +641,7 @@ async fn decide(
         .await
     {
         Ok(()) => Ok(Redirect::to("/champions/claims").into_response()),
-        Err(StoreError::Refused(why)) => render_claims(state, ctx, why).await,
+        Err(StoreError::Refused(why)) => render_claims(state, ctx, why.to_string()).await,
         Err(e) => Err(e.into()),
     }
 }

@@ -514,7 +514,7 @@ async fn answer(
                 form,
                 vec![FieldError {
                     field: "answer",
-                    message: why,
+                    message: why.to_string(),
                 }],
             )
             .await

@@ -244,7 +244,7 @@ fn refused(e: StoreError) -> Result<Vec<together_core::people::FieldError>, AppE
             "owner_partner_id",
             "Choose who keeps it from the list",
         )),
-        StoreError::Refused(why) => Ok(one_error("name", why)),
+        StoreError::Refused(why) => Ok(one_error("name", why.to_string())),
         StoreError::NotFound(_) => Err(AppError::NotFound),
         e => Err(e.into()),
     }

@@ -566,7 +566,7 @@ async fn link_user(
         Err(StoreError::Refused(why)) => {
             let e = vec![FieldError {
                 field: "user_id",
-                message: why,
+                message: why.to_string(),
             }];
             render_partner(&state, &ctx, &id, false, Problem::of("user", e)).await
         }

@@ -375,7 +375,7 @@ async fn set_wall(
     {
         Ok(()) => Ok(Redirect::to("/pledges").into_response()),
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
-        Err(StoreError::Refused(why)) => Err(AppError::BadRequest(why)),
+        Err(StoreError::Refused(why)) => Err(AppError::BadRequest(why.to_string())),
         Err(e) => Err(e.into()),
     }
 }
@@ -407,7 +407,7 @@ async fn ask_champion(
         .await
     {
         Ok(()) => Ok(Redirect::to("/pledges").into_response()),
-        Err(StoreError::Refused(why)) => fail(&why).await,
+        Err(StoreError::Refused(why)) => fail(&why.to_string()).await,
         Err(StoreError::NotFound("pledge")) => Err(AppError::NotFound),
         Err(StoreError::NotFound(_)) => fail("Choose one from the list").await,
         Err(e) => Err(e.into()),

@@ -114,7 +114,7 @@ async fn decide(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/people/{person}#referrals")).into_response()),
-        Err(StoreError::Refused(why)) => fail(one_error("decision", why)).await,
+        Err(StoreError::Refused(why)) => fail(one_error("decision", why.to_string())).await,
         Err(e) => Err(e.into()),
     }
 }

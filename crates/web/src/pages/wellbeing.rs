@@ -81,7 +81,7 @@ async fn record(
                 &state,
                 &ctx,
                 seen,
-                Problem::of("wellbeing", one_error("answered_on", why)),
+                Problem::of("wellbeing", one_error("answered_on", why.to_string())),
                 false,
             )
             .await
@@ -128,7 +128,7 @@ async fn send_link(
                 &state,
                 &ctx,
                 seen,
-                Problem::of("wellbeing_link", one_error("send", why)),
+                Problem::of("wellbeing_link", one_error("send", why.to_string())),
                 false,
             )
             .await

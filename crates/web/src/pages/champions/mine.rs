@@ -73,7 +73,7 @@ pub(super) async fn my_step(
     {
         Ok(()) => {}
         Err(StoreError::Refused(why)) => {
-            return render_mine(&state, &ctx, ("reason", why), "").await
+            return render_mine(&state, &ctx, ("reason", why.to_string()), "").await
         }
         Err(e) => return Err(e.into()),
     }

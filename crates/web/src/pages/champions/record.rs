@@ -210,12 +210,20 @@ pub(super) async fn move_champion(
     {
         Ok(()) => {}
         Err(StoreError::Refused(why)) => {
+            let why = why.to_string();
             let field = if why.starts_with("Say why") || why.starts_with("The reason") {
                 "reason"
             } else {
                 "to"
             };
-            return render_record(&state, &ctx, id, (field.into(), why), String::new()).await;
+            return render_record(
+                &state,
+                &ctx,
+                id,
+                (field.into(), why.to_string()),
+                String::new(),
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     }
@@ -327,7 +335,14 @@ pub(super) async fn give_role(
     {
         Ok(()) => Ok(Redirect::to(&format!("/champions/{id}?done=role")).into_response()),
         Err(StoreError::Refused(why)) => {
-            render_record(&state, &ctx, id, ("role_id".into(), why), String::new()).await
+            render_record(
+                &state,
+                &ctx,
+                id,
+                ("role_id".into(), why.to_string()),
+                String::new(),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -372,7 +387,14 @@ pub(super) async fn request_dbs(
     {
         Ok(_) => Ok(Redirect::to(&format!("/champions/{id}?done=dbs")).into_response()),
         Err(StoreError::Refused(why)) => {
-            render_record(&state, &ctx, id, ("dbs_level".into(), why), String::new()).await
+            render_record(
+                &state,
+                &ctx,
+                id,
+                ("dbs_level".into(), why.to_string()),
+                String::new(),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -410,7 +432,7 @@ pub(super) async fn record_dbs_result(
                 &state,
                 &ctx,
                 id,
-                ("certificate_ref".into(), why),
+                ("certificate_ref".into(), why.to_string()),
                 String::new(),
             )
             .await
@@ -480,7 +502,14 @@ pub(super) async fn issue_badge(
     {
         Ok(_) => Ok(Redirect::to(&format!("/champions/{id}?done=badge")).into_response()),
         Err(StoreError::Refused(why)) => {
-            render_record(&state, &ctx, id, ("number".into(), why), String::new()).await
+            render_record(
+                &state,
+                &ctx,
+                id,
+                ("number".into(), why.to_string()),
+                String::new(),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

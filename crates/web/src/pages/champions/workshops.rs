@@ -163,7 +163,7 @@ pub(super) async fn book_workshop(
                 &state,
                 &ctx,
                 WorkshopForm::default(),
-                one_error("champion_id", why),
+                one_error("champion_id", why.to_string()),
             )
             .await
         }
@@ -205,7 +205,7 @@ pub(super) async fn mark_attendance(
                 &state,
                 &ctx,
                 WorkshopForm::default(),
-                one_error("title", why),
+                one_error("title", why.to_string()),
             )
             .await
         }

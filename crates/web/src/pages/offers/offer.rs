@@ -203,7 +203,7 @@ fn reference_errors(e: StoreError) -> Result<Vec<FieldError>, AppError> {
         StoreError::NotFound("category") => {
             one_error("taxonomy", "Choose categories from the list")
         }
-        StoreError::Refused(why) => one_error("ends_on", why),
+        StoreError::Refused(why) => one_error("ends_on", why.to_string()),
         other => return Err(other.into()),
     })
 }
@@ -665,7 +665,7 @@ pub(super) async fn add_schedule(
     {
         Ok(_) => Ok(Redirect::to(&format!("/offers/{id}#sessions")).into_response()),
         Err(StoreError::Refused(why)) => {
-            let e = one_error("schedule_starts_on", why);
+            let e = one_error("schedule_starts_on", why.to_string());
             render_offer(&state, &ctx, id, again(schedule, e)).await
         }
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
@@ -737,7 +737,13 @@ pub(super) async fn add_session(
     {
         Ok(session) => Ok(Redirect::to(&format!("/sessions/{session}")).into_response()),
         Err(StoreError::Refused(why)) => {
-            render_offer(&state, &ctx, id, again(form, one_error("on", why))).await
+            render_offer(
+                &state,
+                &ctx,
+                id,
+                again(form, one_error("on", why.to_string())),
+            )
+            .await
         }
         Err(StoreError::NotFound("venue")) => {
             let e = one_error("venue_id", "Choose a venue from the list");
@@ -781,7 +787,9 @@ pub(super) async fn add_lead(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/offers/{id}#leads")).into_response()),
-        Err(StoreError::Refused(why)) => render_offer(&state, &ctx, id, lead_error(why)).await,
+        Err(StoreError::Refused(why)) => {
+            render_offer(&state, &ctx, id, lead_error(why.to_string())).await
+        }
         Err(StoreError::Conflict(_)) => {
             render_offer(&state, &ctx, id, lead_error("They lead it already".into())).await
         }

@@ -176,7 +176,7 @@ pub(super) async fn save(
         Err(StoreError::Refused(why)) => {
             let e = vec![FieldError {
                 field: "others",
-                message: why,
+                message: why.to_string(),
             }];
             render(
                 &state,

@@ -185,7 +185,7 @@ async fn change(
     };
     match run(me.id, &audit).await {
         Ok(()) => Ok(Redirect::to("/sessions/rota").into_response()),
-        Err(StoreError::Refused(why)) => render(state, ctx, refused(why)).await,
+        Err(StoreError::Refused(why)) => render(state, ctx, refused(why.to_string())).await,
         Err(StoreError::Conflict(_)) => {
             render(state, ctx, refused("You have a place on it already".into())).await
         }

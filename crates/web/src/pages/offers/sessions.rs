@@ -268,7 +268,7 @@ pub(super) async fn move_session(
                 &ctx,
                 id,
                 Some(form),
-                Problem::of("move", one_error("on", why)),
+                Problem::of("move", one_error("on", why.to_string())),
             )
             .await
         }
@@ -311,7 +311,9 @@ pub(super) async fn place_champion(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/sessions/{id}#rota")).into_response()),
-        Err(StoreError::Refused(why)) => render_session(&state, &ctx, id, None, refused(why)).await,
+        Err(StoreError::Refused(why)) => {
+            render_session(&state, &ctx, id, None, refused(why.to_string())).await
+        }
         Err(StoreError::Conflict(_)) => {
             let p = refused("They are on this rota already".into());
             render_session(&state, &ctx, id, None, p).await

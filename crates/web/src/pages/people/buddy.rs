@@ -93,7 +93,7 @@ pub(super) async fn connect(
         .await
     {
         Ok(c) => Ok(Redirect::to(&format!("/connections/{c}")).into_response()),
-        Err(StoreError::Refused(why)) => again(typed, "chosen", why).await,
+        Err(StoreError::Refused(why)) => again(typed, "chosen", why.to_string()).await,
         Err(StoreError::NotFound(_)) => {
             again(typed, "chosen", "Choose one from the list".into()).await
         }

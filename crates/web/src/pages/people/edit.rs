@@ -115,7 +115,7 @@ pub(super) async fn save(
         Err(StoreError::NotFound("practice")) => {
             again(form, one("practice_id", "Choose the person's GP practice")).await
         }
-        Err(StoreError::Refused(why)) => again(form, one("nhs_number", why)).await,
+        Err(StoreError::Refused(why)) => again(form, one("nhs_number", why.to_string())).await,
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }

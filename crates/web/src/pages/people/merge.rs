@@ -70,7 +70,7 @@ pub(super) async fn merge(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
-        Err(StoreError::Refused(why)) => again(typed, why).await,
+        Err(StoreError::Refused(why)) => again(typed, why.to_string()).await,
         Err(StoreError::NotFound(_)) => again(typed, "Choose one from the list".into()).await,
         Err(e) => Err(e.into()),
     }
