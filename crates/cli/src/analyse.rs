@@ -6,6 +6,7 @@ use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
 use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
+use together_core::audit::AuditAction;
 use together_core::disclosure::Audience;
 use together_core::export::neutralise;
 use together_core::people::parse_date;
@@ -161,7 +162,7 @@ async fn prepare(sel: &Period) -> Result<(DynStore, PcnId, Tables, Scope)> {
 async fn audit(
     store: &DynStore,
     pcn: PcnId,
-    action: &str,
+    action: together_core::audit::AuditAction,
     scope: &Scope,
     unsuppressed: bool,
 ) -> Result<()> {
@@ -215,7 +216,7 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
             let cohort = together_insight::cohort::evaluate(&tables, &definition, &rule)
                 .await
                 .context("the analysis failed")?;
-            let mut event = cli_audit("analyse_cohort", "cohort", Some(pcn));
+            let mut event = cli_audit(AuditAction::AnalyseCohort, "cohort", Some(pcn));
             event.resource_id = Some(record.id.clone());
             event.reason = unsuppressed.then(|| "unsuppressed".to_owned());
             store.audit(&event).await?;
@@ -250,7 +251,14 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
             let written = together_insight::analyst::extract(&tables, &scope, &out)
                 .await
                 .context("the extract failed")?;
-            audit(&store, pcn, "extract", &scope, true).await?;
+            audit(
+                &store,
+                pcn,
+                together_core::audit::AuditAction::Extract,
+                &scope,
+                true,
+            )
+            .await?;
             println!(
                 "Wrote a pseudonymised extract for {}, {} to {}, to {}:",
                 scope.practices.join(", "),
@@ -269,7 +277,14 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
             let p = profile(&tables, &scope)
                 .await
                 .context("the analysis failed")?;
-            audit(&store, pcn, "analyse_profile", &scope, unsuppressed).await?;
+            audit(
+                &store,
+                pcn,
+                together_core::audit::AuditAction::AnalyseProfile,
+                &scope,
+                unsuppressed,
+            )
+            .await?;
             let shown = p.shown(audience(unsuppressed));
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
@@ -297,7 +312,14 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
             let h = together_insight::hiu::hiu(&tables, &scope, threshold)
                 .await
                 .context("the analysis failed")?;
-            audit(&store, pcn, "analyse_hiu", &scope, unsuppressed).await?;
+            audit(
+                &store,
+                pcn,
+                together_core::audit::AuditAction::AnalyseHiu,
+                &scope,
+                unsuppressed,
+            )
+            .await?;
             let shown = h.shown(audience(unsuppressed));
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
@@ -351,7 +373,14 @@ pub async fn run(cmd: AnalyseCommand) -> Result<()> {
             let f = frequent(&tables, &scope, definition)
                 .await
                 .context("the analysis failed")?;
-            audit(&store, pcn, "analyse_frequent", &scope, unsuppressed).await?;
+            audit(
+                &store,
+                pcn,
+                together_core::audit::AuditAction::AnalyseFrequent,
+                &scope,
+                unsuppressed,
+            )
+            .await?;
             let shown = f.shown(audience(unsuppressed));
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),

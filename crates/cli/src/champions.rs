@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::io::Write;
 use std::path::PathBuf;
+use together_core::audit::AuditAction;
 use together_core::champions::{label_of, Stage, AVAILABILITY, INTERESTS};
 use together_formats::champions::read_champions;
 use together_formats::RowError;
@@ -85,7 +86,7 @@ pub async fn run(cmd: ChampionsCommand) -> Result<()> {
                 .import_champions(
                     pcn,
                     &checked,
-                    &cli_audit("import_champions", "champion", Some(pcn)),
+                    &cli_audit(AuditAction::ImportChampions, "champion", Some(pcn)),
                 )
                 .await?;
             println!(
@@ -98,7 +99,10 @@ pub async fn run(cmd: ChampionsCommand) -> Result<()> {
             let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
             let pcn = pick_pcn(&store, pcn.as_deref()).await?;
             let champions = store
-                .champions(pcn, &cli_audit("export_champions", "champions", Some(pcn)))
+                .champions(
+                    pcn,
+                    &cli_audit(AuditAction::ExportChampions, "champions", Some(pcn)),
+                )
                 .await?;
             let practices = store.practices(pcn).await?;
             let sink: Box<dyn Write> = match &out {
@@ -122,7 +126,10 @@ pub async fn run(cmd: ChampionsCommand) -> Result<()> {
             let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
             let pcn = pick_pcn(&store, pcn.as_deref()).await?;
             let champions = store
-                .champions(pcn, &cli_audit("list_champions", "champions", Some(pcn)))
+                .champions(
+                    pcn,
+                    &cli_audit(AuditAction::ListChampions, "champions", Some(pcn)),
+                )
                 .await?;
             for stage in Stage::ALL {
                 let here: Vec<_> = champions.iter().filter(|c| c.stage == stage).collect();

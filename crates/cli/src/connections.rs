@@ -8,6 +8,7 @@ use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
+use together_core::audit::AuditAction;
 use together_core::connections::{count_by_step, Status};
 use together_core::Clock as _;
 use together_store::connections::ConnectionFilter;
@@ -51,7 +52,11 @@ pub async fn run(cmd: ConnectionsCommand) -> Result<()> {
                 &keys.pseudonym,
                 std::io::BufReader::new(input),
                 together_core::clock::SystemClock.now(),
-                &cli_audit("import_past_connections", "past_connection", Some(pcn)),
+                &cli_audit(
+                    AuditAction::ImportPastConnections,
+                    "past_connection",
+                    Some(pcn),
+                ),
             )
             .await
             {
@@ -82,7 +87,7 @@ pub async fn run(cmd: ConnectionsCommand) -> Result<()> {
                     pcn,
                     &ConnectionFilter::default(),
                     today,
-                    &cli_audit("summarise_connections", "connection", Some(pcn)),
+                    &cli_audit(AuditAction::SummariseConnections, "connection", Some(pcn)),
                 )
                 .await?;
             let rows = count_by_step(

@@ -5,6 +5,7 @@ use crate::instance::{app_state, is_demo, listen, open_store, FileSettings, Keys
 use crate::Location;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
+use together_core::audit::AuditAction;
 use together_core::Clock as _;
 use together_core::Role;
 use together_demo::Size;
@@ -141,7 +142,8 @@ async fn demo_wellbeing_link(store: &DynStore, url: &str) -> Result<Option<(Stri
         return Ok(None);
     };
     let now = together_core::clock::SystemClock.now();
-    let audit = crate::instance::cli_audit("send_wellbeing_link", "connection", Some(pcn.id));
+    let audit =
+        crate::instance::cli_audit(AuditAction::SendWellbeingLink, "connection", Some(pcn.id));
     let open = ConnectionFilter {
         open_only: true,
         ..ConnectionFilter::default()

@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::path::PathBuf;
+use together_core::audit::AuditAction;
 use together_formats::oruk::{page, ImportedService};
 use together_store::directory::DirectoryFilter;
 
@@ -233,7 +234,7 @@ async fn import(
             pcn,
             source,
             &read.services,
-            &cli_audit("import_directory", "directory", Some(pcn)),
+            &cli_audit(AuditAction::ImportDirectory, "directory", Some(pcn)),
         )
         .await?;
     println!(

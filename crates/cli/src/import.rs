@@ -6,6 +6,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
+use together_core::audit::AuditAction;
 use together_core::Clock as _;
 use together_core::{PcnId, PracticeCode};
 use together_formats::mapping::{Mapping, SHIPPED};
@@ -216,7 +217,7 @@ pub async fn import_one(
         accept_valid,
         replaces: replace,
         today: today(),
-        audit: cli_audit("import", "import", Some(pcn)),
+        audit: cli_audit(AuditAction::Import, "import", Some(pcn)),
     };
     let keys = (&keys.pseudonym, &keys.index);
     let outcome = import_asked(store, data_dir, pcn, keys, asked, move |n| {
@@ -324,7 +325,7 @@ pub async fn run(cmd: ImportCommand) -> Result<()> {
                 &at.data_dir,
                 pcn,
                 &id,
-                &cli_audit("delete_import", "import", Some(pcn)),
+                &cli_audit(AuditAction::DeleteImport, "import", Some(pcn)),
             )
             .await
             .with_context(|| format!("import {id} was not deleted"))?;
@@ -471,7 +472,7 @@ async fn synthea(args: ImportSynthea) -> Result<()> {
             orgs.len()
         );
     }
-    let audit = cli_audit("import", "import", Some(pcn));
+    let audit = cli_audit(AuditAction::Import, "import", Some(pcn));
     match commit_export(
         &store,
         &args.at.data_dir,

@@ -11,7 +11,7 @@ use together_core::Clock as _;
 use together_core::{PseudonymKey, SystemClock};
 use together_store::postgres::PgStore;
 use together_store::sqlite::SqliteStore;
-use together_store::{DynStore, NewAuditEvent, Outcome};
+use together_store::{DynStore, NewAuditEvent};
 use together_web::delivery::LogDelivery;
 use together_web::{AppState, InstanceKeys, WebConfig};
 
@@ -86,23 +86,17 @@ pub fn cli_actor() -> String {
 }
 
 pub fn cli_audit(
-    action: &str,
+    action: together_core::audit::AuditAction,
     resource_type: &str,
     pcn: Option<together_core::PcnId>,
 ) -> NewAuditEvent {
-    NewAuditEvent {
-        at: together_core::clock::SystemClock.now(),
-        actor: cli_actor(),
-        role: "operator".into(),
-        pcn_id: pcn,
-        action: action.into(),
-        resource_type: resource_type.into(),
-        resource_id: None,
-        outcome: Outcome::Allowed,
-        reason: None,
-        request_id: None,
-        ip: None,
-    }
+    NewAuditEvent::by_operator(
+        cli_actor(),
+        together_core::clock::SystemClock.now(),
+        action,
+        resource_type,
+        pcn,
+    )
 }
 
 fn redact_url(url: &str) -> String {

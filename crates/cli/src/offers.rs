@@ -10,6 +10,7 @@ use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
+use together_core::audit::AuditAction;
 use together_core::offers::{NewOffer, OfferForm};
 use together_core::recurrence::{Recurrence, ScheduleForm};
 use together_core::Clock as _;
@@ -319,7 +320,7 @@ pub async fn run(cmd: OffersCommand) -> Result<()> {
                     pcn,
                     &checked,
                     until,
-                    &cli_audit("import_offers", "offer", Some(pcn)),
+                    &cli_audit(AuditAction::ImportOffers, "offer", Some(pcn)),
                 )
                 .await?;
             let new = added.iter().filter(|a| a.is_some()).count();

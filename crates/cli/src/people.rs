@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
 use together_app::people::{import_spreadsheet, SpreadsheetRefused};
+use together_core::audit::AuditAction;
 use together_core::Clock as _;
 
 #[derive(Subcommand, Debug)]
@@ -33,7 +34,7 @@ pub async fn run(cmd: PeopleCommand) -> Result<()> {
             let keys = Keys::load(&at.data_dir)?;
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
-            let audit = cli_audit("import_people", "person", Some(pcn));
+            let audit = cli_audit(AuditAction::ImportPeople, "person", Some(pcn));
             let now = together_core::clock::SystemClock.now();
             let input = std::io::BufReader::new(input);
             let done = import_spreadsheet(&store, pcn, &keys.pseudonym, input, now, &audit)

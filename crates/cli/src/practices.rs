@@ -6,6 +6,7 @@ use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
 use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
+use together_core::audit::AuditAction;
 use together_core::Clock as _;
 use together_core::PracticeCode;
 
@@ -64,7 +65,7 @@ pub async fn run(cmd: PracticesCommand) -> Result<()> {
                     pcn,
                     &code,
                     &name,
-                    &cli_audit("add_practice", "practice", Some(pcn)),
+                    &cli_audit(AuditAction::AddPractice, "practice", Some(pcn)),
                     together_core::clock::SystemClock.now(),
                 )
                 .await
@@ -103,7 +104,7 @@ pub async fn run(cmd: PracticesCommand) -> Result<()> {
                     pcn,
                     practice.id,
                     !withdrawn,
-                    &cli_audit("set_data_sharing", "practice", Some(pcn)),
+                    &cli_audit(AuditAction::SetDataSharing, "practice", Some(pcn)),
                 )
                 .await?;
             println!(

@@ -8,6 +8,7 @@ use crate::Location;
 use anyhow::{bail, Context, Result};
 use clap::{Subcommand, ValueEnum};
 use indicatif::ProgressBar;
+use together_core::audit::AuditAction;
 use together_core::disclosure::Audience;
 use together_core::Clock as _;
 use together_insight::impact::{build, inputs, RESAMPLES, WINDOW_DAYS};
@@ -75,7 +76,7 @@ pub async fn run(cmd: ReportCommand) -> Result<()> {
     }
     let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
     let pcn = pick_pcn(&store, pcn.as_deref()).await?;
-    let mut audit = cli_audit("report_impact", "impact", Some(pcn));
+    let mut audit = cli_audit(AuditAction::ReportImpact, "impact", Some(pcn));
     audit.reason = unsuppressed.then(|| "unsuppressed".to_owned());
     let (inputs, mut settings) = inputs(&store, pcn, &audit).await?;
     settings.before_days = before_days.unwrap_or(settings.before_days);

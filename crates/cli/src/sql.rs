@@ -7,6 +7,7 @@ use crate::instance::{cli_audit, open_store, FileSettings};
 use crate::Location;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
+use together_core::audit::AuditAction;
 use together_insight::analyst::{render, sql, Output};
 use together_insight::Tables;
 
@@ -34,7 +35,7 @@ pub async fn run(args: SqlArgs) -> Result<()> {
     let store = open_store(&args.at, &FileSettings::load(&args.at.data_dir)?).await?;
     let pcn = pick_pcn(&store, args.pcn.as_deref()).await?;
     let tables = Tables::open(&store, &args.at.data_dir, pcn).await?;
-    let mut audit = cli_audit("sql", "insight", Some(pcn));
+    let mut audit = cli_audit(AuditAction::Sql, "insight", Some(pcn));
     audit.reason = Some(args.query.chars().take(1000).collect());
     store.audit(&audit).await?;
     let batches = match sql(&tables, &args.query).await {

@@ -7,6 +7,7 @@ use crate::Location;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use time::Duration;
+use together_core::audit::AuditAction;
 use together_core::tokens::hash_token as sha256_hex;
 use together_core::Clock as _;
 use together_core::{Email, PracticeCode, Role};
@@ -185,7 +186,7 @@ pub async fn bootstrap(args: BootstrapArgs) -> Result<()> {
     let id = store
         .create_user(
             &new,
-            &cli_audit("bootstrap_admin", "user", Some(pcn)),
+            &cli_audit(AuditAction::BootstrapAdmin, "user", Some(pcn)),
             together_core::clock::SystemClock.now(),
         )
         .await?;
@@ -252,7 +253,7 @@ pub async fn run(cmd: UsersCommand) -> Result<()> {
             let id = store
                 .create_user(
                     &new,
-                    &cli_audit("add_user", "user", Some(pcn)),
+                    &cli_audit(AuditAction::AddUser, "user", Some(pcn)),
                     together_core::clock::SystemClock.now(),
                 )
                 .await?;
@@ -286,7 +287,7 @@ pub async fn run(cmd: UsersCommand) -> Result<()> {
                 .set_user_status(
                     user.id,
                     UserStatus::Disabled,
-                    &cli_audit("disable_user", "user", Some(user.pcn_id)),
+                    &cli_audit(AuditAction::DisableUser, "user", Some(user.pcn_id)),
                 )
                 .await?;
             println!(
@@ -316,7 +317,8 @@ pub async fn run(cmd: UsersCommand) -> Result<()> {
             let secret = token(&store, &user, kind, Duration::hours(24), "cli").await?;
             store
                 .audit(
-                    &cli_audit("reset_password", "user", Some(user.pcn_id)).about("user", user.id),
+                    &cli_audit(AuditAction::ResetPassword, "user", Some(user.pcn_id))
+                        .about("user", user.id),
                 )
                 .await?;
             println!(
@@ -342,7 +344,8 @@ pub async fn run(cmd: UsersCommand) -> Result<()> {
             let secret = token(&store, &user, TokenKind::Api, Duration::days(days), &label).await?;
             store
                 .audit(
-                    &cli_audit("issue_api_token", "user", Some(user.pcn_id)).about("user", user.id),
+                    &cli_audit(AuditAction::IssueApiToken, "user", Some(user.pcn_id))
+                        .about("user", user.id),
                 )
                 .await?;
             println!("{secret}");

@@ -1,6 +1,7 @@
 //! Together's domain rules. Nothing here touches a disk, a network or the wall clock, so every
 //! rule can be tested directly and every other crate shares one definition of it.
 
+pub mod audit;
 pub mod calendar;
 pub mod champions;
 pub mod clock;

@@ -136,6 +136,55 @@ pub enum Action {
     ManageProgrammeCosts,
 }
 
+impl Action {
+    /// The action's name as the audit trail and the API write it (the same as its JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::UseAccount => "use_account",
+            Action::ManageOrganisation => "manage_organisation",
+            Action::ManageUsers => "manage_users",
+            Action::ImportData => "import_data",
+            Action::ViewAudit => "view_audit",
+            Action::ViewInsight => "view_insight",
+            Action::FindPeople => "find_people",
+            Action::CreatePerson => "create_person",
+            Action::ViewPerson => "view_person",
+            Action::UpdatePerson => "update_person",
+            Action::MergePeople => "merge_people",
+            Action::ImportPeople => "import_people",
+            Action::PersonSubjectAccess => "person_subject_access",
+            Action::ManagePledges => "manage_pledges",
+            Action::Reidentify => "reidentify",
+            Action::ManageChampions => "manage_champions",
+            Action::OwnChampionRecord => "own_champion_record",
+            Action::ClaimOwnHoursAndExpenses => "claim_own_hours_and_expenses",
+            Action::ManagePartners => "manage_partners",
+            Action::OwnPartnerOrganisation => "own_partner_organisation",
+            Action::ManageOffers => "manage_offers",
+            Action::ManageDirectory => "manage_directory",
+            Action::ViewOffers => "view_offers",
+            Action::TakeRotaPlaces => "take_rota_places",
+            Action::TakeRegisters => "take_registers",
+            Action::ManageEquipment => "manage_equipment",
+            Action::HandleLoans => "handle_loans",
+            Action::LendEquipment => "lend_equipment",
+            Action::ViewReadings => "view_readings",
+            Action::RaiseConcern => "raise_concern",
+            Action::HandleSafeguarding => "handle_safeguarding",
+            Action::ViewConnections => "view_connections",
+            Action::MakeConnection => "make_connection",
+            Action::KeepConnection => "keep_connection",
+            Action::KeepWellbeing => "keep_wellbeing",
+            Action::ConnectSomeoneNew => "connect_someone_new",
+            Action::TakeOnPerson => "take_on_person",
+            Action::KeepReferrals => "keep_referrals",
+            Action::CodeReferrals => "code_referrals",
+            Action::ViewImpact => "view_impact",
+            Action::ManageProgrammeCosts => "manage_programme_costs",
+        }
+    }
+}
+
 /// What the action is about, with the facts the policy needs and nothing more.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource {
@@ -314,6 +363,17 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_actions_name_is_its_json() {
+        for a in [
+            Action::UseAccount,
+            Action::ViewPerson,
+            Action::ClaimOwnHoursAndExpenses,
+        ] {
+            assert_eq!(serde_json::to_value(a).ok(), Some(a.as_str().into()));
+        }
+    }
 
     fn actor(role: Role, practice: Option<PracticeId>) -> Actor {
         Actor {

@@ -379,7 +379,11 @@ pub async fn partners(
     now: OffsetDateTime,
 ) -> Result<()> {
     use together_core::partners::{NewDated, NewPartner, NewVenue};
-    let a = crate::audit("demo_partners", "partner", Some(pcn));
+    let a = crate::audit(
+        together_core::audit::AuditAction::DemoPartners,
+        "partner",
+        Some(pcn),
+    );
     let today = now.date();
     let orgs = [
         (
@@ -498,7 +502,11 @@ pub async fn build(
     let at = |days_ago: i64| -> NewAuditEvent {
         NewAuditEvent {
             at: now - Duration::days(days_ago),
-            ..crate::audit("demo_champions", "champion", Some(pcn))
+            ..crate::audit(
+                together_core::audit::AuditAction::DemoChampions,
+                "champion",
+                Some(pcn),
+            )
         }
     };
     let mut roles: Vec<ChampionRoleId> = Vec::new();

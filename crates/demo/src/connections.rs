@@ -18,7 +18,11 @@ use together_store::{DynStore, NewAuditEvent};
 pub(crate) fn at(pcn: PcnId, days_ago: i64, now: OffsetDateTime) -> NewAuditEvent {
     NewAuditEvent {
         at: now - Duration::days(days_ago),
-        ..crate::audit("demo_connections", "connection", Some(pcn))
+        ..crate::audit(
+            together_core::audit::AuditAction::DemoConnections,
+            "connection",
+            Some(pcn),
+        )
     }
 }
 

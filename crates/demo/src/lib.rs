@@ -21,6 +21,7 @@ use rand::{Rng, SeedableRng};
 use std::path::Path;
 use thiserror::Error;
 use time::OffsetDateTime;
+use together_core::audit::AuditAction;
 use together_core::password::hash_password;
 use together_core::people::{ConsentMethod, ConsentPurpose, PersonForm};
 use together_core::Clock as _;
@@ -69,20 +70,14 @@ impl<T> Missing<T> for Option<T> {
 }
 
 /// What the demo records in the audit trail as it builds.
-pub(crate) fn audit(action: &str, resource_type: &str, pcn: Option<PcnId>) -> NewAuditEvent {
-    NewAuditEvent {
-        at: together_core::clock::SystemClock.now(),
-        actor: "cli:demo".into(),
-        role: "operator".into(),
-        pcn_id: pcn,
-        action: action.into(),
-        resource_type: resource_type.into(),
-        resource_id: None,
-        outcome: together_store::Outcome::Allowed,
-        reason: None,
-        request_id: None,
-        ip: None,
-    }
+pub(crate) fn audit(action: AuditAction, resource_type: &str, pcn: Option<PcnId>) -> NewAuditEvent {
+    NewAuditEvent::by_operator(
+        "cli:demo",
+        together_core::clock::SystemClock.now(),
+        action,
+        resource_type,
+        pcn,
+    )
 }
 
 /// The keys the demo's imports pseudonymise and seal with: the instance's own.
@@ -156,7 +151,7 @@ pub async fn build(
     size: Size,
 ) -> Result<Vec<SignIn>> {
     let now = together_core::clock::SystemClock.now();
-    let audit = |action: &str, pcn| audit(action, "demo", Some(pcn));
+    let audit = |action: AuditAction, pcn| audit(action, "demo", Some(pcn));
 
     // The neighbourhood's data, made as a practice would hand it over.
     // Three years, so that a year before and a year after each connection planted in the
@@ -184,16 +179,31 @@ pub async fn build(
                 pcn,
                 &p.ods_code.parse().map_err(|e| wrong!("{e}"))?,
                 &p.name,
-                &audit("add_practice", pcn),
+                &audit(together_core::audit::AuditAction::AddPractice, pcn),
                 now,
             )
             .await?;
         store
-            .add_site(pcn, id, site, address, &audit("add_site", pcn), now)
+            .add_site(
+                pcn,
+                id,
+                site,
+                address,
+                &audit(together_core::audit::AuditAction::AddSite, pcn),
+                now,
+            )
             .await?;
         // The demo's practices have agreed to pool their data, so PCN-wide figures show.
         store
-            .set_data_sharing(pcn, id, true, &audit("record_data_sharing_agreement", pcn))
+            .set_data_sharing(
+                pcn,
+                id,
+                true,
+                &audit(
+                    together_core::audit::AuditAction::RecordDataSharingAgreement,
+                    pcn,
+                ),
+            )
             .await?;
         practices.push((id, p.ods_code));
     }
@@ -214,7 +224,11 @@ pub async fn build(
         ids.push((
             role,
             store
-                .create_user(&new, &audit("add_user", pcn), now)
+                .create_user(
+                    &new,
+                    &audit(together_core::audit::AuditAction::AddUser, pcn),
+                    now,
+                )
                 .await?,
         ));
         sign_ins.push((role, email.to_owned(), pw));
@@ -234,7 +248,11 @@ pub async fn build(
             accept_valid: false,
             replaces: None,
             today: now.date(),
-            audit: crate::audit("import", "import", Some(pcn)),
+            audit: crate::audit(
+                together_core::audit::AuditAction::Import,
+                "import",
+                Some(pcn),
+            ),
         };
         let keys = (keys.pseudonym, keys.index);
         match import_file(store, dir, pcn, keys, asked, |_| {}).await? {
@@ -274,7 +292,7 @@ pub async fn build(
                         ConsentPurpose::Contact,
                         ConsentMethod::Verbal,
                         by,
-                        &audit("record_consent", pcn),
+                        &audit(together_core::audit::AuditAction::RecordConsent, pcn),
                     )
                     .await?;
             }
@@ -319,7 +337,7 @@ pub async fn build(
                 pcn,
                 together_store::safeguarding::SAFEGUARDING_LEAD_SETTING,
                 &admin.to_string(),
-                &audit("name_safeguarding_lead", pcn),
+                &audit(together_core::audit::AuditAction::NameSafeguardingLead, pcn),
             )
             .await?;
         let incident = together_core::safeguarding::NewConcern {
@@ -333,7 +351,12 @@ pub async fn build(
             action_taken: "Turned the group back; told the other walk leader".into(),
         };
         store
-            .raise_concern(pcn, champion, &incident, &audit("raise_concern", pcn))
+            .raise_concern(
+                pcn,
+                champion,
+                &incident,
+                &audit(together_core::audit::AuditAction::RaiseConcern, pcn),
+            )
             .await?;
     }
     store.set_meta("demo", "true").await?;
@@ -379,7 +402,7 @@ pub async fn person_from(
             &person,
             pseudonym.as_ref(),
             caseload,
-            &audit("create_person", "demo", Some(pcn)),
+            &audit(AuditAction::CreatePerson, "demo", Some(pcn)),
         )
         .await?)
 }

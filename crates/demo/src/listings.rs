@@ -121,7 +121,11 @@ const LISTINGS: &[DemoListing] = &[
 fn at(pcn: PcnId, days_ago: i64, now: OffsetDateTime) -> NewAuditEvent {
     NewAuditEvent {
         at: now - Duration::days(days_ago),
-        ..crate::audit("demo_listings", "listing", Some(pcn))
+        ..crate::audit(
+            together_core::audit::AuditAction::DemoListings,
+            "listing",
+            Some(pcn),
+        )
     }
 }
 

@@ -14,7 +14,11 @@ const OFFER: &str = "Home blood-pressure monitor loans";
 fn at(pcn: PcnId, days_ago: i64, now: OffsetDateTime) -> NewAuditEvent {
     NewAuditEvent {
         at: now - Duration::days(days_ago),
-        ..crate::audit("demo_loans", "equipment", Some(pcn))
+        ..crate::audit(
+            together_core::audit::AuditAction::DemoLoans,
+            "equipment",
+            Some(pcn),
+        )
     }
 }
 

@@ -431,7 +431,11 @@ async fn flu_clinics(
 fn dated(pcn: PcnId, resource: &str, at: OffsetDateTime) -> NewAuditEvent {
     NewAuditEvent {
         at,
-        ..crate::audit("demo_offers", resource, Some(pcn))
+        ..crate::audit(
+            together_core::audit::AuditAction::DemoOffers,
+            resource,
+            Some(pcn),
+        )
     }
 }
 

@@ -285,7 +285,7 @@ pub async fn reidentify(
         actor: req.actor_label.to_owned(),
         role: req.actor.role.as_str().to_owned(),
         pcn_id: Some(pcn),
-        action: "reidentify".into(),
+        action: together_core::audit::AuditAction::Reidentify,
         resource_type: "patient_index".into(),
         resource_id: subject,
         outcome,

@@ -8,6 +8,7 @@ use arrow_array::{Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::{Path, PathBuf};
 use time::macros::{date, datetime};
+use together_core::audit::AuditAction;
 use together_core::{PcnId, PracticeCode, PseudonymKey};
 use together_formats::Dataset;
 use together_insight::patient_index::IndexKey;
@@ -16,7 +17,7 @@ use together_store::{DynStore, NewAuditEvent};
 
 /// What the importer records for a test's import.
 fn audit(pcn: PcnId) -> NewAuditEvent {
-    together_store::testing::audit(pcn, "import")
+    together_store::testing::audit(pcn, AuditAction::Import)
 }
 
 struct World {

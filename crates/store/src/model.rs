@@ -176,7 +176,7 @@ pub struct NewAuditEvent {
     pub actor: String,
     pub role: String,
     pub pcn_id: Option<PcnId>,
-    pub action: String,
+    pub action: together_core::audit::AuditAction,
     pub resource_type: String,
     pub resource_id: Option<String>,
     pub outcome: Outcome,
@@ -186,6 +186,30 @@ pub struct NewAuditEvent {
 }
 
 impl NewAuditEvent {
+    /// An allowed act of an operator (the command line, the demo, a test's set-up): no
+    /// request and no address to record, the operator's role.
+    pub fn by_operator(
+        actor: impl Into<String>,
+        at: OffsetDateTime,
+        action: together_core::audit::AuditAction,
+        resource_type: &str,
+        pcn_id: Option<PcnId>,
+    ) -> Self {
+        Self {
+            at,
+            actor: actor.into(),
+            role: "operator".into(),
+            pcn_id,
+            action,
+            resource_type: resource_type.to_owned(),
+            resource_id: None,
+            outcome: Outcome::Allowed,
+            reason: None,
+            request_id: None,
+            ip: None,
+        }
+    }
+
     /// The same event about another resource.
     pub fn about(&self, resource_type: &str, resource_id: impl ToString) -> Self {
         Self {

@@ -136,7 +136,7 @@ where
         .bind(e.actor.clone())
         .bind(e.role.clone())
         .bind(e.pcn_id.map(|p| p.to_string()))
-        .bind(e.action.clone())
+        .bind(e.action.as_str())
         .bind(e.resource_type.clone())
         .bind(e.resource_id.clone())
         .bind(e.outcome.as_str())

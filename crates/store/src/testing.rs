@@ -3,7 +3,7 @@
 
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
-use crate::{DynStore, NewAuditEvent, Outcome, StoreError};
+use crate::{DynStore, NewAuditEvent, StoreError};
 use sqlx::Connection;
 use std::sync::Arc;
 use together_core::PcnId;
@@ -101,19 +101,10 @@ where
 pub const FIXTURE_TIME: time::OffsetDateTime = time::macros::datetime!(2026-11-24 09:00 UTC);
 
 /// An audit event for what a test sets up, as the command line would record it.
-pub fn audit(pcn: PcnId, action: &str) -> NewAuditEvent {
+pub fn audit(pcn: PcnId, action: together_core::audit::AuditAction) -> NewAuditEvent {
     NewAuditEvent {
-        at: FIXTURE_TIME,
-        actor: "cli:test".into(),
-        role: "operator".into(),
-        pcn_id: Some(pcn),
-        action: action.into(),
-        resource_type: "pcn".into(),
         resource_id: Some(pcn.to_string()),
-        outcome: Outcome::Allowed,
-        reason: None,
-        request_id: None,
-        ip: None,
+        ..NewAuditEvent::by_operator("cli:test", FIXTURE_TIME, action, "pcn", Some(pcn))
     }
 }
 

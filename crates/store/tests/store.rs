@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
+use together_core::audit::AuditAction;
 use together_core::people::{ConsentMethod, ConsentPurpose, PersonForm};
 use together_core::{PcnId, PseudonymKey, Role, UserId};
 use together_store::on_both;
@@ -25,7 +26,7 @@ async fn an_active_champion(
     checked: bool,
 ) -> together_core::ChampionId {
     use together_core::champions::{DbsLevel, DbsResult, NewInterest, NewRole, Stage};
-    let a = audit(pcn, "champion");
+    let a = audit(pcn, AuditAction::Setup);
     let id = store
         .record_interest(
             pcn,
@@ -120,7 +121,7 @@ async fn a_person(
     given: &str,
     consents: &[ConsentPurpose],
 ) -> (together_core::PracticeId, together_core::PersonId) {
-    let a = audit(pcn, "person");
+    let a = audit(pcn, AuditAction::Setup);
     let code = format!("Y{:05}", given.len() * 7919 % 100_000);
     let practice = match store.practices(pcn).await.unwrap().into_iter().next() {
         Some(p) => p.id,
@@ -164,7 +165,7 @@ async fn link_pseudonym(
     practice: together_core::PracticeId,
     nhs: &str,
 ) -> (together_core::Pseudonym, together_core::people::NewPerson) {
-    let a = audit(pcn, "person");
+    let a = audit(pcn, AuditAction::Setup);
     let key = PseudonymKey::new(1, vec![7; 32]).unwrap();
     let pseudonym = key.pseudonymise(&nhs.parse().unwrap());
     let details = store.read_person(pcn, person, &a).await.unwrap().unwrap();
@@ -194,7 +195,7 @@ async fn a_monitor_to_lend(
     serial: &str,
 ) -> (together_core::ServiceId, together_core::ItemId) {
     use together_core::loans::ItemForm;
-    let a = audit(pcn, "equipment");
+    let a = audit(pcn, AuditAction::Setup);
     let offer = together_core::offers::OfferForm::from_fields(
         &[
             ("name", "Home blood pressure monitors"),
@@ -239,7 +240,7 @@ async fn a_user(store: &DynStore, pcn: PcnId, name: &str, role: Role) -> togethe
                 status: UserStatus::Active,
                 password_hash: None,
             },
-            &audit(pcn, "user"),
+            &audit(pcn, AuditAction::Setup),
             NOW,
         )
         .await

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use together_core::audit::AuditAction;
 use together_core::tokens::hash_token;
 use together_core::Actor;
 use together_store::{NewAuditEvent, Outcome, User, UserStatus};
@@ -58,7 +59,7 @@ impl Ctx {
     pub fn audit(
         &self,
         state: &AppState,
-        action: &str,
+        action: AuditAction,
         resource_type: &str,
         resource_id: Option<String>,
         outcome: Outcome,
@@ -76,7 +77,7 @@ impl Ctx {
                 .map(|a| a.actor.role.as_str().to_owned())
                 .unwrap_or_else(|| "public".into()),
             pcn_id: self.auth.as_ref().map(|a| a.actor.pcn_id),
-            action: action.into(),
+            action,
             resource_type: resource_type.into(),
             resource_id,
             outcome,
@@ -225,7 +226,7 @@ pub(crate) async fn from_session(
 pub(crate) async fn denied(
     state: &AppState,
     ctx: &Ctx,
-    action: &str,
+    action: AuditAction,
     resource_type: &str,
     resource_id: Option<String>,
 ) -> AppError {

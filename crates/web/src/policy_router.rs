@@ -152,21 +152,15 @@ async fn enforce(policy: Policy, req: Request, next: Next) -> Response {
                 next.run(req).await
             } else {
                 match state {
-                    Some(state) => {
-                        let action_name = serde_json::to_value(action)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default();
-                        crate::context::denied(
-                            &state,
-                            &ctx,
-                            &action_name,
-                            "route",
-                            Some(ctx.path.clone()),
-                        )
-                        .await
-                        .into_response()
-                    }
+                    Some(state) => crate::context::denied(
+                        &state,
+                        &ctx,
+                        together_core::audit::AuditAction::Route(action),
+                        "route",
+                        Some(ctx.path.clone()),
+                    )
+                    .await
+                    .into_response(),
                     None => AppError::Forbidden.into_response(),
                 }
             }

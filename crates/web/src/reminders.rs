@@ -15,7 +15,7 @@ fn system_audit(state: &AppState, pcn: together_core::PcnId) -> NewAuditEvent {
         actor: "system:reminders".into(),
         role: "system".into(),
         pcn_id: Some(pcn),
-        action: "compliance_reminders".into(),
+        action: together_core::audit::AuditAction::ComplianceReminders,
         resource_type: "champions".into(),
         resource_id: None,
         outcome: Outcome::Allowed,

@@ -2,6 +2,7 @@
 //! table, and audited reads from many connections at once.
 
 use super::*;
+use together_core::audit::AuditAction;
 
 on_both!(champions_journey_roles_and_dbs_rules_hold_in_the_store);
 async fn champions_journey_roles_and_dbs_rules_hold_in_the_store(store: DynStore) {
@@ -22,7 +23,7 @@ async fn champions_journey_roles_and_dbs_rules_hold_in_the_store(store: DynStore
         skills: String::new(),
         availability: vec![],
     };
-    let a = audit(pcn, "champion");
+    let a = audit(pcn, AuditAction::Setup);
     let dave = store
         .record_interest(pcn, &interest("Dave"), &a)
         .await
@@ -37,7 +38,7 @@ async fn champions_journey_roles_and_dbs_rules_hold_in_the_store(store: DynStore
             other,
             &"B99009".parse().unwrap(),
             "Far Away",
-            &audit(other, "p"),
+            &audit(other, AuditAction::Setup),
             NOW,
         )
         .await
@@ -212,7 +213,7 @@ async fn a_champion_with_everything(store: &DynStore) -> (PcnId, together_core::
         .create_pcn("Harbourview PCN", None, NOW)
         .await
         .unwrap();
-    let a = audit(pcn, "champion");
+    let a = audit(pcn, AuditAction::Setup);
     let id = store
         .record_interest(
             pcn,
@@ -443,7 +444,7 @@ async fn the_export_holds_every_table_that_references_the_champion(
         "the schema was read: {referencing:?}"
     );
     let (pcn, id) = a_champion_with_everything(&store).await;
-    let a = audit(pcn, "subject_access");
+    let a = audit(pcn, AuditAction::Setup);
     let sar = store.champion_subject_access(pcn, id, &a).await.unwrap();
     let tables: Vec<&str> = sar.iter().map(|t| t.table.as_str()).collect();
     for t in &referencing {
@@ -480,7 +481,7 @@ async fn the_export_holds_every_table_that_references_the_champion(
 
     // Erasure keeps the counts and removes the person.
     let files = store
-        .erase_champion(pcn, id, &audit(pcn, "erase"))
+        .erase_champion(pcn, id, &audit(pcn, AuditAction::Setup))
         .await
         .unwrap();
     assert_eq!(files, ["receipt.png"]);
@@ -565,11 +566,11 @@ async fn audited_reads_from_many_connections_at_once_all_succeed(store: DynStore
     // the start. Many at once, as a busy page would make them.
     let (pcn, id) = a_champion_with_everything(&store).await;
     let mut tasks = Vec::new();
-    for n in 0..8 {
+    for _ in 0..8 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             for _ in 0..15 {
-                let a = audit(pcn, &format!("read_{n}"));
+                let a = audit(pcn, AuditAction::ViewChampion);
                 store.read_champion(pcn, id, &a).await?;
                 store.dbs_checks(pcn, id, &a).await?;
             }
@@ -586,7 +587,7 @@ async fn audited_reads_from_many_connections_at_once_all_succeed(store: DynStore
     assert!(
         events
             .iter()
-            .filter(|e| e.action.starts_with("read_"))
+            .filter(|e| e.action == "view_champion")
             .count()
             >= 100
     );

@@ -6,6 +6,7 @@
 use super::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use together_core::audit::AuditAction;
 use together_core::connections::{NewConnection, Source, Target};
 use together_store::connections::ConnectionFilter;
 
@@ -44,7 +45,7 @@ async fn check(records: Vec<(Maker, bool)>) {
         .create_pcn("Harbourview PCN", None, NOW)
         .await
         .unwrap();
-    let a = audit(pcn, "reach");
+    let a = audit(pcn, AuditAction::Setup);
     let dave = a_user(&store, pcn, "Dave", Role::Champion).await;
     let sue = a_user(&store, pcn, "Sue", Role::Champion).await;
     let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;

@@ -2,6 +2,7 @@
 //! someone new reaching the link workers.
 
 use super::*;
+use together_core::audit::AuditAction;
 
 on_both!(a_connection_moves_on_is_followed_up_and_keeps_the_person_on_a_caseload);
 async fn a_connection_moves_on_is_followed_up_and_keeps_the_person_on_a_caseload(store: DynStore) {
@@ -18,7 +19,7 @@ async fn a_connection_moves_on_is_followed_up_and_keeps_the_person_on_a_caseload
     let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
     let (singing, _) = a_monitor_to_lend(&store, pcn, dave_champion, "BP-1").await;
     let made_on = NOW.date() - time::Duration::days(20);
-    let a = audit(pcn, "connection");
+    let a = audit(pcn, AuditAction::Setup);
     let connect = |to: Target| NewConnection {
         to,
         source: Source::ClinicianSuggestion,
@@ -77,7 +78,7 @@ async fn a_connection_moves_on_is_followed_up_and_keeps_the_person_on_a_caseload
         let store = store.clone();
         async move {
             store
-                .connections(pcn, &f, today, &audit(pcn, "connections"))
+                .connections(pcn, &f, today, &audit(pcn, AuditAction::Setup))
                 .await
                 .unwrap()
         }
@@ -249,7 +250,7 @@ async fn a_connection_moves_on_is_followed_up_and_keeps_the_person_on_a_caseload
     let other = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
     assert!(matches!(
         store
-            .connection(other, id, &audit(other, "connection"))
+            .connection(other, id, &audit(other, AuditAction::Setup))
             .await,
         Err(StoreError::NotFound("connection"))
     ));
@@ -273,7 +274,7 @@ async fn a_register_mark_moves_a_connection_on_by_itself(store: DynStore) {
     let lead = an_active_champion(&store, pcn, "Dave", true).await;
     let (offer, _) = a_monitor_to_lend(&store, pcn, lead, "BP-9").await;
     let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
-    let a = audit(pcn, "connection");
+    let a = audit(pcn, AuditAction::Setup);
     let made_on = NOW.date() - Duration::days(14);
     let id = store
         .make_connection(
@@ -320,7 +321,7 @@ async fn a_register_mark_moves_a_connection_on_by_itself(store: DynStore) {
         let store = store.clone();
         async move {
             store
-                .connection(pcn, id, &audit(pcn, "connection"))
+                .connection(pcn, id, &audit(pcn, AuditAction::Setup))
                 .await
                 .unwrap()
         }
@@ -392,7 +393,7 @@ async fn a_champions_connection_for_someone_new_reaches_the_link_workers_until_c
         made_on: NOW.date(),
         note: "Met at the library stall; loves to sing".into(),
     };
-    let a = audit(pcn, "connect_someone_new");
+    let a = audit(pcn, AuditAction::ConnectSomeoneNew);
     // A practice of another PCN: nothing at all is kept.
     let elsewhere = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
     let (far_practice, _) = a_person(&store, elsewhere, "Zed", &[]).await;
@@ -404,7 +405,7 @@ async fn a_champions_connection_for_someone_new_reaches_the_link_workers_until_c
     ));
     let people = |store: DynStore| async move {
         store
-            .find_people(pcn, None, "Florence", &audit(pcn, "find"))
+            .find_people(pcn, None, "Florence", &audit(pcn, AuditAction::Setup))
             .await
             .unwrap()
             .len()
@@ -445,7 +446,7 @@ async fn a_champions_connection_for_someone_new_reaches_the_link_workers_until_c
         let store = store.clone();
         async move {
             store
-                .connections(pcn, &f, today, &audit(pcn, "connections"))
+                .connections(pcn, &f, today, &audit(pcn, AuditAction::Setup))
                 .await
                 .unwrap()
         }
@@ -510,7 +511,7 @@ async fn a_champions_connection_for_someone_new_reaches_the_link_workers_until_c
     };
     assert_eq!(list(daves.clone(), today).await.len(), 1);
     store
-        .withdraw_consents(florence, lena, &audit(pcn, "withdraw"))
+        .withdraw_consents(florence, lena, &audit(pcn, AuditAction::Setup))
         .await
         .unwrap();
     assert!(list(daves, today).await.is_empty());

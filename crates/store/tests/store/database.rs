@@ -2,13 +2,17 @@
 //! durability settings, and backups before and during migrations and writes.
 
 use super::*;
+use together_core::audit::AuditAction;
 
 #[tokio::test]
 async fn audit_events_cannot_be_changed_or_deleted_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.sqlite");
     let (store, _) = SqliteStore::open(&path, None).await.unwrap();
-    store.audit(&audit(PcnId::new(), "x")).await.unwrap();
+    store
+        .audit(&audit(PcnId::new(), AuditAction::Setup))
+        .await
+        .unwrap();
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
         .await
         .unwrap();
@@ -26,7 +30,10 @@ async fn audit_events_cannot_be_changed_or_deleted_sqlite() {
 async fn audit_events_cannot_be_changed_or_deleted_postgres() {
     let url = fresh_postgres_url().await.unwrap();
     let (store, _) = together_store::postgres::PgStore::open(&url).await.unwrap();
-    store.audit(&audit(PcnId::new(), "x")).await.unwrap();
+    store
+        .audit(&audit(PcnId::new(), AuditAction::Setup))
+        .await
+        .unwrap();
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     let upd = sqlx::query("UPDATE audit_event SET actor = 'someone else'")
         .execute(&pool)
@@ -114,7 +121,7 @@ async fn a_backup_taken_during_writes_restores_intact() {
         tokio::spawn(async move {
             for i in 0..300 {
                 store
-                    .set_setting(pcn, &format!("k{i}"), "v", &audit(pcn, "write"))
+                    .set_setting(pcn, &format!("k{i}"), "v", &audit(pcn, AuditAction::Setup))
                     .await
                     .unwrap();
             }

@@ -2,6 +2,7 @@
 //! found by their words or by distance from a postcode.
 
 use super::*;
+use together_core::audit::AuditAction;
 
 on_both!(listings_are_kept_by_their_owners_checked_in_a_cycle_and_changed_by_approval);
 async fn listings_are_kept_by_their_owners_checked_in_a_cycle_and_changed_by_approval(
@@ -14,7 +15,7 @@ async fn listings_are_kept_by_their_owners_checked_in_a_cycle_and_changed_by_app
         .await
         .unwrap();
     let other = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
-    let a = audit(pcn, "listing");
+    let a = audit(pcn, AuditAction::Setup);
     let partner = store
         .add_partner(
             pcn,
@@ -81,7 +82,7 @@ async fn listings_are_kept_by_their_owners_checked_in_a_cycle_and_changed_by_app
                 &form("X", "Y", &[]),
                 Some(&partner),
                 false,
-                &audit(other, "x")
+                &audit(other, AuditAction::Setup)
             )
             .await,
         Err(StoreError::NotFound("partner"))
@@ -234,7 +235,7 @@ async fn listings_are_kept_by_their_owners_checked_in_a_cycle_and_changed_by_app
             "joy@foodbank.example",
             &NewAuditEvent {
                 at: year,
-                ..audit(pcn, "confirm")
+                ..audit(pcn, together_core::audit::AuditAction::Setup)
             },
         )
         .await
@@ -294,7 +295,7 @@ async fn services_are_found_by_the_words_they_hold_whatever_wrote_them(store: Dy
                     &listing(name, description),
                     None,
                     false,
-                    &audit(pcn, "listing"),
+                    &audit(pcn, AuditAction::Setup),
                 )
                 .await
                 .unwrap(),
@@ -355,7 +356,7 @@ async fn services_are_found_by_the_words_they_hold_whatever_wrote_them(store: Dy
             ids[2],
             &listing("Pavement chalk art", "For children and their grown-ups."),
             None,
-            &audit(pcn, "listing"),
+            &audit(pcn, AuditAction::Setup),
         )
         .await
         .unwrap();
@@ -414,7 +415,7 @@ async fn services_are_found_by_distance_from_a_postcode_nearest_first(store: Dyn
         .parse()
         .unwrap();
         store
-            .add_listing(pcn, &l, None, false, &audit(pcn, "listing"))
+            .add_listing(pcn, &l, None, false, &audit(pcn, AuditAction::Setup))
             .await
             .unwrap();
     }

@@ -3,6 +3,7 @@
 //! the programme's costs, kept per PCN.
 
 use super::*;
+use together_core::audit::AuditAction;
 use together_core::connections::{NewConnection, NewStep, Source, Status, Target};
 use together_core::impact::{CostCategory, ProgrammeCostForm};
 
@@ -14,7 +15,7 @@ async fn the_impact_report_reads_pseudonymised_connections_and_the_programmes_co
         .create_pcn("Harbourview PCN", None, NOW)
         .await
         .unwrap();
-    let a = audit(pcn, "impact");
+    let a = audit(pcn, AuditAction::Setup);
     let (practice, florence) = a_person(&store, pcn, "Florence", &[]).await;
     let (_, arthur) = a_person(&store, pcn, "Arthur", &[]).await;
     let (hers, _) = link_pseudonym(&store, pcn, florence, practice, "999 000 0018").await;
@@ -65,7 +66,7 @@ async fn the_impact_report_reads_pseudonymised_connections_and_the_programmes_co
         .await
         .unwrap();
 
-    let read = audit(pcn, "impact_report");
+    let read = audit(pcn, AuditAction::ReportImpact);
     let connections = store.evaluated_connections(pcn, &read).await.unwrap();
     assert_eq!(connections.len(), 2);
     let (first, second) = (&connections[0], &connections[1]);
@@ -82,7 +83,7 @@ async fn the_impact_report_reads_pseudonymised_connections_and_the_programmes_co
         .await
         .unwrap();
     assert!(
-        trail.iter().any(|e| e.action == "impact_report"),
+        trail.iter().any(|e| e.action == "report_impact"),
         "the read is audited"
     );
 
@@ -125,7 +126,11 @@ async fn the_impact_report_reads_pseudonymised_connections_and_the_programmes_co
     assert!(store.programme_costs(other).await.unwrap().is_empty());
     assert!(matches!(
         store
-            .remove_programme_cost(other, later, &audit(other, "cost"))
+            .remove_programme_cost(
+                other,
+                later,
+                &audit(other, AuditAction::RemoveProgrammeCost)
+            )
             .await,
         Err(StoreError::NotFound("cost"))
     ));
@@ -161,7 +166,7 @@ async fn past_connections_come_in_once_with_only_a_pseudonym_beside_those_made_h
         past("999 000 0026", "Men's shed (Age UK)", 650),
         past("999 000 0018", "Men's shed (Age UK)", 600),
     ];
-    let a = audit(pcn, "import_past_connections");
+    let a = audit(pcn, AuditAction::ImportPastConnections);
     let (one, two) = tokio::join!(
         store.import_past_connections(pcn, &rows, &a),
         store.import_past_connections(pcn, &rows, &a)
@@ -174,7 +179,7 @@ async fn past_connections_come_in_once_with_only_a_pseudonym_beside_those_made_h
     assert_eq!((again.added, again.already_there), (0, 3));
 
     let read = store
-        .evaluated_connections(pcn, &audit(pcn, "impact_report"))
+        .evaluated_connections(pcn, &audit(pcn, AuditAction::ReportImpact))
         .await
         .unwrap();
     assert_eq!(read.len(), 3, "each once");
@@ -189,7 +194,7 @@ async fn past_connections_come_in_once_with_only_a_pseudonym_beside_those_made_h
     assert_eq!(read[0].pseudonym, read[2].pseudonym);
     let other = store.create_pcn("Other PCN", None, NOW).await.unwrap();
     assert!(store
-        .evaluated_connections(other, &audit(other, "impact_report"))
+        .evaluated_connections(other, &audit(other, AuditAction::ReportImpact))
         .await
         .unwrap()
         .is_empty());

@@ -1,6 +1,7 @@
 //! Imports are recorded once, replaced and deleted; cohorts are saved by name.
 
 use super::*;
+use together_core::audit::AuditAction;
 
 on_both!(imports_are_recorded_once_replaced_and_deleted);
 async fn imports_are_recorded_once_replaced_and_deleted(store: DynStore) {
@@ -8,7 +9,7 @@ async fn imports_are_recorded_once_replaced_and_deleted(store: DynStore) {
         .create_pcn("Harbourview PCN", None, NOW)
         .await
         .unwrap();
-    let a = audit(pcn, "import");
+    let a = audit(pcn, AuditAction::Import);
     let first = NewImport {
         id: "11111111-1111-1111-1111-111111111111".into(),
         pcn_id: pcn,
@@ -96,7 +97,7 @@ async fn cohorts_are_saved_by_name_listed_and_deleted(store: DynStore) {
         .create_pcn("Harbourview PCN", None, NOW)
         .await
         .unwrap();
-    let a = audit(pcn, "save_cohort");
+    let a = audit(pcn, AuditAction::SaveCohort);
     let cohort = NewCohort {
         pcn_id: pcn,
         name: "Lonely over-75s".into(),

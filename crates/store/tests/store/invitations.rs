@@ -3,6 +3,7 @@
 //! someone connected to the offer already is neither invited again nor connected twice.
 
 use super::*;
+use together_core::audit::AuditAction;
 use together_core::connections::{ConnectionForm, Source, Status, Target};
 use together_core::invitations::{Answer, Answered, Channel, Yes};
 use together_store::invitations::{Invited, Invitee};
@@ -13,7 +14,7 @@ async fn a_cohort_is_invited_once_and_each_answer_recorded_once(store: DynStore)
         .create_pcn("Harbourview PCN", None, NOW)
         .await
         .unwrap();
-    let a = audit(pcn, "invite");
+    let a = audit(pcn, AuditAction::Setup);
     let (practice, florence) = a_person(&store, pcn, "Florence", &[]).await;
     let lead = an_active_champion(&store, pcn, "Sue", true).await;
     let (singing, _) = a_monitor_to_lend(&store, pcn, lead, "BP-7").await;

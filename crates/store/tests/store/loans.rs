@@ -1,6 +1,7 @@
 //! Equipment loans: monitors kept safe and readings kept for the clinician.
 
 use super::*;
+use together_core::audit::AuditAction;
 
 on_both!(loans_keep_monitors_safe_and_readings_for_the_clinician);
 async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore) {
@@ -11,7 +12,7 @@ async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore
         .await
         .unwrap();
     let other = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
-    let a = audit(pcn, "equipment");
+    let a = audit(pcn, AuditAction::Setup);
     let today = NOW.date();
     let dave = an_active_champion(&store, pcn, "Dave", false).await;
     let bea = an_active_champion(&store, pcn, "Bea", false).await;
@@ -34,14 +35,22 @@ async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore
     );
     assert!(matches!(
         store
-            .add_item(other, &item.parse().unwrap(), &audit(other, "x"))
+            .add_item(
+                other,
+                &item.parse().unwrap(),
+                &audit(other, AuditAction::Setup)
+            )
             .await,
         Err(StoreError::NotFound("offer"))
     ));
     item.serial = "ELSEWHERE-1".into();
     item.offer_id = String::new();
     store
-        .add_item(other, &item.parse().unwrap(), &audit(other, "x"))
+        .add_item(
+            other,
+            &item.parse().unwrap(),
+            &audit(other, AuditAction::Setup),
+        )
         .await
         .unwrap();
     assert_eq!(store.items(pcn).await.unwrap().len(), 1);
@@ -237,7 +246,7 @@ async fn loans_keep_monitors_safe_and_readings_for_the_clinician(store: DynStore
     assert_eq!(counts.len(), 2);
     assert!(counts.contains(&(3, None)) && counts.contains(&(1, Some(14))));
     assert!(store
-        .bp_readings(other, florence, &audit(other, "x"))
+        .bp_readings(other, florence, &audit(other, AuditAction::Setup))
         .await
         .unwrap()
         .is_empty());

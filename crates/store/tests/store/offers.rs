@@ -1,6 +1,7 @@
 //! Offers, their sessions and rotas, and the training a workshop gives and takes back.
 
 use super::*;
+use together_core::audit::AuditAction;
 
 on_both!(offers_sessions_and_rotas_keep_their_rules_in_the_store);
 async fn offers_sessions_and_rotas_keep_their_rules_in_the_store(store: DynStore) {
@@ -13,7 +14,7 @@ async fn offers_sessions_and_rotas_keep_their_rules_in_the_store(store: DynStore
         .await
         .unwrap();
     let other = store.create_pcn("Elsewhere PCN", None, NOW).await.unwrap();
-    let a = audit(pcn, "offer");
+    let a = audit(pcn, AuditAction::Setup);
     let today = NOW.date();
     let terms = store.taxonomy_terms().await.unwrap();
     assert!(terms.len() >= 10, "the built-in categories are there");
@@ -62,7 +63,7 @@ async fn offers_sessions_and_rotas_keep_their_rules_in_the_store(store: DynStore
     assert!(store.offers(other).await.unwrap().is_empty());
     assert!(matches!(
         store
-            .add_offer(other, &form(&[]), &audit(other, "offer"))
+            .add_offer(other, &form(&[]), &audit(other, AuditAction::Setup))
             .await,
         Err(StoreError::NotFound("role"))
     ));
@@ -389,7 +390,7 @@ async fn a_workshop_marked_came_then_did_not_come_takes_its_training_back(store:
         .create_pcn("Harbourview PCN", None, NOW)
         .await
         .unwrap();
-    let a = audit(pcn, "workshop");
+    let a = audit(pcn, AuditAction::Setup);
     let champion = an_active_champion(&store, pcn, "Nadia", false).await;
     let w = store
         .add_workshop(

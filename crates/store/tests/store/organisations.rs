@@ -1,6 +1,7 @@
 //! Organisations, practices, sites and users: what one PCN may touch of another's.
 
 use super::*;
+use together_core::audit::AuditAction;
 
 on_both!(organisations_and_users);
 async fn organisations_and_users(store: DynStore) {
@@ -8,7 +9,7 @@ async fn organisations_and_users(store: DynStore) {
         .create_pcn("Harbourview PCN", Some("U12345"), NOW)
         .await
         .unwrap();
-    let a = audit(pcn, "add_practice");
+    let a = audit(pcn, AuditAction::AddPractice);
     let p1 = store
         .add_practice(pcn, &"B82005".parse().unwrap(), "Quayside Surgery", &a, NOW)
         .await

@@ -3,6 +3,7 @@
 //! withheld once consent goes. Told to both backends like the rest of the store's story.
 
 use super::*;
+use together_core::audit::AuditAction;
 use together_core::connections::{NewConnection, Source, Target};
 use together_core::people::NewPerson;
 use together_core::referrals::NewReferral;
@@ -34,7 +35,7 @@ async fn people_are_changed_imported_and_merged_keeping_both_histories(store: Dy
         .await
         .unwrap();
     let (practice, florence) = a_person(&store, pcn, "Florence", &[]).await;
-    let a = audit(pcn, "people");
+    let a = audit(pcn, AuditAction::Setup);
 
     // Changing details: what matters is kept, an NHS number given later links the record, and
     // a different one is refused rather than quietly relinking it.
@@ -260,7 +261,7 @@ async fn a_buddy_agreed_to_be_asked_and_one_is_never_merged_into_the_other(store
     let (_, mabel) = a_person(&store, pcn, "Mabel", &[]).await;
     let (_, arthur) = a_person(&store, pcn, "Arthur", &[ConsentPurpose::Contact]).await;
     let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
-    let a = audit(pcn, "buddy");
+    let a = audit(pcn, AuditAction::Setup);
     let buddy = |b| NewConnection {
         to: Target::Person(b),
         source: Source::Themselves,
@@ -324,7 +325,11 @@ async fn a_message_waiting_when_consent_is_withdrawn_is_never_sent(store: DynSto
         ["Your monitor is due back"]
     );
     store
-        .withdraw_consents(florence, UserId::new(), &audit(pcn, "withdraw"))
+        .withdraw_consents(
+            florence,
+            UserId::new(),
+            &audit(pcn, AuditAction::WithdrawConsent),
+        )
         .await
         .unwrap();
     assert!(store.undelivered_messages(10).await.unwrap().is_empty());
@@ -342,7 +347,7 @@ async fn a_message_waiting_when_consent_is_withdrawn_is_never_sent(store: DynSto
             ConsentPurpose::Contact,
             ConsentMethod::Verbal,
             UserId::new(),
-            &audit(pcn, "consent"),
+            &audit(pcn, AuditAction::RecordConsent),
         )
         .await
         .unwrap();
@@ -357,7 +362,7 @@ async fn a_person_gets_everything_held_about_them_and_erasure_keeps_only_counts(
         .unwrap();
     let (practice, florence) = a_person(&store, pcn, "Florence", &[ConsentPurpose::Contact]).await;
     let (_, arthur) = a_person(&store, pcn, "Arthur", &[ConsentPurpose::Contact]).await;
-    let a = audit(pcn, "sar");
+    let a = audit(pcn, AuditAction::SubjectAccessExport);
     let mut linked = details(practice, "Florence", "999 000 0018");
     linked.what_matters = "Company on Tuesdays".into();
     store
@@ -434,7 +439,7 @@ async fn a_person_gets_everything_held_about_them_and_erasure_keeps_only_counts(
     assert!(!table("consent").rows.is_empty() && !table("follow_up").rows.is_empty());
     assert!(!table("connection_step").rows.is_empty() && !table("caseload").rows.is_empty());
     assert!(
-        holds("audit_event", "view_person") || holds("audit_event", "sar"),
+        holds("audit_event", "view_person") || holds("audit_event", "subject_access_export"),
         "who looked at her record"
     );
     assert!(
@@ -508,7 +513,7 @@ async fn the_people_who_go_hear_when_a_session_is_cancelled_or_moved(store: DynS
         .create_pcn("Harbourview PCN", None, NOW)
         .await
         .unwrap();
-    let a = audit(pcn, "session");
+    let a = audit(pcn, AuditAction::Setup);
     let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
     let lead = an_active_champion(&store, pcn, "Sue", true).await;
     let (group, _) = a_monitor_to_lend(&store, pcn, lead, "BP-8").await;
@@ -595,7 +600,7 @@ async fn people_consent_and_audit(store: DynStore) {
         .create_pcn("Harbourview PCN", None, NOW)
         .await
         .unwrap();
-    let a = audit(pcn, "setup");
+    let a = audit(pcn, AuditAction::Setup);
     let practice = store
         .add_practice(pcn, &"B82006".parse().unwrap(), "Harbour Lane", &a, NOW)
         .await
@@ -633,7 +638,7 @@ async fn people_consent_and_audit(store: DynStore) {
     let create = NewAuditEvent {
         actor: format!("user:{lw}"),
         role: "link_worker".into(),
-        action: "create_person".into(),
+        action: together_core::audit::AuditAction::CreatePerson,
         ..a.clone()
     };
     let person = store
@@ -662,7 +667,7 @@ async fn people_consent_and_audit(store: DynStore) {
     );
 
     let read = NewAuditEvent {
-        action: "view_person".into(),
+        action: together_core::audit::AuditAction::ViewPerson,
         ..create.clone()
     };
     let p = store
@@ -686,7 +691,7 @@ async fn people_consent_and_audit(store: DynStore) {
             None,
             "ashw",
             &NewAuditEvent {
-                action: "find_people".into(),
+                action: together_core::audit::AuditAction::FindPeople,
                 ..create.clone()
             },
         )

@@ -1,6 +1,7 @@
 //! Referrals received, decided once, opening a caseload.
 
 use super::*;
+use together_core::audit::AuditAction;
 
 on_both!(a_referral_is_received_then_decided_once_and_opens_a_caseload);
 async fn a_referral_is_received_then_decided_once_and_opens_a_caseload(store: DynStore) {
@@ -12,7 +13,7 @@ async fn a_referral_is_received_then_decided_once_and_opens_a_caseload(store: Dy
         .unwrap();
     let (practice, florence) = a_person(&store, pcn, "Florence", &[]).await;
     let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
-    let a = audit(pcn, "referral");
+    let a = audit(pcn, AuditAction::Setup);
     let received_on = NOW.date() - Duration::days(3);
     let id = store
         .add_referral(
@@ -51,7 +52,7 @@ async fn a_referral_is_received_then_decided_once_and_opens_a_caseload(store: Dy
                     decided_only: true,
                     ..ReferralFilter::default()
                 },
-                &audit(pcn, "coding"),
+                &audit(pcn, AuditAction::Setup),
             )
             .await
             .unwrap()

@@ -1,6 +1,7 @@
 //! Wellbeing kept per connection, and a one-time link answered once.
 
 use super::*;
+use together_core::audit::AuditAction;
 
 on_both!(wellbeing_is_kept_per_connection_and_a_link_is_answered_once);
 async fn wellbeing_is_kept_per_connection_and_a_link_is_answered_once(store: DynStore) {
@@ -15,7 +16,7 @@ async fn wellbeing_is_kept_per_connection_and_a_link_is_answered_once(store: Dyn
     let lena = a_user(&store, pcn, "Lena", Role::LinkWorker).await;
     let lead = an_active_champion(&store, pcn, "Sue", true).await;
     let (singing, _) = a_monitor_to_lend(&store, pcn, lead, "BP-9").await;
-    let a = audit(pcn, "wellbeing");
+    let a = audit(pcn, AuditAction::Setup);
     let made_on = NOW.date() - Duration::days(30);
     let connection = store
         .make_connection(

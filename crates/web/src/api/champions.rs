@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
+use together_core::audit::AuditAction;
 use together_store::champions::Champion;
 use together_store::Outcome;
 use utoipa::ToSchema;
@@ -102,7 +103,7 @@ pub(crate) async fn list(
 ) -> Result<Json<Vec<ChampionOut>>, AppError> {
     let audit = ctx.audit(
         &state,
-        "list_champions",
+        AuditAction::ListChampions,
         "champions",
         None,
         Outcome::Allowed,
@@ -119,7 +120,13 @@ pub(crate) async fn one(
     Path(id): Path<String>,
 ) -> Result<Json<ChampionWithSteps>, AppError> {
     let id = path_id(&id)?;
-    let audit = ctx.audit(&state, "view_champion", "champion", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::ViewChampion,
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
     let c = state
         .store()
         .read_champion(ctx.actor()?.pcn_id, id, &audit)

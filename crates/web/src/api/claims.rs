@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use together_core::audit::AuditAction;
 use together_core::champions::{Clearance, Due};
 use together_core::hours_expenses::HoursForm;
 use together_store::champions::{ExpenseEntry, HoursEntry};
@@ -145,7 +146,7 @@ async fn claims_of(
     let pcn = ctx.actor()?.pcn_id;
     let audit = ctx.audit(
         state,
-        "list_claims",
+        AuditAction::ListClaims,
         "champion_expense",
         None,
         Outcome::Allowed,
@@ -194,7 +195,7 @@ pub(crate) async fn log_my_hours(
         .map_err(|e| AppError::BadRequest(crate::api::field_messages(&e)))?;
     let audit = ctx.audit(
         &state,
-        "log_hours",
+        AuditAction::LogHours,
         "champion_hours",
         None,
         Outcome::Allowed,
@@ -236,13 +237,19 @@ pub(crate) async fn compliance(
     let years = state.programme_settings(pcn).await?.dbs_renewal_years;
     let audit = ctx.audit(
         &state,
-        "view_compliance",
+        AuditAction::ViewCompliance,
         "champions",
         None,
         Outcome::Allowed,
     );
     let champions = store.champions(pcn, &audit).await?;
-    let dbs_audit = ctx.audit(&state, "view_dbs", "champion_dbs", None, Outcome::Allowed);
+    let dbs_audit = ctx.audit(
+        &state,
+        AuditAction::ViewDbs,
+        "champion_dbs",
+        None,
+        Outcome::Allowed,
+    );
     let checks = store.pcn_dbs_checks(pcn, &dbs_audit).await?;
     let roles = store.champion_roles(pcn).await?;
     let holders = store.role_holders(pcn).await?;

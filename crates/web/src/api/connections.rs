@@ -10,6 +10,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use together_core::audit::AuditAction;
 use together_core::Role;
 use together_store::connections::ConnectionFilter;
 use together_store::Outcome;
@@ -67,7 +68,7 @@ pub(crate) async fn list(
     };
     let audit = ctx.audit(
         &state,
-        "list_connections",
+        AuditAction::ListConnections,
         "connection",
         None,
         Outcome::Allowed,
@@ -174,7 +175,7 @@ pub(crate) async fn one(
     let wellbeing = if seen.may_keep_wellbeing {
         let audit = ctx.audit(
             &state,
-            "view_wellbeing",
+            AuditAction::ViewWellbeing,
             "person",
             Some(person.to_string()),
             Outcome::Allowed,

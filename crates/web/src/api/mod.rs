@@ -20,6 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use together_core::audit::AuditAction;
 use together_core::people::PersonForm;
 use together_core::{Action, Decision};
 use together_store::Outcome;
@@ -276,7 +277,13 @@ async fn find_people(
         ));
     }
     let actor = ctx.actor()?;
-    let audit = ctx.audit(&state, "find_people", "people", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::FindPeople,
+        "people",
+        None,
+        Outcome::Allowed,
+    );
     let found = state
         .store()
         .find_people(actor.pcn_id, search_scope(&ctx)?, p.q.trim(), &audit)
@@ -393,12 +400,25 @@ async fn get_person(
     match decide(&state, &ctx, id, Action::ViewPerson).await? {
         Some(Decision::Allow) => {}
         Some(_) => {
-            denied(&state, &ctx, "view_person", "person", Some(id.to_string())).await;
+            denied(
+                &state,
+                &ctx,
+                together_core::audit::AuditAction::ViewPerson,
+                "person",
+                Some(id.to_string()),
+            )
+            .await;
             return Err(AppError::NotFound);
         }
         None => return Err(AppError::NotFound),
     }
-    let audit = ctx.audit(&state, "view_person", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::ViewPerson,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     let p = state
         .store()
         .read_person(ctx.actor()?.pcn_id, id, &audit)

@@ -9,6 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
+use together_core::audit::AuditAction;
 use together_core::referrals::code_for;
 use together_core::Action;
 use together_store::referrals::ReferralFilter;
@@ -45,12 +46,12 @@ pub(crate) async fn of_person(
         &ctx,
         person,
         Action::KeepReferrals,
-        "list_referrals",
+        together_core::audit::AuditAction::ListReferrals,
     )
     .await?;
     let audit = ctx.audit(
         &state,
-        "list_referrals",
+        AuditAction::ListReferrals,
         "person",
         Some(person.to_string()),
         Outcome::Allowed,

@@ -12,6 +12,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
+use together_core::audit::AuditAction;
 use together_core::password::check_new_password;
 use together_store::Outcome;
 
@@ -126,7 +127,7 @@ pub(crate) async fn change_password(
         .store()
         .audit(&ctx.audit(
             &state,
-            "change_password",
+            AuditAction::ChangePassword,
             "user",
             Some(a.user.id.to_string()),
             Outcome::Allowed,
@@ -173,7 +174,7 @@ pub(crate) async fn end_all_sessions(
         .store()
         .audit(&ctx.audit(
             &state,
-            "sign_out_everywhere",
+            AuditAction::SignOutEverywhere,
             "user",
             Some(a.user.id.to_string()),
             Outcome::Allowed,

@@ -195,9 +195,9 @@ async fn set_password(
     let mut audit = ctx.audit(
         &state,
         if kind == TokenKind::Enrol {
-            "enrol"
+            together_core::audit::AuditAction::Enrol
         } else {
-            "reset_password"
+            together_core::audit::AuditAction::ResetPassword
         },
         "user",
         Some(user.id.to_string()),

@@ -10,6 +10,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
+use together_core::audit::AuditAction;
 use together_core::password::{dummy_hash, needs_rehash};
 use together_core::Email;
 use together_store::{Outcome, UserStatus};
@@ -101,7 +102,7 @@ pub(crate) async fn submit(
     let audit = |outcome, reason: &str| {
         let mut e = ctx.audit(
             &state,
-            "sign_in",
+            AuditAction::SignIn,
             "user",
             Some(user.id.to_string()),
             outcome,

@@ -14,6 +14,7 @@ use axum::Form;
 use rand::RngCore;
 use serde::Deserialize;
 use time::Duration;
+use together_core::audit::AuditAction;
 use together_core::tokens::{hash_token, random_token};
 use together_store::{Outcome, User};
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -140,7 +141,7 @@ pub(crate) async fn setup_submit(
     let hashes: Vec<String> = codes.iter().map(|c| hash_token(c)).collect();
     let audit = ctx.audit(
         &state,
-        "set_up_second_factor",
+        AuditAction::SetUpSecondFactor,
         "user",
         Some(u.id.to_string()),
         Outcome::Allowed,
@@ -221,7 +222,7 @@ pub(crate) async fn challenge_submit(
         .store()
         .audit(&ctx.audit(
             &state,
-            "second_factor",
+            AuditAction::SecondFactor,
             "user",
             Some(u.id.to_string()),
             outcome,

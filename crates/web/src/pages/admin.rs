@@ -15,6 +15,7 @@ use axum::Form;
 use serde::Deserialize;
 use std::collections::HashMap;
 use time::Duration;
+use together_core::audit::AuditAction;
 use together_core::people::FieldError;
 use together_core::roles::VolunteerSecondFactor;
 use together_core::{Action, Email, PracticeCode, PracticeId, Role, UserId};
@@ -121,7 +122,7 @@ async fn rename_pcn(
             &name,
             &ctx.audit(
                 &state,
-                "rename_pcn",
+                AuditAction::RenamePcn,
                 "pcn",
                 Some(pcn.to_string()),
                 Outcome::Allowed,
@@ -167,7 +168,13 @@ async fn add_practice(
             pcn,
             &code,
             &name,
-            &ctx.audit(&state, "add_practice", "practice", None, Outcome::Allowed),
+            &ctx.audit(
+                &state,
+                AuditAction::AddPractice,
+                "practice",
+                None,
+                Outcome::Allowed,
+            ),
             state.now(),
         )
         .await
@@ -215,9 +222,9 @@ async fn data_sharing(
     let agreed = f.agreed == "yes";
     let pcn = ctx.actor()?.pcn_id;
     let action = if agreed {
-        "record_data_sharing_agreement"
+        together_core::audit::AuditAction::RecordDataSharingAgreement
     } else {
-        "withdraw_data_sharing_agreement"
+        together_core::audit::AuditAction::WithdrawDataSharingAgreement
     };
     state
         .store()
@@ -267,7 +274,7 @@ async fn add_site(
             practice,
             &name,
             &address,
-            &ctx.audit(&state, "add_site", "site", None, Outcome::Allowed),
+            &ctx.audit(&state, AuditAction::AddSite, "site", None, Outcome::Allowed),
             state.now(),
         )
         .await?;
@@ -391,7 +398,7 @@ async fn second_factor_setting(
     let pcn = ctx.actor()?.pcn_id;
     let audit = ctx.audit(
         &state,
-        "set_second_factor_for_volunteers",
+        AuditAction::SetSecondFactorForVolunteers,
         "setting",
         Some(choice.as_str().to_owned()),
         Outcome::Allowed,
@@ -507,7 +514,13 @@ async fn invite(
         .store()
         .create_user(
             &new,
-            &ctx.audit(&state, "invite_user", "user", None, Outcome::Allowed),
+            &ctx.audit(
+                &state,
+                AuditAction::InviteUser,
+                "user",
+                None,
+                Outcome::Allowed,
+            ),
             state.now(),
         )
         .await
@@ -557,7 +570,7 @@ async fn set_status(
     ctx: Ctx,
     id: String,
     status: UserStatus,
-    action: &str,
+    action: together_core::audit::AuditAction,
 ) -> Result<Response, AppError> {
     let user = own_user(&state, &ctx, &id).await?;
     if user.id == ctx.actor()?.user_id && status == UserStatus::Disabled {
@@ -590,7 +603,14 @@ async fn disable(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    set_status(state, ctx, id, UserStatus::Disabled, "disable_user").await
+    set_status(
+        state,
+        ctx,
+        id,
+        UserStatus::Disabled,
+        together_core::audit::AuditAction::DisableUser,
+    )
+    .await
 }
 
 async fn enable(
@@ -598,7 +618,14 @@ async fn enable(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    set_status(state, ctx, id, UserStatus::Active, "enable_user").await
+    set_status(
+        state,
+        ctx,
+        id,
+        UserStatus::Active,
+        together_core::audit::AuditAction::EnableUser,
+    )
+    .await
 }
 
 async fn reset_password(
@@ -612,7 +639,7 @@ async fn reset_password(
         .store()
         .audit(&ctx.audit(
             &state,
-            "reset_password",
+            AuditAction::ResetPassword,
             "user",
             Some(user.id.to_string()),
             Outcome::Allowed,
@@ -650,7 +677,7 @@ async fn reset_two_factor(
             &[],
             &ctx.audit(
                 &state,
-                "reset_second_factor",
+                AuditAction::ResetSecondFactor,
                 "user",
                 None,
                 Outcome::Allowed,

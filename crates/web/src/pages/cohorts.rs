@@ -16,6 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use std::collections::HashSet;
+use together_core::audit::AuditAction;
 use together_core::disclosure::{Audience, Count, RULE};
 use together_core::people::FieldError;
 use together_core::{Action, Role};
@@ -344,7 +345,13 @@ async fn create(
         definition: serde_json::to_string(&definition)
             .map_err(|e| AppError::Internal(e.to_string()))?,
     };
-    let audit = ctx.audit(&state, "save_cohort", "cohort", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::SaveCohort,
+        "cohort",
+        None,
+        Outcome::Allowed,
+    );
     match state.store().save_cohort(&cohort, &audit).await {
         Ok(id) => Ok(Redirect::to(&format!("/insight/cohorts/{id}")).into_response()),
         Err(StoreError::Conflict(_)) => {
@@ -462,7 +469,7 @@ async fn view(
     let shown = cohort.shown(audience);
     let audit = ctx.audit(
         &state,
-        "view_cohort",
+        AuditAction::ViewCohort,
         "cohort",
         Some(id.clone()),
         Outcome::Allowed,
@@ -524,7 +531,13 @@ pub(crate) async fn practice_to_name(
     match own_practice(state, ctx).await? {
         Some(p) => Ok(p),
         None => {
-            let audit = ctx.audit(state, "reidentify", "patient_index", None, Outcome::Denied);
+            let audit = ctx.audit(
+                state,
+                AuditAction::Reidentify,
+                "patient_index",
+                None,
+                Outcome::Denied,
+            );
             state.store().audit(&audit).await?;
             Err(AppError::Forbidden)
         }
@@ -569,7 +582,13 @@ pub(crate) async fn identify(
     reason: &str,
 ) -> Result<Vec<Identified>, AppError> {
     let actor = ctx.actor()?.clone();
-    let stamp = ctx.audit(state, "reidentify", "patient_index", None, Outcome::Allowed);
+    let stamp = ctx.audit(
+        state,
+        AuditAction::Reidentify,
+        "patient_index",
+        None,
+        Outcome::Allowed,
+    );
     let request = Request {
         actor: &actor,
         actor_label: &stamp.actor,

@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_core::connections::{ConnectionForm, FollowUpForm, SomeoneNewForm, StepForm};
 use together_core::{authorize, Action, FollowUpId, Resource, Role};
 use together_store::connections::ConnectionFilter;
@@ -83,7 +84,7 @@ async fn list(
     };
     let audit = ctx.audit(
         &state,
-        "list_connections",
+        AuditAction::ListConnections,
         "connection",
         None,
         Outcome::Allowed,
@@ -166,7 +167,7 @@ async fn step(
     };
     let audit = ctx.audit(
         &state,
-        "move_connection",
+        AuditAction::MoveConnection,
         "connection",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -217,7 +218,7 @@ async fn follow_up(
     };
     let audit = ctx.audit(
         &state,
-        "follow_up_connection",
+        AuditAction::FollowUpConnection,
         "connection",
         Some(connection.to_string()),
         Outcome::Allowed,
@@ -264,7 +265,7 @@ async fn make(
         &ctx,
         person,
         Action::MakeConnection,
-        "make_connection",
+        together_core::audit::AuditAction::MakeConnection,
     )
     .await?;
     let fail = |errors| {
@@ -278,7 +279,7 @@ async fn make(
     let days = follow_ups(&state, actor.pcn_id).await?;
     let audit = ctx.audit(
         &state,
-        "make_connection",
+        AuditAction::MakeConnection,
         "person",
         Some(person.to_string()),
         Outcome::Allowed,
@@ -320,7 +321,7 @@ async fn render_someone_new(
     if form.practice_id.is_empty() {
         let audit = ctx.audit(
             state,
-            "view_own_champion",
+            AuditAction::ViewOwnChampion,
             "champion",
             None,
             Outcome::Allowed,
@@ -387,7 +388,7 @@ async fn record_someone_new(
     let days = follow_ups(&state, actor.pcn_id).await?;
     let audit = ctx.audit(
         &state,
-        "connect_someone_new",
+        AuditAction::ConnectSomeoneNew,
         "connection",
         None,
         Outcome::Allowed,
@@ -428,7 +429,7 @@ async fn take_on(
         denied(
             &state,
             &ctx,
-            "take_on_person",
+            together_core::audit::AuditAction::TakeOnPerson,
             "connection",
             Some(id.to_string()),
         )
@@ -438,7 +439,7 @@ async fn take_on(
     let actor = ctx.actor()?;
     let audit = ctx.audit(
         &state,
-        "take_on_person",
+        AuditAction::TakeOnPerson,
         "person",
         Some(seen.record.connection.person_id.to_string()),
         Outcome::Allowed,

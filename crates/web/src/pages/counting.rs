@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use std::collections::HashMap;
+use together_core::audit::AuditAction;
 use together_core::Action;
 use together_formats::STATUSES;
 use together_insight::profile::{vocabulary, CountingRule, COUNTING_RULE_SETTING};
@@ -133,7 +134,7 @@ async fn save(
     let json = serde_json::to_string(&rule).map_err(|e| AppError::Internal(e.to_string()))?;
     let audit = ctx.audit(
         &state,
-        "set_counting_rule",
+        AuditAction::SetCountingRule,
         "setting",
         Some(COUNTING_RULE_SETTING.to_owned()),
         Outcome::Allowed,

@@ -16,6 +16,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_core::loans::{CleaningForm, ItemForm, LoanForm, ReturnForm, CONDITIONS, ITEM_KINDS};
 use together_core::{authorize, Action, ItemId, LoanId, Resource};
 use together_store::loans::{Item, Loan, LoanFilter};
@@ -169,7 +170,13 @@ async fn add_item(
             return render_inventory(&state, &ctx, form, Problem::of("item", errors)).await
         }
     };
-    let audit = ctx.audit(&state, "add_item", "equipment_item", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::AddItem,
+        "equipment_item",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .add_item(ctx.actor()?.pcn_id, &item, &audit)
@@ -277,7 +284,7 @@ async fn set_condition(
     let id: ItemId = path_id(&id)?;
     let audit = ctx.audit(
         &state,
-        "set_item_condition",
+        AuditAction::SetItemCondition,
         "equipment_item",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -317,7 +324,7 @@ async fn add_cleaning(
     };
     let audit = ctx.audit(
         &state,
-        "record_cleaning",
+        AuditAction::RecordCleaning,
         "equipment_item",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -349,7 +356,14 @@ async fn returner(
             return Ok(Some(me.id));
         }
     }
-    denied(state, ctx, "record_return", "equipment_loan", None).await;
+    denied(
+        state,
+        ctx,
+        together_core::audit::AuditAction::RecordReturn,
+        "equipment_loan",
+        None,
+    )
+    .await;
     Err(AppError::NotFound)
 }
 
@@ -439,7 +453,7 @@ async fn record_return(
     };
     let audit = ctx.audit(
         &state,
-        "record_return",
+        AuditAction::RecordReturn,
         "equipment_loan",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -475,7 +489,14 @@ async fn lend(
 ) -> Result<Response, AppError> {
     let person = path_id(&id)?;
     if !may(&state, &ctx, person, Action::LendEquipment).await? {
-        denied(&state, &ctx, "lend", "person", Some(person.to_string())).await;
+        denied(
+            &state,
+            &ctx,
+            together_core::audit::AuditAction::Lend,
+            "person",
+            Some(person.to_string()),
+        )
+        .await;
         return Err(AppError::NotFound);
     }
     let fail =
@@ -486,7 +507,7 @@ async fn lend(
     };
     let audit = ctx.audit(
         &state,
-        "lend",
+        AuditAction::Lend,
         "person",
         Some(person.to_string()),
         Outcome::Allowed,

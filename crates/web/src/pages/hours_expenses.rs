@@ -17,6 +17,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use together_core::audit::AuditAction;
 use together_core::hours_expenses::{
     money, receipt_type, ExpenseForm, HoursForm, HOURLY_VALUE_SETTING, MILEAGE_RATE_SETTING,
     RECEIPT_MAX_BYTES,
@@ -158,7 +159,7 @@ async fn render_mine(
         Some(c) => {
             let audit = ctx.audit(
                 state,
-                "view_own_expenses",
+                AuditAction::ViewOwnExpenses,
                 "champion",
                 None,
                 Outcome::Allowed,
@@ -267,7 +268,7 @@ async fn log_hours(
     };
     let audit = ctx.audit(
         &state,
-        "log_hours",
+        AuditAction::LogHours,
         "champion_hours",
         None,
         Outcome::Allowed,
@@ -385,7 +386,7 @@ async fn claim_expense(
     };
     let audit = ctx.audit(
         &state,
-        "claim_expense",
+        AuditAction::ClaimExpense,
         "champion_expense",
         None,
         Outcome::Allowed,
@@ -422,7 +423,7 @@ async fn send_receipt(
     let pcn = ctx.actor()?.pcn_id;
     let audit = ctx.audit(
         state,
-        "view_receipt",
+        AuditAction::ViewReceipt,
         "champion_expense",
         None,
         Outcome::Allowed,
@@ -524,7 +525,13 @@ fn total(label: String, s: &Sum, hourly: i64) -> Total {
 async fn render_claims(state: &AppState, ctx: &Ctx, error: String) -> Result<Response, AppError> {
     let pcn = ctx.actor()?.pcn_id;
     let store = state.store();
-    let audit = ctx.audit(state, "view_claims", "champions", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::ViewClaims,
+        "champions",
+        None,
+        Outcome::Allowed,
+    );
     let champions = store.champions(pcn, &audit).await?;
     let practices = store.practices(pcn).await?;
     let name_of = |id: together_core::ChampionId| {
@@ -634,7 +641,13 @@ async fn decide(
         "reject" => false,
         _ => return render_claims(state, ctx, "Choose to approve or not".into()).await,
     };
-    let audit = ctx.audit(state, "decide_claim", "claim", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::DecideClaim,
+        "claim",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .decide_claim(ctx.actor()?.pcn_id, claim, id, approve, &f.reason, &audit)
@@ -696,7 +709,7 @@ async fn save_settings(
     let pcn = ctx.actor()?.pcn_id;
     let audit = ctx.audit(
         &state,
-        "set_claim_settings",
+        AuditAction::SetClaimSettings,
         "setting",
         None,
         Outcome::Allowed,

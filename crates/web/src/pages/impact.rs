@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_core::disclosure::Audience;
 use together_core::hours_expenses::money;
 use together_core::impact::{CostCategory, ProgrammeCostForm, UnitCostsForm, UNIT_COSTS_SETTING};
@@ -59,7 +60,13 @@ pub(crate) async fn report(
     let actor = ctx.actor()?.clone();
     let pcn = actor.pcn_id;
     let store = state.store();
-    let audit = ctx.audit(state, "view_impact", "impact", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::ViewImpact,
+        "impact",
+        None,
+        Outcome::Allowed,
+    );
     let (inputs, settings) = inputs(store, pcn, &audit).await?;
     let report = match build(store, &state.0.data_dir, pcn, &settings, &inputs).await {
         Ok(r) => r,
@@ -156,7 +163,7 @@ async fn past_upload(
     };
     let audit = ctx.audit(
         &state,
-        "import_past_connections",
+        AuditAction::ImportPastConnections,
         "past_connection",
         None,
         Outcome::Allowed,
@@ -285,7 +292,7 @@ async fn add_cost(
     let pcn = ctx.actor()?.pcn_id;
     let audit = ctx.audit(
         &state,
-        "add_programme_cost",
+        AuditAction::AddProgrammeCost,
         "programme_cost",
         None,
         Outcome::Allowed,
@@ -303,7 +310,7 @@ async fn remove_cost(
     let pcn = ctx.actor()?.pcn_id;
     let audit = ctx.audit(
         &state,
-        "remove_programme_cost",
+        AuditAction::RemoveProgrammeCost,
         "programme_cost",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -331,7 +338,14 @@ async fn set_unit_costs(
             .await
         }
     };
-    save_setting(&state, &ctx, UNIT_COSTS_SETTING, "set_unit_costs", &costs).await
+    save_setting(
+        &state,
+        &ctx,
+        UNIT_COSTS_SETTING,
+        together_core::audit::AuditAction::SetUnitCosts,
+        &costs,
+    )
+    .await
 }
 
 async fn set_settings(
@@ -353,7 +367,14 @@ async fn set_settings(
             .await
         }
     };
-    save_setting(&state, &ctx, SETTINGS_KEY, "set_impact_settings", &settings).await
+    save_setting(
+        &state,
+        &ctx,
+        SETTINGS_KEY,
+        together_core::audit::AuditAction::SetImpactSettings,
+        &settings,
+    )
+    .await
 }
 
 /// Keeps a programme setting of the impact report as JSON, audited, and goes back to the page.
@@ -361,7 +382,7 @@ async fn save_setting(
     state: &AppState,
     ctx: &Ctx,
     key: &str,
-    action: &str,
+    action: together_core::audit::AuditAction,
     value: &impl serde::Serialize,
 ) -> Result<Response, AppError> {
     let pcn = ctx.actor()?.pcn_id;

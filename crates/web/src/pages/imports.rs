@@ -19,6 +19,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use together_core::audit::AuditAction;
 use together_core::people::FieldError;
 use together_core::{Action, PcnId, PracticeCode};
 use together_formats::mapping::{Mapping, SHIPPED};
@@ -345,7 +346,7 @@ impl Upload {
             accept_valid: what.accept_valid,
             audit: ctx.audit(
                 state,
-                "import",
+                AuditAction::Import,
                 "import",
                 None,
                 together_store::Outcome::Allowed,
@@ -904,7 +905,7 @@ async fn delete(
     let actor = ctx.actor()?;
     let audit = ctx.audit(
         &state,
-        "delete_import",
+        AuditAction::DeleteImport,
         "import",
         Some(id.clone()),
         together_store::Outcome::Allowed,

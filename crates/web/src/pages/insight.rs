@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use time::Date;
+use together_core::audit::AuditAction;
 use together_core::disclosure::{Audience, Count, RawCount, RULE};
 use together_core::{Action, Role};
 use together_insight::frequent::{frequent_given, Definition, Frequent, ShownFrequent};
@@ -346,7 +347,7 @@ pub(crate) async fn select(
         .collect();
     let audit = ctx.audit(
         state,
-        "view_insight",
+        AuditAction::ViewInsight,
         "insight",
         Some(format!("{from}..{to} {}", scope_practices.join(","))),
         together_store::Outcome::Allowed,

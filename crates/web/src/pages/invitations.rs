@@ -16,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use std::collections::{HashMap, HashSet};
+use together_core::audit::AuditAction;
 use together_core::connections::Target;
 use together_core::invitations::{text_message, Answer, AnswerForm, Channel};
 use together_core::people::{uk_date, FieldError, PersonForm};
@@ -94,7 +95,13 @@ async fn invite(
             }
         })
         .collect();
-    let audit = ctx.audit(&state, "invite_cohort", "cohort", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::InviteCohort,
+        "cohort",
+        None,
+        Outcome::Allowed,
+    );
     let done = state
         .store()
         .invite(pcn, &id, practice.id, service, &invitees, &audit)
@@ -324,7 +331,7 @@ async fn invitation_for(
         denied(
             state,
             ctx,
-            "answer_invitation",
+            together_core::audit::AuditAction::AnswerInvitation,
             "invitation",
             Some(id.to_string()),
         )
@@ -486,7 +493,7 @@ async fn answer(
     let days = crate::pages::connections::follow_ups(&state, actor.pcn_id).await?;
     let audit = ctx.audit(
         &state,
-        "answer_invitation",
+        AuditAction::AnswerInvitation,
         "invitation",
         None,
         Outcome::Allowed,

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use std::collections::HashMap;
+use together_core::audit::AuditAction;
 use together_core::listings::{
     differences, months_after, Difference, ListingForm, Verification, GRACE_DAYS_SETTING,
     VERIFY_MONTHS_SETTING,
@@ -267,7 +268,13 @@ async fn add(
         Keeper::Staff => Some(form.owner_partner_id.trim()).filter(|p| !p.is_empty()),
         Keeper::Partner(p) => Some(p.as_str()),
     };
-    let audit = ctx.audit(state, "add_listing", "listing", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::AddListing,
+        "listing",
+        None,
+        Outcome::Allowed,
+    );
     let waits = matches!(keeper, Keeper::Partner(_));
     match state
         .store()
@@ -340,7 +347,7 @@ async fn save_settings(
     let pcn = ctx.actor()?.pcn_id;
     let audit = ctx.audit(
         &state,
-        "set_directory_cycle",
+        AuditAction::SetDirectoryCycle,
         "setting",
         None,
         Outcome::Allowed,
@@ -522,7 +529,7 @@ async fn change(
         Keeper::Staff => {
             let audit = ctx.audit(
                 state,
-                "update_listing",
+                AuditAction::UpdateListing,
                 "listing",
                 Some(id.to_string()),
                 Outcome::Allowed,
@@ -533,7 +540,7 @@ async fn change(
         Keeper::Partner(p) => {
             let audit = ctx.audit(
                 state,
-                "propose_listing_change",
+                AuditAction::ProposeListingChange,
                 "listing",
                 Some(id.to_string()),
                 Outcome::Allowed,
@@ -589,7 +596,7 @@ async fn confirm(
     let id: ServiceId = path_id(id)?;
     let audit = ctx.audit(
         state,
-        "confirm_listing",
+        AuditAction::ConfirmListing,
         "listing",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -642,7 +649,7 @@ async fn staff_publish(
     let id: ServiceId = path_id(&id)?;
     let audit = ctx.audit(
         &state,
-        "publish_listing",
+        AuditAction::PublishListing,
         "listing",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -693,7 +700,7 @@ async fn staff_decide(
     }
     let audit = ctx.audit(
         &state,
-        "decide_listing_change",
+        AuditAction::DecideListingChange,
         "listing",
         Some(id.to_string()),
         Outcome::Allowed,

@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
+use together_core::audit::AuditAction;
 use together_core::partners::{DatedForm, PartnerForm, VenueForm, PARTNER_KINDS};
 use together_core::people::FieldError;
 use together_core::{Action, Role, UserId};
@@ -177,7 +178,13 @@ async fn add(
         Ok(p) => p,
         Err(e) => return render_list(&state, &ctx, form, Problem::of("partner", e)).await,
     };
-    let audit = ctx.audit(&state, "add_partner", "partner", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::AddPartner,
+        "partner",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .add_partner(ctx.actor()?.pcn_id, &partner, &audit)
@@ -206,7 +213,13 @@ async fn save_venue(
         Ok(v) => v,
         Err(e) => return Ok(Err(e)),
     };
-    let audit = ctx.audit(state, "add_venue", "venue", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::AddVenue,
+        "venue",
+        None,
+        Outcome::Allowed,
+    );
     state
         .store()
         .add_venue(ctx.actor()?.pcn_id, partner, &venue, &audit)
@@ -243,7 +256,7 @@ async fn save_document(
     };
     let audit = ctx.audit(
         state,
-        "add_partner_document",
+        AuditAction::AddPartnerDocument,
         "partner_document",
         None,
         Outcome::Allowed,
@@ -345,7 +358,7 @@ async fn add_venue_risk(
     };
     let audit = ctx.audit(
         &state,
-        "add_risk_assessment",
+        AuditAction::AddRiskAssessment,
         "risk_assessment",
         None,
         Outcome::Allowed,
@@ -478,7 +491,13 @@ async fn save_details(
         Ok(p) => p,
         Err(e) => return render_partner(state, ctx, id, own, Problem::of("partner", e)).await,
     };
-    let audit = ctx.audit(state, "update_partner", "partner", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::UpdatePartner,
+        "partner",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .update_partner(ctx.actor()?.pcn_id, id, &partner, &audit)
@@ -552,7 +571,7 @@ async fn link_user(
     };
     let audit = ctx.audit(
         &state,
-        "link_partner_user",
+        AuditAction::LinkPartnerUser,
         "partner",
         None,
         Outcome::Allowed,
@@ -642,7 +661,7 @@ async fn save_contact(
     };
     let audit = ctx.audit(
         state,
-        "add_partner_contact",
+        AuditAction::AddPartnerContact,
         "partner",
         Some(partner.to_owned()),
         Outcome::Allowed,
@@ -663,7 +682,7 @@ async fn drop_contact(
 ) -> Result<Response, AppError> {
     let audit = ctx.audit(
         state,
-        "remove_partner_contact",
+        AuditAction::RemovePartnerContact,
         "partner",
         Some(partner.to_owned()),
         Outcome::Allowed,

@@ -16,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use std::collections::BTreeMap;
+use together_core::audit::AuditAction;
 use together_core::people::FieldError;
 use together_core::pledges::{Place, PledgeForm, Theme};
 use together_core::Action;
@@ -181,7 +182,13 @@ async fn submit(
             return render_form(&state, &ctx, Some(pcn), Vec::new(), posted.form, errors).await
         }
     };
-    let audit = ctx.audit(&state, "make_pledge", "pledge", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::MakePledge,
+        "pledge",
+        None,
+        Outcome::Allowed,
+    );
     match state.store().add_pledge(pcn.id, &pledge, &audit).await {
         Ok(_) => {}
         Err(StoreError::NotFound(_)) => {
@@ -269,7 +276,13 @@ async fn render_overview(
     let store = state.store();
     let practices: Vec<Practice> = store.practices(pcn).await?;
     let pledges = store.pledges(pcn).await?;
-    let audit = ctx.audit(state, "list_champions", "champion", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::ListChampions,
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
     let all_champions = store.champions(pcn, &audit).await?;
     let name_of_practice = |id: Option<together_core::PracticeId>| {
         id.and_then(|id| practices.iter().find(|p| p.id == id))
@@ -367,7 +380,13 @@ async fn set_wall(
     Form(f): Form<WallForm>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let audit = ctx.audit(&state, "pledge_wall", "pledge", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::PledgeWall,
+        "pledge",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .set_pledge_wall(ctx.actor()?.pcn_id, id, f.shown == "yes", &audit)
@@ -400,7 +419,13 @@ async fn ask_champion(
     let Ok(champion) = f.champion.parse() else {
         return fail("Choose a champion to ask").await;
     };
-    let audit = ctx.audit(&state, "pledge_champion", "pledge", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::PledgeChampion,
+        "pledge",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .ask_champion_for_pledge(ctx.actor()?.pcn_id, id, champion, &audit)

@@ -15,6 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_core::export::neutralise;
 use together_core::referral_letter::Letter;
 use together_core::referrals::{
@@ -44,8 +45,14 @@ async fn add(
     Form(form): Form<ReferralForm>,
 ) -> Result<Response, AppError> {
     let person = path_id(&id)?;
-    crate::pages::people::require(&state, &ctx, person, Action::KeepReferrals, "add_referral")
-        .await?;
+    crate::pages::people::require(
+        &state,
+        &ctx,
+        person,
+        Action::KeepReferrals,
+        together_core::audit::AuditAction::AddReferral,
+    )
+    .await?;
     let new = match form.parse(state.now().date()) {
         Ok(r) => r,
         Err(errors) => {
@@ -61,7 +68,7 @@ async fn add(
     let actor = ctx.actor()?;
     let audit = ctx.audit(
         &state,
-        "add_referral",
+        AuditAction::AddReferral,
         "person",
         Some(person.to_string()),
         Outcome::Allowed,
@@ -91,7 +98,7 @@ async fn decide(
         &ctx,
         person,
         Action::KeepReferrals,
-        "decide_referral",
+        together_core::audit::AuditAction::DecideReferral,
     )
     .await?;
     let fail = |errors| {
@@ -103,7 +110,7 @@ async fn decide(
     };
     let audit = ctx.audit(
         &state,
-        "decide_referral",
+        AuditAction::DecideReferral,
         "referral",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -133,7 +140,7 @@ async fn to_code(state: &AppState, ctx: &Ctx) -> Result<Vec<Referral>, AppError>
         denied(
             state,
             ctx,
-            "code_referrals",
+            together_core::audit::AuditAction::CodeReferrals,
             "practice",
             Some(practice.to_string()),
         )
@@ -142,7 +149,7 @@ async fn to_code(state: &AppState, ctx: &Ctx) -> Result<Vec<Referral>, AppError>
     }
     let audit = ctx.audit(
         state,
-        "code_referrals",
+        AuditAction::CodeReferrals,
         "practice",
         Some(practice.to_string()),
         Outcome::Allowed,
@@ -302,12 +309,12 @@ async fn letter_page(
         &ctx,
         person,
         Action::KeepReferrals,
-        "referral_letter",
+        together_core::audit::AuditAction::ReferralLetter,
     )
     .await?;
     let audit = ctx.audit(
         &state,
-        "referral_letter",
+        AuditAction::ReferralLetter,
         "person",
         Some(person.to_string()),
         Outcome::Allowed,

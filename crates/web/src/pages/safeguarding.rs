@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
+use together_core::audit::AuditAction;
 use together_core::people::FieldError;
 use together_core::safeguarding::{ConcernForm, ConcernKind};
 use together_core::{Action, PcnId, Role, UserId};
@@ -112,7 +113,7 @@ async fn raise_submit(
     let actor = ctx.actor()?.clone();
     let audit = ctx.audit(
         &state,
-        "raise_concern",
+        AuditAction::RaiseConcern,
         "safeguarding_report",
         None,
         Outcome::Allowed,
@@ -204,7 +205,7 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
     let rows = if is_lead {
         let audit = ctx.audit(
             &state,
-            "list_concerns",
+            AuditAction::ListConcerns,
             "safeguarding",
             None,
             Outcome::Allowed,
@@ -281,7 +282,7 @@ async fn set_lead(
     };
     let audit = ctx.audit(
         &state,
-        "name_safeguarding_lead",
+        AuditAction::NameSafeguardingLead,
         "setting",
         None,
         Outcome::Allowed,
@@ -318,7 +319,7 @@ async fn render_concern(
     }
     let audit = ctx.audit(
         state,
-        "view_concern",
+        AuditAction::ViewConcern,
         "safeguarding_report",
         None,
         Outcome::Allowed,
@@ -380,7 +381,7 @@ async fn follow_up(
     }
     let audit = ctx.audit(
         &state,
-        "follow_up_concern",
+        AuditAction::FollowUpConcern,
         "safeguarding_report",
         None,
         Outcome::Allowed,

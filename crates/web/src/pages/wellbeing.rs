@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_core::wellbeing::{Loneliness, Occasion, WellbeingForm, LINK_DAYS};
 use together_core::{Action, ConnectionId};
 use together_store::wellbeing::LinkState;
@@ -39,7 +40,7 @@ async fn keepable(
     state: &AppState,
     ctx: &Ctx,
     id: ConnectionId,
-    action: &str,
+    action: together_core::audit::AuditAction,
 ) -> Result<crate::pages::connections::Seen, AppError> {
     let seen = crate::pages::connections::record(state, ctx, id).await?;
     if !seen.may_keep_wellbeing {
@@ -56,7 +57,13 @@ async fn record(
     Form(form): Form<WellbeingForm>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let seen = keepable(&state, &ctx, id, "record_wellbeing").await?;
+    let seen = keepable(
+        &state,
+        &ctx,
+        id,
+        together_core::audit::AuditAction::RecordWellbeing,
+    )
+    .await?;
     let new = match form.parse(seen.record.connection.made_on, state.now().date()) {
         Ok(w) => w,
         Err(errors) => {
@@ -65,7 +72,7 @@ async fn record(
     };
     let audit = ctx.audit(
         &state,
-        "record_wellbeing",
+        AuditAction::RecordWellbeing,
         "connection",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -103,7 +110,13 @@ async fn send_link(
     Form(form): Form<LinkForm>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let seen = keepable(&state, &ctx, id, "send_wellbeing_link").await?;
+    let seen = keepable(
+        &state,
+        &ctx,
+        id,
+        together_core::audit::AuditAction::SendWellbeingLink,
+    )
+    .await?;
     let occasion = form
         .occasion
         .parse::<Occasion>()
@@ -112,7 +125,7 @@ async fn send_link(
         together_app::wellbeing::new_link(&state.config().public_url, occasion, state.now());
     let audit = ctx.audit(
         &state,
-        "send_wellbeing_link",
+        AuditAction::SendWellbeingLink,
         "connection",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -276,7 +289,7 @@ async fn answer(
     };
     let audit = ctx.audit(
         &state,
-        "answer_wellbeing",
+        AuditAction::AnswerWellbeing,
         "connection",
         None,
         Outcome::Allowed,

@@ -6,6 +6,7 @@ use reqwest::{redirect, StatusCode};
 use std::collections::HashMap;
 use std::sync::Arc;
 use time::macros::datetime;
+use together_core::audit::AuditAction;
 use together_core::clock::FakeClock;
 use together_core::password::hash_password;
 use together_core::people::PersonForm;
@@ -35,7 +36,7 @@ pub struct TestApp {
 
 /// What the tests' own set-up records in the audit trail.
 pub fn audit(pcn: PcnId) -> NewAuditEvent {
-    together_store::testing::audit(pcn, "setup")
+    together_store::testing::audit(pcn, AuditAction::Setup)
 }
 
 /// A fresh store of the backend, in (or beside) a fresh data folder.

@@ -1,6 +1,7 @@
 //! The journey board: a column for each step, a card for each champion.
 
 use super::common::*;
+use together_core::audit::AuditAction;
 
 pub(super) struct Card {
     id: ChampionId,
@@ -27,7 +28,7 @@ pub(super) async fn board(State(state): State<AppState>, ctx: Ctx) -> Result<Res
     let pcn = ctx.actor()?.pcn_id;
     let audit = ctx.audit(
         &state,
-        "list_champions",
+        AuditAction::ListChampions,
         "champions",
         None,
         Outcome::Allowed,

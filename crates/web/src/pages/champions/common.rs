@@ -16,6 +16,7 @@ pub(super) use axum::Form;
 pub(super) use serde::Deserialize;
 pub(super) use std::collections::HashMap;
 pub(super) use time::Duration;
+use together_core::audit::AuditAction;
 pub(super) use together_core::champions::{
     label_of, training_label, BadgeForm, Clearance, ContactForm, DbsLevel, DbsResultForm, Due,
     EmergencyContactForm, InterestForm, ProfileForm, RoleForm, Stage, TrainingForm, WorkshopForm,
@@ -37,7 +38,7 @@ pub(crate) async fn own_record(
     let actor = ctx.actor()?;
     let audit = ctx.audit(
         state,
-        "view_own_champion_record",
+        AuditAction::ViewOwnChampionRecord,
         "champion",
         None,
         together_store::Outcome::Allowed,

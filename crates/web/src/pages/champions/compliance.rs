@@ -2,6 +2,7 @@
 //! badges, training, agreements, insurance, risk reviews); the DBS renewal policy.
 
 use super::common::*;
+use together_core::audit::AuditAction;
 
 pub(super) struct ClearanceRow {
     id: ChampionId,
@@ -51,13 +52,19 @@ pub(super) async fn render_compliance(
     let years = state.programme_settings(pcn).await?.dbs_renewal_years;
     let audit = ctx.audit(
         state,
-        "view_compliance",
+        AuditAction::ViewCompliance,
         "champions",
         None,
         Outcome::Allowed,
     );
     let champions = store.champions(pcn, &audit).await?;
-    let dbs_audit = ctx.audit(state, "view_dbs", "champion_dbs", None, Outcome::Allowed);
+    let dbs_audit = ctx.audit(
+        state,
+        AuditAction::ViewDbs,
+        "champion_dbs",
+        None,
+        Outcome::Allowed,
+    );
     let checks = store.pcn_dbs_checks(pcn, &dbs_audit).await?;
     let roles = store.champion_roles(pcn).await?;
     let holders = store.role_holders(pcn).await?;
@@ -146,7 +153,7 @@ pub(super) async fn save_renewal_years(
     };
     let audit = ctx.audit(
         &state,
-        "set_dbs_renewal_years",
+        AuditAction::SetDbsRenewalYears,
         "setting",
         None,
         Outcome::Allowed,

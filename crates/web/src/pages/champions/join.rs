@@ -2,6 +2,7 @@
 //! from a bot without a third-party CAPTCHA.
 
 use super::common::*;
+use together_core::audit::AuditAction;
 
 /// Expressions of interest accepted from one address in an hour.
 pub(super) const JOINS_PER_HOUR: usize = 10;
@@ -154,7 +155,13 @@ pub(super) async fn join_submit(
     )? {
         PublicPost::Person => {}
         PublicPost::Bot => {
-            let audit = ctx.audit(&state, "join_discarded", "champion", None, Outcome::Denied);
+            let audit = ctx.audit(
+                &state,
+                AuditAction::JoinDiscarded,
+                "champion",
+                None,
+                Outcome::Denied,
+            );
             state
                 .store()
                 .audit(&together_store::NewAuditEvent {
@@ -176,7 +183,7 @@ pub(super) async fn join_submit(
     };
     let audit = ctx.audit(
         &state,
-        "express_interest",
+        AuditAction::ExpressInterest,
         "champion",
         None,
         Outcome::Allowed,

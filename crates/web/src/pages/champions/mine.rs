@@ -2,6 +2,7 @@
 //! stepping back, coming back or leaving.
 
 use super::common::*;
+use together_core::audit::AuditAction;
 
 /// How many of their next sessions "My progress" lists (the rest are on My sessions).
 const UPCOMING_SESSIONS: usize = 5;
@@ -61,7 +62,7 @@ pub(super) async fn my_step(
     };
     let audit = ctx.audit(
         &state,
-        "champion_step_own",
+        AuditAction::ChampionStepOwn,
         "champion",
         None,
         Outcome::Allowed,
@@ -132,7 +133,7 @@ pub(super) async fn my_details(
     };
     let audit = ctx.audit(
         &state,
-        "update_own_contact",
+        AuditAction::UpdateOwnContact,
         "champion",
         None,
         Outcome::Allowed,
@@ -228,7 +229,7 @@ pub(super) async fn render_mine(
             let store = state.store();
             let dbs_audit = ctx.audit(
                 state,
-                "view_own_dbs",
+                AuditAction::ViewOwnDbs,
                 "champion_dbs",
                 None,
                 Outcome::Allowed,

@@ -3,6 +3,7 @@
 
 use super::common::*;
 use crate::error::path_id;
+use together_core::audit::AuditAction;
 
 pub(super) struct CheckRow {
     id: String,
@@ -76,7 +77,13 @@ pub(super) async fn render_record(
     notice: String,
 ) -> Result<Response, AppError> {
     let pcn = ctx.actor()?.pcn_id;
-    let audit = ctx.audit(state, "view_champion", "champion", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::ViewChampion,
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
     let store = state.store();
     let c = store
         .read_champion(pcn, id, &audit)
@@ -85,7 +92,13 @@ pub(super) async fn render_record(
     let steps = step_rows(state, pcn, store.champion_steps(pcn, id).await?).await?;
     let roles = store.champion_roles(pcn).await?;
     let held = store.roles_of_champion(pcn, id).await?;
-    let dbs_audit = ctx.audit(state, "view_dbs", "champion_dbs", None, Outcome::Allowed);
+    let dbs_audit = ctx.audit(
+        state,
+        AuditAction::ViewDbs,
+        "champion_dbs",
+        None,
+        Outcome::Allowed,
+    );
     let checks = check_rows(store.dbs_checks(pcn, id, &dbs_audit).await?, &roles);
     let all_practices = store.practices(pcn).await?;
     let practice = c
@@ -202,7 +215,13 @@ pub(super) async fn move_champion(
         )
         .await;
     };
-    let audit = ctx.audit(&state, "move_champion", "champion", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::MoveChampion,
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .move_champion(pcn, id, to, &f.reason, &audit)
@@ -243,7 +262,13 @@ pub(super) async fn invite_champion(
     id: ChampionId,
 ) -> Result<bool, AppError> {
     let pcn = ctx.actor()?.pcn_id;
-    let audit = ctx.audit(state, "invite_champion", "champion", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::InviteChampion,
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
     let Some(c) = state.store().read_champion(pcn, id, &audit).await? else {
         return Ok(false);
     };
@@ -266,7 +291,13 @@ pub(super) async fn invite_champion(
         .store()
         .create_user(
             &new,
-            &ctx.audit(state, "invite_user", "user", None, Outcome::Allowed),
+            &ctx.audit(
+                state,
+                AuditAction::InviteUser,
+                "user",
+                None,
+                Outcome::Allowed,
+            ),
             state.now(),
         )
         .await
@@ -323,7 +354,7 @@ pub(super) async fn give_role(
     };
     let audit = ctx.audit(
         &state,
-        "give_champion_role",
+        AuditAction::GiveChampionRole,
         "champion",
         None,
         Outcome::Allowed,
@@ -375,7 +406,7 @@ pub(super) async fn request_dbs(
     };
     let audit = ctx.audit(
         &state,
-        "request_dbs_check",
+        AuditAction::RequestDbsCheck,
         "dbs_check",
         None,
         Outcome::Allowed,
@@ -416,7 +447,7 @@ pub(super) async fn record_dbs_result(
     };
     let audit = ctx.audit(
         &state,
-        "record_dbs_result",
+        AuditAction::RecordDbsResult,
         "dbs_check",
         None,
         Outcome::Allowed,
@@ -457,7 +488,7 @@ pub(super) async fn renewal_in_progress(
     let id = path_id(&id)?;
     let audit = ctx.audit(
         &state,
-        "dbs_renewal_in_progress",
+        AuditAction::DbsRenewalInProgress,
         "dbs_check",
         None,
         Outcome::Allowed,
@@ -490,7 +521,7 @@ pub(super) async fn issue_badge(
     };
     let audit = ctx.audit(
         &state,
-        "issue_badge",
+        AuditAction::IssueBadge,
         "champion_badge",
         None,
         Outcome::Allowed,
@@ -523,7 +554,7 @@ pub(super) async fn return_badge(
     let id = path_id(&id)?;
     let audit = ctx.audit(
         &state,
-        "return_badge",
+        AuditAction::ReturnBadge,
         "champion_badge",
         None,
         Outcome::Allowed,
@@ -550,7 +581,7 @@ pub(super) async fn record_training(
     };
     let audit = ctx.audit(
         &state,
-        "record_training",
+        AuditAction::RecordTraining,
         "champion_training",
         None,
         Outcome::Allowed,
@@ -577,7 +608,7 @@ pub(super) async fn add_emergency_contact(
     };
     let audit = ctx.audit(
         &state,
-        "add_emergency_contact",
+        AuditAction::AddEmergencyContact,
         "champion",
         None,
         Outcome::Allowed,
@@ -605,7 +636,7 @@ pub(super) async fn update_profile(
     };
     let audit = ctx.audit(
         &state,
-        "update_champion_profile",
+        AuditAction::UpdateChampionProfile,
         "champion",
         None,
         Outcome::Allowed,

@@ -1,6 +1,7 @@
 //! Champion roles with the DBS level each needs, and the roles' risk assessments.
 
 use super::common::*;
+use together_core::audit::AuditAction;
 
 #[derive(Template)]
 #[template(path = "champion_roles.html")]
@@ -98,7 +99,7 @@ pub(super) async fn add_role_risk(
     };
     let audit = ctx.audit(
         &state,
-        "add_risk_assessment",
+        AuditAction::AddRiskAssessment,
         "risk_assessment",
         None,
         Outcome::Allowed,
@@ -133,7 +134,7 @@ pub(super) async fn add_role(
     };
     let audit = ctx.audit(
         &state,
-        "add_champion_role",
+        AuditAction::AddChampionRole,
         "champion_role",
         None,
         Outcome::Allowed,

@@ -2,6 +2,7 @@
 
 use super::common::*;
 use crate::pages::spreadsheet::{self as sheet, Imported, Spreadsheet};
+use together_core::audit::AuditAction;
 use together_store::practice_codes;
 
 pub(super) async fn import_page(
@@ -34,7 +35,7 @@ pub(super) async fn import_file(
     };
     let audit = ctx.audit(
         &state,
-        "import_champions",
+        AuditAction::ImportChampions,
         "champion",
         None,
         Outcome::Allowed,
@@ -50,7 +51,7 @@ pub(super) async fn export_all(
     let pcn = ctx.actor()?.pcn_id;
     let audit = ctx.audit(
         &state,
-        "export_champions",
+        AuditAction::ExportChampions,
         "champions",
         None,
         Outcome::Allowed,

@@ -3,6 +3,7 @@
 use super::common::*;
 use super::record::render_record;
 use crate::error::path_id;
+use together_core::audit::AuditAction;
 
 pub(super) async fn subject_access(
     state: &AppState,
@@ -12,7 +13,7 @@ pub(super) async fn subject_access(
     let id = path_id(id)?;
     let audit = ctx.audit(
         state,
-        "subject_access_export",
+        AuditAction::SubjectAccessExport,
         "champion",
         None,
         Outcome::Allowed,
@@ -67,7 +68,13 @@ pub(super) async fn erase(
         );
         return render_record(&state, &ctx, id, e, String::new()).await;
     }
-    let audit = ctx.audit(&state, "erase_champion", "champion", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::EraseChampion,
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
     let files = state
         .store()
         .erase_champion(ctx.actor()?.pcn_id, id, &audit)

@@ -2,6 +2,7 @@
 //! training a workshop gives).
 
 use super::common::*;
+use together_core::audit::AuditAction;
 
 pub(super) struct WorkshopRow {
     id: String,
@@ -38,7 +39,13 @@ pub(super) async fn render_workshops(
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
     let pcn = ctx.actor()?.pcn_id;
-    let audit = ctx.audit(state, "list_champions", "champions", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::ListChampions,
+        "champions",
+        None,
+        Outcome::Allowed,
+    );
     let champions = state.store().champions(pcn, &audit).await?;
     let name_of = |id: ChampionId| {
         champions
@@ -115,7 +122,7 @@ pub(super) async fn add_workshop(
     };
     let audit = ctx.audit(
         &state,
-        "add_workshop",
+        AuditAction::AddWorkshop,
         "champion_workshop",
         None,
         Outcome::Allowed,
@@ -147,7 +154,7 @@ pub(super) async fn book_workshop(
     };
     let audit = ctx.audit(
         &state,
-        "book_workshop",
+        AuditAction::BookWorkshop,
         "champion_workshop",
         None,
         Outcome::Allowed,
@@ -183,7 +190,7 @@ pub(super) async fn mark_attendance(
         .map_err(|_| AppError::NotFound)?;
     let audit = ctx.audit(
         &state,
-        "mark_workshop_attendance",
+        AuditAction::MarkWorkshopAttendance,
         "champion_workshop",
         None,
         Outcome::Allowed,

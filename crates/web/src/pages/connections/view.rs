@@ -8,6 +8,7 @@ use crate::layout::{date, form_status, Layout, Problem};
 use crate::state::AppState;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
+use together_core::audit::AuditAction;
 use together_core::connections::{is_missed, EndReason, Source, Status};
 use together_core::{authorize, Action, ConnectionId, PersonId, Resource, Role};
 use together_store::connections::{
@@ -117,7 +118,7 @@ pub(crate) async fn record(
         denied(
             state,
             ctx,
-            "view_connection",
+            together_core::audit::AuditAction::ViewConnection,
             "connection",
             Some(id.to_string()),
         )
@@ -126,7 +127,7 @@ pub(crate) async fn record(
     }
     let audit = ctx.audit(
         state,
-        "view_connection",
+        AuditAction::ViewConnection,
         "connection",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -163,7 +164,7 @@ pub(crate) async fn render(
     let wellbeing = if may_keep_wellbeing {
         let audit = ctx.audit(
             state,
-            "view_wellbeing",
+            AuditAction::ViewWellbeing,
             "person",
             Some(c.person_id.to_string()),
             Outcome::Allowed,
@@ -265,7 +266,7 @@ pub(crate) async fn person_connections(
     let today = state.now().date();
     let audit = ctx.audit(
         state,
-        "list_connections",
+        AuditAction::ListConnections,
         "person",
         Some(person.to_string()),
         Outcome::Allowed,
@@ -364,7 +365,7 @@ pub(super) async fn connection_targets(
     if actor.role == Role::Champion {
         let audit = ctx.audit(
             state,
-            "view_own_champion",
+            AuditAction::ViewOwnChampion,
             "champion",
             None,
             Outcome::Allowed,
@@ -379,7 +380,13 @@ pub(super) async fn connection_targets(
         }
         return Ok(targets);
     }
-    let audit = ctx.audit(state, "list_champions", "champion", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::ListChampions,
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
     for c in store.champions(pcn, &audit).await? {
         if c.stage == together_core::champions::Stage::Active {
             targets.push((

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::layout::date;
 use crate::pages::people::may;
 use crate::state::AppState;
+use together_core::audit::AuditAction;
 use together_core::loans::{average, home_threshold, DEFAULT_LOAN_DAYS};
 use together_core::{Action, PersonId};
 use together_store::loans::{Loan, LoanFilter};
@@ -58,7 +59,7 @@ pub(super) async fn loans(
 ) -> Result<Vec<Loan>, AppError> {
     let audit = ctx.audit(
         state,
-        "list_loans",
+        AuditAction::ListLoans,
         "equipment_loan",
         None,
         Outcome::Allowed,
@@ -122,7 +123,7 @@ pub(crate) async fn person_equipment(
             .collect();
         let audit = ctx.audit(
             state,
-            "list_loan_handlers",
+            AuditAction::ListLoanHandlers,
             "champion",
             None,
             Outcome::Allowed,
@@ -148,7 +149,7 @@ pub(crate) async fn person_equipment(
     let readings = if may(state, ctx, person, Action::ViewReadings).await? {
         let audit = ctx.audit(
             state,
-            "view_bp_readings",
+            AuditAction::ViewBpReadings,
             "bp_readings",
             Some(person.to_string()),
             Outcome::Allowed,

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use time::Duration;
+use together_core::audit::AuditAction;
 use together_core::champions::Stage;
 use together_core::offers::{OfferForm, SessionForm, OFFER_KINDS};
 use together_core::people::FieldError;
@@ -218,7 +219,13 @@ pub(super) async fn add(
         Ok(o) => o,
         Err(e) => return render_list(&state, &ctx, form, Problem::of("offer", e)).await,
     };
-    let audit = ctx.audit(&state, "add_offer", "offer", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::AddOffer,
+        "offer",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .add_offer(ctx.actor()?.pcn_id, &offer, &audit)
@@ -462,7 +469,13 @@ async fn render_offer(
         .collect();
     // Naming the leads reads champions' records: audited, and only for those who run offers.
     let (leads, lead_choices) = if can_manage {
-        let audit = ctx.audit(state, "list_champions", "champion", None, Outcome::Allowed);
+        let audit = ctx.audit(
+            state,
+            AuditAction::ListChampions,
+            "champion",
+            None,
+            Outcome::Allowed,
+        );
         let champions = store.champions(pcn, &audit).await?;
         let name =
             |c: &together_store::champions::Champion| format!("{} {}", c.given_name, c.family_name);
@@ -611,7 +624,7 @@ pub(super) async fn update(
     };
     let audit = ctx.audit(
         &state,
-        "update_offer",
+        AuditAction::UpdateOffer,
         "offer",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -652,7 +665,7 @@ pub(super) async fn add_schedule(
     };
     let audit = ctx.audit(
         &state,
-        "add_schedule",
+        AuditAction::AddSchedule,
         "offer",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -725,7 +738,7 @@ pub(super) async fn add_session(
     };
     let audit = ctx.audit(
         &state,
-        "add_session",
+        AuditAction::AddSession,
         "offer",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -776,7 +789,7 @@ pub(super) async fn add_lead(
     };
     let audit = ctx.audit(
         &state,
-        "add_offer_lead",
+        AuditAction::AddOfferLead,
         "offer",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -807,7 +820,7 @@ pub(super) async fn remove_lead(
     let champion: ChampionId = path_id(&champion)?;
     let audit = ctx.audit(
         &state,
-        "remove_offer_lead",
+        AuditAction::RemoveOfferLead,
         "offer",
         Some(id.to_string()),
         Outcome::Allowed,

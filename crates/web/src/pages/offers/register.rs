@@ -12,6 +12,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_core::offers::RegisterForm;
 use together_core::people::FieldError;
 use together_core::{ChampionId, Role, SessionId};
@@ -162,7 +163,7 @@ pub(super) async fn save(
     let lead = lead(&state, &ctx).await?;
     let audit = ctx.audit(
         &state,
-        "take_register",
+        AuditAction::TakeRegister,
         "session",
         Some(id.to_string()),
         Outcome::Allowed,

@@ -155,7 +155,7 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: Ctx) -> Result<Resp
 async fn change(
     state: &AppState,
     ctx: &Ctx,
-    action: &str,
+    action: together_core::audit::AuditAction,
     session: &str,
     run: impl AsyncFnOnce(
         together_core::ChampionId,
@@ -204,9 +204,13 @@ pub(super) async fn take(
     let pcn = ctx.actor()?.pcn_id;
     let store = state.store();
     let session = path_id(&id)?;
-    change(&state, &ctx, "take_rota_place", &id, async |me, audit| {
-        store.take_rota_place(pcn, session, me, audit).await
-    })
+    change(
+        &state,
+        &ctx,
+        together_core::audit::AuditAction::TakeRotaPlace,
+        &id,
+        async |me, audit| store.take_rota_place(pcn, session, me, audit).await,
+    )
     .await
 }
 
@@ -218,9 +222,13 @@ pub(super) async fn leave(
     let pcn = ctx.actor()?.pcn_id;
     let store = state.store();
     let session = path_id(&id)?;
-    change(&state, &ctx, "leave_rota_place", &id, async |me, audit| {
-        store.leave_rota_place(pcn, session, me, audit).await
-    })
+    change(
+        &state,
+        &ctx,
+        together_core::audit::AuditAction::LeaveRotaPlace,
+        &id,
+        async |me, audit| store.leave_rota_place(pcn, session, me, audit).await,
+    )
     .await
 }
 
@@ -240,8 +248,12 @@ pub(super) async fn swap(
     let store = state.store();
     let from = path_id(&id)?;
     let to = path_id(&form.to)?;
-    change(&state, &ctx, "swap_rota_place", &id, async |me, audit| {
-        store.swap_rota_place(pcn, from, to, me, audit).await
-    })
+    change(
+        &state,
+        &ctx,
+        together_core::audit::AuditAction::SwapRotaPlace,
+        &id,
+        async |me, audit| store.swap_rota_place(pcn, from, to, me, audit).await,
+    )
     .await
 }

@@ -14,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use time::Duration;
+use together_core::audit::AuditAction;
 use together_core::champions::Stage;
 use together_core::offers::SessionForm;
 use together_core::recurrence::clock;
@@ -136,7 +137,13 @@ async fn render_session(
                 )
             })
             .collect();
-        let audit = ctx.audit(state, "list_champions", "champion", None, Outcome::Allowed);
+        let audit = ctx.audit(
+            state,
+            AuditAction::ListChampions,
+            "champion",
+            None,
+            Outcome::Allowed,
+        );
         let mut choices = vec![(String::new(), "Choose a champion".to_owned())];
         choices.extend(
             store
@@ -219,7 +226,7 @@ pub(super) async fn cancel(
     }
     let audit = ctx.audit(
         &state,
-        "cancel_session",
+        AuditAction::CancelSession,
         "session",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -251,7 +258,7 @@ pub(super) async fn move_session(
     };
     let audit = ctx.audit(
         &state,
-        "move_session",
+        AuditAction::MoveSession,
         "session",
         Some(id.to_string()),
         Outcome::Allowed,
@@ -300,7 +307,7 @@ pub(super) async fn place_champion(
     };
     let audit = ctx.audit(
         &state,
-        "take_rota_place",
+        AuditAction::TakeRotaPlace,
         "session",
         Some(id.to_string()),
         Outcome::Allowed,

@@ -5,6 +5,7 @@ use crate::context::{denied, Ctx};
 use crate::error::AppError;
 use crate::state::AppState;
 use std::collections::HashMap;
+use together_core::audit::AuditAction;
 use together_core::{Action, Decision, PersonId, PracticeId};
 use together_store::Outcome;
 
@@ -54,7 +55,7 @@ pub(crate) async fn require(
     ctx: &Ctx,
     id: PersonId,
     action: Action,
-    audit_action: &str,
+    audit_action: together_core::audit::AuditAction,
 ) -> Result<(), AppError> {
     match decide(state, ctx, id, action).await? {
         Some(Decision::Allow) => Ok(()),
@@ -68,7 +69,13 @@ pub(crate) async fn require(
 
 /// A person's full name, for a page about them that the actor may open (an audited read).
 pub(crate) async fn name_of(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<String, AppError> {
-    let audit = ctx.audit(state, "view_person", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::ViewPerson,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     let p = state
         .store()
         .read_person(ctx.actor()?.pcn_id, id, &audit)
@@ -79,5 +86,12 @@ pub(crate) async fn name_of(state: &AppState, ctx: &Ctx, id: PersonId) -> Result
 
 /// Checks that the actor may change this person, recording a refusal.
 pub(crate) async fn may_update(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<(), AppError> {
-    require(state, ctx, id, Action::UpdatePerson, "update_person").await
+    require(
+        state,
+        ctx,
+        id,
+        Action::UpdatePerson,
+        together_core::audit::AuditAction::UpdatePerson,
+    )
+    .await
 }

@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_core::people::{FieldError, PersonForm};
 use together_core::{PersonId, Role};
 use together_store::{Outcome, Practice};
@@ -98,7 +99,13 @@ pub(crate) async fn add_person(
     ctx: &Ctx,
     form: &PersonForm,
 ) -> Result<Result<PersonId, Vec<FieldError>>, AppError> {
-    let audit = ctx.audit(state, "create_person", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::CreatePerson,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     let key = &state.0.pseudonym_key;
     let added = together_app::people::add_person(
         state.store(),

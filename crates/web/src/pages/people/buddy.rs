@@ -11,6 +11,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_core::connections::ConnectionForm;
 use together_core::people::FieldError;
 use together_core::{Action, PersonId};
@@ -18,7 +19,14 @@ use together_store::{Outcome, StoreError};
 
 /// The person's name, once the actor may connect them (a refusal audited, answered not found).
 async fn allowed(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<String, AppError> {
-    require(state, ctx, id, Action::MakeConnection, "make_connection").await?;
+    require(
+        state,
+        ctx,
+        id,
+        Action::MakeConnection,
+        together_core::audit::AuditAction::MakeConnection,
+    )
+    .await?;
     super::access::name_of(state, ctx, id).await
 }
 
@@ -82,7 +90,7 @@ pub(super) async fn connect(
     let days = crate::pages::connections::follow_ups(&state, actor.pcn_id).await?;
     let audit = ctx.audit(
         &state,
-        "make_connection",
+        AuditAction::MakeConnection,
         "person",
         Some(id.to_string()),
         Outcome::Allowed,

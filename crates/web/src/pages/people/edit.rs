@@ -10,6 +10,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_core::people::{uk_date, FieldError, PersonForm};
 use together_core::Role;
 use together_store::{Outcome, StoreError};
@@ -28,7 +29,13 @@ pub(super) async fn edit_page(
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
     may_update(&state, &ctx, id).await?;
-    let audit = ctx.audit(&state, "view_person", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::ViewPerson,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     let p = state
         .store()
         .read_person(ctx.actor()?.pcn_id, id, &audit)
@@ -64,7 +71,13 @@ async fn again(
     form: PersonForm,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let audit = ctx.audit(state, "view_person", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        state,
+        AuditAction::ViewPerson,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     let linked = state
         .store()
         .read_person(ctx.actor()?.pcn_id, id, &audit)
@@ -105,7 +118,13 @@ pub(super) async fn save(
         .nhs_number
         .as_ref()
         .map(|n| state.0.pseudonym_key.pseudonymise(n));
-    let audit = ctx.audit(&state, "update_person", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::UpdatePerson,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .update_person(actor.pcn_id, id, &person, pseudonym.as_ref(), &audit)

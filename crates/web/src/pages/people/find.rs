@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use together_core::audit::AuditAction;
 use together_core::{authorize, Action, Resource};
 use together_store::{Outcome, PersonSummary};
 
@@ -40,7 +41,13 @@ pub(super) async fn find_page(
     let searched = term.chars().count() >= 2;
     let results = if searched {
         let names = practice_names(&state, &ctx).await?;
-        let audit = ctx.audit(&state, "find_people", "people", None, Outcome::Allowed);
+        let audit = ctx.audit(
+            &state,
+            AuditAction::FindPeople,
+            "people",
+            None,
+            Outcome::Allowed,
+        );
         state
             .store()
             .find_people(actor.pcn_id, search_scope(&ctx)?, &term, &audit)

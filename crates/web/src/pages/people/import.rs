@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use together_app::people::{import_spreadsheet, SpreadsheetRefused};
+use together_core::audit::AuditAction;
 use together_store::Outcome;
 
 pub(super) async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -25,7 +26,13 @@ pub(super) async fn upload(
         Err(refused) => return show(refused),
     };
     let pcn = ctx.actor()?.pcn_id;
-    let audit = ctx.audit(&state, "import_people", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::ImportPeople,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     let key = &state.0.pseudonym_key;
     let done = match import_spreadsheet(state.store(), pcn, key, &bytes[..], state.now(), &audit)
         .await

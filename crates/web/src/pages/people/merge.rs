@@ -10,6 +10,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_core::people::FieldError;
 use together_core::PersonId;
 use together_store::{Outcome, StoreError};
@@ -63,7 +64,13 @@ pub(super) async fn merge(
     let Ok(duplicate) = typed.chosen.parse::<PersonId>() else {
         return again(typed, "Choose the record that is the same person".into()).await;
     };
-    let audit = ctx.audit(&state, "merge_people", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::MergePeople,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .merge_people(ctx.actor()?.pcn_id, id, duplicate, &audit)

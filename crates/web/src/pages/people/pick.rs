@@ -9,6 +9,7 @@ use crate::layout::{date, Layout, Problem};
 use crate::state::AppState;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
+use together_core::audit::AuditAction;
 use together_core::PersonId;
 use together_store::Outcome;
 
@@ -74,7 +75,13 @@ pub(crate) async fn render(
     let mut candidates = Vec::new();
     if searched {
         let names = practice_names(state, ctx).await?;
-        let audit = ctx.audit(state, "find_people", "people", None, Outcome::Allowed);
+        let audit = ctx.audit(
+            state,
+            AuditAction::FindPeople,
+            "people",
+            None,
+            Outcome::Allowed,
+        );
         for p in state
             .store()
             .find_people(actor.pcn_id, search_scope(ctx)?, &term, &audit)

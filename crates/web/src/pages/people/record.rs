@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
+use together_core::audit::AuditAction;
 use together_core::people::{ConsentMethod, ConsentPurpose};
 use together_core::{authorize, Action, Decision, PersonId, Resource, Role};
 use together_store::{AuditFilter, Channel, NewMessage, Outcome, Person};
@@ -77,7 +78,7 @@ pub(super) async fn show(
     problem: crate::layout::Problem,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor()?.clone();
-    let mut audit = ctx.audit(state, "view_person", "person", None, outcome);
+    let mut audit = ctx.audit(state, AuditAction::ViewPerson, "person", None, outcome);
     audit.reason = reason;
     let person = state
         .store()
@@ -204,7 +205,14 @@ pub(super) async fn view(
         Some(Decision::AllowWithReason) => ask_reason(),
         // Outside the actor's reach: the same answer as a record that does not exist.
         Some(Decision::Deny) => {
-            denied(&state, &ctx, "view_person", "person", Some(id.to_string())).await;
+            denied(
+                &state,
+                &ctx,
+                together_core::audit::AuditAction::ViewPerson,
+                "person",
+                Some(id.to_string()),
+            )
+            .await;
             Err(AppError::NotFound)
         }
     }
@@ -308,7 +316,13 @@ pub(super) async fn add_consent(
             "Choose what they agreed to and how".into(),
         ));
     };
-    let audit = ctx.audit(&state, "record_consent", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::RecordConsent,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     state
         .store()
         .add_consent(id, purpose, method, ctx.actor()?.user_id, &audit)
@@ -323,7 +337,13 @@ pub(super) async fn withdraw(
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
     may_update(&state, &ctx, id).await?;
-    let audit = ctx.audit(&state, "withdraw_consent", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::WithdrawConsent,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     state
         .store()
         .withdraw_consents(id, ctx.actor()?.user_id, &audit)

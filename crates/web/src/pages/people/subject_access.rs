@@ -10,6 +10,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use together_core::audit::AuditAction;
 use together_store::subject_access::SarTable;
 use together_store::{Outcome, StoreError};
 
@@ -17,7 +18,7 @@ async fn tables(state: &AppState, ctx: &Ctx, id: &str) -> Result<Vec<SarTable>, 
     let id = path_id(id)?;
     let audit = ctx.audit(
         state,
-        "subject_access_export",
+        AuditAction::SubjectAccessExport,
         "person",
         None,
         Outcome::Allowed,
@@ -73,7 +74,13 @@ pub(super) async fn erase(
         );
         return show_with(&state, &ctx, id, problem).await;
     }
-    let audit = ctx.audit(&state, "erase_person", "person", None, Outcome::Allowed);
+    let audit = ctx.audit(
+        &state,
+        AuditAction::ErasePerson,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
     match state
         .store()
         .erase_person(ctx.actor()?.pcn_id, id, &audit)

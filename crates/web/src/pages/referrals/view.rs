@@ -4,6 +4,7 @@ use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::date;
 use crate::state::AppState;
+use together_core::audit::AuditAction;
 use together_core::referrals::ReferralStatus;
 use together_core::{Action, PersonId};
 use together_store::referrals::ReferralFilter;
@@ -24,7 +25,7 @@ pub(crate) async fn person_referrals(
     let actor = ctx.actor()?;
     let audit = ctx.audit(
         state,
-        "list_referrals",
+        AuditAction::ListReferrals,
         "person",
         Some(person.to_string()),
         Outcome::Allowed,
