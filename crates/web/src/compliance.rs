@@ -95,7 +95,7 @@ pub(crate) async fn expiring(
         .filter(|c| c.stage != together_core::champions::Stage::Left)
     {
         let name = format!("{} {}", c.given_name, c.family_name);
-        let href = format!("/champions/{}", c.id);
+        let href = crate::paths::champions::record(c.id);
         let item = |key: String, what: String, due, renewal| Expiring {
             key,
             champion: Some(c.id),
@@ -149,7 +149,7 @@ pub(crate) async fn expiring(
                     .find(|x| x.id == p)
                     .map(|x| x.name.clone())
                     .unwrap_or_default(),
-                format!("/partners/{p}"),
+                crate::paths::partners::record(p),
             ),
             None => ("The PCN".to_owned(), "/partners".to_owned()),
         };

@@ -177,7 +177,7 @@ async fn step(
         .move_connection(ctx.actor()?.pcn_id, id, &new, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/connections/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::connections::record(id)).into_response()),
         Err(StoreError::Refused(why)) => {
             render(
                 &state,
@@ -228,7 +228,7 @@ async fn follow_up(
         .do_follow_up(ctx.actor()?.pcn_id, id, &done, &audit)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/connections/{connection}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&crate::paths::connections::record(connection)).into_response()),
         Err(StoreError::Refused(why)) => {
             render(
                 &state,
@@ -289,7 +289,7 @@ async fn make(
         .make_connection(actor.pcn_id, person, actor.user_id, &new, &days, &audit)
         .await
     {
-        Ok(c) => Ok(Redirect::to(&format!("/connections/{c}")).into_response()),
+        Ok(c) => Ok(Redirect::to(&crate::paths::connections::record(c)).into_response()),
         Err(StoreError::Refused(why)) => fail(one_error("to", why.to_string())).await,
         Err(StoreError::NotFound(_)) => fail(one_error("to", "Choose one from the list")).await,
         Err(e) => Err(e.into()),
@@ -406,7 +406,7 @@ async fn record_someone_new(
         .connect_someone_new(actor.pcn_id, &person, actor.user_id, &new, &days, &audit)
         .await
     {
-        Ok((_, c)) => Ok(Redirect::to(&format!("/connections/{c}")).into_response()),
+        Ok((_, c)) => Ok(Redirect::to(&crate::paths::connections::record(c)).into_response()),
         Err(StoreError::NotFound("practice")) => {
             fail("practice_id", "Choose their GP practice").await
         }
@@ -448,5 +448,5 @@ async fn take_on(
         .store()
         .take_on(actor.pcn_id, id, actor.user_id, &audit)
         .await?;
-    Ok(Redirect::to(&format!("/connections/{id}")).into_response())
+    Ok(Redirect::to(&crate::paths::connections::record(id)).into_response())
 }

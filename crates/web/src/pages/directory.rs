@@ -411,7 +411,7 @@ async fn poster(
         .collect();
     let page = PosterPage {
         layout: Layout::new(&state, &ctx, &s.name),
-        back: format!("/directory/{}", s.id),
+        back: crate::paths::directory::record(s.id),
         when: s
             .schedules
             .iter()

@@ -66,7 +66,7 @@ struct ItemRow {
 
 fn item_row(i: &Item, today: time::Date) -> ItemRow {
     ItemRow {
-        href: format!("/equipment/{}", i.id),
+        href: crate::paths::equipment::record(i.id),
         name: i.name.clone(),
         serial: i.serial.clone(),
         kind: label(ITEM_KINDS, &i.kind),
@@ -182,7 +182,7 @@ async fn add_item(
         .add_item(ctx.actor()?.pcn_id, &item, &audit)
         .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/equipment/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&crate::paths::equipment::record(id)).into_response()),
         Err(StoreError::Refused(why)) => {
             render_inventory(
                 &state,
@@ -294,7 +294,7 @@ async fn set_condition(
         .set_item_condition(ctx.actor()?.pcn_id, id, &form.condition, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/equipment/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::equipment::record(id)).into_response()),
         Err(StoreError::Refused(why)) => {
             render_item(
                 &state,
@@ -334,7 +334,7 @@ async fn add_cleaning(
         .add_cleaning(ctx.actor()?.pcn_id, id, &cleaning, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/equipment/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::equipment::record(id)).into_response()),
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
@@ -413,7 +413,7 @@ async fn render_return(
         back: if champion {
             "/sessions/rota".into()
         } else {
-            format!("/equipment/{}", loan.item_id)
+            crate::paths::equipment::record(loan.item_id)
         },
         loan: loan_row(&loan, today),
         champion,
@@ -465,7 +465,7 @@ async fn record_return(
         .await
     {
         Ok(()) if champion => Ok(Redirect::to("/sessions/rota").into_response()),
-        Ok(()) => Ok(Redirect::to(&format!("/equipment/{}", loan.item_id)).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::equipment::record(loan.item_id)).into_response()),
         Err(StoreError::Refused(why)) => {
             render_return(
                 &state,
@@ -517,7 +517,9 @@ async fn lend(
         .lend(ctx.actor()?.pcn_id, person, &loan, &audit)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/people/{person}#equipment")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&crate::paths::people::section(person, "equipment")).into_response())
+        }
         Err(StoreError::Refused(why)) => fail(one_error("item_id", why.to_string())).await,
         Err(StoreError::NotFound("champion")) => {
             fail(one_error("handled_by", "Choose a champion from the list")).await

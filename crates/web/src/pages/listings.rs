@@ -455,7 +455,7 @@ async fn render_one(
         action: format!("{}/{id}", keeper.base()),
         name: l.summary.name.clone(),
         organization: l.summary.organization.clone(),
-        public_href: format!("/directory/{id}"),
+        public_href: crate::paths::directory::record(id),
         check: (v.label(), v.colour()),
         listed: listed(&l.summary),
         published: l.summary.published,
@@ -659,7 +659,7 @@ async fn staff_publish(
         .set_listing_published(ctx.actor()?.pcn_id, id, f.published == "yes", &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/listings/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::listings::record(id)).into_response()),
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
@@ -710,7 +710,7 @@ async fn staff_decide(
         .decide_listing_change(ctx.actor()?.pcn_id, &change, approve, reason, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/listings/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::listings::record(id)).into_response()),
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }

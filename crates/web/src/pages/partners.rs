@@ -190,7 +190,7 @@ async fn add(
         .add_partner(ctx.actor()?.pcn_id, &partner, &audit)
         .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/partners/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&crate::paths::partners::record(id)).into_response()),
         Err(StoreError::Conflict(_)) => {
             let e = vec![FieldError {
                 field: "name",
@@ -447,7 +447,7 @@ async fn render_partner(
     let base = if own {
         "/partners/mine".to_owned()
     } else {
-        format!("/partners/{id}")
+        crate::paths::partners::record(id)
     };
     let page = PartnerPage {
         layout: Layout::new(state, ctx, &p.name),
@@ -485,7 +485,7 @@ async fn save_details(
     let back = if own {
         "/partners/mine".to_owned()
     } else {
-        format!("/partners/{id}")
+        crate::paths::partners::record(id)
     };
     let partner = match form.parse() {
         Ok(p) => p,
@@ -531,7 +531,7 @@ async fn add_venue(
     Form(form): Form<VenueForm>,
 ) -> Result<Response, AppError> {
     match save_venue(&state, &ctx, Some(&id), &form).await {
-        Ok(Ok(())) => Ok(Redirect::to(&format!("/partners/{id}")).into_response()),
+        Ok(Ok(())) => Ok(Redirect::to(&crate::paths::partners::record(id)).into_response()),
         Ok(Err(e)) => render_partner(&state, &ctx, &id, false, Problem::of("venue", e)).await,
         Err(AppError::NotFound) => Err(AppError::NotFound),
         Err(e) => Err(e),
@@ -545,7 +545,7 @@ async fn add_document(
     Form(form): Form<DocumentForm>,
 ) -> Result<Response, AppError> {
     match save_document(&state, &ctx, Some(&id), &form).await? {
-        Ok(()) => Ok(Redirect::to(&format!("/partners/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::partners::record(id)).into_response()),
         Err(e) => render_partner(&state, &ctx, &id, false, Problem::of("document", e)).await,
     }
 }
@@ -581,7 +581,7 @@ async fn link_user(
         .link_partner_user(ctx.actor()?.pcn_id, &id, user, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/partners/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::partners::record(id)).into_response()),
         Err(StoreError::Refused(why)) => {
             let e = vec![FieldError {
                 field: "user_id",
@@ -653,7 +653,7 @@ async fn save_contact(
     let back = if own {
         "/partners/mine#contacts".to_owned()
     } else {
-        format!("/partners/{partner}#contacts")
+        crate::paths::partners::section(partner, "contacts")
     };
     let contact = match form.parse() {
         Ok(c) => c,
@@ -708,7 +708,7 @@ async fn remove_contact(
     ctx: Ctx,
     Path((id, contact)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let back = format!("/partners/{id}#contacts");
+    let back = crate::paths::partners::section(&id, "contacts");
     drop_contact(&state, &ctx, &id, &contact, back).await
 }
 

@@ -77,7 +77,7 @@ async fn add(
         .store()
         .add_referral(actor.pcn_id, person, actor.user_id, &new, &audit)
         .await?;
-    Ok(Redirect::to(&format!("/people/{person}#referrals")).into_response())
+    Ok(Redirect::to(&crate::paths::people::section(person, "referrals")).into_response())
 }
 
 async fn decide(
@@ -120,7 +120,9 @@ async fn decide(
         .decide_referral(actor.pcn_id, id, &decided, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/people/{person}#referrals")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&crate::paths::people::section(person, "referrals")).into_response())
+        }
         Err(StoreError::Refused(why)) => fail(one_error("decision", why.to_string())).await,
         Err(e) => Err(e.into()),
     }
@@ -284,7 +286,7 @@ struct LetterPage {
 
 impl LetterPage {
     fn back(&self) -> String {
-        format!("/people/{}#referrals", self.person)
+        crate::paths::people::section(self.person, "referrals")
     }
 }
 

@@ -398,7 +398,7 @@ async fn follow_up(
         )
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/safeguarding/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::safeguarding::record(id)).into_response()),
         Err(StoreError::Refused(why)) => render_concern(&state, &ctx, &id, why.to_string()).await,
         Err(e) => Err(e.into()),
     }

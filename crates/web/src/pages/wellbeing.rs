@@ -82,7 +82,9 @@ async fn record(
         .record_wellbeing(ctx.actor()?.pcn_id, id, &new, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/connections/{id}#wellbeing")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&crate::paths::connections::section(id, "wellbeing")).into_response())
+        }
         Err(StoreError::Refused(why)) => {
             render(
                 &state,
@@ -135,7 +137,9 @@ async fn send_link(
         .issue_wellbeing_link(ctx.actor()?.pcn_id, id, &link, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/connections/{id}?sent=1#wellbeing")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&crate::paths::connections::wellbeing_link_sent(id)).into_response())
+        }
         Err(StoreError::Refused(why)) => {
             render(
                 &state,

@@ -251,7 +251,7 @@ pub(super) async fn move_champion(
     } else {
         "moved"
     };
-    Ok(Redirect::to(&format!("/champions/{id}?done={done}")).into_response())
+    Ok(Redirect::to(&crate::paths::champions::done(id, done)).into_response())
 }
 
 /// A champion who becomes active gets their own account through a one-time link sent by the
@@ -364,7 +364,7 @@ pub(super) async fn give_role(
         .give_champion_role(pcn, id, role, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/champions/{id}?done=role")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::champions::done(id, "role")).into_response()),
         Err(StoreError::Refused(why)) => {
             render_record(
                 &state,
@@ -416,7 +416,7 @@ pub(super) async fn request_dbs(
         .request_dbs_check(pcn, id, role, level, &audit)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/champions/{id}?done=dbs")).into_response()),
+        Ok(_) => Ok(Redirect::to(&crate::paths::champions::done(id, "dbs")).into_response()),
         Err(StoreError::Refused(why)) => {
             render_record(
                 &state,
@@ -457,7 +457,7 @@ pub(super) async fn record_dbs_result(
         .record_dbs_result(pcn, id, &check, &result, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/champions/{id}?done=result")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::champions::done(id, "result")).into_response()),
         Err(StoreError::Refused(why)) => {
             render_record(
                 &state,
@@ -531,7 +531,7 @@ pub(super) async fn issue_badge(
         .issue_badge(ctx.actor()?.pcn_id, id, &badge, &audit)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/champions/{id}?done=badge")).into_response()),
+        Ok(_) => Ok(Redirect::to(&crate::paths::champions::done(id, "badge")).into_response()),
         Err(StoreError::Refused(why)) => {
             render_record(
                 &state,
@@ -563,7 +563,7 @@ pub(super) async fn return_badge(
         .store()
         .return_badge(ctx.actor()?.pcn_id, id, &badge, state.now().date(), &audit)
         .await?;
-    Ok(Redirect::to(&format!("/champions/{id}?done=returned")).into_response())
+    Ok(Redirect::to(&crate::paths::champions::done(id, "returned")).into_response())
 }
 
 pub(super) async fn record_training(
@@ -590,7 +590,7 @@ pub(super) async fn record_training(
         .store()
         .record_training(ctx.actor()?.pcn_id, id, &training, &audit)
         .await?;
-    Ok(Redirect::to(&format!("/champions/{id}?done=training")).into_response())
+    Ok(Redirect::to(&crate::paths::champions::done(id, "training")).into_response())
 }
 
 pub(super) async fn add_emergency_contact(
@@ -617,7 +617,7 @@ pub(super) async fn add_emergency_contact(
         .store()
         .add_emergency_contact(ctx.actor()?.pcn_id, id, &contact, &audit)
         .await?;
-    Ok(Redirect::to(&format!("/champions/{id}?done=contact")).into_response())
+    Ok(Redirect::to(&crate::paths::champions::done(id, "contact")).into_response())
 }
 
 /// The coordinator keeps what a champion would like to give, and their home practice, up to date.
@@ -646,7 +646,7 @@ pub(super) async fn update_profile(
         .update_champion_profile(ctx.actor()?.pcn_id, id, &profile, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/champions/{id}?done=profile")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::champions::done(id, "profile")).into_response()),
         Err(StoreError::NotFound("practice")) => {
             let e = (
                 "practice_id".to_owned(),

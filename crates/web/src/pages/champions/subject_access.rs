@@ -83,5 +83,5 @@ pub(super) async fn erase(
     for f in files.iter().filter(|f| !f.contains(['/', '\\'])) {
         let _ = tokio::fs::remove_file(dir.join(f)).await;
     }
-    Ok(Redirect::to(&format!("/champions/{id}?done=erased")).into_response())
+    Ok(Redirect::to(&crate::paths::champions::done(id, "erased")).into_response())
 }

@@ -41,7 +41,7 @@ pub(super) fn status_tag(c: &Connection) -> (String, &'static str) {
 
 pub(super) fn row(c: &Connection) -> Row {
     Row {
-        href: format!("/connections/{}", c.id),
+        href: crate::paths::connections::record(c.id),
         person: c.person_label.clone(),
         to: c.to_name.clone(),
         status: status_tag(c),
@@ -180,7 +180,7 @@ pub(crate) async fn render(
     let person_href = if actor.role == Role::Champion {
         String::new()
     } else {
-        format!("/people/{}", c.person_id)
+        crate::paths::people::record(c.person_id)
     };
     let page = RecordPage {
         layout: Layout::new(state, ctx, &format!("{} and {}", c.person_label, c.to_name)),

@@ -34,9 +34,9 @@ pub(crate) struct LoanRow {
 pub(super) fn loan_row(l: &Loan, today: time::Date) -> LoanRow {
     LoanRow {
         item: format!("{} ({})", l.item_name, l.serial),
-        item_href: format!("/equipment/{}", l.item_id),
+        item_href: crate::paths::equipment::record(l.item_id),
         person: l.person_label.clone(),
-        person_href: format!("/people/{}", l.person_id),
+        person_href: crate::paths::people::record(l.person_id),
         reach: l.reach.clone().unwrap_or_default(),
         handler: l.handler_name.clone().unwrap_or_else(|| "Nobody".into()),
         lent_on: date(&l.lent_on),
@@ -44,7 +44,7 @@ pub(super) fn loan_row(l: &Loan, today: time::Date) -> LoanRow {
         returned: l.returned_on.map(|d| date(&d)).unwrap_or_default(),
         overdue: l.overdue(today),
         return_href: if l.returned_on.is_none() {
-            format!("/loans/{}/return", l.id)
+            crate::paths::loans::give_back(l.id)
         } else {
             String::new()
         },

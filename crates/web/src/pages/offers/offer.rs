@@ -231,7 +231,7 @@ pub(super) async fn add(
         .add_offer(ctx.actor()?.pcn_id, &offer, &audit)
         .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/offers/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&crate::paths::offers::record(id)).into_response()),
         Err(e) => {
             let errors = reference_errors(e)?;
             render_list(&state, &ctx, form, Problem::of("offer", errors)).await
@@ -544,7 +544,7 @@ async fn render_offer(
             Vec::new()
         },
         can_manage,
-        action: format!("/offers/{id}"),
+        action: crate::paths::offers::record(id),
         day_boxes: edits.schedule.day_boxes(),
         weeks: [
             ("every", "Every week of the month"),
@@ -634,7 +634,7 @@ pub(super) async fn update(
         .update_offer(ctx.actor()?.pcn_id, id, &offer, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/offers/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::offers::record(id)).into_response()),
         Err(StoreError::NotFound("offer")) => Err(AppError::NotFound),
         Err(e) => {
             let errors = reference_errors(e)?;
@@ -676,7 +676,7 @@ pub(super) async fn add_schedule(
         .add_schedule(ctx.actor()?.pcn_id, id, &r, until, &audit)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/offers/{id}#sessions")).into_response()),
+        Ok(_) => Ok(Redirect::to(&crate::paths::offers::section(id, "sessions")).into_response()),
         Err(StoreError::Refused(why)) => {
             let e = one_error("schedule_starts_on", why.to_string());
             render_offer(&state, &ctx, id, again(schedule, e)).await
@@ -748,7 +748,7 @@ pub(super) async fn add_session(
         .add_offer_session(ctx.actor()?.pcn_id, id, &s, &audit)
         .await
     {
-        Ok(session) => Ok(Redirect::to(&format!("/sessions/{session}")).into_response()),
+        Ok(session) => Ok(Redirect::to(&crate::paths::sessions::record(session)).into_response()),
         Err(StoreError::Refused(why)) => {
             render_offer(
                 &state,
@@ -799,7 +799,7 @@ pub(super) async fn add_lead(
         .add_offer_lead(ctx.actor()?.pcn_id, id, champion, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/offers/{id}#leads")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::offers::section(id, "leads")).into_response()),
         Err(StoreError::Refused(why)) => {
             render_offer(&state, &ctx, id, lead_error(why.to_string())).await
         }
@@ -829,5 +829,5 @@ pub(super) async fn remove_lead(
         .store()
         .remove_offer_lead(ctx.actor()?.pcn_id, id, champion, &audit)
         .await?;
-    Ok(Redirect::to(&format!("/offers/{id}#leads")).into_response())
+    Ok(Redirect::to(&crate::paths::offers::section(id, "leads")).into_response())
 }

@@ -112,7 +112,7 @@ async fn render(
         back: if lead.is_some() {
             "/sessions/rota".into()
         } else {
-            format!("/sessions/{id}")
+            crate::paths::sessions::record(id)
         },
         problem,
         s,
@@ -173,7 +173,7 @@ pub(super) async fn save(
         .save_register(ctx.actor()?.pcn_id, id, lead, &register, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/sessions/{id}/register?saved=1")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::sessions::register_saved(id)).into_response()),
         Err(StoreError::Refused(why)) => {
             let e = vec![FieldError {
                 field: "others",

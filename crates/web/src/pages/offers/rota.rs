@@ -58,7 +58,7 @@ fn row(s: &Session, leads: bool, today: time::Date, swaps: Vec<(String, String)>
         cancelled: s.cancelled,
         leads,
         register: if leads && s.on == today && !s.cancelled {
-            format!("/sessions/{}/register", s.id)
+            crate::paths::sessions::register(s.id)
         } else {
             String::new()
         },

@@ -179,10 +179,10 @@ async fn render_session(
     let page = SessionPage {
         layout: Layout::new(state, ctx, &format!("{}, {}", s.offer_name, date(&s.on))),
         on: date(&s.on),
-        back: format!("/offers/{}", s.offer_id),
+        back: crate::paths::offers::record(s.offer_id),
         cancelled_text: format!("This session is cancelled. {}", s.note),
         register: if can_manage && !s.cancelled && s.on <= state.now().date() {
-            format!("/sessions/{id}/register")
+            crate::paths::sessions::register(id)
         } else {
             String::new()
         },
@@ -237,7 +237,7 @@ pub(super) async fn cancel(
         .await
     {
         Ok(_) | Err(StoreError::Conflict(_)) => {
-            Ok(Redirect::to(&format!("/sessions/{id}")).into_response())
+            Ok(Redirect::to(&crate::paths::sessions::record(id)).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -268,7 +268,7 @@ pub(super) async fn move_session(
         .move_offer_session(ctx.actor()?.pcn_id, id, &to, &audit)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/sessions/{id}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&crate::paths::sessions::record(id)).into_response()),
         Err(StoreError::Refused(why)) => {
             render_session(
                 &state,
@@ -317,7 +317,7 @@ pub(super) async fn place_champion(
         .take_rota_place(ctx.actor()?.pcn_id, id, champion, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/sessions/{id}#rota")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::sessions::section(id, "rota")).into_response()),
         Err(StoreError::Refused(why)) => {
             render_session(&state, &ctx, id, None, refused(why.to_string())).await
         }

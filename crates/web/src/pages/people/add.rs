@@ -60,10 +60,10 @@ pub(crate) async fn render_form(
         ),
         Some((id, linked)) => (
             "Change their details",
-            format!("/people/{id}/edit"),
+            crate::paths::people::edit(id),
             "Save their details",
             linked,
-            format!("/people/{id}"),
+            crate::paths::people::record(id),
         ),
     };
     let page = FormPage {
@@ -124,7 +124,7 @@ pub(super) async fn create(
     Form(form): Form<PersonForm>,
 ) -> Result<Response, AppError> {
     match add_person(&state, &ctx, &form).await? {
-        Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&crate::paths::people::record(id)).into_response()),
         Err(errors) => render_form(&state, &ctx, form, errors, None).await,
     }
 }

@@ -100,7 +100,7 @@ pub(super) async fn connect(
         .make_connection(actor.pcn_id, id, actor.user_id, &new, &days, &audit)
         .await
     {
-        Ok(c) => Ok(Redirect::to(&format!("/connections/{c}")).into_response()),
+        Ok(c) => Ok(Redirect::to(&crate::paths::connections::record(c)).into_response()),
         Err(StoreError::Refused(why)) => again(typed, "chosen", why.to_string()).await,
         Err(StoreError::NotFound(_)) => {
             again(typed, "chosen", "Choose one from the list".into()).await

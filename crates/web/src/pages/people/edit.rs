@@ -130,7 +130,7 @@ pub(super) async fn save(
         .update_person(actor.pcn_id, id, &person, pseudonym.as_ref(), &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::people::record(id)).into_response()),
         Err(StoreError::NotFound("practice")) => {
             again(form, one("practice_id", "Choose the person's GP practice")).await
         }

@@ -76,7 +76,7 @@ pub(super) async fn merge(
         .merge_people(ctx.actor()?.pcn_id, id, duplicate, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::people::record(id)).into_response()),
         Err(StoreError::Refused(why)) => again(typed, why.to_string()).await,
         Err(StoreError::NotFound(_)) => again(typed, "Choose one from the list".into()).await,
         Err(e) => Err(e.into()),

@@ -44,7 +44,7 @@ impl PickPage {
         self.purpose == Purpose::Buddy
     }
     fn back(&self) -> String {
-        format!("/people/{}", self.id)
+        crate::paths::people::record(self.id)
     }
 }
 

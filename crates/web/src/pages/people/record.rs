@@ -176,7 +176,7 @@ pub(super) async fn view(
     let id = path_id(&id)?;
     // A record merged into another leads there (the policy then asks about that one).
     if let Some(kept) = state.store().merged_into(ctx.actor()?.pcn_id, id).await? {
-        return Ok(Redirect::to(&format!("/people/{kept}")).into_response());
+        return Ok(Redirect::to(&crate::paths::people::record(kept)).into_response());
     }
     let ask_reason = || -> Result<Response, AppError> {
         let page = ReasonPage {
@@ -231,7 +231,9 @@ pub(super) async fn break_glass(
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
     match decide(&state, &ctx, id, Action::ViewPerson).await? {
-        Some(Decision::Allow) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Some(Decision::Allow) => {
+            Ok(Redirect::to(&crate::paths::people::record(id)).into_response())
+        }
         Some(Decision::AllowWithReason) => {
             let reason = f.reason.trim().to_owned();
             if reason.chars().count() < 10 || reason.chars().count() > 500 {
@@ -327,7 +329,7 @@ pub(super) async fn add_consent(
         .store()
         .add_consent(id, purpose, method, ctx.actor()?.user_id, &audit)
         .await?;
-    Ok(Redirect::to(&format!("/people/{id}#consent")).into_response())
+    Ok(Redirect::to(&crate::paths::people::section(id, "consent")).into_response())
 }
 
 pub(super) async fn withdraw(
@@ -348,7 +350,7 @@ pub(super) async fn withdraw(
         .store()
         .withdraw_consents(id, ctx.actor()?.user_id, &audit)
         .await?;
-    Ok(Redirect::to(&format!("/people/{id}#consent")).into_response())
+    Ok(Redirect::to(&crate::paths::people::section(id, "consent")).into_response())
 }
 
 #[derive(Template)]

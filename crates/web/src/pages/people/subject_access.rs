@@ -86,7 +86,7 @@ pub(super) async fn erase(
         .erase_person(ctx.actor()?.pcn_id, id, &audit)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&crate::paths::people::record(id)).into_response()),
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
