@@ -9,5 +9,6 @@
 
 pub mod champions;
 pub mod connections;
+pub mod oruk;
 pub mod people;
 pub mod wellbeing;

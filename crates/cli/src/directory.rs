@@ -264,7 +264,7 @@ async fn export(at: &Location, out: Option<PathBuf>) -> Result<()> {
         let (total, rows) = store
             .directory_services(&DirectoryFilter::default(), number, 500)
             .await?;
-        all.extend(rows.iter().map(together_web::oruk_service));
+        all.extend(rows.iter().map(together_app::oruk::service_full));
         if all.len() as i64 >= total || rows.is_empty() {
             break;
         }

@@ -27,7 +27,6 @@ mod state;
 mod subject_access;
 mod tokens;
 
-pub use api::oruk::service_full as oruk_service;
 pub use client_address::parse_trusted;
 pub use context::Ctx;
 pub use error::AppError;
