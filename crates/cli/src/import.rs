@@ -12,11 +12,12 @@ use together_core::{PcnId, PracticeCode};
 use together_formats::mapping::{Mapping, SHIPPED};
 use together_formats::{Dataset, FileError};
 use together_insight::synthea_export::{
-    commit_export, skipped_because, stage_export, survey, ExportOutcome, SyntheaExport,
+    import_whole_export, skipped_because, ExportOutcome, SyntheaExport, WholeExport,
+    WholeExportError,
 };
 use together_insight::{
     delete, import_file as import_asked, FileImport, ImportError, Layout, Outcome, Reading,
-    ReadingRefused, StageRequest,
+    ReadingRefused,
 };
 use together_store::DynStore;
 
@@ -424,38 +425,31 @@ async fn synthea(args: ImportSynthea) -> Result<()> {
         practices = ours;
     }
     let export = SyntheaExport::in_dir(&args.dir);
-    let (data, key, index) = (
-        args.at.data_dir.clone(),
-        keys.pseudonym.clone(),
-        keys.index.clone(),
-    );
-    let (bar, mut step) = step_bar();
-    let (plan, staged) = {
-        let export = export.clone();
-        let practices = practices.clone();
-        tokio::task::spawn_blocking(move || -> Result<_> {
-            let base = StageRequest {
-                dataset: Dataset::Registrations,
-                path: &export.patients,
-                data_dir: &data,
-                key: &key,
-                practices: &practices,
-                today: today(),
-                index_key: Some(&index),
-            };
-            let plan = survey(&export, &base, &mut step)
-                .with_context(|| format!("{} was not imported", export.encounters.display()))?
-                .context(
-                    "this PCN has no practice to import into: add one on the Admin page first",
-                )?;
-            let staged = stage_export(&export, &base, &plan, &mut step)
-                .with_context(|| format!("{} was not imported", args.dir.display()))?;
-            Ok((plan, staged))
-        })
-        .await
-        .context("the import stopped unexpectedly")??
+    let whole = WholeExport {
+        export: export.clone(),
+        data_dir: args.at.data_dir.clone(),
+        key: keys.pseudonym.clone(),
+        index_key: keys.index.clone(),
+        practices: practices.clone(),
+        today: today(),
+        pcn,
+        accept_valid: args.accept_valid,
     };
+    let audit = cli_audit(AuditAction::Import, "import", Some(pcn));
+    let (bar, step) = step_bar();
+    let done = import_whole_export(&store, whole, &audit, step).await;
     bar.finish_and_clear();
+    let done = match done {
+        Ok(Some(done)) => done,
+        Ok(None) => {
+            bail!("this PCN has no practice to import into: add one on the Admin page first")
+        }
+        Err(WholeExportError::Staging(e)) => {
+            return Err(e).with_context(|| format!("{} was not imported", args.dir.display()))
+        }
+        Err(WholeExportError::Publishing(e)) => return Err(e.into()),
+    };
+    let plan = &done.plan;
     println!(
         "{} people, each given the practice of the organisation of most of their GP consultations:",
         plan.people()
@@ -472,17 +466,7 @@ async fn synthea(args: ImportSynthea) -> Result<()> {
             orgs.len()
         );
     }
-    let audit = cli_audit(AuditAction::Import, "import", Some(pcn));
-    match commit_export(
-        &store,
-        &args.at.data_dir,
-        staged,
-        pcn,
-        args.accept_valid,
-        &audit,
-    )
-    .await?
-    {
+    match done.outcome {
         ExportOutcome::Refused(staged) => {
             let refusals: Vec<String> = staged
                 .iter()

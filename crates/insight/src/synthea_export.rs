@@ -1,12 +1,15 @@
 //! A whole Synthea export imported as one: survey who goes to which practice, stage the four
-//! imports, and publish them all or none. The command line and the web page both run this.
+//! imports, and publish them all or none. The command line and the web page both run it through
+//! [`import_whole_export`].
 
 use crate::import::{
     commit, discard, stage_synthea, Commit, ImportError, Outcome, StageRequest, Staged,
 };
+use crate::patient_index::IndexKey;
 use std::path::{Path, PathBuf};
-use together_core::PcnId;
+use together_core::{PcnId, PracticeCode, PseudonymKey};
 use together_formats::synthea::{Plan, Survey, SyntheaFile};
+use together_formats::Dataset;
 use together_store::{DynStore, NewAuditEvent};
 
 /// The three files of one export (uploaded files need not carry Synthea's names).
@@ -159,6 +162,94 @@ pub async fn commit_export(
         }
     }
     Ok(ExportOutcome::Imported(done))
+}
+
+/// Everything one import of a whole export needs, owned, so that its reading can run off the
+/// async threads.
+pub struct WholeExport {
+    pub export: SyntheaExport,
+    pub data_dir: PathBuf,
+    pub key: PseudonymKey,
+    pub index_key: IndexKey,
+    /// The practices people may be given (all the PCN's, or those asked for).
+    pub practices: Vec<PracticeCode>,
+    pub today: time::Date,
+    pub pcn: PcnId,
+    pub accept_valid: bool,
+}
+
+/// What an import of a whole export did: who went to which practice, and each file's outcome.
+#[derive(Debug)]
+pub struct WholeImport {
+    pub plan: Plan,
+    pub outcome: ExportOutcome,
+}
+
+/// Why a whole export was not (wholly) imported.
+#[derive(Debug, thiserror::Error)]
+pub enum WholeExportError {
+    /// Reading or staging failed: nothing was imported.
+    #[error(transparent)]
+    Staging(ImportError),
+    /// Publishing failed part-way: the files published before it stay.
+    #[error(transparent)]
+    Publishing(ImportError),
+}
+
+/// Imports a whole export as the Import page and `together import synthea` both do: survey who
+/// goes to which practice and stage the four files (blocking work, off the async threads,
+/// reporting `progress`), then report the step "saving" and publish them all or none.
+/// `Ok(None)` when there is no practice to import into.
+pub async fn import_whole_export<P>(
+    store: &DynStore,
+    whole: WholeExport,
+    audit: &NewAuditEvent,
+    mut progress: P,
+) -> Result<Option<WholeImport>, WholeExportError>
+where
+    P: FnMut(&'static str, u64, u64) + Send + 'static,
+{
+    let WholeExport {
+        export,
+        data_dir,
+        key,
+        index_key,
+        practices,
+        today,
+        pcn,
+        accept_valid,
+    } = whole;
+    let dir = data_dir.clone();
+    let staging = tokio::task::spawn_blocking(move || {
+        let base = StageRequest {
+            dataset: Dataset::Registrations,
+            path: &export.patients,
+            data_dir: &dir,
+            key: &key,
+            practices: &practices,
+            today,
+            index_key: Some(&index_key),
+        };
+        let staged = match survey(&export, &base, &mut progress)? {
+            Some(plan) => {
+                let staged = stage_export(&export, &base, &plan, &mut progress)?;
+                Some((plan, staged))
+            }
+            None => None,
+        };
+        Ok::<_, ImportError>((staged, progress))
+    })
+    .await
+    .map_err(|_| WholeExportError::Staging(ImportError::Stopped))?;
+    let (staged, mut progress) = staging.map_err(WholeExportError::Staging)?;
+    let Some((plan, staged)) = staged else {
+        return Ok(None);
+    };
+    progress("saving", 0, 0);
+    let outcome = commit_export(store, &data_dir, staged, pcn, accept_valid, audit)
+        .await
+        .map_err(WholeExportError::Publishing)?;
+    Ok(Some(WholeImport { plan, outcome }))
 }
 
 /// What a skipped row of each file was not, in words.

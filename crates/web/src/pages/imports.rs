@@ -26,11 +26,12 @@ use together_formats::mapping::{Mapping, SHIPPED};
 use together_formats::synthea::SyntheaFile;
 use together_formats::Dataset;
 use together_insight::synthea_export::{
-    commit_export, skipped_because, stage_export, survey, ExportOutcome, SyntheaExport,
+    import_whole_export, skipped_because, ExportOutcome, SyntheaExport, WholeExport,
+    WholeExportError,
 };
 use together_insight::{
     commit, delete as delete_import, stage_file, FileImport, ImportError, Layout as FileLayout,
-    Outcome, Reading, StageRequest,
+    Outcome, Reading,
 };
 use together_store::NewAuditEvent;
 
@@ -520,6 +521,7 @@ fn progress_of(state: &AppState, id: &str) -> impl FnMut(&'static str, u64, u64)
 fn step_label(step: &str) -> String {
     match step {
         "survey" => "Finding each person's practice".into(),
+        "saving" => "Saving".into(),
         "ae_attendances" => "Reading A&E attendances".into(),
         "file" => "Reading and checking every row".into(),
         other => format!("Reading {}", other.replace('_', " ")),
@@ -719,54 +721,47 @@ async fn upload_synthea(
 }
 
 async fn run_synthea(run: Arc<Run>, export: SyntheaExport) -> Finished {
-    let (state, job, practices) = (&run.state, run.job.as_str(), run.practices.clone());
-    let (data, key, index) = (
-        state.0.data_dir.clone(),
-        state.0.pseudonym_key.clone(),
-        state.0.index_key.clone(),
-    );
-    let today = state.now().date();
-    let mut progress = progress_of(state, job);
-    let staged = tokio::task::spawn_blocking(move || {
-        let base = StageRequest {
-            dataset: Dataset::Registrations,
-            path: &export.patients,
-            data_dir: &data,
-            key: &key,
-            practices: &practices,
-            today,
-            index_key: Some(&index),
-        };
-        let plan = survey(&export, &base, &mut progress)?;
-        let Some(plan) = plan else {
-            return Ok(None);
-        };
-        let people: Vec<String> = practices
-            .iter()
-            .map(|p| {
-                let n: u64 = plan
-                    .organisations
-                    .iter()
-                    .filter(|o| &o.2 == p)
-                    .map(|o| o.1)
-                    .sum();
-                format!("{p}: {n} people")
-            })
-            .collect();
-        stage_export(&export, &base, &plan, &mut progress).map(|s| Some((people, s)))
-    })
-    .await;
-    let (people, staged) = match staged {
-        Ok(Ok(Some(s))) => s,
-        Ok(Ok(None)) => {
+    let state = &run.state;
+    let whole = WholeExport {
+        export,
+        data_dir: state.0.data_dir.clone(),
+        key: state.0.pseudonym_key.clone(),
+        index_key: state.0.index_key.clone(),
+        practices: run.practices.clone(),
+        today: state.now().date(),
+        pcn: run.pcn,
+        accept_valid: run.accept_valid,
+    };
+    let progress = progress_of(state, &run.job);
+    let done = match import_whole_export(state.store(), whole, &run.audit, progress).await {
+        Ok(Some(done)) => done,
+        Ok(None) => {
             return failed(
                 "This PCN has no practice to import into: add one on the Admin page first.".into(),
             )
         }
-        Ok(Err(e)) => return failed(format!("Nothing was imported: {e}.")),
-        Err(_) => return failed("The import stopped unexpectedly; nothing was imported.".into()),
+        Err(WholeExportError::Staging(ImportError::Stopped)) => {
+            return failed("The import stopped unexpectedly; nothing was imported.".into())
+        }
+        Err(WholeExportError::Staging(e)) => return failed(format!("Nothing was imported: {e}.")),
+        Err(WholeExportError::Publishing(e)) => {
+            return failed(format!("Nothing more was imported: {e}."))
+        }
     };
-    update(state, job, |j| j.step = "Saving".into());
+    let people: Vec<String> = run
+        .practices
+        .iter()
+        .map(|p| {
+            let n: u64 = done
+                .plan
+                .organisations
+                .iter()
+                .filter(|o| &o.2 == p)
+                .map(|o| o.1)
+                .sum();
+            format!("{p}: {n} people")
+        })
+        .collect();
     let mut finished = Finished {
         imported: true,
         lines: vec![format!(
@@ -782,17 +777,8 @@ async fn run_synthea(run: Arc<Run>, export: SyntheaExport) -> Finished {
             f.dataset().name().replace('_', " ")
         )
     };
-    match commit_export(
-        state.store(),
-        &state.0.data_dir,
-        staged,
-        run.pcn,
-        run.accept_valid,
-        &run.audit,
-    )
-    .await
-    {
-        Ok(ExportOutcome::Refused(staged)) => {
+    match done.outcome {
+        ExportOutcome::Refused(staged) => {
             finished.imported = false;
             for (f, s) in staged.iter().filter(|(_, s)| s.read.rejected > 0) {
                 let refused = Outcome::Refused {
@@ -806,7 +792,7 @@ async fn run_synthea(run: Arc<Run>, export: SyntheaExport) -> Finished {
                 .lines
                 .push("No file of the export was imported.".into());
         }
-        Ok(ExportOutcome::Imported(done)) => {
+        ExportOutcome::Imported(done) => {
             for (f, outcome, skipped) in done {
                 describe(&outcome, &what(f), &mut finished);
                 if skipped > 0 {
@@ -819,7 +805,6 @@ async fn run_synthea(run: Arc<Run>, export: SyntheaExport) -> Finished {
                 }
             }
         }
-        Err(e) => return failed(format!("Nothing more was imported: {e}.")),
     }
     finished
 }
