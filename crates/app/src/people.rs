@@ -116,6 +116,45 @@ pub async fn add_person(
     }
 }
 
+/// Changes a person's details from the form: a clinician keeps people at their own practice
+/// only (moving someone to another practice is for that practice or the coordinator); the NHS
+/// number is pseudonymised with `key` at the door and must match one already linked. The
+/// form's problems come back as field errors, nothing saved.
+pub async fn update_person(
+    store: &DynStore,
+    actor: &Actor,
+    id: PersonId,
+    key: &PseudonymKey,
+    form: &PersonForm,
+    now: OffsetDateTime,
+    audit: &NewAuditEvent,
+) -> Result<Result<(), Vec<FieldError>>, StoreError> {
+    let person = match form.parse(now) {
+        Ok(p) => p,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let field_error =
+        |field: &'static str, message: String| Ok(Err(vec![FieldError { field, message }]));
+    if actor.role == Role::Clinician && actor.practice_id != Some(person.practice_id) {
+        return field_error(
+            "practice_id",
+            "You can keep people at your own practice only".into(),
+        );
+    }
+    let pseudonym = person.nhs_number.as_ref().map(|n| key.pseudonymise(n));
+    match store
+        .update_person(actor.pcn_id, id, &person, pseudonym.as_ref(), audit)
+        .await
+    {
+        Ok(()) => Ok(Ok(())),
+        Err(StoreError::NotFound("practice")) => {
+            field_error("practice_id", "Choose the person's GP practice".into())
+        }
+        Err(StoreError::Refused(why)) => field_error("nhs_number", why.to_string()),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,15 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use together_core::audit::AuditAction;
 use together_core::people::{uk_date, FieldError, PersonForm};
-use together_core::Role;
 use together_store::{Outcome, StoreError};
-
-fn one(field: &'static str, message: impl Into<String>) -> Vec<FieldError> {
-    vec![FieldError {
-        field,
-        message: message.into(),
-    }]
-}
 
 pub(super) async fn edit_page(
     State(state): State<AppState>,
@@ -97,27 +89,6 @@ pub(super) async fn save(
     let id = path_id(&id)?;
     may_update(&state, &ctx, id).await?;
     let actor = ctx.actor()?.clone();
-    let again = |form, errors| again(&state, &ctx, id, form, errors);
-    let person = match form.parse(state.now()) {
-        Ok(p) => p,
-        Err(errors) => return again(form, errors).await,
-    };
-    // A clinician looks after their own practice's people: moving someone to another practice
-    // is for that practice or the coordinator.
-    if actor.role == Role::Clinician && actor.practice_id != Some(person.practice_id) {
-        return again(
-            form,
-            one(
-                "practice_id",
-                "You can keep people at your own practice only",
-            ),
-        )
-        .await;
-    }
-    let pseudonym = person
-        .nhs_number
-        .as_ref()
-        .map(|n| state.0.pseudonym_key.pseudonymise(n));
     let audit = ctx.audit(
         &state,
         AuditAction::UpdatePerson,
@@ -125,16 +96,20 @@ pub(super) async fn save(
         None,
         Outcome::Allowed,
     );
-    match state
-        .store()
-        .update_person(actor.pcn_id, id, &person, pseudonym.as_ref(), &audit)
-        .await
+    let key = &state.0.pseudonym_key;
+    match together_app::people::update_person(
+        state.store(),
+        &actor,
+        id,
+        key,
+        &form,
+        state.now(),
+        &audit,
+    )
+    .await
     {
-        Ok(()) => Ok(Redirect::to(&crate::paths::people::record(id)).into_response()),
-        Err(StoreError::NotFound("practice")) => {
-            again(form, one("practice_id", "Choose the person's GP practice")).await
-        }
-        Err(StoreError::Refused(why)) => again(form, one("nhs_number", why.to_string())).await,
+        Ok(Ok(())) => Ok(Redirect::to(&crate::paths::people::record(id)).into_response()),
+        Ok(Err(errors)) => again(&state, &ctx, id, form, errors).await,
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
