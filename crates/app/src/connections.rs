@@ -1,7 +1,28 @@
 //! Connections: people connected to offers, services and champions.
 
-use together_core::{Actor, Role};
+use together_core::connections::NewConnection;
+use together_core::{Actor, ConnectionId, PersonId, Role};
 use together_store::connections::ConnectionFilter;
+use together_store::{programme_settings, DynStore, NewAuditEvent, StoreError};
+
+/// Connects a person (someone the actor may connect: the page or command checked) to an offer,
+/// a service, a champion or a buddy, made by the actor, with follow-ups on the days the PCN's
+/// programme settings name. The store refuses a connection its rules forbid (a champion not
+/// active, someone as their own buddy, a buddy who has not agreed to be contacted).
+pub async fn make(
+    store: &DynStore,
+    actor: &Actor,
+    person: PersonId,
+    new: &NewConnection,
+    audit: &NewAuditEvent,
+) -> Result<ConnectionId, StoreError> {
+    let days = programme_settings(store, actor.pcn_id)
+        .await?
+        .follow_up_days;
+    store
+        .make_connection(actor.pcn_id, person, actor.user_id, new, &days, audit)
+        .await
+}
 
 /// What a list may show the actor: a champion their own (while the person agrees), a link
 /// worker what they follow up (their own, their caseload's, every champion's), a clinician

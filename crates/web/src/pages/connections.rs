@@ -275,8 +275,6 @@ async fn make(
         Ok(c) => c,
         Err(errors) => return fail(errors).await,
     };
-    let actor = ctx.actor()?;
-    let days = follow_ups(&state, actor.pcn_id).await?;
     let audit = ctx.audit(
         &state,
         AuditAction::MakeConnection,
@@ -284,11 +282,7 @@ async fn make(
         Some(person.to_string()),
         Outcome::Allowed,
     );
-    match state
-        .store()
-        .make_connection(actor.pcn_id, person, actor.user_id, &new, &days, &audit)
-        .await
-    {
+    match together_app::connections::make(state.store(), ctx.actor()?, person, &new, &audit).await {
         Ok(c) => Ok(Redirect::to(&crate::paths::connections::record(c)).into_response()),
         Err(StoreError::Refused(why)) => fail(one_error("to", why.to_string())).await,
         Err(StoreError::NotFound(_)) => fail(one_error("to", "Choose one from the list")).await,

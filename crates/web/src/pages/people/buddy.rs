@@ -86,8 +86,6 @@ pub(super) async fn connect(
             return pick::render(&state, &ctx, Purpose::Buddy, id, name, typed, problem).await;
         }
     };
-    let actor = ctx.actor()?;
-    let days = crate::pages::connections::follow_ups(&state, actor.pcn_id).await?;
     let audit = ctx.audit(
         &state,
         AuditAction::MakeConnection,
@@ -95,11 +93,7 @@ pub(super) async fn connect(
         Some(id.to_string()),
         Outcome::Allowed,
     );
-    match state
-        .store()
-        .make_connection(actor.pcn_id, id, actor.user_id, &new, &days, &audit)
-        .await
-    {
+    match together_app::connections::make(state.store(), ctx.actor()?, id, &new, &audit).await {
         Ok(c) => Ok(Redirect::to(&crate::paths::connections::record(c)).into_response()),
         Err(StoreError::Refused(why)) => again(typed, "chosen", why.to_string()).await,
         Err(StoreError::NotFound(_)) => {
