@@ -9,6 +9,7 @@
 
 pub mod champions;
 pub mod connections;
+pub mod insight;
 pub mod oruk;
 pub mod people;
 pub mod wellbeing;

@@ -6,7 +6,7 @@
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::{form_status, Layout};
-use crate::pages::insight::{audience_for, default_period, latest_appointment};
+use crate::pages::insight::latest_appointment;
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 use askama::Template;
@@ -16,6 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use std::collections::HashSet;
+use together_app::insight::{audience_for, default_period};
 use together_core::audit::AuditAction;
 use together_core::disclosure::{Audience, Count, RULE};
 use together_core::people::FieldError;
@@ -285,7 +286,10 @@ async fn render_list(
             (c.id, c.name, description)
         })
         .collect();
-    let (from, to) = default_period(state, latest_appointment(state, actor.pcn_id).await?);
+    let (from, to) = default_period(
+        latest_appointment(state, actor.pcn_id).await?,
+        state.now().date(),
+    );
     let form = CohortForm {
         from: if form.from.is_empty() {
             from.to_string()

@@ -114,14 +114,6 @@ pub(crate) fn bars(items: &[(String, f64, String)]) -> Vec<Bar> {
         .collect()
 }
 
-/// The first day of the twelve months that end on `to`.
-fn year_ending(to: Date) -> Date {
-    let back = Date::from_calendar_date(to.year() - 1, to.month(), to.day())
-        .or_else(|_| Date::from_calendar_date(to.year() - 1, to.month(), 28))
-        .unwrap_or(to);
-    back.next_day().unwrap_or(back)
-}
-
 fn parse_date(s: &str) -> Option<Date> {
     together_core::people::parse_date(s)
 }
@@ -140,32 +132,9 @@ pub(crate) async fn latest_appointment(
     state: &AppState,
     pcn: together_core::PcnId,
 ) -> Result<Option<Date>, AppError> {
-    Ok(latest_appointment_of(&state.store().imports(pcn).await?))
-}
-
-fn latest_appointment_of(imports: &[together_store::ImportRecord]) -> Option<Date> {
-    imports
-        .iter()
-        .filter(|i| i.status == "active" && i.dataset == "appointments")
-        .filter_map(|i| i.period_to)
-        .max()
-}
-
-/// The default period: the twelve months ending on the last day of imported appointments (or
-/// today, before any import).
-pub(crate) fn default_period(state: &AppState, latest: Option<Date>) -> (Date, Date) {
-    let to = latest.unwrap_or_else(|| state.now().date());
-    (year_ending(to), to)
-}
-
-/// Exact figures for analysts and for a clinician looking at their own practice alone;
-/// disclosure control for everyone and everything else.
-pub(crate) fn audience_for(role: Role, own: Option<&str>, practices: &[String]) -> Audience {
-    match (role, own) {
-        (Role::Analyst, _) => Audience::Unsuppressed,
-        (Role::Clinician, Some(own)) if practices == [own] => Audience::Unsuppressed,
-        _ => Audience::Suppressed,
-    }
+    Ok(together_app::insight::latest_appointment(
+        &state.store().imports(pcn).await?,
+    ))
 }
 
 /// What a request for Insight resolved to: the period, the practices, the audience and the
@@ -238,8 +207,9 @@ pub(crate) async fn select(
     let actor = ctx.actor()?.clone();
     let all = state.store().practices(actor.pcn_id).await?;
     let imports = state.store().imports(actor.pcn_id).await?;
-    let latest = latest_appointment_of(&imports);
-    let (default_from, default_to) = default_period(state, latest);
+    let latest = together_app::insight::latest_appointment(&imports);
+    let (default_from, default_to) =
+        together_app::insight::default_period(latest, state.now().date());
     let from = parse_date(&f.from).unwrap_or(default_from);
     let to = parse_date(&f.to).unwrap_or(default_to);
     let mut notes = Vec::new();
@@ -275,7 +245,7 @@ pub(crate) async fn select(
             .map(|p| p.ods_code.to_string())
             .collect()
     };
-    let audience = audience_for(actor.role, own.as_deref(), &practices);
+    let audience = together_app::insight::audience_for(actor.role, own.as_deref(), &practices);
     let mut selection = Selection {
         from,
         to,
