@@ -149,7 +149,8 @@ pub async fn listings_due(state: &AppState) -> Result<usize, StoreError> {
     let base = state.config().public_url.trim_end_matches('/').to_owned();
     let mut done = 0;
     for pcn in store.pcns().await? {
-        let (months, grace) = crate::pages::listings::cycle_of(store, pcn.id).await?;
+        let settings = together_store::programme_settings(store, pcn.id).await?;
+        let (months, grace) = (settings.verify_months, settings.grace_days);
         let run = store
             .verify_listings(pcn.id, months, grace, &base, now)
             .await?;

@@ -36,7 +36,8 @@ pub(crate) async fn listings(
     ctx: Ctx,
 ) -> Result<Json<Vec<ListingOut>>, AppError> {
     let pcn = ctx.actor()?.pcn_id;
-    let (months, grace) = crate::pages::listings::cycle_of(state.store(), pcn).await?;
+    let settings = state.programme_settings(pcn).await?;
+    let (months, grace) = (settings.verify_months, settings.grace_days);
     let today = state.now().date();
     Ok(Json(
         state

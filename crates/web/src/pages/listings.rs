@@ -72,17 +72,9 @@ async fn partner(state: &AppState, ctx: &Ctx) -> Result<Keeper, AppError> {
     }
 }
 
-/// A PCN's verification cycle: (months between checks, days of grace).
-pub(crate) async fn cycle_of(
-    store: &together_store::DynStore,
-    pcn: together_core::PcnId,
-) -> Result<(u32, i64), StoreError> {
-    let settings = together_store::programme_settings(store, pcn).await?;
-    Ok((settings.verify_months, settings.grace_days))
-}
-
 async fn cycle(state: &AppState, ctx: &Ctx) -> Result<(u32, i64), AppError> {
-    Ok(cycle_of(state.store(), ctx.actor()?.pcn_id).await?)
+    let settings = state.programme_settings(ctx.actor()?.pcn_id).await?;
+    Ok((settings.verify_months, settings.grace_days))
 }
 
 /// The choices the form offers: categories (with which are ticked) and who keeps it.
