@@ -62,17 +62,11 @@ struct World {
 }
 
 /// The keys every test application uses (fixed, so tests can pseudonymise as the app does).
-trait TestKeys {
-    fn for_tests() -> Self;
-}
-
-impl TestKeys for InstanceKeys {
-    fn for_tests() -> Self {
-        InstanceKeys {
-            secret: vec![42u8; 32],
-            pseudonym: PseudonymKey::new(1, vec![7u8; 32]).unwrap(),
-            index: IndexKey::new(&[5u8; 32]).unwrap(),
-        }
+fn test_keys() -> InstanceKeys {
+    InstanceKeys {
+        secret: vec![42u8; 32],
+        pseudonym: PseudonymKey::new(1, vec![7u8; 32]).unwrap(),
+        index: IndexKey::new(&[5u8; 32]).unwrap(),
     }
 }
 
@@ -157,7 +151,7 @@ impl TestApp {
     /// demo's does.
     pub async fn demo_world(db: Db, people: u64) -> (Self, Vec<together_demo::SignIn>) {
         let (dir, store) = fresh_store(db).await;
-        let keys = InstanceKeys::for_tests();
+        let keys = test_keys();
         let sign_ins = together_demo::build(
             &store,
             dir.path(),
@@ -227,7 +221,7 @@ impl TestApp {
             store.clone(),
             dir.path().to_owned(),
             Arc::new(clock.clone()),
-            InstanceKeys::for_tests(),
+            test_keys(),
             config,
             Arc::new(LogDelivery),
         );
