@@ -17,6 +17,7 @@ mod layout;
 pub mod outbox;
 mod pages;
 mod paths;
+mod person_access;
 pub mod policy_router;
 mod rate_limit;
 pub mod reminders;

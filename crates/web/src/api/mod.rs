@@ -12,7 +12,7 @@ mod referrals;
 use crate::context::{denied, Ctx};
 use crate::error::path_id;
 use crate::error::AppError;
-use crate::pages::people::{add_person, decide, search_scope};
+use crate::person_access::{decide, search_scope};
 use crate::policy_router::{Policy, Routes};
 use crate::state::AppState;
 pub(crate) use answers::{field_messages, ApiError, Created};
@@ -382,9 +382,24 @@ async fn create_person(
         nhs_number: p.nhs_number,
         what_matters: String::new(),
     };
-    let id = add_person(&state, &ctx, &form)
-        .await?
-        .map_err(|errors| AppError::BadRequest(field_messages(&errors)))?;
+    let audit = ctx.audit(
+        &state,
+        AuditAction::CreatePerson,
+        "person",
+        None,
+        Outcome::Allowed,
+    );
+    let key = &state.0.pseudonym_key;
+    let id = together_app::people::add_person(
+        state.store(),
+        ctx.actor()?,
+        key,
+        &form,
+        state.now(),
+        &audit,
+    )
+    .await?
+    .map_err(|errors| AppError::BadRequest(field_messages(&errors)))?;
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })))
 }
 

@@ -41,7 +41,7 @@ pub(crate) async fn of_person(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ReferralOut>>, AppError> {
     let person = path_id(&id)?;
-    crate::pages::people::require(
+    crate::person_access::require(
         &state,
         &ctx,
         person,

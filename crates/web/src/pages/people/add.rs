@@ -94,7 +94,7 @@ pub(super) async fn new_page(
 /// Adds a person for the signed-in actor: the form is checked, a clinician may add only their
 /// own practice's people, the NHS number becomes the pseudonym (and is dropped), and a link
 /// worker gets the person on their caseload. `Ok(Err(..))` lists what to correct.
-pub(crate) async fn add_person(
+async fn add_person(
     state: &AppState,
     ctx: &Ctx,
     form: &PersonForm,

@@ -1,12 +1,12 @@
 //! A buddy: connecting a person to another person the PCN supports, who will go along with them
 //! or keep in touch (a connection to `Target::Person`, followed up like any other).
 
-use super::access::require;
 use super::pick::{self, Purpose, Typed};
 use crate::context::Ctx;
 use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::Problem;
+use crate::person_access::require;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -27,7 +27,7 @@ async fn allowed(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<String, Ap
         together_core::audit::AuditAction::MakeConnection,
     )
     .await?;
-    super::access::name_of(state, ctx, id).await
+    crate::person_access::name_of(state, ctx, id).await
 }
 
 pub(super) async fn page(

@@ -1,11 +1,11 @@
 //! Changing a person's details: a misspelt name, a new phone number, how they now like to be
 //! contacted, what matters to them, or the NHS number that links them to the appointment data.
 
-use super::access::may_update;
 use super::add::render_form;
 use crate::context::Ctx;
 use crate::error::path_id;
 use crate::error::AppError;
+use crate::person_access::may_update;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -1,9 +1,9 @@
 //! Finding a person by name, NHS number or date of birth.
 
-use super::access::*;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::{date, Layout};
+use crate::person_access::*;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};

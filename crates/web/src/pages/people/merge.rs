@@ -22,7 +22,7 @@ pub(super) async fn page(
     Query(typed): Query<Typed>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let name = super::access::name_of(&state, &ctx, id).await?;
+    let name = crate::person_access::name_of(&state, &ctx, id).await?;
     pick::render(
         &state,
         &ctx,
@@ -42,7 +42,7 @@ pub(super) async fn merge(
     Form(typed): Form<Typed>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let name = super::access::name_of(&state, &ctx, id).await?;
+    let name = crate::person_access::name_of(&state, &ctx, id).await?;
     let again = |typed, message: String| {
         let problem = Problem::of(
             "pick",

@@ -1,13 +1,11 @@
 //! People the PCN supports: find, add, open (audited, with break-glass for link workers outside
 //! their caseload), record and withdraw consent, and see who has viewed a record.
 
-mod access;
 mod add;
 mod find;
 mod record;
+pub(crate) use crate::person_access::{may, require};
 use crate::policy_router::{Policy, Routes};
-pub(crate) use access::{decide, may, require, search_scope};
-pub(crate) use add::add_person;
 use add::*;
 use find::*;
 pub(crate) use record::show_with;

@@ -1,11 +1,11 @@
 //! Choosing a second person for a first: a buddy to introduce them to, or a duplicate record to
 //! merge into theirs. One page serves both: find by name, choose one, say what happens.
 
-use super::access::practice_names;
-use super::access::search_scope;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::{date, Layout, Problem};
+use crate::person_access::practice_names;
+use crate::person_access::search_scope;
 use crate::state::AppState;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};

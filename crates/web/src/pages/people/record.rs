@@ -1,12 +1,12 @@
 //! A person's record: opened (audited, with break-glass outside a link worker's caseload), their
 //! consent recorded and withdrawn, and who has viewed it.
 
-use super::access::*;
 use crate::context::{denied, Ctx};
 use crate::error::path_id;
 use crate::error::AppError;
 use crate::layout::{date, when, Layout};
 use crate::pages::admin::{audit_rows, AuditRow};
+use crate::person_access::*;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};

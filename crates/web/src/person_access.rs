@@ -14,7 +14,7 @@ pub(crate) fn search_scope(ctx: &Ctx) -> Result<Option<PracticeId>, AppError> {
     Ok(together_app::people::search_scope(ctx.actor()?))
 }
 
-pub(super) async fn practice_names(
+pub(crate) async fn practice_names(
     state: &AppState,
     ctx: &Ctx,
 ) -> Result<HashMap<PracticeId, String>, AppError> {
