@@ -200,7 +200,7 @@ where
         )
         .bind(id.to_string())
         .bind(pcn.to_string())
-        .bind(p.goal.clone())
+        .bind(&p.goal)
         .bind(p.theme.as_str())
         .bind(p.practice_id.map(|x| x.to_string()))
         .bind(p.place.as_str())
