@@ -455,16 +455,8 @@ async fn synthea(args: ImportSynthea) -> Result<()> {
         plan.people()
     );
     for practice in &practices {
-        let orgs: Vec<_> = plan
-            .organisations
-            .iter()
-            .filter(|o| &o.2 == practice)
-            .collect();
-        let people: u64 = orgs.iter().map(|o| o.1).sum();
-        println!(
-            "  {practice}: {people} people from {} Synthea organisations",
-            orgs.len()
-        );
+        let (orgs, people) = plan.given_to(practice);
+        println!("  {practice}: {people} people from {orgs} Synthea organisations");
     }
     match done.outcome {
         ExportOutcome::Refused(staged) => {

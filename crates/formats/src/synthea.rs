@@ -292,6 +292,14 @@ impl Plan {
         self.people.len()
     }
 
+    /// What went to one practice: how many Synthea organisations, and how many people.
+    pub fn given_to(&self, practice: &PracticeCode) -> (usize, u64) {
+        self.organisations
+            .iter()
+            .filter(|(_, _, p)| p == practice)
+            .fold((0, 0), |(orgs, people), (_, n, _)| (orgs + 1, people + n))
+    }
+
     /// A stable description of the plan, so that importing the same export onto the same
     /// practices is recognised as the same import.
     pub fn fingerprint(&self) -> String {

@@ -751,16 +751,7 @@ async fn run_synthea(run: Arc<Run>, export: SyntheaExport) -> Finished {
     let people: Vec<String> = run
         .practices
         .iter()
-        .map(|p| {
-            let n: u64 = done
-                .plan
-                .organisations
-                .iter()
-                .filter(|o| &o.2 == p)
-                .map(|o| o.1)
-                .sum();
-            format!("{p}: {n} people")
-        })
+        .map(|p| format!("{p}: {} people", done.plan.given_to(p).1))
         .collect();
     let mut finished = Finished {
         imported: true,
