@@ -1,8 +1,21 @@
 //! Champions, the PCN's volunteers.
 
+use together_core::Actor;
 use together_formats::champions::{write_champions, ChampionLine};
 use together_store::champions::Champion;
-use together_store::Practice;
+use together_store::{DynStore, NewAuditEvent, Practice, StoreError};
+
+/// The signed-in user's own champion record (the read audited with `audit`); `None` while
+/// their account is not linked to one. Every page and API call about "my" record starts here.
+pub async fn own_record(
+    store: &DynStore,
+    actor: &Actor,
+    audit: &NewAuditEvent,
+) -> Result<Option<Champion>, StoreError> {
+    store
+        .champion_of_user(actor.pcn_id, actor.user_id, audit)
+        .await
+}
 
 /// Every champion as the CSV `together champions import` reads, for the download on the board
 /// and `together champions export`.

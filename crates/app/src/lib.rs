@@ -9,7 +9,24 @@
 
 pub mod champions;
 pub mod connections;
+pub mod impact;
 pub mod insight;
 pub mod oruk;
 pub mod people;
 pub mod wellbeing;
+
+/// Why a spreadsheet (people, past connections) was not imported. Nothing of it was.
+#[derive(Debug, thiserror::Error)]
+pub enum SpreadsheetRefused {
+    /// The file as a whole cannot be read (not a CSV, a column missing, …).
+    #[error("{0}")]
+    File(#[from] together_formats::FileError),
+    /// Some rows were rejected, each with its line, column and reason.
+    #[error("{} of {rows} rows rejected, so nothing was imported", together_formats::rejected_lines(.errors))]
+    Rows {
+        rows: u64,
+        errors: Vec<together_formats::RowError>,
+    },
+    #[error(transparent)]
+    Store(#[from] together_store::StoreError),
+}

@@ -1,29 +1,15 @@
 //! People the PCN supports.
 
+use crate::SpreadsheetRefused;
 use std::io::Read;
-use thiserror::Error;
 use time::OffsetDateTime;
 use together_core::people::{FieldError, PersonForm};
 use together_core::{
     authorize, Action, Actor, Decision, PcnId, PersonId, PracticeId, PseudonymKey, Resource, Role,
 };
 use together_formats::people::read_people;
-use together_formats::{FileError, RowError};
 use together_store::people::{ImportedPerson, PeopleImported};
 use together_store::{practice_codes, DynStore, NewAuditEvent, StoreError};
-
-/// Why a people spreadsheet was not imported. Nothing of it was.
-#[derive(Debug, Error)]
-pub enum SpreadsheetRefused {
-    /// The file as a whole cannot be read (not a CSV, a column missing, …).
-    #[error("{0}")]
-    File(#[from] FileError),
-    /// Some rows were rejected, each with its line, column and reason.
-    #[error("{} of {rows} rows rejected, so nothing was imported", together_formats::rejected_lines(.errors))]
-    Rows { rows: u64, errors: Vec<RowError> },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// Imports the people spreadsheet a PCN keeps today: every row checked (dates of birth against
 /// `now`, each practice one of the PCN's), NHS numbers pseudonymised with `key` at the door,

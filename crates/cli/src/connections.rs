@@ -40,7 +40,7 @@ pub enum ConnectionsCommand {
 pub async fn run(cmd: ConnectionsCommand) -> Result<()> {
     match cmd {
         ConnectionsCommand::Import { at, file, pcn } => {
-            use together_insight::impact::{import_past_connections, PastImportError};
+            use together_app::{impact::import_past_connections, SpreadsheetRefused};
             let store = open_store(&at, &FileSettings::load(&at.data_dir)?).await?;
             let pcn = pick_pcn(&store, pcn.as_deref()).await?;
             let keys = crate::instance::Keys::load(&at.data_dir)?;
@@ -61,7 +61,7 @@ pub async fn run(cmd: ConnectionsCommand) -> Result<()> {
             .await
             {
                 Ok(done) => done,
-                Err(PastImportError::Rows { rows, errors }) => {
+                Err(SpreadsheetRefused::Rows { rows, errors }) => {
                     return Err(crate::champions::nothing_imported(&file, rows, &errors))
                 }
                 Err(e) => bail!("{}: {e}", file.display()),

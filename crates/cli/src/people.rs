@@ -9,7 +9,7 @@ use crate::Location;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
-use together_app::people::{import_spreadsheet, SpreadsheetRefused};
+use together_app::{people::import_spreadsheet, SpreadsheetRefused};
 use together_core::audit::AuditAction;
 use together_core::Clock as _;
 

@@ -82,6 +82,24 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<together_app::insight::InsightError> for AppError {
+    fn from(e: together_app::insight::InsightError) -> Self {
+        match e {
+            together_app::insight::InsightError::Store(e) => e.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<together_insight::impact::ReportError> for AppError {
+    fn from(e: together_insight::impact::ReportError) -> Self {
+        match e {
+            together_insight::impact::ReportError::Store(e) => e.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(format!("template: {e}"))

@@ -1,7 +1,6 @@
 //! Together's web application: NHS.UK-styled pages, the JSON API and the machinery every request
 //! passes through (request context, security headers, CSRF, the authorisation policy).
 
-mod analysis_cache;
 mod api;
 mod assets;
 mod auth;

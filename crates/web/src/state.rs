@@ -77,7 +77,7 @@ pub(crate) struct Inner {
     /// Turns for CPU-heavy work off the runtime (password hashing): one per core.
     pub cpu_work: tokio::sync::Semaphore,
     /// Insight's analyses per import set, settings, filters and audience.
-    pub analyses: crate::analysis_cache::AnalysisCache<crate::analysis_cache::Analysis>,
+    pub analyses: together_app::insight::AnalysisCache<together_app::insight::Analysis>,
     /// One sign-in at a time for each account, so that each attempt reads the failures counted
     /// by those before it.
     pub sign_in_turns: Turns,
@@ -116,6 +116,15 @@ impl AppState {
 
     pub fn store(&self) -> &DynStore {
         &self.0.store
+    }
+
+    /// Where Insight reads the PCN's data and keeps its analyses.
+    pub(crate) fn insight(&self) -> together_app::insight::Sources<'_> {
+        together_app::insight::Sources {
+            store: &self.0.store,
+            data_dir: &self.0.data_dir,
+            cache: &self.0.analyses,
+        }
     }
 
     /// The PCN's programme settings, parsed once with their defaults.

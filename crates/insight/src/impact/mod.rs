@@ -16,7 +16,6 @@ mod load;
 pub(crate) use load::london_day;
 mod matching;
 mod panel;
-mod past;
 mod report;
 mod settings;
 
@@ -26,7 +25,6 @@ pub use estimate::{
 };
 pub use load::load;
 pub use panel::{condition_days, day, Connection, Panel, PanelPerson};
-pub use past::{import_past_connections, PastImportError};
 pub use report::{
     assemble, build, inputs, unit_costs, Gifted, Group, ImpactReport, Inputs, Money, ReportError,
     ShownCounts, ShownEvaluation, ShownFrequent, ShownGroup, ShownReport, ShownWellbeing,

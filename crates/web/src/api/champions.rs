@@ -141,8 +141,21 @@ pub(crate) async fn me(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<ChampionWithSteps>, AppError> {
-    let c = crate::pages::champions::own_record(&state, &ctx)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let c = own_record(&state, &ctx).await?;
     with_steps(&state, &ctx, c).await
+}
+
+/// The token's user's own champion record, the read audited; not found while their account is
+/// not linked to one.
+pub(super) async fn own_record(state: &AppState, ctx: &Ctx) -> Result<Champion, AppError> {
+    let audit = ctx.audit(
+        state,
+        AuditAction::ViewOwnChampionRecord,
+        "champion",
+        None,
+        Outcome::Allowed,
+    );
+    together_app::champions::own_record(state.store(), ctx.actor()?, &audit)
+        .await?
+        .ok_or(AppError::NotFound)
 }

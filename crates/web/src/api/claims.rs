@@ -160,10 +160,7 @@ async fn claims_of(
 }
 
 async fn own_id(state: &AppState, ctx: &Ctx) -> Result<together_core::ChampionId, AppError> {
-    Ok(crate::pages::champions::own_record(state, ctx)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .id)
+    Ok(super::champions::own_record(state, ctx).await?.id)
 }
 
 /// The signed-in champion's own hours and expenses.

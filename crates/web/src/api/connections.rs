@@ -167,9 +167,18 @@ pub(crate) async fn one(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<ConnectionDetailOut>, AppError> {
-    let id = path_id(&id)?;
-    let seen = crate::pages::connections::record(&state, &ctx, id).await?;
+    let id: together_core::ConnectionId = path_id(&id)?;
+    let audit = ctx.audit(
+        &state,
+        AuditAction::ViewConnection,
+        "connection",
+        Some(id.to_string()),
+        Outcome::Allowed,
+    );
     let actor = ctx.actor()?.clone();
+    let seen = together_app::connections::record(state.store(), &actor, id, audit)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let champion = actor.role == Role::Champion;
     let person = seen.record.connection.person_id;
     let wellbeing = if seen.may_keep_wellbeing {

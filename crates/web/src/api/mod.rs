@@ -21,6 +21,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use together_core::audit::AuditAction;
+use together_core::disclosure::Audience;
 use together_core::people::PersonForm;
 use together_core::{Action, Decision};
 use together_store::Outcome;
@@ -454,13 +455,13 @@ async fn get_person(
 
 /// The attendance profile, every count disclosed for the caller (exact for analysts and a
 /// practice's own clinicians; suppressed and rounded for everyone else). Audited.
-#[utoipa::path(get, path = "/api/v1/insight/profile", params(crate::pages::insight::Filters), responses((status = 200, description = "the profile: counts as {kind, value}, shares as fractions", body = Object), (status = 404, body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/insight/profile", params(together_app::insight::Filters), responses((status = 200, description = "the profile: counts as {kind, value}, shares as fractions", body = Object), (status = 404, body = ApiError)))]
 async fn insight_profile(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(f): Query<crate::pages::insight::Filters>,
+    Query(f): Query<together_app::insight::Filters>,
 ) -> Result<Json<together_insight::profile::ShownProfile>, AppError> {
-    let s = crate::pages::insight::select(&state, &ctx, &f).await?;
+    let s = select_insight(&state, &ctx, &f).await?;
     match s.profile() {
         Some(p) => Ok(Json(p.shown(s.audience))),
         None => Err(AppError::BadRequest(s.notes.join(" "))),
@@ -476,34 +477,76 @@ async fn impact(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<together_insight::impact::ShownReport>, AppError> {
-    let (r, audience) = crate::pages::impact::report(&state, &ctx).await?;
+    let (r, audience) = impact_report(&state, &ctx).await?;
     Ok(Json(r.shown(audience)))
+}
+
+/// The impact report for the token's user, the read audited as on the page.
+async fn impact_report(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<(together_insight::impact::ImpactReport, Audience), AppError> {
+    let audit = ctx.audit(
+        state,
+        AuditAction::ViewImpact,
+        "impact",
+        None,
+        Outcome::Allowed,
+    );
+    let (store, data_dir) = (state.store(), &state.0.data_dir);
+    Ok(together_app::impact::report(store, data_dir, ctx.actor()?, &audit).await?)
 }
 
 /// The impact report's figures as CSV: section, group, measure, value, low, high.
 #[utoipa::path(get, path = "/api/v1/impact.csv", responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 403, body = ApiError)))]
 async fn impact_csv(
-    state: State<AppState>,
+    State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<axum::response::Response, AppError> {
-    crate::pages::impact::report_csv(state, ctx).await
+    let (r, _) = impact_report(&state, &ctx).await?;
+    let csv = r
+        .shown(Audience::Suppressed)
+        .csv()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::subject_access::download(
+        csv,
+        "text/csv; charset=utf-8",
+        "impact-report.csv",
+    ))
+}
+
+/// Insight's selection for the token's user, the view audited as on the page.
+async fn select_insight(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &together_app::insight::Filters,
+) -> Result<together_app::insight::Selection, AppError> {
+    let audit = ctx.audit(
+        state,
+        AuditAction::ViewInsight,
+        "insight",
+        None,
+        together_store::Outcome::Allowed,
+    );
+    let (actor, today) = (ctx.actor()?, state.now().date());
+    Ok(together_app::insight::select(&state.insight(), actor, f, today, audit).await?)
 }
 
 /// The selection's frequent attenders and high intensity users, or why there are none.
 async fn extras(
     state: &AppState,
     ctx: &Ctx,
-    f: &crate::pages::insight::Filters,
+    f: &together_app::insight::Filters,
 ) -> Result<
     (
         together_insight::frequent::Frequent,
         together_insight::hiu::Hiu,
-        together_core::disclosure::Audience,
+        Audience,
     ),
     AppError,
 > {
-    let s = crate::pages::insight::select(state, ctx, f).await?;
-    match crate::pages::insight::frequent_and_hiu(&s) {
+    let s = select_insight(state, ctx, f).await?;
+    match s.frequent_and_hiu() {
         Some((fa, h)) => Ok((fa.clone(), h.clone(), s.audience)),
         None => Err(AppError::BadRequest(s.notes.join(" "))),
     }
@@ -511,11 +554,11 @@ async fn extras(
 
 /// Frequent attenders: the top 10% of attenders within each age band and sex, disclosed for
 /// the token's user as on the page.
-#[utoipa::path(get, path = "/api/v1/insight/frequent", params(crate::pages::insight::Filters), responses((status = 200, description = "how many, their share of appointments, persistence, conditions compared", body = Object), (status = 400, body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/insight/frequent", params(together_app::insight::Filters), responses((status = 200, description = "how many, their share of appointments, persistence, conditions compared", body = Object), (status = 400, body = ApiError)))]
 async fn insight_frequent(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(f): Query<crate::pages::insight::Filters>,
+    Query(f): Query<together_app::insight::Filters>,
 ) -> Result<Json<together_insight::frequent::ShownFrequent>, AppError> {
     let (fa, _, audience) = extras(&state, &ctx, &f).await?;
     Ok(Json(fa.shown(audience)))
@@ -523,11 +566,11 @@ async fn insight_frequent(
 
 /// High intensity use of A&E (5 or more attendances in the period), disclosed for the token's
 /// user as on the page.
-#[utoipa::path(get, path = "/api/v1/insight/hiu", params(crate::pages::insight::Filters), responses((status = 200, description = "how many, their share of attendances, persistence, ages, GP use", body = Object), (status = 400, body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/insight/hiu", params(together_app::insight::Filters), responses((status = 200, description = "how many, their share of attendances, persistence, ages, GP use", body = Object), (status = 400, body = ApiError)))]
 async fn insight_hiu(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(f): Query<crate::pages::insight::Filters>,
+    Query(f): Query<together_app::insight::Filters>,
 ) -> Result<Json<together_insight::hiu::ShownHiu>, AppError> {
     let (_, h, audience) = extras(&state, &ctx, &f).await?;
     Ok(Json(h.shown(audience)))

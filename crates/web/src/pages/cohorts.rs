@@ -451,7 +451,7 @@ async fn window_notes(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let practices = state.store().practices(ctx.actor()?.pcn_id).await?;
-    let name = |code: &str| crate::pages::insight::practice_name(&practices, code);
+    let name = |code: &str| together_app::insight::practice_name(&practices, code);
     Ok(together_insight::coverage::shares(
         &held,
         definition.from,

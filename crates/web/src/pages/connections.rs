@@ -22,8 +22,7 @@ use together_store::connections::ConnectionFilter;
 use together_store::{Outcome, StoreError};
 use view::*;
 pub(crate) use view::{
-    follow_ups, person_connections, record, render, service_targets, source_options,
-    PersonConnections, Seen,
+    person_connections, record, render, service_targets, source_options, PersonConnections, Seen,
 };
 
 pub(crate) fn routes(r: Routes) -> Routes {
@@ -379,7 +378,6 @@ async fn record_someone_new(
         }
     };
     let actor = ctx.actor()?;
-    let days = follow_ups(&state, actor.pcn_id).await?;
     let audit = ctx.audit(
         &state,
         AuditAction::ConnectSomeoneNew,
@@ -395,10 +393,14 @@ async fn record_someone_new(
             Problem::of("new", one_error(field, why)),
         )
     };
-    match state
-        .store()
-        .connect_someone_new(actor.pcn_id, &person, actor.user_id, &new, &days, &audit)
-        .await
+    match together_app::connections::connect_someone_new(
+        state.store(),
+        actor,
+        &person,
+        &new,
+        &audit,
+    )
+    .await
     {
         Ok((_, c)) => Ok(Redirect::to(&crate::paths::connections::record(c)).into_response()),
         Err(StoreError::NotFound("practice")) => {

@@ -19,10 +19,8 @@ use together_core::audit::AuditAction;
 use together_core::disclosure::Audience;
 use together_core::hours_expenses::money;
 use together_core::impact::{CostCategory, ProgrammeCostForm, UnitCostsForm, UNIT_COSTS_SETTING};
-use together_core::{Action, ProgrammeCostId, Role};
-use together_insight::impact::{
-    build, inputs, ImpactReport, ReportError, SettingsForm, SETTINGS_KEY,
-};
+use together_core::{Action, ProgrammeCostId};
+use together_insight::impact::{ImpactReport, SettingsForm, SETTINGS_KEY};
 use together_store::Outcome;
 pub(crate) use view::{view, View};
 
@@ -41,25 +39,9 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/impact/settings", costs, set_settings)
 }
 
-/// Exact figures for analysts; disclosure control for everyone else (the report pools the
-/// practices, so it is never one practice's own).
-fn audience(role: Role) -> Audience {
-    if role == Role::Analyst {
-        Audience::Unsuppressed
-    } else {
-        Audience::Suppressed
-    }
-}
-
-/// The PCN's impact report: the practices that pool their data, the programme's settings,
-/// and what the store holds; the read is audited. Shared by the page, the downloads and the API.
-pub(crate) async fn report(
-    state: &AppState,
-    ctx: &Ctx,
-) -> Result<(ImpactReport, Audience), AppError> {
-    let actor = ctx.actor()?.clone();
-    let pcn = actor.pcn_id;
-    let store = state.store();
+/// The PCN's impact report for the person asking, the read audited: the page's and the
+/// downloads' door.
+async fn report(state: &AppState, ctx: &Ctx) -> Result<(ImpactReport, Audience), AppError> {
     let audit = ctx.audit(
         state,
         AuditAction::ViewImpact,
@@ -67,13 +49,10 @@ pub(crate) async fn report(
         None,
         Outcome::Allowed,
     );
-    let (inputs, settings) = inputs(store, pcn, &audit).await?;
-    let report = match build(store, &state.0.data_dir, pcn, &settings, &inputs).await {
-        Ok(r) => r,
-        Err(ReportError::Store(e)) => return Err(e.into()),
-        Err(e) => return Err(AppError::Internal(e.to_string())),
-    };
-    Ok((report, audience(actor.role)))
+    Ok(
+        together_app::impact::report(state.store(), &state.0.data_dir, ctx.actor()?, &audit)
+            .await?,
+    )
 }
 
 #[derive(Template)]
@@ -120,12 +99,9 @@ async fn report_html(State(state): State<AppState>, ctx: Ctx) -> Result<Response
     ))
 }
 
-/// The report's figures as a CSV download, the page's link and the API's alike: a download is
-/// for sharing, so it is disclosed for everyone.
-pub(crate) async fn report_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Response, AppError> {
+/// The report's figures as a CSV download: a download is for sharing, so it is disclosed for
+/// everyone.
+async fn report_csv(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let (r, _) = report(&state, &ctx).await?;
     let csv = r
         .shown(Audience::Suppressed)
@@ -155,7 +131,7 @@ async fn past_upload(
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     use crate::pages::spreadsheet::{self as sheet, Imported, Spreadsheet};
-    use together_insight::impact::{import_past_connections, PastImportError};
+    use together_app::impact::import_past_connections;
     let show = |imported| sheet::page(&state, &ctx, Spreadsheet::PastConnections, imported);
     let bytes = match sheet::uploaded(&mut multipart).await? {
         Ok(b) => b,
@@ -184,11 +160,7 @@ async fn past_upload(
             "connection",
             "connections",
         )),
-        Err(PastImportError::Rows { errors, .. }) => show(Imported::Rejected(errors)),
-        Err(PastImportError::File(e)) => {
-            show(Imported::Refused(format!("Nothing was imported: {e}")))
-        }
-        Err(PastImportError::Store(e)) => Err(e.into()),
+        Err(refused) => show(Imported::refused(refused)?),
     }
 }
 

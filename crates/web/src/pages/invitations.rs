@@ -490,7 +490,6 @@ async fn answer(
         _ => return again(form, errors).await,
     };
     let actor = ctx.actor()?;
-    let days = crate::pages::connections::follow_ups(&state, actor.pcn_id).await?;
     let audit = ctx.audit(
         &state,
         AuditAction::AnswerInvitation,
@@ -498,18 +497,15 @@ async fn answer(
         None,
         Outcome::Allowed,
     );
-    match state
-        .store()
-        .answer_invitation(
-            actor.pcn_id,
-            invitation.id,
-            &answered,
-            person.as_ref(),
-            actor.user_id,
-            &days,
-            &audit,
-        )
-        .await
+    match together_app::connections::answer_invitation(
+        state.store(),
+        actor,
+        invitation.id,
+        &answered,
+        person.as_ref(),
+        &audit,
+    )
+    .await
     {
         Ok(_) => Ok(Redirect::to(&format!(
             "/insight/cohorts/{}/invited",

@@ -55,6 +55,18 @@ pub(crate) enum Imported {
     Done(String),
 }
 
+impl Imported {
+    /// What a refused spreadsheet shows the person who sent it; a failing store is an error.
+    pub(crate) fn refused(e: together_app::SpreadsheetRefused) -> Result<Imported, AppError> {
+        use together_app::SpreadsheetRefused as Why;
+        match e {
+            Why::File(e) => Ok(Imported::Refused(format!("Nothing was imported: {e}"))),
+            Why::Rows { errors, .. } => Ok(Imported::Rejected(errors)),
+            Why::Store(e) => Err(e.into()),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "spreadsheet_import.html")]
 struct ImportPage {

@@ -30,7 +30,7 @@ pub(super) use together_store::{
 };
 
 /// The signed-in user's own champion record (audited as a read of it); `None` when their
-/// account is not linked to one yet. Every page and API call about "my" record starts here.
+/// account is not linked to one yet.
 pub(crate) async fn own_record(
     state: &AppState,
     ctx: &Ctx,
@@ -43,10 +43,7 @@ pub(crate) async fn own_record(
         None,
         together_store::Outcome::Allowed,
     );
-    Ok(state
-        .store()
-        .champion_of_user(actor.pcn_id, actor.user_id, &audit)
-        .await?)
+    Ok(together_app::champions::own_record(state.store(), actor, &audit).await?)
 }
 
 pub(super) async fn practice_names(

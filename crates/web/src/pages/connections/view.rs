@@ -2,19 +2,18 @@
 //! for their record, and the choices a connection is made from. Other areas' pages build on
 //! these; the pages that change a connection are in the parent module.
 
-use crate::context::{denied, Ctx};
+use crate::context::Ctx;
 use crate::error::AppError;
 use crate::layout::{date, form_status, Layout, Problem};
 use crate::state::AppState;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
+pub(crate) use together_app::connections::Seen;
 use together_core::audit::AuditAction;
 use together_core::connections::{is_missed, EndReason, Source, Status};
-use together_core::{authorize, Action, ConnectionId, PersonId, Resource, Role};
-use together_store::connections::{
-    Connection, ConnectionFilter, ConnectionRecord, ConnectionScope,
-};
-use together_store::{Outcome, StoreError};
+use together_core::{Action, ConnectionId, PersonId, Role};
+use together_store::connections::{Connection, ConnectionFilter};
+use together_store::Outcome;
 
 /// A connection in a list.
 pub(crate) struct Row {
@@ -79,52 +78,13 @@ pub(super) struct RecordPage {
     pub(super) problem: Problem,
 }
 
-/// The policy's view of a connection for this actor.
-pub(super) fn resource_of(actor: &together_core::Actor, scope: &ConnectionScope) -> Resource {
-    Resource::Connection {
-        pcn_id: actor.pcn_id,
-        practice_id: scope.practice_id,
-        made_by_actor: scope.made_by == actor.user_id,
-        on_caseload: scope.on_caseload,
-        made_by_champion: scope.made_by_champion,
-        shared_with_champions: scope.shared_with_champions,
-    }
-}
-
-/// A connection the actor may see, and what else they may do with it.
-pub(crate) struct Seen {
-    pub(crate) record: ConnectionRecord,
-    pub(super) may_take_on: bool,
-    pub(crate) may_keep_wellbeing: bool,
-}
-
-/// One connection whole, if the actor may see it: the policy is asked first (from the facts
-/// alone), so a refusal reads nothing and is audited as refused.
+/// One connection whole, if the actor may see it (the use case asks the policy and audits);
+/// not found otherwise, whether it is not there or not theirs.
 pub(crate) async fn record(
     state: &AppState,
     ctx: &Ctx,
     id: ConnectionId,
 ) -> Result<Seen, AppError> {
-    let actor = ctx.actor()?;
-    let Some(scope) = state
-        .store()
-        .connection_scope(actor.pcn_id, id, actor.user_id)
-        .await?
-    else {
-        return Err(AppError::NotFound);
-    };
-    let resource = resource_of(actor, &scope);
-    if !authorize(actor, Action::KeepConnection, &resource).is_allowed() {
-        denied(
-            state,
-            ctx,
-            together_core::audit::AuditAction::ViewConnection,
-            "connection",
-            Some(id.to_string()),
-        )
-        .await;
-        return Err(AppError::NotFound);
-    }
     let audit = ctx.audit(
         state,
         AuditAction::ViewConnection,
@@ -132,17 +92,9 @@ pub(crate) async fn record(
         Some(id.to_string()),
         Outcome::Allowed,
     );
-    let may_take_on = authorize(actor, Action::TakeOnPerson, &resource).is_allowed();
-    let may_keep_wellbeing = authorize(actor, Action::KeepWellbeing, &resource).is_allowed();
-    match state.store().connection(actor.pcn_id, id, &audit).await {
-        Ok(record) => Ok(Seen {
-            record,
-            may_take_on,
-            may_keep_wellbeing,
-        }),
-        Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
-        Err(e) => Err(e.into()),
-    }
+    together_app::connections::record(state.store(), ctx.actor()?, id, audit)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The connection's page; `sent` when a wellbeing link has just gone.
@@ -299,14 +251,6 @@ pub(crate) async fn person_connections(
             together_core::people::uk_date(today)
         ),
     })
-}
-
-/// The days after a connection is made that its follow-ups fall, as the PCN has set them.
-pub(crate) async fn follow_ups(
-    state: &AppState,
-    pcn: together_core::PcnId,
-) -> Result<Vec<i64>, AppError> {
-    Ok(state.programme_settings(pcn).await?.follow_up_days)
 }
 
 /// Where a connection may come from, for a select.

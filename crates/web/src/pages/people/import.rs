@@ -7,7 +7,7 @@ use crate::pages::spreadsheet::{self as sheet, Imported, Spreadsheet};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
-use together_app::people::{import_spreadsheet, SpreadsheetRefused};
+use together_app::people::import_spreadsheet;
 use together_core::audit::AuditAction;
 use together_store::Outcome;
 
@@ -34,16 +34,11 @@ pub(super) async fn upload(
         Outcome::Allowed,
     );
     let key = &state.0.pseudonym_key;
-    let done = match import_spreadsheet(state.store(), pcn, key, &bytes[..], state.now(), &audit)
-        .await
-    {
-        Ok(done) => done,
-        Err(SpreadsheetRefused::File(e)) => {
-            return show(Imported::Refused(format!("Nothing was imported: {e}")))
-        }
-        Err(SpreadsheetRefused::Rows { errors, .. }) => return show(Imported::Rejected(errors)),
-        Err(SpreadsheetRefused::Store(e)) => return Err(e.into()),
-    };
+    let done =
+        match import_spreadsheet(state.store(), pcn, key, &bytes[..], state.now(), &audit).await {
+            Ok(done) => done,
+            Err(refused) => return show(Imported::refused(refused)?),
+        };
     show(sheet::done(
         done.added,
         done.already_there,

@@ -9,7 +9,6 @@
 //! simply never found again; the map is emptied when it grows past its bound. Concurrent views of
 //! the same key run the analysis once.
 
-use crate::error::AppError;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -20,8 +19,7 @@ use tokio::sync::OnceCell;
 
 /// The analyses of one selection, computed together and kept in an [`AnalysisCache`]: the
 /// profile, what the data covers, and the two analyses that build on the profile.
-///
-pub(crate) struct Analysis {
+pub struct Analysis {
     pub profile: Profile,
     pub held: Vec<together_insight::coverage::Coverage>,
     pub frequent: Frequent,
@@ -33,7 +31,8 @@ const BOUND: usize = 128;
 
 type Slot<T> = Arc<OnceCell<Arc<T>>>;
 
-pub(crate) struct AnalysisCache<T> {
+/// Analyses by selection; one per server, shared by every view of Insight.
+pub struct AnalysisCache<T> {
     entries: Mutex<HashMap<String, Slot<T>>>,
 }
 
@@ -48,14 +47,10 @@ impl<T> Default for AnalysisCache<T> {
 impl<T> AnalysisCache<T> {
     /// The analysis for `key`, computed by `compute` if no view has computed it yet (and once,
     /// however many views ask at the same time). A failure is not kept.
-    pub(crate) async fn get_or_compute<F, Fut>(
-        &self,
-        key: String,
-        compute: F,
-    ) -> Result<Arc<T>, AppError>
+    pub async fn get_or_compute<F, Fut, E>(&self, key: String, compute: F) -> Result<Arc<T>, E>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, AppError>>,
+        Fut: Future<Output = Result<T, E>>,
     {
         let slot = {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -97,7 +92,7 @@ mod tests {
                     .get_or_compute("pcn|imports|rule|period".into(), || async {
                         runs.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                        Ok(empty())
+                        Ok::<_, String>(empty())
                     })
                     .await
                     .map(|_| ())
@@ -109,12 +104,12 @@ mod tests {
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         let failed = cache
             .get_or_compute("other".into(), || async {
-                Err(AppError::Internal("DataFusion failed".into()))
+                Err::<u32, _>("DataFusion failed".to_owned())
             })
             .await;
         assert!(failed.is_err());
         let again = cache
-            .get_or_compute("other".into(), || async { Ok(empty()) })
+            .get_or_compute("other".into(), || async { Ok::<_, String>(empty()) })
             .await;
         assert!(again.is_ok(), "a failure is tried again on the next view");
     }
@@ -124,7 +119,7 @@ mod tests {
         let cache = AnalysisCache::<u32>::default();
         for i in 0..(BOUND * 2 + 3) {
             cache
-                .get_or_compute(format!("key {i}"), || async { Ok(empty()) })
+                .get_or_compute(format!("key {i}"), || async { Ok::<_, String>(empty()) })
                 .await
                 .unwrap();
         }
