@@ -141,6 +141,15 @@ test('every demo role signs in, sees its own navigation, every page is accessibl
       assert.notEqual(await page.title(), '', href)
       await axe(page, `${href} as ${who.role}`)
     }
+    if (who.role === 'pcn_admin') {
+      // The coordinator's home is their work queue: what the demo holds, each a link to it.
+      await page.goto(base + '/')
+      const queue = page.getByRole('list', { name: 'What needs you, most urgent first' })
+      assert.ok(await queue.getByRole('link').count() >= 4, "the coordinator's home lists the demo's work")
+      await queue.getByRole('link').first().click()
+      assert.notEqual(await page.title(), '', 'the most urgent piece of work opens')
+      await axe(page, "the most urgent piece of work from the coordinator's home")
+    }
     if (nav.includes('/people')) {
       await page.goto(base + '/people?q=an')
       await axe(page, `people search as ${who.role}`)

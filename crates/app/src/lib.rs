@@ -14,6 +14,7 @@ pub mod insight;
 pub mod oruk;
 pub mod people;
 pub mod wellbeing;
+pub mod work;
 
 /// Why a spreadsheet (people, past connections) was not imported. Nothing of it was.
 #[derive(Debug, thiserror::Error)]

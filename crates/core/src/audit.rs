@@ -188,6 +188,7 @@ audit_actions! {
     ViewInsight => "view_insight",
     ViewOwnChampion => "view_own_champion",
     ViewOwnChampionRecord => "view_own_champion_record",
+    ViewWork => "view_work",
     ViewOwnDbs => "view_own_dbs",
     ViewOwnExpenses => "view_own_expenses",
     ViewPerson => "view_person",

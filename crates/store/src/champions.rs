@@ -263,6 +263,19 @@ impl DbsCheck {
     }
 }
 
+/// Each training module's latest completion for a champion: an older one is renewed by it.
+pub fn current_training(training: &[Training], champion: ChampionId) -> Vec<&Training> {
+    let mut latest: Vec<&Training> = Vec::new();
+    for t in training.iter().filter(|t| t.champion_id == champion) {
+        match latest.iter_mut().find(|l| l.module == t.module) {
+            Some(l) if l.completed_on < t.completed_on => *l = t,
+            Some(_) => {}
+            None => latest.push(t),
+        }
+    }
+    latest
+}
+
 /// The clear checks still counting, each with its renewal date: a clear check is superseded
 /// by a later one that covers its level. These are what renewals and reminders are about.
 pub fn current_checks(checks: &[DbsCheck], years: i32) -> Vec<(&DbsCheck, Date)> {

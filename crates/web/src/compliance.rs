@@ -4,7 +4,9 @@
 
 use together_core::champions::{training_label, Clearance};
 use together_core::{ChampionId, ChampionRoleId, PcnId};
-use together_store::champions::{current_checks, Champion, ChampionRole, DbsCheck, Training};
+use together_store::champions::{
+    current_checks, current_training, Champion, ChampionRole, DbsCheck,
+};
 use together_store::{DynStore, StoreError};
 
 /// One thing that comes due.
@@ -63,19 +65,6 @@ pub(crate) fn clearance<'a>(
         }
     }
     out
-}
-
-/// Each training module's latest completion for a champion: an older one is renewed by it.
-fn current_training(training: &[Training], champion: ChampionId) -> Vec<&Training> {
-    let mut latest: Vec<&Training> = Vec::new();
-    for t in training.iter().filter(|t| t.champion_id == champion) {
-        match latest.iter_mut().find(|l| l.module == t.module) {
-            Some(l) if l.completed_on < t.completed_on => *l = t,
-            Some(_) => {}
-            None => latest.push(t),
-        }
-    }
-    latest
 }
 
 /// What comes due for these champions (with these DBS checks, already read and audited by the

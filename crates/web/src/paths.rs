@@ -11,6 +11,27 @@ pub(crate) const UPLOAD_PATHS: [&str; 2] = ["/insight/imports", "/insight/import
 pub(crate) const EXPENSE_PATH: &str = "/champions/me/expenses";
 
 /// People the PCN supports.
+/// Where each kind of work on a person's home is done.
+pub(crate) mod work {
+    use together_app::work::Need;
+
+    pub(crate) fn place(need: Need) -> &'static str {
+        match need {
+            Need::ConcernsOpen => "/safeguarding",
+            Need::DbsDue | Need::TrainingDue => "/champions/compliance",
+            Need::FollowUpsOverdue | Need::FollowUpsDue | Need::WaitingToBeContacted => {
+                "/connections"
+            }
+            Need::LoansOverdue => "/equipment",
+            Need::RegistersToday | Need::MySessions | Need::PlacesThisWeek => "/sessions/rota",
+            Need::RotaGaps => "/sessions",
+            Need::ListingsDue | Need::ChangesWaiting => "/listings",
+            Need::ListingsToConfirm => "/partners/mine/listings",
+            Need::NewInterest | Need::ReferencesWaiting | Need::DbsWaiting => "/champions",
+        }
+    }
+}
+
 pub(crate) mod people {
     use super::Display;
 

@@ -32,6 +32,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     oruk::routes(r)
         .get("/api/v1/openapi.json", Policy::Public, openapi)
         .get("/api/v1/me", Policy::Allow(Action::UseAccount), me)
+        .get("/api/v1/work", Policy::Allow(Action::UseAccount), work)
         .get(
             "/api/v1/insight/profile",
             Policy::Allow(Action::ViewInsight),
@@ -202,7 +203,7 @@ impl Modify for CommonResponses {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Together API", version = "1", description = "Collaborative Practice for GP practices and their PCN. Authenticate with a bearer token from `together users token`."),
-    paths(me, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me, claims::my_claims, claims::log_my_hours, claims::all_claims, claims::compliance, claims::offers, directory::listings, directory::equipment, connections::list, connections::one, referrals::of_person, impact, impact_csv),
+    paths(me, work, find_people, create_person, get_person, insight_profile, insight_frequent, insight_hiu, champions::list, champions::one, champions::me, claims::my_claims, claims::log_my_hours, claims::all_claims, claims::compliance, claims::offers, directory::listings, directory::equipment, connections::list, connections::one, referrals::of_person, impact, impact_csv),
     components(schemas(Me, PersonSummaryOut, PersonOut, NewPersonIn, Created, ApiError, champions::ChampionOut, champions::JourneyStepOut, champions::ChampionWithSteps, claims::HoursOut, claims::ExpenseOut, claims::ClaimsOut, claims::HoursIn, claims::ClearanceOut, claims::DueOut, claims::ComplianceOut, claims::OfferOut, directory::ListingOut, directory::ItemOut, connections::ConnectionOut, connections::ConnectionDetailOut, connections::StepOut, connections::FollowUpOut, connections::WellbeingOut, referrals::ReferralOut)),
     modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))
@@ -240,6 +241,46 @@ async fn me(ctx: Ctx) -> Result<Json<Me>, AppError> {
         pcn_id: a.user.pcn_id.to_string(),
         practice_id: a.user.practice_id.map(|p| p.to_string()),
     }))
+}
+
+/// One kind of work waiting for the token's user.
+#[derive(Serialize, ToSchema)]
+struct WorkOut {
+    /// What kind: `dbs_due`, `follow_ups_overdue`, `rota_gaps`, `places_this_week`, …
+    need: &'static str,
+    count: u64,
+    /// The same words as on the home page.
+    text: String,
+    /// Where it is done, on the web.
+    href: &'static str,
+    /// Overdue or unsafe: shown first.
+    urgent: bool,
+}
+
+/// What needs the token's user now, most urgent first: the counts their home page shows.
+#[utoipa::path(get, path = "/api/v1/work", responses((status = 200, body = [WorkOut]), (status = 401, body = ApiError)))]
+async fn work(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<WorkOut>>, AppError> {
+    let audit = ctx.audit(
+        &state,
+        AuditAction::ViewWork,
+        "work",
+        None,
+        Outcome::Allowed,
+    );
+    let items =
+        together_app::work::queue(state.store(), ctx.actor()?, state.now().date(), &audit).await?;
+    Ok(Json(
+        items
+            .into_iter()
+            .map(|i| WorkOut {
+                need: i.need.as_str(),
+                count: i.count,
+                text: i.need.words(i.count),
+                href: crate::paths::work::place(i.need),
+                urgent: i.need.is_urgent(),
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -8,8 +8,9 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use together_core::audit::AuditAction;
 use together_core::{authorize, Action, Resource};
-use together_store::{Practice, Site};
+use together_store::{Outcome, Practice, Site};
 
 pub(crate) fn routes(r: Routes) -> Routes {
     r.get("/", Policy::Public, home)
@@ -63,11 +64,20 @@ const CARDS: &[(&str, &str, &str, Action)] = &[
     ),
 ];
 
+/// A line of the person's work: what needs doing, counted, and where it is done.
+pub(crate) struct WorkLine {
+    pub text: String,
+    pub href: &'static str,
+    pub urgent: bool,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
     name: Option<String>,
+    /// What needs them now, most urgent first.
+    work: Vec<WorkLine>,
     cards: Vec<Card>,
 }
 
@@ -90,9 +100,31 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
                 .collect()
         })
         .unwrap_or_default();
+    let work = match ctx.auth.as_ref() {
+        Some(a) => {
+            let audit = ctx.audit(
+                &state,
+                AuditAction::ViewWork,
+                "work",
+                None,
+                Outcome::Allowed,
+            );
+            together_app::work::queue(state.store(), &a.actor, state.now().date(), &audit)
+                .await?
+                .into_iter()
+                .map(|i| WorkLine {
+                    text: i.need.words(i.count),
+                    href: crate::paths::work::place(i.need),
+                    urgent: i.need.is_urgent(),
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
     let page = HomePage {
         layout: Layout::new(&state, &ctx, "Home"),
         name: ctx.auth.as_ref().map(|a| a.user.display_name.clone()),
+        work,
         cards,
     };
     Ok(Html(page.render()?).into_response())

@@ -27,3 +27,4 @@ mod safeguarding;
 mod security;
 mod sessions;
 mod two_factor;
+mod work;
