@@ -178,6 +178,18 @@ pub fn how_to_reach(
 }
 
 /// A date as people type it in the UK ("15/12/2026"), for examples in messages.
+/// A recorded sex in words, as a page or a table shows it ("Female", not "F"); a code not in
+/// the NHS Data Dictionary's list is shown as it is.
+pub fn sex_in_words(code: &str) -> &str {
+    match code {
+        "F" => "Female",
+        "M" => "Male",
+        "I" => "Indeterminate",
+        "U" => "Not known",
+        other => other,
+    }
+}
+
 pub fn uk_date(d: Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year())
 }
@@ -406,6 +418,15 @@ impl FromStr for ConsentMethod {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_recorded_sex_reads_as_a_word() {
+        assert_eq!(sex_in_words("F"), "Female");
+        assert_eq!(sex_in_words("M"), "Male");
+        assert_eq!(sex_in_words("U"), "Not known");
+        assert_eq!(sex_in_words("X"), "X", "an unknown code is shown as it is");
+    }
+
     use super::*;
     use time::macros::datetime;
 

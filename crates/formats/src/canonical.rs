@@ -116,6 +116,27 @@ pub const STATUSES: [&str; 15] = [
     "Patient Walked Out",
 ];
 
+/// What a status means, for the statuses whose name does not say it plainly: the counting rule
+/// is chosen by people who know the appointment book, not the extract.
+pub fn status_meaning(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "Booked" => "Booked and not yet come (or the practice has not updated it).",
+        "Arrived" => "Arrived at the practice; seen unless updated to another status.",
+        "In Progress" => "Being seen when the data was taken.",
+        "Finished" => "Seen, and the consultation finished.",
+        "Requested" => "Asked for but not yet booked into a slot.",
+        "Blocked" => "A slot held back, not given to a patient.",
+        "Visit" => "A home visit.",
+        "Waiting" => {
+            "Arrived and waiting to be seen when the data was taken: almost always seen later."
+        }
+        "No Access Visit" => "A home visit where nobody answered.",
+        "Cancelled Due To Death" => "Cancelled because the patient died.",
+        "Patient Walked Out" => "Arrived, then left before being seen.",
+        _ => return None,
+    })
+}
+
 pub const SEXES: [&str; 4] = ["F", "M", "I", "U"];
 
 /// Statuses of an appointment that has not happened yet (booked, or cancelled before it came):

@@ -484,11 +484,16 @@ async fn view(
         let n = cohort.members.iter().filter(|m| m.practice == code).count();
         (n > 0).then_some((p.name, n))
     });
-    let rows = |gs: &[together_insight::cohort::ShownGroup]| {
+    // Practices by name and sexes in words, as people know them.
+    let practices = state.store().practices(actor.pcn_id).await?;
+    let rows = |gs: &[together_insight::cohort::ShownGroup], word: &dyn Fn(&str) -> String| {
         gs.iter()
-            .map(|g| (g.label.clone(), g.people))
+            .map(|g| (word(&g.label), g.people))
             .collect::<Vec<_>>()
     };
+    let practice = |code: &str| together_app::insight::practice_name(&practices, code);
+    let sex = |code: &str| together_core::people::sex_in_words(code).to_owned();
+    let as_is = |label: &str| label.to_owned();
     let page = CohortPage {
         layout: Layout::new(&state, &ctx, &name),
         id,
@@ -504,9 +509,9 @@ async fn view(
             .map(|m| format!("{m:.1}"))
             .unwrap_or_else(|| "–".into()),
         tables: vec![
-            ("By practice", rows(&shown.by_practice)),
-            ("By age", rows(&shown.by_age)),
-            ("By sex", rows(&shown.by_sex)),
+            ("By practice", rows(&shown.by_practice, &practice)),
+            ("By age", rows(&shown.by_age, &as_is)),
+            ("By sex", rows(&shown.by_sex, &sex)),
         ],
         offers: if invite.is_some() {
             offers_to_invite_to(&state, &ctx).await?

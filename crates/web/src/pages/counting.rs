@@ -34,7 +34,8 @@ struct CountingPage {
     layout: Layout,
     current: String,
     error: String,
-    statuses: Vec<(&'static str, bool)>,
+    /// Each status, whether it counts, and what it means where its name does not say.
+    statuses: Vec<(&'static str, bool, &'static str)>,
     excluded: Vec<Excluded>,
 }
 
@@ -72,7 +73,13 @@ async fn render(
         current: rule.describe(),
         statuses: STATUSES
             .iter()
-            .map(|s| (*s, rule.statuses.iter().any(|x| x == s)))
+            .map(|s| {
+                (
+                    *s,
+                    rule.statuses.iter().any(|x| x == s),
+                    together_formats::status_meaning(s).unwrap_or_default(),
+                )
+            })
             .collect(),
         excluded: vec![
             (

@@ -272,6 +272,17 @@ async fn a_clinician_builds_a_cohort_and_downloads_invitations_for_their_practic
     assert!(page.body.contains("Download the invitation list"));
     assert!(!page.body.contains("9990"), "no NHS number on the page");
     assert!(
+        page.body
+            .contains("<td class=\"nhsuk-table__cell\">Quayside Surgery</td>")
+            && !page.body.contains(">B99001</td>"),
+        "practices by name: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains(">Female</td>") && !page.body.contains(">F</td>"),
+        "sexes in words"
+    );
+    assert!(
         !page.body.contains("of this window"),
         "the data covers 2025"
     );
@@ -371,6 +382,11 @@ async fn the_administrator_sets_what_counts_and_every_figure_follows_it() {
         page.body.contains("Same Day"),
         "slot types found in the data are offered"
     );
+    assert!(
+        page.body.contains("Arrived, then left before being seen."),
+        "a status whose name does not say it is explained where it is chosen"
+    );
+    assert!(page.body.contains("almost always seen later"));
 
     let none = admin
         .post("/admin/counting", &[("slot_0", "Same Day")])
