@@ -242,17 +242,7 @@ pub async fn queue(
             let listings = store.listings(pcn, None).await?;
             add(
                 Need::ListingsDue,
-                listings
-                    .iter()
-                    .filter(|l| {
-                        Verification::of(
-                            l.assured_on,
-                            settings.verify_months,
-                            settings.grace_days,
-                            today,
-                        ) != Verification::Current
-                    })
-                    .count(),
+                due_for_checking(&listings, &settings, today),
             );
             add(
                 Need::ChangesWaiting,
@@ -317,17 +307,7 @@ pub async fn queue(
                 let listings = store.listings(pcn, Some(&partner)).await?;
                 add(
                     Need::ListingsToConfirm,
-                    listings
-                        .iter()
-                        .filter(|l| {
-                            Verification::of(
-                                l.assured_on,
-                                settings.verify_months,
-                                settings.grace_days,
-                                today,
-                            ) != Verification::Current
-                        })
-                        .count(),
+                    due_for_checking(&listings, &settings, today),
                 );
             }
         }
@@ -336,6 +316,25 @@ pub async fn queue(
     items.retain(|i| i.count > 0);
     items.sort_by_key(|i| i.need);
     Ok(items)
+}
+
+/// Listings due within the ask window, overdue or lapsed by the PCN's checking cycle.
+fn due_for_checking(
+    listings: &[together_store::listings::ListingSummary],
+    settings: &together_core::settings::ProgrammeSettings,
+    today: Date,
+) -> usize {
+    listings
+        .iter()
+        .filter(|l| {
+            Verification::of(
+                l.assured_on,
+                settings.verify_months,
+                settings.grace_days,
+                today,
+            ) != Verification::Current
+        })
+        .count()
 }
 
 #[cfg(test)]
