@@ -67,8 +67,13 @@ pub(crate) async fn require(
     }
 }
 
-/// A person's full name, for a page about them that the actor may open (an audited read).
-pub(crate) async fn name_of(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<String, AppError> {
+/// A person's record, for a door the actor may open it at (asked first): an audited read,
+/// not found when there is no such person.
+pub(crate) async fn read(
+    state: &AppState,
+    ctx: &Ctx,
+    id: PersonId,
+) -> Result<together_store::Person, AppError> {
     let audit = ctx.audit(
         state,
         AuditAction::ViewPerson,
@@ -76,11 +81,16 @@ pub(crate) async fn name_of(state: &AppState, ctx: &Ctx, id: PersonId) -> Result
         None,
         Outcome::Allowed,
     );
-    let p = state
+    state
         .store()
         .read_person(ctx.actor()?.pcn_id, id, &audit)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)
+}
+
+/// A person's full name, for a page about them that the actor may open (an audited read).
+pub(crate) async fn name_of(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<String, AppError> {
+    let p = read(state, ctx, id).await?;
     Ok(format!("{} {}", p.given_name, p.family_name))
 }
 

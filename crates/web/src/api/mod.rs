@@ -469,18 +469,7 @@ async fn get_person(
         }
         None => return Err(AppError::NotFound),
     }
-    let audit = ctx.audit(
-        &state,
-        AuditAction::ViewPerson,
-        "person",
-        None,
-        Outcome::Allowed,
-    );
-    let p = state
-        .store()
-        .read_person(ctx.actor()?.pcn_id, id, &audit)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = crate::person_access::read(&state, &ctx, id).await?;
     Ok(Json(PersonOut {
         id: p.id.to_string(),
         given_name: p.given_name,

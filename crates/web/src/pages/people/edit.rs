@@ -21,18 +21,7 @@ pub(super) async fn edit_page(
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
     may_update(&state, &ctx, id).await?;
-    let audit = ctx.audit(
-        &state,
-        AuditAction::ViewPerson,
-        "person",
-        None,
-        Outcome::Allowed,
-    );
-    let p = state
-        .store()
-        .read_person(ctx.actor()?.pcn_id, id, &audit)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = crate::person_access::read(&state, &ctx, id).await?;
     let form = PersonForm {
         given_name: p.given_name,
         family_name: p.family_name,
@@ -63,18 +52,8 @@ async fn again(
     form: PersonForm,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let audit = ctx.audit(
-        state,
-        AuditAction::ViewPerson,
-        "person",
-        None,
-        Outcome::Allowed,
-    );
-    let linked = state
-        .store()
-        .read_person(ctx.actor()?.pcn_id, id, &audit)
+    let linked = crate::person_access::read(state, ctx, id)
         .await?
-        .ok_or(AppError::NotFound)?
         .pseudonym
         .is_some();
     render_form(state, ctx, form, errors, Some((id, linked))).await
